@@ -1,0 +1,20 @@
+"""glassnet: a neural-network library whose every quantity can be seen, printed and checked.
+
+The core is a reverse-mode automatic-differentiation engine over NumPy arrays
+(:class:`Tensor`); layers, models, optimizers and the training loop are built on it.
+"""
+
+# The engine first: the ops it dispatches to import it back.
+from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
+from glassnet import activations, functional, losses
+from glassnet.errors import NonFiniteError
+from glassnet.functional import concatenate, stack, where
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled",
+    "concatenate", "stack", "where",
+    "activations", "functional", "losses", "NonFiniteError",
+    "__version__",
+]

@@ -1,0 +1,73 @@
+"""Name registries: map strings such as ``"relu"`` or ``"adam"`` to objects.
+
+One registry per kind (activation, loss, optimizer, initializer, regularizer, metric).
+An unknown name raises an error that lists every valid name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Registry"]
+
+
+class Registry:
+    """A named table of objects of one kind.
+
+    Parameters
+    ----------
+    kind : str
+        What the registry holds, used in error messages ("activation", "loss", ...).
+
+    Examples
+    --------
+    >>> ACTIVATIONS = Registry("activation")
+    >>> @ACTIVATIONS.register("identity")
+    ... def identity(z):
+    ...     return z
+    >>> ACTIVATIONS.get("identity") is identity
+    True
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, Any] = {}
+
+    def register(self, *names: str) -> Callable[[Any], Any]:
+        """Decorator that registers an object under one or more names."""
+
+        def decorate(obj: Any) -> Any:
+            for name in names:
+                key = name.lower()
+                if key in self._items:
+                    raise ValueError(f"{self.kind} name {name!r} is registered twice")
+                self._items[key] = obj
+            return obj
+
+        return decorate
+
+    def names(self) -> list[str]:
+        """The registered names, sorted."""
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def get(self, name: str) -> Any:
+        """The object registered under ``name`` (case-insensitive).
+
+        Raises
+        ------
+        ValueError
+            If ``name`` is not registered; the message lists the valid names.
+        TypeError
+            If ``name`` is not a string.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"{self.kind} must be given by name (a str), got {type(name).__name__}")
+        try:
+            return self._items[name.lower()]
+        except KeyError:
+            valid = ", ".join(repr(n) for n in self.names())
+            raise ValueError(f"unknown {self.kind} {name!r}; valid names are: {valid}") from None

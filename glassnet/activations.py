@@ -1,0 +1,376 @@
+"""Activation functions a = g(z) and their derivatives g'(z), as in the lectures' table.
+
+Each activation is one :class:`~glassnet.function.Function`: ``forward`` computes g(z),
+``backward`` multiplies the upstream gradient by g'(z) (the chain rule
+dE/dz = dE/da * g'(z)). Reach them by name with :func:`get`, or call the functions here
+(also exported by :mod:`glassnet.functional`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from glassnet._registry import Registry
+from glassnet.function import Function
+from glassnet.tensor import Tensor
+
+__all__ = [
+    "get", "names", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
+    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian",
+]
+
+ACTIVATIONS = Registry("activation")
+
+SELU_LAMBDA = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow: e^-|z| never exceeds 1."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Identity(Function):
+    """g(z) = z;  g'(z) = 1."""
+
+    name = "identity"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        return z
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad,)
+
+
+class BinaryStep(Function):
+    """Heaviside step: g(z) = 1 if z > 0 else 0;  g'(z) = 0 (undefined at 0).
+
+    The perceptron's activation. Its derivative is zero wherever it exists, so the
+    chain rule passes no signal back: a network of steps cannot be trained by gradient
+    descent (use the perceptron rule, or a smooth activation such as sigmoid). The value
+    at z = 0 is 0, as in the lectures' festival example (output 1 iff w.x > threshold).
+    """
+
+    name = "binary_step"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        return (z > 0).astype(z.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (np.zeros_like(grad),)
+
+
+class Sigmoid(Function):
+    """Logistic sigmoid: g(z) = 1 / (1 + e^{-z});  g'(z) = g(z) (1 - g(z)).
+
+    Stable for large |z| (no overflow); backward reuses the saved output.
+    """
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.a = _sigmoid(z)
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        a = ctx.a
+        return (grad * a * (1 - a),)
+
+
+class Tanh(Function):
+    """g(z) = tanh z = (e^z - e^{-z}) / (e^z + e^{-z});  g'(z) = 1 - g(z)^2."""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.a = np.tanh(z)
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * (1 - ctx.a * ctx.a),)
+
+
+class ReLU(Function):
+    """Rectified linear unit: g(z) = max(0, z);  g'(z) = 1 if z > 0 else 0 (0 at z = 0, as PyTorch)."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.mask = z > 0
+        return z * ctx.mask
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * ctx.mask,)
+
+
+class LeakyReLU(Function):
+    """g(z) = z if z >= 0 else s z;  g'(z) = 1 if z > 0 else s (slope s, default 0.01)."""
+
+    name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, slope: float = 0.01) -> np.ndarray:
+        ctx.scale = np.where(z > 0, 1, slope).astype(z.dtype)
+        return z * ctx.scale
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * ctx.scale,)
+
+
+class ELU(Function):
+    """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1);
+    g'(z) = 1 if z > 0 else alpha e^z (alpha = 1.0 by default)."""
+
+    name = "elu"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+        ctx.positive = z > 0
+        ctx.neg = alpha * np.exp(np.minimum(z, 0))
+        return np.where(ctx.positive, z, ctx.neg - alpha)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * np.where(ctx.positive, 1, ctx.neg),)
+
+
+class SELU(Function):
+    """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1);
+    g'(z) = lambda if z > 0 else lambda alpha e^z,
+    with lambda = 1.0507009873554805 and alpha = 1.6732632423543772 (self-normalizing)."""
+
+    name = "selu"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.positive = z > 0
+        ctx.neg = SELU_LAMBDA * SELU_ALPHA * np.exp(np.minimum(z, 0))
+        return np.where(ctx.positive, SELU_LAMBDA * z, ctx.neg - SELU_LAMBDA * SELU_ALPHA)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * np.where(ctx.positive, SELU_LAMBDA, ctx.neg),)
+
+
+class GELU(Function):
+    """Gaussian error linear unit: g(z) = z Phi(z) = z/2 (1 + erf(z / sqrt 2));
+    g'(z) = Phi(z) + z phi(z), with phi the standard normal density.
+
+    ``approximate="tanh"``: g(z) = z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), as PyTorch.
+    """
+
+    name = "gelu"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, approximate: str = "none") -> np.ndarray:
+        ctx.z, ctx.approximate = z, approximate
+        if approximate == "tanh":
+            k = np.sqrt(2 / np.pi)
+            ctx.t = np.tanh(k * (z + 0.044715 * z**3))
+            return 0.5 * z * (1 + ctx.t)
+        if approximate != "none":
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        from scipy.special import erf
+
+        ctx.cdf = 0.5 * (1 + erf(z / np.sqrt(2))).astype(z.dtype)
+        return z * ctx.cdf
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        z = ctx.z
+        if ctx.approximate == "tanh":
+            k = np.sqrt(2 / np.pi)
+            dt = (1 - ctx.t**2) * k * (1 + 3 * 0.044715 * z**2)
+            return (grad * (0.5 * (1 + ctx.t) + 0.5 * z * dt),)
+        pdf = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+        return (grad * (ctx.cdf + z * pdf),)
+
+
+class Softplus(Function):
+    """g(z) = ln(1 + e^z), computed stably as max(z, 0) + ln(1 + e^{-|z|});
+    g'(z) = 1 / (1 + e^{-z}) (the sigmoid)."""
+
+    name = "softplus"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.z = z
+        return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * _sigmoid(ctx.z),)
+
+
+class Gaussian(Function):
+    """Radial basis activation: g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}."""
+
+    name = "gaussian"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.z = z
+        ctx.a = np.exp(-z * z)
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * -2 * ctx.z * ctx.a,)
+
+
+class Softmax(Function):
+    """g(z)_i = e^{z_i} / sum_j e^{z_j} over ``axis`` (shifted by the max, so stable);
+    dg_i/dz_j = g_i (1[i = j] - g_j), so dE/dz = g * (dE/dg - sum(dE/dg * g))."""
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        ctx.a, ctx.axis = e / e.sum(axis=axis, keepdims=True), axis
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        a = ctx.a
+        return (a * (grad - (grad * a).sum(axis=ctx.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """g(z)_i = z_i - ln sum_j e^{z_j} over ``axis`` (stable);
+    dE/dz = dE/dg - softmax(z) * sum(dE/dg)."""
+
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
+        shifted = z - z.max(axis=axis, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=axis, keepdims=True)
+        ctx.softmax, ctx.axis = e / s, axis
+        return shifted - np.log(s)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad - ctx.softmax * grad.sum(axis=ctx.axis, keepdims=True),)
+
+
+@ACTIVATIONS.register("identity", "linear")
+def identity(z: Tensor) -> Tensor:
+    """g(z) = z;  g'(z) = 1."""
+    return Identity.apply(z)
+
+
+@ACTIVATIONS.register("binary_step", "heaviside", "step")
+def binary_step(z: Tensor) -> Tensor:
+    """Heaviside step, g(z) = 1 if z > 0 else 0; its gradient is zero (see :class:`BinaryStep`)."""
+    return BinaryStep.apply(z)
+
+
+@ACTIVATIONS.register("sigmoid", "logistic")
+def sigmoid(z: Tensor) -> Tensor:
+    """g(z) = 1 / (1 + e^{-z});  g'(z) = g(z) (1 - g(z))."""
+    return Sigmoid.apply(z)
+
+
+@ACTIVATIONS.register("tanh")
+def tanh(z: Tensor) -> Tensor:
+    """g(z) = tanh z;  g'(z) = 1 - tanh^2 z."""
+    return Tanh.apply(z)
+
+
+@ACTIVATIONS.register("relu")
+def relu(z: Tensor) -> Tensor:
+    """g(z) = max(0, z);  g'(z) = 1[z > 0]."""
+    return ReLU.apply(z)
+
+
+@ACTIVATIONS.register("leaky_relu")
+def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
+    """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope."""
+    return LeakyReLU.apply(z, slope=slope)
+
+
+@ACTIVATIONS.register("elu")
+def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
+    """g(z) = z if z > 0 else alpha (e^z - 1);  g'(z) = 1 if z > 0 else alpha e^z."""
+    return ELU.apply(z, alpha=alpha)
+
+
+@ACTIVATIONS.register("selu")
+def selu(z: Tensor) -> Tensor:
+    """g(z) = lambda (z if z > 0 else alpha (e^z - 1)), lambda = 1.0507..., alpha = 1.6732..."""
+    return SELU.apply(z)
+
+
+@ACTIVATIONS.register("gelu")
+def gelu(z: Tensor, approximate: str = "none") -> Tensor:
+    """g(z) = z Phi(z);  g'(z) = Phi(z) + z phi(z). ``approximate="tanh"`` for the tanh form."""
+    return GELU.apply(z, approximate=approximate)
+
+
+@ACTIVATIONS.register("softplus")
+def softplus(z: Tensor) -> Tensor:
+    """g(z) = ln(1 + e^z);  g'(z) = 1 / (1 + e^{-z})."""
+    return Softplus.apply(z)
+
+
+@ACTIVATIONS.register("softmax")
+def softmax(z: Tensor, axis: int = -1) -> Tensor:
+    """g(z)_i = e^{z_i} / sum_j e^{z_j};  dg_i/dz_j = g_i (1[i = j] - g_j)."""
+    return Softmax.apply(z, axis=axis)
+
+
+@ACTIVATIONS.register("log_softmax")
+def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
+    """g(z)_i = z_i - ln sum_j e^{z_j};  dg_i/dz_j = 1[i = j] - softmax(z)_j."""
+    return LogSoftmax.apply(z, axis=axis)
+
+
+@ACTIVATIONS.register("gaussian", "rbf")
+def gaussian(z: Tensor) -> Tensor:
+    """g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}."""
+    return Gaussian.apply(z)
+
+
+def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor]:
+    """Resolve an activation given by name, as a callable, or None (identity).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid names.
+    """
+    if activation is None:
+        return identity
+    if callable(activation):
+        return activation
+    return ACTIVATIONS.get(activation)
+
+
+def name_of(activation: Callable[[Tensor], Tensor]) -> str | None:
+    """The registered name of an activation function, or None for a user's own callable."""
+    for name in ACTIVATIONS.names():
+        if ACTIVATIONS.get(name) is activation:
+            return activation.__name__
+    return None
+
+
+def names() -> list[str]:
+    """Every registered activation name (aliases included)."""
+    return ACTIVATIONS.names()

@@ -1,0 +1,64 @@
+"""The Function base: one differentiable operation, its forward and its backward side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.tensor import Tensor, _mode
+
+__all__ = ["Function", "unbroadcast"]
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting in the forward pass.
+
+    A value broadcast along an axis was used once per position of that axis, so by the
+    chain rule its gradient is the sum along that axis.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+class Function:
+    """A node of the graph: subclasses define ``forward`` and ``backward``.
+
+    ``forward(ctx, *arrays, **options)`` computes the output array from the parents'
+    arrays and may save what backward needs on ``ctx``. ``backward(ctx, grad)`` receives
+    dE/d(output) and returns one gradient per parent (``None`` where a parent needs
+    none, see ``ctx.needs_input_grad``), each of that parent's shape.
+
+    The class attribute ``name`` labels the node for graph drawing and tracing.
+    """
+
+    name = "function"
+    parents: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Any, **options: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
+        """Run forward on the inputs' data and, if any input requires grad, record the node."""
+        ctx = cls()
+        requires = _mode.enabled and any(t.requires_grad for t in inputs)
+        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if requires else ()
+        out = cls.forward(ctx, *[t.data for t in inputs], **options)
+        if requires:
+            ctx.parents = inputs
+            return Tensor._make(out, True, ctx)
+        return Tensor._make(out, False, None)

@@ -1,0 +1,183 @@
+"""Operations, activations and losses as plain functions on Tensors (``gn.functional`` / ``F``).
+
+Examples
+--------
+>>> import glassnet as gn
+>>> F = gn.functional
+>>> z = gn.tensor([[-1.0, 0.0, 2.0]])
+>>> F.relu(z).numpy()
+array([[0., 0., 2.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet.activations import (
+    binary_step, elu, gaussian, gelu, identity, leaky_relu, log_softmax, relu, selu, sigmoid,
+    softmax, softplus, tanh,
+)
+from glassnet.losses import BinaryCrossEntropy, CrossEntropy, Huber, MAE, MSE, NLL
+from glassnet.ops import elementwise as _ew
+from glassnet.ops import linalg as _linalg
+from glassnet.ops import reduce as _reduce
+from glassnet.ops import shape as _shape
+from glassnet.tensor import Tensor
+
+__all__ = [
+    "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
+    "softplus", "softmax", "log_softmax", "gaussian",
+    "exp", "log", "sqrt", "abs", "clip", "maximum", "minimum", "where", "sum", "mean", "max",
+    "logsumexp", "reshape", "transpose", "concatenate", "stack", "pad", "broadcast_to",
+    "matmul", "linear",
+    "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
+]
+
+
+def _t(x: Any, like: Tensor | None = None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    dtype = like.dtype if like is not None else None
+    return Tensor(np.asarray(x, dtype=dtype) if dtype is not None else x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e^x, element-wise."""
+    return _ew.Exp.apply(_t(x))
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm, element-wise."""
+    return _ew.Log.apply(_t(x))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root, element-wise."""
+    return _ew.Sqrt.apply(_t(x))
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 - NumPy's name
+    """|x|, element-wise."""
+    return _ew.Abs.apply(_t(x))
+
+
+def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
+    """x limited to [low, high]; the gradient is 1 inside, 0 outside."""
+    return _ew.Clip.apply(_t(x), low=low, high=high)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Element-wise maximum of two tensors (broadcast)."""
+    a = _t(a, b if isinstance(b, Tensor) else None)
+    return _ew.Maximum.apply(a, _t(b, a))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Element-wise minimum of two tensors (broadcast)."""
+    a = _t(a, b if isinstance(b, Tensor) else None)
+    return _ew.Minimum.apply(a, _t(b, a))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b`` (the condition is a boolean array)."""
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    a = _t(a, b if isinstance(b, Tensor) else None)
+    return _ew.Where.apply(a, _t(b, a), condition=condition.astype(bool))
+
+
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes when None)."""
+    return _reduce.Sum.apply(_t(x), axis=axis, keepdims=keepdims)
+
+
+def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes when None)."""
+    return _reduce.Mean.apply(_t(x), axis=axis, keepdims=keepdims)
+
+
+def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over ``axis``; ties share the gradient evenly."""
+    return _reduce.Max.apply(_t(x), axis=axis, keepdims=keepdims)
+
+
+def logsumexp(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """ln sum e^x over ``axis``, computed stably."""
+    return _reduce.LogSumExp.apply(_t(x), axis=axis, keepdims=keepdims)
+
+
+def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """Same values in a new shape."""
+    return _shape.Reshape.apply(_t(x), shape=tuple(shape))
+
+
+def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute the axes (reverse them when None)."""
+    return _shape.Transpose.apply(_t(x), axes=None if axes is None else tuple(axes))
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    return _shape.Concatenate.apply(*[_t(x) for x in tensors], axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new axis."""
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    return _shape.Stack.apply(*[_t(x) for x in tensors], axis=axis)
+
+
+def pad(x: Tensor, pad_width: Sequence[tuple[int, int]]) -> Tensor:
+    """Zero padding, ``pad_width`` as in ``numpy.pad`` (one (before, after) pair per axis)."""
+    return _shape.Pad.apply(_t(x), pad_width=tuple(tuple(p) for p in pad_width))
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape``; the gradient is summed back."""
+    return _shape.BroadcastTo.apply(_t(x), shape=tuple(shape))
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product (batched and broadcast as ``numpy.matmul``)."""
+    return _linalg.MatMul.apply(_t(a), _t(b))
+
+
+def linear(a: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:  # noqa: N803
+    """The dense layer's affine map z = a W + b, fused into one node."""
+    return _linalg.Linear.apply(a, W) if b is None else _linalg.Linear.apply(a, W, b)
+
+
+def mse_loss(y_pred: Tensor, y_true: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error (see :class:`glassnet.losses.MSE`)."""
+    return MSE(reduction)(y_pred, y_true)
+
+
+def mae_loss(y_pred: Tensor, y_true: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error (see :class:`glassnet.losses.MAE`)."""
+    return MAE(reduction)(y_pred, y_true)
+
+
+def huber_loss(y_pred: Tensor, y_true: Any, delta: float = 1.0, reduction: str = "mean") -> Tensor:
+    """Huber loss (see :class:`glassnet.losses.Huber`)."""
+    return Huber(reduction, delta)(y_pred, y_true)
+
+
+def binary_cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool = False,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy (see :class:`glassnet.losses.BinaryCrossEntropy`)."""
+    return BinaryCrossEntropy(reduction, from_logits)(y_pred, y_true)
+
+
+def cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool = True, reduction: str = "mean") -> Tensor:
+    """Categorical cross-entropy, from logits by default (see :class:`glassnet.losses.CrossEntropy`)."""
+    return CrossEntropy(reduction, from_logits)(y_pred, y_true)
+
+
+def nll_loss(log_probs: Tensor, y_true: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (see :class:`glassnet.losses.NLL`)."""
+    return NLL(reduction)(log_probs, y_true)

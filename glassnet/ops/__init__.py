@@ -1,0 +1,1 @@
+"""Primitive differentiable operations; each op's forward and backward side by side."""

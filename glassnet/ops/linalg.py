@@ -1,0 +1,99 @@
+"""Matrix products: matmul and the fused affine map of a dense layer, z = a W + b."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.function import Function, unbroadcast
+
+__all__ = ["MatMul", "Linear"]
+
+
+def _matmul_error(a: np.ndarray, b: np.ndarray) -> ValueError:
+    return ValueError(
+        f"matmul: shapes {a.shape} and {b.shape} do not align; the last axis of the first "
+        f"({a.shape[-1] if a.ndim else '-'}) must equal the second-to-last axis of the second "
+        f"({b.shape[-2] if b.ndim > 1 else (b.shape[0] if b.ndim else '-')})"
+    )
+
+
+class MatMul(Function):
+    """Z = A B;  dE/dA = dE/dZ B^T,  dE/dB = A^T dE/dZ (batched and broadcast as NumPy)."""
+
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
+        ctx.a, ctx.b = a, b
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise _matmul_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = ctx.a, ctx.b
+        need_a, need_b = ctx.needs_input_grad
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        ga = gb = None
+        if need_a:
+            ga = np.matmul(g, np.swapaxes(b2, -1, -2))
+            ga = unbroadcast(ga, a2.shape).reshape(a.shape)
+        if need_b:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g)
+            gb = unbroadcast(gb, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    """The dense layer's affine map, fused: z = a W + b.
+
+    .. math::
+
+        \\delta = \\frac{\\partial E}{\\partial z},\\quad
+        \\frac{\\partial E}{\\partial a} = \\delta W^T,\\quad
+        \\frac{\\partial E}{\\partial W} = a^T \\delta,\\quad
+        \\frac{\\partial E}{\\partial b} = \\sum_{samples} \\delta
+
+    Shapes: a (N, in), W (in, out), b (out,) -> z (N, out). One node instead of two keeps
+    the per-layer overhead small; the input gradient is skipped when the input needs none.
+    """
+
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx: Any, a: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:  # noqa: N803
+        if a.ndim < 1 or a.shape[-1] != W.shape[0]:
+            raise ValueError(
+                f"linear: input of shape {a.shape} has {a.shape[-1] if a.ndim else 0} features but "
+                f"W of shape {W.shape} expects {W.shape[0]}"
+            )
+        ctx.a, ctx.W = a, W
+        z = a @ W
+        if b is not None:
+            z += b
+        return z
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        needs = ctx.needs_input_grad
+        a, W = ctx.a, ctx.W
+        ga = grad @ W.T if needs[0] else None
+        if needs[1]:
+            gW = a.reshape(-1, a.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
+        else:
+            gW = None
+        if len(needs) == 2:
+            return ga, gW
+        gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if needs[2] else None
+        return ga, gW, gb

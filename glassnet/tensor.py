@@ -1,0 +1,407 @@
+"""The Tensor: a NumPy array that remembers how it was made, and reverse-mode autodiff.
+
+Every differentiable operation records a node (a :class:`~glassnet.function.Function`)
+holding its parents. ``loss.backward()`` walks that graph from the output back to the
+leaves and applies the chain rule node by node:
+
+.. math::
+
+    \\frac{\\partial E}{\\partial x} = \\sum_{c \\in \\mathrm{children}(x)}
+        \\frac{\\partial E}{\\partial c} \\frac{\\partial c}{\\partial x}
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"]
+
+DEFAULT_DTYPE = np.float32
+
+
+class _GradMode:
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record the graph for ``backward``."""
+    return _mode.enabled
+
+
+@contextlib.contextmanager
+def _set_grad(enabled: bool) -> Iterator[None]:
+    previous = _mode.enabled
+    _mode.enabled = enabled
+    try:
+        yield
+    finally:
+        _mode.enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Context in which no graph is recorded (inference, parameter updates).
+
+    Examples
+    --------
+    >>> x = tensor([1.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+    return _set_grad(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    """Context that records the graph again inside a ``no_grad`` block."""
+    return _set_grad(True)
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    array = np.asarray(data, dtype=dtype)
+    if array.dtype.kind not in "fc":
+        raise TypeError(
+            f"a Tensor holds floating-point numbers; got dtype {array.dtype}. "
+            "Pass dtype=np.float32 or np.float64."
+        )
+    return array
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient.
+
+    Parameters
+    ----------
+    data : array_like
+        The values. Kept as a NumPy array in ``.data``.
+    requires_grad : bool, default False
+        Whether ``backward`` computes ``.grad`` for this tensor.
+    dtype : numpy dtype, optional
+        Floating-point type; float32 unless given (see :func:`tensor`). A floating
+        NumPy array passed here keeps its own dtype.
+    name : str, optional
+        A label shown by the glass-box tools.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+    grad : numpy.ndarray or None
+        dE/d(this tensor) after ``backward``; accumulates until zeroed.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if dtype is None and not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
+            dtype = DEFAULT_DTYPE
+        self.data = _to_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx: Any = None
+        self._retain = False
+        self.name = name
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool, ctx: Any) -> Tensor:
+        out = object.__new__(cls)
+        out.data = data
+        out.grad = None
+        out.requires_grad = requires_grad
+        out._ctx = ctx
+        out._retain = False
+        out.name = None
+        return out
+
+    # ------------------------------------------------------------------ views
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def op(self) -> str:
+        """Name of the operation that made this tensor ("leaf" for inputs and parameters)."""
+        return "leaf" if self._ctx is None else type(self._ctx).name
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The tensors this one was computed from (empty for a leaf)."""
+        return () if self._ctx is None else self._ctx.parents
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        op = f", op={self.op}" if self._ctx is not None else ""
+        return f"Tensor({np.array2string(self.data, precision=4)}{grad}{op})"
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (shares memory with ``.data``)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing the same data, cut from the graph."""
+        return Tensor._make(self.data, False, None)
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this intermediate node after ``backward`` (a layer's z, for delta)."""
+        self._retain = True
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def astype(self, dtype: Any) -> Tensor:
+        """This tensor converted to another floating dtype (differentiable)."""
+        return _shape.Cast.apply(self, dtype=np.dtype(dtype))
+
+    # --------------------------------------------------------------- backward
+    def backward(self, grad: Any = None) -> None:
+        """Compute dE/dx for every leaf x that requires grad, by the chain rule.
+
+        Parameters
+        ----------
+        grad : array_like, optional
+            The upstream gradient dE/d(self). Required unless ``self`` has one element,
+            in which case it defaults to 1.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a tensor that does not require grad: no leaf of its graph "
+                "has requires_grad=True (or it was computed inside no_grad()). "
+                "Create the inputs or parameters with requires_grad=True."
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a scalar output; this tensor has shape "
+                    f"{self.shape}. Reduce it first (e.g. .sum() or .mean()) or pass "
+                    "grad= with the same shape."
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward(grad=...) got a gradient of shape {grad.shape} for a tensor of "
+                    f"shape {self.shape}; they must be equal"
+                )
+        grads: dict[int, np.ndarray] = {id(self): grad}
+        for node in reversed(self._topological_order()):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            ctx = node._ctx
+            if ctx is None or node._retain:
+                node._accumulate(g)
+                if ctx is None:
+                    continue
+            for parent, parent_grad in zip(ctx.parents, type(ctx).backward(ctx, g)):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = parent_grad if previous is None else previous + parent_grad
+
+    def _accumulate(self, g: np.ndarray) -> None:
+        if self.grad is None:
+            self.grad = np.array(g, dtype=self.dtype, copy=True)
+        else:
+            self.grad += g
+
+    def _topological_order(self) -> list[Tensor]:
+        """Nodes that require grad, parents before children; stable for a given graph."""
+        order: list[Tensor] = []
+        visited: set[int] = set()
+        stack: list[tuple[Tensor, bool]] = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            if node._ctx is not None:
+                for parent in reversed(node._ctx.parents):
+                    if parent.requires_grad and id(parent) not in visited:
+                        stack.append((parent, False))
+        return order
+
+    # -------------------------------------------------------------- operators
+    def _wrap(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return other
+        return Tensor._make(np.asarray(other, dtype=self.data.dtype), False, None)
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ew.Add.apply(self, self._wrap(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ew.Add.apply(self._wrap(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ew.Sub.apply(self, self._wrap(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ew.Sub.apply(self._wrap(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ew.Mul.apply(self, self._wrap(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ew.Mul.apply(self._wrap(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ew.Div.apply(self, self._wrap(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ew.Div.apply(self._wrap(other), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ew.Pow.apply(self, self._wrap(other))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ew.Pow.apply(self._wrap(other), self)
+
+    def __neg__(self) -> Tensor:
+        return _ew.Neg.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _linalg.MatMul.apply(self, self._wrap(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _linalg.MatMul.apply(self._wrap(other), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _shape.GetItem.apply(self, index=index)
+
+    # Comparisons return plain boolean arrays: they have no gradient.
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self.data >= _data(other)
+
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data == _data(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data != _data(other)
+
+    __hash__ = object.__hash__
+
+    # ---------------------------------------------------------------- methods
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return _reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return _reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return _reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _shape.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _shape.Transpose.apply(self, axes=axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        return _shape.Transpose.apply(self, axes=None)
+
+    def exp(self) -> Tensor:
+        return _ew.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return _ew.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return _ew.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return _ew.Abs.apply(self)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        return _ew.Clip.apply(self, low=low, high=high)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a Tensor from array-like data.
+
+    Parameters
+    ----------
+    data : array_like
+    requires_grad : bool, default False
+    dtype : numpy dtype, optional
+        float32 unless given, whatever the input's own type (pass ``dtype=np.float64``
+        to compute in double precision, as the gradient checks do).
+
+    Examples
+    --------
+    >>> x = tensor([[1.0, 2.0]], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([[2., 4.]], dtype=float32)
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=DEFAULT_DTYPE if dtype is None else dtype)
+
+
+from glassnet.ops import elementwise as _ew  # noqa: E402  (ops need Tensor defined)
+from glassnet.ops import linalg as _linalg  # noqa: E402
+from glassnet.ops import reduce as _reduce  # noqa: E402
+from glassnet.ops import shape as _shape  # noqa: E402
