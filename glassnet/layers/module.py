@@ -1,0 +1,261 @@
+"""Module and Parameter: the containers that layers and models are made of."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from glassnet.tensor import Tensor
+
+__all__ = ["Parameter", "Module", "Layer"]
+
+
+class Parameter(Tensor):
+    """A Tensor that requires grad and is found by the Module that holds it.
+
+    Parameters
+    ----------
+    data : array_like
+        Initial values; a floating NumPy array keeps its dtype, anything else becomes float32.
+    name : str, optional
+
+    Examples
+    --------
+    >>> W = Parameter(np.zeros((2, 3)))
+    >>> W.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(data, requires_grad=True, dtype=dtype, name=name)
+
+    def __repr__(self) -> str:
+        return f"Parameter(name={self.name!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+class Module:
+    """Base of layers and models.
+
+    A Module finds the Parameters, buffers (non-trained state such as running means) and
+    sub-modules stored in its attributes, in the order they were assigned. Calling a
+    module calls its ``forward``. ``training`` is True after construction and after
+    ``train()``, False after ``eval()`` (dropout and batch normalization read it).
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        self.training = True
+        self.name = name or type(self).__name__.lower()
+        self._buffers: list[str] = []
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------- discovery
+    def register_buffer(self, name: str, value: np.ndarray) -> None:
+        """Store a non-trained array (saved in ``state_dict``, not updated by optimizers)."""
+        setattr(self, name, value)
+        if name not in self._buffers:
+            self._buffers.append(name)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct sub-modules, with their attribute names (lists give name.i)."""
+        for key, value in vars(self).items():
+            if isinstance(value, Module):
+                yield key, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{key}.{i}", item
+
+    def children(self) -> list[Module]:
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, depth first; a shared module appears once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop(0)
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            stack[0:0] = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+
+    def modules(self) -> list[Module]:
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
+        """Every Parameter with a dotted name ("layers.0.W"); a shared one is listed once."""
+        out: list[tuple[str, Parameter]] = []
+        seen: set[int] = set()
+        for mname, module in self.named_modules(prefix):
+            for key, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    out.append((f"{mname}.{key}" if mname else key, value))
+        return out
+
+    def parameters(self) -> list[Parameter]:
+        """Every trainable Parameter, in a stable order."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        out = []
+        for mname, module in self.named_modules():
+            for key in module._buffers:
+                out.append((f"{mname}.{key}" if mname else key, getattr(module, key)))
+        return out
+
+    def count_params(self) -> int:
+        """Number of trainable scalars."""
+        return sum(p.size for p in self.parameters())
+
+    # ----------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch statistics) for this module and its children."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off, running statistics)."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradients of every parameter."""
+        for p in self.parameters():
+            p.grad = None
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, by dotted name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update({name: np.array(b, copy=True) for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy values into the parameters and buffers in place (names and shapes checked).
+
+        Raises
+        ------
+        KeyError
+            With ``strict``, when names are missing or unexpected (both are listed).
+        ValueError
+            When a shape differs (the name and both shapes are given).
+        """
+        params = dict(self.named_parameters())
+        buffers = {name: module for name, module in self._buffer_owners()}
+        expected = set(params) | set(buffers)
+        missing, unexpected = expected - set(state), set(state) - expected
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"state does not fit {type(self).__name__}: missing {sorted(missing)}, "
+                f"unexpected {sorted(unexpected)}"
+            )
+        for name, value in state.items():
+            value = np.asarray(value)
+            if name in params:
+                target = params[name].data
+            elif name in buffers:
+                target = getattr(buffers[name], name.rsplit(".", 1)[-1])
+            else:
+                continue
+            if np.shape(target) != value.shape:
+                raise ValueError(
+                    f"state entry {name!r} has shape {value.shape}, but the model expects "
+                    f"{np.shape(target)}"
+                )
+            np.copyto(target, value, casting="same_kind")
+
+    def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
+        for mname, module in self.named_modules():
+            for key in module._buffers:
+                yield (f"{mname}.{key}" if mname else key), module
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class Layer(Module):
+    """A Module whose weights are created lazily from the shape of its first input.
+
+    Subclasses implement ``build(input_shape, rng)`` (create Parameters; ``input_shape``
+    excludes the batch axis), ``call(x)`` (the computation on a Tensor),
+    ``compute_output_shape(input_shape)`` and ``get_config()`` (the constructor arguments,
+    JSON-serializable, so that ``cls(**config)`` rebuilds the layer).
+
+    Attributes
+    ----------
+    built : bool
+    input_shape : tuple or None
+        Per-sample input shape seen at build time.
+    dtype : numpy dtype or None
+        Dtype of the weights, taken from the first input (float32 by default).
+    rng : numpy.random.Generator or None
+        Source of randomness for initialization and dropout; set by the model from its
+        ``seed`` so that runs are reproducible.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.built = False
+        self.input_shape: tuple[int, ...] | None = None
+        self.dtype: np.dtype | None = None
+        self.rng: np.random.Generator | None = None
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        """Create the weights for inputs of per-sample shape ``input_shape``."""
+
+    def call(self, x: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define call()")
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Per-sample output shape for a per-sample input shape (default: unchanged)."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        return cls(**config)
+
+    def ensure_built(self, input_shape: tuple[int, ...], dtype: Any = np.float32) -> None:
+        """Build once, from the per-sample ``input_shape``; later calls only check it."""
+        input_shape = tuple(int(n) for n in input_shape)
+        if self.built:
+            self.check_input_shape(input_shape)
+            return
+        if self.rng is None:
+            self.rng = np.random.default_rng()
+        self.dtype = np.dtype(dtype)
+        self.input_shape = input_shape
+        self.build(input_shape, self.rng)
+        self.built = True
+
+    def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
+        """Raise a clear error when an input does not fit the built weights."""
+        if self.input_shape is not None and tuple(input_shape) != self.input_shape:
+            raise ValueError(
+                f"layer {self.name!r} ({type(self).__name__}) was built for inputs of shape "
+                f"(N, {', '.join(map(str, self.input_shape))}) but received "
+                f"(N, {', '.join(map(str, input_shape))})"
+            )
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            x = Tensor(np.asarray(x, dtype=self.dtype or np.float32))
+        self.ensure_built(x.shape[1:], x.dtype)
+        return self.call(x)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
