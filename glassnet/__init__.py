@@ -9,6 +9,9 @@ from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tenso
 from glassnet import activations, functional, losses
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
+from glassnet import layers, metrics, training
+from glassnet.layers.module import Parameter
+from glassnet.models import Input, Model, Sequential
 
 __version__ = "0.1.0"
 
@@ -16,5 +19,6 @@ __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled",
     "concatenate", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
+    "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
     "__version__",
 ]

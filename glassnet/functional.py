@@ -25,6 +25,7 @@ from glassnet.ops import elementwise as _ew
 from glassnet.ops import linalg as _linalg
 from glassnet.ops import reduce as _reduce
 from glassnet.ops import shape as _shape
+from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
 __all__ = [
@@ -122,6 +123,8 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
+    if any(isinstance(x, Symbolic) for x in tensors):
+        return Symbolic.record(concatenate, list(tensors), axis=axis)
     return _shape.Concatenate.apply(*[_t(x) for x in tensors], axis=axis)
 
 
@@ -129,6 +132,8 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors of equal shape along a new axis."""
     if not tensors:
         raise ValueError("stack needs at least one tensor")
+    if any(isinstance(x, Symbolic) for x in tensors):
+        return Symbolic.record(stack, list(tensors), axis=axis)
     return _shape.Stack.apply(*[_t(x) for x in tensors], axis=axis)
 
 

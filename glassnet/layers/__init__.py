@@ -1,5 +1,6 @@
 """Layers: the building blocks of models."""
 
+from glassnet.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from glassnet.layers.module import Layer, Module, Parameter
 
-__all__ = ["Module", "Parameter", "Layer"]
+__all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "Layer"]
@@ -251,6 +252,8 @@ class Layer(Module):
             )
 
     def forward(self, x: Any) -> Any:
+        if isinstance(x, Symbolic):
+            return Symbolic.record(self, x)
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x, dtype=self.dtype or np.float32))
         self.ensure_built(x.shape[1:], x.dtype)

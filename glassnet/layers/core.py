@@ -1,0 +1,263 @@
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from glassnet import activations
+from glassnet.function import Function
+from glassnet.layers.module import Layer, Parameter
+from glassnet.ops.linalg import Linear
+from glassnet.ops.shape import Reshape as _ReshapeOp
+from glassnet.tensor import Tensor
+
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape"]
+
+
+def _activation_name(activation: str | Callable[[Tensor], Tensor] | None) -> str | None:
+    if activation is None or isinstance(activation, str):
+        return activation
+    return activations.name_of(activation) or getattr(activation, "__name__", "custom")
+
+
+class Dense(Layer):
+    """Fully connected layer: every input feeds every unit.
+
+    .. math::
+
+        z = a_{prev} W + b, \\qquad a = g(z)
+
+    Shape: input (N, inputs) -> output (N, units). ``W`` has shape (inputs, units) and
+    ``b`` shape (units,), so one row of ``a_prev`` times ``W`` is one sample's z.
+
+    Parameters
+    ----------
+    units : int
+        Number of neurons.
+    activation : str or callable, optional
+        g, by name (see :mod:`glassnet.activations`) or as a function; None is identity.
+    use_bias : bool, default True
+    kernel_initializer : str or initializer, optional
+        Default: glorot_uniform; he_normal for the ReLU family; lecun_normal for selu.
+    bias_initializer : str or initializer, default "zeros"
+    kernel_regularizer : regularizer, optional
+        A penalty on W added to the training loss (see :mod:`glassnet.regularizers`).
+    input_dim : int, optional
+        Number of inputs; without it the layer is built from its first input.
+    name : str, optional
+
+    Examples
+    --------
+    >>> layer = Dense(3, activation="relu", input_dim=2)
+    >>> layer(np.ones((4, 2))).shape
+    (4, 3)
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | Callable[[Tensor], Tensor] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        input_dim: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name or "dense")
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        if input_dim is not None and (not isinstance(input_dim, (int, np.integer)) or input_dim < 1):
+            raise ValueError(f"Dense: input_dim must be a positive integer, got {input_dim!r}")
+        self.units = int(units)
+        self.g = activations.get(activation)
+        self.activation = _activation_name(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.input_dim = None if input_dim is None else int(input_dim)
+        self.W: Parameter | None = None
+        self.b: Parameter | None = None
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        from glassnet import initializers
+
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense layer {self.name!r} expects inputs of shape (N, features), got per-sample "
+                f"shape {input_shape}; put a Flatten layer before it"
+            )
+        fan_in = input_shape[0]
+        if self.input_dim is not None and fan_in != self.input_dim:
+            raise ValueError(
+                f"Dense layer {self.name!r} was declared with input_dim={self.input_dim} but "
+                f"receives {fan_in} features"
+            )
+        init = self.kernel_initializer
+        kernel_init = initializers.get(init) if init is not None else initializers.default_for(self.activation)
+        self.W = Parameter(kernel_init((fan_in, self.units), rng, self.dtype, for_weights=True), name="W")
+        if self.use_bias:
+            bias_init = initializers.get(self.bias_initializer)
+            self.b = Parameter(bias_init((self.units,), rng, self.dtype), name="b")
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """z = a_prev W + b, the input of the activation (the lectures' z^l)."""
+        if self.b is None:
+            return Linear.apply(x, self.W)
+        return Linear.apply(x, self.W, self.b)
+
+    def call(self, x: Tensor) -> Tensor:
+        z = self.pre_activation(x)
+        return z if self.activation in (None, "identity", "linear") else self.g(z)
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (self.units,)
+
+    def regularization_loss(self) -> Tensor | None:
+        """The penalty of ``kernel_regularizer`` on W, or None."""
+        if self.kernel_regularizer is None or self.W is None:
+            return None
+        from glassnet import regularizers
+
+        return regularizers.get(self.kernel_regularizer)(self.W)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "units": self.units,
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": _config_of(self.kernel_initializer),
+            "bias_initializer": _config_of(self.bias_initializer),
+            "kernel_regularizer": _config_of(self.kernel_regularizer),
+            "input_dim": self.input_dim if self.input_dim is not None else (
+                self.input_shape[0] if self.input_shape else None),
+            "name": self.name,
+        }
+
+
+def _config_of(obj: Any) -> Any:
+    """A JSON-able description of an initializer or regularizer given by name or object."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    if hasattr(obj, "get_config"):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    raise TypeError(f"cannot describe {obj!r} in a config: give it by name or as a glassnet object")
+
+
+class Activation(Layer):
+    """Applies an activation a = g(z) element-wise (see :mod:`glassnet.activations`).
+
+    Examples
+    --------
+    >>> Activation("relu")(np.array([[-1.0, 2.0]])).numpy()
+    array([[0., 2.]], dtype=float32)
+    """
+
+    def __init__(self, activation: str | Callable[[Tensor], Tensor], name: str | None = None) -> None:
+        super().__init__(name or "activation")
+        self.g = activations.get(activation)
+        self.activation = _activation_name(activation)
+
+    def call(self, x: Tensor) -> Tensor:
+        return self.g(x)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"activation": self.activation, "name": self.name}
+
+
+class _DropoutMask(Function):
+    """a = x * m / (1 - rate), m ~ Bernoulli(1 - rate);  da/dx = m / (1 - rate)."""
+
+    name = "dropout"
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        ctx.mask = mask
+        return x * mask
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * ctx.mask,)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, each unit is zeroed with probability ``rate`` and the
+    survivors are scaled by 1 / (1 - rate), so the expected activation is unchanged and
+    evaluation needs no rescaling. In evaluation mode (``model.eval()``, ``predict``) it is
+    the identity.
+
+    .. math::
+
+        a = \\frac{m \\odot x}{1 - p}, \\qquad m_i \\sim \\mathrm{Bernoulli}(1 - p)
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        The probability p of dropping a unit.
+    seed : int, optional
+        Seeds the mask; otherwise the model's seed does (``fit(seed=...)``).
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
+        super().__init__(name or "dropout")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"Dropout: rate must be a number in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+
+    def call(self, x: Tensor) -> Tensor:
+        if not self.training or self.rate == 0:
+            return x
+        keep = 1.0 - self.rate
+        mask = (self.rng.random(x.shape, dtype=x.dtype) < keep) / np.asarray(keep, dtype=x.dtype)
+        return _DropoutMask.apply(x, mask=mask.astype(x.dtype, copy=False))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate, "seed": self.seed, "name": self.name}
+
+
+class Flatten(Layer):
+    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name or "flatten")
+
+    def call(self, x: Tensor) -> Tensor:
+        return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (int(np.prod(input_shape)),)
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (the batch axis is kept)."""
+
+    def __init__(self, target_shape: tuple[int, ...], name: str | None = None) -> None:
+        super().__init__(name or "reshape")
+        self.target_shape = tuple(int(n) for n in target_shape)
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        known = [n for n in self.target_shape if n != -1]
+        size = int(np.prod(input_shape))
+        if self.target_shape.count(-1) > 1 or (
+            -1 not in self.target_shape and int(np.prod(known)) != size
+        ) or (known and size % int(np.prod(known))):
+            raise ValueError(
+                f"Reshape layer {self.name!r}: cannot reshape samples of shape {input_shape} "
+                f"({size} values) into {self.target_shape}"
+            )
+
+    def call(self, x: Tensor) -> Tensor:
+        return _ReshapeOp.apply(x, shape=(x.shape[0], *self.target_shape))
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(np.empty((1, *input_shape)).reshape(1, *self.target_shape).shape[1:])
+
+    def get_config(self) -> dict[str, Any]:
+        return {"target_shape": list(self.target_shape), "name": self.name}

@@ -1,0 +1,418 @@
+"""Models: Sequential stacks and functional graphs, with compile / fit / evaluate / predict.
+
+The lectures' recipe: choose the architecture, the activations, the loss, the optimizer
+and its hyperparameters and the epochs; then repeat forward, backward, update while
+keeping track of the loss. ``compile`` makes the choices, ``fit`` repeats the steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet import losses as _losses
+from glassnet.layers.module import Layer, Module
+from glassnet.symbolic import Input, Symbolic
+from glassnet.tensor import Tensor
+
+__all__ = ["Model", "Sequential", "Input"]
+
+# (final activation, loss class) pairs computed from the logits in one fused, stable node.
+_FUSED = {
+    ("softmax", _losses.CrossEntropy): lambda loss: _losses.CrossEntropy(loss.reduction, from_logits=True),
+    ("sigmoid", _losses.BinaryCrossEntropy): lambda loss: _losses.BinaryCrossEntropy(
+        loss.reduction, from_logits=True),
+}
+
+
+def _final_activation(layer: Any) -> str | None:
+    """The activation name of a layer that can hand back its pre-activation z, else None."""
+    if hasattr(layer, "pre_activation") or type(layer).__name__ == "Activation":
+        return getattr(layer, "activation", None)
+    return None
+
+
+class Model(Module):
+    """A network of layers with the training loop attached.
+
+    Two ways to build one:
+
+    - ``gn.Sequential([layer, layer, ...])``: each layer feeds the next;
+    - functional: ``x = gn.Input((4,)); h = Dense(8, activation="relu")(x);
+      y = Dense(1)(h); model = gn.Model(x, y)`` (several inputs and outputs, shared
+      layers, ``a + b`` and ``gn.concatenate([a, b])`` between symbolic tensors).
+
+    Parameters
+    ----------
+    inputs, outputs : Symbolic or list of Symbolic
+        The graph's ends (functional form).
+    seed : int, optional
+        Seeds weight initialization and dropout, so that the model is reproducible.
+    name : str, optional
+    """
+
+    def __init__(
+        self,
+        inputs: Symbolic | Sequence[Symbolic] | None = None,
+        outputs: Symbolic | Sequence[Symbolic] | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name or "model")
+        self.stop_training = False
+        self.optimizer: Any = None
+        self.loss_fns: list[Any] = []
+        self.metric_names: list[str] = []
+        self.compiled = False
+        self.seed = seed
+        self._stop_reason: str | None = None
+        self._snapshot: list[np.ndarray] | None = None
+        self._single_output = True
+        self._inputs: list[Symbolic] = []
+        self._outputs: list[Symbolic] = []
+        self._nodes: list[Symbolic] = []
+        self.layers: list[Layer] = []
+        if inputs is not None or outputs is not None:
+            self._init_graph(inputs, outputs)
+        self._seed_layers(seed)
+
+    # ----------------------------------------------------------- functional
+    def _init_graph(self, inputs: Any, outputs: Any) -> None:
+        if inputs is None or outputs is None:
+            raise ValueError("Model(inputs, outputs): give both the Input(s) and the output tensor(s)")
+        self._inputs = [inputs] if isinstance(inputs, Symbolic) else list(inputs)
+        self._single_output = isinstance(outputs, Symbolic)
+        self._outputs = [outputs] if self._single_output else list(outputs)
+        for sym in self._inputs:
+            if not isinstance(sym, Symbolic) or sym.op is not None:
+                raise TypeError("Model inputs must be gn.Input(...) placeholders")
+        self._nodes = _topological(self._outputs)
+        missing = [n for n in self._nodes if n.op is None and not any(n is i for i in self._inputs)]
+        if missing:
+            raise ValueError(f"the outputs depend on an Input that is not in `inputs`: {missing[0]!r}")
+        layers: list[Layer] = []
+        for node in self._nodes:
+            if isinstance(node.op, Layer) and not any(node.op is layer for layer in layers):
+                layers.append(node.op)
+        self.layers = layers
+        self._name_layers()
+
+    def _name_layers(self) -> None:
+        """Make layer names unique within the model (dense, dense_1, ...)."""
+        seen: dict[str, int] = {}
+        for layer in self.layers:
+            base = layer.name
+            if base in seen:
+                seen[base] += 1
+                layer.name = f"{base}_{seen[base]}"
+            else:
+                seen[base] = 0
+
+    def _seed_layers(self, seed: int | None) -> None:
+        """Give each layer its own generator spawned from ``seed`` (stable order)."""
+        if seed is None:
+            return
+        children = np.random.SeedSequence(seed).spawn(max(len(self.layers), 1))
+        for layer, child in zip(self.layers, children):
+            if getattr(layer, "seed", None) is None:
+                layer.rng = np.random.default_rng(child)
+
+    def forward(self, *xs: Any, logits: bool | Sequence[bool] = False) -> Any:
+        """Run the network. ``logits=True`` (or one flag per output) skips the final
+        activation of those outputs, for a loss fused with it (softmax/sigmoid +
+        cross-entropy): the training loop asks for it through :meth:`training_losses`."""
+        values: dict[int, Any] = {}
+        if len(xs) != len(self._inputs):
+            raise ValueError(f"model {self.name!r} takes {len(self._inputs)} input(s), got {len(xs)}")
+        for sym, x in zip(self._inputs, xs):
+            values[id(sym)] = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
+        flags = logits if isinstance(logits, (list, tuple)) else [logits] * len(self._outputs)
+        final = {id(o) for o, flag in zip(self._outputs, flags) if flag}
+        for node in self._nodes:
+            if node.op is None:
+                continue
+            args = [_resolve(a, values) for a in node.inputs]
+            if id(node) in final and _final_activation(node.op) is not None:
+                values[id(node)] = _pre_activation(node.op, args[0])
+            else:
+                values[id(node)] = node.op(*args, **node.options)
+        outs = [values[id(o)] for o in self._outputs]
+        return outs[0] if self._single_output else outs
+
+    @property
+    def output_activations(self) -> list[str | None]:
+        return [_final_activation(o.op) for o in self._outputs]
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self._inputs)
+
+    # ---------------------------------------------------------------- build
+    def build(self, input_shape: Any = None, seed: int | None = None, dtype: Any = np.float32) -> Model:
+        """Create every layer's weights (per-sample ``input_shape``; not needed for a
+        functional model), seeded by ``seed`` when given."""
+        if seed is not None:
+            self._seed_layers(seed)
+        shapes = self._input_shapes(input_shape)
+        dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
+        from glassnet.tensor import no_grad
+
+        was_training = self.training
+        self.eval()
+        with no_grad():
+            self.forward(*dummies)
+        self.train(was_training)
+        return self
+
+    def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
+        return [sym.shape for sym in self._inputs]
+
+    @property
+    def built(self) -> bool:
+        return bool(self.layers) and all(layer.built for layer in self.layers)
+
+    def regularization_loss(self) -> Tensor | None:
+        """Sum of the layers' weight penalties (``kernel_regularizer``), or None."""
+        total = None
+        for layer in self.layers:
+            penalty = layer.regularization_loss() if hasattr(layer, "regularization_loss") else None
+            if penalty is not None:
+                total = penalty if total is None else total + penalty
+        return total
+
+    # -------------------------------------------------------------- compile
+    def compile(self, optimizer: Any = "adam", loss: Any = "mse", metrics: Sequence[Any] | None = None) -> None:
+        """Choose the optimizer, the loss and the metrics (objects or names).
+
+        A softmax (sigmoid) output followed by cross-entropy (binary cross-entropy) is
+        trained from the logits through one fused, stable node.
+        """
+        from glassnet import metrics as _metrics
+        from glassnet import optim
+
+        self.optimizer = optim.get(optimizer)
+        loss_list = list(loss) if isinstance(loss, (list, tuple)) else [loss] * len(self._output_list())
+        if len(loss_list) != len(self._output_list()):
+            raise ValueError(f"{len(loss_list)} losses given for {len(self._output_list())} outputs")
+        self.loss_fns = [_losses.get(item) for item in loss_list]
+        self.metric_names = []
+        self._metric_fns = []
+        for m in metrics or []:
+            fn = _metrics.get(m)
+            self.metric_names.append(m if isinstance(m, str) else getattr(m, "__name__", "metric"))
+            self._metric_fns.append(fn)
+        self.compiled = True
+
+    def _output_list(self) -> list[Any]:
+        return self._outputs
+
+    def training_losses(self) -> list[tuple[Any, bool]]:
+        """For each output: the loss to apply during training and whether it takes logits."""
+        out = []
+        for act, loss in zip(self.output_activations, self.loss_fns):
+            fuse = _FUSED.get((act, type(loss)))
+            out.append((fuse(loss), True) if fuse is not None else (loss, False))
+        return out
+
+    # ---------------------------------------------------------- train/infer
+    def fit(self, X: Any, y: Any = None, **kwargs: Any) -> Any:
+        """Train; see :func:`glassnet.training.loop.fit` for every argument.
+
+        Returns the :class:`~glassnet.training.callbacks.History` of the run.
+        """
+        from glassnet.training import loop
+
+        return loop.fit(self, X, y, **kwargs)
+
+    def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None,
+                 sample_weight: Any = None) -> dict[str, float]:
+        """Loss and metrics on data, in evaluation mode: ``{"loss": ..., "accuracy": ...}``."""
+        from glassnet.training import loop
+
+        return loop.evaluate(self, X, y, batch_size=batch_size, sample_weight=sample_weight)
+
+    def predict(self, X: Any, batch_size: int | None = None) -> Any:
+        """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
+        computed in evaluation mode without recording a graph."""
+        from glassnet.training import loop
+
+        return loop.predict(self, X, batch_size=batch_size)
+
+    # ------------------------------------------------------ weights safety
+    def _take_snapshot(self) -> None:
+        self._snapshot = [p.data.copy() for p in self.parameters()]
+
+    def _restore_last_finite_weights(self) -> bool:
+        """Put back the weights of the last snapshot if the current ones are not finite."""
+        params = self.parameters()
+        if all(np.isfinite(p.data).all() for p in params) or self._snapshot is None:
+            return False
+        for p, saved in zip(params, self._snapshot):
+            np.copyto(p.data, saved)
+        return True
+
+    # -------------------------------------------------------------- summary
+    def summary(self, print_fn: Any = print) -> str:
+        """A table of layer, output shape and parameter count, with the totals."""
+        rows = [("Layer (type)", "Output shape", "Params")]
+        for layer in self.layers:
+            shape = self._layer_output_shape(layer)
+            shape_text = "(None, " + ", ".join(map(str, shape)) + ")" if shape is not None else "?"
+            count = sum(p.size for p in layer.parameters()) if layer.built else "?"
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape_text, str(count)))
+        widths = [max(len(r[i]) for r in rows) + 2 for i in range(3)]
+        line = "-" * sum(widths)
+        text = [f'Model "{self.name}"', line, "".join(c.ljust(w) for c, w in zip(rows[0], widths)), line]
+        text += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows[1:]]
+        total = self.count_params()
+        text += [line, f"Total params: {total:,}", f"Trainable params: {total:,}", line]
+        out = "\n".join(text)
+        if print_fn is not None:
+            print_fn(out)
+        return out
+
+    def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
+        for node in self._nodes:
+            if node.op is layer:
+                return node.shape
+        return None
+
+
+class Sequential(Model):
+    """A stack of layers, each feeding the next.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    seed : int, optional
+        Seeds weight initialization and dropout.
+    name : str, optional
+
+    Examples
+    --------
+    >>> model = Sequential([Dense(4, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])
+    >>> model.compile(optimizer="adam", loss="binary_cross_entropy", metrics=["accuracy"])
+    """
+
+    def __init__(self, layers: Sequence[Layer] | None = None, seed: int | None = None,
+                 name: str | None = None) -> None:
+        super().__init__(seed=None, name=name or "sequential")
+        self.layers = []
+        for layer in layers or []:
+            self.add(layer)
+        self.seed = seed
+        self._seed_layers(seed)
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer to the stack."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
+        if any(layer is existing for existing in self.layers):
+            raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
+        self.layers.append(layer)
+        self._name_layers()
+
+    def forward(self, x: Any, logits: bool | Sequence[bool] = False) -> Any:
+        if isinstance(logits, (list, tuple)):
+            logits = bool(logits[0])
+        if not isinstance(x, Tensor):
+            x = Tensor(np.asarray(x, dtype=np.float32))
+        if not self.layers:
+            raise ValueError("this Sequential model has no layers; add some first")
+        *body, last = self.layers
+        for i, layer in enumerate(body):
+            x = self._call_checked(layer, x, i)
+        if logits and _final_activation(last) is not None:
+            self._check_fit(last, x, len(body))
+            return _pre_activation(last, x)
+        return self._call_checked(last, x, len(body))
+
+    def _call_checked(self, layer: Layer, x: Tensor, i: int) -> Tensor:
+        self._check_fit(layer, x, i)
+        return layer(x)
+
+    def _check_fit(self, layer: Layer, x: Tensor, i: int) -> None:
+        """A clear error when a built layer receives a shape other than the one it was built for."""
+        if layer.built and layer.input_shape is not None and tuple(x.shape[1:]) != layer.input_shape:
+            source = f"the output of layer {self.layers[i - 1].name!r}" if i else "the model input"
+            raise ValueError(
+                f"layer {layer.name!r} ({type(layer).__name__}) expects inputs of shape "
+                f"(N, {', '.join(map(str, layer.input_shape))}) but {source} has shape "
+                f"(N, {', '.join(map(str, x.shape[1:]))})"
+            )
+
+    @property
+    def output_activations(self) -> list[str | None]:
+        return [_final_activation(self.layers[-1])] if self.layers else [None]
+
+    @property
+    def n_inputs(self) -> int:
+        return 1
+
+    def _output_list(self) -> list[Any]:
+        return [None]
+
+    def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
+        if input_shape is None:
+            first = self.layers[0] if self.layers else None
+            dim = getattr(first, "input_dim", None)
+            if first is not None and first.input_shape is not None:
+                return [first.input_shape]
+            if dim is None:
+                raise ValueError("build() needs input_shape (per sample) unless the first layer has input_dim")
+            return [(dim,)]
+        return [(input_shape,) if isinstance(input_shape, int) else tuple(input_shape)]
+
+    def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
+        shape = self.layers[0].input_shape
+        if shape is None:
+            return None
+        for current in self.layers:
+            shape = current.compute_output_shape(shape)
+            if current is layer:
+                return tuple(shape)
+        return None
+
+
+def _pre_activation(layer: Any, x: Tensor) -> Tensor:
+    if hasattr(layer, "pre_activation"):
+        layer.ensure_built(x.shape[1:], x.dtype)
+        return layer.pre_activation(x)
+    return x
+
+
+def _resolve(arg: Any, values: dict[int, Any]) -> Any:
+    if isinstance(arg, Symbolic):
+        return values[id(arg)]
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(_resolve(a, values) for a in arg)
+    return arg
+
+
+def _symbolic_inputs(node: Symbolic) -> list[Symbolic]:
+    out: list[Symbolic] = []
+    for arg in node.inputs:
+        if isinstance(arg, Symbolic):
+            out.append(arg)
+        elif isinstance(arg, (list, tuple)):
+            out.extend(a for a in arg if isinstance(a, Symbolic))
+    return out
+
+
+def _topological(outputs: list[Symbolic]) -> list[Symbolic]:
+    order: list[Symbolic] = []
+    seen: set[int] = set()
+    stack: list[tuple[Symbolic, bool]] = [(o, False) for o in reversed(outputs)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(_symbolic_inputs(node)) if id(p) not in seen)
+    return order

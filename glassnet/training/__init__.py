@@ -1,0 +1,6 @@
+"""The training loop, its callbacks and its data handling."""
+
+from glassnet.training.callbacks import Callback, History, ProgressLogger, TerminateOnNaN
+from glassnet.training.loop import evaluate, fit, predict
+
+__all__ = ["Callback", "History", "ProgressLogger", "TerminateOnNaN", "fit", "evaluate", "predict"]

@@ -1,0 +1,161 @@
+"""The callback contract of the training loop, and the callbacks every run has.
+
+A callback sees ``on_train_begin/end``, ``on_epoch_begin/end`` and ``on_batch_end`` with
+a ``logs`` dict (``loss``, ``reg_loss``, each metric and their ``val_`` versions at epoch
+end; ``loss`` and ``batch`` at batch end). It reaches the model through ``self.model``
+and stops training by setting ``self.model.stop_training = True``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Callback", "CallbackList", "History", "TerminateOnNaN", "ProgressLogger"]
+
+
+class Callback:
+    """Base class: override the hooks you need; each receives the logs dict."""
+
+    model: Any = None
+    params: dict[str, Any]
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Run settings: epochs, steps (batches per epoch), samples, verbose."""
+        self.params = params
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+
+class CallbackList:
+    """Calls every callback's hook in order."""
+
+    def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be glassnet Callback objects, got {type(cb).__name__}")
+            cb.set_model(model)
+            cb.set_params(params)
+        self.callbacks = callbacks
+
+    def call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+
+class History(Callback):
+    """Records the logs of every epoch: ``history["loss"]``, ``history["val_accuracy"]``, ...
+
+    Always attached by ``fit``, which returns it. ``epoch`` lists the epoch numbers;
+    ``stopped_reason`` says why training ended early (None when it ran every epoch);
+    ``gradient_norms`` holds per-layer gradient norms per epoch with ``track_gradients=True``.
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.stopped_reason: str | None = None
+        self.gradient_norms: dict[str, list[float]] = {}
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.stopped_reason = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
+
+
+class TerminateOnNaN(Callback):
+    """Stops training when the loss becomes NaN or inf, and restores the last finite weights.
+
+    On by default in ``fit``. The warning names the epoch and batch where it happened.
+    """
+
+    def __init__(self) -> None:
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is None or math.isfinite(loss):
+            return
+        self.model.stop_training = True
+        restored = self.model._restore_last_finite_weights()
+        message = (
+            f"training stopped: the loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}; "
+            + ("the last finite weights were restored" if restored else "the weights are still finite")
+            + ". Lower the learning rate, scale the inputs, or clip gradients (clipnorm=...)."
+        )
+        self.model._stop_reason = message
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+
+class ProgressLogger(Callback):
+    """A progress bar per epoch on a terminal (rich), one line per epoch otherwise.
+
+    Parameters
+    ----------
+    verbose : int
+        0 silent, 1 bar or line per epoch, 2 one line per epoch even on a terminal.
+    """
+
+    def __init__(self, verbose: int = 1, stream: Any = None) -> None:
+        self.verbose = verbose
+        self.stream = stream if stream is not None else sys.stdout
+        self._progress: Any = None
+        self._task: Any = None
+        self._start = 0.0
+
+    def _use_bar(self) -> bool:
+        return self.verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._start = time.perf_counter()
+        if self._use_bar():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn(f"epoch {epoch + 1}/{self.params['epochs']}"), BarColumn(),
+                MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[logs]}"),
+                transient=False,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("train", total=self.params["steps"], logs="")
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._progress is not None:
+            loss = (logs or {}).get("loss", float("nan"))
+            self._progress.update(self._task, advance=1, logs=f"loss {loss:.4g}")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        text = " - ".join(f"{k}: {v:.4g}" for k, v in (logs or {}).items() if np.isscalar(v))
+        seconds = time.perf_counter() - self._start
+        if self._progress is not None:
+            self._progress.update(self._task, logs=text)
+            self._progress.stop()
+            self._progress = None
+        elif self.verbose:
+            print(f"epoch {epoch + 1}/{self.params['epochs']} - {seconds:.2f}s - {text}",
+                  file=self.stream, flush=True)

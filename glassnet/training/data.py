@@ -1,0 +1,130 @@
+"""Data handling for the training loop: conversion, validation, splits, batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_array", "check_inputs", "validation_split", "batches", "class_sample_weights"]
+
+
+def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
+    """NumPy array from a NumPy array, list, pandas DataFrame/Series or scikit-learn Bunch.
+
+    A Bunch gives its ``data`` for X (its ``target`` is taken by :func:`unpack_bunch`).
+    """
+    if data is None:
+        raise ValueError(f"{what} is None; pass an array of samples")
+    if hasattr(data, "to_numpy"):
+        data = data.to_numpy()
+    try:
+        return np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{what} could not be converted to a numeric array ({err}); encode text columns "
+            "first (e.g. sklearn.preprocessing.OneHotEncoder)"
+        ) from None
+
+
+def unpack_bunch(X: Any, y: Any) -> tuple[Any, Any]:
+    """Accept ``fit(bunch)``: a scikit-learn Bunch carries both ``data`` and ``target``."""
+    if y is None and hasattr(X, "data") and hasattr(X, "target") and not isinstance(X, np.ndarray):
+        return X.data, X.target
+    return X, y
+
+
+def _check_finite(name: str, array: np.ndarray) -> None:
+    if array.dtype.kind not in "fc":
+        return
+    finite = np.isfinite(array)
+    if finite.all():
+        return
+    bad = ~finite
+    count = int(bad.sum())
+    rows = np.unique(np.nonzero(bad)[0])
+    where = f"rows {rows[:10].tolist()}" + (" ..." if len(rows) > 10 else "")
+    if array.ndim == 2:
+        cols = np.unique(np.nonzero(bad)[1])
+        where += f", columns {cols[:10].tolist()}" + (" ..." if len(cols) > 10 else "")
+    raise ValueError(
+        f"{name} holds {count} NaN or inf value(s) at {where}; drop those rows or impute them "
+        "(e.g. sklearn.impute.SimpleImputer) before training"
+    )
+
+
+def check_inputs(X: np.ndarray, y: np.ndarray | None, name_x: str = "X", name_y: str = "y") -> None:
+    """Raise clear errors for empty data, length mismatch and NaN/inf."""
+    if X.ndim == 0 or X.shape[0] == 0:
+        raise ValueError(f"{name_x} is empty (shape {X.shape}); at least one sample is needed")
+    _check_finite(name_x, X)
+    if y is None:
+        return
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"{name_x} and {name_y} have different numbers of samples: {X.shape[0]} and "
+            f"{y.shape[0] if y.ndim else 'a scalar'}"
+        )
+    _check_finite(name_y, y)
+
+
+def validation_split(
+    n: int,
+    fraction: float,
+    rng: np.random.Generator,
+    stratify: np.ndarray | None = None,
+    mode: str = "random",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation) holding out ``fraction`` of ``n`` samples.
+
+    ``mode="random"`` draws a seeded random split, stratified by ``stratify`` labels when
+    given (scikit-learn's ``train_test_split``); ``mode="last"`` takes the last fraction
+    unshuffled (Keras's behaviour, for ordered data such as time series).
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"validation_split must be in (0, 1), got {fraction!r}")
+    n_val = int(np.ceil(n * fraction))
+    if n_val < 1 or n - n_val < 1:
+        raise ValueError(f"validation_split={fraction} leaves no training or no validation samples of {n}")
+    if mode == "last":
+        return np.arange(n - n_val), np.arange(n - n_val, n)
+    if mode != "random":
+        raise ValueError(f"validation_split_mode must be 'random' or 'last', got {mode!r}")
+    from sklearn.model_selection import train_test_split
+
+    seed = int(rng.integers(2**31 - 1))
+    indices = np.arange(n)
+    if stratify is not None:
+        _, counts = np.unique(stratify, return_counts=True)
+        if counts.min() < 2 or n_val < len(counts):
+            stratify = None
+    train, val = train_test_split(indices, test_size=n_val, random_state=seed, stratify=stratify)
+    return np.sort(train), np.sort(val)
+
+
+def batches(n: int, batch_size: int | None, rng: np.random.Generator | None) -> Iterator[np.ndarray | slice]:
+    """Batch index sets: a shuffled permutation cut in pieces, or contiguous slices."""
+    size = n if batch_size is None else batch_size
+    if rng is None:
+        for start in range(0, n, size):
+            yield slice(start, min(start + size, n))
+        return
+    order = rng.permutation(n)
+    for start in range(0, n, size):
+        yield order[start:start + size]
+
+
+def class_sample_weights(labels: np.ndarray, class_weight: dict[Any, float] | str) -> np.ndarray:
+    """Per-sample weights from a class -> weight mapping, or "balanced" (n / (k n_c))."""
+    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    if class_weight == "balanced":
+        table = len(labels) / (len(classes) * counts)
+    elif isinstance(class_weight, dict):
+        unknown = set(class_weight) - set(classes.tolist())
+        if unknown:
+            raise ValueError(f"class_weight names classes {sorted(unknown)} that are not in y {classes.tolist()}")
+        table = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    else:
+        raise ValueError(f"class_weight must be a dict {{class: weight}} or 'balanced', got {class_weight!r}")
+    return table[inverse]

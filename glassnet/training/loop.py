@@ -1,0 +1,436 @@
+"""The training loop: forward, loss, backward, update, for every batch of every epoch."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet import activations
+from glassnet.errors import NonFiniteError
+from glassnet.losses import NLL, BinaryCrossEntropy, CrossEntropy
+from glassnet.tensor import Tensor, no_grad
+from glassnet.training import data as _data
+from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
+
+__all__ = ["fit", "evaluate", "predict"]
+
+_CLASS_LOSSES = (CrossEntropy, NLL, BinaryCrossEntropy)
+
+
+@contextlib.contextmanager
+def _mode(model: Any, training: bool) -> Iterator[None]:
+    previous = model.training
+    if previous != training:
+        model.train(training)
+    try:
+        yield
+    finally:
+        if model.training != previous:
+            model.train(previous)
+
+
+def _model_dtype(model: Any) -> np.dtype:
+    params = model.parameters()
+    return params[0].dtype if params else np.dtype(getattr(model, "dtype", None) or np.float32)
+
+
+def _inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndarray]:
+    parts = X if isinstance(X, (list, tuple)) and model.n_inputs > 1 else [X]
+    if len(parts) != model.n_inputs:
+        raise ValueError(f"the model takes {model.n_inputs} inputs; pass a list of {model.n_inputs} arrays")
+    arrays = [_data.as_array(x, dtype, name) for x in parts]
+    for a in arrays:
+        if a.ndim == 1:
+            raise ValueError(
+                f"{name} is 1-D (shape {a.shape}); the model expects one row per sample. Use "
+                f"{name}.reshape(-1, 1) for one feature, or {name}.reshape(1, -1) for one sample"
+            )
+        _data.check_inputs(a, None, name)
+    if len({a.shape[0] for a in arrays}) > 1:
+        raise ValueError(f"the inputs have different numbers of samples: {[a.shape[0] for a in arrays]}")
+    return arrays
+
+
+def _targets(model: Any, y: Any, dtype: np.dtype, n: int) -> list[np.ndarray]:
+    if y is None:
+        raise ValueError("y is None; fit() and evaluate() need targets")
+    multi = len(model.loss_fns) > 1
+    parts = list(y) if multi else [y]
+    if len(parts) != len(model.loss_fns):
+        raise ValueError(f"the model has {len(model.loss_fns)} outputs; pass a list of {len(model.loss_fns)} targets")
+    out = []
+    for part, loss in zip(parts, model.loss_fns):
+        array = _data.as_array(part, None, "y")
+        if array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"y has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
+                "(sklearn.preprocessing.LabelEncoder)"
+            )
+        if not isinstance(loss, _CLASS_LOSSES) or array.ndim > 1 and array.shape[-1] > 1:
+            array = array.astype(dtype, copy=False)
+        _data.check_inputs(np.zeros((n, 0)), array, "X", "y")
+        out.append(array)
+    return out
+
+
+def _check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
+    """Integer labels must lie in [0, number of outputs): a clear error before training."""
+    with no_grad(), _mode(model, False):
+        probe = model.forward(*[Tensor(x[:1]) for x in xs])
+    probes = probe if isinstance(probe, list) else [probe]
+    for out, y, loss in zip(probes, ys, model.loss_fns):
+        if not isinstance(loss, _CLASS_LOSSES) or (y.ndim > 1 and y.shape[-1] > 1):
+            continue
+        classes = out.shape[-1] if out.ndim > 1 else 1
+        top = 2 if classes == 1 else classes
+        labels = np.unique(y)
+        if labels.min() < 0 or labels.max() >= top or np.any(labels != np.round(labels)):
+            raise ValueError(
+                f"labels outside the output size: y holds {labels[:10].tolist()} but the output layer "
+                f"has {classes} unit(s), so labels must be integers in [0, {top}). Encode labels "
+                "as 0..C-1 or change the output layer's units"
+            )
+
+
+def _stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
+    y, loss = ys[0], model.loss_fns[0]
+    if not isinstance(loss, _CLASS_LOSSES):
+        return None
+    return y.argmax(axis=1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+
+
+class _Run:
+    """State of one ``fit`` call: the data, the per-output losses, the optimizer."""
+
+    def __init__(self, model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
+                 track_gradients: bool) -> None:
+        self.model, self.xs, self.ys, self.weights = model, xs, ys, weights
+        pairs = model.training_losses()
+        self.losses = [loss for loss, _ in pairs]
+        self.logits = [fused for _, fused in pairs]
+        self.optimizer = model.optimizer
+        self.track_gradients = track_gradients
+
+    def step(self, index: Any) -> tuple[float, float, list[np.ndarray]]:
+        """One forward, backward and update on the samples ``index``; returns the data loss,
+        the penalty and the outputs (logits where the loss is fused)."""
+        model = self.model
+        xb = [Tensor._make(x[index], False, None) for x in self.xs]
+        wb = None if self.weights is None else self.weights[index]
+        out = model.forward(*xb, logits=self.logits)
+        outs = out if isinstance(out, list) else [out]
+        try:
+            total = None
+            for loss_fn, o, y in zip(self.losses, outs, self.ys):
+                value = loss_fn(o, y[index], sample_weight=wb)
+                total = value if total is None else total + value
+        except NonFiniteError:
+            return math.nan, 0.0, [o.data for o in outs]
+        data_loss = total.item()
+        penalty = model.regularization_loss()
+        reg = 0.0
+        if penalty is not None:
+            reg = penalty.item()
+            total = total + penalty
+        if not math.isfinite(data_loss + reg):
+            return data_loss + reg, reg, [o.data for o in outs]
+        self.optimizer.zero_grad()
+        total.backward()
+        if self.track_gradients:
+            self._record_gradient_norms()
+        self.optimizer.step()
+        return data_loss, reg, [o.data for o in outs]
+
+    def _record_gradient_norms(self) -> None:
+        for layer in self.model.layers:
+            grads = [p.grad for p in layer.parameters() if p.grad is not None]
+            if grads:
+                norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
+                self.norms.setdefault(layer.name, []).append(norm)
+
+    norms: dict[str, list[float]]
+
+
+def _to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
+    """Apply the final activation to outputs that were kept as logits."""
+    out = []
+    with no_grad():
+        for z, flag, act in zip(raw, fused, model.output_activations):
+            out.append(activations.get(act)(Tensor._make(z, False, None)).data if flag else z)
+    return out
+
+
+def _metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray], prefix: str = "") -> dict[str, float]:
+    logs: dict[str, float] = {}
+    for name, fn in zip(model.metric_names, model._metric_fns):
+        logs[prefix + name] = fn(ys[0], outs[0])
+    return logs
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    epochs: int = 1,
+    batch_size: int | None = 32,
+    shuffle: bool = True,
+    validation_split: float = 0.0,
+    validation_data: tuple[Any, Any] | None = None,
+    callbacks: Sequence[Callback] | None = None,
+    verbose: int = 1,
+    seed: int | None = None,
+    class_weight: dict[Any, float] | str | None = None,
+    sample_weight: Any = None,
+    validation_split_mode: str = "random",
+    track_gradients: bool = False,
+    initial_epoch: int = 0,
+) -> History:
+    """Train ``model`` on (X, y) by mini-batch gradient descent.
+
+    Each epoch visits every training sample once, in batches: forward, loss (plus the
+    weight penalties), backward, update. ``batch_size=None`` is full-batch gradient
+    descent, ``batch_size=1`` stochastic gradient descent.
+
+    Parameters
+    ----------
+    X, y : arrays, pandas objects, or a scikit-learn Bunch (then y may be omitted)
+        Lists of arrays for several inputs / outputs.
+    epochs : int
+    batch_size : int or None, default 32
+    shuffle : bool, default True
+        Visit the samples in a new random order every epoch.
+    validation_split : float, default 0
+        Fraction of the data held out for validation: a seeded random split, stratified
+        for classification (``validation_split_mode="last"`` takes the last fraction,
+        unshuffled, for ordered data).
+    validation_data : (X_val, y_val), optional
+    callbacks : list of Callback
+        Added to History and TerminateOnNaN (always on) and the progress display.
+    verbose : {0, 1, 2}
+        0 silent; 1 a progress bar per epoch on a terminal, one line otherwise; 2 one line.
+    seed : int, optional
+        Seeds initialization (if not yet built), shuffling, the split and dropout: the
+        same seed gives bitwise the same weights and history.
+    class_weight : dict or "balanced", optional
+    sample_weight : array (N,), optional
+    track_gradients : bool, default False
+        Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
+    initial_epoch : int, default 0
+        Epoch to start from (for resuming).
+
+    Returns
+    -------
+    History
+    """
+    if not model.compiled:
+        raise RuntimeError("fit() called before compile(): call model.compile(optimizer=..., loss=...) first")
+    _check_run_args(epochs, batch_size, verbose)
+    X, y = _data.unpack_bunch(X, y)
+    dtype = _model_dtype(model)
+    xs = _inputs(model, X, dtype)
+    ys = _targets(model, y, dtype, xs[0].shape[0])
+    rng = np.random.default_rng(seed)
+    _prepare_model(model, xs, seed, dtype)
+    _check_labels(model, xs, ys)
+    weights = _sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
+    train_idx, val = _split(model, xs, ys, weights, rng, validation_split, validation_data,
+                            validation_split_mode, dtype)
+    if train_idx is not None:
+        xs, ys = [x[train_idx] for x in xs], [t[train_idx] for t in ys]
+        weights = None if weights is None else weights[train_idx]
+    _bind_optimizer(model)
+    history = History()
+    user = list(callbacks or [])
+    extra: list[Callback] = [] if any(isinstance(c, TerminateOnNaN) for c in user) else [TerminateOnNaN()]
+    if verbose:
+        extra.append(ProgressLogger(verbose))
+    n = xs[0].shape[0]
+    steps = math.ceil(n / (batch_size or n))
+    cbs = CallbackList([history, *extra, *user], model, {"epochs": epochs, "steps": steps, "samples": n,
+                                                          "verbose": verbose})
+    run = _Run(model, xs, ys, weights, track_gradients)
+    model.stop_training = False
+    model._stop_reason = None
+    with _mode(model, True), _blas_threads(model, batch_size or n):
+        cbs.call("on_train_begin", {})
+        for epoch in range(initial_epoch, epochs):
+            logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
+            if val is not None and not model.stop_training:
+                with _mode(model, False):
+                    logs.update({f"val_{k}": v for k, v in evaluate(model, val[0], val[1],
+                                                                    sample_weight=val[2]).items()})
+            cbs.call("on_epoch_end", epoch, logs)
+            if model.stop_training:
+                break
+        cbs.call("on_train_end", {})
+    history.stopped_reason = model._stop_reason
+    return history
+
+
+def _check_run_args(epochs: Any, batch_size: Any, verbose: Any) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                   or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+
+
+def _prepare_model(model: Any, xs: list[np.ndarray], seed: int | None, dtype: np.dtype) -> None:
+    if not model.built:
+        if seed is not None:
+            model._seed_layers(seed)
+        model.build([x.shape[1:] for x in xs][0] if model.n_inputs == 1 else None, dtype=dtype)
+    if seed is not None:
+        children = np.random.SeedSequence([seed, 1]).spawn(max(len(model.layers), 1))
+        for layer, child in zip(model.layers, children):
+            if hasattr(layer, "rate") and getattr(layer, "seed", None) is None:
+                layer.rng = np.random.default_rng(child)
+
+
+def _sample_weights(model: Any, ys: list[np.ndarray], class_weight: Any, sample_weight: Any, n: int,
+                    dtype: np.dtype) -> np.ndarray | None:
+    weights = None
+    if sample_weight is not None:
+        weights = _data.as_array(sample_weight, dtype, "sample_weight").reshape(-1)
+        if weights.shape[0] != n or (weights < 0).any() or not np.isfinite(weights).all():
+            raise ValueError(f"sample_weight must hold {n} finite, non-negative numbers (one per sample)")
+    if class_weight is not None:
+        labels = _stratify_labels(model, ys)
+        if labels is None:
+            raise ValueError("class_weight needs a classification loss (cross-entropy)")
+        cw = _data.class_sample_weights(labels, class_weight).astype(dtype)
+        weights = cw if weights is None else weights * cw
+    return weights
+
+
+def _split(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
+           rng: np.random.Generator, fraction: float, validation_data: Any, mode: str,
+           dtype: np.dtype) -> tuple[np.ndarray | None, Any]:
+    if validation_data is not None:
+        if len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight)")
+        vw = validation_data[2] if len(validation_data) == 3 else None
+        return None, (validation_data[0], validation_data[1], vw)
+    if not fraction:
+        return None, None
+    train, val = _data.validation_split(xs[0].shape[0], fraction, rng, _stratify_labels(model, ys), mode)
+    vx = [x[val] for x in xs]
+    vy = [t[val] for t in ys]
+    return train, (vx if len(vx) > 1 else vx[0], vy if len(vy) > 1 else vy[0],
+                   None if weights is None else weights[val])
+
+
+def _bind_optimizer(model: Any) -> None:
+    params = model.parameters()
+    opt = model.optimizer
+    bound = getattr(opt, "params", None) or []
+    if len(bound) != len(params) or any(a is not b for a, b in zip(bound, params)):
+        opt.bind(params)
+
+
+def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng: np.random.Generator,
+               cbs: CallbackList, history: History) -> dict[str, float]:
+    model = run.model
+    n = run.xs[0].shape[0]
+    cbs.call("on_epoch_begin", epoch, {})
+    model._take_snapshot()
+    run.norms = {}
+    want_outputs = bool(model.metric_names)
+    collected: list[list[tuple[Any, np.ndarray]]] = [[] for _ in run.ys]
+    loss_sum = reg_sum = 0.0
+    seen = 0
+    for b, index in enumerate(_data.batches(n, batch_size, rng if shuffle else None)):
+        loss, reg, outs = run.step(index)
+        size = len(range(n)[index]) if isinstance(index, slice) else len(index)
+        loss_sum += loss * size
+        reg_sum += reg * size
+        seen += size
+        if want_outputs:
+            for store, o in zip(collected, outs):
+                store.append((index, o))
+        cbs.call("on_batch_end", b, {"batch": b, "size": size, "loss": loss})
+        if model.stop_training:
+            break
+    logs = {"loss": loss_sum / max(seen, 1)}
+    if model.regularization_loss() is not None:
+        logs["reg_loss"] = reg_sum / max(seen, 1)
+    if want_outputs and not model.stop_training:
+        raw = [_gather(store, n) for store in collected]
+        logs.update(_metric_logs(model, run.ys, _to_outputs(model, raw, run.logits)))
+    if run.track_gradients:
+        for name, values in run.norms.items():
+            history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
+    return logs
+
+
+def _gather(store: list[tuple[Any, np.ndarray]], n: int) -> np.ndarray:
+    first = store[0][1]
+    out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
+    for index, values in store:
+        out[index] = values
+    return out
+
+
+@contextlib.contextmanager
+def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
+    """One BLAS thread for small matrix products, where a second thread costs more than it
+    gives (measured: OpenBLAS at n = 128 is faster single-threaded)."""
+    widest = max((p.shape[-1] for p in model.parameters() if p.ndim >= 2), default=0)
+    if batch_size * widest >= 512 * 256:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
+                     logits: Sequence[bool] | bool) -> list[np.ndarray]:
+    n = xs[0].shape[0]
+    size = batch_size or n
+    chunks: list[list[np.ndarray]] = []
+    with no_grad(), _mode(model, False):
+        for start in range(0, n, size):
+            out = model.forward(*[Tensor._make(x[start:start + size], False, None) for x in xs], logits=logits)
+            chunks.append([o.data for o in (out if isinstance(out, list) else [out])])
+    if len(chunks) == 1:
+        return chunks[0]
+    return [np.concatenate(parts) for parts in zip(*chunks)]
+
+
+def predict(model: Any, X: Any, batch_size: int | None = None) -> Any:
+    """The model's outputs for X (NumPy), in evaluation mode and without a graph."""
+    xs = _inputs(model, X, _model_dtype(model))
+    if not model.built:
+        raise RuntimeError("predict() on a model that has never seen data: fit it or build it first")
+    outs = _forward_outputs(model, xs, batch_size, False)
+    return outs if len(outs) > 1 else outs[0]
+
+
+def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None,
+             sample_weight: Any = None) -> dict[str, float]:
+    """Loss and metrics of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., metric: ...}``."""
+    if not model.compiled:
+        raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
+    X, y = _data.unpack_bunch(X, y)
+    dtype = _model_dtype(model)
+    xs = _inputs(model, X, dtype)
+    ys = _targets(model, y, dtype, xs[0].shape[0])
+    pairs = model.training_losses()
+    fused = [f for _, f in pairs]
+    raw = _forward_outputs(model, xs, batch_size, fused)
+    weights = None if sample_weight is None else _data.as_array(sample_weight, dtype, "sample_weight")
+    total = 0.0
+    with no_grad():
+        for (loss_fn, _), z, t in zip(pairs, raw, ys):
+            total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
+    logs = {"loss": total}
+    logs.update(_metric_logs(model, ys, _to_outputs(model, raw, fused)))
+    return logs
