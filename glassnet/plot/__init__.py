@@ -1,0 +1,30 @@
+"""Figures of a model and its training (``gn.plot``): matplotlib, Agg canvas, no pyplot.
+
+Every function returns a :class:`matplotlib.figure.Figure` drawn on an Agg canvas of its
+own, so a user's chosen backend, current figure and open figures are left alone. Given
+``path=``, the figure is also saved there, at :data:`DPI` dots per inch (PNG unless the
+suffix names another format matplotlib writes; missing folders are created).
+matplotlib and scikit-learn are imported inside the functions: ``import glassnet`` does
+not load them.
+
+- training: :func:`history`, :func:`gradient_flow`
+- results: :func:`confusion_matrix`, :func:`roc_curve`, :func:`decision_boundary`,
+  :func:`regression_fit`
+- the lectures' figures: :func:`activations`, :func:`gradient_descent_path`
+"""
+
+from glassnet.plot._canvas import DPI
+from glassnet.plot.evaluation import confusion_matrix, decision_boundary, regression_fit, roc_curve
+from glassnet.plot.lectures import (
+    ACTIVATIONS,
+    activations,
+    gradient_descent_path,
+    ill_conditioned_quadratic,
+)
+from glassnet.plot.training import gradient_flow, history
+
+__all__ = [
+    "history", "gradient_flow", "confusion_matrix", "roc_curve", "decision_boundary",
+    "regression_fit", "activations", "gradient_descent_path", "ill_conditioned_quadratic",
+    "ACTIVATIONS", "DPI",
+]
