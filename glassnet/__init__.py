@@ -10,6 +10,7 @@ from glassnet import activations, functional, losses
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
 from glassnet import layers, metrics, training
+from glassnet import datasets, plot
 from glassnet.layers.module import Parameter
 from glassnet.models import Input, Model, Sequential
 
@@ -20,5 +21,6 @@ __all__ = [
     "concatenate", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
+    "datasets", "plot",
     "__version__",
 ]
