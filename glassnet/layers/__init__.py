@@ -2,5 +2,7 @@
 
 from glassnet.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from glassnet.layers.module import Layer, Module, Parameter
+from glassnet.layers.norm import BatchNormalization
 
-__all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape"]
+__all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
+           "BatchNormalization"]

@@ -1,0 +1,175 @@
+"""Batch normalization: each channel standardized over the batch, then scaled and shifted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.function import Function
+from glassnet.layers.module import Layer, Parameter
+from glassnet.tensor import Tensor
+
+__all__ = ["BatchNormalization"]
+
+
+def _reduce_axes(ndim: int) -> tuple[int, ...]:
+    """Every axis but the channel axis 1: (0,) for (N, C), (0, 2, 3) for (N, C, H, W)."""
+    return (0, *range(2, ndim))
+
+
+def _per_channel(values: np.ndarray, ndim: int) -> np.ndarray:
+    """A (C,) array shaped to broadcast against the input: (1, C) or (1, C, 1, 1)."""
+    return values.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+class _BatchNorm(Function):
+    """y = gamma * x_hat + beta with x_hat = (x - mu) / sqrt(var + eps), per channel.
+
+    One fused node with a hand-written backward instead of a chain of mean, sub, pow,
+    sqrt, div, mul and add nodes: the graph gets one node instead of about ten, the
+    intermediate arrays are not kept, and the gradient through the batch statistics
+    takes the closed form below, which avoids differentiating sqrt near var = 0 and
+    the cancellations of the composite. With m values per channel and
+    delta = dE/dx_hat = gamma * dE/dy:
+
+    .. math::
+
+        \\frac{\\partial E}{\\partial x} = \\frac{1}{m \\sqrt{\\sigma^2 + \\epsilon}}
+        \\Big(m\\,\\delta - \\sum \\delta - \\hat x \\sum \\delta \\hat x\\Big)
+
+    In evaluation the statistics are the running estimates, constants, so the gradient is
+    ``delta / sqrt(running_var + eps)``.
+    """
+
+    name = "batch_norm"
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
+                mean: np.ndarray, var: np.ndarray, eps: float, batch_stats: bool) -> np.ndarray:
+        axes = _reduce_axes(x.ndim)
+        ctx.batch_stats = batch_stats
+        ctx.inv_std = _per_channel(1.0 / np.sqrt(var + eps), x.ndim).astype(x.dtype, copy=False)
+        ctx.x_hat = (x - _per_channel(mean, x.ndim)) * ctx.inv_std
+        ctx.gamma = _per_channel(gamma, x.ndim)
+        ctx.axes = axes
+        return ctx.x_hat * ctx.gamma + _per_channel(beta, x.ndim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        axes, x_hat = ctx.axes, ctx.x_hat
+        d_beta = grad.sum(axis=axes)
+        d_gamma = (grad * x_hat).sum(axis=axes)
+        if not ctx.needs_input_grad[0]:
+            return None, d_gamma, d_beta
+        delta = grad * ctx.gamma
+        if not ctx.batch_stats:
+            return delta * ctx.inv_std, d_gamma, d_beta
+        m = grad.size // d_beta.size
+        sum_delta = _per_channel(d_beta, grad.ndim) * ctx.gamma
+        sum_delta_xhat = _per_channel(d_gamma, grad.ndim) * ctx.gamma
+        d_x = (ctx.inv_std / m) * (m * delta - sum_delta - x_hat * sum_delta_xhat)
+        return d_x, d_gamma, d_beta
+
+
+class BatchNormalization(Layer):
+    """Batch normalization over the channel axis 1 of (N, C), (N, C, L) or (N, C, H, W) inputs.
+
+    In training, each channel is standardized with the mean and (biased) variance of the
+    batch, over every axis but the channel axis, then scaled by ``gamma`` and shifted by
+    ``beta``; the running estimates are updated. In evaluation (``model.eval()``,
+    ``predict``, ``evaluate``), the running estimates are used instead.
+
+    .. math::
+
+        \\hat x = \\frac{x - \\mu_B}{\\sqrt{\\sigma_B^2 + \\epsilon}}, \\qquad
+        y = \\gamma \\hat x + \\beta
+
+        \\mu_{run} \\leftarrow (1 - m)\\,\\mu_{run} + m\\,\\mu_B, \\qquad
+        \\sigma^2_{run} \\leftarrow (1 - m)\\,\\sigma^2_{run} + m\\,\\frac{n}{n - 1}\\sigma_B^2
+
+    with m the ``momentum`` and n the number of values per channel in the batch (the
+    running variance is the unbiased estimate). This is PyTorch's convention
+    (``torch.nn.BatchNorm1d``/``BatchNorm2d``); Keras's ``momentum`` is the weight of the
+    old value, so Keras ``momentum=0.99`` is ``momentum=0.01`` here (keras = 1 - torch).
+
+    Shape: input (N, C, ...) -> output of the same shape. ``gamma`` (ones) and ``beta``
+    (zeros) are Parameters of shape (C,); ``running_mean`` (zeros) and ``running_var``
+    (ones) are buffers of shape (C,), saved in ``state_dict`` and never trained.
+
+    Parameters
+    ----------
+    momentum : float in [0, 1], default 0.1
+        Weight of the current batch in the running estimates.
+    epsilon : float > 0, default 1e-5
+        Added to the variance before the square root.
+    name : str, optional
+
+    References
+    ----------
+    Ioffe and Szegedy, "Batch Normalization: Accelerating Deep Network Training by
+    Reducing Internal Covariate Shift", ICML 2015.
+
+    Examples
+    --------
+    >>> bn = BatchNormalization()
+    >>> y = bn(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> y.numpy().round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> bn.running_mean
+    array([0.2, 2. ], dtype=float32)
+    """
+
+    def __init__(self, momentum: float = 0.1, epsilon: float = 1e-5, name: str | None = None) -> None:
+        super().__init__(name or "batch_normalization")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+            raise ValueError(
+                f"BatchNormalization: momentum must be a number in [0, 1] (PyTorch's convention, "
+                f"weight of the new batch; Keras momentum k is 1 - k here), got {momentum!r}"
+            )
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
+            raise ValueError(f"BatchNormalization: epsilon must be a positive number, got {epsilon!r}")
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.gamma: Parameter | None = None
+        self.beta: Parameter | None = None
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        if len(input_shape) not in (1, 2, 3):
+            raise ValueError(
+                f"BatchNormalization layer {self.name!r} expects inputs (N, C), (N, C, L) or "
+                f"(N, C, H, W), got per-sample shape {input_shape}"
+            )
+        channels = input_shape[0]
+        self.gamma = Parameter(np.ones(channels, dtype=self.dtype), name="gamma")
+        self.beta = Parameter(np.zeros(channels, dtype=self.dtype), name="beta")
+        self.register_buffer("running_mean", np.zeros(channels, dtype=self.dtype))
+        self.register_buffer("running_var", np.ones(channels, dtype=self.dtype))
+
+    def call(self, x: Tensor) -> Tensor:
+        if not self.training:
+            return _BatchNorm.apply(x, self.gamma, self.beta, mean=self.running_mean,
+                                    var=self.running_var, eps=self.epsilon, batch_stats=False)
+        axes = _reduce_axes(x.ndim)
+        n = x.size // x.shape[1]
+        if n < 2:
+            raise ValueError(
+                f"BatchNormalization layer {self.name!r} needs more than one value per channel "
+                f"in training, got input shape {x.shape}; use a batch of 2 or more samples"
+            )
+        mean, var = x.data.mean(axis=axes), x.data.var(axis=axes)
+        self._update_running(mean, var * (n / (n - 1)))
+        return _BatchNorm.apply(x, self.gamma, self.beta, mean=mean, var=var, eps=self.epsilon,
+                                batch_stats=True)
+
+    def _update_running(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
+        """In place, so that views and ``load_state_dict`` keep pointing at the buffers."""
+        m = self.momentum
+        self.running_mean *= 1.0 - m
+        self.running_mean += m * mean
+        self.running_var *= 1.0 - m
+        self.running_var += m * unbiased_var
+
+    def get_config(self) -> dict[str, Any]:
+        return {"momentum": self.momentum, "epsilon": self.epsilon, "name": self.name}
