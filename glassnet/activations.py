@@ -8,6 +8,7 @@ dE/dz = dE/da * g'(z)). Reach them by name with :func:`get`, or call the functio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -180,24 +181,24 @@ class GELU(Function):
     def forward(ctx: Any, z: np.ndarray, approximate: str = "none") -> np.ndarray:
         ctx.z, ctx.approximate = z, approximate
         if approximate == "tanh":
-            k = np.sqrt(2 / np.pi)
+            k = math.sqrt(2 / math.pi)
             ctx.t = np.tanh(k * (z + 0.044715 * z**3))
             return 0.5 * z * (1 + ctx.t)
         if approximate != "none":
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         from scipy.special import erf
 
-        ctx.cdf = 0.5 * (1 + erf(z / np.sqrt(2))).astype(z.dtype)
+        ctx.cdf = 0.5 * (1 + erf(z / math.sqrt(2))).astype(z.dtype)
         return z * ctx.cdf
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
         z = ctx.z
         if ctx.approximate == "tanh":
-            k = np.sqrt(2 / np.pi)
+            k = math.sqrt(2 / math.pi)
             dt = (1 - ctx.t**2) * k * (1 + 3 * 0.044715 * z**2)
             return (grad * (0.5 * (1 + ctx.t) + 0.5 * z * dt),)
-        pdf = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+        pdf = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
         return (grad * (ctx.cdf + z * pdf),)
 
 

@@ -217,7 +217,7 @@ class Maximum(_Binary):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        share = (ctx.a > ctx.b) + 0.5 * (ctx.a == ctx.b)
+        share = ((ctx.a > ctx.b) + 0.5 * (ctx.a == ctx.b)).astype(grad.dtype)
         return (
             unbroadcast(grad * share, ctx.a.shape),
             unbroadcast(grad * (1 - share), ctx.b.shape),
@@ -236,7 +236,7 @@ class Minimum(_Binary):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        share = (ctx.a < ctx.b) + 0.5 * (ctx.a == ctx.b)
+        share = ((ctx.a < ctx.b) + 0.5 * (ctx.a == ctx.b)).astype(grad.dtype)
         return (
             unbroadcast(grad * share, ctx.a.shape),
             unbroadcast(grad * (1 - share), ctx.b.shape),
