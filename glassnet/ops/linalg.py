@@ -41,10 +41,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad
+        if b.ndim == 1:  # restore the column axis first: for 1-D @ 1-D, grad is 0-d
+            g = np.expand_dims(g, -1)
         if a.ndim == 1:
             g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
         ga = gb = None
         if need_a:
             ga = np.matmul(g, np.swapaxes(b2, -1, -2))
