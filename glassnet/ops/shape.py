@@ -38,8 +38,9 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
-        ctx.inverse = None if axes is None else tuple(np.argsort(axes))
-        return np.transpose(a, axes)
+        out = np.transpose(a, axes)
+        ctx.inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]))
+        return out
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
@@ -124,8 +125,15 @@ class Pad(Function):
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, pad_width: tuple[tuple[int, int], ...]) -> np.ndarray:
-        ctx.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, a.shape))
-        return np.pad(a, pad_width)
+        try:  # as numpy.pad, one (before, after) pair may stand for every axis
+            widths = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (a.ndim, 2))
+        except ValueError:
+            raise ValueError(
+                f"pad: pad_width {pad_width!r} does not fit a tensor of shape {a.shape}; give one "
+                "(before, after) pair per axis"
+            ) from None
+        ctx.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape, strict=True))
+        return np.pad(a, widths)
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
