@@ -57,7 +57,8 @@ class Function:
         ctx = cls()
         requires = _mode.enabled and any(t.requires_grad for t in inputs)
         ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if requires else ()
-        out = cls.forward(ctx, *[t.data for t in inputs], **options)
+        # NumPy returns a scalar, not a 0-d array, from a ufunc on 0-d input: keep .data an array.
+        out = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **options))
         if requires:
             ctx.parents = inputs
             return Tensor._make(out, True, ctx)
