@@ -154,7 +154,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def linear(a: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:  # noqa: N803
     """The dense layer's affine map z = a W + b, fused into one node."""
-    return _linalg.Linear.apply(a, W) if b is None else _linalg.Linear.apply(a, W, b)
+    W = _t(W, a if isinstance(a, Tensor) else None)
+    a = _t(a, W)
+    return _linalg.Linear.apply(a, W) if b is None else _linalg.Linear.apply(a, W, _t(b, W))
 
 
 def mse_loss(y_pred: Tensor, y_true: Any, reduction: str = "mean") -> Tensor:
