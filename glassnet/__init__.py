@@ -6,11 +6,9 @@ The core is a reverse-mode automatic-differentiation engine over NumPy arrays
 
 # The engine first: the ops it dispatches to import it back.
 from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
-from glassnet import activations, functional, losses
+from glassnet import activations, datasets, functional, layers, losses, metrics, plot, training
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
-from glassnet import layers, metrics, training
-from glassnet import datasets, plot
 from glassnet.layers.module import Parameter
 from glassnet.models import Input, Model, Sequential
 
