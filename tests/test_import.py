@@ -1,0 +1,24 @@
+"""`import glassnet` stays light: the heavy libraries are imported lazily, where they are used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch")
+
+
+def test_import_glassnet_loads_none_of_the_heavy_libraries():
+    code = (
+        "import json, sys; import glassnet; "
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == [], f"import glassnet loaded {result.stdout.strip()}"
+
+
+def test_every_public_name_exists():
+    import glassnet
+
+    assert [name for name in glassnet.__all__ if not hasattr(glassnet, name)] == []
