@@ -1,0 +1,92 @@
+"""Optimizers: SGD (momentum, Nesterov), Adagrad, RMSprop, Adam, AdamW; gradient clipping.
+
+Every optimizer follows ``torch.optim`` exactly (update formulas and defaults), so the
+same model trained here and in PyTorch gives the same numbers. Build one with
+hyperparameters only (``Adam(lr=1e-3)``, bound later by ``model.compile``) or with the
+parameters for a manual loop::
+
+    opt = gn.optim.Adam(model.parameters(), lr=1e-3)
+    opt.zero_grad(); loss.backward(); opt.step()
+
+Names for :func:`get`: "sgd" and "gd", "momentum" (SGD with momentum 0.9), "nesterov"
+(SGD with Nesterov momentum 0.9), "adagrad", "rmsprop", "adam", "adamw".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassnet.optim.adam import Adam, AdamW
+from glassnet.optim.adaptive import Adagrad, RMSprop
+from glassnet.optim.base import OPTIMIZERS, Optimizer
+from glassnet.optim.clip import clip_grad_norm_, clip_grad_value_
+from glassnet.optim.sgd import SGD
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
+    "clip_grad_norm_", "clip_grad_value_", "get", "names",
+]
+
+
+@OPTIMIZERS.register("momentum")
+def _momentum(**overrides: Any) -> SGD:
+    """SGD with momentum 0.9."""
+    return SGD(**{"momentum": 0.9, **overrides})
+
+
+@OPTIMIZERS.register("nesterov")
+def _nesterov(**overrides: Any) -> SGD:
+    """SGD with Nesterov momentum 0.9."""
+    return SGD(**{"momentum": 0.9, "nesterov": True, **overrides})
+
+
+def names() -> list[str]:
+    """The names :func:`get` accepts."""
+    return OPTIMIZERS.names()
+
+
+def get(optimizer: str | dict[str, Any] | Optimizer | type[Optimizer], **overrides: Any) -> Optimizer:
+    """Resolve an optimizer given by name, config dict, class or instance.
+
+    Parameters
+    ----------
+    optimizer : str, dict, Optimizer subclass or Optimizer
+        A registered name ("adam"), a ``get_config()`` dict, a class, or an instance
+        (returned as is).
+    **overrides
+        Hyperparameters for a new optimizer, e.g. ``get("adam", lr=0.01)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid names.
+    TypeError
+        For another type, or overrides given with an instance.
+
+    Examples
+    --------
+    >>> opt = get("momentum", lr=0.1)
+    >>> type(opt).__name__, opt.lr, opt.momentum
+    ('SGD', 0.1, 0.9)
+    """
+    if isinstance(optimizer, Optimizer):
+        if overrides:
+            raise TypeError(
+                f"hyperparameters {sorted(overrides)} can only be given with an optimizer name; "
+                f"set them on the instance instead (e.g. opt.lr = {overrides.get('lr', 0.01)!r})"
+            )
+        return optimizer
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        return optimizer(**overrides)
+    if isinstance(optimizer, dict):
+        config = dict(optimizer)
+        name = config.pop("name", None)
+        if name is None:
+            raise ValueError(f"an optimizer config needs a 'name' entry, got keys {sorted(optimizer)}")
+        return OPTIMIZERS.get(name)(**{**config, **overrides})
+    if isinstance(optimizer, str):
+        return OPTIMIZERS.get(optimizer)(**overrides)
+    raise TypeError(
+        "optimizer must be a name (one of "
+        f"{', '.join(names())}), a config dict or an Optimizer, got {type(optimizer).__name__}"
+    )

@@ -1,0 +1,166 @@
+"""Adam and AdamW: momentum and RMSProp combined, with bias correction."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from glassnet.optim.base import OPTIMIZERS, Optimizer, _FlatGroup, check_flag, check_hyperparameter
+from glassnet.tensor import Tensor
+
+__all__ = ["Adam", "AdamW"]
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    r"""Adam: a running mean of the gradients (momentum) divided by the root of a running
+    mean of their squares (RMSProp), both corrected for their start at zero.
+
+    With :math:`g_t = \nabla J(w_{t-1}) + \lambda w_{t-1}` (weight decay :math:`\lambda`)
+    and step count t = 1, 2, ...:
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t \odot g_t
+            \qquad (\text{AMSGrad: } v_t \leftarrow \max(v_{t-1}^{\max}, v_t)) \\
+        \hat m_t &= \frac{m_t}{1 - \beta_1^t}, \qquad \hat v_t = \frac{v_t}{1 - \beta_2^t} \\
+        w_t &= w_{t-1} - \alpha \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+
+    with :math:`m_0 = v_0 = 0`. The last line is computed in the equal form
+    :math:`w_t = w_{t-1} - \frac{\alpha \sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+    \frac{m_t}{\sqrt{v_t} + \epsilon \sqrt{1 - \beta_2^t}}`, which saves passes over memory.
+
+    This is ``torch.optim.Adam`` exactly (defaults included; torch passes
+    ``betas=(beta1, beta2)``). Keras differs: epsilon = 1e-7 and its epsilon is the
+    "epsilon hat" of the paper, added to :math:`\sqrt{v_t}` before the bias correction
+    (:math:`w_t = w_{t-1} - \frac{\alpha \sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+    \frac{m_t}{\sqrt{v_t} + \epsilon}`); and Keras's ``weight_decay`` is decoupled, as in
+    :class:`AdamW`, where here (as in torch) Adam's weight_decay is added to the gradient.
+
+    Parameters
+    ----------
+    params : iterable of Parameter, optional
+    lr : float, default 1e-3
+    beta1, beta2 : float, default 0.9, 0.999
+        Decay rates of the two running means, in [0, 1).
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+        lambda >= 0: L2 penalty added to the gradient (see :class:`AdamW` for the decoupled form).
+    amsgrad : bool, default False
+        Divide by the largest v seen so far (never increases the step size).
+    clipnorm, clipvalue : float, optional
+        Gradient clipping before the update.
+
+    References
+    ----------
+    Kingma and Ba, "Adam: a method for stochastic optimization", ICLR 2015; Reddi, Kale
+    and Kumar, "On the convergence of Adam and beyond", ICLR 2018 (AMSGrad).
+
+    Examples
+    --------
+    >>> from glassnet.layers import Parameter
+    >>> w = Parameter(np.array([1.0, -2.0]))
+    >>> opt = Adam([w], lr=0.1)
+    >>> w.grad[...] = [0.5, -3.0]
+    >>> opt.step()        # the first step moves each weight by about lr, against its gradient
+    >>> w.data.round(6)
+    array([ 0.9, -1.9])
+    """
+
+    name = "adam"
+    config_keys = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "clipnorm", "clipvalue")
+    decoupled_weight_decay = False
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | None = None,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+    ) -> None:
+        self.beta1 = check_hyperparameter("beta1", beta1, 0.0, 1.0, high_open=True)
+        self.beta2 = check_hyperparameter("beta2", beta2, 0.0, 1.0, high_open=True)
+        self.eps = check_hyperparameter("eps", eps)
+        self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
+        self.amsgrad = check_flag("amsgrad", amsgrad)
+        super().__init__(params, lr, clipnorm, clipvalue)
+
+    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
+        if self.decoupled_weight_decay:
+            if self.weight_decay != 0:
+                group.data *= 1.0 - self.lr * self.weight_decay
+        else:
+            g = self._add_weight_decay(group, g, self.weight_decay)
+        beta1, beta2, t = self.beta1, self.beta2, self.iterations
+        m, v = group.state_array("exp_avg"), group.state_array("exp_avg_sq")
+        tmp = group.scratch("tmp")
+        m *= beta1
+        np.multiply(g, 1.0 - beta1, out=tmp)
+        m += tmp
+        v *= beta2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        if self.amsgrad:
+            v = np.maximum(group.state_array("max_exp_avg_sq"), v, out=group.state["max_exp_avg_sq"])
+        correction2 = math.sqrt(1.0 - beta2**t)
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * correction2
+        np.divide(m, tmp, out=tmp)
+        tmp *= -self.lr * correction2 / (1.0 - beta1**t)
+        group.data += tmp
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay: the weights shrink directly, outside the gradient.
+
+    .. math::
+
+        w_{t-1} \leftarrow (1 - \alpha \lambda)\, w_{t-1},
+
+    then the :class:`Adam` step with :math:`g_t = \nabla J(w_{t-1})` (no lambda w term).
+    In Adam with L2 weight decay, the penalty's gradient is divided by
+    :math:`\sqrt{\hat v_t}` like the rest, so weights with large gradients are barely
+    regularized; decoupling makes the decay the same for every weight.
+
+    This is ``torch.optim.AdamW`` exactly (default weight_decay = 0.01). Keras's AdamW
+    decays the same way, with default weight_decay = 0.004 and the epsilon difference
+    described in :class:`Adam`.
+
+    Parameters
+    ----------
+    params, lr, beta1, beta2, eps, amsgrad, clipnorm, clipvalue
+        As in :class:`Adam`.
+    weight_decay : float, default 0.01
+        lambda >= 0.
+
+    References
+    ----------
+    Loshchilov and Hutter, "Decoupled weight decay regularization", ICLR 2019.
+    """
+
+    name = "adamw"
+    decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | None = None,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+    ) -> None:
+        super().__init__(params, lr, beta1, beta2, eps, weight_decay, amsgrad, clipnorm, clipvalue)
