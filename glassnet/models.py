@@ -183,7 +183,8 @@ class Model(Module):
         return total
 
     # -------------------------------------------------------------- compile
-    def compile(self, optimizer: Any = "adam", loss: Any = "mse", metrics: Sequence[Any] | None = None) -> None:
+    def compile(self, optimizer: Any = "adam", loss: Any = "mse",
+                metrics: Sequence[Any] | None = None) -> None:
         """Choose the optimizer, the loss and the metrics (objects or names).
 
         A softmax (sigmoid) output followed by cross-entropy (binary cross-entropy) is
@@ -361,7 +362,8 @@ class Sequential(Model):
             if first is not None and first.input_shape is not None:
                 return [first.input_shape]
             if dim is None:
-                raise ValueError("build() needs input_shape (per sample) unless the first layer has input_dim")
+                raise ValueError(
+                    "build() needs input_shape (per sample) unless the first layer has input_dim")
             return [(dim,)]
         return [(input_shape,) if isinstance(input_shape, int) else tuple(input_shape)]
 

@@ -98,7 +98,10 @@ class Dense(Layer):
                 f"receives {fan_in} features"
             )
         init = self.kernel_initializer
-        kernel_init = initializers.get(init) if init is not None else initializers.default_for(self.activation)
+        if init is None:
+            kernel_init = initializers.default_for(self.activation)
+        else:
+            kernel_init = initializers.get(init)
         self.W = Parameter(kernel_init((fan_in, self.units), rng, self.dtype, for_weights=True), name="W")
         if self.use_bias:
             bias_init = initializers.get(self.bias_initializer)

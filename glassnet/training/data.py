@@ -123,7 +123,8 @@ def class_sample_weights(labels: np.ndarray, class_weight: dict[Any, float] | st
     elif isinstance(class_weight, dict):
         unknown = set(class_weight) - set(classes.tolist())
         if unknown:
-            raise ValueError(f"class_weight names classes {sorted(unknown)} that are not in y {classes.tolist()}")
+            raise ValueError(
+                f"class_weight names classes {sorted(unknown)} that are not in y {classes.tolist()}")
         table = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
     else:
         raise ValueError(f"class_weight must be a dict {{class: weight}} or 'balanced', got {class_weight!r}")

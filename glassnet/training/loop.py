@@ -11,96 +11,17 @@ import numpy as np
 
 from glassnet import activations
 from glassnet.errors import NonFiniteError
-from glassnet.losses import NLL, BinaryCrossEntropy, CrossEntropy
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
+from glassnet.training import prepare as _prep
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
 
 __all__ = ["fit", "evaluate", "predict"]
 
-_CLASS_LOSSES = (CrossEntropy, NLL, BinaryCrossEntropy)
 
 
-@contextlib.contextmanager
-def _mode(model: Any, training: bool) -> Iterator[None]:
-    previous = model.training
-    if previous != training:
-        model.train(training)
-    try:
-        yield
-    finally:
-        if model.training != previous:
-            model.train(previous)
 
 
-def _model_dtype(model: Any) -> np.dtype:
-    params = model.parameters()
-    return params[0].dtype if params else np.dtype(getattr(model, "dtype", None) or np.float32)
-
-
-def _inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndarray]:
-    parts = X if isinstance(X, (list, tuple)) and model.n_inputs > 1 else [X]
-    if len(parts) != model.n_inputs:
-        raise ValueError(f"the model takes {model.n_inputs} inputs; pass a list of {model.n_inputs} arrays")
-    arrays = [_data.as_array(x, dtype, name) for x in parts]
-    for a in arrays:
-        if a.ndim == 1:
-            raise ValueError(
-                f"{name} is 1-D (shape {a.shape}); the model expects one row per sample. Use "
-                f"{name}.reshape(-1, 1) for one feature, or {name}.reshape(1, -1) for one sample"
-            )
-        _data.check_inputs(a, None, name)
-    if len({a.shape[0] for a in arrays}) > 1:
-        raise ValueError(f"the inputs have different numbers of samples: {[a.shape[0] for a in arrays]}")
-    return arrays
-
-
-def _targets(model: Any, y: Any, dtype: np.dtype, n: int) -> list[np.ndarray]:
-    if y is None:
-        raise ValueError("y is None; fit() and evaluate() need targets")
-    multi = len(model.loss_fns) > 1
-    parts = list(y) if multi else [y]
-    if len(parts) != len(model.loss_fns):
-        raise ValueError(f"the model has {len(model.loss_fns)} outputs; pass a list of {len(model.loss_fns)} targets")
-    out = []
-    for part, loss in zip(parts, model.loss_fns):
-        array = _data.as_array(part, None, "y")
-        if array.dtype.kind not in "biuf":
-            raise TypeError(
-                f"y has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
-                "(sklearn.preprocessing.LabelEncoder)"
-            )
-        if not isinstance(loss, _CLASS_LOSSES) or array.ndim > 1 and array.shape[-1] > 1:
-            array = array.astype(dtype, copy=False)
-        _data.check_inputs(np.zeros((n, 0)), array, "X", "y")
-        out.append(array)
-    return out
-
-
-def _check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
-    """Integer labels must lie in [0, number of outputs): a clear error before training."""
-    with no_grad(), _mode(model, False):
-        probe = model.forward(*[Tensor(x[:1]) for x in xs])
-    probes = probe if isinstance(probe, list) else [probe]
-    for out, y, loss in zip(probes, ys, model.loss_fns):
-        if not isinstance(loss, _CLASS_LOSSES) or (y.ndim > 1 and y.shape[-1] > 1):
-            continue
-        classes = out.shape[-1] if out.ndim > 1 else 1
-        top = 2 if classes == 1 else classes
-        labels = np.unique(y)
-        if labels.min() < 0 or labels.max() >= top or np.any(labels != np.round(labels)):
-            raise ValueError(
-                f"labels outside the output size: y holds {labels[:10].tolist()} but the output layer "
-                f"has {classes} unit(s), so labels must be integers in [0, {top}). Encode labels "
-                "as 0..C-1 or change the output layer's units"
-            )
-
-
-def _stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
-    y, loss = ys[0], model.loss_fns[0]
-    if not isinstance(loss, _CLASS_LOSSES):
-        return None
-    return y.argmax(axis=1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
 
 
 class _Run:
@@ -164,7 +85,8 @@ def _to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np
     return out
 
 
-def _metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray], prefix: str = "") -> dict[str, float]:
+def _metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray],
+                 prefix: str = "") -> dict[str, float]:
     logs: dict[str, float] = {}
     for name, fn in zip(model.metric_names, model._metric_fns):
         logs[prefix + name] = fn(ys[0], outs[0])
@@ -230,14 +152,14 @@ def fit(
         raise RuntimeError("fit() called before compile(): call model.compile(optimizer=..., loss=...) first")
     _check_run_args(epochs, batch_size, verbose)
     X, y = _data.unpack_bunch(X, y)
-    dtype = _model_dtype(model)
-    xs = _inputs(model, X, dtype)
-    ys = _targets(model, y, dtype, xs[0].shape[0])
+    dtype = _prep.model_dtype(model)
+    xs = _prep.inputs(model, X, dtype)
+    ys = _prep.targets(model, y, dtype, xs[0].shape[0])
     rng = np.random.default_rng(seed)
     _prepare_model(model, xs, seed, dtype)
-    _check_labels(model, xs, ys)
-    weights = _sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
-    train_idx, val = _split(model, xs, ys, weights, rng, validation_split, validation_data,
+    _prep.check_labels(model, xs, ys)
+    weights = _prep.sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
+    train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
                             validation_split_mode, dtype)
     if train_idx is not None:
         xs, ys = [x[train_idx] for x in xs], [t[train_idx] for t in ys]
@@ -255,12 +177,12 @@ def fit(
     run = _Run(model, xs, ys, weights, track_gradients)
     model.stop_training = False
     model._stop_reason = None
-    with _mode(model, True), _blas_threads(model, batch_size or n):
+    with _prep.model_mode(model, True), _blas_threads(model, batch_size or n):
         cbs.call("on_train_begin", {})
         for epoch in range(initial_epoch, epochs):
             logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
             if val is not None and not model.stop_training:
-                with _mode(model, False):
+                with _prep.model_mode(model, False):
                     logs.update({f"val_{k}": v for k, v in evaluate(model, val[0], val[1],
                                                                     sample_weight=val[2]).items()})
             cbs.call("on_epoch_end", epoch, logs)
@@ -274,8 +196,8 @@ def fit(
 def _check_run_args(epochs: Any, batch_size: Any, verbose: Any) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
-                                   or batch_size < 1):
+    if batch_size is not None and (isinstance(batch_size, bool)
+                                   or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
     if verbose not in (0, 1, 2, True, False):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
@@ -293,37 +215,6 @@ def _prepare_model(model: Any, xs: list[np.ndarray], seed: int | None, dtype: np
                 layer.rng = np.random.default_rng(child)
 
 
-def _sample_weights(model: Any, ys: list[np.ndarray], class_weight: Any, sample_weight: Any, n: int,
-                    dtype: np.dtype) -> np.ndarray | None:
-    weights = None
-    if sample_weight is not None:
-        weights = _data.as_array(sample_weight, dtype, "sample_weight").reshape(-1)
-        if weights.shape[0] != n or (weights < 0).any() or not np.isfinite(weights).all():
-            raise ValueError(f"sample_weight must hold {n} finite, non-negative numbers (one per sample)")
-    if class_weight is not None:
-        labels = _stratify_labels(model, ys)
-        if labels is None:
-            raise ValueError("class_weight needs a classification loss (cross-entropy)")
-        cw = _data.class_sample_weights(labels, class_weight).astype(dtype)
-        weights = cw if weights is None else weights * cw
-    return weights
-
-
-def _split(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
-           rng: np.random.Generator, fraction: float, validation_data: Any, mode: str,
-           dtype: np.dtype) -> tuple[np.ndarray | None, Any]:
-    if validation_data is not None:
-        if len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight)")
-        vw = validation_data[2] if len(validation_data) == 3 else None
-        return None, (validation_data[0], validation_data[1], vw)
-    if not fraction:
-        return None, None
-    train, val = _data.validation_split(xs[0].shape[0], fraction, rng, _stratify_labels(model, ys), mode)
-    vx = [x[val] for x in xs]
-    vy = [t[val] for t in ys]
-    return train, (vx if len(vx) > 1 else vx[0], vy if len(vy) > 1 else vy[0],
-                   None if weights is None else weights[val])
 
 
 def _bind_optimizer(model: Any) -> None:
@@ -396,9 +287,10 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
     n = xs[0].shape[0]
     size = batch_size or n
     chunks: list[list[np.ndarray]] = []
-    with no_grad(), _mode(model, False):
+    with no_grad(), _prep.model_mode(model, False):
         for start in range(0, n, size):
-            out = model.forward(*[Tensor._make(x[start:start + size], False, None) for x in xs], logits=logits)
+            batch = [Tensor._make(x[start:start + size], False, None) for x in xs]
+            out = model.forward(*batch, logits=logits)
             chunks.append([o.data for o in (out if isinstance(out, list) else [out])])
     if len(chunks) == 1:
         return chunks[0]
@@ -407,7 +299,7 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
 
 def predict(model: Any, X: Any, batch_size: int | None = None) -> Any:
     """The model's outputs for X (NumPy), in evaluation mode and without a graph."""
-    xs = _inputs(model, X, _model_dtype(model))
+    xs = _prep.inputs(model, X, _prep.model_dtype(model))
     if not model.built:
         raise RuntimeError("predict() on a model that has never seen data: fit it or build it first")
     outs = _forward_outputs(model, xs, batch_size, False)
@@ -420,9 +312,9 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None,
     if not model.compiled:
         raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
     X, y = _data.unpack_bunch(X, y)
-    dtype = _model_dtype(model)
-    xs = _inputs(model, X, dtype)
-    ys = _targets(model, y, dtype, xs[0].shape[0])
+    dtype = _prep.model_dtype(model)
+    xs = _prep.inputs(model, X, dtype)
+    ys = _prep.targets(model, y, dtype, xs[0].shape[0])
     pairs = model.training_losses()
     fused = [f for _, f in pairs]
     raw = _forward_outputs(model, xs, batch_size, fused)

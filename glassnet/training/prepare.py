@@ -1,0 +1,137 @@
+"""Preparing what ``fit`` and ``evaluate`` receive: conversion, checks, weights, splits."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from glassnet.losses import NLL, BinaryCrossEntropy, CrossEntropy
+from glassnet.tensor import Tensor, no_grad
+from glassnet.training import data as _data
+
+__all__ = [
+    "model_mode", "model_dtype", "inputs", "targets", "check_labels", "stratify_labels",
+    "sample_weights", "split",
+]
+
+_CLASS_LOSSES = (CrossEntropy, NLL, BinaryCrossEntropy)
+
+
+@contextlib.contextmanager
+def model_mode(model: Any, training: bool) -> Iterator[None]:
+    """Run a block in training or evaluation mode, then restore the model's mode."""
+    previous = model.training
+    if previous != training:
+        model.train(training)
+    try:
+        yield
+    finally:
+        if model.training != previous:
+            model.train(previous)
+
+
+def model_dtype(model: Any) -> np.dtype:
+    params = model.parameters()
+    return params[0].dtype if params else np.dtype(getattr(model, "dtype", None) or np.float32)
+
+
+def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndarray]:
+    parts = X if isinstance(X, (list, tuple)) and model.n_inputs > 1 else [X]
+    if len(parts) != model.n_inputs:
+        raise ValueError(f"the model takes {model.n_inputs} inputs; pass a list of {model.n_inputs} arrays")
+    arrays = [_data.as_array(x, dtype, name) for x in parts]
+    for a in arrays:
+        if a.ndim == 1:
+            raise ValueError(
+                f"{name} is 1-D (shape {a.shape}); the model expects one row per sample. Use "
+                f"{name}.reshape(-1, 1) for one feature, or {name}.reshape(1, -1) for one sample"
+            )
+        _data.check_inputs(a, None, name)
+    if len({a.shape[0] for a in arrays}) > 1:
+        raise ValueError(f"the inputs have different numbers of samples: {[a.shape[0] for a in arrays]}")
+    return arrays
+
+
+def targets(model: Any, y: Any, dtype: np.dtype, n: int) -> list[np.ndarray]:
+    if y is None:
+        raise ValueError("y is None; fit() and evaluate() need targets")
+    multi = len(model.loss_fns) > 1
+    parts = list(y) if multi else [y]
+    if len(parts) != len(model.loss_fns):
+        raise ValueError(
+            f"the model has {len(model.loss_fns)} outputs; pass a list of {len(model.loss_fns)} targets")
+    out = []
+    for part, loss in zip(parts, model.loss_fns):
+        array = _data.as_array(part, None, "y")
+        if array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"y has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
+                "(sklearn.preprocessing.LabelEncoder)"
+            )
+        if not isinstance(loss, _CLASS_LOSSES) or array.ndim > 1 and array.shape[-1] > 1:
+            array = array.astype(dtype, copy=False)
+        _data.check_inputs(np.zeros((n, 0)), array, "X", "y")
+        out.append(array)
+    return out
+
+
+def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
+    """Integer labels must lie in [0, number of outputs): a clear error before training."""
+    with no_grad(), model_mode(model, False):
+        probe = model.forward(*[Tensor(x[:1]) for x in xs])
+    probes = probe if isinstance(probe, list) else [probe]
+    for out, y, loss in zip(probes, ys, model.loss_fns):
+        if not isinstance(loss, _CLASS_LOSSES) or (y.ndim > 1 and y.shape[-1] > 1):
+            continue
+        classes = out.shape[-1] if out.ndim > 1 else 1
+        top = 2 if classes == 1 else classes
+        labels = np.unique(y)
+        if labels.min() < 0 or labels.max() >= top or np.any(labels != np.round(labels)):
+            raise ValueError(
+                f"labels outside the output size: y holds {labels[:10].tolist()} but the output layer "
+                f"has {classes} unit(s), so labels must be integers in [0, {top}). Encode labels "
+                "as 0..C-1 or change the output layer's units"
+            )
+
+
+def stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
+    y, loss = ys[0], model.loss_fns[0]
+    if not isinstance(loss, _CLASS_LOSSES):
+        return None
+    return y.argmax(axis=1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+
+
+def sample_weights(model: Any, ys: list[np.ndarray], class_weight: Any, sample_weight: Any, n: int,
+                    dtype: np.dtype) -> np.ndarray | None:
+    weights = None
+    if sample_weight is not None:
+        weights = _data.as_array(sample_weight, dtype, "sample_weight").reshape(-1)
+        if weights.shape[0] != n or (weights < 0).any() or not np.isfinite(weights).all():
+            raise ValueError(f"sample_weight must hold {n} finite, non-negative numbers (one per sample)")
+    if class_weight is not None:
+        labels = stratify_labels(model, ys)
+        if labels is None:
+            raise ValueError("class_weight needs a classification loss (cross-entropy)")
+        cw = _data.class_sample_weights(labels, class_weight).astype(dtype)
+        weights = cw if weights is None else weights * cw
+    return weights
+
+
+def split(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
+           rng: np.random.Generator, fraction: float, validation_data: Any, mode: str,
+           dtype: np.dtype) -> tuple[np.ndarray | None, Any]:
+    if validation_data is not None:
+        if len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight)")
+        vw = validation_data[2] if len(validation_data) == 3 else None
+        return None, (validation_data[0], validation_data[1], vw)
+    if not fraction:
+        return None, None
+    train, val = _data.validation_split(xs[0].shape[0], fraction, rng, stratify_labels(model, ys), mode)
+    vx = [x[val] for x in xs]
+    vy = [t[val] for t in ys]
+    return train, (vx if len(vx) > 1 else vx[0], vy if len(vy) > 1 else vy[0],
+                   None if weights is None else weights[val])
