@@ -1,0 +1,14 @@
+"""scikit-learn estimators built on glassnet: the lectures' classic models.
+
+Importing this package imports scikit-learn; ``import glassnet`` alone does not.
+
+Examples
+--------
+>>> from glassnet.estimators import LinearRegression, LogisticRegression, Perceptron, GaussianBasis
+"""
+
+from glassnet.estimators.basis import GaussianBasis
+from glassnet.estimators.linear import LinearRegression, LogisticRegression
+from glassnet.estimators.perceptron import Perceptron
+
+__all__ = ["GaussianBasis", "LinearRegression", "LogisticRegression", "Perceptron"]

@@ -1,0 +1,174 @@
+"""What the linear estimators share: gradient descent on glassnet's engine.
+
+A linear model z = x W + b trained by (mini-batch) gradient descent is the lectures'
+one-layer network: the forward pass is one fused node (:func:`glassnet.functional.linear`),
+the loss comes from :mod:`glassnet.losses`, ``loss.backward()`` computes dE/dW and dE/db
+and :class:`glassnet.optim.SGD` takes the step  theta <- theta - eta dE/dtheta.
+
+The objective minimised is the data loss averaged over the samples plus an L2 penalty on
+the weights (never on the bias):
+
+.. math::
+
+    E(W, b) = \\frac{1}{n} \\sum_{i=1}^{n} \\ell(x_i W + b, y_i)
+              + \\frac{\\alpha}{2 n} \\lVert W \\rVert_F^2
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from glassnet.errors import NonFiniteError
+from glassnet.functional import linear
+from glassnet.optim import SGD
+from glassnet.tensor import Tensor
+
+__all__ = ["DataLoss", "DescentResult", "gradient_descent"]
+
+DataLoss = Callable[[Tensor, np.ndarray], Tensor]
+"""``data_loss(z, target)``: the loss of a batch averaged over its samples, a scalar Tensor."""
+
+
+@dataclass
+class DescentResult:
+    """The trained weights (W of shape (features, outputs), b of shape (outputs,)) and the run."""
+
+    W: np.ndarray
+    b: np.ndarray
+    loss_curve: list[float]
+    n_iter: int
+    converged: bool
+
+
+@dataclass
+class _Problem:
+    X: np.ndarray
+    target: np.ndarray
+    data_loss: DataLoss
+    alpha: float
+    W: Tensor
+    b: Tensor | None
+
+    def objective(self, rows: slice | None = None) -> Tensor:
+        """E on the samples ``rows`` (all by default); the penalty is scaled by the full n."""
+        X = self.X if rows is None else self.X[rows]
+        target = self.target if rows is None else self.target[rows]
+        loss = self.data_loss(linear(Tensor(X), self.W, self.b), target)
+        if self.alpha:
+            loss = loss + (self.W * self.W).sum() * (self.alpha / (2 * self.X.shape[0]))
+        return loss
+
+
+def gradient_descent(
+    X: np.ndarray,
+    target: np.ndarray,
+    data_loss: DataLoss,
+    *,
+    n_outputs: int,
+    b0: np.ndarray | None,
+    alpha: float,
+    solver: str,
+    learning_rate: float,
+    max_iter: int,
+    tol: float,
+    batch_size: int,
+    rng: np.random.Generator,
+    name: str,
+) -> DescentResult:
+    """Train z = X W + b by gradient descent on the engine, starting from W = 0 and b = ``b0``
+    (no bias when ``b0`` is None).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Floating-point inputs; the computation runs in their dtype.
+    target : ndarray
+        What ``data_loss`` compares z with (values, or integer class indices).
+    solver : {"gd", "sgd"}
+        "gd": one step per iteration on the whole training set. "sgd": one epoch per
+        iteration, a step per mini-batch of ``batch_size`` samples in a fresh random order.
+    tol : float
+        The lectures' stopping rule: stop once the loss of an iteration differs from the
+        previous one by less than ``tol``. With "gd", a rise by more than ``tol`` means the
+        step is too large: training stops with a ConvergenceWarning.
+    name : str
+        The estimator's name, for messages.
+    """
+    dtype = X.dtype
+    problem = _Problem(
+        X, target, data_loss, alpha,
+        Tensor(np.zeros((X.shape[1], n_outputs), dtype=dtype), requires_grad=True),
+        None if b0 is None else Tensor(np.asarray(b0, dtype=dtype).reshape(n_outputs), requires_grad=True),
+    )
+    params = [problem.W] if problem.b is None else [problem.W, problem.b]
+    optimizer = SGD(params, lr=learning_rate)
+    curve, converged = _descend(problem, optimizer, solver=solver, max_iter=max_iter, tol=tol,
+                                batch_size=batch_size, rng=rng, name=name)
+    b = np.zeros(n_outputs, dtype) if problem.b is None else problem.b.data.copy()
+    return DescentResult(problem.W.data.copy(), b, curve, len(curve), converged)
+
+
+def _descend(problem: _Problem, optimizer: SGD, *, solver: str, max_iter: int, tol: float,
+             batch_size: int, rng: np.random.Generator, name: str) -> tuple[list[float], bool]:
+    """The iterations and the stopping rule; returns the loss curve and whether it converged."""
+    step = _full_batch_step if solver == "gd" else _mini_batch_epoch
+    curve: list[float] = []
+    previous = np.inf
+    for iteration in range(1, max_iter + 1):
+        try:
+            loss = step(problem, optimizer, batch_size, rng)
+        except NonFiniteError as error:
+            raise NonFiniteError(
+                f"{name}: the loss became NaN or inf at iteration {iteration}: "
+                f"learning_rate={optimizer.lr} is too large for this data. Lower it, or scale "
+                "X first (for example Pipeline([('scale', StandardScaler()), ('model', ...)]))"
+            ) from error
+        curve.append(loss)
+        if solver == "gd" and loss > previous + tol:
+            _warn(f"{name}: the loss rose from {previous:.6g} to {loss:.6g} at iteration "
+                  f"{iteration}; learning_rate={optimizer.lr} is too large for this data "
+                  "(lower it or scale X). Training stopped.")
+            return curve, False
+        if abs(previous - loss) < tol:
+            return curve, True
+        previous = loss
+    _warn(f"{name}: gradient descent stopped after max_iter={max_iter} iterations before the "
+          f"loss changed by less than tol={tol}; raise max_iter or learning_rate, or scale X.")
+    return curve, False
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, ConvergenceWarning, stacklevel=7)
+
+
+def _full_batch_step(problem: _Problem, optimizer: SGD, batch_size: int,
+                     rng: np.random.Generator) -> float:
+    loss = problem.objective()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _mini_batch_epoch(problem: _Problem, optimizer: SGD, batch_size: int,
+                      rng: np.random.Generator) -> float:
+    """One epoch; returns the mean of the batch losses weighted by batch size."""
+    n = problem.X.shape[0]
+    order = rng.permutation(n)
+    shuffled = _Problem(problem.X[order], problem.target[order], problem.data_loss, problem.alpha,
+                        problem.W, problem.b)
+    total = 0.0
+    for start in range(0, n, batch_size):
+        rows = slice(start, min(start + batch_size, n))
+        loss = shuffled.objective(rows)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * (rows.stop - rows.start)
+    return total / n
+

@@ -1,0 +1,321 @@
+"""Linear and logistic regression as scikit-learn estimators, solved directly or on the engine."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from glassnet.estimators._base import rng_from
+from glassnet.estimators._descent import DescentResult, gradient_descent
+from glassnet.losses import MSE, BinaryCrossEntropy, CrossEntropy
+from glassnet.tensor import Tensor
+
+__all__ = ["LinearRegression", "LogisticRegression"]
+
+_FLOATS = [np.float64, np.float32]
+
+
+def _descent_params() -> dict[str, list[Any]]:
+    return {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+
+def _train(estimator: Any, X: np.ndarray, target: np.ndarray, data_loss: Any, n_outputs: int,
+           b0: np.ndarray) -> DescentResult:
+    """Gradient descent with the estimator's hyperparameters, on X centred when fitting a bias."""
+    return gradient_descent(
+        X, target, data_loss, n_outputs=n_outputs, b0=b0 if estimator.fit_intercept else None,
+        alpha=estimator.alpha, solver=estimator.solver, learning_rate=estimator.learning_rate,
+        max_iter=estimator.max_iter, tol=estimator.tol, batch_size=estimator.batch_size,
+        rng=rng_from(estimator.random_state), name=type(estimator).__name__,
+    )
+
+
+def _sum_squares_over_n(z: Tensor, target: np.ndarray) -> Tensor:
+    """(1 / 2n) sum_i ||z_i - y_i||^2: the squared error summed over outputs, averaged over samples."""
+    return MSE(reduction="sum", scale=0.5 / z.shape[0])(z, target)
+
+
+class LinearRegression(RegressorMixin, BaseEstimator):
+    """Least-squares linear regression y_hat = x w + b, with an optional L2 (ridge) penalty.
+
+    The parameters minimise
+
+    .. math::
+
+        E(w, b) = \\frac{1}{2n} \\sum_{i=1}^{n} (x_i w + b - y_i)^2
+                  + \\frac{\\alpha}{2n} \\lVert w \\rVert^2,
+
+    which is scikit-learn's ``Ridge(alpha)`` objective divided by 2n (so the same minimiser,
+    and ``LinearRegression`` for alpha = 0).
+
+    Solvers:
+
+    - ``"normal"``: the normal equation theta = (X^T X)^{-1} X^T y, or with the penalty
+      theta = (X^T X + alpha I)^{-1} X^T y. The inverse is never formed: with the thin
+      SVD X = U S V^T, theta = V diag(s_j / (s_j^2 + alpha)) U^T y, which is stable and,
+      for a rank-deficient X and alpha = 0, gives the least-squares solution of minimum norm
+      (singular values below max(n, p) eps s_max count as zero). Cost O(n p^2 + p^3) time,
+      O(n p) memory: the choice for a moderate number of features p.
+    - ``"gd"``: full-batch gradient descent on glassnet's engine, one step per iteration,
+      theta <- theta - learning_rate dE/dtheta, with dE/dtheta from ``loss.backward()``.
+    - ``"sgd"``: mini-batch stochastic gradient descent, one epoch per iteration.
+
+    The gradient solvers stop when the loss changes by less than ``tol`` in an iteration (the
+    lectures' test) or after ``max_iter`` iterations (ConvergenceWarning). They start from
+    w = 0 and, when fitting the intercept, work on centred inputs x - mean(x) with the bias
+    starting at mean(y): the same minimiser (b = mean(y) - mean(x) w), better conditioned.
+    They need features on similar scales: put a StandardScaler before the model.
+
+    Parameters
+    ----------
+    solver : {"normal", "gd", "sgd"}, default "normal"
+    learning_rate : float, default 0.01
+        Step size eta of "gd" and "sgd".
+    max_iter : int, default 1000
+        Iterations ("gd") or epochs ("sgd").
+    tol : float, default 1e-3
+        Stop when the loss changes by less than this in an iteration.
+    batch_size : int, default 32
+        Samples per step of "sgd" (capped at the number of samples).
+    alpha : float, default 0.0
+        L2 penalty strength (ridge regression); the intercept is not penalised.
+    fit_intercept : bool, default True
+    random_state : int, RandomState or None
+        Seeds the order of the mini-batches of "sgd".
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    loss_curve_ : list of float
+        E at each iteration (one value, at the solution, for "normal").
+    n_iter_ : int
+        Iterations run (1 for "normal": a single direct solve).
+    converged_ : bool
+        Whether the stopping rule was met ("normal": always True).
+    rank_, singular_values_ : int, ndarray
+        Rank and singular values of the (centred) X ("normal" only).
+    n_features_in_, feature_names_in_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> model = LinearRegression().fit(X, 2 * X[:, 0] + 1)
+    >>> np.round(model.coef_, 6), round(float(model.intercept_), 6)
+    (array([2.]), 1.0)
+    """
+
+    _parameter_constraints: dict = {
+        "solver": [StrOptions({"normal", "gd", "sgd"})],
+        **_descent_params(),
+    }
+
+    def __init__(self, solver: str = "normal", learning_rate: float = 0.01, max_iter: int = 1000,
+                 tol: float = 1e-3, batch_size: int = 32, alpha: float = 0.0,
+                 fit_intercept: bool = True, random_state: Any = None) -> None:
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> LinearRegression:
+        """Fit the model to X of shape (n_samples, n_features) and y of shape (n_samples,) or
+        (n_samples, n_targets). Returns self."""
+        X, y = validate_data(self, X, y, dtype=_FLOATS, multi_output=True, y_numeric=True)
+        Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
+        x_mean = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1], X.dtype)
+        y_mean = Y.mean(axis=0) if self.fit_intercept else np.zeros(Y.shape[1], X.dtype)
+        Xc = X - x_mean
+        if self.solver == "normal":
+            W = self._solve_normal(Xc, Y - y_mean)
+            b = y_mean - x_mean @ W
+        else:
+            result = _train(self, Xc, Y, _sum_squares_over_n, Y.shape[1], y_mean)
+            W, b = result.W, result.b - x_mean @ result.W
+            self.loss_curve_, self.n_iter_, self.converged_ = (
+                result.loss_curve, result.n_iter, result.converged)
+        one_target = y.ndim == 1
+        self.coef_ = W[:, 0].copy() if one_target else W.T.copy()
+        self.intercept_ = float(b[0]) if one_target else b
+        return self
+
+    def _solve_normal(self, Xc: np.ndarray, Yc: np.ndarray) -> np.ndarray:
+        """theta = V diag(s / (s^2 + alpha)) U^T y from the thin SVD of the centred X."""
+        U, s, Vt = np.linalg.svd(Xc, full_matrices=False)
+        cutoff = max(Xc.shape) * np.finfo(Xc.dtype).eps * (s[0] if s.size else 0.0)
+        keep = s > cutoff
+        filt = np.zeros_like(s)
+        filt[keep] = s[keep] / (s[keep] ** 2 + self.alpha)
+        W = Vt.T @ (filt[:, None] * (U.T @ Yc))
+        residual = Xc @ W - Yc
+        self.rank_, self.singular_values_ = int(keep.sum()), s
+        self.loss_curve_ = [float((residual ** 2).sum() / (2 * Xc.shape[0])
+                                  + self.alpha * (W ** 2).sum() / (2 * Xc.shape[0]))]
+        self.n_iter_, self.converged_ = 1, True
+        return W
+
+    def predict(self, X: Any) -> np.ndarray:
+        """y_hat = X w + b, of shape (n_samples,) or (n_samples, n_targets)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=_FLOATS, reset=False)
+        return X @ np.asarray(self.coef_).T + self.intercept_
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    """Logistic (two classes) and softmax (more) regression: a one-layer network on the engine.
+
+    The logits z = x W + b (W of shape (n_features, K)) give class probabilities
+    p = sigmoid(z) = 1 / (1 + e^{-z}) for two classes (K = 1) and
+    p_c = e^{z_c} / sum_k e^{z_k} (softmax) for K > 2. Training minimises the cross-entropy
+    plus an L2 penalty by gradient descent,
+
+    .. math::
+
+        E(W, b) = -\\frac{1}{n} \\sum_{i=1}^{n} \\ln p_{i, y_i}
+                  + \\frac{\\alpha}{2n} \\lVert W \\rVert_F^2,
+        \\qquad \\frac{\\partial E}{\\partial z_i} = \\frac{p_i - \\mathrm{onehot}(y_i)}{n},
+
+    computed from the logits in one fused, stable node (:class:`glassnet.losses.BinaryCrossEntropy`
+    or :class:`glassnet.losses.CrossEntropy` with ``from_logits=True``). This is scikit-learn's
+    ``LogisticRegression(C=1 / alpha)`` objective divided by n (alpha = 0: no penalty).
+
+    Parameters
+    ----------
+    alpha : float, default 0.0
+        L2 penalty strength; the intercept is not penalised.
+    learning_rate : float, default 0.1
+    max_iter : int, default 1000
+        Iterations ("gd") or epochs ("sgd").
+    tol : float, default 1e-4
+        Stop when the loss changes by less than this in an iteration.
+    threshold : float, default 0.5
+        Two classes: ``predict`` answers ``classes_[1]`` when p > threshold.
+    solver : {"gd", "sgd"}, default "gd"
+        Full-batch gradient descent, or mini-batches of ``batch_size`` in random order.
+    batch_size : int, default 32
+    fit_intercept : bool, default True
+    random_state : int, RandomState or None
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels, sorted; any type (strings too).
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    loss_curve_ : list of float
+    n_iter_ : int
+    converged_ : bool
+    n_features_in_, feature_names_in_
+
+    Examples
+    --------
+    >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    >>> model = LogisticRegression().fit(X, ["no", "no", "yes", "yes"])
+    >>> model.predict([[-3.0], [3.0]]).tolist()
+    ['no', 'yes']
+    """
+
+    _parameter_constraints: dict = {
+        "solver": [StrOptions({"gd", "sgd"})],
+        "threshold": [Interval(Real, 0, 1, closed="neither")],
+        **_descent_params(),
+    }
+
+    def __init__(self, alpha: float = 0.0, learning_rate: float = 0.1, max_iter: int = 1000,
+                 tol: float = 1e-4, threshold: float = 0.5, solver: str = "gd",
+                 batch_size: int = 32, fit_intercept: bool = True, random_state: Any = None) -> None:
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.threshold = threshold
+        self.solver = solver
+        self.batch_size = batch_size
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> LogisticRegression:
+        """Fit to X of shape (n_samples, n_features) and labels y of shape (n_samples,)."""
+        X, y = validate_data(self, X, y, dtype=_FLOATS)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        k = len(self.classes_)
+        if k < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; y holds 1 class "
+                f"({self.classes_[0]!r}). Give samples of every class."
+            )
+        codes = encoder.transform(y)
+        x_mean = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1], X.dtype)
+        if k == 2:
+            target = codes.astype(X.dtype).reshape(-1, 1)
+            loss = BinaryCrossEntropy(from_logits=True)
+        else:
+            target, loss = codes, CrossEntropy(from_logits=True)
+        n_outputs = 1 if k == 2 else k
+        result = _train(self, X - x_mean, target, loss, n_outputs, np.zeros(n_outputs))
+        self.coef_ = result.W.T.copy()
+        self.intercept_ = result.b - x_mean @ result.W
+        self.loss_curve_, self.n_iter_, self.converged_ = (
+            result.loss_curve, result.n_iter, result.converged)
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The logits z = X W + b: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=_FLOATS, reset=False)
+        z = X @ self.coef_.T + self.intercept_
+        return z[:, 0] if z.shape[1] == 1 else z
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``."""
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            p = np.exp(-np.logaddexp(0.0, -z))
+            return np.column_stack([1.0 - p, p])
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """ln of :meth:`predict_proba`, computed stably from the logits."""
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
+        shifted = z - z.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels: ``classes_[1]`` where p > threshold (two classes), else the arg-max class."""
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            p = np.exp(-np.logaddexp(0.0, -z))
+            return self.classes_[(p > self.threshold).astype(np.intp)]
+        return self.classes_[z.argmax(axis=1)]
