@@ -1,0 +1,199 @@
+"""Rosenblatt's perceptron as a scikit-learn classifier."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from glassnet.estimators._base import rng_from
+
+__all__ = ["Perceptron"]
+
+_CHUNK = 64
+_BINARY_ONLY = "Only binary classification is supported."
+
+
+class Perceptron(ClassifierMixin, BaseEstimator):
+    """Rosenblatt's perceptron: a threshold unit trained by updating on mistakes only.
+
+    The output is 1 if and only if the weighted sum exceeds the threshold,
+
+    .. math::
+
+        \\hat y = \\begin{cases} 1 & \\text{if } w \\cdot x + b > 0 \\\\ 0 & \\text{otherwise}
+        \\end{cases}
+
+    (the bias b is minus the threshold). Training visits the samples one by one, in a fresh
+    random order each epoch when ``shuffle``, and applies the perceptron rule
+
+    .. math::
+
+        w \\leftarrow w + \\eta (y - \\hat y) x, \\qquad b \\leftarrow b + \\eta (y - \\hat y),
+
+    which changes nothing when the prediction is right. It stops after an epoch without a
+    mistake (``converged_`` is True): on linearly separable data that happens after finitely
+    many updates (the perceptron convergence theorem). On data that is not linearly
+    separable (XOR) it stops at ``max_iter`` epochs with a ConvergenceWarning.
+
+    The two labels may be of any type: ``classes_[1]`` (the larger, sorted) is output 1 and
+    ``classes_[0]`` output 0, so {0, 1} and {-1, +1} keep their usual meaning.
+
+    Parameters
+    ----------
+    learning_rate : float, default 1.0
+        eta. Starting from w = 0, b = 0, it only scales the weights and never changes
+        the predictions.
+    max_iter : int, default 100
+        Epochs at most.
+    shuffle : bool, default True
+        Visit the samples in a new random order each epoch.
+    random_state : int, RandomState or None
+        Seeds the order.
+    fit_intercept : bool, default True
+        Learn b; otherwise b = 0.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        The weights w.
+    intercept_ : float
+        The bias b (minus the threshold).
+    classes_ : ndarray of shape (2,)
+    n_iter_ : int
+        Epochs run.
+    converged_ : bool
+        Whether the last epoch made no mistake.
+    n_features_in_, feature_names_in_
+
+    Examples
+    --------
+    The lectures' festival example: weights (6, 2, 2) and threshold 5.
+
+    >>> unit = Perceptron.from_weights([6, 2, 2], -5)
+    >>> unit.decision_function([[0, 1, 1], [1, 0, 0]]) + 5   # the weighted sums
+    array([4., 6.])
+    >>> unit.predict([[0, 1, 1], [1, 0, 0]]).tolist()
+    [0, 1]
+    """
+
+    _parameter_constraints: dict = {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "fit_intercept": ["boolean"],
+    }
+
+    def __init__(self, learning_rate: float = 1.0, max_iter: int = 100, shuffle: bool = True,
+                 random_state: Any = None, fit_intercept: bool = True) -> None:
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.fit_intercept = fit_intercept
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    @classmethod
+    def from_weights(cls, w: Any, b: float = 0.0, classes: Any = (0, 1), **params: Any) -> Perceptron:
+        """A ready-to-predict perceptron with given weights w and bias b (= -threshold).
+
+        Parameters
+        ----------
+        w : array_like of shape (n_features,)
+        b : float, default 0.0
+        classes : sequence of two labels, default (0, 1)
+            The labels of output 0 and output 1.
+        **params
+            Hyperparameters, as for the constructor.
+        """
+        coef = np.asarray(w, dtype=np.float64).reshape(-1)
+        labels = np.asarray(classes)
+        if labels.shape != (2,) or labels[0] == labels[1]:
+            raise ValueError(f"classes must be two different labels, got {classes!r}")
+        if not (np.isfinite(coef).all() and np.isfinite(b)):
+            raise ValueError(f"w and b must be finite, got w={coef.tolist()}, b={b!r}")
+        unit = cls(**params)
+        unit.coef_, unit.intercept_, unit.classes_ = coef, float(b), labels
+        unit.n_features_in_ = coef.shape[0]
+        return unit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> Perceptron:
+        """Run the perceptron rule on X (n_samples, n_features) and two-class labels y."""
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) != 2:
+            raise ValueError(
+                f"{_BINARY_ONLY} The Perceptron separates two classes; y holds "
+                f"{len(self.classes_)} class(es) {self.classes_[:10].tolist()}. Give samples of "
+                "exactly two classes (for more, use LogisticRegression or "
+                "sklearn.multiclass.OneVsRestClassifier(Perceptron()))."
+            )
+        rng = rng_from(self.random_state)
+        w, b = np.zeros(X.shape[1]), 0.0
+        self.converged_ = False
+        for epoch in range(1, self.max_iter + 1):
+            order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
+            w, b, mistakes = self._epoch(X[order], codes[order], w, b)
+            self.n_iter_ = epoch
+            if mistakes == 0:
+                self.converged_ = True
+                break
+        else:
+            warnings.warn(
+                f"Perceptron made mistakes in every one of max_iter={self.max_iter} epochs: the "
+                "data may not be linearly separable (or needs more epochs).",
+                ConvergenceWarning, stacklevel=3,
+            )
+        self.coef_, self.intercept_ = w, b
+        return self
+
+    def _epoch(self, X: np.ndarray, t: np.ndarray, w: np.ndarray,
+               b: float) -> tuple[np.ndarray, float, int]:
+        """One pass of the rule over the samples in order; returns w, b and the mistake count.
+
+        The rule is sequential (each update changes the predictions of the samples after it),
+        so the loop runs once per mistake: the samples up to the next mistake are checked in one
+        vectorised product over a chunk, as the weights do not change in between.
+        """
+        eta, mistakes, start, n = self.learning_rate, 0, 0, len(X)
+        while start < n:
+            stop = min(start + _CHUNK, n)
+            out = (X[start:stop] @ w + b > 0).astype(np.intp)
+            wrong = np.flatnonzero(out != t[start:stop])
+            if wrong.size == 0:
+                start = stop
+                continue
+            i = start + wrong[0]
+            step = eta * (t[i] - out[wrong[0]])
+            w = w + step * X[i]
+            if self.fit_intercept:
+                b += step
+            mistakes += 1
+            start = i + 1
+        return w, b, mistakes
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The weighted sums w . x + b, shape (n_samples,); positive means ``classes_[1]``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X @ self.coef_ + self.intercept_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``classes_[1]`` where w . x + b > 0, else ``classes_[0]``."""
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(np.intp)]
+
