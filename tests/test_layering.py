@@ -23,7 +23,7 @@ LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("activations", "losses", "functional", "initializers", "regularizers", "metrics", "datasets"),
     ("layers", "optim", "schedules"),
     ("models",),
-    ("training", "io"),
+    ("training", "callbacks", "data", "io"),
     ("estimators", "cli", "plot", "explain", "tune", "playground"),
 )
 LEVEL = {name: level for level, names in enumerate(LAYER_ORDER) for name in names}
