@@ -20,8 +20,14 @@ __all__ = ["Callback", "CallbackList", "History", "TerminateOnNaN", "ProgressLog
 
 
 class Callback:
-    """Base class: override the hooks you need; each receives the logs dict."""
+    """Base class: override the hooks you need; each receives the logs dict.
 
+    At each hook, callbacks run in increasing ``order`` (then in the order given): the
+    recorders (History, the progress display: 10; BackupAndRestore: 20) run after the
+    callbacks that add to the logs or change the optimizer (0), so they see the result.
+    """
+
+    order: int = 0
     model: Any = None
     params: dict[str, Any]
 
@@ -52,7 +58,7 @@ class CallbackList:
                 raise TypeError(f"callbacks must be glassnet Callback objects, got {type(cb).__name__}")
             cb.set_model(model)
             cb.set_params(params)
-        self.callbacks = callbacks
+        self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
 
     def call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
@@ -66,6 +72,8 @@ class History(Callback):
     ``stopped_reason`` says why training ended early (None when it ran every epoch);
     ``gradient_norms`` holds per-layer gradient norms per epoch with ``track_gradients=True``.
     """
+
+    order = 10
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
@@ -120,6 +128,8 @@ class ProgressLogger(Callback):
     verbose : int
         0 silent, 1 bar or line per epoch, 2 one line per epoch even on a terminal.
     """
+
+    order = 10
 
     def __init__(self, verbose: int = 1, stream: Any = None) -> None:
         self.verbose = verbose

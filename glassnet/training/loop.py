@@ -15,6 +15,7 @@ from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
+from glassnet.training.resume import LoopState
 
 __all__ = ["fit", "evaluate", "predict"]
 
@@ -172,14 +173,16 @@ def fit(
         extra.append(ProgressLogger(verbose))
     n = xs[0].shape[0]
     steps = math.ceil(n / (batch_size or n))
-    cbs = CallbackList([history, *extra, *user], model, {"epochs": epochs, "steps": steps, "samples": n,
-                                                          "verbose": verbose})
+    every = [history, *extra, *user]
+    loop = LoopState(initial_epoch, rng, history, every)
+    cbs = CallbackList(every, model, {"epochs": epochs, "steps": steps, "samples": n, "verbose": verbose,
+                                      "loop": loop})
     run = _Run(model, xs, ys, weights, track_gradients)
     model.stop_training = False
     model._stop_reason = None
     with _prep.model_mode(model, True), _blas_threads(model, batch_size or n):
         cbs.call("on_train_begin", {})
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(loop.epoch, epochs):
             logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
             if val is not None and not model.stop_training:
                 with _prep.model_mode(model, False):
@@ -301,7 +304,7 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> Any:
     """The model's outputs for X (NumPy), in evaluation mode and without a graph."""
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
     if not model.built:
-        raise RuntimeError("predict() on a model that has never seen data: fit it or build it first")
+        model.build(xs[0].shape[1:] if model.n_inputs == 1 else None, dtype=xs[0].dtype)
     outs = _forward_outputs(model, xs, batch_size, False)
     return outs if len(outs) > 1 else outs[0]
 

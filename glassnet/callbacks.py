@@ -1,0 +1,31 @@
+"""Callbacks: objects that watch and steer ``model.fit`` (``gn.callbacks``).
+
+``fit`` always attaches :class:`History` (returned by ``fit``) and :class:`TerminateOnNaN`
+(unless one is given), and a :class:`ProgressLogger` when ``verbose``. The others are
+passed in ``callbacks=[...]``:
+
+- :class:`EarlyStopping` stops when ``val_loss`` stops improving and restores the best weights;
+- :class:`ConvergenceStop` stops when the loss decreases by less than ``tol`` (the
+  convergence test of gradient descent);
+- :class:`ModelCheckpoint` saves the model after every epoch or its best one, atomically;
+- :class:`BackupAndRestore` lets an interrupted run resume where it stopped;
+- :class:`LearningRateScheduler` and :class:`ReduceLROnPlateau` change ``model.optimizer.lr``;
+- :class:`CSVLogger` writes the logs of every epoch to a CSV file.
+
+A callback of your own subclasses :class:`Callback` and overrides ``on_train_begin``,
+``on_train_end``, ``on_epoch_begin``, ``on_epoch_end`` or ``on_batch_end``; each gets the
+``logs`` dict, reaches the model as ``self.model`` and stops training with
+``self.model.stop_training = True``.
+"""
+
+from glassnet.training.callbacks import Callback, History, ProgressLogger, TerminateOnNaN
+from glassnet.training.checkpoint import CSVLogger, ModelCheckpoint, load_checkpoint
+from glassnet.training.lr_scheduler import LearningRateScheduler
+from glassnet.training.monitor import ConvergenceStop, EarlyStopping, ReduceLROnPlateau
+from glassnet.training.resume import BackupAndRestore
+
+__all__ = [
+    "Callback", "History", "TerminateOnNaN", "ProgressLogger", "EarlyStopping", "ConvergenceStop",
+    "ModelCheckpoint", "load_checkpoint", "BackupAndRestore", "LearningRateScheduler",
+    "ReduceLROnPlateau", "CSVLogger",
+]

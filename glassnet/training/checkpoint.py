@@ -1,0 +1,247 @@
+"""Files written during training: ModelCheckpoint, CSVLogger and the atomic writes they share.
+
+A file is never left half-written: it is written to a temporary file in the same folder,
+flushed to disk (fsync), then renamed over the target with ``os.replace``, which is atomic
+on POSIX and Windows. A crash at any moment leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glassnet.training.callbacks import Callback
+from glassnet.training.monitor import Monitor
+
+__all__ = ["atomic_write", "check_writable", "save_arrays", "load_arrays", "load_checkpoint",
+           "ModelCheckpoint", "CSVLogger"]
+
+_META_KEY = "glassnet"
+
+
+def check_writable(owner: str, path: str | os.PathLike[str]) -> Path:
+    """Create the folder of ``path`` if needed and check that a file can be written there.
+
+    Raises
+    ------
+    ValueError
+        Naming ``owner``, the path and the reason, when the folder cannot be created or written.
+    """
+    target = Path(path)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise ValueError(
+            f"{owner}: cannot write {str(target)!r}: the folder {str(folder)!r} cannot be "
+            f"created or written ({err.strerror or err}); choose a writable folder"
+        ) from err
+    return target
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> None:
+    """Call ``write(temporary_path)``, fsync that file, then rename it to ``path``.
+
+    If ``write`` (or anything before the rename) fails, the temporary file is removed and
+    ``path`` is left as it was.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(target.parent)
+
+
+def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],
+                metadata: dict[str, Any]) -> None:
+    """Write ``arrays`` as a safetensors file with ``metadata`` (JSON) in its header, atomically."""
+    from safetensors.numpy import save_file
+
+    tensors = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
+    header = {_META_KEY: json.dumps(metadata, default=_jsonable)}
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
+
+
+def _jsonable(value: Any) -> Any:
+    """NumPy scalars and arrays as the Python numbers and lists JSON takes."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} as JSON")
+
+
+def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and the JSON metadata of a file written by :func:`save_arrays`."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
+    with safe_open(str(path), framework="numpy") as handle:
+        header = handle.metadata() or {}
+    return load_file(str(path)), json.loads(header.get(_META_KEY, "{}"))
+
+
+def load_checkpoint(path: str | os.PathLike[str], model: Any = None) -> dict[str, Any]:
+    """Read a :class:`ModelCheckpoint` file; load its weights into ``model`` when given.
+
+    ``gn.load(path)`` rebuilds the whole model from the same file.
+
+    Returns
+    -------
+    dict
+        The checkpoint metadata: ``epoch`` (1-based), ``monitor``, ``value`` and the
+        epoch's ``logs``.
+    """
+    from glassnet import io
+
+    if model is not None:
+        io.load_weights(model, path)
+    info = io.read_metadata(path).get("info") or {}
+    return dict(info.get("checkpoint", {}))
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = float(value)
+    return number if np.isfinite(number) else None
+
+
+class ModelCheckpoint(Callback):
+    """Saves the model after every epoch, or only when the monitored quantity improves.
+
+    The file holds ``model.state_dict()`` (weights and buffers) in safetensors format with
+    JSON metadata (epoch, monitored value, logs) and is written atomically (see the module
+    docstring). ``path`` may contain fields filled from the epoch and its logs, e.g.
+    ``"ckpt/model-{epoch:03d}-{val_loss:.3f}.safetensors"``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    monitor : str, default "val_loss"
+        Used by ``save_best_only`` and recorded in the metadata when logged.
+    save_best_only : bool, default False
+        Save only when ``monitor`` improves on the best so far.
+    mode : {"auto", "min", "max"}, default "auto"
+
+    Raises
+    ------
+    ValueError
+        At the start of training, when the folder of ``path`` cannot be written.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss", save_best_only: bool = False,
+                 mode: str = "auto") -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"ModelCheckpoint: path must be a str or path, got {type(path).__name__}")
+        self.path = os.fspath(path)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self._watch = Monitor("ModelCheckpoint", monitor, mode)
+        self.saved: list[str] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._watch.reset()
+        self.saved = []
+        check_writable("ModelCheckpoint", self.path)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = dict(logs or {})
+        if self.save_best_only:
+            value = self._watch.value(logs, epoch)
+            if not self._watch.improved(value):
+                return
+            self._watch.best = value
+        target = self._format(epoch, logs)
+        scalars = {k: _finite_or_none(v) for k, v in logs.items() if np.isscalar(v)}
+        check_writable("ModelCheckpoint", target)
+        self._save(target, {"epoch": epoch + 1, "monitor": self.monitor,
+                            "value": scalars.get(self.monitor), "logs": scalars})
+        self.saved.append(target)
+
+    def _save(self, target: str, metadata: dict[str, Any]) -> None:
+        """A full model file (``glassnet.io.save``: architecture, weights, compile settings)
+        with the checkpoint metadata in its ``info``; weights alone for a model that cannot
+        be described (a Model subclass, a custom layer)."""
+        from glassnet import io
+
+        info = {**(getattr(self.model, "info", None) or {}), "checkpoint": metadata}
+        try:
+            io.save(self.model, target, info=info)
+        except TypeError:
+            io.save_weights(self.model, target)
+
+    def _format(self, epoch: int, logs: dict[str, Any]) -> str:
+        try:
+            return self.path.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"ModelCheckpoint: path {self.path!r} names a field that the logs do not provide "
+                f"({err}); available: ['epoch', {', '.join(repr(k) for k in sorted(logs))}]"
+            ) from None
+
+
+class CSVLogger(Callback):
+    """Writes one CSV row per epoch: the epoch number (1-based) and every logged quantity.
+
+    Each row is appended and flushed at the end of its epoch, so the file is readable
+    while training runs and keeps the finished epochs if the run is interrupted.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    separator : str, default ","
+    append : bool, default False
+        Keep the rows of an earlier run (for a run resumed with BackupAndRestore).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"CSVLogger: path must be a str or path, got {type(path).__name__}")
+        self.path = Path(path)
+        self.separator = separator
+        self.append = bool(append)
+        self.keys: list[str] | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        check_writable("CSVLogger", self.path)
+        self.keys = None
+        if self.append and self.path.exists() and self.path.stat().st_size:
+            with open(self.path, newline="") as handle:
+                self.keys = next(csv.reader(handle, delimiter=self.separator))
+        else:
+            self.path.write_text("")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        with open(self.path, "a", newline="") as handle:
+            writer = csv.writer(handle, delimiter=self.separator)
+            if self.keys is None:
+                self.keys = ["epoch", *(k for k, v in logs.items() if np.isscalar(v))]
+                writer.writerow(self.keys)
+            row = {"epoch": epoch + 1, **logs}
+            writer.writerow([row.get(k, "") for k in self.keys])

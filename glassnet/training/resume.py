@@ -1,0 +1,152 @@
+"""Resuming an interrupted run: the loop's resumable state and BackupAndRestore."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glassnet.training.callbacks import Callback, History
+from glassnet.training.checkpoint import check_writable, load_arrays, save_arrays
+
+__all__ = ["LoopState", "BackupAndRestore"]
+
+
+class LoopState:
+    """What ``fit`` shares with its callbacks as ``params["loop"]``, so a run can resume.
+
+    Attributes
+    ----------
+    epoch : int
+        The first epoch to run; a callback may move it forward in ``on_train_begin``.
+    rng : numpy.random.Generator
+        The generator that shuffles the batches; its state may be restored in place.
+    history : History
+        The run's History.
+    callbacks : list of Callback
+        Every callback of the run, in the order given (History first).
+    """
+
+    def __init__(self, epoch: int, rng: np.random.Generator, history: History,
+                 callbacks: list[Callback]) -> None:
+        self.epoch = epoch
+        self.rng = rng
+        self.history = history
+        self.callbacks = callbacks
+
+
+def _layer_generators(model: Any) -> dict[str, np.random.Generator]:
+    return {layer.name: layer.rng for layer in model.layers if getattr(layer, "rng", None) is not None}
+
+
+def _stateful(callbacks: list[Callback]) -> list[Callback]:
+    return [cb for cb in callbacks if hasattr(cb, "get_state") and hasattr(cb, "set_state")]
+
+
+class BackupAndRestore(Callback):
+    """Backs the run up after every epoch; a run interrupted (Ctrl-C, a killed process)
+    resumes from its last finished epoch when ``fit`` is called again the same way.
+
+    The backup is one file, ``<backup_dir>/backup.safetensors``, written atomically: the
+    weights and buffers, the optimizer state (``optimizer.state_dict()``), the number of
+    finished epochs, the History so far, the state of the generators that shuffle the
+    batches and drop units, and the state of callbacks that keep one (EarlyStopping,
+    ReduceLROnPlateau, ConvergenceStop). With the same data, seed and callbacks, the
+    resumed run ends with bitwise the same weights as an uninterrupted one. The file is
+    deleted when training ends normally, so the next run starts afresh.
+
+    It runs after the other callbacks at the end of each epoch, so it saves what they
+    changed (a reduced learning rate, a new best epoch).
+
+    Parameters
+    ----------
+    backup_dir : str or PathLike
+        Folder of the backup (created if needed; must be writable).
+    delete_on_end : bool, default True
+        Delete the backup when training ends without interruption.
+
+    Examples
+    --------
+    >>> backup = BackupAndRestore("runs/backup")
+    >>> # model.fit(X, y, epochs=100, seed=0, callbacks=[backup])  # interrupted: run it again
+    """
+
+    order = 20
+
+    def __init__(self, backup_dir: str | os.PathLike[str], delete_on_end: bool = True) -> None:
+        if not isinstance(backup_dir, (str, os.PathLike)):
+            raise TypeError(
+                f"BackupAndRestore: backup_dir must be a str or path, got {type(backup_dir).__name__}"
+            )
+        self.backup_dir = Path(backup_dir)
+        self.path = self.backup_dir / "backup.safetensors"
+        self.delete_on_end = bool(delete_on_end)
+        self.restored_epoch: int | None = None
+
+    def _loop(self) -> LoopState:
+        loop = self.params.get("loop")
+        if not isinstance(loop, LoopState):
+            raise RuntimeError("BackupAndRestore works inside model.fit(), which shares the loop state")
+        return loop
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        check_writable("BackupAndRestore", self.path)
+        self.restored_epoch = None
+        if self.path.exists():
+            self._restore(self._loop())
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        loop = self._loop()
+        model = self.model
+        arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
+        opt_state = model.optimizer.state_dict()
+        arrays.update({f"optimizer/{k}": v for k, v in opt_state.pop("state").items()})
+        callbacks = []
+        for i, cb in enumerate(_stateful(loop.callbacks)):
+            state = cb.get_state()
+            arrays.update({f"callback/{i}/{k}": v for k, v in state["arrays"].items()})
+            callbacks.append({"class": type(cb).__name__, "json": state["json"]})
+        history = loop.history
+        metadata = {
+            "epoch": epoch + 1,
+            "optimizer": opt_state,
+            "rng": loop.rng.bit_generator.state,
+            "layer_rngs": {name: g.bit_generator.state for name, g in _layer_generators(model).items()},
+            "history": history.history, "history_epochs": history.epoch,
+            "gradient_norms": history.gradient_norms,
+            "callbacks": callbacks,
+        }
+        save_arrays(self.path, arrays, metadata)
+
+    def _restore(self, loop: LoopState) -> None:
+        arrays, meta = load_arrays(self.path)
+        model = self.model
+
+        def part(prefix: str) -> dict[str, np.ndarray]:
+            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+        try:
+            model.load_state_dict(part("model/"))
+            model.optimizer.load_state_dict({**meta["optimizer"], "state": part("optimizer/")})
+        except (KeyError, ValueError) as err:
+            raise ValueError(
+                f"BackupAndRestore: the backup {str(self.path)!r} does not fit this model or optimizer "
+                f"({err}); delete it to start afresh"
+            ) from None
+        loop.rng.bit_generator.state = meta["rng"]
+        for name, generator in _layer_generators(model).items():
+            if name in meta["layer_rngs"]:
+                generator.bit_generator.state = meta["layer_rngs"][name]
+        loop.history.history = {k: list(v) for k, v in meta["history"].items()}
+        loop.history.epoch = list(meta["history_epochs"])
+        loop.history.gradient_norms = {k: list(v) for k, v in meta["gradient_norms"].items()}
+        for i, (cb, saved) in enumerate(zip(_stateful(loop.callbacks), meta["callbacks"])):
+            if type(cb).__name__ == saved["class"]:
+                cb.set_state({"json": saved["json"], "arrays": part(f"callback/{i}/")})
+        loop.epoch = self.restored_epoch = int(meta["epoch"])
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.delete_on_end and self.path.exists():
+            self.path.unlink()
