@@ -175,6 +175,7 @@ def test_logistic_threshold_and_string_labels():
 
 # ------------------------------------------------------------- scikit-learn tooling
 ESTIMATORS = [
+    (LinearRegression(), "regression"),
     (LinearRegression(solver="gd"), "regression"),
     (LinearRegression(solver="sgd", random_state=0), "regression"),
     (LogisticRegression(), "classification"),

@@ -210,6 +210,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     alpha : float, default 0.0
         L2 penalty strength; the intercept is not penalised.
     learning_rate : float, default 0.1
+        Step size eta of gradient descent.
     max_iter : int, default 1000
         Iterations ("gd") or epochs ("sgd").
     tol : float, default 1e-4
