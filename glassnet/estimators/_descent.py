@@ -120,14 +120,7 @@ def _descend(problem: _Problem, optimizer: SGD, *, solver: str, max_iter: int, t
     curve: list[float] = []
     previous = np.inf
     for iteration in range(1, max_iter + 1):
-        try:
-            loss = step(problem, optimizer, batch_size, rng)
-        except NonFiniteError as error:
-            raise NonFiniteError(
-                f"{name}: the loss became NaN or inf at iteration {iteration}: "
-                f"learning_rate={optimizer.lr} is too large for this data. Lower it, or scale "
-                "X first (for example Pipeline([('scale', StandardScaler()), ('model', ...)]))"
-            ) from error
+        loss = _checked_step(step, problem, optimizer, batch_size, rng, iteration, name)
         curve.append(loss)
         if solver == "gd" and loss > previous + tol:
             _warn(f"{name}: the loss rose from {previous:.6g} to {loss:.6g} at iteration "
@@ -140,6 +133,24 @@ def _descend(problem: _Problem, optimizer: SGD, *, solver: str, max_iter: int, t
     _warn(f"{name}: gradient descent stopped after max_iter={max_iter} iterations before the "
           f"loss changed by less than tol={tol}; raise max_iter or learning_rate, or scale X.")
     return curve, False
+
+
+def _checked_step(step: Callable[..., float], problem: _Problem, optimizer: SGD, batch_size: int,
+                  rng: np.random.Generator, iteration: int, name: str) -> float:
+    """One iteration; a diverging run (overflow, NaN) ends in one NonFiniteError that says why."""
+    message = (
+        f"{name}: the loss became NaN or inf at iteration {iteration}: learning_rate="
+        f"{optimizer.lr} is too large for this data. Lower it, or scale X first (for example "
+        "Pipeline([('scale', StandardScaler()), ('model', ...)]))"
+    )
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = step(problem, optimizer, batch_size, rng)
+    except NonFiniteError as error:
+        raise NonFiniteError(message) from error
+    if not np.isfinite(loss):
+        raise NonFiniteError(message)
+    return loss
 
 
 def _warn(message: str) -> None:
