@@ -6,7 +6,20 @@ The core is a reverse-mode automatic-differentiation engine over NumPy arrays
 
 # The engine first: the ops it dispatches to import it back.
 from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
-from glassnet import activations, datasets, functional, layers, losses, metrics, plot, training
+from glassnet import (
+    activations,
+    datasets,
+    functional,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optim,
+    plot,
+    regularizers,
+    schedules,
+    training,
+)
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
 from glassnet.layers.module import Parameter
@@ -19,6 +32,6 @@ __all__ = [
     "concatenate", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
-    "datasets", "plot",
+    "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
     "__version__",
 ]
