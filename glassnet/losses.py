@@ -129,8 +129,9 @@ class Loss:
         _check_finite(self.name, y_pred.data)
         target = self._target(y_pred.data, y_true)
         weights = _weights(sample_weight, y_pred.shape[0] if y_pred.ndim else 1, y_pred.dtype)
-        return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
-                                   **self._options())
+        with np.errstate(over="ignore"):  # a loss too large for the dtype is inf, not a warning
+            return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
+                                       **self._options())
 
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         return _as_target(self.name, y_pred, y_true)

@@ -50,6 +50,8 @@ class Model(Module):
         The graph's ends (functional form).
     seed : int, optional
         Seeds weight initialization and dropout, so that the model is reproducible.
+    dtype : numpy dtype, default float32
+        Type of the weights and of the computation (float64 for gradient checks).
     name : str, optional
     """
 
@@ -58,9 +60,11 @@ class Model(Module):
         inputs: Symbolic | Sequence[Symbolic] | None = None,
         outputs: Symbolic | Sequence[Symbolic] | None = None,
         seed: int | None = None,
+        dtype: Any = np.float32,
         name: str | None = None,
     ) -> None:
         super().__init__(name or "model")
+        self.dtype = np.dtype(dtype)
         self.stop_training = False
         self.optimizer: Any = None
         self.loss_fns: list[Any] = []
@@ -150,11 +154,15 @@ class Model(Module):
         return len(self._inputs)
 
     # ---------------------------------------------------------------- build
-    def build(self, input_shape: Any = None, seed: int | None = None, dtype: Any = np.float32) -> Model:
+    def build(self, input_shape: Any = None, seed: int | None = None, dtype: Any = None) -> Model:
         """Create every layer's weights (per-sample ``input_shape``; not needed for a
-        functional model), seeded by ``seed`` when given."""
+        functional model or after ``input_dim``), seeded by ``seed`` when given, in
+        ``dtype`` (default: the model's)."""
         if seed is not None:
             self._seed_layers(seed)
+        if dtype is not None:
+            self.dtype = np.dtype(dtype)
+        dtype = self.dtype
         shapes = self._input_shapes(input_shape)
         dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
         from glassnet.tensor import no_grad
@@ -289,7 +297,11 @@ class Sequential(Model):
     layers : list of Layer
     seed : int, optional
         Seeds weight initialization and dropout.
+    dtype : numpy dtype, default float32
     name : str, optional
+
+    The weights are created at once when the first layer has ``input_dim`` (so that
+    ``model.parameters()`` is ready for a manual loop), otherwise from the first data.
 
     Examples
     --------
@@ -298,13 +310,15 @@ class Sequential(Model):
     """
 
     def __init__(self, layers: Sequence[Layer] | None = None, seed: int | None = None,
-                 name: str | None = None) -> None:
-        super().__init__(seed=None, name=name or "sequential")
+                 dtype: Any = np.float32, name: str | None = None) -> None:
+        super().__init__(seed=None, dtype=dtype, name=name or "sequential")
         self.layers = []
         for layer in layers or []:
             self.add(layer)
         self.seed = seed
         self._seed_layers(seed)
+        if self.layers and getattr(self.layers[0], "input_dim", None) is not None:
+            self.build()
 
     def add(self, layer: Layer) -> None:
         """Append a layer to the stack."""

@@ -180,7 +180,9 @@ def fit(
     run = _Run(model, xs, ys, weights, track_gradients)
     model.stop_training = False
     model._stop_reason = None
-    with _prep.model_mode(model, True), _blas_threads(model, batch_size or n):
+    # Overflow shows up as a non-finite loss, which TerminateOnNaN reports with its epoch and batch.
+    with _prep.model_mode(model, True), _blas_threads(model, batch_size or n), \
+            np.errstate(over="ignore", invalid="ignore"):
         cbs.call("on_train_begin", {})
         for epoch in range(loop.epoch, epochs):
             logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)

@@ -35,7 +35,7 @@ def model_mode(model: Any, training: bool) -> Iterator[None]:
 
 def model_dtype(model: Any) -> np.dtype:
     params = model.parameters()
-    return params[0].dtype if params else np.dtype(getattr(model, "dtype", None) or np.float32)
+    return params[0].dtype if params else model.dtype
 
 
 def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndarray]:
