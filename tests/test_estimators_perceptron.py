@@ -99,8 +99,9 @@ def test_any_two_labels_and_learning_rate():
     np.testing.assert_array_equal(words.predict(X), ["no", "no", "no", "yes"])
     small = Perceptron(learning_rate=0.1, shuffle=False).fit(X, y)  # from w = 0, eta only scales w
     np.testing.assert_allclose(small.coef_, 0.1 * signs.coef_)
-    no_bias = Perceptron(fit_intercept=False).fit(X, y)
-    assert no_bias.intercept_ == 0.0
+    with pytest.warns(ConvergenceWarning):                       # AND needs a threshold:
+        no_bias = Perceptron(fit_intercept=False, max_iter=10).fit(X, y)  # no line through 0
+    assert no_bias.intercept_ == 0.0 and not no_bias.converged_
 
 
 def test_labels_other_than_two_are_rejected():
