@@ -38,7 +38,9 @@ class LoopState:
 
 
 def _layer_generators(model: Any) -> dict[str, np.random.Generator]:
-    return {layer.name: layer.rng for layer in model.layers if getattr(layer, "rng", None) is not None}
+    """Each layer's generator (dropout masks), keyed by the layer's position in the model."""
+    layers = enumerate(model.layers)
+    return {str(i): layer.rng for i, layer in layers if getattr(layer, "rng", None) is not None}
 
 
 def _stateful(callbacks: list[Callback]) -> list[Callback]:
@@ -113,7 +115,7 @@ class BackupAndRestore(Callback):
             "epoch": epoch + 1,
             "optimizer": opt_state,
             "rng": loop.rng.bit_generator.state,
-            "layer_rngs": {name: g.bit_generator.state for name, g in _layer_generators(model).items()},
+            "layer_rngs": {key: g.bit_generator.state for key, g in _layer_generators(model).items()},
             "history": history.history, "history_epochs": history.epoch,
             "gradient_norms": history.gradient_norms,
             "callbacks": callbacks,
@@ -136,9 +138,9 @@ class BackupAndRestore(Callback):
                 f"({err}); delete it to start afresh"
             ) from None
         loop.rng.bit_generator.state = meta["rng"]
-        for name, generator in _layer_generators(model).items():
-            if name in meta["layer_rngs"]:
-                generator.bit_generator.state = meta["layer_rngs"][name]
+        for key, generator in _layer_generators(model).items():
+            if key in meta["layer_rngs"]:
+                generator.bit_generator.state = meta["layer_rngs"][key]
         loop.history.history = {k: list(v) for k, v in meta["history"].items()}
         loop.history.epoch = list(meta["history_epochs"])
         loop.history.gradient_norms = {k: list(v) for k, v in meta["gradient_norms"].items()}
