@@ -33,5 +33,17 @@ __all__ = [
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
+    "explain",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``gn.explain`` (the glass-box tools) is imported on first use."""
+    if name == "explain":
+        import importlib
+
+        module = importlib.import_module("glassnet.explain")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

@@ -1,0 +1,194 @@
+"""The learning-rate range test: train briefly while the learning rate grows exponentially.
+
+Step k uses
+
+.. math::
+
+    \\eta_k = \\eta_{start} \\left(\\frac{\\eta_{end}}{\\eta_{start}}\\right)^{k / (K - 1)},
+    \\qquad k = 0, \\dots, K - 1,
+
+one mini-batch per step. While eta is too small the loss barely moves, then it falls,
+then it blows up. The loss is smoothed by an exponential moving average with bias
+correction, L_k = (beta m_{k-1} + (1 - beta) E_k) / (1 - beta^{k+1}), and the suggested rate
+is where it falls fastest: the minimum of dL / d(ln eta), before the smoothed loss reaches
+its minimum.
+
+References
+----------
+Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from glassnet.errors import NonFiniteError
+from glassnet.explain import _util
+from glassnet.tensor import Tensor, no_grad
+
+__all__ = ["lr_finder", "LRFinderResult"]
+
+
+@dataclass
+class LRFinderResult:
+    """What :func:`lr_finder` measured.
+
+    Attributes
+    ----------
+    lrs, losses, smoothed : numpy.ndarray
+        The learning rate, the batch loss and the smoothed loss of every step taken.
+    suggestion : float
+        The rate where the smoothed loss falls fastest.
+    min_loss_lr : float
+        The rate of the lowest smoothed loss (usually too large to train with).
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    suggestion: float
+    min_loss_lr: float
+
+    def plot(self, path: Any = None) -> Any:
+        """Loss against learning rate (log scale), the suggestion marked; a matplotlib Figure."""
+        from glassnet.explain._figures import lr_finder_figure
+
+        return lr_finder_figure(self, path)
+
+
+def _check_range(start: Any, end: Any) -> tuple[float, float]:
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < np.inf:
+            raise ValueError(f"{name} must be a positive learning rate, got {value!r}")
+    if not start < end:
+        raise ValueError(f"start must be smaller than end, got start={start!r}, end={end!r}")
+    return float(start), float(end)
+
+
+def _batches(n: int, batch_size: int | None, steps: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``steps`` batches of indices, visiting the samples in fresh random orders."""
+    size = n if batch_size is None else min(_util.check_positive_int("batch_size", batch_size), n)
+    per_epoch = n // size
+    epochs = -(-steps // per_epoch)
+    order = np.concatenate([rng.permutation(n)[: per_epoch * size] for _ in range(epochs)])
+    return [order[k * size:(k + 1) * size] for k in range(steps)]
+
+
+def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:
+    stop = int(np.argmin(smoothed)) + 1
+    if stop < 3:
+        raise RuntimeError(
+            "the loss rose from the first steps of the range test: lower start (and check that "
+            f"the model trains at all); smoothed losses {smoothed[:5].tolist()}"
+        )
+    slope = np.gradient(smoothed[:stop], np.log(lrs[:stop]))
+    return float(lrs[int(np.argmin(slope))])
+
+
+def lr_finder(
+    model: Any,
+    X: Any,
+    y: Any,
+    start: float = 1e-7,
+    end: float = 10.0,
+    steps: int = 100,
+    *,
+    optimizer: Any = None,
+    loss: Any = None,
+    batch_size: int | None = 32,
+    beta: float = 0.98,
+    diverge: float = 4.0,
+    seed: int = 0,
+) -> LRFinderResult:
+    """Run the learning-rate range test on a copy of ``model`` and suggest a rate.
+
+    Parameters
+    ----------
+    model : Model
+    X, y : array_like
+    start, end : float, default 1e-7 and 10
+        The range of learning rates, swept geometrically.
+    steps : int, default 100
+        Number of mini-batch steps (the test stops early once the loss diverges).
+    optimizer : str or Optimizer, optional
+        Its hyperparameters are used with a fresh state. Default: the compiled optimizer,
+        else plain SGD.
+    loss : str or Loss, optional
+        Default: the compiled loss, else MSE.
+    batch_size : int or None, default 32
+        None for full-batch gradient descent.
+    beta : float, default 0.98
+        Smoothing factor of the moving average (0 = no smoothing).
+    diverge : float, default 4
+        Stop when the smoothed loss exceeds ``diverge`` times its minimum.
+    seed : int, default 0
+        Seeds the order of the batches.
+
+    Returns
+    -------
+    LRFinderResult
+        ``model`` itself is unchanged: weights, optimizer state and generators.
+
+    Examples
+    --------
+    >>> result = lr_finder(model, X, y, start=1e-5, end=1.0, steps=80)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=result.suggestion), loss="mse")
+    """
+    start, end = _check_range(start, end)
+    steps = _util.check_positive_int("steps", steps)
+    if not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    work = _util.clone(model)
+    x = _util.as_input(X, _util.model_dtype(work))
+    with no_grad():
+        work(x[:1])
+    target = np.asarray(y)
+    chosen = optimizer if optimizer is not None else getattr(model, "optimizer", None) or "sgd"
+    opt = _util.optimizer_copy(chosen, work.parameters())
+    E = _util.objective(work, loss)
+    work.train(True)
+    lrs = start * (end / start) ** (np.arange(steps) / max(steps - 1, 1))
+    losses: list[float] = []
+    average, best = 0.0, np.inf
+    for k, index in enumerate(_batches(x.shape[0], batch_size, steps, np.random.default_rng(seed))):
+        value = _step(opt, E, x, target, index, float(lrs[k]))
+        losses.append(value)
+        average = beta * average + (1 - beta) * value
+        current = average / (1 - beta ** (k + 1))
+        best = min(best, current)
+        if not np.isfinite(value) or current > diverge * best:
+            break
+    raw = np.array(losses)
+    smoothed = _smooth(raw, beta)
+    taken = lrs[: raw.size]
+    finite = np.isfinite(smoothed)
+    return LRFinderResult(taken, raw, smoothed, _suggest(taken[finite], smoothed[finite]),
+                          float(taken[finite][np.argmin(smoothed[finite])]))
+
+
+def _step(opt: Any, E: Any, x: Tensor, y: np.ndarray, index: np.ndarray, lr: float) -> float:
+    """One update at learning rate ``lr``; returns the batch loss before it (inf if not finite)."""
+    opt.lr = lr
+    opt.zero_grad()
+    try:
+        value = E(Tensor(x.data[index]), y[index])
+    except NonFiniteError:
+        return float("inf")
+    if not np.isfinite(value.item()):
+        return float("inf")
+    value.backward()
+    opt.step()
+    return float(value.item())
+
+
+def _smooth(losses: np.ndarray, beta: float) -> np.ndarray:
+    """Bias-corrected exponential moving average."""
+    out = np.empty_like(losses)
+    m = 0.0
+    for k, value in enumerate(losses):
+        m = beta * m + (1 - beta) * value
+        out[k] = m / (1 - beta ** (k + 1))
+    return out
