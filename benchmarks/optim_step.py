@@ -4,7 +4,7 @@ The parameters have the shapes of a 784-256-128-10 MLP (235,146 float32 scalars)
 fixed random gradients. Rounds are interleaved and medians reported, so load from other
 processes hits all three alike; the load average is printed with the results.
 
-Run:  python benchmarks/optim_step.py [--steps 200] [--rounds 7]
+Run:  python benchmarks/optim_step.py [--steps 200] [--rounds 7] [--torch-threads N]
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--torch-threads", type=int, default=None, help="default: torch's own choice")
     args = parser.parse_args()
+    if args.torch_threads is not None:
+        torch.set_num_threads(args.torch_threads)
     rng = np.random.default_rng(0)
     contenders = {
         "glassnet Adam": _glassnet_step(rng),
