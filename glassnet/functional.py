@@ -25,6 +25,8 @@ from glassnet.ops import elementwise as _ew
 from glassnet.ops import linalg as _linalg
 from glassnet.ops import reduce as _reduce
 from glassnet.ops import shape as _shape
+from glassnet.ops.conv import conv1d, conv2d
+from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool1d, max_pool2d
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
@@ -35,6 +37,7 @@ __all__ = [
     "logsumexp", "reshape", "transpose", "concatenate", "stack", "pad", "broadcast_to",
     "matmul", "linear",
     "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
 ]
 
 

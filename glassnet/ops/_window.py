@@ -1,0 +1,165 @@
+"""Sliding windows shared by convolution and pooling: sizes, padding and the internal layout.
+
+Every convolution and pooling op slides a kh x kw window over the two spatial axes with
+stride s, dilation d and padding p; the number of window positions along an axis is
+
+.. math::
+
+    H_{out} = \\left\\lfloor \\frac{H + p_{before} + p_{after} - d (k - 1) - 1}{s} \\right\\rfloor + 1
+
+The public layout of images is (N, C, H, W). The ops work internally on the
+channels-outermost (C, N, H, W) view of the same memory (:func:`to_cnhw` and
+:func:`from_cnhw` are transposed views, never copies).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from glassnet.tensor import Tensor
+
+__all__ = [
+    "Geometry", "pair", "as_int", "as_tensor", "check_ndim", "conv_padding", "conv_geometry",
+    "to_cnhw", "from_cnhw", "pad_cnhw", "windows", "window_slice",
+]
+
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+class Geometry(NamedTuple):
+    """Sizes of one sliding-window operation over the two spatial axes."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    pads: Pads
+    out: tuple[int, int]
+
+
+def pair(value: Any, name: str, op: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, validated (each >= ``minimum``), as a pair."""
+    items = (value, value) if isinstance(value, (int, np.integer)) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = ()
+    if len(items) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                  for v in items):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(items) < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(items[0]), int(items[1])
+
+
+def check_ndim(x: np.ndarray, ndim: int, op: str) -> None:
+    """Raise a ValueError naming the expected layout when ``x`` has the wrong rank."""
+    if x.ndim != ndim:
+        layout = "(N, C, H, W)" if ndim == 4 else "(N, C, L)"
+        hint = " (add the batch axis with x[None])" if x.ndim == ndim - 1 else ""
+        raise ValueError(
+            f"{op} expects a {ndim}-D input of shape {layout}, got a {x.ndim}-D input of "
+            f"shape {x.shape}{hint}"
+        )
+
+
+def conv_padding(padding: Any, op: str) -> str | tuple[int, int]:
+    """Validate ``padding``: "valid", "same", an int or a pair (ph, pw) of ints >= 0."""
+    if isinstance(padding, str):
+        if padding.lower() not in ("valid", "same"):
+            raise ValueError(
+                f"{op}: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}"
+            )
+        return padding.lower()
+    return pair(padding, "padding", op, minimum=0)
+
+
+def _same_pads(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """Padding that gives ceil(size / stride) outputs; the odd pixel goes after (as PyTorch)."""
+    extent = dilation * (kernel - 1) + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + extent - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_geometry(
+    spatial: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+    padding: str | tuple[int, int], dilation: tuple[int, int], op: str,
+) -> Geometry:
+    """Resolve the padding and the output size; fail when the window does not fit."""
+    if padding == "valid":
+        pads: Pads = ((0, 0), (0, 0))
+    elif padding == "same":
+        pads = tuple(_same_pads(*args) for args in zip(spatial, kernel, stride, dilation, strict=True))
+    else:
+        pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+    out = []
+    for size, k, s, d, (lo, hi) in zip(spatial, kernel, stride, dilation, pads, strict=True):
+        extent = d * (k - 1) + 1
+        if size + lo + hi < extent:
+            shown = kernel[1] if op.endswith("1d") else f"{kernel[0]}x{kernel[1]}"
+            raise ValueError(
+                f"{op}: the window {shown} (dilation {d}) spans {extent} positions, more than "
+                f"the padded input ({size} + {lo + hi} padding); use a smaller kernel, more "
+                "padding or a larger input"
+            )
+        out.append((size + lo + hi - extent) // s + 1)
+    return Geometry(kernel, stride, dilation, pads, (out[0], out[1]))
+
+
+def to_cnhw(x: np.ndarray) -> np.ndarray:
+    """The (C, N, H, W) view of an (N, C, H, W) array (no copy)."""
+    return x.transpose(1, 0, 2, 3)
+
+
+def from_cnhw(x: np.ndarray) -> np.ndarray:
+    """The (N, C, H, W) view of a (C, N, H, W) array (no copy)."""
+    return x.transpose(1, 0, 2, 3)
+
+
+def pad_cnhw(xc: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
+    """xc (C, N, H, W) with ``fill`` around it; xc itself when there is no padding."""
+    (top, bottom), (left, right) = pads
+    if top == bottom == left == right == 0:
+        return xc
+    C, N, H, W = xc.shape
+    out = np.full((C, N, H + top + bottom, W + left + right), fill, dtype=xc.dtype)
+    out[:, :, top:top + H, left:left + W] = xc
+    return out
+
+
+def windows(xp: np.ndarray, geo: Geometry) -> np.ndarray:
+    """Read-only strided view (C, kh, kw, N, Ho, Wo) of every window of xp (C, N, Hp, Wp)."""
+    sc, sn, sh, sw = xp.strides
+    (kh, kw), (st_h, st_w), (dh, dw), (ho, wo) = geo.kernel, geo.stride, geo.dilation, geo.out
+    return as_strided(
+        xp, shape=(xp.shape[0], kh, kw, xp.shape[1], ho, wo),
+        strides=(sc, dh * sh, dw * sw, sn, st_h * sh, st_w * sw), writeable=False,
+    )
+
+
+def window_slice(geo: Geometry, i: int, j: int) -> tuple[slice, slice, slice, slice]:
+    """Index of the (i, j)-th kernel tap in every window: xp[index] has shape (C, N, Ho, Wo)."""
+    (st_h, st_w), (dh, dw), (ho, wo) = geo.stride, geo.dilation, geo.out
+    rows = slice(i * dh, i * dh + st_h * (ho - 1) + 1, st_h)
+    cols = slice(j * dw, j * dw + st_w * (wo - 1) + 1, st_w)
+    return slice(None), slice(None), rows, cols
+
+
+
+def as_int(value: Any, name: str, op: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """A Tensor as is; array-like data (a fixed kernel, an image) in ``like``'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(np.asarray(x, dtype=like.dtype if like is not None else None))
+
+

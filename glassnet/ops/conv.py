@@ -1,0 +1,324 @@
+"""Convolutions: conv2d and conv1d as im2col plus one matrix product per layer.
+
+A convolution layer (cross-correlation, as in every deep-learning library) computes
+
+.. math::
+
+    z_{n,f,i,j} = b_f + \\sum_{c} \\sum_{u,v} W_{f,c,u,v}\\,
+        x_{n,\\,c,\\; s i + d u - p_h,\\; s j + d v - p_w}
+
+with stride s, dilation d and zero padding p. Gathering every window of the input into
+the columns of a matrix (im2col) turns this into one product ``Z = W_mat @ cols`` and the
+chain rule into two more: ``dE/dW = delta @ cols^T`` and ``dE/dcols = W_mat^T @ delta``,
+whose columns are added back onto the input positions they came from (col2im).
+
+Layout. The public layout is (N, C, H, W), as in PyTorch. Internally the work is done
+channels-outermost, (C, N, H, W): the product ``W_mat @ cols`` then yields the output
+directly in that order, with no transposing copy. The output is returned as a transposed
+*view* of shape (N, C, H, W); the next conv or pooling op reads it without copying, and
+element-wise ops keep its memory order. Values and shapes are exactly the public ones.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from glassnet.function import Function
+from glassnet.ops._window import (
+    Geometry,
+    as_int,
+    as_tensor,
+    check_ndim,
+    conv_geometry,
+    conv_padding,
+    from_cnhw,
+    pad_cnhw,
+    pair,
+    to_cnhw,
+    window_slice,
+    windows,
+)
+from glassnet.tensor import Tensor
+
+__all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d", "CHUNK_BYTES"]
+
+CHUNK_BYTES = 1 << 19
+
+
+def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
+    if W.ndim != x.ndim:
+        expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
+        raise ValueError(f"{op}: W must have shape {expected}, got shape {W.shape}")
+    if x.shape[1] != W.shape[1]:
+        raise ValueError(
+            f"{op}: the input has {x.shape[1]} channels (shape {x.shape}) but W of shape "
+            f"{W.shape} expects {W.shape[1]} (W is (filters, in_channels, ...))"
+        )
+    if b is not None and b.shape != (W.shape[0],):
+        raise ValueError(f"{op}: b must have shape ({W.shape[0]},) (one per filter), got {b.shape}")
+
+
+def _row_width(padded_shape: tuple[int, ...], geo: Geometry) -> int:
+    """Output columns computed per output row.
+
+    With stride 1 a window's rows are consecutive runs of the padded input, so every
+    output row can be computed over the full padded width Wp ("flat" layout): im2col and
+    col2im then move long contiguous runs instead of Wo-long pieces, at the price of
+    Wp - Wo discarded columns. Used when stride is 1 and Wp <= 2 Wo; otherwise Wo.
+    """
+    wp = padded_shape[3]
+    if geo.stride == (1, 1) and wp <= 2 * geo.out[1]:
+        return wp
+    return geo.out[1]
+
+
+def _im2col(xp: np.ndarray, geo: Geometry, width: int) -> np.ndarray:
+    """cols (C kh kw, N Ho width): the column of output pixel (n, i, j) holds its window."""
+    C, N, _, wp = xp.shape
+    (kh, kw), (dh, dw), (ho, wo) = geo.kernel, geo.dilation, geo.out
+    if width == wo:
+        return windows(xp, geo).reshape(C * kh * kw, -1)
+    if xp.strides[3] != xp.itemsize or xp.strides[2] != wp * xp.itemsize:
+        xp = np.ascontiguousarray(xp)
+    sc, sn, _, item = xp.strides
+    run = (ho - 1) * wp + wo
+    view = as_strided(xp, shape=(C, kh, kw, N, run),
+                      strides=(sc, dh * wp * item, dw * item, sn, item), writeable=False)
+    cols = np.empty((C, kh, kw, N, ho * wp), dtype=xp.dtype)
+    cols[..., :run] = view
+    cols[..., run:] = 0
+    return cols.reshape(C * kh * kw, -1)
+
+
+def _col2im_add(dxp: np.ndarray, dcols: np.ndarray, geo: Geometry, width: int) -> None:
+    """Add every column of dcols (C kh kw, n Ho width) onto its positions in dxp (C, n, Hp, Wp)."""
+    C, n, hp, wp = dxp.shape
+    (kh, kw), (dh, dw), (ho, wo) = geo.kernel, geo.dilation, geo.out
+    if width == wo:
+        dcols = dcols.reshape(C, kh, kw, n, ho, wo)
+        for i, j in product(range(kh), range(kw)):
+            dxp[window_slice(geo, i, j)] += dcols[:, i, j]
+        return
+    flat, run = dxp.reshape(C, n, hp * wp), (ho - 1) * wp + wo
+    dcols = dcols.reshape(C, kh, kw, n, ho * wp)
+    for i, j in product(range(kh), range(kw)):
+        offset = i * dh * wp + j * dw
+        flat[:, :, offset:offset + run] += dcols[:, i, j, :, :run]
+
+
+def _delta(grad: np.ndarray, width: int) -> np.ndarray:
+    """dE/dz (N, F, Ho, Wo) as a contiguous (F, N, Ho width) array, zero in unused columns."""
+    g = to_cnhw(grad)
+    if width == g.shape[3]:
+        return np.ascontiguousarray(g).reshape(*g.shape[:2], -1)
+    full = np.zeros((*g.shape[:3], width), dtype=grad.dtype)
+    full[..., :g.shape[3]] = g
+    return full.reshape(*g.shape[:2], -1)
+
+
+def _chunks(n: int, rows: int, columns: int, itemsize: int) -> list[slice]:
+    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache.
+
+    The im2col matrix is kh kw times larger than the input; built and consumed one chunk
+    at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
+    forward and backward passes markedly faster than one batch-sized matrix.
+    """
+    size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
+    return [slice(start, start + size) for start in range(0, n, size)]
+
+
+def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
+                  geo: Geometry) -> np.ndarray:
+    """z = W_mat @ im2col(x) + b, chunk by chunk in (C, N, H, W) order; returns (N, F, Ho, Wo)."""
+    F, N = W.shape[0], x.shape[0]
+    xp = pad_cnhw(to_cnhw(x), geo.pads)
+    width = _row_width(xp.shape, geo)
+    W_mat = W.reshape(F, -1)
+    per_sample = geo.out[0] * width
+    z = np.empty((F, N, per_sample), dtype=np.result_type(x, W))
+    chunks = _chunks(N, W_mat.shape[1], per_sample, x.itemsize)
+    for chunk in chunks:
+        z[:, chunk] = (W_mat @ _im2col(xp[:, chunk], geo, width)).reshape(F, -1, per_sample)
+    if b is not None:
+        z += b[:, None, None]
+    if ctx.needs_input_grad:
+        ctx.xp, ctx.W_mat, ctx.geo, ctx.width, ctx.chunks = xp, W_mat, geo, width, chunks
+        ctx.x_shape, ctx.w_shape = x.shape, W.shape
+    return from_cnhw(z.reshape(F, N, geo.out[0], width)[..., :geo.out[1]])
+
+
+def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    """delta (N, F, Ho, Wo) -> dE/dx, dE/dW, dE/db (None where not needed), chunk by chunk.
+
+    dE/dW = sum_chunks delta_chunk @ im2col(x_chunk)^T (the columns are rebuilt: cheaper
+    than keeping the whole matrix); dE/dx = col2im(W_mat^T @ delta_chunk).
+    """
+    needs = ctx.needs_input_grad
+    xp, W_mat, geo, width = ctx.xp, ctx.W_mat, ctx.geo, ctx.width
+    delta = _delta(grad, width)
+    F = delta.shape[0]
+    dxp = np.zeros(xp.shape, dtype=grad.dtype) if needs[0] else None
+    gW = np.zeros(W_mat.shape, dtype=grad.dtype) if needs[1] else None
+    for chunk in ctx.chunks:
+        d = delta[:, chunk].reshape(F, -1)
+        if needs[1]:
+            gW += d @ _im2col(xp[:, chunk], geo, width).T
+        if needs[0]:
+            _col2im_add(dxp[:, chunk], W_mat.T @ d, geo, width)
+    gx = None
+    if needs[0]:
+        (top, _), (left, _) = geo.pads
+        gx = from_cnhw(dxp[:, :, top:top + ctx.x_shape[2], left:left + ctx.x_shape[3]])
+    gW = None if gW is None else gW.reshape(ctx.w_shape)
+    if len(needs) == 2:
+        return gx, gW
+    return gx, gW, (delta.sum(axis=(1, 2)) if needs[2] else None)
+
+
+class Conv2d(Function):
+    """2-D convolution (cross-correlation) of x (N, C, H, W) with W (F, C, kh, kw), plus b (F,).
+
+    .. math::
+
+        z_{n,f,i,j} = b_f + \\sum_{c,u,v} W_{f,c,u,v}\\, x_{n,c,\\,s_h i + d_h u - p_t,\\,
+            s_w j + d_w v - p_l}
+
+    With delta = dE/dz:  dE/dW = delta @ cols^T,  dE/db_f = sum_{n,i,j} delta_{n,f,i,j},
+    dE/dx = col2im(W_mat^T @ delta). Options: ``stride`` and ``dilation`` (pairs), ``padding``
+    ("valid", "same" or a pair (ph, pw) applied on both sides).
+    """
+
+    name = "conv2d"
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *,
+                stride: tuple[int, int] = (1, 1), padding: Any = (0, 0),
+                dilation: tuple[int, int] = (1, 1)) -> np.ndarray:
+        check_ndim(x, 4, "conv2d")
+        _check_conv(x, W, b, "conv2d")
+        geo = conv_geometry(x.shape[2:], W.shape[2:], stride, padding, dilation, "conv2d")
+        return _conv_forward(ctx, x, W, b, geo)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        return _conv_backward(ctx, grad)
+
+
+class Conv1d(Function):
+    """1-D convolution of signals x (N, C, L) with W (F, C, k), plus b (F,).
+
+    .. math::
+
+        z_{n,f,i} = b_f + \\sum_{c,u} W_{f,c,u}\\, x_{n,c,\\,s i + d u - p}
+
+    Computed as a 2-D convolution over a height-1 image; options are single ints
+    (``padding`` may also be "valid" or "same").
+    """
+
+    name = "conv1d"
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *,
+                stride: int = 1, padding: Any = 0, dilation: int = 1) -> np.ndarray:
+        check_ndim(x, 3, "conv1d")
+        _check_conv(x, W, b, "conv1d")
+        pad2 = padding if isinstance(padding, str) else (0, padding)
+        geo = conv_geometry((1, x.shape[2]), (1, W.shape[2]), (1, stride), pad2, (1, dilation),
+                            "conv1d")
+        return _conv_forward(ctx, x[:, :, None, :], W[:, :, None, :], b, geo)[:, :, 0, :]
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        gx, gW, *gb = _conv_backward(ctx, grad[:, :, None, :])
+        gx = None if gx is None else gx[:, :, 0, :]
+        gW = None if gW is None else gW[:, :, 0, :]
+        return (gx, gW, *gb)
+
+
+def conv2d(x: Any, W: Any, b: Any = None, stride: int | tuple[int, int] = 1,
+           padding: str | int | tuple[int, int] = 0,
+           dilation: int | tuple[int, int] = 1) -> Tensor:
+    """2-D convolution (cross-correlation) of images with a bank of kernels.
+
+    .. math::
+
+        z_{n,f,i,j} = b_f + \\sum_{c=1}^{C} \\sum_{u=0}^{k_h-1} \\sum_{v=0}^{k_w-1}
+            W_{f,c,u,v}\\, x_{n,\\,c,\\; s_h i + d_h u - p_h,\\; s_w j + d_w v - p_w}
+
+    Shape: x (N, C, H, W), W (F, C, kh, kw), b (F,) -> z (N, F, Ho, Wo) with
+    Ho = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1 (likewise Wo).
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        Images, channels first.
+    W : Tensor or array_like
+        Kernels, as PyTorch stores them; a fixed kernel may be a plain array.
+    b : Tensor or array_like, optional
+        One bias per filter.
+    stride, dilation : int or (int, int), default 1
+    padding : "valid", "same", int or (int, int), default 0
+        Zeros added on both sides of each spatial axis. "same" keeps ceil(H / s_h) rows
+        (the odd padding row goes at the bottom, as PyTorch); "valid" is 0.
+
+    Returns
+    -------
+    Tensor of shape (N, F, Ho, Wo).
+
+    Raises
+    ------
+    ValueError
+        For an input that is not 4-D, channels that differ from W's, or a kernel larger
+        than the padded input.
+
+    Examples
+    --------
+    >>> laplacian = [[[[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]]]
+    >>> image = np.zeros((1, 1, 3, 3)); image[0, 0, 1, 1] = 1.0
+    >>> conv2d(image, laplacian).numpy().ravel()
+    array([4.], dtype=float32)
+    """
+    x = as_tensor(x)
+    inputs = [x, as_tensor(W, x)] + ([] if b is None else [as_tensor(b, x)])
+    return Conv2d.apply(
+        *inputs, stride=pair(stride, "stride", "conv2d"), padding=conv_padding(padding, "conv2d"),
+        dilation=pair(dilation, "dilation", "conv2d"),
+    )
+
+
+def conv1d(x: Any, W: Any, b: Any = None, stride: int = 1, padding: str | int = 0,
+           dilation: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation) of signals with a bank of kernels.
+
+    .. math::
+
+        z_{n,f,i} = b_f + \\sum_{c=1}^{C} \\sum_{u=0}^{k-1} W_{f,c,u}\\, x_{n,\\,c,\\; s i + d u - p}
+
+    Shape: x (N, C, L), W (F, C, k), b (F,) -> z (N, F, Lo), Lo = floor((L + 2p - d(k-1) - 1)/s) + 1.
+
+    Parameters
+    ----------
+    x, W, b : Tensor or array_like
+        Signals (channels first), kernels and the optional bias.
+    stride, dilation : int, default 1
+    padding : "valid", "same" or int, default 0
+
+    Returns
+    -------
+    Tensor of shape (N, F, Lo).
+
+    Examples
+    --------
+    >>> conv1d([[[1.0, 2.0, 4.0]]], [[[1.0, -1.0]]]).numpy()
+    array([[[-1., -2.]]], dtype=float32)
+    """
+    x = as_tensor(x)
+    inputs = [x, as_tensor(W, x)] + ([] if b is None else [as_tensor(b, x)])
+    padding = conv_padding(padding, "conv1d") if isinstance(padding, str) else \
+        as_int(padding, "padding", "conv1d", minimum=0)
+    return Conv1d.apply(*inputs, stride=as_int(stride, "stride", "conv1d"), padding=padding,
+                        dilation=as_int(dilation, "dilation", "conv1d"))
