@@ -110,12 +110,12 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
-        ctx.mask = z > 0
-        return z * ctx.mask
+        ctx.a = np.maximum(z, 0)
+        return ctx.a
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * ctx.mask,)
+        return (grad * (ctx.a > 0),)
 
 
 class LeakyReLU(Function):

@@ -41,7 +41,7 @@ class Function:
 
     name = "function"
     parents: tuple[Tensor, ...]
-    needs_input_grad: tuple[bool, ...]
+    needs_input_grad: list[bool] | tuple[()]
 
     @staticmethod
     def forward(ctx: Any, *arrays: Any, **options: Any) -> np.ndarray:
@@ -55,8 +55,9 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run forward on the inputs' data and, if any input requires grad, record the node."""
         ctx = cls()
-        requires = _mode.enabled and any(t.requires_grad for t in inputs)
-        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if requires else ()
+        needs = [t.requires_grad for t in inputs] if _mode.enabled else []
+        requires = True in needs
+        ctx.needs_input_grad = needs if requires else ()
         # NumPy returns a scalar, not a 0-d array, from a ufunc on 0-d input: keep .data an array.
         out = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **options))
         if requires:

@@ -81,24 +81,29 @@ class _Reduce(Function):
     @staticmethod
     def reduce(ctx: Any, elements: np.ndarray, weights: np.ndarray | None, reduction: str) -> np.ndarray:
         n = elements.shape[0] if elements.ndim else 1
-        per_sample = elements.reshape(n, -1) if elements.ndim else elements.reshape(1, 1)
-        k = per_sample.shape[1]
+        k = elements.size // n if n else 1
         ctx.reduction = reduction
+        if weights is None:
+            if reduction == "none":
+                ctx.coef = 1.0 / k
+                return elements.reshape(n, -1).mean(axis=1)
+            if elements.size == 0:
+                raise ValueError("the loss is undefined for zero samples")
+            ctx.coef = 1.0 if reduction == "sum" else 1.0 / elements.size
+            return np.asarray(elements.sum() * ctx.coef, dtype=elements.dtype)
+        w = weights.reshape((n,) + (1,) * (elements.ndim - 1))
+        per_sample = elements.reshape(n, -1).sum(axis=1)
         if reduction == "none":
-            ctx.coef = (1.0 / k) if weights is None else (weights / k).reshape((n,) + (1,) * (elements.ndim - 1))
-            out = per_sample.mean(axis=1)
-            return out if weights is None else out * weights
+            ctx.coef = w / k
+            return per_sample * weights / k
         if reduction == "sum":
-            ctx.coef = 1.0 if weights is None else weights.reshape((n,) + (1,) * (elements.ndim - 1))
-            total = per_sample.sum() if weights is None else (per_sample.sum(axis=1) * weights).sum()
-            return np.asarray(total, dtype=elements.dtype)
-        denominator = n * k if weights is None else k * weights.sum()
+            ctx.coef = w
+            return np.asarray((per_sample * weights).sum(), dtype=elements.dtype)
+        denominator = k * weights.sum()
         if denominator == 0:
             raise ValueError("the loss is undefined: no samples, or all sample weights are zero")
-        ctx.coef = (1.0 / denominator) if weights is None else (
-            weights / denominator).reshape((n,) + (1,) * (elements.ndim - 1))
-        total = per_sample.sum() if weights is None else (per_sample.sum(axis=1) * weights).sum()
-        return np.asarray(total / denominator, dtype=elements.dtype)
+        ctx.coef = w / denominator
+        return np.asarray((per_sample * weights).sum() / denominator, dtype=elements.dtype)
 
     @staticmethod
     def upstream(ctx: Any, grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -130,8 +135,20 @@ class Loss:
         target = self._target(y_pred.data, y_true)
         weights = _weights(sample_weight, y_pred.shape[0] if y_pred.ndim else 1, y_pred.dtype)
         with np.errstate(over="ignore"):  # a loss too large for the dtype is inf, not a warning
-            return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
-                                       **self._options())
+            return self.apply_prepared(y_pred, target, weights)
+
+    def prepare_target(self, y_true: Any, output_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """Validate and convert targets once for predictions of ``output_shape`` (the training
+        loop does this for the whole data set, then calls :meth:`apply_prepared` per batch)."""
+        return self._target(np.empty(output_shape, dtype=dtype), y_true)
+
+    def apply_prepared(self, y_pred: Tensor, target: np.ndarray, weights: np.ndarray | None = None) -> Tensor:
+        """The loss node for a target from :meth:`prepare_target`, without per-call checks.
+
+        A non-finite prediction gives a non-finite loss, which the training loop detects.
+        """
+        return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
+                                   **self._options())
 
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         return _as_target(self.name, y_pred, y_true)

@@ -65,6 +65,7 @@ class Model(Module):
     ) -> None:
         super().__init__(name or "model")
         self.dtype = np.dtype(dtype)
+        self._module_cache: tuple[tuple[int, ...], list[Module]] | None = None
         self.stop_training = False
         self.optimizer: Any = None
         self.loss_fns: list[Any] = []
@@ -162,6 +163,7 @@ class Model(Module):
             self._seed_layers(seed)
         if dtype is not None:
             self.dtype = np.dtype(dtype)
+        self._module_cache: tuple[tuple[int, ...], list[Module]] | None = None
         dtype = self.dtype
         shapes = self._input_shapes(input_shape)
         dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
@@ -176,6 +178,20 @@ class Model(Module):
 
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
         return [sym.shape for sym in self._inputs]
+
+    def train(self, mode: bool = True) -> Model:
+        """Training (True) or evaluation (False) mode for every layer.
+
+        The module list is cached per set of layers: ``predict`` switches modes on every
+        call, and walking the attributes of every layer each time would dominate the
+        latency of a one-row prediction.
+        """
+        key = tuple(id(layer) for layer in self.layers)
+        if self._module_cache is None or self._module_cache[0] != key:
+            self._module_cache = (key, self.modules())
+        for module in self._module_cache[1]:
+            module.training = mode
+        return self
 
     @property
     def built(self) -> bool:
@@ -248,6 +264,18 @@ class Model(Module):
         from glassnet.training import loop
 
         return loop.predict(self, X, batch_size=batch_size)
+
+    def save_weights(self, path: Any) -> Any:
+        """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`."""
+        from glassnet import io
+
+        return io.save_weights(self, path)
+
+    def load_weights(self, path: Any) -> Model:
+        """Copy the weights of a file into this model; see :func:`glassnet.io.load_weights`."""
+        from glassnet import io
+
+        return io.load_weights(self, path)
 
     # ------------------------------------------------------ weights safety
     def _take_snapshot(self) -> None:

@@ -122,8 +122,9 @@ class Module:
     # ----------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout active, batch statistics) for this module and its children."""
-        for module in self.modules():
-            module.training = mode
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -231,10 +232,11 @@ class Layer(Module):
 
     def ensure_built(self, input_shape: tuple[int, ...], dtype: Any = np.float32) -> None:
         """Build once, from the per-sample ``input_shape``; later calls only check it."""
-        input_shape = tuple(int(n) for n in input_shape)
         if self.built:
-            self.check_input_shape(input_shape)
+            if input_shape != self.input_shape:
+                self.check_input_shape(tuple(input_shape))
             return
+        input_shape = tuple(int(n) for n in input_shape)
         if self.rng is None:
             self.rng = np.random.default_rng()
         self.dtype = np.dtype(dtype)

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from glassnet import activations
-from glassnet.errors import NonFiniteError
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
@@ -34,6 +33,7 @@ class _Run:
         pairs = model.training_losses()
         self.losses = [loss for loss, _ in pairs]
         self.logits = [fused for _, fused in pairs]
+        self.targets = _prepared_targets(model, xs, ys, self.losses, self.logits)
         self.optimizer = model.optimizer
         self.track_gradients = track_gradients
 
@@ -45,13 +45,10 @@ class _Run:
         wb = None if self.weights is None else self.weights[index]
         out = model.forward(*xb, logits=self.logits)
         outs = out if isinstance(out, list) else [out]
-        try:
-            total = None
-            for loss_fn, o, y in zip(self.losses, outs, self.ys):
-                value = loss_fn(o, y[index], sample_weight=wb)
-                total = value if total is None else total + value
-        except NonFiniteError:
-            return math.nan, 0.0, [o.data for o in outs]
+        total = None
+        for loss_fn, o, target in zip(self.losses, outs, self.targets):
+            value = loss_fn.apply_prepared(o, target[index], wb)
+            total = value if total is None else total + value
         data_loss = total.item()
         penalty = model.regularization_loss()
         reg = 0.0
@@ -75,6 +72,16 @@ class _Run:
                 self.norms.setdefault(layer.name, []).append(norm)
 
     norms: dict[str, list[float]]
+
+
+def _prepared_targets(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], losses: list[Any],
+                      logits: list[bool]) -> list[np.ndarray]:
+    """Targets validated and converted once for the whole run (shapes from a one-row probe)."""
+    with no_grad(), _prep.model_mode(model, False):
+        probe = model.forward(*[Tensor._make(x[:1], False, None) for x in xs], logits=logits)
+    probes = probe if isinstance(probe, list) else [probe]
+    n = xs[0].shape[0]
+    return [loss.prepare_target(y, (n, *p.shape[1:]), p.dtype) for loss, y, p in zip(losses, ys, probes)]
 
 
 def _to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
