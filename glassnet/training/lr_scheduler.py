@@ -42,7 +42,7 @@ class LearningRateScheduler(Callback):
     Examples
     --------
     >>> from glassnet.schedules import StepDecay
-    >>> scheduler = LearningRateScheduler(StepDecay(0.1, step_size=10, gamma=0.5))
+    >>> scheduler = LearningRateScheduler(StepDecay(0.1, drop=0.5, every=10))
     >>> # model.fit(X, y, epochs=30, callbacks=[scheduler]); history.history["lr"]
     """
 
