@@ -13,8 +13,8 @@ from glassnet.layers.module import Module
 from glassnet.tensor import Tensor, no_grad
 
 __all__ = [
-    "clone", "cast", "as_input", "resolve_loss", "output_loss", "objective", "loss_value",
-    "optimizer_copy", "check_positive_int", "final_activation",
+    "clone", "cast", "working_copy", "model_dtype", "as_input", "resolve_loss", "output_loss",
+    "objective", "loss_value", "optimizer_copy", "check_positive_int", "final_activation",
 ]
 
 
@@ -57,8 +57,18 @@ def cast(module: Module, dtype: Any) -> Module:
 
 
 def model_dtype(model: Module) -> np.dtype:
+    """The dtype of the weights (of the model's ``dtype`` before they exist; float32 by default)."""
     params = model.parameters()
-    return params[0].dtype if params else np.dtype(np.float32)
+    return params[0].dtype if params else np.dtype(getattr(model, "dtype", None) or np.float32)
+
+
+def working_copy(model: Module, dtype: Any = None) -> tuple[Module, np.dtype]:
+    """:func:`clone` of ``model``, converted to ``dtype`` if given, and the dtype it computes in."""
+    work = clone(model)
+    if dtype is None:
+        return work, model_dtype(work)
+    cast(work, dtype)
+    return work, np.dtype(dtype)
 
 
 def as_input(X: Any, dtype: Any, name: str = "X", requires_grad: bool = False) -> Tensor:

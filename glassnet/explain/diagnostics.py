@@ -90,9 +90,9 @@ def activation_report(model: Any, X: Any, tol: float = 0.01) -> ActivationReport
     """
     if not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
-    work = _util.clone(model)
+    work, dtype = _util.working_copy(model)
     work.eval()
-    x = _util.as_input(X, _util.model_dtype(work))
+    x = _util.as_input(X, dtype)
     rows = []
     for i, (layer, _, z, a) in enumerate(run_layers(work, x), start=1):
         slope = _g_prime(z, a)

@@ -29,7 +29,10 @@ from glassnet.explain.iteration import iterate
 from glassnet.explain.trace import trace
 from glassnet.tensor import Tensor
 
-__all__ = ["Example", "EXAMPLES", "run", "chain_rule", "two_layer_sigmoid", "one_neuron", "simplest_nn"]
+__all__ = [
+    "Example", "EXAMPLES", "run", "chain_rule", "two_layer_sigmoid", "one_neuron", "simplest_nn",
+    "vanishing_gradients",
+]
 
 F64 = np.float64
 
@@ -229,6 +232,40 @@ def simplest_nn(steps: int = 3, eta: float = 0.2) -> Example:
                       [[k, *r.values()] for k, r in rows.items()])
     return Example("simplest-nn", "the simplest neural network h = w x + b, L = 1/2 (y - h)^2", [section],
                    {"rows": rows})
+
+
+# ------------------------------------------------------- vanishing gradients
+def vanishing_gradients(depth: int = 8, width: int = 32, epochs: int = 3, *, lr: float = 0.1,
+                        activations: tuple[str, ...] = ("sigmoid", "relu"), seed: int = 0) -> dict[str, Any]:
+    """The lectures' vanishing-gradient slide: per-layer gradient norms of deep stacks.
+
+    A stack of ``depth`` Dense layers per hidden activation, trained by SGD on the two
+    moons with ``fit(..., track_gradients=True)``. With sigmoid, g'(z) <= 1/4, so the
+    gradient reaching layer l is multiplied by a factor of at most 1/4 (times the weights)
+    per layer above it and the first layers' norms fall by decades; with ReLU, g'(z) = 1
+    on the active units and the norms stay of one size.
+
+    Returns
+    -------
+    dict
+        Activation -> ``History.gradient_norms`` (layer name -> mean norm per epoch), the
+        layers named layer_1 (nearest the input) to layer_<depth>. Plot one with
+        :func:`glassnet.explain.gradient_flow`.
+    """
+    from glassnet import datasets
+    from glassnet.models import Sequential
+    from glassnet.optim import SGD
+
+    data = datasets.load("moons", n_samples=256, seed=seed)
+    out = {}
+    for activation in activations:
+        layers = [_dense(width, activation, f"layer_{i}") for i in range(1, depth)]
+        model = Sequential([*layers, _dense(1, "sigmoid", f"layer_{depth}")], seed=seed)
+        model.compile(optimizer=SGD(lr=lr), loss="binary_cross_entropy")
+        history = model.fit(data.X, data.y, epochs=epochs, batch_size=32, verbose=0, seed=seed,
+                            track_gradients=True)
+        out[activation] = history.gradient_norms
+    return out
 
 
 EXAMPLES: dict[str, Callable[[], Example]] = {

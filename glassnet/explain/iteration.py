@@ -91,11 +91,9 @@ def iterate(
     >>> table["w"]   # 0.29, 0.1115, ... converging
     """
     steps = _util.check_positive_int("steps", steps)
-    work = _util.clone(model)
-    if dtype is not None:
-        _util.cast(work, dtype)
+    work, dtype = _util.working_copy(model, dtype)
     work.train(True)
-    x = _util.as_input(X, _util.model_dtype(work))
+    x = _util.as_input(X, dtype)
     loss_fn = _util.output_loss(_util.resolve_loss(model, loss), _util.final_activation(work))
     chosen = _chosen_params(work, params)
     opt = _util.optimizer_copy(optimizer, work.parameters(), model.parameters())

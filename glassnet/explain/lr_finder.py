@@ -9,9 +9,16 @@ Step k uses
 
 one mini-batch per step. While eta is too small the loss barely moves, then it falls,
 then it blows up. The loss is smoothed by an exponential moving average with bias
-correction, L_k = (beta m_{k-1} + (1 - beta) E_k) / (1 - beta^{k+1}), and the suggested rate
-is where it falls fastest: the minimum of dL / d(ln eta), before the smoothed loss reaches
-its minimum.
+correction, L_k = m_k / (1 - beta^{k+1}) with m_k = beta m_{k-1} + (1 - beta) E_k, and the
+suggested rate is where it falls fastest in relative terms, the minimum of
+
+.. math::
+
+    \\frac{d \\ln L}{d \\ln \\eta}
+
+before the smoothed loss reaches its lowest value. (The relative fall is used because a
+loss falls by factors: on a quadratic, a step at rate eta multiplies each error mode by
+(1 - eta lambda)^2, which is smallest near the best fixed rate.)
 
 References
 ----------
@@ -41,7 +48,7 @@ class LRFinderResult:
     lrs, losses, smoothed : numpy.ndarray
         The learning rate, the batch loss and the smoothed loss of every step taken.
     suggestion : float
-        The rate where the smoothed loss falls fastest.
+        The rate where the smoothed loss falls fastest (relative to its value).
     min_loss_lr : float
         The rate of the lowest smoothed loss (usually too large to train with).
     """
@@ -77,15 +84,18 @@ def _batches(n: int, batch_size: int | None, steps: int, rng: np.random.Generato
     return [order[k * size:(k + 1) * size] for k in range(steps)]
 
 
-def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:
+def _suggest(lrs: np.ndarray, smoothed: np.ndarray, skip: int) -> float:
+    """The rate at which ln L falls fastest per unit of ln eta, between the first ``skip``
+    steps (the moving average is still settling) and the lowest smoothed loss."""
     stop = int(np.argmin(smoothed)) + 1
-    if stop < 3:
+    if stop - skip < 3:
         raise RuntimeError(
-            "the loss rose from the first steps of the range test: lower start (and check that "
-            f"the model trains at all); smoothed losses {smoothed[:5].tolist()}"
+            "the loss did not fall during the range test: lower start or raise end (and check that "
+            f"the model trains at all); smoothed losses {np.round(smoothed[:8], 6).tolist()}"
         )
-    slope = np.gradient(smoothed[:stop], np.log(lrs[:stop]))
-    return float(lrs[int(np.argmin(slope))])
+    log_loss = np.log(np.maximum(smoothed[:stop], np.finfo(np.float64).tiny))
+    slope = np.gradient(log_loss, np.log(lrs[:stop]))
+    return float(lrs[skip + int(np.argmin(slope[skip:]))])
 
 
 def lr_finder(
@@ -99,7 +109,7 @@ def lr_finder(
     optimizer: Any = None,
     loss: Any = None,
     batch_size: int | None = 32,
-    beta: float = 0.98,
+    beta: float | None = None,
     diverge: float = 4.0,
     seed: int = 0,
 ) -> LRFinderResult:
@@ -120,8 +130,11 @@ def lr_finder(
         Default: the compiled loss, else MSE.
     batch_size : int or None, default 32
         None for full-batch gradient descent.
-    beta : float, default 0.98
-        Smoothing factor of the moving average (0 = no smoothing).
+    beta : float, optional
+        Smoothing factor of the moving average (0 = none; about 1 / (1 - beta) steps are
+        averaged). Default 0.9 for mini-batches, whose losses are noisy, and 0.5 for full
+        batches, whose losses are not (the average lags behind the rising rate, so no more
+        smoothing than needed is used).
     diverge : float, default 4
         Stop when the smoothed loss exceeds ``diverge`` times its minimum.
     seed : int, default 0
@@ -139,34 +152,42 @@ def lr_finder(
     """
     start, end = _check_range(start, end)
     steps = _util.check_positive_int("steps", steps)
-    if not 0 <= beta < 1:
-        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
-    work = _util.clone(model)
-    x = _util.as_input(X, _util.model_dtype(work))
+    work, dtype = _util.working_copy(model)
+    x = _util.as_input(X, dtype)
+    if beta is None:
+        beta = 0.5 if batch_size is None or batch_size >= x.shape[0] else 0.9
+    if not 0 <= beta < 1 or not diverge > 1:
+        raise ValueError(f"beta must be in [0, 1) and diverge > 1, got beta={beta!r}, diverge={diverge!r}")
     with no_grad():
         work(x[:1])
-    target = np.asarray(y)
     chosen = optimizer if optimizer is not None else getattr(model, "optimizer", None) or "sgd"
     opt = _util.optimizer_copy(chosen, work.parameters())
-    E = _util.objective(work, loss)
     work.train(True)
     lrs = start * (end / start) ** (np.arange(steps) / max(steps - 1, 1))
+    batches = _batches(x.shape[0], batch_size, steps, np.random.default_rng(seed))
+    raw = _sweep(opt, _util.objective(work, loss), x, np.asarray(y), lrs, batches, beta, diverge)
+    smoothed = _smooth(raw, beta)
+    taken = lrs[: raw.size]
+    finite = np.isfinite(smoothed)
+    skip = min(int(round(1 / (1 - beta))), raw.size // 10)
+    return LRFinderResult(taken, raw, smoothed, _suggest(taken[finite], smoothed[finite], skip),
+                          float(taken[finite][np.argmin(smoothed[finite])]))
+
+
+def _sweep(opt: Any, E: Any, x: Tensor, y: np.ndarray, lrs: np.ndarray, batches: list[np.ndarray],
+           beta: float, diverge: float) -> np.ndarray:
+    """The batch loss of every step, until the smoothed loss exceeds ``diverge`` x its minimum."""
     losses: list[float] = []
     average, best = 0.0, np.inf
-    for k, index in enumerate(_batches(x.shape[0], batch_size, steps, np.random.default_rng(seed))):
-        value = _step(opt, E, x, target, index, float(lrs[k]))
+    for k, index in enumerate(batches):
+        value = _step(opt, E, x, y, index, float(lrs[k]))
         losses.append(value)
         average = beta * average + (1 - beta) * value
         current = average / (1 - beta ** (k + 1))
         best = min(best, current)
         if not np.isfinite(value) or current > diverge * best:
             break
-    raw = np.array(losses)
-    smoothed = _smooth(raw, beta)
-    taken = lrs[: raw.size]
-    finite = np.isfinite(smoothed)
-    return LRFinderResult(taken, raw, smoothed, _suggest(taken[finite], smoothed[finite]),
-                          float(taken[finite][np.argmin(smoothed[finite])]))
+    return np.array(losses)
 
 
 def _step(opt: Any, E: Any, x: Tensor, y: np.ndarray, index: np.ndarray, lr: float) -> float:

@@ -250,11 +250,9 @@ def trace(
     >>> t = trace(model, [[0.05, 0.1]], [[0.01, 0.99]], loss=gn.losses.MSE("sum", scale=0.5))
     >>> print(t.equations(2))  # delta^2 = (a^2 - y) * g'(z^2) with the numbers
     """
-    work = _util.clone(model)
-    if dtype is not None:
-        _util.cast(work, dtype)
+    work, dtype = _util.working_copy(model, dtype)
     work.train(training)
-    x = _util.as_input(X, _util.model_dtype(work))
+    x = _util.as_input(X, dtype)
     loss_fn = _util.output_loss(_util.resolve_loss(model, loss), _util.final_activation(work))
     run = _Pass(work, x, y, loss_fn)
     records = [_record(i, *node) for i, node in enumerate(run.nodes, start=1)]
