@@ -1,8 +1,9 @@
-"""Files written during training: ModelCheckpoint, CSVLogger and the atomic writes they share.
+"""Files written during training: ModelCheckpoint, CSVLogger, and atomic writes.
 
-A file is never left half-written: it is written to a temporary file in the same folder,
-flushed to disk (fsync), then renamed over the target with ``os.replace``, which is atomic
-on POSIX and Windows. A crash at any moment leaves either the old file or the new one.
+A checkpoint or backup is never left half-written: it is written to a temporary file in
+the same folder, flushed to disk (fsync), then renamed over the target with
+``os.replace``, which is atomic on POSIX and Windows. A crash at any moment leaves either
+the old file or the new one.
 """
 
 from __future__ import annotations
@@ -134,9 +135,12 @@ def _finite_or_none(value: Any) -> float | None:
 class ModelCheckpoint(Callback):
     """Saves the model after every epoch, or only when the monitored quantity improves.
 
-    The file holds ``model.state_dict()`` (weights and buffers) in safetensors format with
-    JSON metadata (epoch, monitored value, logs) and is written atomically (see the module
-    docstring). ``path`` may contain fields filled from the epoch and its logs, e.g.
+    Each file is a full model file of :func:`glassnet.io.save` (safetensors: the
+    ``model.state_dict()`` weights and buffers, with the architecture and compile settings
+    as JSON metadata), so ``gn.load(path)`` rebuilds the model; the checkpoint's own
+    metadata (epoch, monitored value, logs) is its ``info["checkpoint"]``, read back by
+    :func:`load_checkpoint`. Files are written atomically (see the module docstring).
+    ``path`` may contain fields filled from the epoch and its logs, e.g.
     ``"ckpt/model-{epoch:03d}-{val_loss:.3f}.safetensors"``.
 
     Parameters
