@@ -51,6 +51,7 @@ def landscape_figure(land: Landscape, path: Any = None) -> Figure:
     ax3 = fig.add_subplot(1, 2, 2, projection="3d")
     ax3.plot_surface(aa, bb, land.losses, cmap="viridis", linewidth=0, antialiased=True)
     ax3.set(xlabel="alpha", ylabel="beta", zlabel="loss", title="loss surface")
+    ax3.tick_params(labelsize=7)
     return finish(fig, path)
 
 

@@ -69,7 +69,7 @@ class Example:
         console.rule(self.title)
         print_sections(self.sections, console, digits)
         for block in self.text:
-            console.print(block, highlight=False, markup=False)
+            console.print(block, highlight=False, markup=False, soft_wrap=True)
 
     def to_markdown(self, digits: int = 10) -> str:
         body = markdown(self.sections, digits)
