@@ -185,3 +185,20 @@ def test_config_round_trip():
     layer = BatchNormalization(momentum=0.05, epsilon=1e-3, name="bn")
     clone = BatchNormalization.from_config(layer.get_config())
     assert clone.get_config() == {"momentum": 0.05, "epsilon": 1e-3, "name": "bn"}
+
+
+def test_after_conv2d_over_channels_in_a_small_cnn():
+    from glassnet.layers import Activation, Conv2D, Flatten
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(48, 1, 6, 6)).astype(np.float32)
+    y = (X[:, 0, :3].mean(axis=(1, 2)) > X[:, 0, 3:].mean(axis=(1, 2))).astype(np.int64)
+    model = gn.Sequential([Conv2D(4, 3), BatchNormalization(), Activation("relu"),
+                           Flatten(), Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer=gn.optim.Adam(lr=0.02), loss="cross_entropy", metrics=["accuracy"])
+    hist = model.fit(X, y, epochs=15, batch_size=16, verbose=0, seed=0)
+    bn = model.layers[1]
+    assert bn.gamma.shape == bn.running_mean.shape == (4,)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    features = model.layers[0](gn.tensor(X)).data
+    np.testing.assert_allclose(bn.running_mean, features.mean(axis=(0, 2, 3)), atol=0.3)
