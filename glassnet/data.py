@@ -40,10 +40,15 @@ def _one_hot(y: Any) -> bool:
     return array.ndim == 2 and bool((array.sum(axis=1) == 1).all())
 
 
+def _is_auto(stratify: Any) -> bool:
+    return isinstance(stratify, str) and stratify == "auto"
+
+
 def _labels_for_stratify(y: Any, stratify: Any) -> np.ndarray | None:
+    """The labels to stratify by: from y for "auto" (class labels only) and True, else given."""
     if stratify is None or stratify is False:
         return None
-    if stratify is True or (isinstance(stratify, str) and stratify == "auto"):
+    if stratify is True or _is_auto(stratify):
         if y is None:
             if stratify is True:
                 raise ValueError("stratify=True needs y (the class labels)")
@@ -89,7 +94,7 @@ def train_test_split(X: Any, y: Any = None, test_size: float = 0.25, seed: int |
 
     X, y = _data.unpack_bunch(X, y)
     labels = _labels_for_stratify(y, stratify) if shuffle else None
-    if not shuffle and stratify not in ("auto", None, False):
+    if not shuffle and not (stratify is None or stratify is False or _is_auto(stratify)):
         raise ValueError("train_test_split: stratify needs shuffle=True")
     arrays = [X] if y is None else [X, y]
     return _split(*arrays, test_size=test_size, random_state=seed, shuffle=shuffle, stratify=labels)
@@ -112,7 +117,7 @@ def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
         return list(cv.split(np.zeros((n, 1)), labels))
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or not 2 <= cv <= n:
         raise ValueError(f"cv must be an integer in [2, {n}] (the number of folds) or a splitter, got {cv!r}")
-    if labels is not None and stratify == "auto" and np.unique(labels, return_counts=True)[1].min() < cv:
+    if labels is not None and _is_auto(stratify) and np.unique(labels, return_counts=True)[1].min() < cv:
         labels = None
     splitter = (KFold if labels is None else StratifiedKFold)(int(cv), shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros((n, 1)), labels))

@@ -60,10 +60,15 @@ def test_train_test_split_of_continuous_targets_bunches_and_pandas():
     assert isinstance(parts[0], pd.DataFrame) and isinstance(parts[3], pd.Series)
 
 
-def test_train_test_split_without_shuffle_takes_the_tail():
+def test_train_test_split_without_shuffle_takes_the_tail_and_stratify_by_given_labels():
     X = np.arange(20).reshape(10, 2)
     X_tr, X_te = data.train_test_split(X, test_size=0.3, shuffle=False)
     np.testing.assert_array_equal(X_te, X[7:])
+    groups = np.array([0, 1] * 5)
+    _, X_te = data.train_test_split(X, test_size=0.4, seed=0, stratify=groups)
+    assert sorted(groups[X_te[:, 0] // 2].tolist()) == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="stratify needs shuffle=True"):
+        data.train_test_split(X, test_size=0.4, shuffle=False, stratify=groups)
 
 
 # ---------------------------------------------------------------------------------- folds

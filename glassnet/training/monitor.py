@@ -220,7 +220,8 @@ class ConvergenceStop(Callback):
         if previous is None:
             return
         decrease = previous - value
-        self.wait = self.wait + 1 if not decrease >= self.tol else 0
+        stalled = not decrease >= self.tol               # NaN counts as no progress
+        self.wait = self.wait + 1 if stalled else 0
         if self.wait >= self.patience:
             self.model.stop_training = True
             self.model._stop_reason = (
