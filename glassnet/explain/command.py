@@ -1,0 +1,77 @@
+"""What ``glassnet explain`` prints: a lecture example by name, or a saved model's pass on data rows.
+
+::
+
+    glassnet explain chain-rule
+    glassnet explain two-layer-sigmoid
+    glassnet explain runs/<run>/model.safetensors --data iris --rows 1
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassnet.explain import examples
+from glassnet.explain._util import check_positive_int
+from glassnet.explain.trace import Trace, trace
+
+__all__ = ["explain"]
+
+
+def explain(what: str, data: str | None = None, target: str | None = None, rows: int = 1,
+            console: Any = None) -> Any:
+    """Print a worked example, or one forward/backward pass of a saved model on ``rows`` rows.
+
+    Parameters
+    ----------
+    what : str
+        An example name (``chain-rule``, ``two-layer-sigmoid``, ``one-neuron``,
+        ``simplest-nn``) or the path of a model file written by ``glassnet train``.
+    data : str, optional
+        For a model: a data set name or a CSV file with the input and target columns.
+    target : str, optional
+        The target column, if its name differs from training.
+    rows : int, default 1
+        How many rows form the batch; one row shows that sample's numbers, several rows
+        the batch mean.
+    console : rich.console.Console, optional
+
+    Returns
+    -------
+    Example or Trace
+        What was printed.
+    """
+    from rich.console import Console
+
+    console = Console(highlight=False) if console is None else console
+    if what in examples.EXAMPLES:
+        example = examples.run(what)
+        example.print(console)
+        return example
+    if data is None:
+        raise ValueError(
+            f"{what!r} is not one of the examples ({', '.join(examples.EXAMPLES)}); to explain a saved "
+            "model, give its file and --data with the rows to run"
+        )
+    rows = check_positive_int("rows", rows)
+    model, X, y = _saved_rows(what, data, target, rows)
+    result = trace(model, X, y, optimizer=model.optimizer if getattr(model, "compiled", False) else None)
+    result.table(sample=0 if rows == 1 else None, console=console)
+    _print_equations(result, console)
+    return result
+
+
+def _saved_rows(path: str, data: str, target: str | None, rows: int) -> tuple[Any, Any, Any]:
+    """The model in ``path`` and the first ``rows`` rows of ``data``, preprocessed as in training."""
+    from glassnet.cli import use
+
+    model = use.load_model(path)
+    table = use._labelled(model, data, target)
+    return model, model.preprocessing.transform(table.X.iloc[:rows]), table.y[:rows]
+
+
+def _print_equations(result: Trace, console: Any) -> None:
+    for record in result.layers:
+        if record.z is not None and record.W is not None and record.W.ndim == 2:
+            console.print(result.equations(record.index), markup=False, soft_wrap=True)
+            console.print()
