@@ -11,6 +11,7 @@ from glassnet import (
     datasets,
     functional,
     initializers,
+    io,
     layers,
     losses,
     metrics,
@@ -22,6 +23,7 @@ from glassnet import (
 )
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
+from glassnet.io import load, save
 from glassnet.layers.module import Parameter
 from glassnet.models import Input, Model, Sequential
 
@@ -33,7 +35,7 @@ __all__ = [
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
-    "explain",
+    "explain", "io", "save", "load",
     "__version__",
 ]
 

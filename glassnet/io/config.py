@@ -1,0 +1,314 @@
+"""Model architecture <-> JSON: every layer's ``get_config``, Sequential stacks and functional graphs.
+
+A file names layer types and graph operations by strings. Loading looks each string up
+in an explicit allow-list (:func:`layer_classes`, :data:`FUNCTIONS`); nothing is imported
+by a name read from a file and no code from a file is ever run.
+
+A Sequential model becomes::
+
+    {"class_name": "Sequential", "name": ..., "seed": ..., "input_shape": [64],
+     "layers": [{"class_name": "Dense", "config": {...}}, ...]}
+
+A functional model lists its layers the same way, plus its graph: the nodes in
+topological order, each an input (``{"input": shape}``), a layer call
+(``{"layer": i, "args": [...]}``) or an allow-listed function (``{"function": "add",
+"args": [...], "options": {...}}``). Arguments refer to earlier nodes by
+``{"node": j}``; numbers, strings and None are written as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from glassnet import functional
+from glassnet.layers.module import Layer
+from glassnet.models import Model, Sequential
+from glassnet.symbolic import Input, Symbolic
+
+__all__ = ["ModelFileError", "FUNCTIONS", "layer_classes", "model_to_config", "model_from_config"]
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read: truncated, corrupted, from an incompatible version,
+    or describing an architecture this glassnet does not know or that does not fit its weights."""
+
+
+#: The graph operations a functional model may use between layers, by the name saved.
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "truediv": operator.truediv,
+    "neg": operator.neg,
+    "getitem": operator.getitem,
+    "concatenate": functional.concatenate,
+    "stack": functional.stack,
+}
+_FUNCTION_NAMES = {id(fn): name for name, fn in FUNCTIONS.items()}
+
+
+def layer_classes() -> dict[str, type[Layer]]:
+    """The allow-list of layer types a file may name: class name -> class."""
+    from glassnet.layers import conv, core, norm
+
+    classes: tuple[type[Layer], ...] = (
+        core.Dense, core.Activation, core.Dropout, core.Flatten, core.Reshape,
+        norm.BatchNormalization,
+        conv.Conv2D, conv.Conv1D, conv.MaxPool2D, conv.AvgPool2D, conv.MaxPool1D, conv.GlobalAvgPool2D,
+    )
+    return {cls.__name__: cls for cls in classes}
+
+
+# ---------------------------------------------------------------------------- saving
+def _layer_config(layer: Layer, allowed: dict[str, type[Layer]]) -> dict[str, Any]:
+    cls = type(layer)
+    if allowed.get(cls.__name__) is not cls:
+        raise TypeError(
+            f"layer {layer.name!r} is a {cls.__name__}, which cannot be saved: a model file may "
+            f"only hold glassnet's own layers ({', '.join(sorted(allowed))}). Save the weights "
+            "alone with model.save_weights(path) and rebuild the model in code"
+        )
+    config = layer.get_config()
+    try:
+        json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"layer {layer.name!r}: its config cannot be written as JSON ({err})") from None
+    return {"class_name": cls.__name__, "config": config}
+
+
+def _encode(value: Any, index: dict[int, int]) -> Any:
+    """A graph argument as JSON: node references, containers, slices and literals."""
+    if isinstance(value, Symbolic):
+        return {"node": index[id(value)]}
+    if isinstance(value, (list, tuple)):
+        return {type(value).__name__: [_encode(v, index) for v in value]}
+    if isinstance(value, slice):
+        return {"slice": [_encode(v, index) for v in (value.start, value.stop, value.step)]}
+    if value is Ellipsis:
+        return {"ellipsis": True}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()
+    raise TypeError(
+        f"a graph argument of type {type(value).__name__} cannot be saved; use numbers, or "
+        "express the constant with a layer"
+    )
+
+
+def _graph_config(model: Model, layers: list[Layer]) -> dict[str, Any]:
+    index = {id(node): i for i, node in enumerate(model._nodes)}
+    layer_index = {id(layer): i for i, layer in enumerate(layers)}
+    nodes = []
+    for node in model._nodes:
+        if node.op is None:
+            nodes.append({"input": list(node.shape), "name": node.name})
+            continue
+        entry: dict[str, Any]
+        if isinstance(node.op, Layer):
+            entry = {"layer": layer_index[id(node.op)]}
+        elif id(node.op) in _FUNCTION_NAMES:
+            entry = {"function": _FUNCTION_NAMES[id(node.op)]}
+        else:
+            name = getattr(node.op, "__name__", type(node.op).__name__)
+            raise TypeError(
+                f"the graph applies {name!r}, which cannot be saved; allowed between layers: "
+                f"{', '.join(FUNCTIONS)}"
+            )
+        entry["args"] = [_encode(a, index) for a in node.inputs]
+        entry["options"] = {str(k): _encode(v, index) for k, v in node.options.items()}
+        nodes.append(entry)
+    return {
+        "nodes": nodes,
+        "inputs": [index[id(s)] for s in model._inputs],
+        "outputs": [index[id(s)] for s in model._outputs],
+        "single_output": model._single_output,
+    }
+
+
+def model_to_config(model: Model) -> dict[str, Any]:
+    """The architecture of a Sequential or functional model as a JSON-able dict.
+
+    Raises
+    ------
+    TypeError
+        For a model class other than Sequential and Model (a subclass may compute anything
+        in its own ``forward``), a layer outside the allow-list, or a graph operation that
+        cannot be named.
+    """
+    allowed = layer_classes()
+    if type(model) not in (Sequential, Model):
+        raise TypeError(
+            f"{type(model).__name__} cannot be saved with its architecture: only Sequential and "
+            "functional gn.Model graphs can. Save the weights with model.save_weights(path)"
+        )
+    config: dict[str, Any] = {
+        "class_name": type(model).__name__,
+        "name": model.name,
+        "seed": model.seed,
+        "dtype": np.dtype(model.dtype).name,
+        "layers": [_layer_config(layer, allowed) for layer in model.layers],
+    }
+    if isinstance(model, Sequential):
+        first = model.layers[0] if model.layers else None
+        config["input_shape"] = list(first.input_shape) if first is not None and first.input_shape else None
+    else:
+        config["graph"] = _graph_config(model, model.layers)
+    return config
+
+
+# ---------------------------------------------------------------------------- loading
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise ModelFileError(f"the architecture in the file is malformed: {message}")
+
+
+def _registry_object(key: str, value: Any) -> Any:
+    """An initializer or regularizer saved as ``{"class_name": ..., "config": {"name": ...}}``
+    rebuilt through its registry (an allow-list of names) from the config's registered name;
+    any other value is kept."""
+    from glassnet import initializers, regularizers
+
+    saved_object = isinstance(value, dict) and set(value) == {"class_name", "config"}
+    if not (saved_object and isinstance(value["config"], dict)):
+        return value
+    if key.endswith("initializer"):
+        return initializers.get(dict(value["config"]))
+    if key.endswith("regularizer"):
+        return regularizers.get(dict(value["config"]))
+    return value
+
+
+def _build_layer(i: int, entry: Any, allowed: dict[str, type[Layer]]) -> Layer:
+    _expect(isinstance(entry, dict) and isinstance(entry.get("config"), dict),
+            f"layer {i} must be {{'class_name': ..., 'config': {{...}}}}")
+    name = entry.get("class_name")
+    if name not in allowed:
+        raise ModelFileError(
+            f"the file names a layer type {name!r} (layer {i}) that this glassnet does not have; "
+            f"it can load: {', '.join(sorted(allowed))}. The file may come from a newer glassnet "
+            "or have been edited"
+        )
+    config = entry["config"]
+    _expect(all(isinstance(k, str) for k in config), f"layer {i} has a config with non-text keys")
+    try:
+        return allowed[name].from_config({k: _registry_object(k, v) for k, v in config.items()})
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"layer {i} ({name}) cannot be rebuilt from its saved config: {err}") from None
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, int) and not isinstance(n, bool) and n > 0
+                                           for n in value)
+
+
+def _decode(value: Any, built: list[Any]) -> Any:
+    if isinstance(value, dict):
+        _expect(len(value) == 1, f"graph argument {value!r} is not recognised")
+        (key, item), = value.items()
+        if key == "node":
+            _expect(isinstance(item, int) and 0 <= item < len(built) and built[item] is not None,
+                    f"a node refers to node {item!r}, which does not come before it")
+            return built[item]
+        if key in ("list", "tuple") and isinstance(item, list):
+            items = [_decode(v, built) for v in item]
+            return items if key == "list" else tuple(items)
+        if key == "slice" and isinstance(item, list) and len(item) == 3:
+            return slice(*(_decode(v, built) for v in item))
+        if key == "ellipsis":
+            return Ellipsis
+        _expect(False, f"graph argument {value!r} is not recognised")
+    _expect(value is None or isinstance(value, (bool, int, float, str)),
+            f"graph argument {value!r} is not recognised")
+    return value
+
+
+def _build_node(i: int, entry: Any, layers: list[Layer], built: list[Any]) -> Any:
+    _expect(isinstance(entry, dict), f"node {i} is not an object")
+    if "input" in entry:
+        _expect(_is_shape(entry["input"]), f"input node {i} has no valid shape")
+        name = entry.get("name")
+        return Input(tuple(entry["input"]), name=name if isinstance(name, str) else None)
+    args = entry.get("args", [])
+    options = entry.get("options", {})
+    _expect(isinstance(args, list) and isinstance(options, dict), f"node {i} has malformed arguments")
+    args = [_decode(a, built) for a in args]
+    options = {str(k): _decode(v, built) for k, v in options.items()}
+    if "layer" in entry:
+        k = entry["layer"]
+        _expect(isinstance(k, int) and 0 <= k < len(layers),
+                f"node {i} calls layer {k!r}, which is not listed")
+        op: Callable[..., Any] = layers[k]
+    else:
+        name = entry.get("function")
+        if name not in FUNCTIONS:
+            raise ModelFileError(
+                f"node {i} of the graph applies {name!r}, which is not an operation glassnet "
+                f"loads; allowed: {', '.join(FUNCTIONS)}"
+            )
+        op = FUNCTIONS[name]
+    try:
+        return op(*args, **options)
+    except (TypeError, ValueError, IndexError) as err:
+        raise ModelFileError(f"node {i} of the graph cannot be rebuilt: {err}") from None
+
+
+def _node_list(built: list[Any], ids: Any, what: str) -> list[Symbolic]:
+    _expect(isinstance(ids, list) and bool(ids), f"the graph lists no {what}")
+    for i in ids:
+        _expect(isinstance(i, int) and 0 <= i < len(built), f"the graph's {what} name node {i!r}")
+    return [built[i] for i in ids]
+
+
+def _functional_from_config(config: dict[str, Any], layers: list[Layer], dtype: str) -> Model:
+    graph = config.get("graph")
+    _expect(isinstance(graph, dict) and isinstance(graph.get("nodes"), list), "the graph is missing")
+    built: list[Any] = []
+    for i, entry in enumerate(graph["nodes"]):
+        built.append(_build_node(i, entry, layers, built))
+    inputs = _node_list(built, graph.get("inputs"), "inputs")
+    outputs = _node_list(built, graph.get("outputs"), "outputs")
+    single = graph.get("single_output", True) and len(outputs) == 1
+    try:
+        return Model(inputs, outputs[0] if single else outputs, seed=config.get("seed"), dtype=dtype,
+                     name=config.get("name"))
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"the graph cannot be rebuilt: {err}") from None
+
+
+def model_from_config(config: Any) -> Model:
+    """Rebuild an (unbuilt) model from :func:`model_to_config`'s dict, through the allow-lists.
+
+    Raises
+    ------
+    ModelFileError
+        For anything malformed, an unknown layer type or graph operation, or a config a
+        layer refuses; the message names the layer or node.
+    """
+    _expect(isinstance(config, dict), "it is not a JSON object")
+    kind = config.get("class_name")
+    _expect(kind in ("Sequential", "Model"), f"unknown model type {kind!r}; expected Sequential or Model")
+    seed = config.get("seed")
+    _expect(seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0),
+            f"seed {seed!r} is not a non-negative integer")
+    name = config.get("name")
+    _expect(name is None or isinstance(name, str), "the model name is not text")
+    entries = config.get("layers")
+    _expect(isinstance(entries, list), "the layer list is missing")
+    dtype = config.get("dtype", "float32")
+    _expect(dtype in ("float32", "float64"), f"dtype {dtype!r} is not float32 or float64")
+    allowed = layer_classes()
+    layers = [_build_layer(i, entry, allowed) for i, entry in enumerate(entries)]
+    if kind == "Model":
+        return _functional_from_config(config, layers, dtype)
+    shape = config.get("input_shape")
+    _expect(shape is None or _is_shape(shape), f"input_shape {shape!r} is not a list of positive sizes")
+    try:
+        return Sequential(layers, seed=seed, dtype=dtype, name=name)
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"the Sequential model cannot be rebuilt: {err}") from None

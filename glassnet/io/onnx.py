@@ -1,0 +1,310 @@
+"""Export a model to ONNX, built node by node with ``onnx.helper``.
+
+Supported: Dense (MatMul + Add), every activation with an ONNX form (see
+:data:`ACTIVATIONS`), Activation, Dropout (the identity: ONNX graphs are for inference),
+Flatten, Reshape, BatchNormalization (with its running statistics), Sequential stacks and
+functional graphs joined by +, -, *, /, negation, ``gn.concatenate`` and ``gn.stack``.
+The graph keeps the model's dtype (float32 or float64); its first axis, the batch, is
+named ``N`` and may take any size. The preprocessing a model carries is not part of the
+graph: feed it the transformed inputs (``model.preprocessing.transform(table)``).
+
+onnx is imported inside :func:`export` only.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glassnet import functional
+from glassnet.activations import SELU_ALPHA, SELU_LAMBDA
+from glassnet.models import Model, Sequential
+
+__all__ = ["export", "ACTIVATIONS", "DEFAULT_OPSET"]
+
+#: Opset 17 and IR version 8: read by every onnxruntime since 1.11.
+DEFAULT_OPSET = 17
+_IR_VERSION = 8
+
+
+class _Graph:
+    """The nodes and constants of the graph being built, with fresh value names."""
+
+    def __init__(self, helper: Any, numpy_helper: Any, dtype: np.dtype) -> None:
+        self.helper, self.numpy_helper, self.dtype = helper, numpy_helper, dtype
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._count = 0
+
+    def fresh(self, hint: str) -> str:
+        self._count += 1
+        return f"{hint}_{self._count}"
+
+    def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attributes: Any) -> str:
+        out = self.fresh(hint or op_type.lower())
+        self.nodes.append(self.helper.make_node(op_type, inputs, [out], name=out, **attributes))
+        return out
+
+    def const(self, value: Any, hint: str, dtype: Any = None) -> str:
+        name = self.fresh(hint)
+        array = np.asarray(value, dtype=dtype or self.dtype)
+        self.initializers.append(self.numpy_helper.from_array(array, name=name))
+        return name
+
+
+def _gelu(g: _Graph, x: str) -> str:
+    """g(z) = z/2 (1 + erf(z / sqrt 2))."""
+    erf = g.op("Erf", [g.op("Mul", [x, g.const(1 / math.sqrt(2), "inv_sqrt2")])])
+    one_plus = g.op("Add", [erf, g.const(1.0, "one")])
+    return g.op("Mul", [g.op("Mul", [x, g.const(0.5, "half")]), one_plus], "gelu")
+
+
+def _step(g: _Graph, x: str) -> str:
+    """g(z) = 1 if z > 0 else 0."""
+    positive = g.op("Greater", [x, g.const(0.0, "zero")])
+    return g.op("Cast", [positive], "step", to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+
+
+def _gaussian(g: _Graph, x: str) -> str:
+    """g(z) = exp(-z^2)."""
+    return g.op("Exp", [g.op("Neg", [g.op("Mul", [x, x])])], "gaussian")
+
+
+#: glassnet activation name -> function adding its ONNX nodes for input value ``x``.
+ACTIVATIONS: dict[str, Callable[[_Graph, str], str]] = {
+    "identity": lambda g, x: g.op("Identity", [x]),
+    "sigmoid": lambda g, x: g.op("Sigmoid", [x]),
+    "tanh": lambda g, x: g.op("Tanh", [x]),
+    "relu": lambda g, x: g.op("Relu", [x]),
+    "leaky_relu": lambda g, x: g.op("LeakyRelu", [x], alpha=0.01),
+    "elu": lambda g, x: g.op("Elu", [x], alpha=1.0),
+    "selu": lambda g, x: g.op("Selu", [x], alpha=SELU_ALPHA, gamma=SELU_LAMBDA),
+    "gelu": _gelu,
+    "softplus": lambda g, x: g.op("Softplus", [x]),
+    "softmax": lambda g, x: g.op("Softmax", [x], axis=-1),
+    "log_softmax": lambda g, x: g.op("LogSoftmax", [x], axis=-1),
+    "gaussian": _gaussian,
+    "binary_step": _step,
+}
+_ALIASES = {"linear": "identity", "logistic": "sigmoid", "heaviside": "binary_step", "step": "binary_step",
+            "rbf": "gaussian"}
+
+
+def _activation(g: _Graph, name: str | None, x: str, layer: Any) -> str:
+    key = _ALIASES.get(name or "identity", name or "identity")
+    if key not in ACTIVATIONS:
+        raise ValueError(
+            f"layer {layer.name!r} uses the activation {name!r}, which has no ONNX form here; "
+            f"exportable activations: {', '.join(sorted([*ACTIVATIONS, *_ALIASES]))}"
+        )
+    return ACTIVATIONS[key](g, x)
+
+
+# ---------------------------------------------------------------------------- layers
+def _dense(g: _Graph, layer: Any, x: str) -> str:
+    z = g.op("MatMul", [x, g.const(layer.W.data, f"{layer.name}.W")], f"{layer.name}.xW")
+    if layer.b is not None:
+        z = g.op("Add", [z, g.const(layer.b.data, f"{layer.name}.b")], f"{layer.name}.z")
+    if layer.activation in (None, "identity", "linear"):
+        return z
+    return _activation(g, layer.activation, z, layer)
+
+
+def _reshape(g: _Graph, layer: Any, x: str) -> str:
+    shape = layer.compute_output_shape(layer.input_shape)
+    return g.op("Reshape", [x, g.const([-1, *shape], f"{layer.name}.shape", np.int64)], layer.name)
+
+
+def _batch_norm(g: _Graph, layer: Any, x: str) -> str:
+    values = {"gamma": layer.gamma.data, "beta": layer.beta.data, "mean": layer.running_mean,
+              "var": layer.running_var}
+    inputs = [x, *(g.const(v, f"{layer.name}.{k}") for k, v in values.items())]
+    return g.op("BatchNormalization", inputs, layer.name, epsilon=layer.epsilon)
+
+
+def _conv(g: _Graph, layer: Any, x: str) -> str:
+    """Conv over (N, C, H, W) or (N, C, L); pads as [begin..., end...] per spatial axis."""
+    from glassnet.ops._window import conv_geometry
+
+    pairs = layer._pairs()
+    spatial = layer.input_shape[1:] if layer.rank == 2 else (1, *layer.input_shape[1:])
+    kernel = layer.kernel_size if layer.rank == 2 else (1, *layer.kernel_size)
+    geo = conv_geometry(spatial, kernel, pairs["stride"], pairs["padding"], pairs["dilation"], layer.name)
+    axes = slice(2 - layer.rank, 2)
+    pads = geo.pads[axes]
+    inputs = [x, g.const(layer.W.data, f"{layer.name}.W")]
+    if layer.b is not None:
+        inputs.append(g.const(layer.b.data, f"{layer.name}.b"))
+    z = g.op("Conv", inputs, f"{layer.name}.z", kernel_shape=list(geo.kernel[axes]),
+             strides=list(geo.stride[axes]), dilations=list(geo.dilation[axes]),
+             pads=[p[0] for p in pads] + [p[1] for p in pads])
+    if layer.activation in (None, "identity", "linear"):
+        return z
+    return _activation(g, layer.activation, z, layer)
+
+
+def _pool(g: _Graph, layer: Any, x: str) -> str:
+    """MaxPool / AveragePool (padded zeros counted in the mean, as glassnet and PyTorch)."""
+    extra = {} if "Max" in type(layer).__name__ else {"count_include_pad": 1}
+    return g.op("MaxPool" if "Max" in type(layer).__name__ else "AveragePool", [x], layer.name,
+                kernel_shape=list(layer.pool_size), strides=list(layer.stride),
+                pads=list(layer.padding) * 2, **extra)
+
+
+def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
+    from glassnet.layers import conv, core, norm
+
+    return {
+        core.Dense: _dense,
+        core.Activation: lambda g, layer, x: _activation(g, layer.activation, x, layer),
+        core.Dropout: lambda g, layer, x: g.op("Identity", [x], layer.name),
+        core.Flatten: lambda g, layer, x: g.op("Flatten", [x], layer.name, axis=1),
+        core.Reshape: _reshape,
+        norm.BatchNormalization: _batch_norm,
+        conv.Conv2D: _conv,
+        conv.Conv1D: _conv,
+        conv.MaxPool2D: _pool,
+        conv.AvgPool2D: _pool,
+        conv.MaxPool1D: _pool,
+        conv.GlobalAvgPool2D: lambda g, layer, x: g.op("Flatten", [g.op("GlobalAveragePool", [x])],
+                                                        layer.name, axis=1),
+    }
+
+
+def _emit_layer(g: _Graph, layer: Any, x: str, emitters: dict[type, Any]) -> str:
+    emit = emitters.get(type(layer))
+    if emit is None:
+        names = sorted(cls.__name__ for cls in emitters)
+        raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) cannot be exported to ONNX; "
+                         f"exportable layers: {', '.join(names)}")
+    return emit(g, layer, x)
+
+
+# ---------------------------------------------------------------------------- graphs
+_BINARY = {id(operator.add): "Add", id(operator.sub): "Sub", id(operator.mul): "Mul",
+           id(operator.truediv): "Div"}
+
+
+def _value(g: _Graph, arg: Any, names: dict[int, str]) -> str:
+    if id(arg) in names:
+        return names[id(arg)]
+    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
+        return g.const(arg, "constant")
+    raise ValueError(f"a graph argument of type {type(arg).__name__} cannot be exported to ONNX")
+
+
+def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type, Any]) -> str:
+    from glassnet.layers.module import Layer
+
+    op = node.op
+    if isinstance(op, Layer):
+        return _emit_layer(g, op, _value(g, node.inputs[0], names), emitters)
+    if id(op) in _BINARY:
+        return g.op(_BINARY[id(op)], [_value(g, a, names) for a in node.inputs])
+    if op is operator.neg:
+        return g.op("Neg", [_value(g, node.inputs[0], names)])
+    axis = int(node.options.get("axis", 0))
+    parts = [_value(g, a, names) for a in node.inputs[0]] if op in (functional.concatenate,
+                                                                     functional.stack) else []
+    if op is functional.concatenate:
+        return g.op("Concat", parts, axis=axis)
+    if op is functional.stack:
+        axes = g.const([axis], "axes", np.int64)
+        return g.op("Concat", [g.op("Unsqueeze", [p, axes]) for p in parts], axis=axis)
+    name = getattr(op, "__name__", type(op).__name__)
+    raise ValueError(f"the graph operation {name!r} cannot be exported to ONNX; exportable: layers, "
+                     "+, -, *, /, negation, gn.concatenate, gn.stack")
+
+
+Shapes = list[tuple[str, tuple[int, ...]]]
+
+
+def _trace(g: _Graph, model: Model) -> tuple[Shapes, Shapes]:
+    """Emit the model's nodes; return the (name, per-sample shape) of its inputs and outputs."""
+    emitters = _layer_emitters()
+    if isinstance(model, Sequential):
+        x = "input"
+        for layer in model.layers:
+            x = _emit_layer(g, layer, x, emitters)
+        return [("input", model.layers[0].input_shape)], [(x, model._layer_output_shape(model.layers[-1]))]
+    names: dict[int, str] = {}
+    inputs = []
+    for i, sym in enumerate(model._inputs):
+        names[id(sym)] = f"input_{i}" if len(model._inputs) > 1 else "input"
+        inputs.append((names[id(sym)], sym.shape))
+    for node in model._nodes:
+        if node.op is not None:
+            names[id(node)] = _emit_node(g, node, names, emitters)
+    return inputs, [(names[id(o)], o.shape) for o in model._outputs]
+
+
+def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) -> Path:
+    """Write a built model as an ONNX file that onnxruntime can run.
+
+    The graph's outputs are those of ``model.predict`` (probabilities for a softmax
+    output), checked by ``onnx.checker`` before the file is written (atomically).
+
+    Parameters
+    ----------
+    model : Sequential or functional Model, built
+    path : str or os.PathLike
+        Conventionally ending in ``.onnx``.
+    opset : int, default 17
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        For a layer, activation or graph operation without an ONNX form here (named).
+    ImportError
+        When onnx is not installed (``pip install "glassnet[onnx]"``).
+
+    Examples
+    --------
+    >>> gn.io.export_onnx(model, "model.onnx")
+    >>> import onnxruntime
+    >>> session = onnxruntime.InferenceSession("model.onnx")
+    >>> probabilities = session.run(None, {"input": X.astype("float32")})[0]
+    """
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError:
+        raise ImportError('ONNX export needs the onnx package: pip install "glassnet[onnx]"') from None
+    from glassnet import __version__
+    from glassnet.io.serialize import _write_atomic
+
+    if not isinstance(model, Model) or not model.built:
+        raise ValueError("export needs a built glassnet Model: fit it, or call model.build(input_shape), "
+                         "first")
+    params = model.parameters()
+    dtype = params[0].dtype if params else np.dtype(np.float32)
+    g = _Graph(helper, numpy_helper, dtype)
+    inputs, outputs = _trace(g, model)
+    elem = helper.np_dtype_to_tensor_dtype(dtype)
+    graph_outputs = []
+    for i, (value, shape) in enumerate(outputs):
+        out_name = "output" if len(outputs) == 1 else f"output_{i}"
+        g.nodes.append(helper.make_node("Identity", [value], [out_name], name=out_name))
+        graph_outputs.append(helper.make_tensor_value_info(out_name, elem, ["N", *shape]))
+    graph = helper.make_graph(
+        g.nodes, model.name,
+        [helper.make_tensor_value_info(name, elem, ["N", *shape]) for name, shape in inputs],
+        graph_outputs, initializer=g.initializers,
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="glassnet",
+                              producer_version=__version__)
+    proto.ir_version = _IR_VERSION
+    onnx.checker.check_model(proto)
+    path = Path(path)
+    _write_atomic(path, proto.SerializeToString())
+    return path

@@ -1,0 +1,300 @@
+"""Preprocessing of a table's feature columns, saved with the model without pickle.
+
+Numeric columns are standardized, x' = (x - mean) / scale, and text (categorical) columns
+one-hot encoded, through a scikit-learn ``ColumnTransformer``. What a model needs later to
+be used safely travels with it: the column names and units, the fitted statistics, the
+categories and the range of every column seen in training, so that predictions on inputs
+outside that range come with a warning (the model is extrapolating).
+
+The fitted transformer is saved as JSON (columns, categories, ranges, units) plus arrays
+(the scaler's mean, scale and variance); loading rebuilds an equivalent transformer from
+those numbers alone.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["TabularPreprocessor", "ExtrapolationWarning", "missing_cells_message"]
+
+
+class ExtrapolationWarning(UserWarning):
+    """Inputs fall outside the range the model was trained on: its predictions there are guesses."""
+
+
+def _pandas() -> Any:
+    import pandas
+
+    return pandas
+
+
+def _as_frame(data: Any, columns: list[str] | None = None) -> Any:
+    pd = _pandas()
+    if isinstance(data, pd.DataFrame):
+        frame = data.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        return frame
+    array = np.asarray(data)
+    if array.ndim != 2:
+        raise ValueError(f"the inputs must be a table (a DataFrame or a 2-D array), got shape {array.shape}")
+    if columns is not None and array.shape[1] != len(columns):
+        raise ValueError(f"the inputs have {array.shape[1]} columns but the model was trained on "
+                         f"{len(columns)}: {', '.join(columns)}")
+    names = columns if columns is not None else [f"x{i}" for i in range(array.shape[1])]
+    return pd.DataFrame(array, columns=names)
+
+
+def _is_numeric(series: Any) -> bool:
+    return series.dtype.kind in "iuf"
+
+
+def missing_cells_message(frame: Any) -> str | None:
+    """A one-paragraph description of the NaN (empty) and infinite cells of a table, or None."""
+    numeric = frame.select_dtypes(include="number")
+    bad = frame.isna()
+    if not numeric.empty:
+        bad[numeric.columns] |= ~np.isfinite(numeric.to_numpy(dtype=float))
+    counts = bad.sum()
+    counts = counts[counts > 0]
+    if counts.empty:
+        return None
+    where = ", ".join(f"{name!r} ({n})" for name, n in counts.items())
+    rows = int(bad.any(axis=1).sum())
+    return (
+        f"the table has {int(counts.sum())} missing (NaN or empty) or infinite cell(s) in "
+        f"{len(counts)} column(s): {where}; {rows} of {len(frame)} rows are affected. Drop those "
+        "rows (pandas: df.dropna()) or impute the values (sklearn.impute.SimpleImputer) first"
+    )
+
+
+def _column_transformer(numeric: list[str], categorical: list[str], categories: Any = "auto") -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    parts = []
+    if numeric:
+        parts.append(("numeric", StandardScaler(), numeric))
+    if categorical:
+        encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False)
+        parts.append(("categorical", encoder, categorical))
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+
+
+class TabularPreprocessor:
+    """Standardize numeric columns, one-hot encode text columns; remember the training ranges.
+
+    .. math::
+
+        x'_j = \\frac{x_j - \\mu_j}{s_j} \\quad \\text{(numeric)}, \\qquad
+        x' = \\mathrm{onehot}(x_j) \\quad \\text{(categorical)}
+
+    with :math:`\\mu_j` and :math:`s_j` the mean and standard deviation of column j in the
+    training data (scikit-learn's ``StandardScaler``; a constant column keeps s = 1).
+
+    Parameters
+    ----------
+    units : dict of str to str, optional
+        The unit of each column that has one ("mm", "kg"), kept for the model's users.
+
+    Attributes
+    ----------
+    columns_ : list of str
+        The input columns, in order.
+    numeric_, categorical_ : list of str
+    ranges_ : dict of str to [min, max]
+        Of every numeric column in the training data.
+    categories_ : dict of str to list of str
+        Of every categorical column.
+    transformer_ : sklearn.compose.ColumnTransformer
+
+    Examples
+    --------
+    >>> prep = TabularPreprocessor(units={"length": "cm"}).fit(frame)
+    >>> X = prep.transform(frame)
+    """
+
+    def __init__(self, units: Mapping[str, str] | None = None) -> None:
+        self.units = dict(units or {})
+
+    # ------------------------------------------------------------------ fitting
+    def _prepared(self, frame: Any) -> Any:
+        """The columns the transformer reads: numeric as float64, categorical as text."""
+        pd = _pandas()
+        data = {c: frame[c].to_numpy(dtype=np.float64) for c in self.numeric_}
+        data.update({c: frame[c].astype(str).to_numpy(dtype=object) for c in self.categorical_})
+        return pd.DataFrame(data, columns=self.columns_, index=frame.index)
+
+    def fit(self, frame: Any) -> TabularPreprocessor:
+        """Learn the statistics, categories and ranges of ``frame``'s columns.
+
+        Raises
+        ------
+        ValueError
+            For an empty table, missing or infinite cells (counted per column), or units
+            named for columns the table does not have.
+        """
+        frame = _as_frame(frame)
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ValueError(f"the table to preprocess is empty (shape {frame.shape})")
+        message = missing_cells_message(frame)
+        if message:
+            raise ValueError(message)
+        self.columns_ = list(frame.columns)
+        unknown = sorted(set(self.units) - set(self.columns_))
+        if unknown:
+            raise ValueError(f"units are given for {unknown}, which are not feature columns: "
+                             f"{', '.join(self.columns_)}")
+        self.numeric_ = [c for c in self.columns_ if _is_numeric(frame[c])]
+        self.categorical_ = [c for c in self.columns_ if c not in self.numeric_]
+        prepared = self._prepared(frame)
+        self.transformer_ = _column_transformer(self.numeric_, self.categorical_).fit(prepared)
+        self.ranges_ = {c: [float(prepared[c].min()), float(prepared[c].max())] for c in self.numeric_}
+        encoder = self.transformer_.named_transformers_.get("categorical")
+        self.categories_ = {c: [str(v) for v in cats] for c, cats in
+                            zip(self.categorical_, encoder.categories_ if encoder is not None else [])}
+        self.n_samples_ = int(frame.shape[0])
+        return self
+
+    @property
+    def feature_names_out(self) -> list[str]:
+        """The names of the network's inputs: the numeric columns, then one per category."""
+        return [str(n).split("__", 1)[-1] for n in self.transformer_.get_feature_names_out()]
+
+    # ---------------------------------------------------------------- transforming
+    def check_columns(self, frame: Any) -> None:
+        """Raise a ValueError naming the missing and the extra columns, if any."""
+        missing = [c for c in self.columns_ if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in self.columns_]
+        if missing or extra:
+            raise ValueError(
+                "the table's columns differ from those the model was trained on: "
+                + (f"missing {missing}" if missing else "no column missing")
+                + (f", extra {extra}" if extra else ", no extra column")
+                + f". The model expects exactly: {', '.join(self.columns_)}"
+            )
+
+    def _check_types(self, frame: Any) -> None:
+        pd = _pandas()
+        for c in self.numeric_:
+            if not _is_numeric(frame[c]):
+                values = pd.to_numeric(frame[c], errors="coerce")
+                bad = frame[c][values.isna()].astype(str).unique()[:3].tolist()
+                raise ValueError(f"column {c!r} was numeric in training but holds text such as {bad}; "
+                                 "fix those cells or convert the column to numbers")
+
+    def out_of_range(self, frame: Any) -> dict[str, str]:
+        """For each column with inputs outside the training data: what lies outside."""
+        found = {}
+        for c in self.numeric_:
+            low, high = self.ranges_[c]
+            values = frame[c].to_numpy(dtype=np.float64)
+            outside = (values < low) | (values > high)
+            if outside.any():
+                unit = f" {self.units[c]}" if c in self.units else ""
+                found[c] = (f"{int(outside.sum())} value(s) outside [{low:.6g}, {high:.6g}]{unit}, from "
+                            f"{values.min():.6g} to {values.max():.6g}")
+        for c in self.categorical_:
+            unseen = sorted(set(frame[c].astype(str)) - set(self.categories_[c]))
+            if unseen:
+                found[c] = f"categories never seen in training: {unseen[:5]}"
+        return found
+
+    def transform(self, data: Any, dtype: Any = np.float32, warn: bool = True) -> np.ndarray:
+        """The network inputs for a table with the training columns (order may differ).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or 2-D array
+            An array's columns are taken in the training order.
+        dtype : numpy dtype, default float32
+        warn : bool, default True
+            Issue an :class:`ExtrapolationWarning` naming the columns whose values lie
+            outside the training range (or whose categories were never seen).
+
+        Raises
+        ------
+        ValueError
+            For missing or extra columns (both listed), missing cells, or text in a
+            numeric column.
+        """
+        frame = _as_frame(data, self.columns_)
+        self.check_columns(frame)
+        frame = frame[self.columns_]
+        message = missing_cells_message(frame)
+        if message:
+            raise ValueError(message)
+        self._check_types(frame)
+        if warn:
+            found = self.out_of_range(frame)
+            if found:
+                details = "; ".join(f"{c!r}: {text}" for c, text in found.items())
+                warnings.warn(
+                    f"the model is extrapolating: inputs fall outside its training data in "
+                    f"{len(found)} column(s) ({details}). Predictions there are less reliable",
+                    ExtrapolationWarning, stacklevel=2)
+        return np.asarray(self.transformer_.transform(self._prepared(frame)), dtype=dtype)
+
+    # ---------------------------------------------------------------- saving
+    def to_config(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """(JSON-able description, arrays): everything :meth:`from_config` needs."""
+        arrays = {}
+        scaler = self.transformer_.named_transformers_.get("numeric")
+        if scaler is not None:
+            arrays = {"mean": scaler.mean_, "scale": scaler.scale_, "var": scaler.var_}
+        config = {
+            "class_name": type(self).__name__,
+            "columns": self.columns_, "numeric": self.numeric_, "categorical": self.categorical_,
+            "categories": self.categories_, "ranges": self.ranges_, "units": self.units,
+            "n_samples": self.n_samples_,
+        }
+        return config, arrays
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> TabularPreprocessor:
+        """Rebuild a fitted preprocessor from :meth:`to_config`'s output, without any data.
+
+        Raises
+        ------
+        ValueError
+            When the description is incomplete or inconsistent with the arrays.
+        """
+        try:
+            prep = cls(units=config.get("units") or {})
+            prep.columns_ = [str(c) for c in config["columns"]]
+            prep.numeric_ = [str(c) for c in config["numeric"]]
+            prep.categorical_ = [str(c) for c in config["categorical"]]
+            prep.categories_ = {str(c): [str(v) for v in config["categories"][c]] for c in prep.categorical_}
+            prep.ranges_ = {str(c): [float(v) for v in config["ranges"][c]] for c in prep.numeric_}
+            prep.n_samples_ = int(config["n_samples"])
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ValueError(f"the saved preprocessing is incomplete or malformed ({err!r})") from None
+        if config.get("class_name") != cls.__name__ or \
+                sorted(prep.columns_) != sorted(prep.numeric_ + prep.categorical_):
+            raise ValueError("the saved preprocessing does not describe a TabularPreprocessor's columns")
+        prep.transformer_ = prep._rebuild(arrays)
+        return prep
+
+    def _rebuild(self, arrays: Mapping[str, np.ndarray]) -> Any:
+        """A ColumnTransformer equal to the fitted one: fitted on a stand-in table holding
+        every category, then given the saved scaler statistics."""
+        pd = _pandas()
+        categories = [np.array(self.categories_[c], dtype=object) for c in self.categorical_]
+        transformer = _column_transformer(self.numeric_, self.categorical_, categories or "auto")
+        rows = max([2, *(len(c) for c in categories)])
+        stand_in = {c: np.zeros(rows) for c in self.numeric_}
+        stand_in.update({c: np.resize(cats, rows) for c, cats in zip(self.categorical_, categories)})
+        transformer.fit(pd.DataFrame(stand_in, columns=self.columns_))
+        if self.numeric_:
+            n = len(self.numeric_)
+            stats = {k: np.asarray(arrays.get(k, ()), dtype=np.float64) for k in ("mean", "scale", "var")}
+            if any(v.shape != (n,) for v in stats.values()):
+                raise ValueError(f"the saved scaler statistics do not have one value per numeric column "
+                                 f"({n})")
+            scaler = transformer.named_transformers_["numeric"]
+            scaler.mean_, scaler.scale_, scaler.var_ = stats["mean"], stats["scale"], stats["var"]
+            scaler.n_samples_seen_ = self.n_samples_
+        return transformer
