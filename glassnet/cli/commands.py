@@ -1,0 +1,254 @@
+"""The ``glassnet`` command (Typer): train, evaluate, predict, summary, export.
+
+Exit codes: 0 success, 2 usage error (an unknown name, option value, column or file),
+1 any other error (unreadable data, a damaged model file, ...). Errors are printed as one
+paragraph that says how to fix them; ``--debug`` shows the Python traceback instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from glassnet.cli.settings import CliError, UsageError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="glassnet",
+    help="Train, evaluate and use neural networks whose every quantity can be seen and checked.\n\n"
+         "Start with [bold]glassnet train[/bold]: it trains a network on the bundled digits images.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an error.")]
+ModelPath = Annotated[str, typer.Argument(help="A model file written by glassnet train (model.safetensors).",
+                                          show_default=False, metavar="MODEL")]
+_TRAIN = "Training"
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _exit_code(err: BaseException) -> int | None:
+    """2 for usage errors, 1 for other errors a user can fix, None for a bug (traceback)."""
+    from glassnet.io import ModelFileError
+
+    if isinstance(err, (UsageError, FileNotFoundError, IsADirectoryError)):
+        return 2
+    if isinstance(err, (CliError, ModelFileError, ValueError, TypeError, OSError, ImportError)):
+        return 1
+    return None
+
+
+@contextmanager
+def _reporting(ctx: typer.Context, debug: bool) -> Iterator[None]:
+    """Turn a user's error into one red paragraph and an exit code (unless --debug)."""
+    debug = debug or bool((ctx.obj or {}).get("debug"))
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as err:
+        code = _exit_code(err)
+        if code is None or debug:
+            raise
+        hint = "" if code == 2 else " (run with --debug for the traceback)"
+        _console(stderr=True).print(f"[bold red]Error:[/bold red] {err}{hint}")
+        raise typer.Exit(code) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from glassnet import __version__
+
+        typer.echo(f"glassnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: Debug = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = {"debug": debug}
+
+
+def _opt(*names: str, help: str, default: str | None = None, panel: str = _TRAIN) -> Any:  # noqa: A002
+    return typer.Option(*names, help=help, show_default=default if default is not None else False,
+                        rich_help_panel=panel)
+
+
+_Str = str | None
+_Data = Annotated[_Str, _opt("--data", "-d", default="digits", panel="Data",
+                             help="A data set (digits, iris, wine, breast_cancer, diabetes, circles, moons, "
+                                  "xor, gaussians, spiral, sine) or a CSV file.")]
+_Target = Annotated[_Str, _opt("--target", "-t", panel="Data",
+                               help="The column to predict (CSV files only).")]
+_Task = Annotated[_Str, _opt("--task", default="inferred from the target", panel="Data",
+                             help="classification or regression.")]
+_Units = Annotated[_Str, _opt("--units", panel="Data",
+                              help="Units of input columns, kept with the model: length=cm,mass=kg.")]
+_Model = Annotated[_Str, _opt("--model", default="mlp", panel="Network",
+                              help="mlp, or cnn for image data sets (digits).")]
+_Hidden = Annotated[_Str, _opt("--hidden", default="128,64", panel="Network",
+                               help="Hidden layer widths, comma-separated ('' for none).")]
+_Activation = Annotated[_Str, _opt("--activation", default="relu", panel="Network",
+                                   help="Activation of the hidden layers (relu, tanh, gelu, ...).")]
+_Dropout = Annotated[float | None, _opt("--dropout", default="0", panel="Network",
+                                        help="Dropout rate after each hidden layer.")]
+_L2 = Annotated[float | None, _opt("--l2", default="0", panel="Network", help="L2 penalty on the weights.")]
+_Optimizer = Annotated[_Str, _opt("--optimizer", default="adam",
+                                  help="adam, adamw, sgd, momentum, nesterov, rmsprop, adagrad.")]
+_Lr = Annotated[float | None, _opt("--lr", default="0.001", help="Learning rate.")]
+_Epochs = Annotated[int | None, _opt("--epochs", default="100", help="Most epochs to train.")]
+_Batch = Annotated[int | None, _opt("--batch-size", default="32", help="Samples per update.")]
+_Validation = Annotated[float | None, _opt("--validation-split", default="0.1",
+                                           help="Fraction of the training rows held out for validation "
+                                                "(early stopping).")]
+_Test = Annotated[float | None, _opt("--test-split", default="0.2",
+                                     help="Fraction of the rows held out for the final test.")]
+_Patience = Annotated[int | None, _opt("--patience", default="10",
+                                       help="Stop after this many epochs without a better validation loss, "
+                                            "keeping the best weights (0: never stop early).")]
+_Seed = Annotated[int | None, _opt("--seed", default="0", help="Seeds the splits, weights and shuffling.")]
+_Out = Annotated[_Str, _opt("--out", "-o", default="runs", panel="Output",
+                            help="Folder in which the run folder <date-time>-<name> is made.")]
+_Name = Annotated[_Str, _opt("--name", default="the data's name", panel="Output",
+                             help="Name of the run folder.")]
+_Config = Annotated[Path | None, _opt("--config", "-c", panel="Output",
+                                      help="A YAML file of settings (a run's config.yaml repeats it); "
+                                           "options given here override it.")]
+_Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results, no progress.",
+                                      rich_help_panel="Output")]
+
+
+@app.command()
+def train(
+    ctx: typer.Context, data: _Data = None, target: _Target = None, task: _Task = None, units: _Units = None,
+    model: _Model = None, hidden: _Hidden = None, activation: _Activation = None, dropout: _Dropout = None,
+    l2: _L2 = None, optimizer: _Optimizer = None, lr: _Lr = None, epochs: _Epochs = None,
+    batch_size: _Batch = None, validation_split: _Validation = None, test_split: _Test = None,
+    patience: _Patience = None, seed: _Seed = None, out: _Out = None, name: _Name = None,
+    config: _Config = None, quiet: _Quiet = False, debug: Debug = False,
+) -> None:
+    """Train a network and report honest test metrics.
+
+    With no options: a 64-128-64-10 network on the bundled 8x8 digits. The run folder
+    holds model.safetensors, history.csv, metrics.json, config.yaml and figures.
+    """
+    from glassnet.cli import settings as _settings
+    from glassnet.cli import train as _train
+
+    options = {k: v for k, v in locals().items() if k not in ("ctx", "config", "debug", "quiet")}
+    options["quiet"] = True if quiet else None
+    with _reporting(ctx, debug):
+        resolved = _settings.resolve(config, options)
+        console = _console()
+        run = _train.train(resolved, console)
+        _show_run(console, run)
+
+
+def _show_run(console: Any, run: Any) -> None:
+    from glassnet.cli import report
+    from glassnet.cli.network import describe
+
+    history = run.history
+    stopped = f", stopped early: best validation loss at epoch {_best_epoch(history)}" \
+        if len(history.epoch) < run.settings.epochs else ""
+    console.print(f"network {describe(run.model)}; {len(history.epoch)} epochs in "
+                  f"{run.fit_seconds:.1f} s{stopped}")
+    rows = run.model.info["rows"]
+    report.show_scores(console, run.scores,
+                       f"test metrics ({rows['test']} held-out rows; trained on {rows['train']}, "
+                       f"validated on {rows['validation']})")
+    console.print(f"[bold]run saved in {run.folder}[/bold]: {', '.join(run.files)}")
+    console.print(f"repeat it: glassnet train --config {run.folder / 'config.yaml'}")
+
+
+def _best_epoch(history: Any) -> int:
+    losses = history.history.get("val_loss")
+    return int(min(range(len(losses)), key=losses.__getitem__)) + 1 if losses else len(history.epoch)
+
+
+@app.command()
+def evaluate(
+    ctx: typer.Context,
+    model: ModelPath,
+    data: Annotated[str, typer.Option("--data", "-d", show_default=False,
+                                      help="A data set name or a CSV file with the target column.")],
+    target: Annotated[str | None, typer.Option("--target", "-t", show_default=False,
+                                               help="The target column, if its name differs from "
+                                                    "training.")] = None,
+    split: Annotated[str, typer.Option("--split", help="all: every row; test: the rows held out in training "
+                                       "(same data only).")] = "all",
+    debug: Debug = False,
+) -> None:
+    """Loss and metrics of a saved model on labelled data."""
+    from glassnet.cli import use
+
+    with _reporting(ctx, debug):
+        if split not in ("all", "test"):
+            raise UsageError(f"--split must be 'all' or 'test', got {split!r}")
+        use.evaluate(model, data, target, split, _console())
+
+
+@app.command()
+def predict(
+    ctx: typer.Context,
+    model: ModelPath,
+    data: Annotated[str, typer.Option("--data", "-d", help="A CSV file with the training's input columns "
+                                      "(or a data set name).", show_default=False)],
+    out: Annotated[str | None, typer.Option("--out", "-o", help="The CSV to write (default: the terminal).",
+                                            show_default=False)] = None,
+    debug: Debug = False,
+) -> None:
+    """Predictions for new rows: the class probabilities and label, or the value.
+
+    Warns, naming the columns, when inputs lie outside the training range.
+    """
+    from glassnet.cli import use
+
+    with _reporting(ctx, debug):
+        use.predict(model, data, out, _console(stderr=out is None))
+
+
+@app.command()
+def summary(ctx: typer.Context, model: ModelPath, debug: Debug = False) -> None:
+    """Layers, inputs (units, training ranges), target, settings and test metrics of a model."""
+    from glassnet.cli import use
+
+    with _reporting(ctx, debug):
+        use.summary(model, _console())
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    model: ModelPath,
+    onnx: Annotated[str, typer.Option("--onnx", help="The ONNX file to write.", show_default=False)],
+    opset: Annotated[int, typer.Option("--opset", help="ONNX opset version.")] = 17,
+    debug: Debug = False,
+) -> None:
+    """Export the network to ONNX (for onnxruntime and other tools)."""
+    from glassnet.cli import use
+
+    with _reporting(ctx, debug):
+        use.export(model, onnx, opset, _console())
+
+
+def main() -> None:
+    """Entry point of the ``glassnet`` console script."""
+    app(prog_name="glassnet")

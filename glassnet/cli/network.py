@@ -1,0 +1,86 @@
+"""The networks ``glassnet train`` builds: an MLP for any table, a small CNN for images."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassnet.cli.settings import TrainSettings, UsageError
+from glassnet.models import Sequential
+
+__all__ = ["build_model", "describe", "fold_target_scaling"]
+
+
+def _regularizer(l2: float) -> Any:
+    if not l2:
+        return None
+    from glassnet import regularizers
+
+    return regularizers.L2(l2)
+
+
+def _conv_body(s: TrainSettings, image_shape: tuple[int, ...] | None, data: str) -> list[Any]:
+    """Reshape to (C, H, W), two 3x3 convolutions each followed by 2x2 max pooling, flatten."""
+    from glassnet import layers
+
+    if image_shape is None:
+        raise UsageError(f"--model cnn needs image data (such as digits); {data!r} is a table of "
+                         "features: use --model mlp")
+    conv = (layers.Conv2D(16, 3, padding="same", activation=s.activation),
+            layers.MaxPool2D(2),
+            layers.Conv2D(32, 3, padding="same", activation=s.activation))
+    h, w = image_shape[1:]
+    pool = [layers.MaxPool2D(2)] if min(h, w) >= 4 else []
+    return [layers.Reshape(tuple(image_shape)), *conv, *pool, layers.Flatten()]
+
+
+def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
+                image_shape: tuple[int, ...] | None = None, data: str = "") -> Sequential:
+    """The network for ``s.model``, compiled with the settings' optimizer and learning rate.
+
+    Hidden layers: Dense(units, activation) for each entry of ``s.hidden``, each followed
+    by Dropout when ``s.dropout`` > 0, with an L2 penalty on W when ``s.l2`` > 0. Output:
+    ``n_outputs`` softmax units and cross-entropy for classification; linear units and
+    mean squared error for regression.
+    """
+    from glassnet import layers, optim
+
+    reg = _regularizer(s.l2)
+    body: list[Any] = _conv_body(s, image_shape, data) if s.model == "cnn" else []
+    for units in s.hidden:
+        first = not body
+        body.append(layers.Dense(units, activation=s.activation, kernel_regularizer=reg,
+                                 input_dim=n_inputs if first else None))
+        if s.dropout:
+            body.append(layers.Dropout(s.dropout))
+    classify = task == "classification"
+    body.append(layers.Dense(n_outputs, activation="softmax" if classify else None, kernel_regularizer=reg,
+                             input_dim=None if body else n_inputs))
+    model = Sequential(body, seed=s.seed, name=s.model)
+    model.compile(optimizer=optim.get(s.optimizer, lr=s.lr), loss="cross_entropy" if classify else "mse",
+                  metrics=["accuracy"] if classify else ["mae"])
+    return model
+
+
+def describe(model: Sequential) -> str:
+    """One line: the layer widths (64-128-64-10) or the layer types, and the parameter count."""
+    from glassnet.layers import Dense
+
+    first = model.layers[0]
+    if all(isinstance(layer, Dense) or type(layer).__name__ == "Dropout" for layer in model.layers):
+        widths = [first.input_shape[0], *(layer.units for layer in model.layers if isinstance(layer, Dense))]
+        text = "-".join(map(str, widths))
+    else:
+        text = " > ".join(type(layer).__name__ for layer in model.layers)
+    return f"{text} ({model.count_params():,} parameters)"
+
+
+def fold_target_scaling(model: Sequential, mean: float, scale: float) -> None:
+    """Make a regressor trained on standardized targets t = (y - mean) / scale predict y itself.
+
+    The output layer is linear, t = a W + b, so y = scale t + mean = a (scale W) + (scale b +
+    mean): the last Dense layer's W and b are rescaled in place.
+    """
+    last = model.layers[-1]
+    last.W.data *= last.W.data.dtype.type(scale)
+    last.b.data *= last.b.data.dtype.type(scale)
+    last.b.data += last.b.data.dtype.type(mean)

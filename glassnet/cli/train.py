@@ -1,0 +1,193 @@
+"""``glassnet train``: split, preprocess, build, fit, test, and leave a run folder behind.
+
+The run folder ``<out>/<date-time>-<name>/`` holds model.safetensors (network and
+preprocessing), history.csv, metrics.json, config.yaml (every setting: ``glassnet train
+--config`` on it repeats the run) and the figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glassnet.cli import report
+from glassnet.cli.data import Table, is_csv, load_table
+from glassnet.cli.network import build_model, describe, fold_target_scaling
+from glassnet.cli.settings import TrainSettings, UsageError
+
+__all__ = ["Run", "train", "split_indices"]
+
+
+@dataclasses.dataclass
+class Run:
+    """What a training run produced."""
+
+    folder: Path
+    settings: TrainSettings
+    model: Any
+    table: Table
+    history: Any
+    scores: dict[str, Any]
+    seconds: float
+    fit_seconds: float
+    files: list[str]
+
+
+def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded (train, test) row indices, stratified by class when every class has 2+ rows."""
+    from sklearn.model_selection import train_test_split
+
+    n = len(table.y)
+    stratify = None
+    if table.task == "classification":
+        counts = np.bincount(table.y)
+        n_test = int(np.ceil(n * test_split))
+        if counts[counts > 0].min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts):
+            stratify = table.y
+    train, test = train_test_split(np.arange(n), test_size=test_split, random_state=seed, stratify=stratify)
+    if len(train) < 2 or len(test) < 1:
+        raise UsageError(f"--test-split {test_split} leaves too few rows of {n} for training or testing")
+    return np.sort(train), np.sort(test)
+
+
+def _run_folder(s: TrainSettings, name: str) -> Path:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(s.out) / f"{stamp}-{s.name or name}"
+    folder, k = base, 1
+    while folder.exists():
+        k += 1
+        folder = base.with_name(f"{base.name}-{k}")
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _callbacks(s: TrainSettings) -> list[Any]:
+    if not s.patience or not s.validation_split:
+        return []
+    from glassnet.callbacks import EarlyStopping
+
+    return [EarlyStopping(monitor="val_loss", patience=s.patience, restore_best_weights=True)]
+
+
+def _settings_record(s: TrainSettings) -> dict[str, Any]:
+    record = s.as_dict()
+    if is_csv(s.data):
+        record["data"] = str(Path(s.data).resolve())
+    return record
+
+
+def _info(s: TrainSettings, table: Table, scores: dict[str, Any], history: Any,
+          n: dict[str, int]) -> dict[str, Any]:
+    return {
+        "task": table.task, "target": table.target, "classes": table.classes, "data": table.name,
+        "image_shape": list(table.image_shape) if table.image_shape else None,
+        "training": _settings_record(s), "rows": n,
+        "epochs_run": len(history.epoch), "stopped_reason": history.stopped_reason,
+        "test_metrics": {k: v for k, v in scores.items() if not isinstance(v, list)},
+    }
+
+
+def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> list[str]:
+    from glassnet import datasets, plot
+
+    folder, table, model = run.folder, run.table, run.model
+    files = ["history.png"]
+    plot.history(run.history, path=folder / "history.png")
+    out = model.predict(prep.transform(X_test, warn=False))
+    if table.task == "classification":
+        names = [str(c) for c in table.classes]
+        plot.confusion_matrix(np.asarray(names)[y_test], np.asarray(names)[out.argmax(axis=1)], labels=names,
+                              path=folder / "confusion_matrix.png")
+        files.append("confusion_matrix.png")
+        if len(names) == 2:
+            plot.roc_curve(y_test, out, path=folder / "roc_curve.png")
+            files.append("roc_curve.png")
+        if not is_csv(run.settings.data) and datasets.is_2d_toy(table.name):
+            plot.decision_boundary(_RawInputs(model, prep), table.X.to_numpy(), table.y,
+                                   path=folder / "decision_boundary.png")
+            files.append("decision_boundary.png")
+    else:
+        x = X_test.iloc[:, 0].to_numpy() if X_test.shape[1] == 1 else None
+        plot.regression_fit(y_test, out.reshape(-1), x=x, path=folder / "regression_fit.png")
+        files.append("regression_fit.png")
+    return files
+
+
+class _RawInputs:
+    """The model seen from the raw feature space (for plots in the data's own coordinates)."""
+
+    def __init__(self, model: Any, prep: Any) -> None:
+        self.model, self.prep = model, prep
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.model.predict(self.prep.transform(X, warn=False))
+
+
+def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    return model.fit(X, y, epochs=s.epochs, batch_size=s.batch_size, validation_split=s.validation_split,
+                     callbacks=_callbacks(s), verbose=0 if s.quiet else 1, seed=s.seed)
+
+
+def train(s: TrainSettings, console: Any) -> Run:
+    """Run ``glassnet train`` with settings ``s``, printing to ``console``; return the run."""
+    from glassnet import io
+
+    start = time.perf_counter()
+    table = load_table(s.data, s.target, s.task, s.seed)
+    unknown = sorted(set(s.units) - set(table.X.columns))
+    if unknown:
+        raise UsageError(f"--units names {unknown}, which are not feature columns; they are: "
+                         f"{', '.join(map(str, table.X.columns))}")
+    train_rows, test_rows = split_indices(table, s.test_split, s.seed)
+    X_train, X_test = table.X.iloc[train_rows], table.X.iloc[test_rows]
+    y_train, y_test = table.y[train_rows], table.y[test_rows]
+    prep = io.TabularPreprocessor(units=s.units).fit(X_train)
+    X_fit = prep.transform(X_train, warn=False)
+    regression = table.task == "regression"
+    mean, scale = (float(y_train.mean()), float(y_train.std()) or 1.0) if regression else (0.0, 1.0)
+    n_out = len(table.classes) if table.classes else 1
+    model = build_model(s, X_fit.shape[1], n_out, table.task, table.image_shape, s.data)
+    if not s.quiet:
+        console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {table.X.shape[1]} "
+                      f"features, {table.task}" + (f" of {n_out} classes" if table.classes else "")
+                      + f"; test split {len(test_rows)} rows")
+    fit_start = time.perf_counter()
+    history = _fit(s, model, X_fit, (y_train - mean) / scale if regression else y_train)
+    fit_seconds = time.perf_counter() - fit_start
+    if regression:
+        fold_target_scaling(model, mean, scale)
+    scores = report.score(model, prep.transform(X_test, warn=False), y_test, table.task, table.classes)
+    seconds = time.perf_counter() - start
+    n = {"train": len(train_rows) - int(np.ceil(len(train_rows) * s.validation_split)) if s.validation_split
+         else len(train_rows), "test": len(test_rows)}
+    n["validation"] = len(train_rows) - n["train"]
+    model.info = _info(s, table, scores, history, n)
+    run = Run(_run_folder(s, table.name), s, model, table, history, scores, seconds, fit_seconds, [])
+    _write(run, s, prep, X_test, y_test, describe(model))
+    return run
+
+
+def _write(run: Run, s: TrainSettings, prep: Any, X_test: Any, y_test: np.ndarray, architecture: str) -> None:
+    import yaml
+
+    from glassnet import io
+
+    folder = run.folder
+    io.save(run.model, folder / "model.safetensors", preprocessing=prep)
+    report.write_history(run.history, folder / "history.csv")
+    summary = {"data": run.table.name, "task": run.table.task, "model": architecture,
+               "rows": run.model.info["rows"], "epochs_run": len(run.history.epoch),
+               "stopped_reason": run.history.stopped_reason, "seconds": round(run.seconds, 3),
+               "training_seconds": round(run.fit_seconds, 3),
+               "test_metrics": run.scores}
+    report.write_json(summary, folder / "metrics.json")
+    header = "# glassnet train --config <this file> repeats this run\n"
+    (folder / "config.yaml").write_text(header + yaml.safe_dump(_settings_record(s), sort_keys=False),
+                                        encoding="utf-8")
+    run.files = ["model.safetensors", "history.csv", "metrics.json", "config.yaml",
+                 *_figures(run, X_test, y_test, prep)]
