@@ -71,8 +71,10 @@ def _labelled(model: Any, data: str, target: str | None) -> Table:
     if target not in frame.columns:
         raise UsageError(f"--target {target!r} is not a column of {data}; its columns are "
                          f"{', '.join(map(repr, frame.columns))}")
+    features = features.drop(columns=[target], errors="ignore")
+    model.preprocessing.check_columns(features)
     y, classes = encode_target(frame[target], info.get("task", "regression"), target, info.get("classes"))
-    return Table(features.drop(columns=[target], errors="ignore"), y, info.get("task"), classes, target, data)
+    return Table(features, y, info.get("task"), classes, target, data)
 
 
 def _same_data(model: Any, data: str) -> bool:

@@ -48,6 +48,12 @@ def _as_frame(data: Any, columns: list[str] | None = None) -> Any:
     return pd.DataFrame(array, columns=names)
 
 
+def _listed(names: list[str], limit: int = 10) -> str:
+    """``['a', 'b', ... (n more)]``: the first ``limit`` names of a list."""
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return "[" + ", ".join(repr(n) for n in names[:limit]) + more + "]"
+
+
 def _is_numeric(series: Any) -> bool:
     return series.dtype.kind in "iuf"
 
@@ -172,9 +178,10 @@ class TabularPreprocessor:
         if missing or extra:
             raise ValueError(
                 "the table's columns differ from those the model was trained on: "
-                + (f"missing {missing}" if missing else "no column missing")
-                + (f", extra {extra}" if extra else ", no extra column")
-                + f". The model expects exactly: {', '.join(self.columns_)}"
+                + (f"missing {_listed(missing)}" if missing else "no column missing")
+                + (f", extra {_listed(extra)}" if extra else ", no extra column")
+                + f". The model expects exactly these {len(self.columns_)} columns: "
+                + _listed(self.columns_)
             )
 
     def _check_types(self, frame: Any) -> None:
