@@ -78,6 +78,7 @@ def test_loaded_model_is_compiled_and_trains_on(saved):
     model, path = saved
     again = gn.load(path)
     assert again.compiled and type(again.optimizer).__name__ == "Adam" and again.optimizer.lr == 0.01
+    assert again.preprocessing is None and again.info == {}
     assert again.metric_names == ["accuracy"]
     assert again.evaluate(X4, Y3) == pytest.approx(model.evaluate(X4, Y3), rel=1e-6)
     assert again.regularization_loss() is not None

@@ -342,8 +342,8 @@ def load(path: PathLike) -> Model:
     """Load a model saved by :func:`save`: rebuilt from its architecture, weights restored,
     compiled again with its optimizer, loss and metrics when they were saved.
 
-    The preprocessing, when the file has one, is ``model.preprocessing``; the facts saved
-    with it (target, classes, training settings, metrics) are ``model.info``.
+    The preprocessing, when the file has one, is ``model.preprocessing`` (else None); the
+    facts saved with it (target, classes, training settings, metrics) are ``model.info``.
 
     Raises
     ------
@@ -367,6 +367,7 @@ def load(path: PathLike) -> Model:
     _load_state(model, path, tensors)
     if isinstance(meta.get("compile"), dict):
         _compile(model, meta["compile"])
+    model.preprocessing = None
     if isinstance(meta.get("preprocessing"), dict):
         from glassnet.io.tabular import TabularPreprocessor
 
