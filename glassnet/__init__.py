@@ -8,6 +8,8 @@ The core is a reverse-mode automatic-differentiation engine over NumPy arrays
 from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
 from glassnet import (
     activations,
+    callbacks,
+    data,
     datasets,
     functional,
     initializers,
@@ -21,6 +23,7 @@ from glassnet import (
     schedules,
     training,
 )
+from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
 from glassnet.io import load, save
@@ -35,7 +38,7 @@ __all__ = [
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
-    "explain", "io", "save", "load",
+    "explain", "io", "save", "load", "callbacks", "data", "cross_validate",
     "__version__",
 ]
 
