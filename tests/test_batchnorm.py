@@ -202,3 +202,16 @@ def test_after_conv2d_over_channels_in_a_small_cnn():
     assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
     features = model.layers[0](gn.tensor(X)).data
     np.testing.assert_allclose(bn.running_mean, features.mean(axis=(0, 2, 3)), atol=0.3)
+
+
+def test_saved_and_loaded_with_its_running_statistics(tmp_path):
+    rng = np.random.default_rng(6)
+    X = rng.normal(3.0, 2.0, size=(64, 3)).astype(np.float32)
+    model = gn.Sequential([Dense(4, input_dim=3), BatchNormalization(momentum=0.2), Dense(1)], seed=0)
+    model.compile(optimizer=gn.optim.Adam(lr=0.01), loss="mse")
+    model.fit(X, X[:, :1], epochs=2, batch_size=16, verbose=0, seed=0)
+    gn.save(model, tmp_path / "bn.safetensors")
+    loaded = gn.load(tmp_path / "bn.safetensors")
+    assert loaded.layers[1].get_config() == model.layers[1].get_config()
+    np.testing.assert_array_equal(loaded.layers[1].running_var, model.layers[1].running_var)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
