@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 import glassnet as gn
 from glassnet.cli import app
+from glassnet.cli.settings import UsageError
 from glassnet.explain.command import explain
 
 RUNNER = CliRunner()
@@ -57,8 +58,29 @@ def test_explain_several_rows_shows_the_batch_mean(saved_model):
     assert t.X.shape[0] == 4 and "batch mean of 4" in console.file.getvalue()
 
 
+@pytest.mark.parametrize("name,golden", [
+    ("chain-rule", ["-12", "-4", "3"]),
+    ("two-layer-sigmoid", ["0.7513650696", "0.1384985616", "0.1497807161"]),
+    ("one-neuron", ["0.29", "0.5031250516", "9.765947268e-06"]),
+    ("simplest-nn", ["0.8448", "1.7448", "0.233928"]),
+])
+def test_the_command_line_prints_each_example(name, golden):
+    result = RUNNER.invoke(app, ["explain", name])
+    assert result.exit_code == 0, result.output
+    for number in golden:
+        assert number in result.output
+
+
+def test_the_command_line_explains_a_saved_model_and_reports_usage_errors(saved_model):
+    result = RUNNER.invoke(app, ["explain", str(saved_model), "--data", "iris", "--rows", "1"])
+    assert result.exit_code == 0, result.output
+    assert "layer 1: dense" in result.output and "delta^1 = " in result.output
+    unknown = RUNNER.invoke(app, ["explain", "xor"])
+    assert unknown.exit_code == 2 and "chain-rule" in unknown.output
+
+
 def test_explain_rejects_unknown_names_and_bad_rows(saved_model):
-    with pytest.raises(ValueError, match="chain-rule, two-layer-sigmoid, one-neuron, simplest-nn"):
+    with pytest.raises(UsageError, match="chain-rule, two-layer-sigmoid, one-neuron, simplest-nn"):
         explain("xor", console=_console())
     with pytest.raises(ValueError, match="rows must be a positive integer"):
         explain(str(saved_model), data="iris", rows=0, console=_console())

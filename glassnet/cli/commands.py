@@ -249,6 +249,27 @@ def export(
         use.export(model, onnx, opset, _console())
 
 
+@app.command()
+def explain(
+    ctx: typer.Context,
+    what: Annotated[str, typer.Argument(help="A lecture example (chain-rule, two-layer-sigmoid, one-neuron, "
+                                             "simplest-nn) or a model file.", show_default=False,
+                                        metavar="EXAMPLE|MODEL")],
+    data: Annotated[str | None, typer.Option("--data", "-d", help="For a model: a data set name or a CSV "
+                                             "file with the target column.", show_default=False)] = None,
+    target: Annotated[str | None, typer.Option("--target", "-t", help="The target column, if its name "
+                                               "differs from training.", show_default=False)] = None,
+    rows: Annotated[int, typer.Option("--rows", help="Rows in the batch (1: that sample's numbers; "
+                                      "more: the batch mean).")] = 1,
+    debug: Debug = False,
+) -> None:
+    """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
+    from glassnet.explain.command import explain as show
+
+    with _reporting(ctx, debug):
+        show(what, data, target, rows, _console())
+
+
 def main() -> None:
     """Entry point of the ``glassnet`` console script."""
     app(prog_name="glassnet")

@@ -40,6 +40,12 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
     -------
     Example or Trace
         What was printed.
+
+    Raises
+    ------
+    glassnet.cli.settings.UsageError
+        For a name that is neither an example nor, with ``data``, a model file (the command
+        exits with code 2).
     """
     from rich.console import Console
 
@@ -49,7 +55,9 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
         example.print(console)
         return example
     if data is None:
-        raise ValueError(
+        from glassnet.cli.settings import UsageError
+
+        raise UsageError(
             f"{what!r} is not one of the examples ({', '.join(examples.EXAMPLES)}); to explain a saved "
             "model, give its file and --data with the rows to run"
         )
