@@ -197,3 +197,19 @@ def test_a_failed_write_leaves_the_previous_backup_intact(tmp_path, monkeypatch)
         _fit(_model(), tmp_path)
     assert (tmp_path / "backup.safetensors").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["backup.safetensors"]
+
+
+def test_checkpoint_best_value_survives_the_interruption(tmp_path):
+    def run(folder, extra=()):
+        check = callbacks.ModelCheckpoint(folder / "best-{epoch}.safetensors", save_best_only=True)
+        X, y = _data()
+        _model().fit(X, y, epochs=8, batch_size=16, validation_split=0.25, verbose=0, seed=0,
+                     callbacks=[*extra, check, callbacks.BackupAndRestore(folder / "backup")])
+        return [os.path.basename(p) for p in check.saved]
+
+    reference = run(tmp_path / "ref")
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "run", extra=[_Interrupt(epoch=4)])
+    resumed = run(tmp_path / "run")
+    assert resumed == reference
+    assert sorted(p.name for p in (tmp_path / "run").glob("*.safetensors")) == sorted(reference)

@@ -199,6 +199,14 @@ class ModelCheckpoint(Callback):
         except TypeError:
             io.save_weights(self.model, target)
 
+    def get_state(self) -> dict[str, Any]:
+        """What a resumed run needs (see BackupAndRestore): the best value and the files."""
+        return {"json": {"best": self._watch.best, "saved": self.saved}, "arrays": {}}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._watch.best = float(state["json"]["best"])
+        self.saved = list(state["json"]["saved"])
+
     def _format(self, epoch: int, logs: dict[str, Any]) -> str:
         try:
             return self.path.format(epoch=epoch + 1, **logs)

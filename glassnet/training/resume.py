@@ -55,9 +55,10 @@ class BackupAndRestore(Callback):
     weights and buffers, the optimizer state (``optimizer.state_dict()``), the number of
     finished epochs, the History so far, the state of the generators that shuffle the
     batches and drop units, and the state of callbacks that keep one (EarlyStopping,
-    ReduceLROnPlateau, ConvergenceStop). With the same data, seed and callbacks, the
-    resumed run ends with bitwise the same weights as an uninterrupted one. The file is
-    deleted when training ends normally, so the next run starts afresh.
+    ReduceLROnPlateau, ConvergenceStop, ModelCheckpoint). With the same data, seed and
+    callbacks, the resumed run ends with bitwise the same weights as an uninterrupted
+    one. The file is deleted when training ends normally, so the next run starts afresh.
+    Give a CSVLogger ``append=True`` so that it keeps the rows of the interrupted run.
 
     It runs after the other callbacks at the end of each epoch, so it saves what they
     changed (a reduced learning rate, a new best epoch).
