@@ -175,3 +175,13 @@ def test_a_small_cnn_learns_the_digits():
     spec.loader.exec_module(example)
     _, accuracy, _ = example.train(epochs=12, seed=0)
     assert accuracy >= 0.98
+
+
+def test_inference_gives_the_training_forward_values():
+    """Without a graph the relu is applied in place; the values are the same."""
+    layer, x = _float64(L.Conv2D(3, 3, padding=1, activation="relu"), (2, 2, 6, 6))
+    with gn.no_grad():
+        inferred = layer(gn.tensor(x, dtype=np.float64)).numpy()
+    trained = layer(gn.tensor(x, dtype=np.float64))
+    assert trained.requires_grad and (inferred == 0).any()
+    np.testing.assert_array_equal(inferred, trained.numpy())

@@ -129,7 +129,13 @@ class _Conv(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         z = self.pre_activation(x)
-        return z if self.activation in (None, "identity", "linear") else self.g(z)
+        if self.activation in (None, "identity", "linear"):
+            return z
+        if self.activation == "relu" and not z.requires_grad:
+            # inference: relu in place on the fresh output, one pass and no mask to keep
+            np.maximum(z.data, 0, out=z.data)
+            return z
+        return self.g(z)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         self._check_rank(input_shape)

@@ -17,6 +17,11 @@ channels-outermost, (C, N, H, W): the product ``W_mat @ cols`` then yields the o
 directly in that order, with no transposing copy. The output is returned as a transposed
 *view* of shape (N, C, H, W); the next conv or pooling op reads it without copying, and
 element-wise ops keep its memory order. Values and shapes are exactly the public ones.
+
+Speed. The im2col matrix is kh kw times larger than the input, so it is built and used a
+few samples at a time (chunks of about ``CHUNK_BYTES``) and never leaves the CPU cache;
+the backward pass rebuilds each chunk instead of keeping the whole matrix. With stride 1
+the "flat" layout turns each window row into one contiguous run (see ``_row_width``).
 """
 
 from __future__ import annotations
@@ -203,18 +208,18 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     columns = _Columns(xp, geo, width)
     L = columns.per_sample
     dxp = np.zeros(xp.shape, dtype=grad.dtype) if needs[0] else None
-    gW = np.zeros(W_mat.shape, dtype=grad.dtype) if needs[1] else None
+    gW_t = np.zeros(W_mat.shape[::-1], dtype=grad.dtype) if needs[1] else None
     for chunk in ctx.chunks:
         d = delta[:, chunk.start * L:chunk.stop * L]
         if needs[1]:
-            gW += d @ columns(chunk).T
+            gW_t += columns(chunk) @ d.T  # (dE/dW)^T: faster than delta @ cols^T in OpenBLAS
         if needs[0]:
             _col2im_add(dxp[:, chunk], W_mat.T @ d, geo, width)
     gx = None
     if needs[0]:
         (top, _), (left, _) = geo.pads
         gx = from_cnhw(dxp[:, :, top:top + ctx.x_shape[2], left:left + ctx.x_shape[3]])
-    gW = None if gW is None else gW.reshape(ctx.w_shape)
+    gW = None if gW_t is None else gW_t.T.reshape(ctx.w_shape)
     if len(needs) == 2:
         return gx, gW
     return gx, gW, (delta.sum(axis=1) if needs[2] else None)
