@@ -225,6 +225,8 @@ def _bad_files(root: Path, model_path: Path) -> dict[str, Path]:
     ("cnn_table", 2, r"--model cnn needs image data"),
     ("config_key", 2, r"unknown setting\(s\) \['epoch'\]"),
     ("no_model", 2, r"model file '.*none.safetensors' does not exist"),
+    ("text_target", 2, r"target column 'size' holds text, so it cannot be a regression target"),
+    ("units", 2, r"--units names \['weight'\], which are not feature columns"),
 ])
 def test_user_errors_are_one_paragraph_with_exit_code(csv_runs, tmp_path, case, code, message):
     root, folders = csv_runs
@@ -245,6 +247,8 @@ def test_user_errors_are_one_paragraph_with_exit_code(csv_runs, tmp_path, case, 
         "cnn_table": ["train", "--data", "iris", "--model", "cnn"],
         "config_key": ["train", "--config", tmp_path / "c.yaml"],
         "no_model": ["evaluate", tmp_path / "none.safetensors", "--data", "iris"],
+        "text_target": ["train", "--data", root / "table.csv", "--target", "size", "--task", "regression"],
+        "units": ["train", "--data", root / "table.csv", "--target", "size", "--units", "weight=kg"],
     }[case]
     result = RUNNER.invoke(app, [str(a) for a in args], env={"COLUMNS": "1000"})
     assert result.exit_code == code, result.output
