@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import activations
-from glassnet.layers.core import _config_of
+from glassnet.layers.core import _activation_name, _config_of
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops._window import as_int, conv_geometry, conv_padding, pair
 from glassnet.ops.conv import Conv1d, Conv2d
@@ -20,12 +20,6 @@ from glassnet.ops.pool import AvgPool2d, MaxPool1d, MaxPool2d, global_avg_pool2d
 from glassnet.tensor import Tensor
 
 __all__ = ["Conv2D", "Conv1D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D"]
-
-
-def _activation_name(activation: Any) -> str | None:
-    if activation is None or isinstance(activation, str):
-        return activation
-    return activations.name_of(activation) or getattr(activation, "__name__", "custom")
 
 
 def _positive(value: Any, name: str, layer: str) -> int:

@@ -28,6 +28,7 @@ __all__ = [
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
+
 class Geometry(NamedTuple):
     """Sizes of one sliding-window operation over the two spatial axes."""
 
@@ -147,8 +148,8 @@ def window_slice(geo: Geometry, i: int, j: int) -> tuple[slice, slice, slice, sl
     return slice(None), slice(None), rows, cols
 
 
-
 def as_int(value: Any, name: str, op: str, minimum: int = 1) -> int:
+    """An int, validated (>= ``minimum``)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
     if value < minimum:
@@ -161,5 +162,3 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return Tensor(np.asarray(x, dtype=like.dtype if like is not None else None))
-
-

@@ -3,8 +3,10 @@
 Each window of the input is reduced to one number. The reduction is computed tap by tap:
 for every kernel position (u, v) one strided view of the (padded) input holds that tap of
 every window at once, so a k x k pool is k*k whole-array NumPy calls, never a loop over
-samples or pixels. Work is done in (C, N, H, W) order, like the convolutions, and the
-result is returned as an (N, C, H, W) view.
+samples or pixels. Max pooling over windows that tile the image (stride == pool size,
+no padding: the usual 2 x 2 pooling) takes a faster path of two passes over long strided
+views. Work is done in (C, N, H, W) order, like the convolutions, and the result is
+returned as an (N, C, H, W) view.
 
 Gradients, with delta = dE/dz:
 
@@ -41,7 +43,7 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "MaxPool2d", "AvgPool2d", "MaxPool1d", "max_pool2d", "avg_pool2d", "max_pool1d",
-    "global_avg_pool2d",
+    "global_avg_pool2d", "pool_geometry",
 ]
 
 
@@ -62,6 +64,7 @@ def _taps(geo: Geometry) -> list[tuple[slice, ...]]:
 
 
 def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray:
+    """The gradient of the unpadded input, as an (N, C, H, W) view."""
     (top, _), (left, _) = geo.pads
     return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
 
