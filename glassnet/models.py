@@ -105,15 +105,16 @@ class Model(Module):
         self._name_layers()
 
     def _name_layers(self) -> None:
-        """Make layer names unique within the model (dense, dense_1, ...)."""
-        seen: dict[str, int] = {}
+        """Make layer names unique within the model: a repeated name gets the first free
+        suffix (dense, dense_1, dense_2, ...); names already unique are kept."""
+        taken: set[str] = set()
         for layer in self.layers:
-            base = layer.name
-            if base in seen:
-                seen[base] += 1
-                layer.name = f"{base}_{seen[base]}"
-            else:
-                seen[base] = 0
+            name, i = layer.name, 0
+            while name in taken:
+                i += 1
+                name = f"{layer.name}_{i}"
+            layer.name = name
+            taken.add(name)
 
     def _seed_layers(self, seed: int | None) -> None:
         """Give each layer its own generator spawned from ``seed`` (stable order)."""
@@ -161,9 +162,13 @@ class Model(Module):
         ``dtype`` (default: the model's)."""
         if seed is not None:
             self._seed_layers(seed)
-        if dtype is not None:
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            if any(layer.built for layer in self.layers):
+                raise ValueError(
+                    f"model {self.name!r} already holds {self.dtype} weights; give dtype= to its "
+                    "constructor (e.g. gn.Sequential([...], dtype=np.float64)) to build it in another type"
+                )
             self.dtype = np.dtype(dtype)
-        self._module_cache: tuple[tuple[int, ...], list[Module]] | None = None
         dtype = self.dtype
         shapes = self._input_shapes(input_shape)
         dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]

@@ -222,3 +222,15 @@ def test_dense_validates_arguments():
         Dense(3, activation="relux")
     with pytest.raises(ValueError, match="Flatten"):
         Dense(3)(np.ones((2, 3, 3)))
+
+
+def test_repeated_layer_names_get_the_first_free_suffix():
+    model = gn.Sequential([Dense(3) for _ in range(4)] + [Dense(3, name="dense_1")])
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1", "dense_2", "dense_3", "dense_1_1"]
+
+
+def test_build_in_another_dtype_after_eager_build_is_refused():
+    model = gn.Sequential([Dense(3, input_dim=2)])
+    assert model.layers[0].W.dtype == np.float32
+    with pytest.raises(ValueError, match="dtype= to its constructor"):
+        model.build(dtype=np.float64)
