@@ -168,22 +168,6 @@ def _expect(condition: bool, message: str) -> None:
         raise ModelFileError(f"the architecture in the file is malformed: {message}")
 
 
-def _registry_object(key: str, value: Any) -> Any:
-    """An initializer or regularizer saved as ``{"class_name": ..., "config": {"name": ...}}``
-    rebuilt through its registry (an allow-list of names) from the config's registered name;
-    any other value is kept."""
-    from glassnet import initializers, regularizers
-
-    saved_object = isinstance(value, dict) and set(value) == {"class_name", "config"}
-    if not (saved_object and isinstance(value["config"], dict)):
-        return value
-    if key.endswith("initializer"):
-        return initializers.get(dict(value["config"]))
-    if key.endswith("regularizer"):
-        return regularizers.get(dict(value["config"]))
-    return value
-
-
 def _build_layer(i: int, entry: Any, allowed: dict[str, type[Layer]]) -> Layer:
     _expect(isinstance(entry, dict) and isinstance(entry.get("config"), dict),
             f"layer {i} must be {{'class_name': ..., 'config': {{...}}}}")
@@ -197,7 +181,7 @@ def _build_layer(i: int, entry: Any, allowed: dict[str, type[Layer]]) -> Layer:
     config = entry["config"]
     _expect(all(isinstance(k, str) for k in config), f"layer {i} has a config with non-text keys")
     try:
-        return allowed[name].from_config({k: _registry_object(k, v) for k, v in config.items()})
+        return allowed[name].from_config(config)
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"layer {i} ({name}) cannot be rebuilt from its saved config: {err}") from None
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import activations, regularizers
 from glassnet.function import Function
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear
@@ -79,6 +79,7 @@ class Dense(Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer
+        self._penalty = regularizers.get(kernel_regularizer)
         self.input_dim = None if input_dim is None else int(input_dim)
         self.W: Parameter | None = None
         self.b: Parameter | None = None
@@ -122,11 +123,9 @@ class Dense(Layer):
 
     def regularization_loss(self) -> Tensor | None:
         """The penalty of ``kernel_regularizer`` on W, or None."""
-        if self.kernel_regularizer is None or self.W is None:
+        if self._penalty is None or self.W is None:
             return None
-        from glassnet import regularizers
-
-        return regularizers.get(self.kernel_regularizer)(self.W)
+        return self._penalty(self.W)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -143,11 +142,12 @@ class Dense(Layer):
 
 
 def _config_of(obj: Any) -> Any:
-    """A JSON-able description of an initializer or regularizer given by name or object."""
-    if obj is None or isinstance(obj, str):
+    """A JSON-able description of an initializer or regularizer: its name, or its config
+    dict with the registry name (which ``initializers.get`` / ``regularizers.get`` accept)."""
+    if obj is None or isinstance(obj, (str, dict)):
         return obj
     if hasattr(obj, "get_config"):
-        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+        return obj.get_config()
     raise TypeError(f"cannot describe {obj!r} in a config: give it by name or as a glassnet object")
 
 
