@@ -114,6 +114,16 @@ def test_regression_data_set(tmp_path):
     assert {"mse", "rmse", "mae", "r2"} <= set(metrics)
 
 
+def test_lr_auto_uses_the_range_test_and_keeps_auto_in_the_config(tmp_path):
+    result = _ok("train", "--data", "iris", "--lr", "auto", "--epochs", 2, "--out", tmp_path)
+    match = re.search(r"learning rate chosen by the range test: ([0-9.e-]+)", result.output)
+    assert match and 1e-6 <= float(match.group(1)) <= 1.0
+    folder = _run_folder(tmp_path)
+    assert yaml.safe_load((folder / "config.yaml").read_text())["lr"] == "auto"
+    chosen = gn.load(folder / "model.safetensors").optimizer.lr
+    assert chosen == pytest.approx(float(match.group(1)), rel=1e-2)
+
+
 def test_cnn_on_digits(tmp_path):
     result = _ok("train", "--model", "cnn", "--epochs", 1, "--hidden", "", "--quiet", "--out", tmp_path)
     assert "Conv2D > MaxPool2D" in result.output

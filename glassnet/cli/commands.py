@@ -112,7 +112,8 @@ _Dropout = Annotated[float | None, _opt("--dropout", default="0", panel="Network
 _L2 = Annotated[float | None, _opt("--l2", default="0", panel="Network", help="L2 penalty on the weights.")]
 _Optimizer = Annotated[_Str, _opt("--optimizer", default="adam",
                                   help="adam, adamw, sgd, momentum, nesterov, rmsprop, adagrad.")]
-_Lr = Annotated[float | None, _opt("--lr", default="0.001", help="Learning rate.")]
+_Lr = Annotated[_Str, _opt("--lr", default="0.001",
+                           help="Learning rate, or 'auto' to pick it by the learning-rate range test.")]
 _Epochs = Annotated[int | None, _opt("--epochs", default="100", help="Most epochs to train.")]
 _Batch = Annotated[int | None, _opt("--batch-size", default="32", help="Samples per update.")]
 _Validation = Annotated[float | None, _opt("--validation-split", default="0.1",

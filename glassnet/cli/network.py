@@ -56,7 +56,8 @@ def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
     body.append(layers.Dense(n_outputs, activation="softmax" if classify else None, kernel_regularizer=reg,
                              input_dim=None if body else n_inputs))
     model = Sequential(body, seed=s.seed, name=s.model)
-    model.compile(optimizer=optim.get(s.optimizer, lr=s.lr), loss="cross_entropy" if classify else "mse",
+    lr = 1e-3 if s.lr == "auto" else s.lr  # "auto" is replaced by the range test's choice before fit
+    model.compile(optimizer=optim.get(s.optimizer, lr=lr), loss="cross_entropy" if classify else "mse",
                   metrics=["accuracy"] if classify else ["mae"])
     return model
 

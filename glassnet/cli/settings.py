@@ -38,7 +38,7 @@ class TrainSettings:
     hidden: list[int] = dataclasses.field(default_factory=lambda: [128, 64])
     activation: str = "relu"
     optimizer: str = "adam"
-    lr: float = 1e-3
+    lr: float | str = 1e-3
     epochs: int = 100
     batch_size: int = 32
     l2: float = 0.0
@@ -136,7 +136,10 @@ def _validate(s: TrainSettings) -> TrainSettings:
         s.task = _choice("task", s.task, ["classification", "regression"])
     else:
         s.task = None
-    s.lr = _number("lr", s.lr, float, 0, low_open=True)
+    if str(s.lr).lower() == "auto":
+        s.lr = "auto"
+    else:
+        s.lr = _number("lr", s.lr, float, 0, low_open=True)
     s.epochs = _number("epochs", s.epochs, int, 1)
     s.batch_size = _number("batch_size", s.batch_size, int, 1)
     s.l2 = _number("l2", s.l2, float, 0)

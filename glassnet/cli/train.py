@@ -133,6 +133,17 @@ def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray) -> Any:
                      callbacks=_callbacks(s), verbose=0 if s.quiet else 1, seed=s.seed)
 
 
+def _choose_lr(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, console: Any) -> None:
+    """``--lr auto``: the learning-rate range test on a copy of the model picks the rate."""
+    from glassnet import explain
+
+    result = explain.lr_finder(model, X, y, start=1e-6, end=1.0, steps=100, batch_size=s.batch_size,
+                               seed=s.seed)
+    model.optimizer.lr = float(result.suggestion)
+    if not s.quiet:
+        console.print(f"learning rate chosen by the range test: {model.optimizer.lr:.3g}")
+
+
 def train(s: TrainSettings, console: Any) -> Run:
     """Run ``glassnet train`` with settings ``s``, printing to ``console``; return the run."""
     from glassnet import io
@@ -156,8 +167,11 @@ def train(s: TrainSettings, console: Any) -> Run:
         console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {table.X.shape[1]} "
                       f"features, {table.task}" + (f" of {n_out} classes" if table.classes else "")
                       + f"; test split {len(test_rows)} rows")
+    y_fit = (y_train - mean) / scale if regression else y_train
+    if s.lr == "auto":
+        _choose_lr(s, model, X_fit, y_fit, console)
     fit_start = time.perf_counter()
-    history = _fit(s, model, X_fit, (y_train - mean) / scale if regression else y_train)
+    history = _fit(s, model, X_fit, y_fit)
     fit_seconds = time.perf_counter() - fit_start
     if regression:
         fold_target_scaling(model, mean, scale)
