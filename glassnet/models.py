@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
+from glassnet._graph import topological_order
 from glassnet.layers.module import Layer, Module
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
@@ -93,7 +94,7 @@ class Model(Module):
         for sym in self._inputs:
             if not isinstance(sym, Symbolic) or sym.op is not None:
                 raise TypeError("Model inputs must be gn.Input(...) placeholders")
-        self._nodes = _topological(self._outputs)
+        self._nodes = topological_order(self._outputs, _symbolic_inputs)
         missing = [n for n in self._nodes if n.op is None and not any(n is i for i in self._inputs)]
         if missing:
             raise ValueError(f"the outputs depend on an Input that is not in `inputs`: {missing[0]!r}")
@@ -448,20 +449,3 @@ def _symbolic_inputs(node: Symbolic) -> list[Symbolic]:
         elif isinstance(arg, (list, tuple)):
             out.extend(a for a in arg if isinstance(a, Symbolic))
     return out
-
-
-def _topological(outputs: list[Symbolic]) -> list[Symbolic]:
-    order: list[Symbolic] = []
-    seen: set[int] = set()
-    stack: list[tuple[Symbolic, bool]] = [(o, False) for o in reversed(outputs)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((p, False) for p in reversed(_symbolic_inputs(node)) if id(p) not in seen)
-    return order

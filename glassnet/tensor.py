@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._graph import topological_order
+
 __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
 DEFAULT_DTYPE = np.float32
@@ -248,24 +250,8 @@ class Tensor:
             self.grad += g
 
     def _topological_order(self) -> list[Tensor]:
-        """Nodes that require grad, parents before children; stable for a given graph."""
-        order: list[Tensor] = []
-        visited: set[int] = set()
-        stack: list[tuple[Tensor, bool]] = [(self, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            stack.append((node, True))
-            if node._ctx is not None:
-                for parent in reversed(node._ctx.parents):
-                    if parent.requires_grad and id(parent) not in visited:
-                        stack.append((parent, False))
-        return order
+        """The graph's nodes, parents before children; stable for a given graph."""
+        return topological_order([self], _recorded_parents)
 
     # -------------------------------------------------------------- operators
     def _wrap(self, other: Any) -> Tensor:
@@ -374,6 +360,12 @@ class Tensor:
 
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         return _ew.Clip.apply(self, low=low, high=high)
+
+
+def _recorded_parents(node: Tensor) -> tuple[Tensor, ...]:
+    """The parents a node recorded; only nodes that require grad record any, so the walk
+    never enters a part of the graph that needs no gradient."""
+    return () if node._ctx is None else node._ctx.parents
 
 
 def _data(x: Any) -> Any:

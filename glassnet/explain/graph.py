@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._graph import topological_order
 from glassnet.explain._tables import fmt, fmt_array
 from glassnet.tensor import Tensor
 
@@ -76,20 +77,7 @@ def _source(dot: str) -> Any:
 
 def _walk(root: Tensor) -> list[Tensor]:
     """Every tensor the root depends on, parents before children (stable order)."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.parents) if id(p) not in seen)
-    return order
+    return topological_order([root], lambda node: node.parents)
 
 
 def _values(array: np.ndarray | None, max_values: int) -> str:
