@@ -282,7 +282,12 @@ class Optimizer:
             group.zero_grad()
 
     def step(self) -> None:
-        """Update every parameter in place from its gradient (a ``None`` gradient counts as 0)."""
+        """Update every parameter in place from its gradient.
+
+        A ``p.data`` or ``p.grad`` that was replaced by another array is first copied into
+        the flat buffers. A ``None`` gradient counts as zero, so, with momentum or Adam,
+        that parameter still moves (``torch.optim`` skips such parameters instead).
+        """
         groups = self._bound_groups()
         for group in groups:
             group.relink()
