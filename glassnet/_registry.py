@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "Configurable"]
 
 
 class Registry:
@@ -71,3 +71,30 @@ class Registry:
         except KeyError:
             valid = ", ".join(repr(n) for n in self.names())
             raise ValueError(f"unknown {self.kind} {name!r}; valid names are: {valid}") from None
+
+
+class Configurable:
+    """An object described by its registry ``name`` and constructor arguments.
+
+    Subclasses list the constructor arguments in ``config_keys`` and store each as an
+    attribute of the same name; ``get_config`` / ``from_config`` round-trip them (the
+    form that model files save and the registries' ``get`` accept).
+    """
+
+    name = ""
+    config_keys: tuple[str, ...] = ()
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, JSON-serializable, with the registry ``name``."""
+        return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """A new object with the arguments of ``config``."""
+        config = dict(config)
+        config.pop("name", None)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{key}={getattr(self, key)!r}" for key in self.config_keys)
+        return f"{type(self).__name__}({args})"

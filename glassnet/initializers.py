@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._registry import Registry
+from glassnet._registry import Configurable, Registry
 from glassnet.activations import name_of
 
 __all__ = [
@@ -113,7 +113,7 @@ def _truncated_normal(rng: np.random.Generator, size: int) -> np.ndarray:
     return out
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base of the initializers.
 
     Subclasses implement ``sample(shape, rng)`` returning float64 values, and list their
@@ -156,19 +156,8 @@ class Initializer:
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} does not define sample()")
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor arguments, with the registry ``name``."""
-        return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Initializer:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{key}={getattr(self, key)!r}" for key in self.config_keys)
-        return f"{type(self).__name__}({args})"
 
 
 @INITIALIZERS.register("constant")

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._registry import Registry
+from glassnet._registry import Configurable, Registry
 from glassnet.tensor import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "names"]
@@ -40,7 +40,7 @@ def _coefficient(name: str, value: Any) -> float:
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base of the penalties: ``penalty(W) -> scalar Tensor``, ``get_config``."""
 
     name = "regularizer"
@@ -61,19 +61,8 @@ class Regularizer:
             return Tensor(np.zeros((), W.dtype))
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor arguments, with the registry ``name``."""
-        return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Regularizer:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{key}={getattr(self, key)!r}" for key in self.config_keys)
-        return f"{type(self).__name__}({args})"
 
 
 @REGULARIZERS.register("l1")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._registry import Registry
+from glassnet._registry import Configurable, Registry
 from glassnet.tensor import Tensor
 
 __all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag"]
@@ -176,7 +176,7 @@ def _check_params(params: Any) -> list[Tensor]:
     return list(unique.values())
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base of the optimizers: binding, clipping, ``step``, ``zero_grad`` and state.
 
     Subclasses validate and store their hyperparameters, list them in ``config_keys``,
@@ -322,16 +322,7 @@ class Optimizer:
         return np.add(g, tmp, out=group.scratch("grad"))
 
     # ------------------------------------------------------------------- state
-    def get_config(self) -> dict[str, Any]:
-        """The hyperparameters (JSON-serializable), with the registry ``name``."""
-        return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Optimizer:
-        """A new, unbound optimizer with the hyperparameters of ``config``."""
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
 
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters, step count and copies of the state arrays.
@@ -387,6 +378,3 @@ class Optimizer:
             setattr(self, key, getattr(fresh, key))
         self.iterations = int(state["iterations"])
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.config_keys)
-        return f"{type(self).__name__}({args})"
