@@ -157,9 +157,6 @@ class Initializer(Configurable):
         raise NotImplementedError(f"{type(self).__name__} does not define sample()")
 
 
-
-
-
 @INITIALIZERS.register("constant")
 class Constant(Initializer):
     """Every value equal to ``value``."""

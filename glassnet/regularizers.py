@@ -62,9 +62,6 @@ class Regularizer(Configurable):
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
-
-
-
 @REGULARIZERS.register("l1")
 class L1(Regularizer):
     r"""Lasso penalty :math:`\ell_1 \sum_i |W_i|`; gradient :math:`\ell_1 \mathrm{sign}(W_i)` (0 at 0).

@@ -323,7 +323,6 @@ class Optimizer(Configurable):
 
     # ------------------------------------------------------------------- state
 
-
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters, step count and copies of the state arrays.
 
