@@ -17,10 +17,21 @@ from typing import Any
 import numpy as np
 
 from glassnet.activations import (
-    binary_step, elu, gaussian, gelu, identity, leaky_relu, log_softmax, relu, selu, sigmoid,
-    softmax, softplus, tanh,
+    binary_step,
+    elu,
+    gaussian,
+    gelu,
+    identity,
+    leaky_relu,
+    log_softmax,
+    relu,
+    selu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
 )
-from glassnet.losses import BinaryCrossEntropy, CrossEntropy, Huber, MAE, MSE, NLL
+from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, Huber
 from glassnet.ops import elementwise as _ew
 from glassnet.ops import linalg as _linalg
 from glassnet.ops import reduce as _reduce

@@ -98,20 +98,23 @@ def test_validation_split_last_keeps_the_ordered_tail():
     np.testing.assert_array_equal(train, np.arange(7))
 
 
-def test_full_batch_and_sgd_batch_sizes():
+class _CountBatches(gn.training.Callback):
+    def on_train_begin(self, logs=None):
+        self.batches = 0
+
+    def on_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+@pytest.mark.parametrize("batch_size, steps", [(None, 1), (1, 10), (4, 3)])
+def test_full_batch_and_sgd_batch_sizes(batch_size, steps):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
-    for batch_size, steps in ((None, 1), (1, 10), (4, 3)):
-        model = gn.Sequential([Dense(1, input_dim=2)], seed=0)
-        model.compile(optimizer="sgd", loss="mse")
-        count = []
-
-        class Count(gn.training.Callback):
-            def on_batch_end(self, batch, logs=None):
-                count.append(batch)
-
-        model.fit(X, y, epochs=1, batch_size=batch_size, verbose=0, callbacks=[Count()])
-        assert len(count) == steps
+    model = gn.Sequential([Dense(1, input_dim=2)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    counter = _CountBatches()
+    model.fit(X, y, epochs=1, batch_size=batch_size, verbose=0, callbacks=[counter])
+    assert counter.batches == steps
 
 
 def test_manual_pytorch_style_loop():

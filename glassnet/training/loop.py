@@ -168,7 +168,7 @@ def fit(
     _prep.check_labels(model, xs, ys)
     weights = _prep.sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
     train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
-                            validation_split_mode, dtype)
+                                 validation_split_mode, dtype)
     if train_idx is not None:
         xs, ys = [x[train_idx] for x in xs], [t[train_idx] for t in ys]
         weights = None if weights is None else weights[train_idx]
