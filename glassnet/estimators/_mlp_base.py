@@ -1,0 +1,256 @@
+"""What MLPClassifier and MLPRegressor share: hyperparameters, fit, partial_fit, the weights."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from glassnet import activations, optim
+from glassnet.errors import NonFiniteError
+from glassnet.estimators._base import rng_from
+from glassnet.estimators._mlp_training import (
+    EpochMonitor,
+    NonFiniteStop,
+    Output,
+    Penalty,
+    build_network,
+    hidden_sizes,
+)
+
+__all__ = ["BaseMLP", "SOLVERS"]
+
+#: solver -> glassnet optimizer name; "gd" is plain gradient descent on the whole training set.
+SOLVERS = {"sgd": "sgd", "momentum": "momentum", "nesterov": "nesterov", "adagrad": "adagrad",
+           "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw", "gd": "sgd"}
+
+
+def _stratifiable(y: np.ndarray, fraction: float) -> bool:
+    """Whether a stratified split can hold every class on both sides."""
+    _, counts = np.unique(y, return_counts=True)
+    return counts.min() >= 2 and int(np.ceil(fraction * len(y))) >= len(counts)
+
+
+class BaseMLP(BaseEstimator):
+    """The hyperparameters and the training shared by the MLP estimators (see MLPClassifier).
+
+    Subclasses define ``_validate_input(X, y, incremental, reset)`` -> (X, loss target, y),
+    ``_output(target)`` -> :class:`Output`, ``_val_score`` and
+    ``_predict_validated``.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(activations.names()))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"}), callable],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
+    }
+
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu",
+                 solver: str = "adam", alpha: float = 0.0001, l1: float = 0.0, dropout: float = 0.0,
+                 batch_norm: bool = False, batch_size: int | str = "auto",
+                 learning_rate: Any = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
+                 warm_start: bool = False, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 dtype: Any = np.float32) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.l1 = l1
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.dtype = dtype
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, then give the network a new optimizer holding the saved state.
+
+        The optimizer packs the weights into one flat buffer of which each weight is a view;
+        pickling copies the views apart from the buffer, so the unpickled optimizer would update
+        a buffer no weight reads any more. A new one, bound to the unpickled weights and loaded
+        with the saved moments and step count, continues training (``partial_fit``,
+        ``warm_start``) exactly where the pickled estimator would have.
+        """
+        super().__setstate__(state)
+        model = getattr(self, "model_", None)
+        old = None if model is None else model.optimizer
+        if old is None or not old.params:
+            return
+        fresh = optim.get(old.get_config())
+        fresh.load_state_dict(old.state_dict())
+        model.optimizer = fresh.bind(model.parameters())
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weight matrices W of the Dense layers, shape (inputs, units): the network's own
+        arrays (changing them changes the predictions)."""
+        check_is_fitted(self)
+        return [layer.W.data for layer in self._dense_layers()]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The bias vectors b of the Dense layers, shape (units,)."""
+        check_is_fitted(self)
+        return [layer.b.data for layer in self._dense_layers()]
+
+    def _dense_layers(self) -> list[Any]:
+        return [layer for layer in self.model_.layers if hasattr(layer, "units")]
+
+    # ---------------------------------------------------------------- training
+    def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
+        hidden = hidden_sizes(self.hidden_layer_sizes)
+        first = not hasattr(self, "model_") or (not self.warm_start and not incremental)
+        X, target, y = self._validate_input(X, y, incremental, reset=first)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                                 ensure_non_negative=True)
+        output = self._output(target)
+        n_outputs, out_activation = output.units, output.activation
+        if first:
+            self._initialize(X.shape[1], hidden, n_outputs, out_activation)
+        elif self._architecture != self._describe(hidden, n_outputs):
+            raise ValueError(
+                f"{'partial_fit' if incremental else 'warm_start=True'} continues the network of "
+                f"the previous fit, {self._architecture}, but the data and hyperparameters now ask "
+                f"for {self._describe(hidden, n_outputs)}; call fit with warm_start=False to start "
+                "afresh")
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if not incremental or not self.model_.compiled:
+            self.model_.compile(optimizer=optim.get(SOLVERS[self.solver], lr=self.learning_rate_init),
+                                loss=output.loss)
+            self._lr = self.learning_rate_init
+            self._no_improvement_count = 0
+        self._train(X, target, y, sample_weight, output, incremental)
+        return self
+
+    def _describe(self, hidden: list[int], n_outputs: int) -> dict[str, Any]:
+        return {"hidden_layer_sizes": hidden, "activation": self.activation,
+                "dropout": self.dropout, "batch_norm": self.batch_norm,
+                "dtype": np.dtype(self.dtype).name, "n_outputs": n_outputs}
+
+    def _initialize(self, n_features: int, hidden: list[int], n_outputs: int,
+                    out_activation: str) -> None:
+        self._rng = rng_from(self.random_state)
+        self._penalty = Penalty()
+        self.model_ = build_network(
+            n_features, hidden, n_outputs, activation=self.activation,
+            out_activation=out_activation, dropout=self.dropout, batch_norm=self.batch_norm,
+            penalty=self._penalty, dtype=np.dtype(self.dtype),
+            seed=int(self._rng.integers(2**32 - 1)))
+        self._architecture = self._describe(hidden, n_outputs)
+        self.n_outputs_, self.n_layers_, self.out_activation_ = n_outputs, len(hidden) + 2, out_activation
+        self.n_iter_, self.t_ = 0, 0
+        self.loss_curve_: list[float] = []
+        self._best_state = self.model_.state_dict()
+        if self.early_stopping:
+            self.validation_scores_: list[float] | None = []
+            self.best_validation_score_: float | None = -np.inf
+            self.best_loss_: float | None = None
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    def _split(self, X: np.ndarray, target: np.ndarray, y: Any, sample_weight: Any) -> tuple[Any, ...]:
+        """Training part (X, target, weights) and validation part (X, y, weights)."""
+        if not self.early_stopping:
+            return X, target, sample_weight, None
+        stratify = y if self._stratify() and _stratifiable(y, self.validation_fraction) else None
+        parts = train_test_split(X, target, y, *([] if sample_weight is None else [sample_weight]),
+                                 random_state=int(self._rng.integers(2**32 - 1)),
+                                 test_size=self.validation_fraction, stratify=stratify)
+        if parts[1].shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' or "
+                             "the size of your dataset.")
+        weights = (None, None) if sample_weight is None else (parts[6], parts[7])
+        return parts[0], parts[2], weights[0], (parts[1], parts[5], weights[1])
+
+    def _stratify(self) -> bool:
+        return False
+
+    def _batch(self, n: int) -> int:
+        if self.solver == "gd":
+            return n
+        if self.batch_size == "auto":
+            return min(200, n)
+        if self.batch_size > n:
+            warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training samples; "
+                          f"it is clipped to {n}.", UserWarning, stacklevel=5)
+        return min(self.batch_size, n)
+
+    def _train(self, X: np.ndarray, target: np.ndarray, y: Any, sample_weight: Any,
+               output: Output, incremental: bool) -> None:
+        X_train, t_train, w_train, val = self._split(X, target, y, sample_weight)
+        n = X_train.shape[0]
+        batch = self._batch(n)
+        mean_weight = 1.0 if w_train is None else float(np.mean(w_train))
+        self._penalty.scale(self.alpha, self.l1, batch * mean_weight * output.penalty_scale)
+        validation = None if val is None else (lambda: self._val_score(*val))
+        monitor, guard = EpochMonitor(self, n, output, validation), NonFiniteStop()
+        self.n_iter_ = 0
+        self.model_.fit(X_train, t_train, epochs=1 if incremental else self.max_iter,
+                        batch_size=batch, shuffle=self.shuffle and batch < n,
+                        callbacks=[monitor, guard], verbose=0, sample_weight=w_train,
+                        seed=int(self._rng.integers(2**32 - 1)))
+        if guard.diverged:
+            raise NonFiniteError(
+                f"{type(self).__name__}: the loss became NaN or inf at iteration {self.n_iter_}; "
+                f"learning_rate_init={self.learning_rate_init} is too large for this data or the "
+                "inputs are badly scaled. Lower it, or scale X first (for example "
+                "Pipeline([('scale', StandardScaler()), ('net', ...)])).")
+        if self.early_stopping:
+            self.model_.load_state_dict(self._best_state)
+        if not incremental and not monitor.stopped and self.n_iter_ == self.max_iter:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                          "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+
+    # -------------------------------------------------------------- prediction
+    def _forward(self, X: Any) -> np.ndarray:
+        """The network's outputs for X after scikit-learn's checks (features, NaN, dtype)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.dtype(self.dtype), reset=False)
+        return self._predict_validated(X)
+
+    def _outputs(self, X: np.ndarray) -> np.ndarray:
+        """The network's outputs (probabilities, or values) for validated X, as float64."""
+        return np.asarray(self.model_.predict(X), dtype=np.float64)

@@ -1,0 +1,314 @@
+"""Multi-layer perceptrons as scikit-learn estimators: MLPClassifier and MLPRegressor.
+
+Each estimator builds a :class:`glassnet.Sequential` of Dense layers (``model_``) and trains
+it with glassnet's training loop, keeping scikit-learn's conventions: the same
+hyperparameter names and defaults, the same objective (alpha included), the same stopping
+rules, and the fitted attributes of ``sklearn.neural_network``.
+
+The objective
+-------------
+Each step follows the gradient of the loss of one mini-batch B of n_B samples,
+
+.. math::
+
+    E_B = \\frac{1}{n_B} \\sum_{i \\in B} \\ell(\\hat y_i, y_i)
+          + \\frac{\\alpha}{2 n_B} \\sum_l \\lVert W_l \\rVert_F^2
+          + \\frac{l_1}{n_B} \\sum_l \\lVert W_l \\rVert_1
+
+(biases are not penalised; with sample weights, sums and n_B are weighted). The alpha term
+is scikit-learn's: its ``_backprop`` adds ``0.5 * alpha * ||W||^2 / n_B`` to each batch loss.
+glassnet adds it as every Dense layer's ``kernel_regularizer = L1L2(l1=l1 / b,
+l2=alpha / (2 b))``, b the batch size (times the mean sample weight): exactly scikit-learn's
+term on every full batch. The one shorter batch at the end of an epoch (n mod b samples)
+gets alpha / (2 b) where scikit-learn uses alpha / (2 n_last), a slightly weaker pull on
+that step only. ``l1`` has no scikit-learn counterpart; it follows the same scaling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from glassnet.estimators._mlp_base import BaseMLP
+from glassnet.estimators._mlp_training import Output
+from glassnet.losses import MSE, BinaryCrossEntropy, CrossEntropy
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier trained on glassnet's engine.
+
+    The network is ``Dense(h_1, activation) -> ... -> Dense(h_L, activation) -> output``:
+    one sigmoid unit for two classes, a softmax over K units for K > 2 classes, and K sigmoid
+    units for multi-label targets (an indicator matrix). The loss is the cross-entropy,
+    computed from the logits in one fused node, with the penalties of the module docstring.
+    For multi-label targets glassnet's binary cross-entropy averages over the K labels where
+    scikit-learn sums them: the objective minimised is scikit-learn's divided by K (the
+    penalties are scaled to keep the same minimiser) and ``loss_curve_`` reports it times K,
+    scikit-learn's value. Adaptive solvers take the same steps; "sgd" and "gd" steps are K
+    times shorter.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default (100,)
+        Units of each hidden layer.
+    activation : str, default "relu"
+        Activation of the hidden layers, any name of :mod:`glassnet.activations` ("relu",
+        "tanh", "logistic", "elu", "gelu", ...).
+    solver : {"adam", "adamw", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "gd"}
+        The optimizer of :mod:`glassnet.optim`, with torch's defaults. "momentum" and
+        "nesterov" use momentum 0.9 ("nesterov" is scikit-learn's default "sgd"); "gd" is plain
+        gradient descent with one step per epoch on the whole training set.
+    alpha : float, default 1e-4
+        L2 penalty, scikit-learn's convention (module docstring).
+    l1 : float, default 0
+        L1 penalty, scaled as alpha.
+    dropout : float in [0, 1), default 0
+        Dropout rate after every hidden layer (training only).
+    batch_norm : bool, default False
+        Batch normalization between each hidden Dense layer and its activation.
+    batch_size : int or "auto", default "auto"
+        Samples per step; "auto" is min(200, n_samples). Ignored by "gd".
+    learning_rate : {"constant", "invscaling", "adaptive"} or callable, default "constant"
+        "invscaling": eta = learning_rate_init / (t + 1)^power_t after each epoch, t the
+        samples seen; "adaptive": divide eta by 5 when the stopping rule fires, stop once eta
+        <= 1e-6; a callable ``schedule(epoch) -> eta`` (epochs counted from 0 over all fits,
+        e.g. :class:`glassnet.schedules.CosineDecay`). Applies to every solver (scikit-learn:
+        to "sgd" only).
+    learning_rate_init : float, default 1e-3
+    power_t : float, default 0.5
+    max_iter : int, default 200
+        Epochs at most (one per ``partial_fit`` call).
+    shuffle : bool, default True
+        Visit the samples in a new random order every epoch.
+    random_state : int, RandomState or None
+        Seeds the weights, the batches, dropout and the validation split.
+    tol : float, default 1e-4
+    n_iter_no_change : int, default 10
+        Stop when, more than ``n_iter_no_change`` epochs in a row, the training loss did not
+        fall below its best minus ``tol`` (with ``early_stopping``: the validation score did
+        not rise above its best plus ``tol``).
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the data (stratified), score it after every epoch
+        (accuracy) and end with the weights of the best epoch.
+    validation_fraction : float, default 0.1
+    warm_start : bool, default False
+        ``fit`` continues from the previous weights (with a new optimizer).
+    verbose : bool, default False
+        Print the loss (and validation score) of every epoch.
+    dtype : {float32, float64}, default float32
+        Type of the weights and of the computation.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    model_ : glassnet.Sequential
+        The trained network; ``model_.predict(X)`` gives the probabilities.
+    coefs_, intercepts_ : list of ndarray
+        W (inputs, units) and b (units,) of each Dense layer.
+    loss_curve_ : list of float
+        The objective (data loss plus penalties) averaged over each epoch.
+    best_loss_ : float or None
+        Lowest value of ``loss_curve_`` (None with early stopping).
+    validation_scores_ : list of float or None
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs run by the last call.
+    t_ : int
+        Training samples seen over all calls.
+    n_outputs_, n_layers_, out_activation_, n_features_in_, feature_names_in_
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> net = MLPClassifier((16,), max_iter=300, random_state=0).fit(X, y)
+    >>> net.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
+        """Train on X (n_samples, n_features) and labels y (or an indicator matrix). Returns self."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
+                    classes: Any = None) -> MLPClassifier:
+        """One epoch over (X, y), continuing the optimizer's state. ``classes`` (every label
+        that will ever occur) is needed on the first call."""
+        if _check_partial_fit_first_call(self, classes):
+            kind = type_of_target(y)
+            self._y_type = kind if kind.startswith("multilabel") else type_of_target(self.classes_)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_input(self, X: Any, y: Any, incremental: bool,
+                        reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X, y = validate_data(self, X, y, multi_output=True, dtype=np.dtype(self.dtype), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._y_type = type_of_target(y)
+            self.classes_ = unique_labels(y)
+        else:
+            self._check_known_classes(unique_labels(y), incremental)
+        if self._y_type == "multiclass-multioutput":
+            raise ValueError(f"{type(self).__name__} takes one label per sample or a multi-label "
+                             "indicator matrix of 0s and 1s; y holds several multi-class columns")
+        if self._y_type != "multilabel-indicator" and len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; y holds 1 class "
+                f"({self.classes_[0]!r}). Give samples of every class.")
+        if self._y_type == "multiclass":
+            return X, np.searchsorted(self.classes_, y), y
+        if self._y_type == "binary":
+            return X, (y == self.classes_[1]).astype(X.dtype).reshape(-1, 1), y
+        return X, y.astype(X.dtype), y
+
+    def _check_known_classes(self, classes: np.ndarray, incremental: bool) -> None:
+        if not incremental and set(classes) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the previous "
+                f"call to fit. Previously got {self.classes_}, `y` has {classes}")
+        unknown = np.setdiff1d(classes, self.classes_)
+        if unknown.size:
+            raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                             f"{self.classes_}. 'y' has {classes}.")
+
+    def _output(self, target: np.ndarray) -> Output:
+        k = len(self.classes_)
+        if self._y_type == "multiclass":
+            return Output(k, "softmax", CrossEntropy())
+        if self._y_type == "binary":
+            return Output(1, "sigmoid", BinaryCrossEntropy())
+        return Output(k, "sigmoid", BinaryCrossEntropy(), data_scale=k, penalty_scale=k)
+
+    def _stratify(self) -> bool:
+        return self._y_type != "multilabel-indicator"
+
+    def _predict_validated(self, X: np.ndarray) -> np.ndarray:
+        return self._outputs(X)
+
+    def _val_score(self, X: np.ndarray, y: np.ndarray, sample_weight: Any) -> float:
+        return float(accuracy_score(y, self._labels(self._outputs(X)), sample_weight=sample_weight))
+
+    def _labels(self, p: np.ndarray) -> np.ndarray:
+        """Probabilities -> labels: the arg-max class, or each label with p > 0.5."""
+        if self._y_type == "multiclass":
+            return self.classes_[p.argmax(axis=1)]
+        if self._y_type == "binary":
+            return self.classes_[(p[:, 0] > 0.5).astype(np.intp)]
+        return (p > 0.5).astype(np.int64)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each sample (multi-label: each label with p > 0.5)."""
+        return self._labels(self._forward(X))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``
+        (multi-label: the probability of each label)."""
+        p = self._forward(X)
+        if self.n_outputs_ == 1:
+            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        return p
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """ln of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor trained on glassnet's engine.
+
+    The network is ``Dense(h_1, activation) -> ... -> Dense(n_outputs)`` (identity output),
+    trained on half the squared error summed over the outputs,
+    l = (1/2) ||y_hat - y||^2, with the penalties of the module docstring: scikit-learn's
+    gradient exactly. ``loss_curve_`` reports scikit-learn's value, in which (for several
+    outputs) the squared error is averaged over the outputs rather than summed.
+
+    Parameters
+    ----------
+    hidden_layer_sizes, activation, solver, alpha, l1, dropout, batch_norm, batch_size, \
+learning_rate, learning_rate_init, power_t, max_iter, shuffle, random_state, tol, \
+n_iter_no_change, early_stopping, validation_fraction, warm_start, verbose, dtype
+        As for :class:`MLPClassifier`; ``early_stopping`` scores the held-out part (not
+        stratified) with R^2.
+
+    Attributes
+    ----------
+    model_ : glassnet.Sequential
+        The trained network; ``model_.predict(X)`` gives the predictions.
+    coefs_, intercepts_, loss_curve_, best_loss_, validation_scores_, best_validation_score_, \
+n_iter_, t_, n_outputs_, n_layers_, out_activation_, n_features_in_, feature_names_in_
+        As for :class:`MLPClassifier`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> net = make_pipeline(StandardScaler(), MLPRegressor((32,), learning_rate_init=0.01,
+    ...                                                   max_iter=300, random_state=0))
+    >>> net.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One epoch over (X, y), continuing the optimizer's state."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_input(self, X: Any, y: Any, incremental: bool,
+                        reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
+                             dtype=np.dtype(self.dtype), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y.reshape(y.shape[0], -1).astype(X.dtype), y
+
+    def _output(self, target: np.ndarray) -> Output:
+        k = target.shape[1]
+        return Output(k, "identity", MSE(scale=k / 2), data_scale=1 / k)
+
+    def _predict_validated(self, X: np.ndarray) -> np.ndarray:
+        out = self._outputs(X)
+        return out[:, 0] if self.n_outputs_ == 1 else out
+
+    def _val_score(self, X: np.ndarray, y: np.ndarray, sample_weight: Any) -> float:
+        pred = self._predict_validated(X)
+        if not np.isfinite(pred).all():
+            return float("nan")
+        return float(r2_score(y, pred, sample_weight=sample_weight))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions, shape (n_samples,) or (n_samples, n_outputs), as float64."""
+        return self._forward(X)
