@@ -156,7 +156,7 @@ def test_penalty_node_gradient_against_differences_and_torch():
     t = torch.tensor(W, requires_grad=True)
     (0.2 / 3 * t.abs().sum() + 0.1 * (t * t).sum()).backward()
     np.testing.assert_allclose(w.grad, t.grad.numpy(), rtol=1e-12)
-    assert Penalty()(W).item() == 0.0
+    assert Penalty()(W) is None                          # alpha = l1 = 0: no node at all
 
 
 def test_multilabel_targets():
@@ -185,13 +185,16 @@ def test_multilabel_targets():
     assert start.loss_curve_[-1] == pytest.approx(reference.loss_curve_[-1], rel=1e-9)
 
 
-def test_multi_output_regression_and_model_access():
+def test_multi_output_regression_and_model_access(tmp_path):
     X, Y = _problem("regression", n=100)
     model = MLPRegressor((32,), max_iter=200, learning_rate_init=0.01, random_state=0).fit(X, Y)
     assert model.predict(X).shape == (100, 2) and model.predict(X).dtype == np.float64
     assert model.score(X, Y) > 0.7 and model.n_outputs_ == 2 and model.n_layers_ == 3
     assert isinstance(model.model_, gn.Sequential) and model.model_.dtype == np.float32
     np.testing.assert_allclose(model.model_.predict(X.astype(np.float32)), model.predict(X), rtol=1e-6)
+    gn.save(model.model_, tmp_path / "net.safetensors")            # an ordinary glassnet model
+    np.testing.assert_array_equal(gn.load(tmp_path / "net.safetensors").predict(X.astype(np.float32)),
+                                  model.model_.predict(X.astype(np.float32)))
     assert [W.dtype for W in model.coefs_] == [np.float32, np.float32]
     one = MLPRegressor((4,), max_iter=5, random_state=0)
     with pytest.warns(ConvergenceWarning), pytest.warns(DataConversionWarning, match="column-vector"):

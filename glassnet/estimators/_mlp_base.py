@@ -139,6 +139,8 @@ class BaseMLP(BaseEstimator):
     # ---------------------------------------------------------------- training
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
         hidden = hidden_sizes(self.hidden_layer_sizes)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "model_") or (not self.warm_start and not incremental)
         X, target, y = self._validate_input(X, y, incremental, reset=first)
         if sample_weight is not None:
@@ -154,8 +156,6 @@ class BaseMLP(BaseEstimator):
                 f"the previous fit, {self._architecture}, but the data and hyperparameters now ask "
                 f"for {self._describe(hidden, n_outputs)}; call fit with warm_start=False to start "
                 "afresh")
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
         if not incremental or not self.model_.compiled:
             self.model_.compile(optimizer=optim.get(SOLVERS[self.solver], lr=self.learning_rate_init),
                                 loss=output.loss)
@@ -215,12 +215,14 @@ class BaseMLP(BaseEstimator):
             return min(200, n)
         if self.batch_size > n:
             warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training samples; "
-                          f"it is clipped to {n}.", UserWarning, stacklevel=5)
+                          f"it is clipped to {n}.", UserWarning, stacklevel=6)
         return min(self.batch_size, n)
 
     def _train(self, X: np.ndarray, target: np.ndarray, y: Any, sample_weight: Any,
                output: Output, incremental: bool) -> None:
         X_train, t_train, w_train, val = self._split(X, target, y, sample_weight)
+        if val is not None and self.validation_scores_ is None:    # early_stopping turned on
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
         n = X_train.shape[0]
         batch = self._batch(n)
         mean_weight = 1.0 if w_train is None else float(np.mean(w_train))
@@ -242,7 +244,7 @@ class BaseMLP(BaseEstimator):
             self.model_.load_state_dict(self._best_state)
         if not incremental and not monitor.stopped and self.n_iter_ == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                          "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+                          "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=5)
 
     # -------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:

@@ -115,11 +115,13 @@ class Penalty(L1L2):
         """Set l2 = alpha / (2 weight) and l1 = l1 / weight."""
         self.l1, self.l2 = l1 / weight, alpha / (2.0 * weight)
 
-    def __call__(self, W: Tensor | np.ndarray) -> Tensor:
+    def __call__(self, W: Tensor | np.ndarray) -> Tensor | None:
+        """The penalty of W as one node; None (no node, no cost) while both coefficients are 0,
+        which a layer's ``regularization_loss`` passes on as "no penalty"."""
+        if not self.l1 and not self.l2:
+            return None
         if not isinstance(W, Tensor):
             W = Tensor(np.asarray(W))
-        if not self.l1 and not self.l2:
-            return Tensor(np.zeros((), W.dtype))
         return _PenaltyNode.apply(W, l1=self.l1, l2=self.l2)
 
 
