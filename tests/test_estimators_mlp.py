@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn import neural_network as sk
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
@@ -135,6 +134,14 @@ def test_alpha_and_l1_shrink_the_weights():
             model.fit(X, y)
         norms[name] = sum(np.abs(W).sum() for W in model.coefs_)
     assert norms["l2"] < 0.6 * norms["none"] and norms["l1"] < 0.6 * norms["none"]
+    # The mapping of the module docstring: alpha = 1e-4, batches of 200 -> L2(l2 = 2.5e-7).
+    X, y = _problem("regression", n=300)
+    with pytest.warns(ConvergenceWarning):
+        model = MLPRegressor((4,), max_iter=1).fit(X, y)
+    regularizers = [layer.kernel_regularizer for layer in model.model_.layers]
+    assert all(r is regularizers[0] for r in regularizers)
+    assert (regularizers[0].l2, regularizers[0].l1) == (pytest.approx(2.5e-7), 0.0)
+    assert regularizers[0].get_config() == {"name": "l1_l2", "l1": 0.0, "l2": pytest.approx(2.5e-7)}
 
 
 def test_penalty_node_gradient_against_differences_and_torch():
@@ -153,6 +160,7 @@ def test_penalty_node_gradient_against_differences_and_torch():
         step[index] = 1e-6
         numeric[index] = (penalty(W + step).item() - penalty(W - step).item()) / 2e-6
     np.testing.assert_allclose(w.grad, numeric, rtol=1e-6, atol=1e-8)
+    torch = pytest.importorskip("torch")
     t = torch.tensor(W, requires_grad=True)
     (0.2 / 3 * t.abs().sum() + 0.1 * (t * t).sum()).backward()
     np.testing.assert_allclose(w.grad, t.grad.numpy(), rtol=1e-12)

@@ -15,13 +15,26 @@ Each step follows the gradient of the loss of one mini-batch B of n_B samples,
           + \\frac{\\alpha}{2 n_B} \\sum_l \\lVert W_l \\rVert_F^2
           + \\frac{l_1}{n_B} \\sum_l \\lVert W_l \\rVert_1
 
-(biases are not penalised; with sample weights, sums and n_B are weighted). The alpha term
-is scikit-learn's: its ``_backprop`` adds ``0.5 * alpha * ||W||^2 / n_B`` to each batch loss.
-glassnet adds it as every Dense layer's ``kernel_regularizer = L1L2(l1=l1 / b,
-l2=alpha / (2 b))``, b the batch size (times the mean sample weight): exactly scikit-learn's
-term on every full batch. The one shorter batch at the end of an epoch (n mod b samples)
-gets alpha / (2 b) where scikit-learn uses alpha / (2 n_last), a slightly weaker pull on
-that step only. ``l1`` has no scikit-learn counterpart; it follows the same scaling.
+(biases are not penalised; with sample weights, sums and n_B are weighted). The loss l is
+the cross-entropy of the softmax (several classes), of the sigmoid (two classes, or each
+label of a multi-label target) or half the squared error summed over the outputs.
+
+The alpha term is scikit-learn's: its ``_backprop`` adds ``0.5 * alpha * ||W||^2 / n_B`` to
+each batch loss. glassnet adds it as every Dense layer's ``kernel_regularizer``, an
+``L1L2(l1=l1 / b, l2=alpha / (2 b))`` computed in one node, b the batch size (times the mean
+sample weight): alpha = 1e-4 with batches of 200 is ``L2(l2=2.5e-7)``. That is exactly
+scikit-learn's term on every full batch; the one shorter batch at the end of an epoch
+(n mod b samples) gets alpha / (2 b) where scikit-learn uses alpha / (2 n_last), a slightly
+weaker pull on that step only. ``l1`` has no scikit-learn counterpart; it scales as alpha.
+
+Stopping follows scikit-learn: after each epoch the loss of ``loss_curve_`` (or, with
+``early_stopping``, the validation score) is compared with the best so far; more than
+``n_iter_no_change`` epochs in a row without an improvement by ``tol`` end training (with
+``learning_rate="adaptive"``: divide the rate by 5 first). Two differences: the count of
+such epochs restarts with every ``fit`` call (scikit-learn carries it over between warm-start
+fits), and warm-start fits and ``partial_fit`` calls continue the estimator's random
+generator, so each call sees new batch orders (scikit-learn restarts from ``random_state`` on
+every call and, for an int, repeats the same orders).
 """
 
 from __future__ import annotations
