@@ -167,6 +167,23 @@ def test_penalty_node_gradient_against_differences_and_torch():
     assert Penalty()(W) is None                          # alpha = l1 = 0: no node at all
 
 
+def test_one_penalty_node_for_the_whole_network():
+    X, y = _problem("regression", n=40)
+    with pytest.warns(ConvergenceWarning):
+        model = MLPRegressor((6, 5), alpha=2.0, l1=0.5, max_iter=2, random_state=0).fit(X, y)
+    dense = [layer for layer in model.model_.layers if isinstance(layer, gn.layers.Dense)]
+    per_layer = [layer.regularization_loss() for layer in dense]
+    assert per_layer[0].op == "penalty" and per_layer[1:] == [None, None]
+    separate = sum(gn.regularizers.L1L2(l1=0.5 / 40, l2=2.0 / 80)(layer.W).item() for layer in dense)
+    assert model.model_.regularization_loss().item() == pytest.approx(separate, rel=1e-6)
+    penalty = model.model_.regularization_loss()
+    model.model_.zero_grad()
+    penalty.backward()
+    for layer in dense:                                  # d/dW of l1 |W| + l2 W^2, layer by layer
+        expected = 0.5 / 40 * np.sign(layer.W.data) + 2 * 2.0 / 80 * layer.W.data
+        np.testing.assert_allclose(layer.W.grad, expected, rtol=1e-5, atol=1e-8)
+
+
 def test_multilabel_targets():
     X, _ = _problem("multiclass", n=120)
     Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
