@@ -166,8 +166,9 @@ def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tu
     C = padded_shape[0]
     (kh, kw), (ho, wo) = geo.kernel, geo.out
     dxp = np.zeros(padded_shape, dtype=grad.dtype)
+    delta = _delta(grad, wo)
     for chunk in chunks:
-        d = _delta(grad, chunk, wo)
+        d = delta[:, chunk.start * ho * wo:chunk.stop * ho * wo]
         dcols = (W_mat.T @ d).reshape(C, kh, kw, -1, ho, wo)
         part = dxp[:, chunk]
         for i, j in product(range(kh), range(kw)):
@@ -205,13 +206,13 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
     return dxp.reshape(C, N, hp, wp)
 
 
-def _delta(grad: np.ndarray, chunk: slice, width: int) -> np.ndarray:
-    """dE/dz of a chunk of samples as a (F, n Ho width) matrix, zero in unused columns."""
-    g = to_cnhw(grad)[:, chunk]
-    F, n, ho, wo = g.shape
+def _delta(grad: np.ndarray, width: int) -> np.ndarray:
+    """dE/dz (N, F, Ho, Wo) as an (F, N Ho width) matrix, zero in unused columns."""
+    g = to_cnhw(grad)
+    F, N, ho, wo = g.shape
     if width == wo and g.flags.c_contiguous:
         return g.reshape(F, -1)
-    d = _scratch("delta", (F, n, ho, width), grad.dtype)
+    d = _scratch("delta", (F, N, ho, width), grad.dtype)
     d[..., :wo] = g
     d[..., wo:] = 0
     return d.reshape(F, -1)
@@ -260,10 +261,11 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     xp, W_mat, geo, width = ctx.xp, ctx.W_mat, ctx.geo, ctx.width
     gW = gx = None
     if needs[1]:
-        columns = _Columns(xp, geo, width)
+        columns, delta = _Columns(xp, geo, width), _delta(grad, width)
+        L = columns.per_sample
         gW_t = np.zeros(W_mat.shape[::-1], dtype=grad.dtype)
         for chunk in ctx.chunks:  # (dE/dW)^T: cols @ delta^T is faster than delta @ cols^T
-            gW_t += columns(chunk) @ _delta(grad, chunk, width).T
+            gW_t += columns(chunk) @ delta[:, chunk.start * L:chunk.stop * L].T
         gW = gW_t.T.reshape(ctx.w_shape)
     if needs[0]:
         if width == geo.out[1]:
