@@ -21,7 +21,10 @@ element-wise ops keep its memory order. Values and shapes are exactly the public
 Speed. The im2col matrix is kh kw times larger than the input, so it is built and used a
 few samples at a time (chunks of about ``CHUNK_BYTES``) and never leaves the CPU cache;
 the backward pass rebuilds each chunk instead of keeping the whole matrix. With stride 1
-the "flat" layout turns each window row into one contiguous run (see ``_row_width``).
+the "flat" layout turns each window row into one contiguous run (see ``_row_width``) and
+col2im becomes kh kw shifted adds over the padded grid (see ``_grid_col2im``). Temporaries
+live in per-thread work arrays (``_scratch``) and the small products run on one BLAS thread
+(``_one_blas_thread``).
 """
 
 from __future__ import annotations
@@ -53,11 +56,11 @@ from glassnet.ops._window import (
 )
 from glassnet.tensor import Tensor
 
-__all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d", "CHUNK_BYTES"]
+__all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
-CHUNK_BYTES = 1 << 19
-GRID_CHUNK_BYTES = 1 << 21
-SCRATCH_BYTES = 1 << 26
+CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
+GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
+SCRATCH_BYTES = 1 << 26  # largest temporary kept for reuse
 _SCRATCH = threading.local()  # per-thread work arrays, see _scratch
 _BLAS: list[Any] = []  # the BLAS thread-pool controller, made on first use
 
