@@ -23,16 +23,11 @@ few samples at a time (chunks of about ``CHUNK_BYTES``) and never leaves the CPU
 the backward pass rebuilds each chunk instead of keeping the whole matrix. With stride 1
 the "flat" layout turns each window row into one contiguous run (see ``_row_width``) and
 col2im becomes kh kw shifted adds over the padded grid (see ``_grid_col2im``). Temporaries
-live in per-thread work arrays (``_scratch``) and the small products run on one BLAS thread
-(``_one_blas_thread``).
+live in per-thread work arrays (``scratch``) and the small products run on one BLAS thread.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-import threading
-from collections.abc import Iterator
 from itertools import product
 from typing import Any
 
@@ -48,8 +43,10 @@ from glassnet.ops._window import (
     conv_geometry,
     conv_padding,
     from_cnhw,
+    one_blas_thread,
     pad_cnhw,
     pair,
+    scratch,
     to_cnhw,
     window_slice,
     windows,
@@ -60,46 +57,6 @@ __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
 CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
-SCRATCH_BYTES = 1 << 26  # largest temporary kept for reuse
-_SCRATCH = threading.local()  # per-thread work arrays, see _scratch
-_BLAS: list[Any] = []  # the BLAS thread-pool controller, made on first use
-
-
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """Run the chunked matrix products on a single BLAS thread.
-
-    Each chunk's product is small (about CHUNK_BYTES of columns): a second OpenBLAS thread
-    gains little there, and when another process holds the other core the two threads wait
-    on each other (measured: LeNet-5 inference 20 times slower with two threads under load).
-    """
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS.append(ThreadpoolController())
-    with _BLAS[0].limit(limits=1, user_api="blas"):
-        yield
-
-
-def _scratch(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """A work array for a temporary that never leaves one op call, reused across calls.
-
-    Fresh megabyte-sized temporaries on every step make glibc grow and trim its heap each
-    time, and the page faults that follow cost more than the arithmetic on a small network
-    (measured on LeNet-5: about 2,000 faults per step). One buffer per name and thread,
-    grown when needed, at most SCRATCH_BYTES; its contents are undefined.
-    """
-    dtype = np.dtype(dtype)
-    size = math.prod(shape)
-    if size * dtype.itemsize > SCRATCH_BYTES:
-        return np.empty(shape, dtype=dtype)
-    buffers = _SCRATCH.__dict__
-    buffer = buffers.get(name)
-    if buffer is None or buffer.dtype != dtype or buffer.size < size:
-        buffer = buffers[name] = np.empty(size, dtype=dtype)
-    return buffer[:size].reshape(shape)
-
-
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
         expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
@@ -153,7 +110,7 @@ class _Columns:
 
     def __call__(self, chunk: slice) -> np.ndarray:
         part = self.view[:, :, :, chunk]
-        buffer = _scratch("columns", (*part.shape[:4], self.per_sample), part.dtype)
+        buffer = scratch("columns", (*part.shape[:4], self.per_sample), part.dtype)
         if self.run is None:
             buffer.reshape(part.shape)[...] = part
         else:
@@ -196,10 +153,10 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
     dxp = np.zeros((C, N * plane), dtype=grad.dtype)
     for chunk in _chunks(N, W_mat.shape[1], plane, grad.itemsize, GRID_CHUNK_BYTES):
         n = chunk.stop - chunk.start
-        grid = _scratch("grid", (F, n, hp, wp), grad.dtype)
+        grid = scratch("grid", (F, n, hp, wp), grad.dtype)
         grid.fill(0)
         grid[:, :, :ho, :wo] = g[:, chunk]
-        dcols = _scratch("dcols", (C * kh * kw, n * plane), grad.dtype)
+        dcols = scratch("dcols", (C * kh * kw, n * plane), grad.dtype)
         np.matmul(W_mat.T, grid.reshape(F, -1), out=dcols)
         dcols = dcols.reshape(C, kh, kw, -1)
         target, span = dxp[:, chunk.start * plane:chunk.stop * plane], n * plane - reach
@@ -215,7 +172,7 @@ def _delta(grad: np.ndarray, width: int) -> np.ndarray:
     F, N, ho, wo = g.shape
     if width == wo and g.flags.c_contiguous:
         return g.reshape(F, -1)
-    d = _scratch("delta", (F, N, ho, width), grad.dtype)
+    d = scratch("delta", (F, N, ho, width), grad.dtype)
     d[..., :wo] = g
     d[..., wo:] = 0
     return d.reshape(F, -1)
@@ -304,12 +261,12 @@ class Conv2d(Function):
         check_ndim(x, 4, "conv2d")
         _check_conv(x, W, b, "conv2d")
         geo = conv_geometry(x.shape[2:], W.shape[2:], stride, padding, dilation, "conv2d")
-        with _one_blas_thread():
+        with one_blas_thread():
             return _conv_forward(ctx, x, W, b, geo)
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        with _one_blas_thread():
+        with one_blas_thread():
             return _conv_backward(ctx, grad)
 
 
@@ -334,12 +291,12 @@ class Conv1d(Function):
         pad2 = padding if isinstance(padding, str) else (0, padding)
         geo = conv_geometry((1, x.shape[2]), (1, W.shape[2]), (1, stride), pad2, (1, dilation),
                             "conv1d")
-        with _one_blas_thread():
+        with one_blas_thread():
             return _conv_forward(ctx, x[:, :, None, :], W[:, :, None, :], b, geo)[:, :, 0, :]
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        with _one_blas_thread():
+        with one_blas_thread():
             gx, gW, *gb = _conv_backward(ctx, grad[:, :, None, :])
         gx = None if gx is None else gx[:, :, 0, :]
         gW = None if gW is None else gW[:, :, 0, :]
