@@ -35,6 +35,7 @@ from glassnet.ops._window import (
     from_cnhw,
     pad_cnhw,
     pair,
+    scratch,
     to_cnhw,
     window_slice,
 )
@@ -69,14 +70,18 @@ def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray
     return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
 
 
-def _first_max(views: list[np.ndarray], record: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _first_max(views: list[np.ndarray], record: bool,
+               out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Element-wise maximum of equally shaped views and, if ``record``, which view held it.
 
     The index is the *first* view holding the maximum: a later view wins only when it is
     strictly greater. Views are passed in row-major window order, so ties go to the first
     maximum of the window, as in PyTorch.
     """
-    out = np.array(views[0], order="C")
+    if out is None:
+        out = np.array(views[0], order="C")
+    else:
+        np.copyto(out, views[0])
     kind = np.min_scalar_type(len(views) - 1)
     index = np.zeros(out.shape, dtype=kind) if record and len(views) == 1 else None
     for k, view in enumerate(views[1:], start=1):
@@ -118,7 +123,8 @@ def _max_tiles(xc: np.ndarray, geo: Geometry, record: bool) -> tuple[np.ndarray,
     (kh, kw), (ho, wo) = geo.kernel, geo.out
     xc = np.ascontiguousarray(xc[:, :, :ho * kh, :wo * kw])
     flat = xc.reshape(-1)
-    rows, in_row = _first_max([flat[j::kw] for j in range(kw)], record)
+    views = [flat[j::kw] for j in range(kw)]
+    rows, in_row = _first_max(views, record, scratch("pool_rows", views[0].shape, xc.dtype))
     rows = rows.reshape(-1, kh, wo)
     out, row = _first_max([rows[:, r] for r in range(kh)], record)
     return out.reshape(*xc.shape[:2], ho, wo), (in_row, row)
@@ -130,7 +136,7 @@ def _max_tiles_backward(ctx: Any, delta: np.ndarray) -> np.ndarray:
     in_row, row = ctx.index
     N, C, H, W = ctx.shape
     delta = delta.reshape(-1, wo)
-    to_rows = np.empty((delta.shape[0], kh, wo), dtype=delta.dtype)
+    to_rows = scratch("pool_rows", (delta.shape[0], kh, wo), delta.dtype)
     for r in range(kh):
         np.multiply(delta, row == r, out=to_rows[:, r])
     to_rows = to_rows.reshape(-1)
