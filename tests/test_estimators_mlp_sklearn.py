@@ -55,6 +55,7 @@ def _assert_same_run(ours, theirs, X, epochs, atol=1e-10):
     for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=atol)
     np.testing.assert_allclose(ours.loss_curve_[-epochs:], theirs.loss_curve_[-epochs:], rtol=1e-9)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
     method = "predict" if isinstance(ours, MLPRegressor) else "predict_proba"
     np.testing.assert_allclose(getattr(ours, method)(X), getattr(theirs, method)(X), rtol=1e-8, atol=atol)
 

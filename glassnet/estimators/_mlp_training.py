@@ -209,6 +209,7 @@ class EpochMonitor(Callback):
                 + logs.get("reg_loss", 0.0) * self.output.penalty_scale)
         est.n_iter_ += 1
         est.t_ += self.n_train
+        est.loss_ = loss
         est.loss_curve_.append(loss)
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")

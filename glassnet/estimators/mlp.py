@@ -131,7 +131,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     coefs_, intercepts_ : list of ndarray
         W (inputs, units) and b (units,) of each Dense layer.
     loss_curve_ : list of float
-        The objective (data loss plus penalties) averaged over each epoch.
+        The objective (data loss plus penalties) averaged over each epoch, scikit-learn's value.
+    loss_ : float
+        The last value of ``loss_curve_``.
     best_loss_ : float or None
         Lowest value of ``loss_curve_`` (None with early stopping).
     validation_scores_ : list of float or None
@@ -140,7 +142,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Epochs run by the last call.
     t_ : int
         Training samples seen over all calls.
-    n_outputs_, n_layers_, out_activation_, n_features_in_, feature_names_in_
+    out_activation_ : str
+        "softmax", "sigmoid" (scikit-learn's "logistic") or "identity".
+    n_outputs_, n_layers_, n_features_in_, feature_names_in_
 
     Examples
     --------
@@ -269,8 +273,9 @@ n_iter_no_change, early_stopping, validation_fraction, warm_start, verbose, dtyp
     ----------
     model_ : glassnet.Sequential
         The trained network; ``model_.predict(X)`` gives the predictions.
-    coefs_, intercepts_, loss_curve_, best_loss_, validation_scores_, best_validation_score_, \
-n_iter_, t_, n_outputs_, n_layers_, out_activation_, n_features_in_, feature_names_in_
+    coefs_, intercepts_, loss_curve_, loss_, best_loss_, validation_scores_, \
+best_validation_score_, n_iter_, t_, n_outputs_, n_layers_, out_activation_, n_features_in_, \
+feature_names_in_
         As for :class:`MLPClassifier`.
 
     Examples
