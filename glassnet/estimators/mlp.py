@@ -149,9 +149,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> X, y = load_iris(return_X_y=True)
-    >>> net = MLPClassifier((16,), max_iter=300, random_state=0).fit(X, y)
-    >>> net.predict_proba(X[:2]).shape
+    >>> net = make_pipeline(StandardScaler(), MLPClassifier((16,), learning_rate_init=0.02,
+    ...                                                    batch_size=16, random_state=0))
+    >>> net.fit(X, y).predict_proba(X[:2]).shape
     (2, 3)
     """
 
@@ -284,8 +287,8 @@ feature_names_in_
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> net = make_pipeline(StandardScaler(), MLPRegressor((32,), learning_rate_init=0.01,
-    ...                                                   max_iter=300, random_state=0))
+    >>> net = make_pipeline(StandardScaler(), MLPRegressor((32,), learning_rate_init=0.1,
+    ...                                                   batch_size=32, random_state=0))
     >>> net.fit(X, y).predict(X[:3]).shape
     (3,)
     """
