@@ -259,6 +259,8 @@ def test_float32_stays_float32():
     out = F.max_pool2d(F.conv2d(x, W, padding=1), 2)
     out.sum().backward()
     assert out.dtype == x.grad.dtype == W.grad.dtype == np.float32
+    assert F.conv2d([[[[1.0, 2.0]]]], [[[[3.0]]]]).dtype == np.float32  # lists: the default dtype
+    assert F.conv2d(np.ones((1, 1, 2, 2)), [[[[3.0]]]]).dtype == np.float64  # the image's dtype
 
 
 # ------------------------------------------------------------------------ bad input

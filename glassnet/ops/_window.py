@@ -166,10 +166,11 @@ def as_int(value: Any, name: str, op: str, minimum: int = 1) -> int:
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """A Tensor as is; array-like data (a fixed kernel, an image) in ``like``'s dtype."""
+    """A Tensor as is; array-like data (a fixed kernel, an image) in ``like``'s dtype, or as
+    :class:`Tensor` makes it (float32, a floating NumPy array keeping its dtype)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(np.asarray(x, dtype=like.dtype if like is not None else None))
+    return Tensor(x) if like is None else Tensor(np.asarray(x, dtype=like.dtype))
 
 
 _BLAS: list[Any] = []  # the BLAS thread-pool controller, made on first use

@@ -342,7 +342,7 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: int | tuple[int, int] = 1,
     Examples
     --------
     >>> laplacian = [[[[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]]]
-    >>> image = np.zeros((1, 1, 3, 3)); image[0, 0, 1, 1] = 1.0
+    >>> image = np.zeros((1, 1, 3, 3), dtype=np.float32); image[0, 0, 1, 1] = 1.0
     >>> conv2d(image, laplacian).numpy().ravel()
     array([4.], dtype=float32)
     """

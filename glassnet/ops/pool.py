@@ -356,7 +356,7 @@ def global_avg_pool2d(x: Any) -> Tensor:
 
     Examples
     --------
-    >>> global_avg_pool2d(np.arange(8.0).reshape(1, 2, 2, 2)).numpy()
+    >>> global_avg_pool2d(np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)).numpy()
     array([[1.5, 5.5]], dtype=float32)
     """
     x = as_tensor(x)
