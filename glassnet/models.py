@@ -204,12 +204,19 @@ class Model(Module):
         return bool(self.layers) and all(layer.built for layer in self.layers)
 
     def regularization_loss(self) -> Tensor | None:
-        """Sum of the layers' weight penalties (``kernel_regularizer``), or None."""
-        total = None
+        """Sum of the layers' weight penalties (``kernel_regularizer``), or None.
+
+        Weights that share one regularizer object are penalized in one node.
+        """
+        groups: dict[int, tuple[Any, list[Tensor]]] = {}
         for layer in self.layers:
-            penalty = layer.regularization_loss() if hasattr(layer, "regularization_loss") else None
-            if penalty is not None:
-                total = penalty if total is None else total + penalty
+            for reg, W in layer.penalized_weights():
+                if reg.active:
+                    groups.setdefault(id(reg), (reg, []))[1].append(W)
+        total = None
+        for reg, weights in groups.values():
+            penalty = reg(*weights)
+            total = penalty if total is None else total + penalty
         return total
 
     # -------------------------------------------------------------- compile

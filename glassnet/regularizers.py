@@ -1,7 +1,7 @@
 r"""Weight penalties added to the loss: L1, L2 and both (Keras conventions).
 
-A regularizer maps a weight tensor W to a scalar Tensor built from engine ops, so that
-``backward`` differentiates it exactly alongside the loss:
+A regularizer maps one or more weight tensors W to a scalar Tensor (one fused node with its
+exact gradient), so that ``backward`` differentiates it alongside the loss:
 
 .. math::
 
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._registry import Configurable, Registry
+from glassnet.function import Function
 from glassnet.tensor import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "names"]
@@ -48,18 +49,51 @@ class Regularizer(Configurable):
     l2 = 0.0
     config_keys: tuple[str, ...] = ()
 
-    def __call__(self, W: Tensor | np.ndarray) -> Tensor:
-        r"""The penalty :math:`\ell_1 \sum |W| + \ell_2 \sum W^2` as a scalar Tensor of W's dtype."""
-        if not isinstance(W, Tensor):
-            W = Tensor(np.asarray(W))
-        terms = []
-        if self.l1:
-            terms.append(W.abs().sum() * self.l1)
-        if self.l2:
-            terms.append((W * W).sum() * self.l2)
-        if not terms:
-            return Tensor(np.zeros((), W.dtype))
-        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    def __call__(self, *weights: Tensor | np.ndarray) -> Tensor:
+        r"""The penalty :math:`\sum_W (\ell_1 \sum |W| + \ell_2 \sum W^2)` of one or more
+        weight tensors, as one scalar node of their dtype."""
+        if not weights:
+            raise TypeError(f"{type(self).__name__} needs at least one weight tensor")
+        tensors = [w if isinstance(w, Tensor) else Tensor(np.asarray(w)) for w in weights]
+        return _Penalty.apply(*tensors, l1=self.l1, l2=self.l2)
+
+    @property
+    def active(self) -> bool:
+        """Whether any coefficient is non-zero (a zero penalty needs no node)."""
+        return bool(self.l1 or self.l2)
+
+
+class _Penalty(Function):
+    """E = sum_W (l1 sum |W| + l2 sum W^2);  dE/dW = l1 sign(W) + 2 l2 W.
+
+    Fused, and over several tensors at once: composed of engine ops the penalty records five
+    nodes per weight tensor, and on small batches a training step's cost is mostly per-node
+    overhead (measured: a third of an epoch of a 64-64-64-10 network on batches of 32).
+    """
+
+    name = "penalty"
+
+    @staticmethod
+    def forward(ctx: Any, *Ws: np.ndarray, l1: float, l2: float) -> np.ndarray:
+        ctx.Ws, ctx.l1, ctx.l2 = Ws, l1, l2
+        value = 0.0
+        for W in Ws:
+            flat = W.reshape(-1)
+            if l2:
+                value += l2 * float(np.dot(flat, flat))
+            if l1:
+                value += l1 * float(np.abs(flat).sum())
+        return np.asarray(value, dtype=Ws[0].dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        grads = []
+        for W in ctx.Ws:
+            g = W * (2.0 * ctx.l2 * grad)
+            if ctx.l1:
+                g += np.sign(W) * (ctx.l1 * grad)
+            grads.append(g.astype(W.dtype, copy=False))
+        return tuple(grads)
 
 
 @REGULARIZERS.register("l1")

@@ -15,11 +15,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from glassnet.function import Function
 from glassnet.layers import Activation, BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
 from glassnet.regularizers import L1L2
-from glassnet.tensor import Tensor
 from glassnet.training.callbacks import Callback, TerminateOnNaN
 
 __all__ = ["Output", "hidden_sizes", "build_network", "Penalty", "EpochMonitor", "NonFiniteStop"]
@@ -70,85 +68,25 @@ def build_network(n_features: int, hidden: list[int], n_outputs: int, *, activat
     output = None if out_activation == "identity" else out_activation
     layers.append(Dense(n_outputs, activation=output, kernel_regularizer=penalty))
     layers[0].input_dim = n_features
-    model = Sequential(layers, seed=seed, dtype=dtype)
-    penalty.attach([layer.W for layer in layers if isinstance(layer, Dense)])
-    return model
-
-
-class _PenaltyNode(Function):
-    """E = sum_l (l1 sum |W_l| + l2 sum W_l^2);  dE/dW_l = l1 sign(W_l) + 2 l2 W_l.
-
-    One node for the weights of every layer, where the composite of
-    :class:`glassnet.regularizers.L1L2` records five per layer (abs, sum, square, sum, scale)
-    and the model adds the layers' penalties with one more node each: on the small batches
-    of the estimators a step's cost is mostly per-node overhead, and the penalty is part of
-    every step (measured: a third of an epoch of a 64-64-64-10 network on batches of 32).
-    """
-
-    name = "penalty"
-
-    @staticmethod
-    def forward(ctx: Any, *Ws: np.ndarray, l1: float, l2: float) -> np.ndarray:
-        ctx.Ws, ctx.l1, ctx.l2 = Ws, l1, l2
-        value = 0.0
-        for W in Ws:
-            flat = W.reshape(-1)
-            value += l2 * float(np.dot(flat, flat))
-            if l1:
-                value += l1 * float(np.abs(flat).sum())
-        return np.asarray(value, dtype=Ws[0].dtype)
-
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-        grads = []
-        for W in ctx.Ws:
-            g = W * (2.0 * ctx.l2 * grad)
-            if ctx.l1:
-                g += np.sign(W) * (ctx.l1 * grad)
-            grads.append(g.astype(W.dtype, copy=False))
-        return tuple(grads)
+    return Sequential(layers, seed=seed, dtype=dtype)
 
 
 class Penalty(L1L2):
-    r""":class:`glassnet.regularizers.L1L2` shared by a network's Dense layers, computed for all
-    of them in one node, with coefficients set per fit.
+    r""":class:`glassnet.regularizers.L1L2` shared by a network's Dense layers, with
+    coefficients set per fit.
 
     For a batch of total sample weight m (its size when unweighted), the estimators set
 
     .. math:: l_2 = \frac{\alpha}{2 m}, \qquad l_1 = \frac{l1}{m},
 
-    scikit-learn's ``alpha / (2 n_B) ||W||^2`` for alpha (see :meth:`scale`).
-
-    Once :meth:`attach` has listed the layers' weights, the first layer's
-    ``regularization_loss()`` is the penalty of all of them and the other layers' is None
-    (nothing more to add): the model's total, the one training uses, is the sum over the
-    layers as with separate regularizers. Saved models record an ordinary ``l1_l2``
-    regularizer on every Dense layer, which gives the same total.
+    scikit-learn's ``alpha / (2 n_B) ||W||^2`` for alpha (see :meth:`scale`). Being one
+    object on every layer, the model computes it for all of their weights in one node.
+    Saved models record an ordinary ``l1_l2`` regularizer on every Dense layer.
     """
-
-    weights: tuple[Tensor, ...] = ()
-
-    def attach(self, weights: list[Tensor]) -> None:
-        """The weights that the penalty of ``weights[0]`` covers."""
-        self.weights = tuple(weights)
 
     def scale(self, alpha: float, l1: float, weight: float) -> None:
         """Set l2 = alpha / (2 weight) and l1 = l1 / weight."""
         self.l1, self.l2 = l1 / weight, alpha / (2.0 * weight)
-
-    def __call__(self, W: Tensor | np.ndarray) -> Tensor | None:
-        """The penalty as one node: of every attached weight for the first of them, None for the
-        others (already counted) and while both coefficients are 0 (no node, no cost), and of W
-        alone for a W that is not attached."""
-        if not self.l1 and not self.l2:
-            return None
-        if self.weights and W is self.weights[0]:
-            return _PenaltyNode.apply(*self.weights, l1=self.l1, l2=self.l2)
-        if any(W is attached for attached in self.weights):
-            return None
-        if not isinstance(W, Tensor):
-            W = Tensor(np.asarray(W))
-        return _PenaltyNode.apply(W, l1=self.l1, l2=self.l2)
 
 
 class NonFiniteStop(TerminateOnNaN):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import activations, regularizers
 from glassnet.layers.core import _activation_name, _config_of
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops._window import as_int, conv_geometry, conv_padding, pair
@@ -62,6 +62,7 @@ class _Conv(Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer
+        self._penalty = regularizers.get(kernel_regularizer)
         self.W: Parameter | None = None
         self.b: Parameter | None = None
 
@@ -140,13 +141,11 @@ class _Conv(Layer):
                             options["dilation"], type(self).__name__)
         return (self.filters, *geo.out[2 - self.rank:])
 
-    def regularization_loss(self) -> Tensor | None:
-        """The penalty of ``kernel_regularizer`` on W, or None."""
-        if self.kernel_regularizer is None or self.W is None:
-            return None
-        from glassnet import regularizers
-
-        return regularizers.get(self.kernel_regularizer)(self.W)
+    def penalized_weights(self) -> list[tuple[Any, Tensor]]:
+        """W with its ``kernel_regularizer``, once built."""
+        if self._penalty is None or self.W is None:
+            return []
+        return [(self._penalty, self.W)]
 
     def get_config(self) -> dict[str, Any]:
         def plain(sizes: tuple[int, ...]) -> Any:

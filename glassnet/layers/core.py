@@ -121,11 +121,11 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.units,)
 
-    def regularization_loss(self) -> Tensor | None:
-        """The penalty of ``kernel_regularizer`` on W, or None."""
+    def penalized_weights(self) -> list[tuple[Any, Tensor]]:
+        """W with its ``kernel_regularizer``, once built."""
         if self._penalty is None or self.W is None:
-            return None
-        return self._penalty(self.W)
+            return []
+        return [(self._penalty, self.W)]
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -226,6 +226,20 @@ class Layer(Module):
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
 
+    def penalized_weights(self) -> list[tuple[Any, Tensor]]:
+        """(regularizer, weight) pairs whose penalties join the training loss (none here)."""
+        return []
+
+    def regularization_loss(self) -> Tensor | None:
+        """This layer's weight penalty, or None."""
+        pairs = [(reg, W) for reg, W in self.penalized_weights() if reg.active]
+        if not pairs:
+            return None
+        total = pairs[0][0](pairs[0][1])
+        for reg, W in pairs[1:]:
+            total = total + reg(W)
+        return total
+
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         return cls(**config)

@@ -34,6 +34,7 @@ class _Run:
         self.losses = [loss for loss, _ in pairs]
         self.logits = [fused for _, fused in pairs]
         self.targets = _prepared_targets(model, xs, ys, self.losses, self.logits)
+        self.penalized = model.regularization_loss() is not None
         self.optimizer = model.optimizer
         self.track_gradients = track_gradients
 
@@ -261,7 +262,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
         if model.stop_training:
             break
     logs = {"loss": loss_sum / max(seen, 1)}
-    if model.regularization_loss() is not None:
+    if run.penalized:
         logs["reg_loss"] = reg_sum / max(seen, 1)
     if want_outputs and not model.stop_training:
         raw = [_gather(store, n) for store in collected]
