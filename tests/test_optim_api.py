@@ -231,3 +231,22 @@ def test_warmed_up_step_allocates_nothing_proportional_to_the_parameters(name):
     finally:
         tracemalloc.stop()
     assert peak < buffer_bytes / 50, (peak, buffer_bytes)
+
+
+def test_a_pickled_model_and_optimizer_keep_training_as_the_original():
+    import pickle
+
+    import glassnet as gn
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 3)), rng.normal(size=(32, 1))
+    model = gn.Sequential([gn.layers.Dense(4, activation="tanh", input_dim=3), gn.layers.Dense(1)],
+                          seed=0, dtype=np.float64)
+    model.compile(optimizer=gn.optim.Adam(lr=0.01), loss="mse")
+    model.fit(X, y, epochs=2, verbose=0, seed=0)
+    copy = pickle.loads(pickle.dumps(model))
+    model.fit(X, y, epochs=3, verbose=0, seed=1)
+    copy.fit(X, y, epochs=3, verbose=0, seed=1)
+    for a, b in zip(model.parameters(), copy.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+    assert copy.optimizer.iterations == model.optimizer.iterations

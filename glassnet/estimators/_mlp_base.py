@@ -101,24 +101,6 @@ class BaseMLP(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.dtype = dtype
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle, then give the network a new optimizer holding the saved state.
-
-        The optimizer packs the weights into one flat buffer of which each weight is a view;
-        pickling copies the views apart from the buffer, so the unpickled optimizer would update
-        a buffer no weight reads any more. A new one, bound to the unpickled weights and loaded
-        with the saved moments and step count, continues training (``partial_fit``,
-        ``warm_start``) exactly where the pickled estimator would have.
-        """
-        super().__setstate__(state)
-        model = getattr(self, "model_", None)
-        old = None if model is None else model.optimizer
-        if old is None or not old.params:
-            return
-        fresh = optim.get(old.get_config())
-        fresh.load_state_dict(old.state_dict())
-        model.optimizer = fresh.bind(model.parameters())
-
     # ------------------------------------------------------------------ weights
     @property
     def coefs_(self) -> list[np.ndarray]:

@@ -101,6 +101,15 @@ class _FlatGroup:
         self.state: dict[str, np.ndarray] = {}
         self._scratch: dict[str, np.ndarray] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {"params": self.params, "dtype": self.dtype, "state": self.state}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        """Pickling copies the views apart from the flat buffers: pack the unpickled
+        parameters into new buffers (their views again) and keep the optimizer state."""
+        self.__init__(saved["params"], saved["dtype"])  # type: ignore[misc]
+        self.state = saved["state"]
+
     def relink(self) -> None:
         """Point every ``p.data`` and ``p.grad`` back at its view.
 
