@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -289,10 +290,17 @@ def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
     if batch_size * widest >= 512 * 256:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _thread_controller().limit(limits=1, user_api="blas"):
         yield
+
+
+@functools.cache
+def _thread_controller() -> Any:
+    """One threadpoolctl controller for the process: finding the BLAS libraries takes
+    milliseconds (more once torch is loaded), limiting their threads microseconds."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
