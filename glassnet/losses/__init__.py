@@ -1,0 +1,48 @@
+"""Loss functions E(y_hat, y): MSE, MAE, Huber, binary and categorical cross-entropy, NLL.
+
+Every loss is called ``loss(y_pred, y_true, sample_weight=None)`` (PyTorch's order) and
+returns a Tensor: a scalar for ``reduction="mean"`` or ``"sum"``, one value per sample
+for ``"none"``. Each is one fused node whose backward is written next to its forward.
+
+Reductions. With per-element losses l_ij (sample i, output j):
+
+- ``"mean"``: the mean over all elements, (1/(n k)) sum_ij l_ij;
+- ``"sum"``: the sum over all elements, sum_ij l_ij (so the textbook
+  E = 1/2 sum (y_hat - y)^2 is ``MSE(reduction="sum", scale=0.5)``);
+- ``"none"``: per sample, the mean over that sample's outputs.
+
+With ``sample_weight`` w_i, "mean" is the weighted mean sum_i w_i l_i / sum_i w_i
+(as scikit-learn's metrics) and "sum" is sum_i w_i l_i.
+
+Adding a loss touches one file: its fused node and its :class:`Loss` subclass go in
+``regression.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassnet.losses.base import LOSSES, REDUCTIONS, Loss
+from glassnet.losses.classification import NLL, BinaryCrossEntropy, CrossEntropy
+from glassnet.losses.regression import MAE, MSE, Huber
+
+__all__ = [
+    "Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "CrossEntropy", "NLL", "get", "names",
+    "LOSSES", "REDUCTIONS",
+]
+
+
+def get(loss: str | Loss | Any) -> Loss:
+    """Resolve a loss given by name (a new instance with defaults) or as an object/callable."""
+    if isinstance(loss, str):
+        return LOSSES.get(loss)()
+    if isinstance(loss, type) and issubclass(loss, Loss):
+        return loss()
+    if callable(loss):
+        return loss
+    raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
+
+
+def names() -> list[str]:
+    """Every registered loss name (aliases included)."""
+    return LOSSES.names()

@@ -1,0 +1,147 @@
+"""The loss machinery: the registry, input checks, reductions and the Loss base class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet._registry import Registry
+from glassnet.errors import NonFiniteError
+from glassnet.function import Function
+from glassnet.tensor import Tensor
+
+__all__ = ["LOSSES", "REDUCTIONS", "Loss"]
+
+LOSSES = Registry("loss")
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_finite(name: str, array: np.ndarray) -> None:
+    if not np.isfinite(array).all():
+        bad = np.size(array) - int(np.isfinite(array).sum())
+        raise NonFiniteError(
+            f"{name}: the prediction holds {bad} NaN or inf value(s) of {np.size(array)}; the "
+            "model diverged or its input is not finite (lower the learning rate, scale the "
+            "inputs, or check the data for NaN)"
+        )
+
+
+def _as_target(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
+    target = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true, dtype=y_pred.dtype)
+    if not np.isfinite(target).all():
+        raise NonFiniteError(f"{name}: the target holds NaN or inf; clean or impute it first")
+    if target.shape != y_pred.shape:
+        if target.size == y_pred.size and target.shape[:1] == y_pred.shape[:1]:
+            target = target.reshape(y_pred.shape)
+        else:
+            raise ValueError(
+                f"{name}: prediction of shape {y_pred.shape} and target of shape {target.shape} "
+                "do not match (they need the same number of samples and outputs)"
+            )
+    return target
+
+
+def _weights(sample_weight: Any, n: int, dtype: np.dtype) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight has {w.shape[0]} values for {n} samples")
+    if (w < 0).any() or not np.isfinite(w).all():
+        raise ValueError("sample_weight must hold finite, non-negative numbers")
+    return w
+
+
+class _Reduce(Function):
+    """Shared reduction of per-element losses and the matching scale of the gradient.
+
+    ``forward`` sets ``ctx.coef``: the per-element factor dE/dl_ij (ones-shaped weights
+    divided by the normaliser), and ``ctx.none`` for per-sample output.
+    """
+
+    @staticmethod
+    def reduce(ctx: Any, elements: np.ndarray, weights: np.ndarray | None, reduction: str) -> np.ndarray:
+        n = elements.shape[0] if elements.ndim else 1
+        k = elements.size // n if n else 1
+        ctx.reduction = reduction
+        if weights is None:
+            if reduction == "none":
+                ctx.coef = 1.0 / k
+                return elements.reshape(n, -1).mean(axis=1)
+            if elements.size == 0:
+                raise ValueError("the loss is undefined for zero samples")
+            ctx.coef = 1.0 if reduction == "sum" else 1.0 / elements.size
+            return np.asarray(elements.sum() * ctx.coef, dtype=elements.dtype)
+        w = weights.reshape((n,) + (1,) * (elements.ndim - 1))
+        per_sample = elements.reshape(n, -1).sum(axis=1)
+        if reduction == "none":
+            ctx.coef = w / k
+            return per_sample * weights / k
+        if reduction == "sum":
+            ctx.coef = w
+            return np.asarray((per_sample * weights).sum(), dtype=elements.dtype)
+        denominator = k * weights.sum()
+        if denominator == 0:
+            raise ValueError("the loss is undefined: no samples, or all sample weights are zero")
+        ctx.coef = w / denominator
+        return np.asarray((per_sample * weights).sum() / denominator, dtype=elements.dtype)
+
+    @staticmethod
+    def upstream(ctx: Any, grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """dE/dl_ij for every element, from the upstream gradient of the reduced loss."""
+        if ctx.reduction == "none":
+            g = grad.reshape((shape[0],) + (1,) * (len(shape) - 1)) if shape else grad
+            return g * ctx.coef
+        return grad * ctx.coef
+
+
+class Loss:
+    """Base of the losses: validates ``reduction`` and the inputs, then applies the fused node."""
+
+    function: type[Function]
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    def __call__(self, y_pred: Tensor, y_true: Any, sample_weight: Any = None) -> Tensor:
+        if not isinstance(y_pred, Tensor):
+            y_pred = Tensor(y_pred)
+        _check_finite(self.name, y_pred.data)
+        target = self._target(y_pred.data, y_true)
+        weights = _weights(sample_weight, y_pred.shape[0] if y_pred.ndim else 1, y_pred.dtype)
+        with np.errstate(over="ignore"):  # a loss too large for the dtype is inf, not a warning
+            return self.apply_prepared(y_pred, target, weights)
+
+    def prepare_target(self, y_true: Any, output_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """Validate and convert targets once for predictions of ``output_shape`` (the training
+        loop does this for the whole data set, then calls :meth:`apply_prepared` per batch)."""
+        return self._target(np.empty(output_shape, dtype=dtype), y_true)
+
+    def apply_prepared(self, y_pred: Tensor, target: np.ndarray, weights: np.ndarray | None = None) -> Tensor:
+        """The loss node for a target from :meth:`prepare_target`, without per-call checks.
+
+        A non-finite prediction gives a non-finite loss, which the training loop detects.
+        """
+        return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
+                                   **self._options())
+
+    def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
+        return _as_target(self.name, y_pred, y_true)
+
+    def _options(self) -> dict[str, Any]:
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, for saving and :func:`get`."""
+        return {"reduction": self.reduction}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,218 @@
+"""Classification losses: binary and categorical cross-entropy, negative log-likelihood."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.activations import _sigmoid
+from glassnet.errors import NonFiniteError
+from glassnet.losses.base import LOSSES, Loss, _as_target, _Reduce
+from glassnet.tensor import Tensor
+
+__all__ = ["BinaryCrossEntropy", "CrossEntropy", "NLL"]
+
+
+class _BinaryCrossEntropy(_Reduce):
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
+                from_logits: bool, eps: float) -> np.ndarray:
+        ctx.target, ctx.from_logits, ctx.shape = target, from_logits, y_pred.shape
+        if from_logits:
+            z = y_pred
+            ctx.p = _sigmoid(z)
+            elements = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
+        else:
+            ctx.p = np.clip(y_pred, eps, 1 - eps)
+            ctx.inside = (y_pred >= eps) & (y_pred <= 1 - eps)
+            elements = -(target * np.log(ctx.p) + (1 - target) * np.log1p(-ctx.p))
+        return _Reduce.reduce(ctx, elements, weights, reduction)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        up = _Reduce.upstream(ctx, grad, ctx.shape)
+        if ctx.from_logits:
+            return (up * (ctx.p - ctx.target),)
+        p = ctx.p
+        return (up * ctx.inside * (p - ctx.target) / (p * (1 - p)),)
+
+
+@LOSSES.register("binary_cross_entropy", "bce", "binary_crossentropy")
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy: l = -[y ln p + (1 - y) ln(1 - p)];  dl/dp = (p - y) / (p (1 - p)).
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        If True, ``y_pred`` holds logits z and p = sigmoid(z) is fused into the loss:
+        l = max(z, 0) - z y + ln(1 + e^{-|z|}), dl/dz = sigmoid(z) - y (stable for any z).
+    eps : float, default 1e-7
+        Probabilities are clipped to [eps, 1 - eps] so that ln never sees 0.
+    """
+
+    function = _BinaryCrossEntropy
+
+    def __init__(self, reduction: str = "mean", from_logits: bool = False, eps: float = 1e-7) -> None:
+        super().__init__(reduction)
+        self.from_logits, self.eps = bool(from_logits), float(eps)
+
+    def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
+        target = _as_target(self.name, y_pred, y_true)
+        if ((target < 0) | (target > 1)).any():
+            raise ValueError(f"{self.name}: targets must lie in [0, 1] (class labels 0 and 1)")
+        return target
+
+    def _options(self) -> dict[str, Any]:
+        return {"from_logits": self.from_logits, "eps": self.eps}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}
+
+
+def _class_targets(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
+    """Integer labels (N,) checked against the number of classes, or a (N, C) distribution."""
+    raw = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    if y_pred.ndim != 2:
+        raise ValueError(f"{name}: the prediction must be 2-D (samples, classes), got shape {y_pred.shape}")
+    n, classes = y_pred.shape
+    if raw.ndim == 2 and raw.shape[1] == 1 and classes > 1:
+        raw = raw.reshape(-1)
+    if raw.ndim == 1:
+        if raw.shape[0] != n:
+            raise ValueError(f"{name}: {raw.shape[0]} labels for {n} predictions")
+        if raw.dtype.kind == "f":
+            if not np.isfinite(raw).all() or (raw != np.round(raw)).any():
+                raise ValueError(f"{name}: class labels must be whole numbers in [0, {classes})")
+        elif raw.dtype.kind not in "iub":
+            raise ValueError(f"{name}: class labels must be integers, got dtype {raw.dtype}")
+        labels = raw.astype(np.intp)
+        if n and (labels.min() < 0 or labels.max() >= classes):
+            bad = labels[(labels < 0) | (labels >= classes)]
+            raise ValueError(
+                f"{name}: class labels must lie in [0, {classes}) for a prediction with {classes} "
+                f"outputs; found {np.unique(bad)[:10].tolist()}. Encode labels as 0..C-1 "
+                "(sklearn.preprocessing.LabelEncoder) or widen the output layer"
+            )
+        return labels
+    if raw.shape != y_pred.shape:
+        raise ValueError(
+            f"{name}: target of shape {raw.shape} does not match prediction {y_pred.shape}; give "
+            "integer labels (N,) or one-hot / probability rows (N, C)"
+        )
+    target = raw.astype(y_pred.dtype)
+    if not np.isfinite(target).all():
+        raise NonFiniteError(f"{name}: the target holds NaN or inf")
+    return target
+
+
+class _CrossEntropy(_Reduce):
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
+                from_logits: bool, eps: float) -> np.ndarray:
+        n = y_pred.shape[0]
+        if from_logits:
+            shifted = y_pred - y_pred.max(axis=1, keepdims=True)
+            e = np.exp(shifted)
+            s = e.sum(axis=1, keepdims=True)
+            log_p = shifted - np.log(s)
+            ctx.p = e / s
+        else:
+            ctx.clipped = np.clip(y_pred, eps, None)
+            log_p = np.log(ctx.clipped)
+        ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
+        if target.ndim == 1:
+            elements = -log_p[np.arange(n), target]
+        else:
+            elements = -(target * log_p).sum(axis=1)
+        return _Reduce.reduce(ctx, elements, weights, reduction)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        up = _Reduce.upstream(ctx, grad, (ctx.n,))
+        up = np.reshape(up, (-1, 1)) if np.ndim(up) else up
+        target = ctx.target
+        if ctx.from_logits:
+            if target.ndim == 1:
+                g = ctx.p.copy()
+                g[np.arange(ctx.n), target] -= 1
+                return (g * up,)
+            return ((ctx.p * target.sum(axis=1, keepdims=True) - target) * up,)
+        if target.ndim == 1:
+            g = np.zeros_like(ctx.clipped)
+            rows = np.arange(ctx.n)
+            g[rows, target] = -1 / ctx.clipped[rows, target]
+        else:
+            g = -target / ctx.clipped
+        return (g * up,)
+
+
+@LOSSES.register("cross_entropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
+class CrossEntropy(Loss):
+    """Categorical cross-entropy: l = -sum_c y_c ln p_c.
+
+    By default ``y_pred`` holds logits z and p = softmax(z) is fused in (stable, through
+    the log-softmax): l = -z_y + ln sum_c e^{z_c}, dl/dz = p - onehot(y). Targets are
+    integer labels of shape (N,) in [0, C) or one-hot / probability rows of shape (N, C).
+
+    Parameters
+    ----------
+    from_logits : bool, default True
+        False: ``y_pred`` holds probabilities (clipped at ``eps`` before the log).
+    """
+
+    function = _CrossEntropy
+
+    def __init__(self, reduction: str = "mean", from_logits: bool = True, eps: float = 1e-7) -> None:
+        super().__init__(reduction)
+        self.from_logits, self.eps = bool(from_logits), float(eps)
+
+    def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
+        return _class_targets(self.name, y_pred, y_true)
+
+    def _options(self) -> dict[str, Any]:
+        return {"from_logits": self.from_logits, "eps": self.eps}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}
+
+
+class _NLL(_Reduce):
+    name = "nll"
+
+    @staticmethod
+    def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str) -> np.ndarray:
+        n = y_pred.shape[0]
+        ctx.target, ctx.shape = target, y_pred.shape
+        if target.ndim == 1:
+            elements = -y_pred[np.arange(n), target]
+        else:
+            elements = -(target * y_pred).sum(axis=1)
+        return _Reduce.reduce(ctx, elements, weights, reduction)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        n = ctx.shape[0]
+        up = _Reduce.upstream(ctx, grad, (n,))
+        up = np.reshape(up, (-1, 1)) if np.ndim(up) else up
+        if ctx.target.ndim == 1:
+            g = np.zeros(ctx.shape, dtype=grad.dtype)
+            g[np.arange(n), ctx.target] = -1
+        else:
+            g = -ctx.target
+        return (g * up,)
+
+
+@LOSSES.register("nll", "negative_log_likelihood")
+class NLL(Loss):
+    """Negative log-likelihood of log-probabilities: l = -ln p_y (input: ``log_softmax`` output);
+    dl/d(ln p_c) = -1[c = y]."""
+
+    function = _NLL
+
+    def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
+        return _class_targets(self.name, y_pred, y_true)
