@@ -13,6 +13,8 @@ leaves and applies the chain rule node by node:
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +35,9 @@ class _GradMode:
 
 
 _mode = _GradMode()
+
+# Creation stamps: a tensor's parents always carry smaller stamps than the tensor itself.
+_creation_order = itertools.count()
 
 
 def is_grad_enabled() -> bool:
@@ -103,7 +108,7 @@ class Tensor:
         dE/d(this tensor) after ``backward``; accumulates until zeroed.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "name", "__weakref__")
     __array_priority__ = 1000.0
 
     def __init__(
@@ -120,6 +125,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._ctx: Any = None
         self._retain = False
+        self._seq = next(_creation_order)
         self.name = name
 
     @classmethod
@@ -130,6 +136,7 @@ class Tensor:
         out.requires_grad = requires_grad
         out._ctx = ctx
         out._retain = False
+        out._seq = next(_creation_order)
         out.name = None
         return out
 
@@ -226,11 +233,13 @@ class Tensor:
                     f"backward(grad=...) got a gradient of shape {grad.shape} for a tensor of "
                     f"shape {self.shape}; they must be equal"
                 )
+        # Nodes are visited newest first: a node is always created after its parents, so by
+        # the time it is popped every node that feeds it a gradient has been handled.
         grads: dict[int, np.ndarray] = {id(self): grad}
-        for node in reversed(self._topological_order()):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
+        queue: list[tuple[int, int, Tensor]] = [(-self._seq, id(self), self)]
+        while queue:
+            node = heapq.heappop(queue)[2]
+            g = grads.pop(id(node))
             ctx = node._ctx
             if ctx is None or node._retain:
                 node._accumulate(g)
@@ -241,7 +250,11 @@ class Tensor:
                     continue
                 key = id(parent)
                 previous = grads.get(key)
-                grads[key] = parent_grad if previous is None else previous + parent_grad
+                if previous is None:
+                    grads[key] = parent_grad
+                    heapq.heappush(queue, (-parent._seq, key, parent))
+                else:
+                    grads[key] = previous + parent_grad
 
     def _accumulate(self, g: np.ndarray) -> None:
         if self.grad is None:
