@@ -223,3 +223,18 @@ def test_backward_through_a_graph_without_a_requires_grad_leaf():
     x = gn.tensor([1.0, 2.0])
     with pytest.raises(RuntimeError, match="requires_grad=True"):
         (x * x).sum().backward()
+
+
+def test_backward_is_right_whatever_the_creation_stamps_say():
+    """Tensors unpickled from another process keep their old stamps; gradients stay exact."""
+    import pickle
+
+    w = gn.tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    w._seq += 10**9  # as if made later than everything below
+    w2 = pickle.loads(pickle.dumps(w))
+    x = gn.tensor([3.0, 4.0], requires_grad=True, dtype=np.float64)
+    h = x * w2
+    out = (h * h + h * w2).sum()
+    out.backward()
+    np.testing.assert_allclose(x.grad, 2 * x.data * w2.data**2 + w2.data**2)
+    np.testing.assert_allclose(w2.grad, 2 * x.data**2 * w2.data + 2 * x.data * w2.data)
