@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -45,14 +44,22 @@ def is_grad_enabled() -> bool:
     return _mode.enabled
 
 
-@contextlib.contextmanager
-def _set_grad(enabled: bool) -> Iterator[None]:
-    previous = _mode.enabled
-    _mode.enabled = enabled
-    try:
-        yield
-    finally:
-        _mode.enabled = previous
+class _SetGrad:
+    """Switches graph recording on or off inside a ``with`` block, then restores it (a plain
+    class rather than a generator: it is entered on every prediction)."""
+
+    __slots__ = ("enabled", "previous")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.previous = True
+
+    def __enter__(self) -> None:
+        self.previous = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self.previous
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
@@ -66,12 +73,12 @@ def no_grad() -> contextlib.AbstractContextManager[None]:
     >>> y.requires_grad
     False
     """
-    return _set_grad(False)
+    return _SetGrad(False)
 
 
 def enable_grad() -> contextlib.AbstractContextManager[None]:
     """Context that records the graph again inside a ``no_grad`` block."""
-    return _set_grad(True)
+    return _SetGrad(True)
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:

@@ -307,14 +307,16 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
                      logits: Sequence[bool] | bool) -> list[np.ndarray]:
     n = xs[0].shape[0]
     size = batch_size or n
+    if size >= n:
+        with no_grad(), _prep.model_mode(model, False):
+            out = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
+        return [o.data for o in (out if isinstance(out, list) else [out])]
     chunks: list[list[np.ndarray]] = []
     with no_grad(), _prep.model_mode(model, False):
         for start in range(0, n, size):
             batch = [Tensor._make(x[start:start + size], False, None) for x in xs]
             out = model.forward(*batch, logits=logits)
             chunks.append([o.data for o in (out if isinstance(out, list) else [out])])
-    if len(chunks) == 1:
-        return chunks[0]
     return [np.concatenate(parts) for parts in zip(*chunks)]
 
 

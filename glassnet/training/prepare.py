@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,17 +18,22 @@ __all__ = [
 _CLASS_LOSSES = (CrossEntropy, NLL, BinaryCrossEntropy)
 
 
-@contextlib.contextmanager
-def model_mode(model: Any, training: bool) -> Iterator[None]:
+class model_mode:  # noqa: N801 - used like a function: ``with model_mode(model, False):``
     """Run a block in training or evaluation mode, then restore the model's mode."""
-    previous = model.training
-    if previous != training:
-        model.train(training)
-    try:
-        yield
-    finally:
-        if model.training != previous:
-            model.train(previous)
+
+    __slots__ = ("model", "training", "previous")
+
+    def __init__(self, model: Any, training: bool) -> None:
+        self.model, self.training, self.previous = model, training, True
+
+    def __enter__(self) -> None:
+        self.previous = self.model.training
+        if self.previous != self.training:
+            self.model.train(self.training)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.model.training != self.previous:
+            self.model.train(self.previous)
 
 
 def model_dtype(model: Any) -> np.dtype:
