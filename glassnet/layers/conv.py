@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations, regularizers
-from glassnet.layers.core import _activation_name, _config_of
-from glassnet.layers.module import Layer, Parameter
+from glassnet.layers.core import KernelLayer
+from glassnet.layers.module import Layer
 from glassnet.ops._window import as_int, conv_geometry, conv_padding, pair
 from glassnet.ops.conv import Conv1d, Conv2d
 from glassnet.ops.pool import AvgPool2d, MaxPool1d, MaxPool2d, global_avg_pool2d, pool_geometry
@@ -28,7 +27,7 @@ def _positive(value: Any, name: str, layer: str) -> int:
     return int(value)
 
 
-class _Conv(Layer):
+class _Conv(KernelLayer):
     """What Conv2D and Conv1D share: arguments, lazy weights, penalty and config."""
 
     rank = 2
@@ -49,22 +48,14 @@ class _Conv(Layer):
         name: str | None = None,
     ) -> None:
         kind = type(self).__name__
-        super().__init__(name or kind.lower())
+        super().__init__(name or kind.lower(), activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer)
         self.filters = _positive(filters, "filters", kind)
         self.kernel_size = self._sizes(kernel_size, "kernel_size", 1)
         self.stride = self._sizes(stride, "stride", 1)
         self.dilation = self._sizes(dilation, "dilation", 1)
         self.padding = (conv_padding(padding, kind) if isinstance(padding, str)
                         else self._sizes(padding, "padding", 0))
-        self.g = activations.get(activation)
-        self.activation = _activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self._penalty = regularizers.get(kernel_regularizer)
-        self.W: Parameter | None = None
-        self.b: Parameter | None = None
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
         kind = type(self).__name__
@@ -96,17 +87,9 @@ class _Conv(Layer):
             )
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
-        from glassnet import initializers
-
         self._check_rank(input_shape)
         self.compute_output_shape(input_shape)
-        shape = (self.filters, input_shape[0], *self.kernel_size)
-        kernel_init = (initializers.default_for(self.activation) if self.kernel_initializer is None
-                       else initializers.get(self.kernel_initializer))
-        self.W = Parameter(kernel_init(shape, rng, self.dtype, for_weights=True), name="W")
-        if self.use_bias:
-            bias_init = initializers.get(self.bias_initializer)
-            self.b = Parameter(bias_init((self.filters,), rng, self.dtype), name="b")
+        self.create_weights((self.filters, input_shape[0], *self.kernel_size), self.filters, rng)
 
     def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
         """Any spatial size is accepted; the channels must match the built kernels."""
@@ -141,12 +124,6 @@ class _Conv(Layer):
                             options["dilation"], type(self).__name__)
         return (self.filters, *geo.out[2 - self.rank:])
 
-    def penalized_weights(self) -> list[tuple[Any, Tensor]]:
-        """W with its ``kernel_regularizer``, once built."""
-        if self._penalty is None or self.W is None:
-            return []
-        return [(self._penalty, self.W)]
-
     def get_config(self) -> dict[str, Any]:
         def plain(sizes: tuple[int, ...]) -> Any:
             return sizes[0] if self.rank == 1 else list(sizes)
@@ -157,11 +134,7 @@ class _Conv(Layer):
             "stride": plain(self.stride),
             "padding": self.padding if isinstance(self.padding, str) else plain(self.padding),
             "dilation": plain(self.dilation),
-            "use_bias": self.use_bias,
-            "activation": self.activation,
-            "kernel_initializer": _config_of(self.kernel_initializer),
-            "bias_initializer": _config_of(self.bias_initializer),
-            "kernel_regularizer": _config_of(self.kernel_regularizer),
+            **self.weight_config(),
             "name": self.name,
         }
 

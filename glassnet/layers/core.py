@@ -14,7 +14,7 @@ from glassnet.ops.linalg import Linear
 from glassnet.ops.shape import Reshape as _ReshapeOp
 from glassnet.tensor import Tensor
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape"]
+__all__ = ["KernelLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape"]
 
 
 def _activation_name(activation: str | Callable[[Tensor], Tensor] | None) -> str | None:
@@ -23,7 +23,61 @@ def _activation_name(activation: str | Callable[[Tensor], Tensor] | None) -> str
     return activations.name_of(activation) or getattr(activation, "__name__", "custom")
 
 
-class Dense(Layer):
+class KernelLayer(Layer):
+    """Base of the layers with weights W (and bias b) followed by an activation:
+    a = g(z), z = pre_activation(x). Holds what Dense and the convolutions share: the
+    activation, the initializers, the kernel regularizer, and their config."""
+
+    def __init__(self, name: str, activation: str | Callable[[Tensor], Tensor] | None, use_bias: bool,
+                 kernel_initializer: Any, bias_initializer: Any, kernel_regularizer: Any) -> None:
+        super().__init__(name)
+        self.g = activations.get(activation)
+        self.activation = _activation_name(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self._penalty = regularizers.get(kernel_regularizer)
+        self.W: Parameter | None = None
+        self.b: Parameter | None = None
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define pre_activation()")
+
+    def create_weights(self, kernel_shape: tuple[int, ...], units: int, rng: np.random.Generator) -> None:
+        """W from ``kernel_initializer`` (default: by activation, see
+        :func:`glassnet.initializers.default_for`) and b of ``units`` values."""
+        from glassnet import initializers
+
+        init = self.kernel_initializer
+        kernel_init = initializers.default_for(self.activation) if init is None else initializers.get(init)
+        self.W = Parameter(kernel_init(kernel_shape, rng, self.dtype, for_weights=True), name="W")
+        if self.use_bias:
+            bias_init = initializers.get(self.bias_initializer)
+            self.b = Parameter(bias_init((units,), rng, self.dtype), name="b")
+
+    def call(self, x: Tensor) -> Tensor:
+        z = self.pre_activation(x)
+        return z if self.activation in (None, "identity", "linear") else self.g(z)
+
+    def penalized_weights(self) -> list[tuple[Any, Tensor]]:
+        """W with its ``kernel_regularizer``, once built."""
+        if self._penalty is None or self.W is None:
+            return []
+        return [(self._penalty, self.W)]
+
+    def weight_config(self) -> dict[str, Any]:
+        """The shared constructor arguments, JSON-serializable."""
+        return {
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": _config_of(self.kernel_initializer),
+            "bias_initializer": _config_of(self.bias_initializer),
+            "kernel_regularizer": _config_of(self.kernel_regularizer),
+        }
+
+
+class Dense(KernelLayer):
     """Fully connected layer: every input feeds every unit.
 
     .. math::
@@ -67,26 +121,16 @@ class Dense(Layer):
         input_dim: int | None = None,
         name: str | None = None,
     ) -> None:
-        super().__init__(name or "dense")
+        super().__init__(name or "dense", activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         if input_dim is not None and (not isinstance(input_dim, (int, np.integer)) or input_dim < 1):
             raise ValueError(f"Dense: input_dim must be a positive integer, got {input_dim!r}")
         self.units = int(units)
-        self.g = activations.get(activation)
-        self.activation = _activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self._penalty = regularizers.get(kernel_regularizer)
         self.input_dim = None if input_dim is None else int(input_dim)
-        self.W: Parameter | None = None
-        self.b: Parameter | None = None
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
-        from glassnet import initializers
-
         if len(input_shape) != 1:
             raise ValueError(
                 f"Dense layer {self.name!r} expects inputs of shape (N, features), got per-sample "
@@ -98,15 +142,7 @@ class Dense(Layer):
                 f"Dense layer {self.name!r} was declared with input_dim={self.input_dim} but "
                 f"receives {fan_in} features"
             )
-        init = self.kernel_initializer
-        if init is None:
-            kernel_init = initializers.default_for(self.activation)
-        else:
-            kernel_init = initializers.get(init)
-        self.W = Parameter(kernel_init((fan_in, self.units), rng, self.dtype, for_weights=True), name="W")
-        if self.use_bias:
-            bias_init = initializers.get(self.bias_initializer)
-            self.b = Parameter(bias_init((self.units,), rng, self.dtype), name="b")
+        self.create_weights((fan_in, self.units), self.units, rng)
 
     def pre_activation(self, x: Tensor) -> Tensor:
         """z = a_prev W + b, the input of the activation (the lectures' z^l)."""
@@ -114,27 +150,13 @@ class Dense(Layer):
             return Linear.apply(x, self.W)
         return Linear.apply(x, self.W, self.b)
 
-    def call(self, x: Tensor) -> Tensor:
-        z = self.pre_activation(x)
-        return z if self.activation in (None, "identity", "linear") else self.g(z)
-
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.units,)
-
-    def penalized_weights(self) -> list[tuple[Any, Tensor]]:
-        """W with its ``kernel_regularizer``, once built."""
-        if self._penalty is None or self.W is None:
-            return []
-        return [(self._penalty, self.W)]
 
     def get_config(self) -> dict[str, Any]:
         return {
             "units": self.units,
-            "activation": self.activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": _config_of(self.kernel_initializer),
-            "bias_initializer": _config_of(self.bias_initializer),
-            "kernel_regularizer": _config_of(self.kernel_regularizer),
+            **self.weight_config(),
             "input_dim": self.input_dim if self.input_dim is not None else (
                 self.input_shape[0] if self.input_shape else None),
             "name": self.name,
