@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from glassnet._checks import outside
+
 __all__ = ["TrainSettings", "CliError", "UsageError", "parse_hidden", "parse_units", "load_config", "resolve"]
 
 
@@ -108,11 +110,8 @@ def _number(name: str, value: Any, kind: type, low: float, high: float = math.in
     except (TypeError, ValueError):
         what = "an integer" if kind is int else "a number"
         raise UsageError(f"{option} must be {what}, got {value!r}") from None
-    too_low = number <= low if low_open else number < low
-    too_high = number >= high if high_open else number > high
-    if not math.isfinite(number) or too_low or too_high:
-        closing = ")" if high_open or high == math.inf else "]"
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{closing}"
+    interval = outside(number, low, high, low_open, high_open)
+    if interval:
         raise UsageError(f"{option} must be in {interval}, got {value!r}")
     return number
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import outside
 from glassnet._registry import Configurable, Registry
 from glassnet.tensor import Tensor
 
@@ -53,11 +54,8 @@ def check_hyperparameter(
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     value = float(value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if not math.isfinite(value) or too_low or too_high:
-        closing = ")" if high_open or high == math.inf else "]"
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{closing}"
+    interval = outside(value, low, high, low_open, high_open)
+    if interval:
         raise ValueError(f"{name} must be in {interval}, got {value!r}")
     return value
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import outside
 from glassnet.training.callbacks import Callback
 
 __all__ = ["Monitor", "EarlyStopping", "ConvergenceStop", "ReduceLROnPlateau", "check_patience"]
@@ -24,15 +25,11 @@ def check_patience(owner: str, patience: Any, minimum: int = 0) -> int:
 
 def _check_number(owner: str, name: str, value: Any, low: float, high: float = math.inf,
                   low_open: bool = False, high_open: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-    if ok:
-        value = float(value)
-        ok = (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
-    if not ok:
-        closing = ")" if high_open or high == math.inf else "]"
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{closing}"
+    number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    interval = outside(float(value) if number else math.nan, low, high, low_open, high_open)
+    if interval:
         raise ValueError(f"{owner}: {name} must be a number in {interval}, got {value!r}")
-    return value
+    return float(value)
 
 
 class Monitor:
