@@ -54,6 +54,37 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._items
 
+    def resolve(self, value: Any, base: type, examples: str, **overrides: Any) -> Any:
+        """An object of class ``base`` from a registered name (made with ``overrides``), a
+        ``get_config()`` dict with its ``"name"``, a subclass of ``base``, or an instance
+        (returned as is).
+
+        Raises
+        ------
+        ValueError
+            For an unknown name (the valid ones are listed) or a dict without ``"name"``.
+        TypeError
+            For any other value, or ``overrides`` given with an instance.
+        """
+        if isinstance(value, base):
+            if overrides:
+                settings = "; ".join(f"{self.kind[:3]}.{k} = {v!r}" for k, v in overrides.items())
+                raise TypeError(f"settings {sorted(overrides)} can only be given with a {self.kind} "
+                                f"name; set them on the instance instead ({settings})")
+            return value
+        if isinstance(value, type) and issubclass(value, base):
+            return value(**overrides)
+        if isinstance(value, dict):
+            config = dict(value)
+            name = config.pop("name", None)
+            if name is None:
+                raise ValueError(f"a {self.kind} config needs a 'name' entry, got keys {sorted(value)}")
+            return self.get(name)(**{**config, **overrides})
+        if isinstance(value, str):
+            return self.get(value)(**overrides)
+        raise TypeError(f"{self.kind} must be a name such as {examples}, a config dict or a "
+                        f"{base.__name__} (subclass it for your own), got {type(value).__name__}")
+
     def get(self, name: str) -> Any:
         """The object registered under ``name`` (case-insensitive).
 

@@ -417,16 +417,4 @@ def get(initializer: str | dict[str, Any] | Initializer | type[Initializer]) -> 
     >>> get({"name": "constant", "value": 0.1})
     Constant(value=0.1)
     """
-    if isinstance(initializer, Initializer):
-        return initializer
-    if isinstance(initializer, type) and issubclass(initializer, Initializer):
-        return initializer()
-    if isinstance(initializer, dict):
-        config = dict(initializer)
-        return INITIALIZERS.get(config.pop("name", None) or "")(**config)
-    if isinstance(initializer, str):
-        return INITIALIZERS.get(initializer)()
-    raise TypeError(
-        f"initializer must be a name such as 'glorot_uniform', a config dict or an Initializer "
-        f"(subclass Initializer for a custom scheme), got {type(initializer).__name__}"
-    )
+    return INITIALIZERS.resolve(initializer, Initializer, "'glorot_uniform'")

@@ -173,14 +173,6 @@ def get(regularizer: str | dict[str, Any] | Regularizer | None) -> Regularizer |
     >>> get({"name": "l1_l2", "l1": 0.001, "l2": 0.01})
     L1L2(l1=0.001, l2=0.01)
     """
-    if regularizer is None or isinstance(regularizer, Regularizer):
-        return regularizer
-    if isinstance(regularizer, dict):
-        config = dict(regularizer)
-        return REGULARIZERS.get(config.pop("name", None) or "")(**config)
-    if isinstance(regularizer, str):
-        return REGULARIZERS.get(regularizer)()
-    raise TypeError(
-        "regularizer must be a name ('l1', 'l2', 'l1_l2'), a config dict, a Regularizer or None, "
-        f"got {type(regularizer).__name__}"
-    )
+    if regularizer is None:
+        return None
+    return REGULARIZERS.resolve(regularizer, Regularizer, "'l1', 'l2' or 'l1_l2'")

@@ -69,24 +69,4 @@ def get(optimizer: str | dict[str, Any] | Optimizer | type[Optimizer], **overrid
     >>> type(opt).__name__, opt.lr, opt.momentum
     ('SGD', 0.1, 0.9)
     """
-    if isinstance(optimizer, Optimizer):
-        if overrides:
-            raise TypeError(
-                f"hyperparameters {sorted(overrides)} can only be given with an optimizer name; "
-                f"set them on the instance instead (e.g. opt.lr = {overrides.get('lr', 0.01)!r})"
-            )
-        return optimizer
-    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        return optimizer(**overrides)
-    if isinstance(optimizer, dict):
-        config = dict(optimizer)
-        name = config.pop("name", None)
-        if name is None:
-            raise ValueError(f"an optimizer config needs a 'name' entry, got keys {sorted(optimizer)}")
-        return OPTIMIZERS.get(name)(**{**config, **overrides})
-    if isinstance(optimizer, str):
-        return OPTIMIZERS.get(optimizer)(**overrides)
-    raise TypeError(
-        "optimizer must be a name (one of "
-        f"{', '.join(names())}), a config dict or an Optimizer, got {type(optimizer).__name__}"
-    )
+    return OPTIMIZERS.resolve(optimizer, Optimizer, "'adam' or 'sgd'", **overrides)
