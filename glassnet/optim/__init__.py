@@ -10,6 +10,9 @@ parameters for a manual loop::
 
 Names for :func:`get`: "sgd" and "gd", "momentum" (SGD with momentum 0.9), "nesterov"
 (SGD with Nesterov momentum 0.9), "adagrad", "rmsprop", "adam", "adamw".
+
+SGD, Adam and AdamW run as compiled single-pass kernels where the install could build
+them (:func:`fused_kernels`), with the same numbers as their NumPy code.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from typing import Any
 
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.adaptive import Adagrad, RMSprop
-from glassnet.optim.base import OPTIMIZERS, Optimizer
+from glassnet.optim.base import OPTIMIZERS, Optimizer, fused_kernels
 from glassnet.optim.clip import clip_grad_norm_, clip_grad_value_
 from glassnet.optim.sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
-    "clip_grad_norm_", "clip_grad_value_", "get", "names",
+    "clip_grad_norm_", "clip_grad_value_", "fused_kernels", "get", "names",
 ]
 
 

@@ -94,13 +94,21 @@ class Adam(Optimizer):
         super().__init__(params, lr, clipnorm, clipvalue)
 
     def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        if self.decoupled_weight_decay:
-            if self.weight_decay != 0:
-                group.data *= 1.0 - self.lr * self.weight_decay
-        else:
-            g = self._add_weight_decay(group, g, self.weight_decay)
         beta1, beta2, t = self.beta1, self.beta2, self.iterations
+        correction2 = math.sqrt(1.0 - beta2**t)
+        step = -self.lr * correction2 / (1.0 - beta1**t)
+        eps = self.eps * correction2
+        decoupled = self.decoupled_weight_decay and self.weight_decay != 0
+        decay = 1.0 - self.lr * self.weight_decay if decoupled else 1.0
+        l2 = 0.0 if self.decoupled_weight_decay else self.weight_decay
         m, v = group.state_array("exp_avg"), group.state_array("exp_avg_sq")
+        vmax = group.state_array("max_exp_avg_sq") if self.amsgrad else None
+        if group.kernels:
+            group.kernels.adam(group.data, g, m, v, vmax, beta1, beta2, eps, step, l2, decay)
+            return
+        if decoupled:
+            group.data *= decay
+        g = self._add_weight_decay(group, g, l2)
         tmp = group.scratch("tmp")
         m *= beta1
         np.multiply(g, 1.0 - beta1, out=tmp)
@@ -109,13 +117,12 @@ class Adam(Optimizer):
         np.multiply(g, g, out=tmp)
         tmp *= 1.0 - beta2
         v += tmp
-        if self.amsgrad:
-            v = np.maximum(group.state_array("max_exp_avg_sq"), v, out=group.state["max_exp_avg_sq"])
-        correction2 = math.sqrt(1.0 - beta2**t)
+        if vmax is not None:
+            v = np.maximum(vmax, v, out=vmax)
         np.sqrt(v, out=tmp)
-        tmp += self.eps * correction2
+        tmp += eps
         np.divide(m, tmp, out=tmp)
-        tmp *= -self.lr * correction2 / (1.0 - beta1**t)
+        tmp *= step
         group.data += tmp
 
 
