@@ -240,26 +240,32 @@ class Tensor:
                     f"backward(grad=...) got a gradient of shape {grad.shape} for a tensor of "
                     f"shape {self.shape}; they must be equal"
                 )
+        if self._ctx is None:
+            self._accumulate(grad)
+            return
         # Nodes are visited newest first: a node is always created after its parents, so by
-        # the time it is popped every node that feeds it a gradient has been handled.
+        # the time it is popped every node that feeds it a gradient has been handled. Leaves
+        # (parameters, inputs) take each gradient as it comes: they pass nothing on.
         grads: dict[int, np.ndarray] = {id(self): grad}
         queue: list[tuple[int, int, Tensor]] = [(-self._seq, id(self), self)]
+        pop, push = heapq.heappop, heapq.heappush
         while queue:
-            node = heapq.heappop(queue)[2]
+            node = pop(queue)[2]
             g = grads.pop(id(node))
             ctx = node._ctx
-            if ctx is None or node._retain:
+            if node._retain:
                 node._accumulate(g)
-                if ctx is None:
-                    continue
             for parent, parent_grad in zip(ctx.parents, type(ctx).backward(ctx, g)):
                 if parent_grad is None or not parent.requires_grad:
+                    continue
+                if parent._ctx is None:
+                    parent._accumulate(parent_grad)
                     continue
                 key = id(parent)
                 previous = grads.get(key)
                 if previous is None:
                     grads[key] = parent_grad
-                    heapq.heappush(queue, (-parent._seq, key, parent))
+                    push(queue, (-parent._seq, key, parent))
                 else:
                     grads[key] = previous + parent_grad
 

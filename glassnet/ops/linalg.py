@@ -89,11 +89,9 @@ class Linear(Function):
         needs = ctx.needs_input_grad
         a, W = ctx.a, ctx.W
         ga = grad @ W.T if needs[0] else None
-        if needs[1]:
-            gW = a.reshape(-1, a.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
-        else:
-            gW = None
+        if a.ndim != 2:
+            a, grad = a.reshape(-1, a.shape[-1]), grad.reshape(-1, grad.shape[-1])
+        gW = a.T @ grad if needs[1] else None
         if len(needs) == 2:
             return ga, gW
-        gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if needs[2] else None
-        return ga, gW, gb
+        return ga, gW, (np.add.reduce(grad, axis=0) if needs[2] else None)
