@@ -87,12 +87,13 @@ class _Penalty(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        upstream = float(grad)  # a Python float keeps W's dtype in the products below
         grads = []
         for W in ctx.Ws:
-            g = W * (2.0 * ctx.l2 * grad)
+            g = W * (2.0 * ctx.l2 * upstream)
             if ctx.l1:
-                g += np.sign(W) * (ctx.l1 * grad)
-            grads.append(g.astype(W.dtype, copy=False))
+                g += np.sign(W) * (ctx.l1 * upstream)
+            grads.append(g)
         return tuple(grads)
 
 

@@ -115,16 +115,21 @@ class _CrossEntropy(_Reduce):
     def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
                 from_logits: bool, eps: float) -> np.ndarray:
         n = y_pred.shape[0]
+        ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
         if from_logits:
             shifted = y_pred - y_pred.max(axis=1, keepdims=True)
             e = np.exp(shifted)
             s = e.sum(axis=1, keepdims=True)
-            log_p = shifted - np.log(s)
-            ctx.p = e / s
+            log_s = np.log(s)
+            e /= s
+            ctx.p = e
+            if target.ndim == 1:  # -ln p_y = ln s - (z_y - max z): no full log-softmax needed
+                elements = log_s.reshape(-1) - shifted[np.arange(n), target]
+                return _Reduce.reduce(ctx, elements, weights, reduction)
+            log_p = np.subtract(shifted, log_s, out=shifted)
         else:
             ctx.clipped = np.clip(y_pred, eps, None)
             log_p = np.log(ctx.clipped)
-        ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
         if target.ndim == 1:
             elements = -log_p[np.arange(n), target]
         else:
@@ -140,7 +145,8 @@ class _CrossEntropy(_Reduce):
             if target.ndim == 1:
                 g = ctx.p.copy()
                 g[np.arange(ctx.n), target] -= 1
-                return (g * up,)
+                g *= up
+                return (g,)
             return ((ctx.p * target.sum(axis=1, keepdims=True) - target) * up,)
         if target.ndim == 1:
             g = np.zeros_like(ctx.clipped)
