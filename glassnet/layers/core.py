@@ -12,7 +12,7 @@ from glassnet.function import Function
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear
 from glassnet.ops.shape import Reshape as _ReshapeOp
-from glassnet.tensor import Tensor
+from glassnet.tensor import Tensor, no_grad
 
 __all__ = ["KernelLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape"]
 
@@ -21,6 +21,43 @@ def _activation_name(activation: str | Callable[[Tensor], Tensor] | None) -> str
     if activation is None or isinstance(activation, str):
         return activation
     return activations.name_of(activation) or getattr(activation, "__name__", "custom")
+
+
+def _relu(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    return np.maximum(z, 0, out=out)
+
+
+def _tanh(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def _softmax(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """e^{z - max z} / sum e^{z - max z} over the last axis, the same operations as
+    :class:`glassnet.activations.Softmax` (so the same bits)."""
+    e = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    np.exp(e, out=e)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+# Array forms of the commonest activations, for inference; ``out`` may be ``z`` itself.
+_ARRAY_ACTIVATIONS: dict[Any, Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
+    activations.relu: _relu, activations.tanh: _tanh, activations.softmax: _softmax,
+}
+
+
+def activate_array(g: Callable[[Tensor], Tensor], z: np.ndarray, in_place: bool) -> np.ndarray:
+    """a = g(z) on an array without a graph; ``in_place`` overwrites z (a fresh array).
+
+    ReLU, tanh and softmax run as NumPy calls; other activations through their Function.
+    """
+    if g is activations.identity:
+        return z
+    kernel = _ARRAY_ACTIVATIONS.get(g)
+    if kernel is not None:
+        return kernel(z, z if in_place else None)
+    with no_grad():
+        return g(Tensor._make(z, False, None)).data
 
 
 class KernelLayer(Layer):
@@ -59,6 +96,18 @@ class KernelLayer(Layer):
     def call(self, x: Tensor) -> Tensor:
         z = self.pre_activation(x)
         return z if self.activation in (None, "identity", "linear") else self.g(z)
+
+    def infer_pre_activation(self, x: np.ndarray) -> np.ndarray:
+        """z for the array x, without a graph (a fresh array)."""
+        with no_grad():
+            return self.pre_activation(Tensor._make(x, False, None)).data
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """a = g(z) for the array x, the activation applied in place on z."""
+        z = self.infer_pre_activation(x)
+        if self.activation in (None, "identity", "linear"):
+            return z
+        return activate_array(self.g, z, in_place=True)
 
     def penalized_weights(self) -> list[tuple[Any, Tensor]]:
         """W with its ``kernel_regularizer``, once built."""
@@ -150,6 +199,16 @@ class Dense(KernelLayer):
             return Linear.apply(x, self.W)
         return Linear.apply(x, self.W, self.b)
 
+    def infer_pre_activation(self, x: np.ndarray) -> np.ndarray:
+        """z = a_prev W + b on arrays, the bias added in place (as :class:`Linear` does)."""
+        W = self.W.data  # noqa: N806 - the lectures' name
+        if x.shape[-1] != W.shape[0]:
+            return super().infer_pre_activation(x)
+        z = x @ W
+        if self.b is not None:
+            z += self.b.data
+        return z
+
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.units,)
 
@@ -189,6 +248,10 @@ class Activation(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         return self.g(x)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """g(x) on an array, into a new array (x may be the caller's data)."""
+        return activate_array(self.g, x, in_place=False)
 
     def get_config(self) -> dict[str, Any]:
         return {"activation": self.activation, "name": self.name}
@@ -243,6 +306,10 @@ class Dropout(Layer):
         mask = (self.rng.random(x.shape, dtype=x.dtype) < keep) / np.asarray(keep, dtype=x.dtype)
         return _DropoutMask.apply(x, mask=mask.astype(x.dtype, copy=False))
 
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """The identity: dropout is off in evaluation."""
+        return x
+
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate, "seed": self.seed, "name": self.name}
 
@@ -255,6 +322,9 @@ class Flatten(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0], -1)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
@@ -280,6 +350,9 @@ class Reshape(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], *self.target_shape))
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0], *self.target_shape)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(np.empty((1, *input_shape)).reshape(1, *self.target_shape).shape[1:])

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.symbolic import Symbolic
-from glassnet.tensor import Tensor
+from glassnet.tensor import Tensor, no_grad
 
 __all__ = ["Parameter", "Module", "Layer"]
 
@@ -218,6 +218,17 @@ class Layer(Module):
 
     def call(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define call()")
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """The output for the array ``x`` in evaluation mode, without recording a graph.
+
+        ``predict`` calls it with one array per batch. This default runs :meth:`call` on a
+        Tensor and relies on the caller for evaluation mode (``predict`` sets it); layers
+        override it with the same arithmetic on plain arrays, in place on the arrays they
+        create, and must then not read ``training``.
+        """
+        with no_grad():
+            return self.call(Tensor._make(x, False, None)).data
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: unchanged)."""

@@ -13,6 +13,7 @@ import numpy as np
 from glassnet import activations
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
+from glassnet.training import inference as _inference
 from glassnet.training import prepare as _prep
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
 from glassnet.training.resume import LoopState
@@ -302,19 +303,24 @@ def _thread_controller() -> Any:
 
 def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
                      logits: Sequence[bool] | bool) -> list[np.ndarray]:
+    """The outputs for the inputs ``xs`` in evaluation mode, ``batch_size`` rows at a time
+    (all at once for None): on plain arrays for a Sequential model, else through the graph."""
     n = xs[0].shape[0]
-    size = batch_size or n
-    if size >= n:
-        with no_grad(), _prep.model_mode(model, False):
-            out = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
-        return [o.data for o in (out if isinstance(out, list) else [out])]
-    chunks: list[list[np.ndarray]] = []
-    with no_grad(), _prep.model_mode(model, False):
-        for start in range(0, n, size):
-            batch = [Tensor._make(x[start:start + size], False, None) for x in xs]
-            out = model.forward(*batch, logits=logits)
-            chunks.append([o.data for o in (out if isinstance(out, list) else [out])])
+    size = min(batch_size or n, n)
+    chunks = [_forward_chunk(model, [x[start:start + size] for x in xs], logits)
+              for start in range(0, n, size)]
+    if len(chunks) == 1:
+        return chunks[0]
     return [np.concatenate(parts) for parts in zip(*chunks)]
+
+
+def _forward_chunk(model: Any, xs: list[np.ndarray], logits: Sequence[bool] | bool) -> list[np.ndarray]:
+    out = _inference.forward_arrays(model, xs, logits)
+    if out is not None:
+        return out
+    with no_grad(), _prep.model_mode(model, False):
+        graph = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
+    return [o.data for o in (graph if isinstance(graph, list) else [graph])]
 
 
 def predict(model: Any, X: Any, batch_size: int | None = None) -> Any:
