@@ -5,11 +5,11 @@ import sysconfig
 
 import numpy as np
 import pytest
+from test_optim import CASES, STEPS, Pair, gradients, initial_values
 
 from glassnet import optim
 from glassnet.layers import Parameter
 from glassnet.optim import base
-from tests.test_optim import CASES, STEPS, Pair, gradients, initial_values
 
 needs_kernels = pytest.mark.skipif(base._fused is None, reason="the compiled kernels are not built")
 
