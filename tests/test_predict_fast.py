@@ -217,20 +217,33 @@ def test_bad_input_still_errors(X, message):
         _mlp().predict(X)
 
 
-def test_non_finite_in_a_non_contiguous_array_is_found():
-    X = np.ones((5, 4), dtype=np.float32, order="F")
-    X[3, 1] = np.nan
-    model = gn.Sequential([Dense(2, input_dim=4)], seed=0)
-    with pytest.raises(ValueError, match=r"rows \[3\], columns \[1\]"):
-        model.predict(X)
-    with pytest.raises(ValueError, match=r"rows \[3\]"):
-        model.predict(np.ascontiguousarray(X))
+@pytest.mark.parametrize("shape", [(5, 4), (64, 600)])
+def test_non_finite_values_are_found_in_small_and_large_arrays(shape):
+    """Small arrays are tested value by value, large C-ordered ones by row sums."""
+    model = gn.Sequential([Dense(2, input_dim=shape[1])], seed=0)
+    for bad in (np.nan, np.inf, -np.inf):
+        X = np.ones(shape, dtype=np.float32, order="F")
+        X[3, 1] = bad
+        with pytest.raises(ValueError, match=r"1 NaN or inf value\(s\) at rows \[3\], columns \[1\]"):
+            model.predict(X)
+        with pytest.raises(ValueError, match=r"rows \[3\], columns \[1\]"):
+            model.predict(np.ascontiguousarray(X))
 
 
-def test_huge_finite_values_are_accepted():
+@pytest.mark.parametrize("shape", [(2, 4), (64, 600)])
+def test_huge_finite_values_are_accepted(shape):
     """Row sums overflow to inf here; the detailed check then finds every value finite."""
-    model = gn.Sequential([Dense(2, input_dim=4, activation="relu")], seed=0)
-    X = np.full((2, 4), 3e38, dtype=np.float32)
+    model = gn.Sequential([Dense(2, input_dim=shape[1], activation="relu")], seed=0)
+    X = np.full(shape, 3e38, dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore"):
         out = model.predict(X)
-    assert out.shape == (2, 2)
+    assert out.shape == (shape[0], 2)
+
+
+def test_non_finite_values_are_found_in_large_images():
+    model = gn.Sequential([Flatten(), Dense(2)], seed=0)
+    X = np.zeros((40, 1, 32, 32), dtype=np.float32)
+    model.predict(X)
+    X[7, 0, 5, 9] = np.nan
+    with pytest.raises(ValueError, match=r"1 NaN or inf value\(s\) at rows \[7\]"):
+        model.predict(X)

