@@ -16,17 +16,33 @@ import numpy as np
 
 from glassnet._registry import Registry
 from glassnet.function import Function
-from glassnet.tensor import Tensor
+from glassnet.tensor import Tensor, no_grad
 
 __all__ = [
     "get", "names", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian",
+    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "on_array",
 ]
 
 ACTIVATIONS = Registry("activation")
 
 SELU_LAMBDA = 1.0507009873554804934193349852946
 SELU_ALPHA = 1.6732632423543772848170429916717
+
+
+def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.maximum(z, 0, out=out)
+
+
+def _tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def _softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
+    """e^{z - max z} / sum e^{z - max z} along ``axis``; ``out`` may be z itself."""
+    e = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -95,7 +111,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
-        ctx.a = np.tanh(z)
+        ctx.a = _tanh(z)
         return ctx.a
 
     @staticmethod
@@ -110,7 +126,7 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
-        ctx.a = np.maximum(z, 0)
+        ctx.a = _relu(z)
         return ctx.a
 
     @staticmethod
@@ -242,8 +258,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
-        e = np.exp(z - z.max(axis=axis, keepdims=True))
-        ctx.a, ctx.axis = e / e.sum(axis=axis, keepdims=True), axis
+        ctx.a, ctx.axis = _softmax(z, axis=axis), axis
         return ctx.a
 
     @staticmethod
@@ -347,6 +362,25 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
 def gaussian(z: Tensor) -> Tensor:
     """g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}."""
     return Gaussian.apply(z)
+
+
+#: The forward formulas above, callable on arrays with ``out`` (for prediction, in place).
+_ON_ARRAYS: dict[Callable[[Tensor], Tensor], Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
+    relu: _relu, tanh: _tanh, softmax: _softmax,
+}
+
+
+def on_array(g: Callable[[Tensor], Tensor], z: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """a = g(z) on an array, without a graph: the same operations as the node, so the
+    same bits. ``in_place`` lets ReLU, tanh and softmax overwrite z; the other activations
+    and user callables run their node under ``no_grad`` into a new array."""
+    if g is identity:
+        return z
+    form = _ON_ARRAYS.get(g)
+    if form is not None:
+        return form(z, z if in_place else None)
+    with no_grad():
+        return g(Tensor._make(z, False, None)).data
 
 
 def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -21,43 +22,6 @@ def _activation_name(activation: str | Callable[[Tensor], Tensor] | None) -> str
     if activation is None or isinstance(activation, str):
         return activation
     return activations.name_of(activation) or getattr(activation, "__name__", "custom")
-
-
-def _relu(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    return np.maximum(z, 0, out=out)
-
-
-def _tanh(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    return np.tanh(z, out=out)
-
-
-def _softmax(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """e^{z - max z} / sum e^{z - max z} over the last axis, the same operations as
-    :class:`glassnet.activations.Softmax` (so the same bits)."""
-    e = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
-    np.exp(e, out=e)
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
-
-
-# Array forms of the commonest activations, for inference; ``out`` may be ``z`` itself.
-_ARRAY_ACTIVATIONS: dict[Any, Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
-    activations.relu: _relu, activations.tanh: _tanh, activations.softmax: _softmax,
-}
-
-
-def activate_array(g: Callable[[Tensor], Tensor], z: np.ndarray, in_place: bool) -> np.ndarray:
-    """a = g(z) on an array without a graph; ``in_place`` overwrites z (a fresh array).
-
-    ReLU, tanh and softmax run as NumPy calls; other activations through their Function.
-    """
-    if g is activations.identity:
-        return z
-    kernel = _ARRAY_ACTIVATIONS.get(g)
-    if kernel is not None:
-        return kernel(z, z if in_place else None)
-    with no_grad():
-        return g(Tensor._make(z, False, None)).data
 
 
 class KernelLayer(Layer):
@@ -107,7 +71,7 @@ class KernelLayer(Layer):
         z = self.infer_pre_activation(x)
         if self.activation in (None, "identity", "linear"):
             return z
-        return activate_array(self.g, z, in_place=True)
+        return activations.on_array(self.g, z, in_place=True)
 
     def penalized_weights(self) -> list[tuple[Any, Tensor]]:
         """W with its ``kernel_regularizer``, once built."""
@@ -200,14 +164,9 @@ class Dense(KernelLayer):
         return Linear.apply(x, self.W, self.b)
 
     def infer_pre_activation(self, x: np.ndarray) -> np.ndarray:
-        """z = a_prev W + b on arrays, the bias added in place (as :class:`Linear` does)."""
-        W = self.W.data  # noqa: N806 - the lectures' name
-        if x.shape[-1] != W.shape[0]:
-            return super().infer_pre_activation(x)
-        z = x @ W
-        if self.b is not None:
-            z += self.b.data
-        return z
+        """z = a_prev W + b for an array: the :class:`Linear` node's forward, with no node."""
+        weights = (self.W.data,) if self.b is None else (self.W.data, self.b.data)
+        return Linear.forward(types.SimpleNamespace(), x, *weights)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.units,)
@@ -251,7 +210,7 @@ class Activation(Layer):
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         """g(x) on an array, into a new array (x may be the caller's data)."""
-        return activate_array(self.g, x, in_place=False)
+        return activations.on_array(self.g, x)
 
     def get_config(self) -> dict[str, Any]:
         return {"activation": self.activation, "name": self.name}

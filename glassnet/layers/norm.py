@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
@@ -164,15 +165,10 @@ class BatchNormalization(Layer):
                                 batch_stats=True)
 
     def infer(self, x: np.ndarray) -> np.ndarray:
-        """y = gamma (x - mu_run) / sqrt(var_run + eps) + beta on arrays, the operations of
-        the evaluation-mode forward in the same order."""
-        inv_std = _per_channel(1.0 / np.sqrt(self.running_var + self.epsilon), x.ndim)
-        inv_std = inv_std.astype(x.dtype, copy=False)
-        y = x - _per_channel(self.running_mean, x.ndim)
-        y *= inv_std
-        y *= _per_channel(self.gamma.data, x.ndim)
-        y += _per_channel(self.beta.data, x.ndim)
-        return y
+        """The evaluation-mode output for an array: the node's forward, with no node."""
+        return _BatchNorm.forward(types.SimpleNamespace(), x, self.gamma.data, self.beta.data,
+                                  mean=self.running_mean, var=self.running_var, eps=self.epsilon,
+                                  batch_stats=False)
 
     def _update_running(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
         """In place, so that views and ``load_state_dict`` keep pointing at the buffers."""
