@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._graph import topological_order
-from glassnet.layers.module import Layer, Module
+from glassnet.layers.module import Layer, Module, Parameter
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
@@ -203,20 +203,26 @@ class Model(Module):
     def built(self) -> bool:
         return bool(self.layers) and all(layer.built for layer in self.layers)
 
-    def regularization_loss(self) -> Tensor | None:
-        """Sum of the layers' weight penalties (``kernel_regularizer``), or None.
-
-        Weights that share one regularizer object are penalized in one node.
-        """
+    def penalty_groups(self) -> list[tuple[Any, list[Tensor]]]:
+        """The weights with a ``kernel_regularizer``, grouped by regularizer object."""
         groups: dict[int, tuple[Any, list[Tensor]]] = {}
         for layer in self.layers:
             for reg, W in layer.penalized_weights():
-                if reg.active:
-                    groups.setdefault(id(reg), (reg, []))[1].append(W)
+                groups.setdefault(id(reg), (reg, []))[1].append(W)
+        return list(groups.values())
+
+    def regularization_loss(self, groups: list[tuple[Any, list[Tensor]]] | None = None) -> Tensor | None:
+        """Sum of the layers' weight penalties (``kernel_regularizer``), or None.
+
+        Weights that share one regularizer object are penalized in one node. ``groups``,
+        from :meth:`penalty_groups`, saves finding them again (the training loop keeps them
+        for the whole run).
+        """
         total = None
-        for reg, weights in groups.values():
-            penalty = reg(*weights)
-            total = penalty if total is None else total + penalty
+        for reg, weights in self.penalty_groups() if groups is None else groups:
+            if reg.active:
+                penalty = reg(*weights)
+                total = penalty if total is None else total + penalty
         return total
 
     # -------------------------------------------------------------- compile
@@ -291,8 +297,9 @@ class Model(Module):
         return io.load_weights(self, path)
 
     # ------------------------------------------------------ weights safety
-    def _take_snapshot(self) -> None:
-        self._snapshot = [p.data.copy() for p in self.parameters()]
+    def _take_snapshot(self, params: list[Parameter] | None = None) -> None:
+        """Copy the weights (``params``: this model's ``parameters()``, when known)."""
+        self._snapshot = [p.data.copy() for p in (self.parameters() if params is None else params)]
 
     def _restore_last_finite_weights(self) -> bool:
         """Put back the weights of the last snapshot if the current ones are not finite."""

@@ -31,7 +31,9 @@ class _Run:
         self.losses = [loss for loss, _ in pairs]
         self.logits = [fused for _, fused in pairs]
         self.targets = _prepared_targets(model, xs, ys, self.losses, self.logits)
-        self.penalized = model.regularization_loss() is not None
+        self.params = model.parameters()
+        self.penalties = model.penalty_groups()
+        self.penalized = model.regularization_loss(self.penalties) is not None
         self.optimizer = model.optimizer
         self.track_gradients = track_gradients
 
@@ -48,7 +50,7 @@ class _Run:
             value = loss_fn.apply_prepared(o, target[index], wb)
             total = value if total is None else total + value
         data_loss = total.item()
-        penalty = model.regularization_loss()
+        penalty = model.regularization_loss(self.penalties)
         reg = 0.0
         if penalty is not None:
             reg = penalty.item()
@@ -240,7 +242,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
     model = run.model
     n = run.xs[0].shape[0]
     cbs.call("on_epoch_begin", epoch, {})
-    model._take_snapshot()
+    model._take_snapshot(run.params)
     run.norms = {}
     want_outputs = bool(model.metric_names)
     collected: list[list[tuple[Any, np.ndarray]]] = [[] for _ in run.ys]
