@@ -39,9 +39,9 @@ def _tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 def _softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
     """e^{z - max z} / sum e^{z - max z} along ``axis``; ``out`` may be z itself."""
-    e = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+    e = np.subtract(z, np.maximum.reduce(z, axis=axis, keepdims=True), out=out)
     np.exp(e, out=e)
-    e /= e.sum(axis=axis, keepdims=True)
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 

@@ -117,9 +117,9 @@ class _CrossEntropy(_Reduce):
         n = y_pred.shape[0]
         ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
         if from_logits:
-            shifted = y_pred - y_pred.max(axis=1, keepdims=True)
+            shifted = y_pred - np.maximum.reduce(y_pred, axis=1, keepdims=True)
             e = np.exp(shifted)
-            s = e.sum(axis=1, keepdims=True)
+            s = np.add.reduce(e, axis=1, keepdims=True)
             log_s = np.log(s)
             e /= s
             ctx.p = e
