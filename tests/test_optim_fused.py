@@ -116,3 +116,18 @@ def test_kernels_are_built_where_a_c_compiler_exists():
         f"{compiler} exists but glassnet.optim._fused was not built: reinstall with "
         "pip install -e . and read the build output"
     )
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "kwargs"), [("adam", {}), ("adamw", {"amsgrad": True}), ("nesterov", {}),
+                                              ("sgd", {"weight_decay": 0.01})])
+def test_kernels_equal_the_numpy_path_on_a_large_parameter(name, kwargs, dtype, restore_switch):
+    """1,073 values: the vectorized body of the loops, not only their remainder."""
+    rng = np.random.default_rng(3)
+    values = [rng.standard_normal((37, 29)).astype(dtype)]
+    grads = [[rng.standard_normal((37, 29)).astype(dtype)] for _ in range(4)]
+    fused = trajectory(name, kwargs, dtype, True, grads, values)
+    plain = trajectory(name, kwargs, dtype, False, grads, values)
+    for a, b in zip(fused[:-1], plain[:-1], strict=True):
+        np.testing.assert_array_equal(a[0], b[0])
