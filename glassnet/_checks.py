@@ -1,10 +1,13 @@
-"""Range checks shared by the validation of hyperparameters, callbacks and command-line options."""
+"""Range and flag checks shared by the validation of hyperparameters, callbacks and command-line options."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
-__all__ = ["outside"]
+import numpy as np
+
+__all__ = ["outside", "check_flag"]
 
 
 def outside(value: float, low: float, high: float = math.inf, low_open: bool = False,
@@ -17,3 +20,10 @@ def outside(value: float, low: float, high: float = math.inf, low_open: bool = F
         return None
     closing = ")" if high_open or high == math.inf else "]"
     return f"{'(' if low_open else '['}{low:g}, {high:g}{closing}"
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` as a bool, or a TypeError naming it when it is not True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

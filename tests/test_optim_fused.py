@@ -9,9 +9,9 @@ from test_optim import CASES, STEPS, Pair, gradients, initial_values
 
 from glassnet import optim
 from glassnet.layers import Parameter
-from glassnet.optim import base
+from glassnet.optim import kernels
 
-needs_kernels = pytest.mark.skipif(base._fused is None, reason="the compiled kernels are not built")
+needs_kernels = pytest.mark.skipif(kernels._fused is None, reason="the compiled kernels are not built")
 
 FUSED_CASES = [(n, k) for n, k in CASES if n in ("sgd", "momentum", "nesterov", "adam", "adamw")]
 
@@ -83,14 +83,14 @@ def test_both_paths_match_torch(name, kwargs, fused, restore_switch):
 
 
 def test_switch_reports_and_validates(restore_switch):
-    assert optim.fused_kernels() == (base._fused is not None)
+    assert optim.fused_kernels() == (kernels._fused is not None)
     assert optim.fused_kernels(False) is False
     with pytest.raises(TypeError, match="enable must be True or False"):
         optim.fused_kernels("yes")
 
 
 def test_switching_on_without_the_built_kernels_says_how_to_get_them(restore_switch, monkeypatch):
-    monkeypatch.setattr(base, "_fused", None)
+    monkeypatch.setattr(kernels, "_fused", None)
     with pytest.raises(RuntimeError, match="C compiler"):
         optim.fused_kernels(True)
 
@@ -99,20 +99,20 @@ def test_switching_on_without_the_built_kernels_says_how_to_get_them(restore_swi
 def test_kernels_reject_arrays_of_another_type_or_size():
     w, g, m, v = (np.zeros(4, np.float32) for _ in range(4))
     with pytest.raises(ValueError, match="m must have the type and size"):
-        base._fused.adam(w, g, np.zeros(3, np.float32), v, None, 0.9, 0.999, 1e-8, -1e-3, 0.0, 1.0)
+        kernels._fused.adam(w, g, np.zeros(3, np.float32), v, None, 0.9, 0.999, 1e-8, -1e-3, 0.0, 1.0)
     with pytest.raises(ValueError, match="g must have the type and size"):
-        base._fused.sgd(w, g.astype(np.float64), None, -0.1, 0.0, 0.0, False, 0.0, False)
+        kernels._fused.sgd(w, g.astype(np.float64), None, -0.1, 0.0, 0.0, False, 0.0, False)
     with pytest.raises(TypeError, match="float32 or float64"):
-        base._fused.sgd(np.zeros(4, np.int32), g, None, -0.1, 0.0, 0.0, False, 0.0, False)
+        kernels._fused.sgd(np.zeros(4, np.int32), g, None, -0.1, 0.0, 0.0, False, 0.0, False)
     with pytest.raises(ValueError, match="not C-contiguous"):
-        base._fused.sgd(np.zeros((4, 2), np.float32)[:, 0], g, None, -0.1, 0.0, 0.0, False, 0.0, False)
+        kernels._fused.sgd(np.zeros((4, 2), np.float32)[:, 0], g, None, -0.1, 0.0, 0.0, False, 0.0, False)
 
 
 def test_kernels_are_built_where_a_c_compiler_exists():
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}) on this machine: the NumPy paths are used")
-    assert base._fused is not None, (
+    assert kernels._fused is not None, (
         f"{compiler} exists but glassnet.optim._fused was not built: reinstall with "
         "pip install -e . and read the build output"
     )

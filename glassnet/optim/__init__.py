@@ -21,8 +21,9 @@ from typing import Any
 
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.adaptive import Adagrad, RMSprop
-from glassnet.optim.base import OPTIMIZERS, Optimizer, fused_kernels
+from glassnet.optim.base import OPTIMIZERS, Optimizer
 from glassnet.optim.clip import clip_grad_norm_, clip_grad_value_
+from glassnet.optim.kernels import fused_kernels
 from glassnet.optim.sgd import SGD
 
 __all__ = [

@@ -7,11 +7,8 @@ becomes a view into them. The backward pass accumulates into those views in plac
 into preallocated arrays: no Python loop over parameters in the arithmetic and no
 allocation per step once the state exists (it is created by the first step).
 
-SGD, Adam and AdamW also have compiled kernels (``glassnet/optim/_fused.c``, built by the
-install where a C compiler exists) that do the whole update in one pass over memory
-instead of one pass per NumPy call, with the same rounded operations in the same order:
-both paths give the same numbers bit for bit. :func:`fused_kernels` tells whether they
-are in use and switches them off or on.
+SGD, Adam and AdamW also have compiled single-pass kernels; see
+:mod:`glassnet.optim.kernels`.
 """
 
 from __future__ import annotations
@@ -22,16 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._checks import outside
+from glassnet._checks import check_flag, outside
 from glassnet._registry import Configurable, Registry
+from glassnet.optim import kernels as _kernels
 from glassnet.tensor import Tensor
 
-try:
-    from glassnet.optim import _fused
-except ImportError:  # installed without a C compiler: the NumPy paths compute the same
-    _fused = None
-
-__all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag", "fused_kernels"]
+__all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag"]
 
 OPTIMIZERS = Registry("optimizer")
 
@@ -69,42 +62,6 @@ def check_hyperparameter(
     if interval:
         raise ValueError(f"{name} must be in {interval}, got {value!r}")
     return value
-
-
-def check_flag(name: str, value: Any) -> bool:
-    """``value`` as a bool, or a TypeError naming it when it is not True or False."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-_FUSED = {"enabled": _fused is not None}
-_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def fused_kernels(enable: bool | None = None) -> bool:
-    """Whether SGD, Adam and AdamW update float32/float64 parameters with the compiled,
-    single-pass kernels; ``enable`` switches them on or off first.
-
-    Both paths give the same numbers bit for bit; the kernels are several times faster
-    on large models (``python benchmarks/optim_step.py``). Without a C compiler at
-    install time they are absent and this returns False.
-
-    Raises
-    ------
-    RuntimeError
-        If ``enable`` is True and the kernels were not built; reinstall with a C compiler
-        (``pip install -e .`` with gcc or clang on the PATH).
-    """
-    if enable is not None:
-        enable = check_flag("enable", enable)
-        if enable and _fused is None:
-            raise RuntimeError(
-                "the compiled optimizer kernels are not built (no C compiler at install "
-                "time); install gcc or clang and reinstall glassnet"
-            )
-        _FUSED["enabled"] = enable
-    return _FUSED["enabled"]
 
 
 def _optional_positive(name: str, value: Any) -> float | None:
@@ -180,7 +137,7 @@ class _FlatGroup:
     @property
     def kernels(self) -> Any:
         """The compiled kernels module when in use for this group's dtype, else None."""
-        return _fused if _FUSED["enabled"] and self.dtype in _FUSED_DTYPES else None
+        return _kernels.for_dtype(self.dtype)
 
     def scratch(self, name: str) -> np.ndarray:
         """A work buffer of the flat size, allocated once and reused by every step."""
