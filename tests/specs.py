@@ -140,6 +140,8 @@ OPS: tuple[Spec, ...] = (
          (((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)), ((4,), (4, 3)),
           ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4,)))),
     Spec("linear", F.linear, lambda a, W, b: a @ W + b, (((5, 3), (3, 2), (2,)), ((2, 5, 3), (3, 2), (2,)))),
+    Spec("linear_one_feature_one_unit", F.linear, lambda a, W, b: a @ W + b,
+         (((5, 1), (1, 4), (4,)), ((5, 3), (3, 1), (1,)), ((2, 5, 1), (1, 1), (1,)))),
     Spec("linear_no_bias", F.linear, lambda a, W: a @ W, (((5, 3), (3, 2)),)),
     Spec("sum", lambda a: a.sum(), torch.sum, CUBE),
     Spec("sum_axes", lambda a: F.sum(a, axis=(0, 2)), lambda a: a.sum(dim=(0, 2)), CUBE),

@@ -29,6 +29,13 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
+def _product(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x @ y; with an inner dimension of 1 (one input feature, or one output unit going
+    back) the outer product ``x * y``: the same single product per element, about 2.5x
+    faster than NumPy's matmul for that shape."""
+    return x * y if y.shape[0] == 1 else x @ y
+
+
 class MatMul(Function):
     """Z = A B;  dE/dA = dE/dZ B^T,  dE/dB = A^T dE/dZ (batched and broadcast as NumPy)."""
 
@@ -89,7 +96,7 @@ class Linear(Function):
                 f"W of shape {W.shape} expects {W.shape[0]}"
             )
         ctx.a, ctx.W = a, W
-        z = a @ W
+        z = _product(a, W)
         if b is not None:
             z += b
         return z
@@ -98,7 +105,7 @@ class Linear(Function):
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         needs = ctx.needs_input_grad
         a, W = ctx.a, ctx.W
-        ga = grad @ W.T if needs[0] else None
+        ga = _product(grad, W.T) if needs[0] else None
         if a.ndim != 2:
             a, grad = a.reshape(-1, a.shape[-1]), grad.reshape(-1, grad.shape[-1])
         gW = a.T @ grad if needs[1] else None
