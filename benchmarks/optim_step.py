@@ -1,8 +1,10 @@
 """Time of one Adam step: glassnet vs torch.optim.Adam (default and fused=True).
 
 The parameters have the shapes of a 784-256-128-10 MLP (235,146 float32 scalars) and
-fixed random gradients. Rounds are interleaved and medians reported, so load from other
-processes hits all three alike; the load average is printed with the results.
+fixed random gradients. glassnet runs with its compiled single-pass kernel and, for
+comparison, with its NumPy path (``gn.optim.fused_kernels(False)``; same numbers).
+Rounds are interleaved and medians reported, so load from other processes hits all alike;
+the load average is printed with the results.
 
 Run:  python benchmarks/optim_step.py [--steps 200] [--rounds 7] [--torch-threads N]
 """
@@ -24,12 +26,17 @@ from glassnet.layers import Parameter
 SHAPES = [(784, 256), (256,), (256, 128), (128,), (128, 10), (10,)]
 
 
-def _glassnet_step(rng: np.random.Generator) -> Callable[[], None]:
+def _glassnet_step(rng: np.random.Generator, fused: bool) -> Callable[[], None]:
     params = [Parameter(rng.standard_normal(s).astype(np.float32)) for s in SHAPES]
     opt = optim.Adam(params, lr=1e-3)
     for p in params:
         p.grad[...] = rng.standard_normal(p.shape)
-    return opt.step
+
+    def step() -> None:
+        optim.fused_kernels(fused)
+        opt.step()
+
+    return step
 
 
 def _torch_step(rng: np.random.Generator, **options: bool) -> Callable[[], None]:
@@ -55,8 +62,10 @@ def main() -> None:
     if args.torch_threads is not None:
         torch.set_num_threads(args.torch_threads)
     rng = np.random.default_rng(0)
+    compiled = optim.fused_kernels()
     contenders = {
-        "glassnet Adam": _glassnet_step(rng),
+        "glassnet Adam": _glassnet_step(rng, compiled),
+        "glassnet Adam, NumPy path": _glassnet_step(rng, False),
         "torch Adam (default)": _torch_step(rng),
         "torch Adam (fused=True)": _torch_step(rng, fused=True),
     }
@@ -69,12 +78,14 @@ def main() -> None:
     n = sum(int(np.prod(s)) for s in SHAPES)
     print(f"Adam step, {n:,} float32 parameters (784-256-128-10), median of {args.rounds} rounds")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"load average {load}; torch threads: {torch.get_num_threads()}")
+    print(f"load average {load}; torch threads: {torch.get_num_threads()}; "
+          f"compiled kernels: {'yes' if compiled else 'not built'}")
     ours = statistics.median(times["glassnet Adam"])
     for name, values in times.items():
         t = statistics.median(values)
-        ratio = "" if name.startswith("glassnet") else f"   glassnet / this = {ours / t:.2f}x time"
-        print(f"  {name:24s} {t * 1e6:8.1f} us/step{ratio}")
+        ratio = "" if name == "glassnet Adam" else f"   glassnet / this = {ours / t:.2f}x time"
+        print(f"  {name:26s} {t * 1e6:8.1f} us/step{ratio}")
+    optim.fused_kernels(compiled)
 
 
 if __name__ == "__main__":
