@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
 from glassnet.tensor import Tensor, _mode
 
-__all__ = ["Function", "unbroadcast"]
+__all__ = ["Function", "unbroadcast", "recording"]
+
+#: Per thread: the list that ``Function.apply`` appends its calls to while :func:`recording`.
+_recorder = threading.local()
+
+
+class recording:  # noqa: N801 - used like a function: ``with recording() as calls:``
+    """Note every ``Function.apply`` of this thread inside the block, in order, as
+    ``(cls, inputs, options, output)``; the training loop replays them
+    (:mod:`glassnet.training.replay`)."""
+
+    __slots__ = ("calls", "previous")
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]] = []
+        self.previous = None
+
+    def __enter__(self) -> list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]]:
+        self.previous = getattr(_recorder, "calls", None)
+        _recorder.calls = self.calls
+        return self.calls
+
+    def __exit__(self, *exc: object) -> None:
+        _recorder.calls = self.previous
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -62,5 +86,10 @@ class Function:
         out = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **options))
         if requires:
             ctx.parents = inputs
-            return Tensor._make(out, True, ctx)
-        return Tensor._make(out, False, None)
+            result = Tensor._make(out, True, ctx)
+        else:
+            result = Tensor._make(out, False, None)
+        calls = getattr(_recorder, "calls", None)
+        if calls is not None:
+            calls.append((cls, inputs, options, result))
+        return result

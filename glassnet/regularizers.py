@@ -20,6 +20,7 @@ How the L2 coefficient relates to other libraries' (with E a mean over a batch o
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,13 @@ class Regularizer(Configurable):
             raise TypeError(f"{type(self).__name__} needs at least one weight tensor")
         tensors = [w if isinstance(w, Tensor) else Tensor(np.asarray(w)) for w in weights]
         return _Penalty.apply(*tensors, l1=self.l1, l2=self.l2)
+
+    def value_and_gradients(self, weights: list[Tensor]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """The penalty of ``weights`` and its gradient for each, by the penalty node's own
+        forward and backward but without a node (for replayed training steps)."""
+        ctx = types.SimpleNamespace()
+        value = _Penalty.forward(ctx, *[w.data for w in weights], l1=self.l1, l2=self.l2)
+        return value, _Penalty.backward(ctx, np.ones_like(value))
 
     @property
     def active(self) -> bool:

@@ -184,6 +184,8 @@ class Conv2D(_Conv):
     (6, 1, 5, 5)
     """
 
+    static_graph = True
+
     rank = 2
     op = Conv2d
 
@@ -206,6 +208,8 @@ class Conv1D(_Conv):
     >>> Conv1D(4, 3, padding="same")(np.zeros((2, 1, 10))).shape
     (2, 4, 10)
     """
+
+    static_graph = True
 
     rank = 1
     op = Conv1d
@@ -295,6 +299,8 @@ class MaxPool2D(_Pool):
     (8, 6, 14, 14)
     """
 
+    static_graph = True
+
     op = MaxPool2d
 
 
@@ -315,6 +321,8 @@ class AvgPool2D(_Pool):
            [1., 1.]], dtype=float32)
     """
 
+    static_graph = True
+
     op = AvgPool2d
 
 
@@ -328,6 +336,8 @@ class MaxPool1D(_Pool):
     >>> MaxPool1D(2)(np.zeros((2, 4, 10))).shape
     (2, 4, 5)
     """
+
+    static_graph = True
 
     rank = 1
     op = MaxPool1d
@@ -345,6 +355,8 @@ class GlobalAvgPool2D(Layer):
     >>> GlobalAvgPool2D()(np.ones((2, 3, 5, 5))).shape
     (2, 3)
     """
+
+    static_graph = True
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name or "globalavgpool2d")

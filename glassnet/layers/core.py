@@ -123,6 +123,8 @@ class Dense(KernelLayer):
     (4, 3)
     """
 
+    static_graph = True
+
     def __init__(
         self,
         units: int,
@@ -200,6 +202,8 @@ class Activation(Layer):
     array([[0., 2.]], dtype=float32)
     """
 
+    static_graph = True
+
     def __init__(self, activation: str | Callable[[Tensor], Tensor], name: str | None = None) -> None:
         super().__init__(name or "activation")
         self.g = activations.get(activation)
@@ -276,6 +280,8 @@ class Dropout(Layer):
 class Flatten(Layer):
     """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...)."""
 
+    static_graph = True
+
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name or "flatten")
 
@@ -291,6 +297,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshapes each sample to ``target_shape`` (the batch axis is kept)."""
+
+    static_graph = True
 
     def __init__(self, target_shape: tuple[int, ...], name: str | None = None) -> None:
         super().__init__(name or "reshape")

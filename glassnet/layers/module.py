@@ -204,7 +204,15 @@ class Layer(Module):
     rng : numpy.random.Generator or None
         Source of randomness for initialization and dropout; set by the model from its
         ``seed`` so that runs are reproducible.
+    static_graph : bool
+        Declared True by a class whose ``call`` records the same operations with the same
+        options on every call for inputs of one shape: no randomness, no state changed in
+        Python. Training records one step of a model made of such layers and replays it
+        (:mod:`glassnet.training.replay`). It counts only for the class that declares it,
+        not for its subclasses, which may compute something else.
     """
+
+    static_graph = False
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)

@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 
 from glassnet import activations
+from glassnet.function import recording
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 from glassnet.training import inference as _inference
 from glassnet.training import prepare as _prep
+from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
 from glassnet.training.resume import LoopState
 
@@ -36,19 +38,35 @@ class _Run:
         self.penalized = model.regularization_loss(self.penalties) is not None
         self.optimizer = model.optimizer
         self.track_gradients = track_gradients
+        self.tapes: dict[tuple[Any, ...], _replay.StepTape] | None = (
+            {} if _replay.replayable(model, self.losses) else None)
 
     def step(self, index: Any) -> tuple[float, float, list[np.ndarray]]:
         """One forward, backward and update on the samples ``index``; returns the data loss,
-        the penalty and the outputs (logits where the loss is fused)."""
-        model = self.model
-        xb = [Tensor._make(x[index], False, None) for x in self.xs]
+        the penalty and the outputs (logits where the loss is fused).
+
+        Through the graph, or, for a model of static-graph layers, by replaying the step
+        recorded for this input shape (:mod:`glassnet.training.replay`; the same numbers)."""
+        xs = [x[index] for x in self.xs]
         wb = None if self.weights is None else self.weights[index]
-        out = model.forward(*xb, logits=self.logits)
-        outs = out if isinstance(out, list) else [out]
-        total = None
-        for loss_fn, o, target in zip(self.losses, outs, self.targets):
-            value = loss_fn.apply_prepared(o, target[index], wb)
-            total = value if total is None else total + value
+        tape = None if self.tapes is None else self.tapes.get(tuple(x.shape for x in xs))
+        if tape is not None and tape.flags == tape.leaf_flags():
+            return self._replayed_step(tape, xs, index, wb)
+        return self._graph_step(xs, index, wb)
+
+    def _graph_step(self, xs: list[np.ndarray], index: Any,
+                    wb: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
+        model = self.model
+        xb = [Tensor._make(x, False, None) for x in xs]
+        with recording() if self.tapes is not None else contextlib.nullcontext() as calls:
+            out = model.forward(*xb, logits=self.logits)
+            outs = out if isinstance(out, list) else [out]
+            values, total = [], None
+            for loss_fn, o, target in zip(self.losses, outs, self.targets):
+                values.append(loss_fn.apply_prepared(o, target[index], wb))
+                total = values[-1] if total is None else total + values[-1]
+        if calls is not None:
+            self.tapes[tuple(x.shape for x in xs)] = _replay.StepTape(calls, xb, values, outs)
         data_loss = total.item()
         penalty = model.regularization_loss(self.penalties)
         reg = 0.0
@@ -59,10 +77,35 @@ class _Run:
             return data_loss + reg, reg, [o.data for o in outs]
         self.optimizer.zero_grad()
         total.backward()
+        self._update()
+        return data_loss, reg, [o.data for o in outs]
+
+    def _replayed_step(self, tape: _replay.StepTape, xs: list[np.ndarray], index: Any,
+                       wb: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
+        values, contexts = tape.forward(xs, [t[index] for t in self.targets], wb)
+        outs = tape.outputs_of(values, xs)
+        data_loss = values[-1].item()
+        penalty, penalty_grads = None, []
+        for reg_obj, weights in self.penalties:
+            if reg_obj.active:
+                value, grads = reg_obj.value_and_gradients(weights)
+                penalty = value if penalty is None else np.add(penalty, value)
+                penalty_grads.append(zip(weights, grads))
+        reg = 0.0 if penalty is None else penalty.item()
+        if not math.isfinite(data_loss + reg):
+            return data_loss + reg, reg, outs
+        self.optimizer.zero_grad()
+        for pairs in reversed(penalty_grads):  # the engine's order: the newest penalty node first
+            for W, g in pairs:
+                W._accumulate(g)
+        tape.backward(values, contexts)
+        self._update()
+        return data_loss, reg, outs
+
+    def _update(self) -> None:
         if self.track_gradients:
             self._record_gradient_norms()
         self.optimizer.step()
-        return data_loss, reg, [o.data for o in outs]
 
     def _record_gradient_norms(self) -> None:
         for layer in self.model.layers:
