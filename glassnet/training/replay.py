@@ -101,9 +101,11 @@ class StepTape:
         for cls, sources, options, needs, loss in self.calls:
             if loss is not None:
                 options = {**options, "target": targets[loss], "weights": weights}
+            args = [values[ref] if kind == _OUTPUT else xs[ref] if kind == _INPUT else ref.data
+                    for kind, ref in sources]
             ctx = cls()
             ctx.needs_input_grad = needs
-            values.append(np.asarray(cls.forward(ctx, *_arguments(sources, values, xs), **options)))
+            values.append(np.asarray(cls.forward(ctx, *args, **options)))
             contexts.append(ctx)
         return values, contexts
 
@@ -128,9 +130,5 @@ class StepTape:
 
     def outputs_of(self, values: list[np.ndarray], xs: list[np.ndarray]) -> list[np.ndarray]:
         """The model's outputs in this replay."""
-        return _arguments(self.outputs, values, xs)
-
-
-def _arguments(sources: list[tuple[int, Any]], values: list[np.ndarray], xs: list[np.ndarray]) -> list[Any]:
-    return [values[ref] if kind == _OUTPUT else xs[ref] if kind == _INPUT else ref.data
-            for kind, ref in sources]
+        return [values[ref] if kind == _OUTPUT else xs[ref] if kind == _INPUT else ref.data
+                for kind, ref in self.outputs]
