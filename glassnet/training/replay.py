@@ -12,7 +12,8 @@ What changes from step to step is supplied anew: the batch's inputs, each loss's
 and sample weights, the parameters' current values (read from the Parameters at every
 call), and the weight penalties, computed by their node's own functions with the
 regularizers' current coefficients. A change of a leaf's ``requires_grad`` (a frozen
-layer) records the step again.
+layer) records the step again. ``glassnet.training.replay.ENABLED = False`` sends every
+step through the graph.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from glassnet.tensor import Tensor
 
 __all__ = ["replayable", "StepTape"]
 
-#: Switch for tests that compare replayed training with the engine's.
+#: False: every training step runs through the graph (fits started afterwards).
 ENABLED = True
 
 _OUTPUT, _INPUT, _LEAF = 0, 1, 2  # where an argument of a recorded call comes from
