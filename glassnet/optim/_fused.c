@@ -14,6 +14,14 @@
 #include <Python.h>
 #include <math.h>
 
+#if defined(_MSC_VER)
+#define KERNEL_INLINE static __forceinline
+#define RESTRICT __restrict
+#else
+#define KERNEL_INLINE static inline __attribute__((always_inline))
+#define RESTRICT restrict
+#endif
+
 typedef struct {
     Py_buffer view[5];
     int held;
@@ -62,9 +70,9 @@ static int take(Buffers *b, PyObject *obj, const char *name, int writable, int o
 /* The loop body with its options as compile-time constants: each call below with constant
  * flags is inlined into a branch-free loop that the compiler vectorizes. */
 #define ADAM_KERNEL(NAME, T, SQRT)                                                          \
-    static inline __attribute__((always_inline)) void NAME(                                 \
-        Py_ssize_t n, T *restrict w, const T *restrict g, T *restrict m, T *restrict v,     \
-        T *restrict vmax, double beta1, double beta2, double eps, double step, double wd,   \
+    KERNEL_INLINE void NAME(                                                                 \
+        Py_ssize_t n, T *RESTRICT w, const T *RESTRICT g, T *RESTRICT m, T *RESTRICT v,     \
+        T *RESTRICT vmax, double beta1, double beta2, double eps, double step, double wd,   \
         double decay, const int decoupled, const int l2, const int ams) {                   \
         const T c_decay = (T)decay, c_wd = (T)wd, c_b1 = (T)beta1, c_1b1 = (T)(1.0 - beta1); \
         const T c_b2 = (T)beta2, c_1b2 = (T)(1.0 - beta2), c_eps = (T)eps, c_step = (T)step; \
@@ -110,6 +118,7 @@ PyDoc_STRVAR(adam_doc,
 "w <- w + step * m / (sqrt(v or vmax) + eps), step being negative.");
 
 static PyObject *adam(PyObject *self, PyObject *args) {
+    (void)self;
     PyObject *ow, *og, *om, *ov, *ovmax;
     double beta1, beta2, eps, step, wd, decay;
     if (!PyArg_ParseTuple(args, "OOOOOdddddd", &ow, &og, &om, &ov, &ovmax, &beta1, &beta2, &eps,
@@ -138,8 +147,8 @@ static PyObject *adam(PyObject *self, PyObject *args) {
 
 #define SGD_LOOP(T)                                                                         \
     do {                                                                                    \
-        T *restrict w = (T *)pw, *restrict buf = (T *)pbuf;                                 \
-        const T *restrict g = (const T *)pg;                                                \
+        T *RESTRICT w = (T *)pw, *RESTRICT buf = (T *)pbuf;                                 \
+        const T *RESTRICT g = (const T *)pg;                                                \
         const T c_wd = (T)wd, c_mu = (T)momentum, c_keep = (T)(1.0 - dampening);            \
         const T c_lr = (T)neg_lr;                                                           \
         for (Py_ssize_t i = 0; i < n; i++) {                                                \
@@ -169,6 +178,7 @@ PyDoc_STRVAR(sgd_doc,
 "negative.");
 
 static PyObject *sgd(PyObject *self, PyObject *args) {
+    (void)self;
     PyObject *ow, *og, *obuf;
     double neg_lr, momentum, dampening, wd;
     int nesterov, first;
@@ -199,7 +209,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_fused", "Fused, single-pass optimizer updates on flat buffers.", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_fused",
+    .m_doc = "Fused, single-pass optimizer updates on flat buffers.",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC PyInit__fused(void) { return PyModule_Create(&module); }
