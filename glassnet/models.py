@@ -7,7 +7,7 @@ keeping track of the loss. ``compile`` makes the choices, ``fit`` repeats the st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -130,23 +130,29 @@ class Model(Module):
         """Run the network. ``logits=True`` (or one flag per output) skips the final
         activation of those outputs, for a loss fused with it (softmax/sigmoid +
         cross-entropy): the training loop asks for it through :meth:`training_losses`."""
-        values: dict[int, Any] = {}
         if len(xs) != len(self._inputs):
             raise ValueError(f"model {self.name!r} takes {len(self._inputs)} input(s), got {len(xs)}")
-        for sym, x in zip(self._inputs, xs):
-            values[id(sym)] = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
+        tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)) for x in xs]
         flags = logits if isinstance(logits, (list, tuple)) else [logits] * len(self._outputs)
         final = {id(o) for o, flag in zip(self._outputs, flags) if flag}
-        for node in self._nodes:
-            if node.op is None:
-                continue
-            args = [_resolve(a, values) for a in node.inputs]
+
+        def call(node: Symbolic, args: list[Any]) -> Any:
             if id(node) in final and _final_activation(node.op) is not None:
-                values[id(node)] = _pre_activation(node.op, args[0])
-            else:
-                values[id(node)] = node.op(*args, **node.options)
-        outs = [values[id(o)] for o in self._outputs]
+                return _pre_activation(node.op, args[0])
+            return node.op(*args, **node.options)
+
+        outs = self.walk(tensors, call)
         return outs[0] if self._single_output else outs
+
+    def walk(self, xs: list[Tensor], call: Callable[[Symbolic, list[Any]], Any]) -> list[Any]:
+        """Evaluate the functional graph on the inputs ``xs``: each node's value is
+        ``call(node, args)`` (``node.op`` is a layer or a function); the outputs' values.
+        :func:`glassnet.explain.trace` walks it with a call that splits each layer."""
+        values: dict[int, Any] = {id(sym): x for sym, x in zip(self._inputs, xs)}
+        for node in self._nodes:
+            if node.op is not None:
+                values[id(node)] = call(node, [_resolve(a, values) for a in node.inputs])
+        return [values[id(o)] for o in self._outputs]
 
     @property
     def output_activations(self) -> list[str | None]:

@@ -171,9 +171,9 @@ def test_trace_rejects_bad_input():
     model = _network(("tanh",), [2, 1])
     with pytest.raises(ValueError, match="one row per sample"):
         trace(model, [0.1, 0.2], [1.0])
-    with pytest.raises(TypeError, match="Sequential"):
-        x = gn.Input((2,))
-        trace(gn.Model(x, Dense(1)(x)), [[0.1, 0.2]], [[1.0]])
+    with pytest.raises(TypeError, match="2 input"):
+        x1, x2 = gn.Input((2,)), gn.Input((2,))
+        trace(gn.Model([x1, x2], Dense(1)(x1 + x2)), [[0.1, 0.2]], [[1.0]])
     with pytest.raises(ValueError, match="equations are written for Dense"):
         with_dropout = gn.Sequential([Dense(2, input_dim=2), Dropout(0.1)])
         trace(with_dropout, [[0.1, 0.2]], [[1.0, 0.0]]).equations(2)

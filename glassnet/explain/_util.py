@@ -86,9 +86,12 @@ def as_input(X: Any, dtype: Any, name: str = "X", requires_grad: bool = False) -
 
 
 def final_activation(model: Any) -> str | None:
-    """The activation name of a Sequential model's last layer (None if it has none)."""
-    layers = getattr(model, "layers", None) or [model]
-    return getattr(layers[-1], "activation", None)
+    """The activation name of the layer that makes a model's (first) output, or of a single
+    layer (None if it has none)."""
+    outputs = getattr(model, "output_activations", None)
+    if outputs is not None:
+        return outputs[0]
+    return getattr(model, "activation", None)
 
 
 def resolve_loss(model: Any, loss: Any) -> Any:

@@ -131,6 +131,8 @@ def _output_gradient_rule(t: Trace, L: int) -> str:
 
 
 def _next_dense(t: Trace, r: LayerTrace) -> LayerTrace | None:
+    if not t.chain:
+        return None
     later = [s for s in t.layers if s.index == r.index + 1]
     if later and later[0].z is not None and later[0].W is not None and later[0].W.ndim == 2:
         return later[0]
@@ -141,7 +143,7 @@ def _delta_line(t: Trace, r: LayerTrace, n: int, d: int) -> str:
     l, L = r.index, len(t.layers)
     upstream, delta = fmt_array(r.dE_da[n], d), fmt_array(r.delta[n], d)
     nxt = _next_dense(t, r) if l < L else None
-    if l == L:
+    if l == L and t.chain:
         source = _output_gradient_rule(t, L)
     elif nxt is not None:
         source = f"(delta^{l + 1} (W^{l + 1})^T)"
@@ -156,14 +158,16 @@ def _delta_line(t: Trace, r: LayerTrace, n: int, d: int) -> str:
     return f"delta^{l} = {source} * g'(z^{l}) = {product} = {delta}"
 
 
-def _gradient_lines(r: LayerTrace, batch: int, n: int, d: int) -> list[str]:
+def _gradient_lines(r: LayerTrace, prev: str, calls: int, batch: int, n: int, d: int) -> list[str]:
     l = r.index
     penalty = " + dR/dW" if r.regularized else ""
-    if batch == 1:
-        dW = f"dE/dW^{l} = (a^{l - 1})^T delta^{l}{penalty} = {fmt_array(r.a_prev[n], d)}^T " \
+    if calls > 1:
+        dW = f"dE/dW^{l} = sum over the {calls} calls of this shared layer{penalty} = {fmt_array(r.dW, d)}"
+    elif batch == 1:
+        dW = f"dE/dW^{l} = ({prev})^T delta^{l}{penalty} = {fmt_array(r.a_prev[n], d)}^T " \
              f"{fmt_array(r.delta[n], d)} = {fmt_array(r.dW, d)}"
     else:
-        dW = f"dE/dW^{l} = sum_n (a^{l - 1}_n)^T delta^{l}_n{penalty} = {fmt_array(r.dW, d)}"
+        dW = f"dE/dW^{l} = sum_n ({prev}_n)^T delta^{l}_n{penalty} = {fmt_array(r.dW, d)}"
     lines = [dW]
     if r.db is not None:
         lines.append(f"dE/db^{l} = sum_n delta^{l}_n = {fmt_array(r.db, d)}")
@@ -185,12 +189,14 @@ def equations(t: Trace, r: LayerTrace, sample: int, digits: int) -> str:
     l, n, d = r.index, sample, digits
     g = r.activation or "identity"
     bias = f" + {fmt_array(r.b, d)}" if r.b is not None else ""
+    prev = f"a^{l - 1}" if t.chain else f"x^{l}"  # in a graph, the layer's own input
+    calls = sum(1 for s in t.layers if s.name == r.name)
     lines = [
         f"layer {l} of {len(t.layers)}: {r.name} ({r.kind}, {g}), {_which(sample, t.X.shape[0])}",
-        f"z^{l} = a^{l - 1} W^{l} + b^{l} = {fmt_array(r.a_prev[n], d)} {fmt_array(r.W, d)}{bias}"
+        f"z^{l} = {prev} W^{l} + b^{l} = {fmt_array(r.a_prev[n], d)} {fmt_array(r.W, d)}{bias}"
         f" = {fmt_array(r.z[n], d)}",
         f"a^{l} = {g}(z^{l}) = {fmt_array(r.a[n], d)}",
         _delta_line(t, r, n, d),
-        *_gradient_lines(r, t.X.shape[0], n, d),
+        *_gradient_lines(r, prev, calls, t.X.shape[0], n, d),
     ]
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain import _util, _views
+from glassnet.layers.module import Layer
 from glassnet.tensor import Tensor
 
 __all__ = ["trace", "Trace", "LayerTrace", "run_layers"]
@@ -94,6 +95,10 @@ class Trace:
         The loss that was applied to a^L.
     optimizer : str or None
         The optimizer whose step is recorded in ``steps``.
+    chain : bool
+        True when each layer feeds the next (a Sequential model): the equations then write
+        delta^l from delta^{l+1}. False for a functional graph, where each layer's a_prev
+        is its own input x^l and delta^l is written from the retained dE/da^l.
     """
 
     layers: list[LayerTrace]
@@ -104,6 +109,7 @@ class Trace:
     dE_doutput: np.ndarray  # noqa: N815 - the lectures' name
     loss_fn: Any
     optimizer: str | None = None
+    chain: bool = True
 
     def layer(self, key: int | str) -> LayerTrace:
         """A layer's record by its number l (1 = first layer) or its name."""
@@ -145,8 +151,7 @@ class _Pass:
 
     def __init__(self, model: Any, x: Tensor, y: Any, loss_fn: Any) -> None:
         self.model, self.x, self.y, self.loss_fn = model, x, y, loss_fn
-        self.nodes = run_layers(model, x)
-        self.output = self.nodes[-1][3]
+        self.nodes, self.output = forward_layers(model, x)
         self.data_loss = loss_fn(self.output, y)
         penalty = model.regularization_loss() if hasattr(model, "regularization_loss") else None
         self.total = self.data_loss if penalty is None else self.data_loss + penalty
@@ -154,15 +159,23 @@ class _Pass:
 
 
 def run_layers(model: Any, x: Tensor) -> list[tuple[Any, Tensor, Tensor | None, Tensor]]:
-    """Run the layers one by one: (layer, a_prev, z, a) each, z and a retaining their gradients.
+    """The layer calls of one forward pass: (layer, a_prev, z, a) each; see :func:`forward_layers`."""
+    return forward_layers(model, x)[0]
+
+
+def forward_layers(model: Any, x: Tensor) -> tuple[list[tuple[Any, Tensor, Tensor | None, Tensor]], Tensor]:
+    """Run the model layer call by layer call: (layer, a_prev, z, a) each, z and a retaining
+    their gradients, and the model's output.
 
     A layer with ``pre_activation`` and ``g`` (Dense) runs as its two halves z = a_prev W + b
-    and a = g(z); any other layer (Dropout, Flatten, ...) as a whole, with z None.
+    and a = g(z); any other layer (Dropout, Flatten, ...) as a whole, with z None. A
+    functional model runs its graph: a_prev is each layer's input, a layer called twice
+    (shared) gives two records, and the graph's operations (``+``, ``concatenate``) run
+    between them unrecorded.
     """
-    nodes = []
-    a = x
-    for layer in _layers(model):
-        a_prev = a
+    nodes: list[tuple[Any, Tensor, Tensor | None, Tensor]] = []
+
+    def through(layer: Any, a_prev: Tensor) -> Tensor:
         if hasattr(layer, "pre_activation") and hasattr(layer, "g"):
             layer.ensure_built(a_prev.shape[1:], a_prev.dtype)
             z = layer.pre_activation(a_prev).retain_grad()
@@ -170,18 +183,34 @@ def run_layers(model: Any, x: Tensor) -> list[tuple[Any, Tensor, Tensor | None, 
         else:
             z, a = None, layer(a_prev)
         nodes.append((layer, a_prev, z, a.retain_grad()))
-    return nodes
+        return a
+
+    if getattr(model, "_inputs", None):
+        _check_one_input_one_output(model)
+        output = model.walk([x], lambda node, args: through(node.op, args[0]) if isinstance(node.op, Layer)
+                            else node.op(*args, **node.options))[0]
+        return nodes, output.retain_grad()
+    a = x
+    for layer in _layers(model):
+        a = through(layer, a)
+    return nodes, a
+
+
+def _check_one_input_one_output(model: Any) -> None:
+    if len(model._inputs) != 1 or len(model._outputs) != 1:
+        raise TypeError(
+            f"trace takes one batch X and one target y: model {model.name!r} has "
+            f"{len(model._inputs)} input(s) and {len(model._outputs)} output(s); trace a model "
+            "with one input and one output (e.g. gn.Model(x, one_head) on the same layers)"
+        )
 
 
 def _layers(model: Any) -> list[Any]:
     layers = getattr(model, "layers", None)
     if layers is None and hasattr(model, "call"):
         return [model]
-    if not layers or getattr(model, "_inputs", None):
-        raise TypeError(
-            "trace needs a Sequential model (or a single layer); got "
-            f"{type(model).__name__}. Rebuild a functional model's chain as gn.Sequential"
-        )
+    if not layers:
+        raise TypeError(f"trace needs a model with layers (or a single layer); got {type(model).__name__}")
     return list(layers)
 
 
@@ -225,7 +254,7 @@ def trace(
 
     Parameters
     ----------
-    model : Sequential or Layer
+    model : Sequential, Model (one input, one output) or Layer
     X, y : array_like
         One batch of inputs and targets.
     loss : str or Loss, optional
@@ -257,11 +286,12 @@ def trace(
     run = _Pass(work, x, y, loss_fn)
     records = [_record(i, *node) for i, node in enumerate(run.nodes, start=1)]
     if optimizer is not None:
-        _take_step(work, model, optimizer, records)
+        _take_step(work, model, optimizer, records, [node[0] for node in run.nodes])
     return Trace(
         layers=records, X=x.data.copy(), y=np.asarray(y), output=run.output.data.copy(),
         loss=float(run.total.item()), dE_doutput=run.output.grad.copy(), loss_fn=loss_fn,
         optimizer=None if optimizer is None else _optimizer_name(optimizer),
+        chain=not getattr(work, "_inputs", None),
     )
 
 
@@ -269,10 +299,10 @@ def _optimizer_name(optimizer: Any) -> str:
     return optimizer if isinstance(optimizer, str) else repr(optimizer)
 
 
-def _take_step(work: Any, model: Any, optimizer: Any, records: list[LayerTrace]) -> None:
+def _take_step(work: Any, model: Any, optimizer: Any, records: list[LayerTrace], layers: list[Any]) -> None:
     opt = _util.optimizer_copy(optimizer, work.parameters(), model.parameters())
-    layers = _layers(work)
-    before = [{name: p.data.copy() for name, p in layer.named_parameters()} for layer in layers]
+    before = {id(layer): {name: p.data.copy() for name, p in layer.named_parameters()} for layer in layers}
     opt.step()
-    for record, layer, old in zip(records, layers, before):
+    for record, layer in zip(records, layers):
+        old = before[id(layer)]
         record.steps = {name: p.data - old[name] for name, p in layer.named_parameters()}
