@@ -25,6 +25,7 @@ import numpy as np
 from glassnet import activations
 from glassnet.function import Function
 from glassnet.losses import Loss
+from glassnet.models import Model, Sequential
 from glassnet.tensor import Tensor
 
 __all__ = ["replayable", "StepTape"]
@@ -39,8 +40,6 @@ def replayable(model: Any, losses: list[Any]) -> bool:
     """Whether a training step of ``model`` with ``losses`` can be recorded and replayed:
     the model's own forward (Sequential or functional), only layers whose exact class
     declares ``static_graph`` with a registered activation, and glassnet's losses."""
-    from glassnet.models import Model, Sequential
-
     if not ENABLED or type(model).forward not in (Model.forward, Sequential.forward) or not model.layers:
         return False
     for layer in model.layers:
