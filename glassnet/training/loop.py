@@ -82,9 +82,9 @@ class _Run:
 
     def _replayed_step(self, tape: _replay.StepTape, xs: list[np.ndarray], index: Any,
                        wb: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
-        values, contexts = tape.forward(xs, [t[index] for t in self.targets], wb)
-        outs = tape.outputs_of(values, xs)
-        data_loss = values[-1].item()
+        pool, contexts = tape.forward(xs, [t[index] for t in self.targets], wb)
+        outs = tape.outputs_of(pool)
+        data_loss = pool[-1].item()
         penalty, penalty_grads = None, []
         for reg_obj, weights in self.penalties:
             if reg_obj.active:
@@ -98,7 +98,7 @@ class _Run:
         for pairs in reversed(penalty_grads):  # the engine's order: the newest penalty node first
             for W, g in pairs:
                 W._accumulate(g)
-        tape.backward(values, contexts)
+        tape.backward(contexts)
         self._update()
         return data_loss, reg, outs
 

@@ -18,6 +18,7 @@ step through the graph.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -32,9 +33,6 @@ __all__ = ["replayable", "StepTape"]
 
 #: False: every training step runs through the graph (fits started afterwards).
 ENABLED = True
-
-_OUTPUT, _INPUT, _LEAF = 0, 1, 2  # where an argument of a recorded call comes from
-
 
 def replayable(model: Any, losses: list[Any]) -> bool:
     """Whether a training step of ``model`` with ``losses`` can be recorded and replayed:
@@ -54,6 +52,12 @@ def replayable(model: Any, losses: list[Any]) -> bool:
 class StepTape:
     """The ``Function.apply`` calls of one recorded step (forward and losses), in order.
 
+    The arrays of a replay sit in one list, the *pool*: the batch's inputs, then the
+    leaves' current data, then each call's output as it is computed. Every call reads its
+    arguments from fixed positions of the pool (one ``itemgetter``), and its backward sends
+    each needed parent gradient along a route fixed at recording: to an earlier call's
+    output or into a leaf's ``.grad``.
+
     Parameters
     ----------
     calls : list
@@ -68,26 +72,37 @@ class StepTape:
 
     def __init__(self, calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
                  inputs: list[Tensor], losses: list[Tensor], outputs: list[Tensor]) -> None:
-        slots = {id(call[3]): i for i, call in enumerate(calls)}
-        inputs_at = {id(t): k for k, t in enumerate(inputs)}
+        slot = {id(out): i for i, (*_, out) in enumerate(calls)}
+        position = {id(t): k for k, t in enumerate(inputs)}
+        self.leaves: list[Tensor] = []
+        for _, args, _, _ in calls:
+            for t in args:
+                if id(t) not in position and id(t) not in slot:
+                    position[id(t)] = len(inputs) + len(self.leaves)
+                    self.leaves.append(t)
+        first_output = len(inputs) + len(self.leaves)
+        for i, (*_, out) in enumerate(calls):
+            position[id(out)] = first_output + i
         loss_at = {id(t): k for k, t in enumerate(losses)}
 
-        def source(t: Tensor) -> tuple[int, Any]:
-            if id(t) in slots:
-                return _OUTPUT, slots[id(t)]
-            if id(t) in inputs_at:
-                return _INPUT, inputs_at[id(t)]
-            return _LEAF, t
-
-        self.calls = [
-            (cls, [source(t) for t in args], options,
-             out._ctx.needs_input_grad if out._ctx is not None else (), loss_at.get(id(out)))
-            for cls, args, options, out in calls
-        ]
-        self.requires = [out.requires_grad for *_, out in calls]
-        self.leaves = [t for _, args, _, _ in calls for t in args if source(t)[0] == _LEAF]
+        self.forward_plan = []
+        self.backward_plan = []
+        for i, (cls, args, options, out) in enumerate(calls):
+            at = [position[id(t)] for t in args]
+            getter = operator.itemgetter(*at) if len(at) > 1 else operator.itemgetter(slice(at[0], at[0] + 1))
+            needs = out._ctx.needs_input_grad if out._ctx is not None else ()
+            self.forward_plan.append((cls, getter, dict(options), needs, loss_at.get(id(out))))
+            routes = tuple(
+                (j, slot[id(t)], None) if id(t) in slot else (j, None, t)
+                for j, (t, need) in enumerate(zip(args, needs)) if need and t.requires_grad
+            )
+            if routes:
+                self.backward_plan.append((i, cls, routes))
+        self.backward_plan.reverse()
         self.flags = self.leaf_flags()
-        self.outputs = [source(o) for o in outputs]
+        self.output_at = [position[id(o)] for o in outputs]
+        self.seed = np.ones_like(calls[-1][3].data)
+        self.seed.flags.writeable = False
 
     def leaf_flags(self) -> tuple[bool, ...]:
         """The leaves' ``requires_grad`` now; the tape is valid while it equals ``flags``."""
@@ -95,40 +110,39 @@ class StepTape:
 
     def forward(self, xs: list[np.ndarray], targets: list[np.ndarray],
                 weights: np.ndarray | None) -> tuple[list[np.ndarray], list[Any]]:
-        """Each recorded call's ``forward`` on this batch: the values and contexts."""
-        values: list[np.ndarray] = []
+        """Each recorded call's ``forward`` on this batch: the pool (whose last array is
+        the loss) and the calls' contexts."""
+        pool = [*xs, *[t.data for t in self.leaves]]
         contexts: list[Any] = []
-        for cls, sources, options, needs, loss in self.calls:
+        for cls, getter, options, needs, loss in self.forward_plan:
             if loss is not None:
-                options = {**options, "target": targets[loss], "weights": weights}
-            args = [values[ref] if kind == _OUTPUT else xs[ref] if kind == _INPUT else ref.data
-                    for kind, ref in sources]
+                options["target"], options["weights"] = targets[loss], weights
             ctx = cls()
             ctx.needs_input_grad = needs
-            values.append(np.asarray(cls.forward(ctx, *args, **options)))
+            pool.append(np.asarray(cls.forward(ctx, *getter(pool), **options)))
             contexts.append(ctx)
-        return values, contexts
+        return pool, contexts
 
-    def backward(self, values: list[np.ndarray], contexts: list[Any]) -> None:
+    def backward(self, contexts: list[Any]) -> None:
         """dE/d(leaf) into the leaves' ``.grad``, from the last call's value E: the
         engine's visit order (newest node first) and sums, so its bits."""
-        grads: list[np.ndarray | None] = [None] * len(values)
-        grads[-1] = np.ones_like(values[-1])
-        for i in range(len(values) - 1, -1, -1):
+        grads: list[np.ndarray | None] = [None] * len(contexts)
+        grads[-1] = self.seed
+        for i, cls, routes in self.backward_plan:
             g = grads[i]
             if g is None:
                 continue
-            cls, sources = self.calls[i][:2]
-            for (kind, ref), parent_grad in zip(sources, cls.backward(contexts[i], g)):
+            parent_grads = cls.backward(contexts[i], g)
+            for j, target, leaf in routes:
+                parent_grad = parent_grads[j]
                 if parent_grad is None:
                     continue
-                if kind == _OUTPUT and self.requires[ref]:
-                    previous = grads[ref]
-                    grads[ref] = parent_grad if previous is None else previous + parent_grad
-                elif kind == _LEAF and ref.requires_grad:
-                    ref._accumulate(parent_grad)
+                if leaf is None:
+                    previous = grads[target]
+                    grads[target] = parent_grad if previous is None else previous + parent_grad
+                else:
+                    leaf._accumulate(parent_grad)
 
-    def outputs_of(self, values: list[np.ndarray], xs: list[np.ndarray]) -> list[np.ndarray]:
+    def outputs_of(self, pool: list[np.ndarray]) -> list[np.ndarray]:
         """The model's outputs in this replay."""
-        return [values[ref] if kind == _OUTPUT else xs[ref] if kind == _INPUT else ref.data
-                for kind, ref in self.outputs]
+        return [pool[k] for k in self.output_at]
