@@ -21,6 +21,9 @@ class BuildExt(build_ext):
 
 
 setup(
-    ext_modules=[Extension("glassnet.optim._fused", ["glassnet/optim/_fused.c"], optional=True)],
+    ext_modules=[
+        Extension("glassnet.optim._fused", ["glassnet/optim/_fused.c"], optional=True),
+        Extension("glassnet.losses._fused", ["glassnet/losses/_fused.c"], optional=True),
+    ],
     cmdclass={"build_ext": BuildExt},
 )

@@ -1,0 +1,100 @@
+"""The compiled softmax cross-entropy (logits, integer labels) against the NumPy path."""
+
+import shutil
+import sysconfig
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import losses
+from glassnet.losses import classification
+
+needs_kernel = pytest.mark.skipif(classification._fused is None, reason="the compiled kernel is not built")
+
+
+def _loss_and_grad(z, labels, weights, reduction):
+    logits = gn.Tensor(z.copy(), requires_grad=True)
+    loss = losses.CrossEntropy(reduction=reduction)(logits, labels, sample_weight=weights)
+    loss.sum().backward()
+    return loss.data, logits.grad
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-6), (np.float64, 1e-14)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("rows, classes", [(1, 1), (7, 3), (200, 10), (33, 17)])
+def test_kernel_equals_the_numpy_path(monkeypatch, dtype, rtol, reduction, weighted, rows, classes):
+    rng = np.random.default_rng(rows * classes)
+    z = (rng.normal(size=(rows, classes)) * 4).astype(dtype)
+    labels = rng.integers(0, classes, rows)
+    weights = rng.random(rows) if weighted else None
+    fused = _loss_and_grad(z, labels, weights, reduction)
+    monkeypatch.setattr(classification, "_fused", None)
+    plain = _loss_and_grad(z, labels, weights, reduction)
+    for ours, theirs in zip(fused, plain):
+        assert ours.dtype == theirs.dtype == dtype
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * 20)  # logits up to ~16
+
+
+@needs_kernel
+def test_the_gradient_is_the_numpy_path_s_bit_for_bit(monkeypatch):
+    """dE/dz = (p - onehot) u: the same two rounded operations per element on the same p."""
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(10), size=50).astype(np.float32)
+    labels = rng.integers(0, 10, 50)
+    for u in (np.asarray(np.float32(1 / 50)), rng.random((50, 1)).astype(np.float32)):
+        out = np.empty_like(p)
+        classification._fused.softmax_cross_entropy_grad(p, labels, u, out)
+        expected = p.copy()
+        expected[np.arange(50), labels] -= 1
+        expected *= u
+        np.testing.assert_array_equal(out, expected)
+
+
+@needs_kernel
+def test_huge_logits_stay_finite_and_non_finite_logits_give_nan():
+    z = np.array([[1e4, -1e4, 0.0], [0.0, 0.0, 0.0]], np.float32)
+    loss = losses.CrossEntropy(reduction="none")(gn.Tensor(z), np.array([1, 2]))
+    np.testing.assert_allclose(loss.data, [2e4, np.log(3)], rtol=1e-6)
+    for bad in (np.nan, np.inf):
+        p, elements = np.empty_like(z), np.empty(2, np.float32)
+        classification._fused.softmax_cross_entropy(np.array([[bad, 0, 0], [0, 0, 0]], np.float32),
+                                                    np.array([0, 0]), p, elements)
+        assert np.isnan(elements[0]) and np.isfinite(elements[1])
+
+
+@needs_kernel
+def test_the_kernel_rejects_what_it_cannot_compute():
+    fused = classification._fused
+    z = np.zeros((3, 4), np.float32)
+    p, elements = np.empty_like(z), np.empty(3, np.float32)
+    with pytest.raises(IndexError, match="label 4 of row 1 is outside"):
+        fused.softmax_cross_entropy(z, np.array([0, 4, 1]), p, elements)
+    with pytest.raises(ValueError, match="expected 3 values"):
+        fused.softmax_cross_entropy(z, np.array([0, 1]), p, elements)
+    with pytest.raises(TypeError, match="losses: expected format f"):
+        fused.softmax_cross_entropy(z, np.array([0, 1, 2]), p, np.empty(3))
+    with pytest.raises(ValueError, match="2-D"):
+        fused.softmax_cross_entropy(np.zeros(4, np.float32), np.array([0]), p, elements)
+    with pytest.raises(ValueError, match="expected 1 or 3 values"):
+        fused.softmax_cross_entropy_grad(z, np.array([0, 1, 2]), np.ones(2, np.float32), p)
+
+
+def test_other_inputs_take_the_numpy_path():
+    z = np.zeros((2, 3), np.float32)
+    assert not classification._fused_applies(z.astype(np.float16), np.array([0, 1]))
+    assert not classification._fused_applies(np.asfortranarray(np.zeros((2, 3))), np.array([0, 1]))
+    assert not classification._fused_applies(z, np.eye(3, dtype=np.float32)[[0, 1]])
+    assert classification._fused_applies(z, np.array([0, 1])) == (classification._fused is not None)
+
+
+def test_kernel_is_built_where_a_c_compiler_exists():
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) on this machine: the NumPy path is used")
+    assert classification._fused is not None, (
+        f"{compiler} exists but glassnet.losses._fused was not built: reinstall with "
+        "`pip install -e .`"
+    )
