@@ -42,6 +42,11 @@ def _coefficient(name: str, value: Any) -> float:
     return float(value)
 
 
+#: dE/dE, the seed of a penalty's own backward (read-only: no backward writes into its grad).
+_ONE = np.ones(())
+_ONE.flags.writeable = False
+
+
 class Regularizer(Configurable):
     """Base of the penalties: ``penalty(W) -> scalar Tensor``, ``get_config``."""
 
@@ -63,7 +68,7 @@ class Regularizer(Configurable):
         forward and backward but without a node (for replayed training steps)."""
         ctx = types.SimpleNamespace()
         value = _Penalty.forward(ctx, *[w.data for w in weights], l1=self.l1, l2=self.l2)
-        return value, _Penalty.backward(ctx, np.ones_like(value))
+        return value, _Penalty.backward(ctx, _ONE)
 
     @property
     def active(self) -> bool:

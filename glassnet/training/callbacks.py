@@ -59,10 +59,24 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
+        self._listeners: dict[str, list[Any]] = {}
 
     def call(self, hook: str, *args: Any) -> None:
-        for cb in self.callbacks:
-            getattr(cb, hook)(*args)
+        for method in self.listeners(hook):
+            method(*args)
+
+    def listeners(self, hook: str) -> list[Any]:
+        """The callbacks' bound ``hook`` methods, in order, leaving out those that keep the
+        empty one of :class:`Callback` (looked up once per hook: a batch-end call then
+        costs nothing for the callbacks that ignore batches)."""
+        methods = self._listeners.get(hook)
+        if methods is None:
+            empty = getattr(Callback, hook)
+            methods = self._listeners[hook] = [
+                getattr(cb, hook) for cb in self.callbacks
+                if getattr(getattr(cb, hook), "__func__", None) is not empty
+            ]
+        return methods
 
 
 class History(Callback):

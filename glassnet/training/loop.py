@@ -291,6 +291,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
     collected: list[list[tuple[Any, np.ndarray]]] = [[] for _ in run.ys]
     loss_sum = reg_sum = 0.0
     seen = 0
+    batch_listeners = cbs.listeners("on_batch_end")
     for b, index in enumerate(_data.batches(n, batch_size, rng if shuffle else None)):
         loss, reg, outs = run.step(index)
         size = len(range(n)[index]) if isinstance(index, slice) else len(index)
@@ -300,7 +301,10 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
         if want_outputs:
             for store, o in zip(collected, outs):
                 store.append((index, o))
-        cbs.call("on_batch_end", b, {"batch": b, "size": size, "loss": loss})
+        if batch_listeners:
+            logs = {"batch": b, "size": size, "loss": loss}
+            for method in batch_listeners:
+                method(b, logs)
         if model.stop_training:
             break
     logs = {"loss": loss_sum / max(seen, 1)}

@@ -104,9 +104,9 @@ class StepTape:
         self.seed = np.ones_like(calls[-1][3].data)
         self.seed.flags.writeable = False
 
-    def leaf_flags(self) -> tuple[bool, ...]:
+    def leaf_flags(self) -> list[bool]:
         """The leaves' ``requires_grad`` now; the tape is valid while it equals ``flags``."""
-        return tuple(t.requires_grad for t in self.leaves)
+        return [t.requires_grad for t in self.leaves]
 
     def forward(self, xs: list[np.ndarray], targets: list[np.ndarray],
                 weights: np.ndarray | None) -> tuple[list[np.ndarray], list[Any]]:
