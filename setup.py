@@ -8,8 +8,9 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 #: Same rounding as the NumPy path: no contraction into fused multiply-adds, no fast-math.
-#: -fno-math-errno lets sqrt vectorize (it changes no result).
-GCC_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-std=c11"]
+#: -fno-math-errno lets sqrt vectorize and -fno-trapping-math a comparison (ReLU's
+#: backward); neither changes a result.
+GCC_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-std=c11"]
 
 
 class BuildExt(build_ext):
@@ -24,6 +25,7 @@ setup(
     ext_modules=[
         Extension("glassnet.optim._fused", ["glassnet/optim/_fused.c"], optional=True),
         Extension("glassnet.losses._fused", ["glassnet/losses/_fused.c"], optional=True),
+        Extension("glassnet._activations_fused", ["glassnet/_activations_fused.c"], optional=True),
     ],
     cmdclass={"build_ext": BuildExt},
 )
