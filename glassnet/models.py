@@ -207,7 +207,12 @@ class Model(Module):
 
     @property
     def built(self) -> bool:
-        return bool(self.layers) and all(layer.built for layer in self.layers)
+        """True when the model has layers and every one holds its weights (a plain loop:
+        ``predict`` asks on every call, and a generator in ``all`` costs twice as much)."""
+        for layer in self.layers:
+            if not layer.built:
+                return False
+        return bool(self.layers)
 
     def penalty_groups(self) -> list[tuple[Any, list[Tensor]]]:
         """The weights with a ``kernel_regularizer``, grouped by regularizer object."""

@@ -10,7 +10,6 @@ operation for operation, so the outputs are the same bits.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -54,24 +53,37 @@ def forward_arrays(model: Any, xs: list[np.ndarray],
     graph, which also gives the errors their usual messages.
 
     ``logits`` (one flag per output, or one for all) leaves out the final activation.
+    Layers that infer natively do not read the model's mode, so a stack of them runs
+    without switching it (each switch walks every module); from the first layer that
+    runs its graph on, the rest run in evaluation mode.
     """
-    if type(model).forward is not Sequential.forward or not model.layers or len(xs) != 1:
+    if type(model).forward is not Sequential.forward or len(xs) != 1:
         return None
     layers = model.layers
-    native = [infers_natively(type(layer)) for layer in layers]
-    flag = bool(logits[0]) if isinstance(logits, (list, tuple)) else bool(logits)
-    stop_early = flag and _final_activation(layers[-1]) is not None
-    if stop_early and not native[-1]:
+    if not layers:
         return None
-    mode = contextlib.nullcontext() if all(native) else _prep.model_mode(model, False)
+    flag = bool(logits[0]) if isinstance(logits, (list, tuple)) else bool(logits)
+    last = layers[-1]
+    stop_early = flag and _final_activation(last) is not None
+    if stop_early and not infers_natively(type(last)):
+        return None
+    body = layers[:-1] if stop_early else layers
     x = xs[0]
-    with mode:
-        for layer, own in zip(layers[:-1] if stop_early else layers, native):
-            if layer.input_shape != x.shape[1:]:
-                return None
-            x = layer.infer(x) if own else Layer.infer(layer, x)
+    done = 0
+    for layer in body:
+        if layer.input_shape != x.shape[1:]:
+            return None
+        if not infers_natively(type(layer)):
+            break
+        x = layer.infer(x)
+        done += 1
+    if done < len(body):
+        with _prep.model_mode(model, False):
+            for layer in body[done:]:
+                if layer.input_shape != x.shape[1:]:
+                    return None
+                x = layer.infer(x) if infers_natively(type(layer)) else Layer.infer(layer, x)
     if stop_early:
-        last = layers[-1]
         if last.input_shape != x.shape[1:]:
             return None
         if hasattr(last, "infer_pre_activation"):
