@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import _aligned
 from glassnet.layers import Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, Reshape
-from glassnet.layers.core import _cache_aligned
 from glassnet.ops.linalg import Linear
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import prepare
@@ -178,7 +178,7 @@ def test_a_model_of_two_inputs_still_asks_for_a_list():
 @pytest.mark.parametrize("shape", [(784, 256), (3,), (4, 1, 3, 3), (1, 1)])
 def test_cache_aligned_copy(dtype, shape):
     values = np.random.default_rng(5).normal(size=shape).astype(dtype)
-    out = _cache_aligned(values)
+    out = _aligned.copy(values)
     assert out.ctypes.data % 64 == 0
     assert out.dtype == dtype and out.shape == shape and out.flags.c_contiguous and out.flags.writeable
     np.testing.assert_array_equal(out, values)
@@ -195,3 +195,14 @@ def test_kernel_layers_create_aligned_weights():
     assert all(p.data.ctypes.data % 64 == 0 for p in weights)
     for p, q in zip(weights, built().parameters()):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_compiled_model_s_first_weights_stay_on_a_cache_line():
+    """The optimizer packs the parameters into one flat buffer, which starts on a cache line."""
+    model = gn.Sequential([Dense(16, input_dim=8), Dense(2)], seed=0)
+    before = [p.data.copy() for p in model.parameters()]
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 8), np.float32), np.zeros((4, 2), np.float32), epochs=1, verbose=0)
+    W = model.layers[0].W.data
+    assert W.ctypes.data % 64 == 0 and W.base is not None
+    assert not np.array_equal(W, before[0])  # trained in the flat buffer

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _aligned
 from glassnet._checks import check_flag, outside
 from glassnet._registry import Configurable, Registry
 from glassnet.optim import kernels as _kernels
@@ -83,8 +84,9 @@ class _FlatGroup:
         self.params = params
         self.dtype = dtype
         sizes = [p.data.size for p in params]
-        self.data = np.empty(sum(sizes), dtype)
-        self.grad = np.zeros(sum(sizes), dtype)
+        self.data = _aligned.empty(sum(sizes), dtype)  # the first weights keep their cache line
+        self.grad = _aligned.empty(sum(sizes), dtype)
+        self.grad.fill(0)
         self.data_views: list[np.ndarray] = []
         self.grad_views: list[np.ndarray] = []
         offset = 0

@@ -356,10 +356,10 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
     (all at once for None): on plain arrays for a Sequential model, else through the graph."""
     n = xs[0].shape[0]
     size = min(batch_size or n, n)
+    if size == n:
+        return _forward_chunk(model, xs, logits)
     chunks = [_forward_chunk(model, [x[start:start + size] for x in xs], logits)
               for start in range(0, n, size)]
-    if len(chunks) == 1:
-        return chunks[0]
     return [np.concatenate(parts) for parts in zip(*chunks)]
 
 
