@@ -19,9 +19,9 @@ from glassnet.function import Function
 from glassnet.tensor import Tensor, no_grad
 
 try:
-    from glassnet import _activations_fused as _fused
+    from glassnet import _kernels
 except ImportError:  # installed without a C compiler: NumPy computes the same bits
-    _fused = None
+    _kernels = None
 
 __all__ = [
     "get", "names", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
@@ -136,10 +136,10 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        if _fused is not None:  # one pass instead of two NumPy calls; the same bits
+        if _kernels is not None:  # one pass instead of two NumPy calls; the same bits
             out = np.empty_like(ctx.a)
             try:
-                _fused.relu_grad(grad, ctx.a, out)
+                _kernels.relu_grad(grad, ctx.a, out)
                 return (out,)
             except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
                 pass

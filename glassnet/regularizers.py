@@ -29,6 +29,11 @@ from glassnet._registry import Configurable, Registry
 from glassnet.function import Function
 from glassnet.tensor import Tensor
 
+try:
+    from glassnet import _kernels
+except ImportError:  # installed without a C compiler: NumPy computes the penalty
+    _kernels = None
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "names"]
 
 REGULARIZERS = Registry("regularizer")
@@ -65,15 +70,45 @@ class Regularizer(Configurable):
 
     def value_and_gradients(self, weights: list[Tensor]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """The penalty of ``weights`` and its gradient for each, by the penalty node's own
-        forward and backward but without a node (for replayed training steps)."""
+        forward and backward but without a node."""
         ctx = types.SimpleNamespace()
         value = _Penalty.forward(ctx, *[w.data for w in weights], l1=self.l1, l2=self.l2)
         return value, _Penalty.backward(ctx, _ONE)
+
+    def accumulate(self, weights: list[Tensor]) -> np.ndarray:
+        """The penalty of ``weights``, its gradient added into each ``W.grad`` (for replayed
+        training steps): the numbers of the penalty node's forward and of the engine adding
+        its backward into the gradients. An L2 penalty on weights with gradient buffers
+        does both in one pass per tensor (:func:`_sum_of_squares`)."""
+        if self.l1 or any(w.grad is None for w in weights):
+            value, grads = self.value_and_gradients(weights)
+            for W, g in zip(weights, grads):
+                W._accumulate(g)
+            return value
+        value, scale = 0.0, 2.0 * self.l2
+        for W in weights:
+            value += self.l2 * _sum_of_squares(W.data, W.grad, scale)
+        return np.asarray(value, dtype=weights[0].dtype)
 
     @property
     def active(self) -> bool:
         """Whether any coefficient is non-zero (a zero penalty needs no node)."""
         return bool(self.l1 or self.l2)
+
+
+def _sum_of_squares(W: np.ndarray, grad: np.ndarray | None = None, scale: float = 0.0) -> float:
+    """sum W^2; with ``grad``, also ``grad += W * scale`` (the rounded product, then the
+    rounded sum). One pass of the compiled kernel where it is built (``glassnet/_kernels.c``,
+    the sum in double in a fixed order), else NumPy's dot product and two calls."""
+    if _kernels is not None:
+        try:
+            return _kernels.sum_squares(W, grad, scale)
+        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
+            pass
+    flat = W.reshape(-1)
+    if grad is not None:
+        grad += W * scale
+    return float(np.dot(flat, flat))
 
 
 class _Penalty(Function):
@@ -93,7 +128,7 @@ class _Penalty(Function):
         for W in Ws:
             flat = W.reshape(-1)
             if l2:
-                value += l2 * float(np.dot(flat, flat))
+                value += l2 * _sum_of_squares(W)
             if l1:
                 value += l1 * float(np.abs(flat).sum())
         return np.asarray(value, dtype=Ws[0].dtype)

@@ -85,19 +85,17 @@ class _Run:
         pool, contexts = tape.forward(xs, [t[index] for t in self.targets], wb)
         outs = tape.outputs_of(pool)
         data_loss = pool[-1].item()
-        penalty, penalty_grads = None, []
-        for reg_obj, weights in self.penalties:
-            if reg_obj.active:
-                value, grads = reg_obj.value_and_gradients(weights)
-                penalty = value if penalty is None else np.add(penalty, value)
-                penalty_grads.append(zip(weights, grads))
+        if not math.isfinite(data_loss):
+            return data_loss, 0.0, outs
+        self.optimizer.zero_grad()
+        active = [(reg_obj, weights) for reg_obj, weights in self.penalties if reg_obj.active]
+        values = [reg_obj.accumulate(weights) for reg_obj, weights in reversed(active)]
+        penalty = None  # summed in the graph's order; the gradients went in the engine's,
+        for value in reversed(values):  # the newest penalty node first
+            penalty = value if penalty is None else np.add(penalty, value)
         reg = 0.0 if penalty is None else penalty.item()
         if not math.isfinite(data_loss + reg):
             return data_loss + reg, reg, outs
-        self.optimizer.zero_grad()
-        for pairs in reversed(penalty_grads):  # the engine's order: the newest penalty node first
-            for W, g in pairs:
-                W._accumulate(g)
         tape.backward(contexts)
         self._update()
         return data_loss, reg, outs

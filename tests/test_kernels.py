@@ -1,0 +1,120 @@
+"""The compiled elementwise kernels: ReLU's backward against NumPy's ``grad * (a > 0)`` bit
+for bit; the penalty's sum of squares and gradient against NumPy."""
+
+import shutil
+import sysconfig
+import types
+
+import numpy as np
+import pytest
+
+from glassnet import activations, regularizers
+from glassnet.layers import Parameter
+
+needs_kernel = pytest.mark.skipif(activations._kernels is None, reason="the compiled kernel is not built")
+
+
+def _backward(grad, a):
+    return activations.ReLU.backward(types.SimpleNamespace(a=a), grad)[0]
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(0, 3), (1,), (7, 5), (200, 100), (2, 3, 4, 5)])
+def test_kernel_gives_numpy_s_bits(dtype, shape):
+    rng = np.random.default_rng(sum(shape))
+    a = np.maximum(rng.normal(size=shape), 0).astype(dtype)
+    grad = rng.normal(size=shape).astype(dtype)
+    if grad.size > 3:  # NaN, signed zeros and inf travel as in NumPy
+        grad.flat[:3] = [np.nan, -0.0, -np.inf]
+        a.flat[:4] = [0.0, 0.0, 0.0, np.nan]
+    out = _backward(grad, a)
+    with np.errstate(invalid="ignore"):  # -inf * 0
+        expected = grad * (a > 0)
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    assert out.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("grad_of", [np.asfortranarray, lambda g: g.astype(np.float16), lambda g: g[:, ::2]])
+def test_other_arrays_take_the_numpy_path(grad_of):
+    rng = np.random.default_rng(0)
+    a = np.maximum(rng.normal(size=(6, 8)), 0).astype(np.float32)
+    grad = grad_of(rng.normal(size=(6, 8)).astype(np.float32))
+    a = a[:, : grad.shape[1]]
+    np.testing.assert_array_equal(_backward(grad, a), grad * (a > 0))
+
+
+@needs_kernel
+def test_the_kernel_rejects_arrays_it_cannot_take():
+    a = np.ones(4, np.float32)
+    with pytest.raises(TypeError, match="out"):
+        activations._kernels.relu_grad(a, a, np.empty(4))
+    with pytest.raises(TypeError, match="a: expected"):
+        activations._kernels.relu_grad(a, np.ones(3, np.float32), np.empty(4, np.float32))
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 4096, 100_003])
+def test_sum_of_squares_and_the_penalty_gradient(dtype, size):
+    rng = np.random.default_rng(size)
+    W = rng.normal(size=size).astype(dtype)
+    grad = rng.normal(size=size).astype(dtype)
+    expected_grad = grad + W * 2e-4
+    total = regularizers._sum_of_squares(W, grad, 2e-4)
+    assert grad.tobytes() == expected_grad.tobytes()  # the rounded product, then the rounded sum
+    exact = float(np.dot(W.astype(np.float64), W.astype(np.float64)))
+    assert total == pytest.approx(exact, rel=1e-12, abs=1e-300)
+    assert regularizers._sum_of_squares(W) == total  # the same order with or without a gradient
+
+
+@pytest.mark.parametrize("W", [np.arange(12.0).reshape(3, 4).T, np.arange(6, dtype=np.float16)])
+def test_other_weights_take_the_numpy_path(W):
+    grad = np.ones(W.shape, W.dtype)
+    expected = grad + W * 0.5
+    flat = W.reshape(-1)
+    assert regularizers._sum_of_squares(W, grad, 0.5) == float(np.dot(flat, flat))
+    np.testing.assert_array_equal(grad, expected)
+
+
+@pytest.mark.parametrize("penalty", [regularizers.L2(0.01), regularizers.L1L2(l1=0.02, l2=0.01),
+                                     regularizers.L1(0.03)])
+def test_accumulate_equals_the_node_s_forward_and_backward_added_by_the_engine(penalty):
+    rng = np.random.default_rng(3)
+    shapes = [(5, 4), (4,), (4, 3)]
+
+    def weights():
+        params = [Parameter(rng.normal(size=s).astype(np.float32)) for s in shapes]
+        for p in params:
+            p.grad = np.zeros_like(p.data)
+        return params
+
+    ours, theirs = weights(), weights()
+    for p, q in zip(ours, theirs):
+        q.data[...] = p.data
+    value = penalty.accumulate(ours)
+    node_value, grads = penalty.value_and_gradients(theirs)
+    for q, g in zip(theirs, grads):
+        q._accumulate(g)
+    assert value.dtype == np.float32 and value.tobytes() == node_value.tobytes()
+    for p, q in zip(ours, theirs):
+        assert p.grad.tobytes() == q.grad.tobytes()
+
+
+def test_the_sum_of_squares_rejects_arrays_it_cannot_take():
+    if activations._kernels is None:
+        pytest.skip("the compiled kernels are not built")
+    W = np.ones(4, np.float32)
+    with pytest.raises(TypeError, match="sum_squares"):
+        activations._kernels.sum_squares(W, np.ones(4), 1.0)
+    with pytest.raises(TypeError, match="sum_squares"):
+        activations._kernels.sum_squares(W, np.ones(3, np.float32), 1.0)
+
+
+def test_kernel_is_built_where_a_c_compiler_exists():
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) on this machine: NumPy computes the ReLU's backward")
+    assert activations._kernels is not None, (
+        f"{compiler} exists but glassnet._kernels was not built: reinstall with `pip install -e .`"
+    )
