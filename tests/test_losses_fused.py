@@ -66,6 +66,22 @@ def test_huge_logits_stay_finite_and_non_finite_logits_give_nan():
 
 
 @needs_kernel
+def test_the_float32_exponential_is_within_a_few_ulp_down_to_the_subnormals():
+    """Rows [0, x]: p_1 = e^x / (1 + e^x) and l_0 = ln(1 + e^x), for x from 0 to -104."""
+    x = -np.linspace(0, 104, 400_001).astype(np.float32)
+    z = np.stack([np.zeros_like(x), x], axis=1)
+    p, losses = np.empty_like(z), np.empty(len(x), np.float32)
+    classification._fused.softmax_cross_entropy(z, np.zeros(len(x), np.int64), p, losses)
+    e = np.exp(x.astype(np.float64))
+    exact = e / (1 + e)
+    normal = exact >= np.finfo(np.float32).tiny
+    assert np.max(np.abs(p[normal, 1] - exact[normal]) / exact[normal]) < 4 * 2.0**-24
+    assert np.max(np.abs(p[~normal, 1] - exact[~normal])) <= 2.0**-149
+    assert np.all(p[x < -103.98, 1] == 0)
+    np.testing.assert_allclose(losses, np.log1p(e), rtol=0, atol=2e-7)
+
+
+@needs_kernel
 def test_the_kernel_rejects_what_it_cannot_compute():
     fused = classification._fused
     z = np.zeros((3, 4), np.float32)

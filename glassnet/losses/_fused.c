@@ -7,10 +7,11 @@
  *     m = max_c z_c,  s = sum_c e^{z_c - m},  p_c = e^{z_c - m} / s,  l = ln s - (z_y - m)
  *
  * and the gradient dE/dz = (p - onehot(y)) * u (u: dE/dl per row, or one factor for all
- * rows) in one more pass, with the rounded operations of the NumPy path in its order. The
- * exponential and logarithm are the C library's (correctly rounded or within an ulp); NumPy's
- * vectorized ones may round differently, so the two paths agree to rounding, not bit for
- * bit. A NaN or inf among the logits gives a NaN loss, as in NumPy.
+ * rows) in one more pass, with the rounded operations of the NumPy path in its order. In
+ * float64 the exponential and logarithm are the C library's; in float32 the logarithm is,
+ * and the exponential is computed here, vectorized, within 2 ulp (exp_nonpositive). NumPy's
+ * own vectorized functions round differently, so the two paths agree to rounding, not bit
+ * for bit. A NaN or inf among the logits gives a NaN loss, as in NumPy.
  *
  * The arrays are taken through the buffer protocol (no NumPy headers); the GIL is released
  * during the loops.
@@ -18,6 +19,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #define MAX_VIEWS 4
 
@@ -54,6 +57,35 @@ static Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, int
     return b;
 }
 
+/* e^x for a float x <= 0 (a logit minus its row's maximum), without branches so that the
+ * loop over a row vectorizes: x = n ln2 + r, |r| <= ln2 / 2 (Cody-Waite: ln2 in two parts,
+ * the first exact in a float product), e^r by the minimax polynomial of Cephes' expf
+ * (relative error below 2 ulp), times 2^n built from exponent bits in two factors, each a
+ * normal number, so that results below 2^-126 round once into the subnormals. Below
+ * -103.97 the result is 0; NaN stays NaN. */
+static inline float exp_nonpositive(float x) {
+    const float xc = x > -103.972084f ? x : -103.972084f;
+    const int n = -(int)(0.5f - xc * 1.44269504088896341f); /* round(x / ln2), in [-150, 0] */
+    const float fn = (float)n;
+    const float r = (xc - fn * 0.693359375f) - fn * -2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    const float e_r = q * (r * r) + r + 1.0f;
+    const int n1 = n / 2, n2 = n - n1;
+    const int32_t bits1 = (int32_t)(n1 + 127) << 23, bits2 = (int32_t)(n2 + 127) << 23;
+    float scale1, scale2;
+    memcpy(&scale1, &bits1, sizeof scale1);
+    memcpy(&scale2, &bits2, sizeof scale2);
+    const float e = (e_r * scale1) * scale2;
+    return x == x ? e : x;
+}
+
+static inline double exp_double(double x) { return exp(x); }
+
 #define FORWARD_LOOP(T, EXP, LOG)                                                          \
     do {                                                                                   \
         const T *zs = (const T *)z->buf;                                                   \
@@ -63,11 +95,9 @@ static Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, int
             T *pi = ps + i * classes;                                                      \
             T m = zi[0];                                                                   \
             for (Py_ssize_t c = 1; c < classes; c++) m = zi[c] > m ? zi[c] : m;            \
+            for (Py_ssize_t c = 0; c < classes; c++) pi[c] = EXP(zi[c] - m);               \
             T s = 0;                                                                       \
-            for (Py_ssize_t c = 0; c < classes; c++) {                                     \
-                pi[c] = EXP(zi[c] - m);                                                    \
-                s += pi[c];                                                                \
-            }                                                                              \
+            for (Py_ssize_t c = 0; c < classes; c++) s += pi[c];                           \
             for (Py_ssize_t c = 0; c < classes; c++) pi[c] = pi[c] / s;                    \
             ls[i] = LOG(s) - (zi[ys[i]] - m);                                              \
         }                                                                                  \
@@ -119,9 +149,9 @@ static PyObject *softmax_cross_entropy(PyObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS
     if (type == 'f')
-        FORWARD_LOOP(float, expf, logf);
+        FORWARD_LOOP(float, exp_nonpositive, logf);
     else
-        FORWARD_LOOP(double, exp, log);
+        FORWARD_LOOP(double, exp_double, log);
     Py_END_ALLOW_THREADS
     release(&v);
     Py_RETURN_NONE;
