@@ -60,9 +60,9 @@ static Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, int
 /* e^x for a float x <= 0 (a logit minus its row's maximum), without branches so that the
  * loop over a row vectorizes: x = n ln2 + r, |r| <= ln2 / 2 (Cody-Waite: ln2 in two parts,
  * the first exact in a float product), e^r by the minimax polynomial of Cephes' expf
- * (Cephes gives its relative error as 2e-7, under 2 ulp), times 2^n built from exponent bits in two factors, each a
- * normal number, so that results below 2^-126 round once into the subnormals. Below
- * -103.97 the result is 0; NaN stays NaN. */
+ * (whose relative error Cephes gives as 2e-7, under 2 ulp), times 2^n built from exponent
+ * bits in two factors, each a normal number, so that results below 2^-126 round once into
+ * the subnormals. Below -103.97 the result is 0; NaN stays NaN. */
 static inline float exp_nonpositive(float x) {
     const float xc = x > -103.972084f ? x : -103.972084f;
     const int n = -(int)(0.5f - xc * 1.44269504088896341f); /* round(x / ln2), in [-150, 0] */
