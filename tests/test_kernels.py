@@ -1,6 +1,7 @@
 """The compiled elementwise kernels: ReLU's backward against NumPy's ``grad * (a > 0)`` bit
 for bit; the penalty's sum of squares and gradient against NumPy."""
 
+import importlib
 import shutil
 import sysconfig
 import types
@@ -111,10 +112,13 @@ def test_the_sum_of_squares_rejects_arrays_it_cannot_take():
         activations._kernels.sum_squares(W, np.ones(3, np.float32), 1.0)
 
 
-def test_kernel_is_built_where_a_c_compiler_exists():
+@pytest.mark.parametrize("module", ["glassnet._kernels", "glassnet.losses._fused", "glassnet.optim._fused"])
+def test_every_kernel_module_is_built_where_a_c_compiler_exists(module):
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
-        pytest.skip(f"no C compiler ({compiler}) on this machine: NumPy computes the ReLU's backward")
-    assert activations._kernels is not None, (
-        f"{compiler} exists but glassnet._kernels was not built: reinstall with `pip install -e .`"
-    )
+        pytest.skip(f"no C compiler ({compiler}) on this machine: the NumPy paths are used")
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        pytest.fail(f"{compiler} exists but {module} was not built ({error}): reinstall with "
+                    "`pip install -e .` and read the build output")

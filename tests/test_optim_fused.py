@@ -1,7 +1,5 @@
 """The compiled single-pass updates (SGD, Adam, AdamW) against the NumPy path, bit for bit."""
 
-import shutil
-import sysconfig
 
 import numpy as np
 import pytest
@@ -106,16 +104,6 @@ def test_kernels_reject_arrays_of_another_type_or_size():
         kernels._fused.sgd(np.zeros(4, np.int32), g, None, -0.1, 0.0, 0.0, False, 0.0, False)
     with pytest.raises(ValueError, match="not C-contiguous"):
         kernels._fused.sgd(np.zeros((4, 2), np.float32)[:, 0], g, None, -0.1, 0.0, 0.0, False, 0.0, False)
-
-
-def test_kernels_are_built_where_a_c_compiler_exists():
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    if shutil.which(compiler) is None:
-        pytest.skip(f"no C compiler ({compiler}) on this machine: the NumPy paths are used")
-    assert kernels._fused is not None, (
-        f"{compiler} exists but glassnet.optim._fused was not built: reinstall with "
-        "pip install -e . and read the build output"
-    )
 
 
 @needs_kernels

@@ -34,8 +34,9 @@ static void release(Views *v) {
     v->held = 0;
 }
 
-/* The C-contiguous buffer of obj with the format `type` ('f', 'd' or 'q' for 64-bit
- * integers) and `count` items (count < 0: any count, read from the buffer). */
+/* The C-contiguous buffer of obj with the format `type` ('f', 'd', 'q' for 64-bit
+ * integers, or 'r' for a 2-D array of 'f' or 'd') and `count` items (count < 0: any count,
+ * read from the buffer). */
 static Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, int writable,
                        Py_ssize_t count) {
     Py_buffer *b = &v->view[v->held];
@@ -44,6 +45,13 @@ static Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, int
     v->held++;
     char got = (b->format && b->format[0] && !b->format[1]) ? b->format[0] : '?';
     if (got == 'l' && b->itemsize == 8) got = 'q';
+    if (type == 'r' && (got == 'f' || got == 'd')) {
+        if (b->ndim != 2) {
+            PyErr_Format(PyExc_ValueError, "%s: expected a 2-D array (samples, classes)", name);
+            return NULL;
+        }
+        return b;
+    }
     if (got != type) {
         PyErr_Format(PyExc_TypeError, "%s: expected format %c, got %s", name, type,
                      b->format ? b->format : "?");
@@ -116,14 +124,7 @@ static PyObject *softmax_cross_entropy(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOO", &oz, &oy, &op, &ol)) return NULL;
     Views v = {.held = 0};
     Py_buffer *z = NULL, *y = NULL, *p = NULL, *losses = NULL;
-    z = take(&v, oz, "z", 'f', 0, -1);
-    if (z == NULL) {
-        PyErr_Clear();
-        release(&v);
-        z = take(&v, oz, "z", 'd', 0, -1);
-    }
-    if (z == NULL || z->ndim != 2) {
-        if (z != NULL) PyErr_SetString(PyExc_ValueError, "z: expected a 2-D array (samples, classes)");
+    if ((z = take(&v, oz, "z", 'r', 0, -1)) == NULL) {
         release(&v);
         return NULL;
     }
@@ -182,14 +183,7 @@ static PyObject *softmax_cross_entropy_grad(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOO", &op, &oy, &ou, &oout)) return NULL;
     Views v = {.held = 0};
     Py_buffer *p = NULL, *y = NULL, *u = NULL, *out = NULL;
-    p = take(&v, op, "p", 'f', 0, -1);
-    if (p == NULL) {
-        PyErr_Clear();
-        release(&v);
-        p = take(&v, op, "p", 'd', 0, -1);
-    }
-    if (p == NULL || p->ndim != 2) {
-        if (p != NULL) PyErr_SetString(PyExc_ValueError, "p: expected a 2-D array (samples, classes)");
+    if ((p = take(&v, op, "p", 'r', 0, -1)) == NULL) {
         release(&v);
         return NULL;
     }
