@@ -1,6 +1,8 @@
 /* Elementwise kernels of the activations and the weight penalties: one pass over memory
  * where NumPy needs two or three calls (and their temporary arrays).
  *
+ * relu: a = max(z, 0), NumPy's maximum(z, 0) element for element (NaN kept, -0 to +0).
+ *
  * relu_grad: dE/dz = dE/da * [a > 0], the same rounded product as NumPy's
  * ``grad * (a > 0)``, so NumPy's bits, NaN and signed zeros included.
  *
@@ -14,6 +16,62 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+
+/* Take the C-contiguous buffers of `count` arrays of one float type (float32 or float64)
+ * and size, the last one writable. Returns how many views are held (count on success;
+ * fewer, with an exception set, on failure); the caller releases them. */
+static int take_alike(PyObject *const *objects, const char *const *names, int count, Py_buffer *view) {
+    int held = 0;
+    for (; held < count; held++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (held == count - 1 ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objects[held], &view[held], flags) < 0) return held;
+        const char *f = view[held].format;
+        int ok = f && (f[0] == 'f' || f[0] == 'd') && !f[1];
+        if (ok && held > 0) ok = f[0] == view[0].format[0] && view[held].len == view[0].len;
+        if (!ok) {
+            PyErr_Format(PyExc_TypeError, "%s: expected a float32 or float64 array of %s's type and size",
+                         names[held], names[0]);
+            return held + 1;
+        }
+    }
+    return held;
+}
+
+#define RELU_LOOP(T)                                                                       \
+    do {                                                                                   \
+        const T *z = (const T *)view[0].buf;                                               \
+        T *out = (T *)view[1].buf;                                                         \
+        for (Py_ssize_t i = 0; i < n; i++) out[i] = (z[i] > 0 || z[i] != z[i]) ? z[i] : (T)0; \
+    } while (0)
+
+PyDoc_STRVAR(relu_doc,
+"relu(z, out)\n"
+"\n"
+"out = max(z, 0) as NumPy's maximum(z, 0) gives it (NaN kept, -0 to +0), for C-contiguous\n"
+"float32 or float64 arrays of one type and size (out may be z). Raises TypeError or\n"
+"ValueError for other arrays (the caller then uses NumPy).");
+
+static PyObject *relu(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *objects[2];
+    if (!PyArg_ParseTuple(args, "OO", &objects[0], &objects[1])) return NULL;
+    static const char *const names[2] = {"z", "out"};
+    Py_buffer view[2];
+    const int held = take_alike(objects, names, 2, view);
+    if (held == 2 && !PyErr_Occurred()) {
+        const Py_ssize_t n = view[0].len / view[0].itemsize;
+        const char type = view[0].format[0];
+        Py_BEGIN_ALLOW_THREADS
+        if (type == 'f')
+            RELU_LOOP(float);
+        else
+            RELU_LOOP(double);
+        Py_END_ALLOW_THREADS
+    }
+    for (int i = 0; i < held; i++) PyBuffer_Release(&view[i]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
 
 #define RELU_GRAD_LOOP(T)                                                                  \
     do {                                                                                   \
@@ -32,23 +90,9 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *objects[3];
     if (!PyArg_ParseTuple(args, "OOO", &objects[0], &objects[1], &objects[2])) return NULL;
-    static const char *names[3] = {"grad", "a", "out"};
+    static const char *const names[3] = {"grad", "a", "out"};
     Py_buffer view[3];
-    int held = 0;
-    for (; held < 3; held++) {
-        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (held == 2 ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(objects[held], &view[held], flags) < 0) break;
-        const char *f = view[held].format;
-        int ok = f && (f[0] == 'f' || f[0] == 'd') && !f[1];
-        if (ok && held > 0)
-            ok = f[0] == view[0].format[0] && view[held].len == view[0].len;
-        if (!ok) {
-            PyErr_Format(PyExc_TypeError, "%s: expected a float32 or float64 array of grad's type and size",
-                         names[held]);
-            held++;
-            break;
-        }
-    }
+    const int held = take_alike(objects, names, 3, view);
     if (held == 3 && !PyErr_Occurred()) {
         const Py_ssize_t n = view[0].len / view[0].itemsize;
         const char type = view[0].format[0];
@@ -124,6 +168,7 @@ static PyObject *sum_squares(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"relu", relu, METH_VARARGS, relu_doc},
     {"relu_grad", relu_grad, METH_VARARGS, relu_grad_doc},
     {"sum_squares", sum_squares, METH_VARARGS, sum_squares_doc},
     {NULL, NULL, 0, NULL},

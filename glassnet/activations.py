@@ -35,6 +35,14 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 
 
 def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """max(z, 0); one compiled pass where the kernels are built (NumPy's bits)."""
+    if _kernels is not None:
+        target = np.empty_like(z) if out is None else out
+        try:
+            _kernels.relu(z, target)
+            return target
+        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
+            pass
     return np.maximum(z, 0, out=out)
 
 

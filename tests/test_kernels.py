@@ -1,5 +1,6 @@
-"""The compiled elementwise kernels: ReLU's backward against NumPy's ``grad * (a > 0)`` bit
-for bit; the penalty's sum of squares and gradient against NumPy."""
+"""The compiled elementwise kernels: ReLU's forward and backward against NumPy's
+``maximum(z, 0)`` and ``grad * (a > 0)`` bit for bit; the penalty's sum of squares and
+gradient against NumPy."""
 
 import importlib
 import shutil
@@ -34,6 +35,27 @@ def test_kernel_gives_numpy_s_bits(dtype, shape):
         expected = grad * (a > 0)
     assert out.dtype == expected.dtype and out.shape == expected.shape
     assert out.tobytes() == expected.tobytes()
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(0, 3), (1,), (7, 5), (200, 100)])
+def test_relu_forward_gives_numpy_s_bits_in_place_or_not(dtype, shape):
+    rng = np.random.default_rng(sum(shape) + 1)
+    z = rng.normal(size=shape).astype(dtype)
+    if z.size > 10:
+        z.flat[:10] = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 5e-45, -5e-45, 1.0, -1.0]
+    expected = np.maximum(z, 0)
+    assert activations._relu(z).tobytes() == expected.tobytes()
+    same = z.copy()
+    assert activations._relu(same, out=same) is same and same.tobytes() == expected.tobytes()
+
+
+def test_relu_forward_of_other_arrays_takes_the_numpy_path():
+    z = np.asfortranarray(np.random.default_rng(0).normal(size=(4, 6)))
+    np.testing.assert_array_equal(activations._relu(z), np.maximum(z, 0))
+    half = np.arange(-3, 3, dtype=np.float16)
+    np.testing.assert_array_equal(activations._relu(half), np.maximum(half, 0))
 
 
 @pytest.mark.parametrize("grad_of", [np.asfortranarray, lambda g: g.astype(np.float16), lambda g: g[:, ::2]])
