@@ -19,6 +19,7 @@ step through the graph.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,14 @@ def replayable(model: Any, losses: list[Any]) -> bool:
             return False
     return all(isinstance(loss, Loss) and type(loss).apply_prepared is Loss.apply_prepared
                for loss in losses)
+
+
+def _arguments(at: list[int]) -> Callable[[list[np.ndarray]], Sequence[np.ndarray]]:
+    """A getter of the pool's arrays at the positions ``at``, as a sequence (an
+    ``itemgetter`` of one index would return the array itself: it gets a slice)."""
+    if len(at) == 1:
+        return operator.itemgetter(slice(at[0], at[0] + 1))
+    return operator.itemgetter(*at) if at else (lambda pool: ())
 
 
 class StepTape:
@@ -89,7 +98,7 @@ class StepTape:
         self.backward_plan = []
         for i, (cls, args, options, out) in enumerate(calls):
             at = [position[id(t)] for t in args]
-            getter = operator.itemgetter(*at) if len(at) > 1 else operator.itemgetter(slice(at[0], at[0] + 1))
+            getter = _arguments(at)
             needs = out._ctx.needs_input_grad if out._ctx is not None else ()
             self.forward_plan.append((cls, getter, dict(options), needs, loss_at.get(id(out))))
             routes = tuple(
