@@ -24,7 +24,6 @@ class BuildExt(build_ext):
 setup(
     ext_modules=[
         Extension("glassnet.optim._fused", ["glassnet/optim/_fused.c"], optional=True),
-        Extension("glassnet.losses._fused", ["glassnet/losses/_fused.c"], optional=True),
         Extension("glassnet._kernels", ["glassnet/_kernels.c"], optional=True),
     ],
     cmdclass={"build_ext": BuildExt},

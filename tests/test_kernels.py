@@ -1,6 +1,6 @@
-"""The compiled elementwise kernels: ReLU's forward and backward against NumPy's
-``maximum(z, 0)`` and ``grad * (a > 0)`` bit for bit; the penalty's sum of squares and
-gradient against NumPy."""
+"""The compiled kernels: ReLU's forward and backward against NumPy's ``maximum(z, 0)`` and
+``grad * (a > 0)`` bit for bit; the softmax, the penalty's sum of squares and its gradient
+against NumPy (the softmax cross-entropy: tests/test_losses_fused.py)."""
 
 import importlib
 import shutil
@@ -56,6 +56,41 @@ def test_relu_forward_of_other_arrays_takes_the_numpy_path():
     np.testing.assert_array_equal(activations._relu(z), np.maximum(z, 0))
     half = np.arange(-3, 3, dtype=np.float16)
     np.testing.assert_array_equal(activations._relu(half), np.maximum(half, 0))
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-14)])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 784), (7, 3), (1000, 10), (2, 3, 5)])
+def test_softmax_agrees_with_the_numpy_path_in_place_or_not(monkeypatch, dtype, rtol, shape):
+    rng = np.random.default_rng(sum(shape))
+    z = (rng.normal(size=shape) * 5).astype(dtype)
+    fused = activations._softmax(z)
+    in_place = z.copy()
+    assert activations._softmax(in_place, out=in_place) is in_place
+    assert in_place.tobytes() == fused.tobytes()
+    monkeypatch.setattr(activations, "_kernels", None)
+    plain = activations._softmax(z)
+    assert fused.dtype == plain.dtype == dtype
+    np.testing.assert_allclose(fused, plain, rtol=rtol, atol=rtol * 1e-3)
+    np.testing.assert_allclose(fused.sum(axis=-1), 1, rtol=4 * rtol)
+
+
+@needs_kernel
+def test_softmax_of_non_finite_rows_is_nan_and_other_rows_are_untouched():
+    z = np.array([[np.nan, 0, 1], [np.inf, 0, 1], [-np.inf, 0, 0], [1e4, 0, -1e4]], np.float32)
+    p = activations._softmax(z)
+    assert np.isnan(p[:2]).all()
+    np.testing.assert_array_equal(p[2], [0, 0.5, 0.5])
+    np.testing.assert_array_equal(p[3], [1, 0, 0])
+
+
+def test_softmax_along_another_axis_or_of_other_arrays_takes_the_numpy_path():
+    z = np.random.default_rng(1).normal(size=(4, 3))
+    columns = np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=0)
+    np.testing.assert_allclose(activations._softmax(z, axis=0), columns)
+    np.testing.assert_allclose(activations._softmax(np.asfortranarray(z)).sum(axis=-1), 1)
+    half = z.astype(np.float16)
+    assert activations._softmax(half).dtype == np.float16
 
 
 @pytest.mark.parametrize("grad_of", [np.asfortranarray, lambda g: g.astype(np.float16), lambda g: g[:, ::2]])
@@ -134,7 +169,7 @@ def test_the_sum_of_squares_rejects_arrays_it_cannot_take():
         activations._kernels.sum_squares(W, np.ones(3, np.float32), 1.0)
 
 
-@pytest.mark.parametrize("module", ["glassnet._kernels", "glassnet.losses._fused", "glassnet.optim._fused"])
+@pytest.mark.parametrize("module", ["glassnet._kernels", "glassnet.optim._fused"])
 def test_every_kernel_module_is_built_where_a_c_compiler_exists(module):
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:

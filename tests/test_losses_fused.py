@@ -8,7 +8,7 @@ import glassnet as gn
 from glassnet import losses
 from glassnet.losses import classification
 
-needs_kernel = pytest.mark.skipif(classification._fused is None, reason="the compiled kernel is not built")
+needs_kernel = pytest.mark.skipif(classification._kernels is None, reason="the compiled kernel is not built")
 
 
 def _loss_and_grad(z, labels, weights, reduction):
@@ -29,7 +29,7 @@ def test_kernel_equals_the_numpy_path(monkeypatch, dtype, rtol, reduction, weigh
     labels = rng.integers(0, classes, rows)
     weights = rng.random(rows) if weighted else None
     fused = _loss_and_grad(z, labels, weights, reduction)
-    monkeypatch.setattr(classification, "_fused", None)
+    monkeypatch.setattr(classification, "_kernels", None)
     plain = _loss_and_grad(z, labels, weights, reduction)
     for ours, theirs in zip(fused, plain):
         assert ours.dtype == theirs.dtype == dtype
@@ -44,7 +44,7 @@ def test_the_gradient_is_the_numpy_path_s_bit_for_bit(monkeypatch):
     labels = rng.integers(0, 10, 50)
     for u in (np.asarray(np.float32(1 / 50)), rng.random((50, 1)).astype(np.float32)):
         out = np.empty_like(p)
-        classification._fused.softmax_cross_entropy_grad(p, labels, u, out)
+        classification._kernels.softmax_cross_entropy_grad(p, labels, u, out)
         expected = p.copy()
         expected[np.arange(50), labels] -= 1
         expected *= u
@@ -58,7 +58,7 @@ def test_huge_logits_stay_finite_and_non_finite_logits_give_nan():
     np.testing.assert_allclose(loss.data, [2e4, np.log(3)], rtol=1e-6)
     for bad in (np.nan, np.inf):
         p, elements = np.empty_like(z), np.empty(2, np.float32)
-        classification._fused.softmax_cross_entropy(np.array([[bad, 0, 0], [0, 0, 0]], np.float32),
+        classification._kernels.softmax_cross_entropy(np.array([[bad, 0, 0], [0, 0, 0]], np.float32),
                                                     np.array([0, 0]), p, elements)
         assert np.isnan(elements[0]) and np.isfinite(elements[1])
 
@@ -69,7 +69,7 @@ def test_the_float32_exponential_is_within_a_few_ulp_down_to_the_subnormals():
     x = -np.linspace(0, 104, 400_001).astype(np.float32)
     z = np.stack([np.zeros_like(x), x], axis=1)
     p, losses = np.empty_like(z), np.empty(len(x), np.float32)
-    classification._fused.softmax_cross_entropy(z, np.zeros(len(x), np.int64), p, losses)
+    classification._kernels.softmax_cross_entropy(z, np.zeros(len(x), np.int64), p, losses)
     e = np.exp(x.astype(np.float64))
     exact = e / (1 + e)
     normal = exact >= np.finfo(np.float32).tiny
@@ -81,7 +81,7 @@ def test_the_float32_exponential_is_within_a_few_ulp_down_to_the_subnormals():
 
 @needs_kernel
 def test_the_kernel_rejects_what_it_cannot_compute():
-    fused = classification._fused
+    fused = classification._kernels
     z = np.zeros((3, 4), np.float32)
     p, elements = np.empty_like(z), np.empty(3, np.float32)
     with pytest.raises(IndexError, match="label 4 of row 1 is outside"):
@@ -101,4 +101,4 @@ def test_other_inputs_take_the_numpy_path():
     assert not classification._fused_applies(z.astype(np.float16), np.array([0, 1]))
     assert not classification._fused_applies(np.asfortranarray(np.zeros((2, 3))), np.array([0, 1]))
     assert not classification._fused_applies(z, np.eye(3, dtype=np.float32)[[0, 1]])
-    assert classification._fused_applies(z, np.array([0, 1])) == (classification._fused is not None)
+    assert classification._fused_applies(z, np.array([0, 1])) == (classification._kernels is not None)

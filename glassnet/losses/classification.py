@@ -12,9 +12,9 @@ from glassnet.losses.base import LOSSES, Loss, _as_target, _Reduce
 from glassnet.tensor import Tensor
 
 try:
-    from glassnet.losses import _fused
+    from glassnet import _kernels
 except ImportError:  # installed without a C compiler: the NumPy path computes the same to rounding
-    _fused = None
+    _kernels = None
 
 __all__ = ["BinaryCrossEntropy", "CrossEntropy", "NLL"]
 
@@ -117,9 +117,9 @@ _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _fused_applies(z: np.ndarray, target: np.ndarray) -> bool:
-    """Whether the compiled softmax cross-entropy (``glassnet/losses/_fused.c``) takes
+    """Whether the compiled softmax cross-entropy (``glassnet/_kernels.c``) takes
     logits ``z`` and ``target``: integer labels, and float32/float64 C-contiguous arrays."""
-    return (_fused is not None and target.ndim == 1 and target.dtype == np.int64 and z.ndim == 2
+    return (_kernels is not None and target.ndim == 1 and target.dtype == np.int64 and z.ndim == 2
             and z.dtype in _FUSED_DTYPES and z.flags.c_contiguous and target.flags.c_contiguous)
 
 
@@ -139,7 +139,7 @@ class _CrossEntropy(_Reduce):
         if ctx.fused:
             ctx.p = np.empty_like(y_pred)
             elements = np.empty(n, y_pred.dtype)
-            _fused.softmax_cross_entropy(y_pred, target, ctx.p, elements)
+            _kernels.softmax_cross_entropy(y_pred, target, ctx.p, elements)
             return _Reduce.reduce(ctx, elements, weights, reduction)
         if from_logits:
             shifted = y_pred - np.maximum.reduce(y_pred, axis=1, keepdims=True)
@@ -168,7 +168,7 @@ class _CrossEntropy(_Reduce):
         target = ctx.target
         if ctx.fused:
             g = np.empty_like(ctx.p)
-            _fused.softmax_cross_entropy_grad(ctx.p, target, np.asarray(up, ctx.p.dtype), g)
+            _kernels.softmax_cross_entropy_grad(ctx.p, target, np.asarray(up, ctx.p.dtype), g)
             return (g,)
         if ctx.from_logits:
             if target.ndim == 1:
