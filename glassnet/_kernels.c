@@ -96,12 +96,42 @@ static int take_alike(PyObject *const *objects, const char *const *names, int co
     return held;
 }
 
-#define RELU_LOOP(T)                                                                       \
-    do {                                                                                   \
+/* A loop over arrays taken by take_alike, for one float type; run without the GIL. */
+typedef void (*AlikeLoop)(const Py_buffer *view);
+
+/* The kernel of `count` (at most 3) positional arrays taken alike: loop_f for float32,
+ * loop_d for float64. */
+static PyObject *apply_alike(PyObject *args, int count, const char *const *names, AlikeLoop loop_f,
+                             AlikeLoop loop_d) {
+    if (PyTuple_GET_SIZE(args) != count) {
+        PyErr_Format(PyExc_TypeError, "expected %d arrays, got %zd arguments", count, PyTuple_GET_SIZE(args));
+        return NULL;
+    }
+    PyObject *objects[3];
+    for (int i = 0; i < count; i++) objects[i] = PyTuple_GET_ITEM(args, i);
+    Py_buffer view[3];
+    const int held = take_alike(objects, names, count, view);
+    if (held == count && !PyErr_Occurred()) {
+        const AlikeLoop loop = view[0].format[0] == 'f' ? loop_f : loop_d;
+        Py_BEGIN_ALLOW_THREADS
+        loop(view);
+        Py_END_ALLOW_THREADS
+    }
+    for (int i = 0; i < held; i++) PyBuffer_Release(&view[i]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
+#define RELU_LOOP(NAME, T)                                                                 \
+    static void NAME(const Py_buffer *view) {                                              \
+        const Py_ssize_t n = view[0].len / (Py_ssize_t)sizeof(T);                          \
         const T *z = (const T *)view[0].buf;                                               \
         T *out = (T *)view[1].buf;                                                         \
         for (Py_ssize_t i = 0; i < n; i++) out[i] = (z[i] > 0 || z[i] != z[i]) ? z[i] : (T)0; \
-    } while (0)
+    }
+
+RELU_LOOP(relu_float, float)
+RELU_LOOP(relu_double, double)
 
 PyDoc_STRVAR(relu_doc,
 "relu(z, out)\n"
@@ -112,32 +142,20 @@ PyDoc_STRVAR(relu_doc,
 
 static PyObject *relu(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *objects[2];
-    if (!PyArg_ParseTuple(args, "OO", &objects[0], &objects[1])) return NULL;
     static const char *const names[2] = {"z", "out"};
-    Py_buffer view[2];
-    const int held = take_alike(objects, names, 2, view);
-    if (held == 2 && !PyErr_Occurred()) {
-        const Py_ssize_t n = view[0].len / view[0].itemsize;
-        const char type = view[0].format[0];
-        Py_BEGIN_ALLOW_THREADS
-        if (type == 'f')
-            RELU_LOOP(float);
-        else
-            RELU_LOOP(double);
-        Py_END_ALLOW_THREADS
-    }
-    for (int i = 0; i < held; i++) PyBuffer_Release(&view[i]);
-    if (PyErr_Occurred()) return NULL;
-    Py_RETURN_NONE;
+    return apply_alike(args, 2, names, relu_float, relu_double);
 }
 
-#define RELU_GRAD_LOOP(T)                                                                  \
-    do {                                                                                   \
+#define RELU_GRAD_LOOP(NAME, T)                                                            \
+    static void NAME(const Py_buffer *view) {                                              \
+        const Py_ssize_t n = view[0].len / (Py_ssize_t)sizeof(T);                          \
         const T *g = (const T *)view[0].buf, *a = (const T *)view[1].buf;                  \
         T *out = (T *)view[2].buf;                                                         \
         for (Py_ssize_t i = 0; i < n; i++) out[i] = g[i] * (T)(a[i] > 0);                  \
-    } while (0)
+    }
+
+RELU_GRAD_LOOP(relu_grad_float, float)
+RELU_GRAD_LOOP(relu_grad_double, double)
 
 PyDoc_STRVAR(relu_grad_doc,
 "relu_grad(grad, a, out)\n"
@@ -147,24 +165,8 @@ PyDoc_STRVAR(relu_grad_doc,
 
 static PyObject *relu_grad(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *objects[3];
-    if (!PyArg_ParseTuple(args, "OOO", &objects[0], &objects[1], &objects[2])) return NULL;
     static const char *const names[3] = {"grad", "a", "out"};
-    Py_buffer view[3];
-    const int held = take_alike(objects, names, 3, view);
-    if (held == 3 && !PyErr_Occurred()) {
-        const Py_ssize_t n = view[0].len / view[0].itemsize;
-        const char type = view[0].format[0];
-        Py_BEGIN_ALLOW_THREADS
-        if (type == 'f')
-            RELU_GRAD_LOOP(float);
-        else
-            RELU_GRAD_LOOP(double);
-        Py_END_ALLOW_THREADS
-    }
-    for (int i = 0; i < held; i++) PyBuffer_Release(&view[i]);
-    if (PyErr_Occurred()) return NULL;
-    Py_RETURN_NONE;
+    return apply_alike(args, 3, names, relu_grad_float, relu_grad_double);
 }
 
 #define SUM_SQUARES_LOOP(T)                                                                \
@@ -269,8 +271,11 @@ static inline double exp_double(double x) { return exp(x); }
         for (Py_ssize_t c = 0; c < classes; c++) pi[c] = pi[c] / s;                        \
     } while (0)
 
-#define SOFTMAX_LOOP(T, EXP)                                                               \
-    do {                                                                                   \
+#define SOFTMAX_LOOP(NAME, T, EXP)                                                         \
+    static void NAME(const Py_buffer *view) {                                              \
+        const Py_ssize_t width = view[0].ndim > 0 ? view[0].shape[view[0].ndim - 1] : 1;   \
+        if (width == 0) return;                                                            \
+        const Py_ssize_t rows = view[0].len / (Py_ssize_t)sizeof(T) / width;               \
         const T *zs = (const T *)view[0].buf;                                              \
         T *ps = (T *)view[1].buf;                                                          \
         for (Py_ssize_t i = 0; i < rows; i++) {                                            \
@@ -279,40 +284,22 @@ static inline double exp_double(double x) { return exp(x); }
             T m, s;                                                                        \
             SOFTMAX_ROW(T, EXP, zi, pi, width, m, s);                                      \
         }                                                                                  \
-    } while (0)
+    }
+
+SOFTMAX_LOOP(softmax_float, float, exp_nonpositive)
+SOFTMAX_LOOP(softmax_double, double, exp_double)
 
 PyDoc_STRVAR(softmax_doc,
 "softmax(z, out)\n"
 "\n"
 "out = e^{z - max z} / sum e^{z - max z} along the last axis, for C-contiguous float32 or\n"
-"float64 arrays of one type and size with at least one dimension (out may be z). Raises\n"
-"TypeError or ValueError for other arrays (the caller then uses NumPy).");
+"float64 arrays of one type and size (out may be z). Raises TypeError or ValueError for\n"
+"other arrays (the caller then uses NumPy).");
 
 static PyObject *softmax(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *objects[2];
-    if (!PyArg_ParseTuple(args, "OO", &objects[0], &objects[1])) return NULL;
     static const char *const names[2] = {"z", "out"};
-    Py_buffer view[2];
-    const int held = take_alike(objects, names, 2, view);
-    if (held == 2 && !PyErr_Occurred()) {
-        const Py_ssize_t width = view[0].ndim > 0 ? view[0].shape[view[0].ndim - 1] : 0;
-        if (width == 0) {
-            PyErr_SetString(PyExc_ValueError, "z: expected an array with a non-empty last axis");
-        } else {
-            const Py_ssize_t rows = view[0].len / view[0].itemsize / width;
-            const char type = view[0].format[0];
-            Py_BEGIN_ALLOW_THREADS
-            if (type == 'f')
-                SOFTMAX_LOOP(float, exp_nonpositive);
-            else
-                SOFTMAX_LOOP(double, exp_double);
-            Py_END_ALLOW_THREADS
-        }
-    }
-    for (int i = 0; i < held; i++) PyBuffer_Release(&view[i]);
-    if (PyErr_Occurred()) return NULL;
-    Py_RETURN_NONE;
+    return apply_alike(args, 2, names, softmax_float, softmax_double);
 }
 
 #define FORWARD_LOOP(T, EXP, LOG)                                                          \
