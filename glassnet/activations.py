@@ -20,7 +20,7 @@ from glassnet.tensor import Tensor, no_grad
 
 try:
     from glassnet import _kernels
-except ImportError:  # installed without a C compiler: NumPy computes the same bits
+except ImportError:  # installed without a C compiler: NumPy computes ReLU to the bit, softmax to rounding
     _kernels = None
 
 __all__ = [

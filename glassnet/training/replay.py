@@ -35,6 +35,7 @@ __all__ = ["replayable", "StepTape"]
 #: False: every training step runs through the graph (fits started afterwards).
 ENABLED = True
 
+
 def replayable(model: Any, losses: list[Any]) -> bool:
     """Whether a training step of ``model`` with ``losses`` can be recorded and replayed:
     the model's own forward (Sequential or functional), only layers whose exact class
