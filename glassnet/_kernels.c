@@ -255,8 +255,6 @@ static inline float exp_nonpositive(float x) {
     return x == x ? e : x;
 }
 
-static inline double exp_double(double x) { return exp(x); }
-
 /* The softmax of row zi into pi; m receives the row's maximum and s the sum of the
  * exponentials (before the division), accumulated in double: a float row of 784 values
  * summed in float would lose a few ulp. */
@@ -287,7 +285,7 @@ static inline double exp_double(double x) { return exp(x); }
     }
 
 SOFTMAX_LOOP(softmax_float, float, exp_nonpositive)
-SOFTMAX_LOOP(softmax_double, double, exp_double)
+SOFTMAX_LOOP(softmax_double, double, exp)
 
 PyDoc_STRVAR(softmax_doc,
 "softmax(z, out)\n"
@@ -356,7 +354,7 @@ static PyObject *softmax_cross_entropy(PyObject *self, PyObject *args) {
     if (type == 'f')
         FORWARD_LOOP(float, exp_nonpositive, logf);
     else
-        FORWARD_LOOP(double, exp_double, log);
+        FORWARD_LOOP(double, exp, log);
     Py_END_ALLOW_THREADS
     release(&v);
     Py_RETURN_NONE;
