@@ -8,12 +8,13 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
+from safetensors import safe_open
 from safetensors.numpy import load_file
 from safetensors.numpy import save as safetensors_bytes
 
 import glassnet as gn
 from glassnet import io
-from glassnet.io import ExtrapolationWarning, ModelFileError, TabularPreprocessor
+from glassnet.io import ExtrapolationWarning, ModelFileError, TabularPreprocessor, _header, serialize
 from glassnet.layers import (
     Activation,
     AvgPool2D,
@@ -183,12 +184,16 @@ def test_unsaveable_models_are_refused_with_the_reason(tmp_path):
 
 
 # ------------------------------------------------------------------ damaged files
-def _rewrite(path, target, metadata_update=None, tensors=None):
-    """Write a copy of ``path`` with changed metadata and/or tensors (valid safetensors)."""
-    meta = dict(io.read_metadata(path))
-    meta = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in meta.items()}
+def _rewrite(path, target, metadata_update=None, tensors=None, sign=True):
+    """Write a copy of ``path`` with changed metadata texts and/or tensors (valid safetensors),
+    its checksum computed again unless ``sign`` is False: a crafted file, not a damaged one."""
+    with safe_open(str(path), framework="numpy") as handle:
+        meta = dict(handle.metadata())
     meta.update(metadata_update or {})
-    target.write_bytes(safetensors_bytes(tensors or load_file(str(path)), metadata=meta))
+    tensors = load_file(str(path)) if tensors is None else tensors
+    if sign:
+        meta["sha256"] = _header.checksum(meta, tensors, serialize._TAG)
+    target.write_bytes(safetensors_bytes(tensors, metadata=meta))
     return target
 
 
@@ -233,8 +238,8 @@ def test_missing_file_and_folder(tmp_path):
 
 
 @pytest.mark.parametrize(("layer", "units", "message"), [
-    (4, 4, r"do not fit the architecture: state entry 'layers.4.W' has shape \(6, 3\).*\(6, 4\)"),
-    (0, 5, "cannot be rebuilt: Dense layer 'dense_1' was declared with input_dim=8 but receives 5"),
+    (4, 4, r"do not fit the architecture: 'layers.4.W' is stored with shape \(6, 3\).*declares \(6, 4\)"),
+    (0, 5, r"do not fit the architecture: 'layers.0.W' is stored with shape \(4, 8\).*declares \(4, 5\)"),
 ])
 def test_wrong_architecture(saved, tmp_path, layer, units, message):
     _, path = saved
@@ -269,7 +274,7 @@ def test_unknown_graph_function_is_refused(tmp_path):
 def test_newer_format_version_is_refused(saved, tmp_path):
     _, path = saved
     bad = _rewrite(path, tmp_path / "v.safetensors", {"format_version": "99", "glassnet_version": "9.0"})
-    with pytest.raises(ModelFileError, match="format version 99.*reads format version 1.*Upgrade"):
+    with pytest.raises(ModelFileError, match="format version 99.*reads format versions 1 to 2.*Upgrade"):
         gn.load(bad)
 
 

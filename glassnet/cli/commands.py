@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from glassnet.cli.settings import CliError, UsageError
+from glassnet.io.onnx import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
 __all__ = ["app", "main"]
 
@@ -240,13 +241,17 @@ def export(
     ctx: typer.Context,
     model: ModelPath,
     onnx: Annotated[str, typer.Option("--onnx", help="The ONNX file to write.", show_default=False)],
-    opset: Annotated[int, typer.Option("--opset", help="ONNX opset version.")] = 17,
+    opset: Annotated[int, typer.Option("--opset", help=f"ONNX opset version, from {MIN_OPSET} to {MAX_OPSET}.")
+                     ] = DEFAULT_OPSET,
     debug: Debug = False,
 ) -> None:
     """Export the network to ONNX (for onnxruntime and other tools)."""
     from glassnet.cli import use
 
     with _reporting(ctx, debug):
+        if not MIN_OPSET <= opset <= MAX_OPSET:
+            raise UsageError(f"--opset must be from {MIN_OPSET} to {MAX_OPSET} (the ONNX opsets glassnet writes "
+                             f"and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
         use.export(model, onnx, opset, _console())
 
 

@@ -33,8 +33,9 @@ __all__ = [
 def export_onnx(model: Any, path: str | os.PathLike, opset: int | None = None) -> Any:
     """Write ``model`` as an ONNX graph; see :func:`glassnet.io.onnx.export`.
 
-    onnx is imported only here, so ``import glassnet`` does not need it.
+    ``opset`` (default 17) runs from 13 to 28; onnx is imported only here, so ``import
+    glassnet`` does not need it.
     """
-    from glassnet.io.onnx import export
+    from glassnet.io.onnx import DEFAULT_OPSET, export
 
-    return export(model, path) if opset is None else export(model, path, opset=opset)
+    return export(model, path, opset=DEFAULT_OPSET if opset is None else opset)

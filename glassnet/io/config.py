@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -168,105 +168,169 @@ def _expect(condition: bool, message: str) -> None:
         raise ModelFileError(f"the architecture in the file is malformed: {message}")
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, allow_nan=False, default=repr)
+
+
 def _build_layer(i: int, entry: Any, allowed: dict[str, type[Layer]]) -> Layer:
-    _expect(isinstance(entry, dict) and isinstance(entry.get("config"), dict),
-            f"layer {i} must be {{'class_name': ..., 'config': {{...}}}}")
+    _expect(isinstance(entry, dict) and set(entry) == {"class_name", "config"} and
+            isinstance(entry.get("config"), dict), f"layer {i} must be {{'class_name': ..., 'config': {{...}}}}")
     name = entry.get("class_name")
-    if name not in allowed:
+    if not isinstance(name, str) or name not in allowed:
         raise ModelFileError(
             f"the file names a layer type {name!r} (layer {i}) that this glassnet does not have; "
             f"it can load: {', '.join(sorted(allowed))}. The file may come from a newer glassnet "
             "or have been edited"
         )
     config = entry["config"]
-    _expect(all(isinstance(k, str) for k in config), f"layer {i} has a config with non-text keys")
+    _expect(isinstance(config.get("name"), str) and bool(config["name"]),
+            f"layer {i} ({name}) has no name (a non-empty text)")
     try:
-        return allowed[name].from_config(config)
+        layer = allowed[name].from_config(config)
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"layer {i} ({name}) cannot be rebuilt from its saved config: {err}") from None
+    rebuilt = layer.get_config()
+    for key, value in config.items():
+        _expect(_canonical(rebuilt.get(key)) == _canonical(value),
+                f"layer {i} ({name}) has {key}={_canonical(value)}, which the layer reads as "
+                f"{_canonical(rebuilt.get(key))}; a saved config holds exactly the values a layer writes")
+    return layer
+
+
+def _build_layers(entries: Any) -> list[Layer]:
+    _expect(isinstance(entries, list), "the layer list is missing")
+    allowed = layer_classes()
+    layers = [_build_layer(i, entry, allowed) for i, entry in enumerate(entries)]
+    seen: dict[str, int] = {}
+    for i, layer in enumerate(layers):
+        _expect(layer.name not in seen, f"layers {seen.get(layer.name)} and {i} are both named {layer.name!r}")
+        seen[layer.name] = i
+    return layers
 
 
 def _is_shape(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(n, int) and not isinstance(n, bool) and n > 0
-                                           for n in value)
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _decode(value: Any, built: list[Any]) -> Any:
     if isinstance(value, dict):
-        _expect(len(value) == 1, f"graph argument {value!r} is not recognised")
+        _expect(len(value) == 1, f"graph argument {_short(value)} is not recognised")
         (key, item), = value.items()
         if key == "node":
-            _expect(isinstance(item, int) and 0 <= item < len(built) and built[item] is not None,
-                    f"a node refers to node {item!r}, which does not come before it")
+            _expect(isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(built),
+                    f"an argument refers to node {_short(item)}, which is not an earlier node of the graph "
+                    "(a missing node, or a cycle)")
             return built[item]
         if key in ("list", "tuple") and isinstance(item, list):
             items = [_decode(v, built) for v in item]
             return items if key == "list" else tuple(items)
         if key == "slice" and isinstance(item, list) and len(item) == 3:
             return slice(*(_decode(v, built) for v in item))
-        if key == "ellipsis":
+        if key == "ellipsis" and item is True:
             return Ellipsis
-        _expect(False, f"graph argument {value!r} is not recognised")
+        _expect(False, f"graph argument {_short(value)} is not recognised")
     _expect(value is None or isinstance(value, (bool, int, float, str)),
-            f"graph argument {value!r} is not recognised")
+            f"graph argument {_short(value)} is not recognised")
     return value
 
 
 def _build_node(i: int, entry: Any, layers: list[Layer], built: list[Any]) -> Any:
+    from glassnet.io.shapes import check_function_inputs, check_sample_shape
+
     _expect(isinstance(entry, dict), f"node {i} is not an object")
     if "input" in entry:
-        _expect(_is_shape(entry["input"]), f"input node {i} has no valid shape")
+        _expect(set(entry) <= {"input", "name"} and _is_shape(entry["input"]),
+                f"input node {i} has no valid shape (a list of positive sizes)")
+        check_sample_shape(tuple(entry["input"]), f"input node {i}")
         name = entry.get("name")
-        return Input(tuple(entry["input"]), name=name if isinstance(name, str) else None)
-    args = entry.get("args", [])
-    options = entry.get("options", {})
+        _expect(name is None or isinstance(name, str), f"input node {i} has a name that is not text")
+        return Input(tuple(entry["input"]), name=name)
+    _expect(set(entry) in ({"layer", "args", "options"}, {"function", "args", "options"}),
+            f"node {i} must hold 'layer' or 'function', 'args' and 'options'")
+    args, options = entry["args"], entry["options"]
     _expect(isinstance(args, list) and isinstance(options, dict), f"node {i} has malformed arguments")
     args = [_decode(a, built) for a in args]
     options = {str(k): _decode(v, built) for k, v in options.items()}
     if "layer" in entry:
         k = entry["layer"]
-        _expect(isinstance(k, int) and 0 <= k < len(layers),
-                f"node {i} calls layer {k!r}, which is not listed")
+        _expect(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(layers),
+                f"node {i} calls layer {_short(k)}, which is not listed")
+        _expect(len(args) == 1 and isinstance(args[0], Symbolic) and not options,
+                f"node {i} must call its layer on one earlier node")
         op: Callable[..., Any] = layers[k]
     else:
-        name = entry.get("function")
-        if name not in FUNCTIONS:
+        name = entry["function"]
+        if not isinstance(name, str) or name not in FUNCTIONS:
             raise ModelFileError(
-                f"node {i} of the graph applies {name!r}, which is not an operation glassnet "
+                f"node {i} of the graph applies {_short(name)}, which is not an operation glassnet "
                 f"loads; allowed: {', '.join(FUNCTIONS)}"
             )
+        check_function_inputs(f"node {i} ({name})", name, [*args, *options.values()])
         op = FUNCTIONS[name]
     try:
-        return op(*args, **options)
+        node = op(*args, **options)
     except (TypeError, ValueError, IndexError) as err:
         raise ModelFileError(f"node {i} of the graph cannot be rebuilt: {err}") from None
+    check_sample_shape(node.shape, f"node {i}")
+    return node
 
 
 def _node_list(built: list[Any], ids: Any, what: str) -> list[Symbolic]:
     _expect(isinstance(ids, list) and bool(ids), f"the graph lists no {what}")
     for i in ids:
-        _expect(isinstance(i, int) and 0 <= i < len(built), f"the graph's {what} name node {i!r}")
+        _expect(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(built),
+                f"the graph's {what} name node {_short(i)}, which it does not have")
     return [built[i] for i in ids]
 
 
 def _functional_from_config(config: dict[str, Any], layers: list[Layer], dtype: str) -> Model:
     graph = config.get("graph")
     _expect(isinstance(graph, dict) and isinstance(graph.get("nodes"), list), "the graph is missing")
+    _expect(set(graph) <= {"nodes", "inputs", "outputs", "single_output"}, "the graph has unknown fields")
     built: list[Any] = []
     for i, entry in enumerate(graph["nodes"]):
         built.append(_build_node(i, entry, layers, built))
     inputs = _node_list(built, graph.get("inputs"), "inputs")
     outputs = _node_list(built, graph.get("outputs"), "outputs")
-    single = graph.get("single_output", True) and len(outputs) == 1
+    single = graph.get("single_output", True)
+    _expect(isinstance(single, bool), "single_output is not true or false")
     try:
-        return Model(inputs, outputs[0] if single else outputs, seed=config.get("seed"), dtype=dtype,
-                     name=config.get("name"))
+        model = Model(inputs, outputs[0] if single and len(outputs) == 1 else outputs,
+                      seed=config.get("seed"), dtype=dtype, name=config.get("name"))
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"the graph cannot be rebuilt: {err}") from None
+    _expect(len(model.layers) == len(layers), "the graph does not call every listed layer")
+    return model
 
 
-def model_from_config(config: Any) -> Model:
+_MODEL_KEYS = {"class_name", "name", "seed", "dtype", "layers", "input_shape", "graph"}
+
+
+def _sequential_input(config: dict[str, Any], layers: list[Layer]) -> tuple[int, ...] | None:
+    shape = config.get("input_shape")
+    _expect(shape is None or _is_shape(shape), f"input_shape {_short(shape)} is not a list of positive sizes")
+    if shape is None and layers and getattr(layers[0], "input_dim", None) is not None:
+        return (layers[0].input_dim,)
+    return None if shape is None else tuple(shape)
+
+
+def model_from_config(config: Any, weights: Mapping[str, tuple[str, tuple[int, ...]]] | None = None) -> Model:
     """Rebuild an (unbuilt) model from :func:`model_to_config`'s dict, through the allow-lists.
+
+    Parameters
+    ----------
+    config : dict
+    weights : dict of str to (dtype, shape), optional
+        The stored weights (``state_dict`` name -> safetensors dtype and shape). When given,
+        the weights the architecture declares are checked against them before any layer is
+        built (:mod:`glassnet.io.shapes`), so a header cannot make loading allocate more
+        than the file holds.
 
     Raises
     ------
@@ -274,25 +338,30 @@ def model_from_config(config: Any) -> Model:
         For anything malformed, an unknown layer type or graph operation, or a config a
         layer refuses; the message names the layer or node.
     """
+    from glassnet.io.shapes import check_state, declared_state, graph_calls, sequential_calls
+
     _expect(isinstance(config, dict), "it is not a JSON object")
+    unknown = sorted(set(config) - _MODEL_KEYS)
+    _expect(not unknown, f"it has fields this glassnet does not read: {unknown[:5]}")
     kind = config.get("class_name")
-    _expect(kind in ("Sequential", "Model"), f"unknown model type {kind!r}; expected Sequential or Model")
+    _expect(kind in ("Sequential", "Model"), f"unknown model type {_short(kind)}; expected Sequential or Model")
     seed = config.get("seed")
-    _expect(seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0),
-            f"seed {seed!r} is not a non-negative integer")
-    name = config.get("name")
-    _expect(name is None or isinstance(name, str), "the model name is not text")
-    entries = config.get("layers")
-    _expect(isinstance(entries, list), "the layer list is missing")
+    _expect(seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**128),
+            f"seed {_short(seed)} is not a non-negative integer")
+    _expect(isinstance(config.get("name"), str), "the model name is not text")
     dtype = config.get("dtype", "float32")
-    _expect(dtype in ("float32", "float64"), f"dtype {dtype!r} is not float32 or float64")
-    allowed = layer_classes()
-    layers = [_build_layer(i, entry, allowed) for i, entry in enumerate(entries)]
+    _expect(dtype in ("float32", "float64"), f"dtype {_short(dtype)} is not float32 or float64")
+    layers = _build_layers(config.get("layers"))
     if kind == "Model":
-        return _functional_from_config(config, layers, dtype)
-    shape = config.get("input_shape")
-    _expect(shape is None or _is_shape(shape), f"input_shape {shape!r} is not a list of positive sizes")
+        model = _functional_from_config(config, layers, dtype)
+        if weights is not None:
+            check_state(declared_state(graph_calls(model)), weights, dtype, "the file")
+        return model
+    shape = _sequential_input(config, layers)
+    if weights is not None:
+        _expect(shape is not None, "a saved Sequential model gives no input_shape")
+        check_state(declared_state(sequential_calls(layers, shape)), weights, dtype, "the file")
     try:
-        return Sequential(layers, seed=seed, dtype=dtype, name=name)
+        return Sequential(layers, seed=seed, dtype=dtype, name=config["name"])
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"the Sequential model cannot be rebuilt: {err}") from None

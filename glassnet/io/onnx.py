@@ -26,11 +26,32 @@ from glassnet import functional
 from glassnet.activations import SELU_ALPHA, SELU_LAMBDA
 from glassnet.models import Model, Sequential
 
-__all__ = ["export", "ACTIVATIONS", "DEFAULT_OPSET"]
+__all__ = ["export", "ACTIVATIONS", "DEFAULT_OPSET", "MIN_OPSET", "MAX_OPSET", "check_opset"]
 
 #: Opset 17 and IR version 8: read by every onnxruntime since 1.11.
 DEFAULT_OPSET = 17
-_IR_VERSION = 8
+#: The opsets written: from 13 (Unsqueeze takes its axes as an input, Softmax works on
+#: one axis) to the newest that onnx defines and onnxruntime runs with every emitted
+#: operator (tests run each bound). The onnx installed may cap it lower.
+MIN_OPSET, MAX_OPSET = 13, 28
+_MIN_IR_VERSION = 8
+
+
+def check_opset(opset: Any, newest: int = MAX_OPSET) -> int:
+    """``opset`` if it is an int in [MIN_OPSET, min(MAX_OPSET, newest)], else a clear error.
+
+    Parameters
+    ----------
+    newest : int
+        The newest opset the installed onnx defines.
+    """
+    high = min(MAX_OPSET, newest)
+    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)):
+        raise TypeError(f"opset must be an int from {MIN_OPSET} to {high}, got {type(opset).__name__} {opset!r}")
+    if not MIN_OPSET <= opset <= high:
+        raise ValueError(f"opset must be from {MIN_OPSET} to {high} (the ONNX opsets this exporter writes and "
+                         f"onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
+    return int(opset)
 
 
 class _Graph:
@@ -256,6 +277,8 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     path : str or os.PathLike
         Conventionally ending in ``.onnx``.
     opset : int, default 17
+        From :data:`MIN_OPSET` (13) to :data:`MAX_OPSET` (28, or the newest the installed
+        onnx defines, if older).
 
     Returns
     -------
@@ -264,7 +287,12 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     Raises
     ------
     ValueError
-        For a layer, activation or graph operation without an ONNX form here (named).
+        For a layer, activation or graph operation without an ONNX form here (named), or
+        an opset outside the supported range.
+    TypeError
+        For an opset that is not an int, or a path that is not a str or os.PathLike.
+    OSError
+        For a path that is a folder or cannot be written (nothing is written).
     ImportError
         When onnx is not installed (``pip install "glassnet[onnx]"``).
 
@@ -281,11 +309,13 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     except ImportError:
         raise ImportError('ONNX export needs the onnx package: pip install "glassnet[onnx]"') from None
     from glassnet import __version__
-    from glassnet.io.serialize import _write_atomic
+    from glassnet.io.files import check_writable, write_atomic
 
     if not isinstance(model, Model) or not model.built:
         raise ValueError("export needs a built glassnet Model: fit it, or call model.build(input_shape), "
                          "first")
+    opset = check_opset(opset, onnx.defs.onnx_opset_version())
+    target = check_writable(path, "ONNX file")
     params = model.parameters()
     dtype = params[0].dtype if params else np.dtype(np.float32)
     g = _Graph(helper, numpy_helper, dtype)
@@ -303,8 +333,7 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     )
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="glassnet",
                               producer_version=__version__)
-    proto.ir_version = _IR_VERSION
+    proto.ir_version = max(_MIN_IR_VERSION, helper.find_min_ir_version_for(list(proto.opset_import)))
     onnx.checker.check_model(proto)
-    path = Path(path)
-    _write_atomic(path, proto.SerializeToString())
-    return path
+    write_atomic(target, proto.SerializeToString())
+    return target

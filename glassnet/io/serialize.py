@@ -4,15 +4,22 @@ the architecture, the compile settings, the preprocessing and what the model was
 Layout of a file (the safetensors format: an 8-byte little-endian header length, a JSON
 header, then the raw arrays)::
 
-    tensors    "weights/<parameter or buffer name>"   float32 or float64, as trained
-               "preprocessing/<array name>"          fitted scaler statistics
+    tensors    "weights/<parameter or buffer name>"   the model's float type (float32 or float64)
+               "preprocessing/<array name>"          fitted scaler statistics (float64)
     metadata   format = "glassnet", format_version, glassnet_version, kind ("model" or
                "weights"), architecture, compile, preprocessing, info (JSON texts),
-               sha256 (of every tensor's name, dtype, shape and bytes)
+               sha256 (of every other metadata text and every tensor's name, dtype,
+               shape and bytes: everything that determines the predictions)
 
-Reading never runs code and never unpickles: the header is checked (size, JSON, offsets)
-before any array is read, layer types go through an allow-list, and the checksum catches
-damaged data. Writing is atomic: a temporary file in the target folder, then a rename.
+Reading never runs code and never unpickles: the header is checked (size, nesting depth,
+JSON, offsets) before any array is read, the checksum before any section is used, layer
+types go through an allow-list, and the weights the architecture declares are compared
+with the stored tensors before any layer is built. Writing is atomic: a temporary file in
+the target folder, then a rename.
+
+Format version 1 (glassnet 0.1) had a checksum of the tensors only: its architecture and
+settings cannot be verified, so :func:`load` refuses such a file unless told to trust it
+(``gn.load(path, trust_format_1=True)``, then ``gn.save`` to re-save it).
 """
 
 from __future__ import annotations
@@ -20,34 +27,33 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from glassnet.io import _header
+from glassnet.io.compile_settings import compile_config, restore_compile
 from glassnet.io.config import ModelFileError, model_from_config, model_to_config
+from glassnet.io.files import check_readable, check_writable, write_atomic
 from glassnet.models import Model
 
-__all__ = [
-    "FORMAT_NAME", "FORMAT_VERSION", "MAX_HEADER_BYTES", "save", "load", "save_weights",
-    "load_weights", "read_metadata",
-]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "save_weights", "load_weights", "read_metadata"]
 
 FORMAT_NAME = "glassnet"
 #: Raised whenever the layout changes; files with a higher number are refused.
-FORMAT_VERSION = 1
-#: The largest header read (safetensors's own limit): a bigger claim means a damaged file.
-MAX_HEADER_BYTES = 100_000_000
-_ITEMSIZE = {"F16": 2, "F32": 4, "F64": 8, "I8": 1, "I16": 2, "I32": 4, "I64": 8, "U8": 1, "BOOL": 1}
+FORMAT_VERSION = 2
+_SECTIONS = ("architecture", "compile", "preprocessing", "info")
+_KEYS = {"format", "format_version", "glassnet_version", "kind", "sha256", *_SECTIONS}
 _WEIGHTS, _PREPROCESSING = "weights/", "preprocessing/"
+_TAG = "glassnet model file, format 2\n"
 
 PathLike = str | os.PathLike
 
 
 # ---------------------------------------------------------------------------- writing
-def _checksum(tensors: dict[str, np.ndarray]) -> str:
+def _checksum_v1(tensors: dict[str, np.ndarray]) -> str:
+    """The checksum of format 1: the tensors only."""
     digest = hashlib.sha256()
     for name in sorted(tensors):
         array = np.ascontiguousarray(tensors[name])
@@ -56,38 +62,19 @@ def _checksum(tensors: dict[str, np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-def _write_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _write(path: PathLike, tensors: dict[str, np.ndarray], sections: dict[str, Any], kind: str) -> Path:
+def _write(path: Path, tensors: dict[str, np.ndarray], sections: dict[str, Any], kind: str) -> Path:
     from safetensors.numpy import save as _to_bytes
 
     from glassnet import __version__
 
     tensors = {name: np.ascontiguousarray(a) for name, a in tensors.items()}
-    metadata = {
-        "format": FORMAT_NAME,
-        "format_version": str(FORMAT_VERSION),
-        "glassnet_version": __version__,
-        "kind": kind,
-        "sha256": _checksum(tensors),
-    }
+    metadata = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
+                "glassnet_version": __version__, "kind": kind}
     for key, value in sections.items():
         if value is not None:
             metadata[key] = json.dumps(value, allow_nan=False, sort_keys=True)
-    path = Path(path)
-    _write_atomic(path, _to_bytes(tensors, metadata=metadata))
+    metadata["sha256"] = _header.checksum(metadata, tensors, _TAG)
+    write_atomic(path, _to_bytes(tensors, metadata=metadata))
     return path
 
 
@@ -97,30 +84,34 @@ def _weights(model: Model) -> dict[str, np.ndarray]:
             f"model {model.name!r} has no weights yet: fit it, or build it (model.build(input_shape)), "
             "before saving"
         )
-    return {_WEIGHTS + name: value for name, value in model.state_dict().items()}
+    state = model.state_dict()
+    bad = [name for name, value in state.items() if not np.isfinite(value).all()]
+    if bad:
+        raise ValueError(
+            f"model {model.name!r} holds NaN or infinite weights ({', '.join(bad[:5])}), which a model file "
+            "refuses: training diverged. Lower the learning rate and train again, or save an earlier "
+            "checkpoint"
+        )
+    return {_WEIGHTS + name: value for name, value in state.items()}
 
 
-def _compile_config(model: Model) -> dict[str, Any] | None:
-    """The optimizer, losses and metric names, when all of them can be named."""
-    from glassnet import losses
+def _check_model(model: Any) -> Model:
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a glassnet Model (Sequential or gn.Model), got {type(model).__name__}")
+    return model
 
-    if not model.compiled:
+
+def _info_section(info: Any) -> dict[str, Any] | None:
+    if info is None:
         return None
-    loss_entries = []
-    for loss in model.loss_fns:
-        name = getattr(loss, "name", None)
-        if not isinstance(loss, losses.Loss) or name not in losses.LOSSES or \
-                losses.LOSSES.get(name) is not type(loss):
-            return None
-        loss_entries.append({"name": name, "config": loss.get_config()})
-    if not all(isinstance(m, str) for m in model.metric_names) or not hasattr(model.optimizer, "get_config"):
-        return None
-    config = {"optimizer": model.optimizer.get_config(), "loss": loss_entries, "metrics": model.metric_names}
+    if not isinstance(info, dict):
+        raise TypeError(f"info must be a dict of JSON values (or None), got {type(info).__name__}")
     try:
-        json.dumps(config, allow_nan=False)
-    except (TypeError, ValueError):
-        return None
-    return config
+        json.dumps(info, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"info cannot be written as JSON ({err}); give numbers, text, lists and dicts, "
+                         "with NaN and inf as None") from None
+    return info
 
 
 def save(model: Model, path: PathLike, *, preprocessing: Any = None,
@@ -133,10 +124,11 @@ def save(model: Model, path: PathLike, *, preprocessing: Any = None,
     Parameters
     ----------
     model : Sequential or functional Model
-        Built (fitted, or ``model.build(...)``).
+        Built (fitted, or ``model.build(...)``), with finite weights.
     path : str or os.PathLike
-        Conventionally ending in ``.safetensors``. Written atomically: a temporary file in
-        the same folder, renamed over ``path`` once complete.
+        Conventionally ending in ``.safetensors``; its folder is created if missing.
+        Written atomically: a temporary file in the same folder, renamed over ``path``
+        once complete.
     preprocessing : TabularPreprocessor, optional
         The fitted input preprocessing (default: ``model.preprocessing`` if set).
     info : dict, optional
@@ -150,168 +142,156 @@ def save(model: Model, path: PathLike, *, preprocessing: Any = None,
     Raises
     ------
     TypeError
-        For a model that cannot be described (a Model subclass, a custom layer or graph
-        function); ``save_weights`` still works for those.
+        For a model that cannot be described (a Model subclass, a custom layer, a layer
+        configured with a Python function, a graph function), or arguments of the wrong
+        type; ``save_weights`` still works for those models.
     ValueError
-        For a model without weights.
+        For a model without weights or with NaN/inf weights.
+    OSError
+        For a path that is a folder or cannot be written (nothing is written).
+
+    Notes
+    -----
+    A custom loss, optimizer or metric (a Python function or class of your own) is not
+    code a file can hold: the file records its name, and :func:`load` warns and compiles
+    the model without it.
 
     Examples
     --------
     >>> gn.save(model, "model.safetensors")
     >>> same = gn.load("model.safetensors")
     """
-    if not isinstance(model, Model):
-        raise TypeError(f"save() takes a glassnet Model, got {type(model).__name__}")
+    from glassnet.io.tabular import TabularPreprocessor
+
+    _check_model(model)
+    target = check_writable(path)
     tensors = _weights(model)
     architecture = model_to_config(model)
     model_from_config(json.loads(json.dumps(architecture)))
     preprocessing = preprocessing if preprocessing is not None else getattr(model, "preprocessing", None)
     prep_config = None
     if preprocessing is not None:
+        if not isinstance(preprocessing, TabularPreprocessor) or not hasattr(preprocessing, "transformer_"):
+            raise TypeError(f"preprocessing must be a fitted TabularPreprocessor (or None), got "
+                            f"{type(preprocessing).__name__}")
         prep_config, arrays = preprocessing.to_config()
-        tensors.update({_PREPROCESSING + k: v for k, v in arrays.items()})
-    info = info if info is not None else getattr(model, "info", None)
-    sections = {"architecture": architecture, "compile": _compile_config(model),
+        tensors.update({_PREPROCESSING + k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+    info = _info_section(info if info is not None else getattr(model, "info", None))
+    sections = {"architecture": architecture, "compile": compile_config(model),
                 "preprocessing": prep_config, "info": info}
-    return _write(path, tensors, sections, "model")
+    return _write(target, tensors, sections, "model")
 
 
 def save_weights(model: Model, path: PathLike) -> Path:
     """Save only the weights (and buffers) of a built model, with its architecture for checking.
 
     Works for any Model, including subclasses that cannot be saved whole.
+
+    Raises
+    ------
+    TypeError, ValueError, OSError
+        As :func:`save`.
     """
+    _check_model(model)
+    target = check_writable(path, "weights file")
     tensors = _weights(model)
     try:
         architecture = model_to_config(model)
     except TypeError:
         architecture = None
-    return _write(path, tensors, {"architecture": architecture}, "weights")
+    return _write(target, tensors, {"architecture": architecture}, "weights")
 
 
 # ---------------------------------------------------------------------------- reading
-def _damaged(path: Path, problem: str) -> ModelFileError:
-    return ModelFileError(
-        f"{path} is not a readable model file: {problem}. Save the model again, or copy the "
-        "file again if it was transferred"
-    )
+def _damaged(path: Path) -> Any:
+    def error(problem: str) -> ModelFileError:
+        return ModelFileError(f"{path} is not a readable model file: {problem}. Save the model again, or copy "
+                              "the file again if it was transferred")
+    return error
 
 
-def _read_header(path: Path) -> tuple[dict[str, Any], int]:
-    """The parsed safetensors header, checked against the file's size; and the data offset."""
-    if not path.exists():
-        raise FileNotFoundError(f"model file {str(path)!r} does not exist; check the path (model files "
-                                "are written by gn.save and glassnet train)")
-    if path.is_dir():
-        raise IsADirectoryError(f"{str(path)!r} is a folder; give the model file inside it "
-                                "(model.safetensors)")
-    size = path.stat().st_size
-    with path.open("rb") as stream:
-        prefix = stream.read(8)
-        if len(prefix) < 8:
-            raise _damaged(path, f"it holds {size} bytes, fewer than a header needs (truncated)")
-        (length,) = struct.unpack("<Q", prefix)
-        if length > MAX_HEADER_BYTES:
-            raise _damaged(path, f"its header claims {length:,} bytes, more than the {MAX_HEADER_BYTES:,} "
-                                 "allowed (oversized header: the file is damaged or not safetensors)")
-        if 8 + length > size:
-            raise _damaged(path, f"its header claims {length:,} bytes but the file ends after "
-                                 f"{size - 8:,} (truncated)")
-        raw = stream.read(length)
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _damaged(path, f"its header is not valid JSON ({err}; corrupted)") from None
-    if not isinstance(header, dict):
-        raise _damaged(path, "its header is not a JSON object (corrupted)")
-    _check_offsets(path, header, size - 8 - length)
-    return header, 8 + length
-
-
-def _check_offsets(path: Path, header: dict[str, Any], data_size: int) -> None:
-    end = 0
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        ok = isinstance(entry, dict) and entry.get("dtype") in _ITEMSIZE and \
-            isinstance(entry.get("shape"), list) and isinstance(entry.get("data_offsets"), list) and \
-            len(entry["data_offsets"]) == 2 and all(isinstance(n, int) and n >= 0 for n in entry["shape"])
-        if not ok:
-            raise _damaged(path, f"the header entry of tensor {name!r} is malformed (corrupted)")
-        start, stop = entry["data_offsets"]
-        if not (isinstance(start, int) and isinstance(stop, int)) or \
-                stop - start != int(np.prod(entry["shape"])) * _ITEMSIZE[entry["dtype"]] or start < 0:
-            raise _damaged(path, f"tensor {name!r} has inconsistent offsets (corrupted)")
-        end = max(end, stop)
-    if end > data_size:
-        raise _damaged(path, f"the tensors need {end:,} bytes of data but the file holds {data_size:,} "
-                             "(truncated)")
-    if end < data_size:
-        raise _damaged(path, f"{data_size - end:,} bytes follow the last tensor (corrupted or appended to)")
-
-
-def _metadata(path: Path, header: dict[str, Any]) -> dict[str, Any]:
-    """The metadata sections, with the JSON ones parsed and the version checked."""
+def _format_version(path: Path, meta: dict[str, str]) -> int:
     from glassnet import __version__
 
-    meta = header.get("__metadata__")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+    if meta.get("format") != FORMAT_NAME:
         raise ModelFileError(
             f"{path} is a safetensors file but not a glassnet model (no 'format: glassnet' in its "
             "metadata); glassnet reads files written by gn.save or model.save_weights"
         )
-    try:
-        version = int(meta.get("format_version", ""))
-    except ValueError:
-        raise _damaged(path, f"its format_version {meta.get('format_version')!r} is not a number") from None
+    text = meta.get("format_version", "")
+    if not text.isdigit() or len(text) > 4:
+        raise _damaged(path)(f"its format_version {text[:20]!r} is not a number")
+    version = int(text)
     if version > FORMAT_VERSION or version < 1:
         raise ModelFileError(
-            f"{path} was written by glassnet {meta.get('glassnet_version', '?')} in model-file format "
-            f"version {version}; this glassnet ({__version__}) reads format version {FORMAT_VERSION}. "
+            f"{path} was written by glassnet {meta.get('glassnet_version', '?')[:20]} in model-file format "
+            f"version {version}; this glassnet ({__version__}) reads format versions 1 to {FORMAT_VERSION}. "
             "Upgrade glassnet (pip install -U glassnet) or save the model again with this version"
         )
-    out = dict(meta)
-    for key in ("architecture", "compile", "preprocessing", "info"):
+    return version
+
+
+def _sections(path: Path, meta: dict[str, str], version: int) -> dict[str, Any]:
+    """The metadata with the JSON sections parsed (each depth-checked first)."""
+    unknown = sorted(set(meta) - _KEYS)
+    if unknown and version >= 2:
+        raise _damaged(path)(f"its metadata has fields this glassnet does not read: {unknown[:5]}")
+    out: dict[str, Any] = dict(meta)
+    for key in _SECTIONS:
         if key in meta:
-            try:
-                out[key] = json.loads(meta[key])
-            except (TypeError, json.JSONDecodeError) as err:
-                raise _damaged(path, f"its {key} section is not valid JSON ({err})") from None
+            out[key] = _header.parse_json(meta[key], f"{key} section", _damaged(path))
     return out
 
 
-def _read_tensors(path: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
+def _open(path: PathLike) -> tuple[Path, _header.Header, int]:
+    """The checked header of a model file and its format version (no array read)."""
+    target = check_readable(path)
+    header = _header.read_header(target, _damaged(target))
+    return target, header, _format_version(target, header.metadata)
 
-    try:
-        tensors = load_file(str(path))
-    except (SafetensorError, ValueError, OSError) as err:
-        raise _damaged(path, f"its arrays cannot be read ({err})") from None
-    if meta.get("sha256") != _checksum(tensors):
-        raise _damaged(path, "its arrays do not match the checksum written with them (corrupted)")
+
+def _verified_arrays(path: Path, header: _header.Header, version: int) -> dict[str, np.ndarray]:
+    """The arrays, once the checksum (metadata and tensors; tensors only in format 1) agrees."""
+    meta = header.metadata
+    tensors = _header.read_arrays(path, _damaged(path))
+    expected = _checksum_v1(tensors) if version == 1 else _header.checksum(meta, tensors, _TAG)
+    if meta.get("sha256") != expected:
+        covered = "arrays" if version == 1 else "architecture, settings or arrays"
+        raise _damaged(path)(f"its {covered} do not match the checksum written with them (corrupted or "
+                             "edited)")
+    for name, array in tensors.items():
+        if not name.startswith((_WEIGHTS, _PREPROCESSING)):
+            raise _damaged(path)(f"it holds a tensor {name!r} that is neither weights nor preprocessing")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise _damaged(path)(f"tensor {name!r} holds NaN or infinite values")
     return tensors
 
 
 def read_metadata(path: PathLike) -> dict[str, Any]:
     """The metadata of a model file (JSON sections parsed), without reading the weights.
 
+    The checksum is not verified (that needs the arrays): use it to inspect a file, and
+    :func:`load` to use one.
+
     Raises
     ------
-    FileNotFoundError, ModelFileError
+    FileNotFoundError, IsADirectoryError, ModelFileError
     """
-    path = Path(path)
-    header, _ = _read_header(path)
-    return _metadata(path, header)
+    target, header, version = _open(path)
+    return _sections(target, header.metadata, version)
 
 
-def _build(model: Model, architecture: dict[str, Any]) -> None:
+def _declared_weights(header: _header.Header) -> dict[str, tuple[str, tuple[int, ...]]]:
+    return {name[len(_WEIGHTS):]: entry for name, entry in header.tensors.items() if name.startswith(_WEIGHTS)}
+
+
+def _build(model: Model, input_shape: Any, path: Path) -> None:
     if model.built:
         return
     try:
-        model.build(architecture.get("input_shape"))
+        model.build(input_shape)
     except (TypeError, ValueError) as err:
-        raise ModelFileError(f"the saved architecture cannot be built: {err}") from None
+        raise ModelFileError(f"the architecture in {path} cannot be built: {err}") from None
 
 
 def _load_state(model: Model, path: Path, tensors: dict[str, np.ndarray]) -> None:
@@ -327,73 +307,101 @@ def _load_state(model: Model, path: Path, tensors: dict[str, np.ndarray]) -> Non
         raise ModelFileError(f"the weights in {path} do not fit the architecture: {err}") from None
 
 
-def _compile(model: Model, config: Any) -> None:
-    from glassnet import losses, optim
+def _preprocessing(path: Path, config: Any, tensors: dict[str, np.ndarray]) -> Any:
+    from glassnet.io.tabular import TabularPreprocessor
 
+    if config is None:
+        return None
+    arrays = {k[len(_PREPROCESSING):]: v for k, v in tensors.items() if k.startswith(_PREPROCESSING)}
+    if not isinstance(config, dict) or any(a.dtype != np.float64 for a in arrays.values()):
+        raise ModelFileError(f"{path}: the saved preprocessing is malformed (a JSON object and float64 "
+                             "statistics are expected)")
     try:
-        loss = [losses.LOSSES.get(e["name"])(**e["config"]) for e in config["loss"]]
-        model.compile(optimizer=optim.get(dict(config["optimizer"])), loss=loss if len(loss) > 1 else loss[0],
-                      metrics=list(config["metrics"]))
-    except (KeyError, TypeError, ValueError) as err:
-        raise ModelFileError(f"the saved compile settings cannot be restored: {err}") from None
+        return TabularPreprocessor.from_config(config, arrays)
+    except ValueError as err:
+        raise ModelFileError(f"{path}: {err}") from None
 
 
-def load(path: PathLike) -> Model:
+def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
     """Load a model saved by :func:`save`: rebuilt from its architecture, weights restored,
     compiled again with its optimizer, loss and metrics when they were saved.
 
     The preprocessing, when the file has one, is ``model.preprocessing`` (else None); the
     facts saved with it (target, classes, training settings, metrics) are ``model.info``.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+    trust_format_1 : bool, default False
+        Load a file of format version 1, whose checksum covers the weights only, so that
+        a damaged or edited architecture would go unnoticed. Only for a file you trust;
+        save it again at once (``gn.save(gn.load(path, trust_format_1=True), path)``).
+
     Raises
     ------
-    FileNotFoundError
+    FileNotFoundError, IsADirectoryError
         When there is no file at ``path``.
     ModelFileError
-        For a truncated or corrupted file, an oversized header, a file from an incompatible
-        format version, an unknown layer type, or weights that do not fit the architecture.
+        For a truncated, corrupted or edited file (the checksum covers the architecture,
+        the settings, the preprocessing and the weights), an oversized or deeply nested
+        header, a file from an incompatible format version, an unknown layer type, or
+        weights that do not fit the architecture or are not the model's float type.
     """
-    path = Path(path)
-    header, _ = _read_header(path)
-    meta = _metadata(path, header)
+    target, header, version = _open(path)
+    if version == 1 and not trust_format_1:
+        raise ModelFileError(
+            f"{target} is a model file of format version 1 (glassnet "
+            f"{header.metadata.get('glassnet_version', '?')[:20]}), whose checksum covers only the weights: a "
+            "change to its architecture or settings cannot be detected. If you trust the file, re-save it in "
+            f"the current format: gn.save(gn.load({str(target)!r}, trust_format_1=True), {str(target)!r})"
+        )
+    tensors = _verified_arrays(target, header, version)
+    meta = _sections(target, header.metadata, version)
     if meta.get("kind") != "model" or not isinstance(meta.get("architecture"), dict):
         raise ModelFileError(
-            f"{path} holds weights only (written by save_weights); build the model in code and call "
+            f"{target} holds weights only (written by save_weights); build the model in code and call "
             "model.load_weights(path)"
         )
-    tensors = _read_tensors(path, meta)
-    model = model_from_config(meta["architecture"])
-    _build(model, meta["architecture"])
-    _load_state(model, path, tensors)
-    if isinstance(meta.get("compile"), dict):
-        _compile(model, meta["compile"])
-    model.preprocessing = None
-    if isinstance(meta.get("preprocessing"), dict):
-        from glassnet.io.tabular import TabularPreprocessor
-
-        arrays = {k[len(_PREPROCESSING):]: v for k, v in tensors.items() if k.startswith(_PREPROCESSING)}
-        try:
-            model.preprocessing = TabularPreprocessor.from_config(meta["preprocessing"], arrays)
-        except ValueError as err:
-            raise ModelFileError(f"{path}: {err}") from None
-    model.info = meta.get("info") if isinstance(meta.get("info"), dict) else {}
+    model = model_from_config(meta["architecture"], _declared_weights(header))
+    _build(model, meta["architecture"].get("input_shape"), target)
+    _load_state(model, target, tensors)
+    if meta.get("compile") is not None:
+        restore_compile(model, meta["compile"], target)
+    model.preprocessing = _preprocessing(target, meta.get("preprocessing"), tensors)
+    info = meta.get("info")
+    model.info = info if isinstance(info, dict) else {}
     return model
 
 
 def load_weights(model: Model, path: PathLike) -> Model:
     """Copy the weights of a file (from :func:`save_weights` or :func:`save`) into ``model``.
 
-    An unbuilt model is first built for the input shape recorded in the file.
+    An unbuilt model is first built for the input shape recorded in the file. Files of
+    format version 1 are read too: only their weights are used, and those were covered
+    by their checksum.
 
     Raises
     ------
+    FileNotFoundError, IsADirectoryError
+        When there is no file at ``path``.
     ModelFileError
-        When the names or shapes of the weights do not fit the model (both are listed).
+        For a damaged file, or when the names, shapes or dtype of the weights do not fit
+        the model (listed).
     """
-    path = Path(path)
-    header, _ = _read_header(path)
-    meta = _metadata(path, header)
-    tensors = _read_tensors(path, meta)
-    _build(model, meta.get("architecture") or {})
-    _load_state(model, path, tensors)
+    from glassnet.io import shapes
+
+    _check_model(model)
+    target, header, version = _open(path)
+    tensors = _verified_arrays(target, header, version)
+    architecture = _sections(target, header.metadata, version).get("architecture")
+    input_shape = architecture.get("input_shape") if isinstance(architecture, dict) else None
+    stored, dtype = _declared_weights(header), np.dtype(model.dtype).name
+    if not model.built:
+        calls = shapes.planned_calls(model, input_shape, str(target))
+        if calls is not None:
+            shapes.check_state(shapes.declared_state(calls), stored, dtype, str(target))
+        _build(model, input_shape, target)
+    shapes.check_state({k: v.shape for k, v in model.state_dict().items()}, stored, dtype, str(target))
+    _load_state(model, target, tensors)
     return model
+
