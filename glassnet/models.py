@@ -99,21 +99,29 @@ class Model(Module):
         if missing:
             raise ValueError(f"the outputs depend on an Input that is not in `inputs`: {missing[0]!r}")
         layers: list[Layer] = []
+        seen: set[int] = set()
         for node in self._nodes:
-            if isinstance(node.op, Layer) and not any(node.op is layer for layer in layers):
+            if isinstance(node.op, Layer) and id(node.op) not in seen:
+                seen.add(id(node.op))
                 layers.append(node.op)
         self.layers = layers
         self._name_layers()
 
     def _name_layers(self) -> None:
         """Make layer names unique within the model: a repeated name gets the first free
-        suffix (dense, dense_1, dense_2, ...); names already unique are kept."""
+        suffix (dense, dense_1, dense_2, ...); names already unique are kept.
+
+        Linear in the number of layers: the search for a free suffix resumes, for each
+        name, where the previous one stopped (the names below it are all taken)."""
         taken: set[str] = set()
+        last: dict[str, int] = {}
         for layer in self.layers:
-            name, i = layer.name, 0
+            base = name = layer.name
+            i = last.get(base, 0)
             while name in taken:
                 i += 1
-                name = f"{layer.name}_{i}"
+                name = f"{base}_{i}"
+            last[base] = i
             layer.name = name
             taken.add(name)
 
@@ -372,8 +380,12 @@ class Sequential(Model):
                  dtype: Any = np.float32, name: str | None = None) -> None:
         super().__init__(seed=None, dtype=dtype, name=name or "sequential")
         self.layers = []
+        seen: set[int] = set()
         for layer in layers or []:
-            self.add(layer)
+            self._check_new(layer, seen)
+            seen.add(id(layer))
+            self.layers.append(layer)
+        self._name_layers()
         self.seed = seed
         self._seed_layers(seed)
         if self.layers and getattr(self.layers[0], "input_dim", None) is not None:
@@ -381,12 +393,16 @@ class Sequential(Model):
 
     def add(self, layer: Layer) -> None:
         """Append a layer to the stack."""
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
-        if any(layer is existing for existing in self.layers):
-            raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
+        self._check_new(layer, {id(existing) for existing in self.layers})
         self.layers.append(layer)
         self._name_layers()
+
+    @staticmethod
+    def _check_new(layer: Any, present: set[int]) -> None:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
+        if id(layer) in present:
+            raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
 
     def forward(self, x: Any, logits: bool | Sequence[bool] = False) -> Any:
         if isinstance(logits, (list, tuple)):

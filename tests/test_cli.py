@@ -188,7 +188,8 @@ def test_summary_and_export(csv_runs, tmp_path):
     root, folders = csv_runs
     path = folders["size"] / "model.safetensors"
     result = _ok("summary", path)
-    for text in (f"format version {gn.io.FORMAT_VERSION}", "Dense", "length", "cm", "blue, green, red", "classification",
+    for text in (f"format version {gn.io.FORMAT_VERSION}", "Dense", "length", "cm", "blue, green, red",
+                 "classification",
                  "accuracy"):
         assert text in result.output
     result = _ok("export", path, "--onnx", tmp_path / "m.onnx")

@@ -241,8 +241,8 @@ def export(
     ctx: typer.Context,
     model: ModelPath,
     onnx: Annotated[str, typer.Option("--onnx", help="The ONNX file to write.", show_default=False)],
-    opset: Annotated[int, typer.Option("--opset", help=f"ONNX opset version, from {MIN_OPSET} to {MAX_OPSET}.")
-                     ] = DEFAULT_OPSET,
+    opset: Annotated[int, typer.Option(
+        "--opset", help=f"ONNX opset version, from {MIN_OPSET} to {MAX_OPSET}.")] = DEFAULT_OPSET,
     debug: Debug = False,
 ) -> None:
     """Export the network to ONNX (for onnxruntime and other tools)."""
@@ -250,8 +250,8 @@ def export(
 
     with _reporting(ctx, debug):
         if not MIN_OPSET <= opset <= MAX_OPSET:
-            raise UsageError(f"--opset must be from {MIN_OPSET} to {MAX_OPSET} (the ONNX opsets glassnet writes "
-                             f"and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
+            raise UsageError(f"--opset must be from {MIN_OPSET} to {MAX_OPSET} (the ONNX opsets glassnet "
+                             f"writes and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
         use.export(model, onnx, opset, _console())
 
 

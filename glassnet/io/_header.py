@@ -54,9 +54,10 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def parse_json(text: str, what: str, damaged: Damaged) -> Any:
-    """``json.loads(text)``, refusing (with ``damaged``) invalid JSON, NaN/Infinity and
-    nesting deeper than :data:`MAX_JSON_DEPTH` before the recursive parser sees it."""
+def parse_json(text: str, what: str, damaged: Damaged, constants: bool = False) -> Any:
+    """``json.loads(text)``, refusing (with ``damaged``) invalid JSON, nesting deeper than
+    :data:`MAX_JSON_DEPTH` before the recursive parser sees it, and NaN/Infinity unless
+    ``constants``."""
     depth = json_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise damaged(f"its {what} nests {depth} levels deep, more than the {MAX_JSON_DEPTH} allowed "
@@ -66,7 +67,7 @@ def parse_json(text: str, what: str, damaged: Damaged) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
 
     try:
-        return json.loads(text, parse_constant=refuse_constant)
+        return json.loads(text, parse_constant=None if constants else refuse_constant)
     except (json.JSONDecodeError, ValueError, RecursionError) as err:
         raise damaged(f"its {what} is not valid JSON ({err}; corrupted)") from None
 

@@ -174,7 +174,8 @@ def _canonical(value: Any) -> str:
 
 def _build_layer(i: int, entry: Any, allowed: dict[str, type[Layer]]) -> Layer:
     _expect(isinstance(entry, dict) and set(entry) == {"class_name", "config"} and
-            isinstance(entry.get("config"), dict), f"layer {i} must be {{'class_name': ..., 'config': {{...}}}}")
+            isinstance(entry.get("config"), dict),
+            f"layer {i} must be {{'class_name': ..., 'config': {{...}}}}")
     name = entry.get("class_name")
     if not isinstance(name, str) or name not in allowed:
         raise ModelFileError(
@@ -203,7 +204,8 @@ def _build_layers(entries: Any) -> list[Layer]:
     layers = [_build_layer(i, entry, allowed) for i, entry in enumerate(entries)]
     seen: dict[str, int] = {}
     for i, layer in enumerate(layers):
-        _expect(layer.name not in seen, f"layers {seen.get(layer.name)} and {i} are both named {layer.name!r}")
+        _expect(layer.name not in seen,
+                f"layers {seen.get(layer.name)} and {i} are both named {layer.name!r}")
         seen[layer.name] = i
     return layers
 
@@ -344,7 +346,8 @@ def model_from_config(config: Any, weights: Mapping[str, tuple[str, tuple[int, .
     unknown = sorted(set(config) - _MODEL_KEYS)
     _expect(not unknown, f"it has fields this glassnet does not read: {unknown[:5]}")
     kind = config.get("class_name")
-    _expect(kind in ("Sequential", "Model"), f"unknown model type {_short(kind)}; expected Sequential or Model")
+    _expect(kind in ("Sequential", "Model"),
+            f"unknown model type {_short(kind)}; expected Sequential or Model")
     seed = config.get("seed")
     _expect(seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**128),
             f"seed {_short(seed)} is not a non-negative integer")

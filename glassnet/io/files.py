@@ -62,8 +62,8 @@ def check_writable(path: Any, what: str = "model file", argument: str = "path") 
         raise NotADirectoryError(f"cannot write the {what} {str(target)!r}: a part of its folder "
                                  f"{str(folder)!r} is a file, not a folder") from None
     except OSError as err:
-        raise PermissionError(f"cannot write the {what} {str(target)!r}: its folder {str(folder)!r} cannot be "
-                              f"created ({err.strerror or err}); choose a writable folder") from None
+        raise PermissionError(f"cannot write the {what} {str(target)!r}: its folder {str(folder)!r} cannot "
+                              f"be created ({err.strerror or err}); choose a writable folder") from None
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass

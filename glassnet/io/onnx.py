@@ -26,7 +26,8 @@ from glassnet import functional
 from glassnet.activations import SELU_ALPHA, SELU_LAMBDA
 from glassnet.models import Model, Sequential
 
-__all__ = ["export", "ACTIVATIONS", "DEFAULT_OPSET", "MIN_OPSET", "MAX_OPSET", "check_opset"]
+__all__ = ["export", "ACTIVATIONS", "DEFAULT_OPSET", "MIN_OPSET", "MAX_OPSET", "NO_FLOAT64_IN_ONNXRUNTIME",
+           "check_opset"]
 
 #: Opset 17 and IR version 8: read by every onnxruntime since 1.11.
 DEFAULT_OPSET = 17
@@ -35,6 +36,13 @@ DEFAULT_OPSET = 17
 #: operator (tests run each bound). The onnx installed may cap it lower.
 MIN_OPSET, MAX_OPSET = 13, 28
 _MIN_IR_VERSION = 8
+#: Operators onnxruntime's CPU provider implements for float32 but not float64 (before the
+#: opset given, or at all: None): a float64 model using them is refused rather than written
+#: as a file onnxruntime cannot run.
+NO_FLOAT64_IN_ONNXRUNTIME: dict[str, int | None] = {
+    "Elu": None, "Erf": None, "Selu": None, "Softplus": None, "Conv": None, "AveragePool": None,
+    "GlobalAveragePool": None, "LeakyRelu": 16,
+}
 
 
 def check_opset(opset: Any, newest: int = MAX_OPSET) -> int:
@@ -47,10 +55,11 @@ def check_opset(opset: Any, newest: int = MAX_OPSET) -> int:
     """
     high = min(MAX_OPSET, newest)
     if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)):
-        raise TypeError(f"opset must be an int from {MIN_OPSET} to {high}, got {type(opset).__name__} {opset!r}")
+        raise TypeError(f"opset must be an int from {MIN_OPSET} to {high}, got "
+                        f"{type(opset).__name__} {opset!r}")
     if not MIN_OPSET <= opset <= high:
-        raise ValueError(f"opset must be from {MIN_OPSET} to {high} (the ONNX opsets this exporter writes and "
-                         f"onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
+        raise ValueError(f"opset must be from {MIN_OPSET} to {high} (the ONNX opsets this exporter writes "
+                         f"and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
     return int(opset)
 
 
@@ -246,6 +255,18 @@ def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type,
 Shapes = list[tuple[str, tuple[int, ...]]]
 
 
+def _check_float64_ops(g: _Graph, dtype: np.dtype, opset: int) -> None:
+    used = {node.op_type for node in g.nodes} & set(NO_FLOAT64_IN_ONNXRUNTIME)
+    missing = sorted(op for op in used if NO_FLOAT64_IN_ONNXRUNTIME[op] is None or
+                     opset < NO_FLOAT64_IN_ONNXRUNTIME[op])
+    if dtype == np.float64 and missing:
+        raise ValueError(
+            f"this float64 model uses {', '.join(missing)}, which onnxruntime runs in float32 only (at opset "
+            f"{opset}): the file would not run there. Export a float32 copy: build the same model with "
+            "dtype=np.float32, then copy.load_state_dict(model.state_dict())"
+        )
+
+
 def _trace(g: _Graph, model: Model) -> tuple[Shapes, Shapes]:
     """Emit the model's nodes; return the (name, per-sample shape) of its inputs and outputs."""
     emitters = _layer_emitters()
@@ -317,9 +338,10 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     opset = check_opset(opset, onnx.defs.onnx_opset_version())
     target = check_writable(path, "ONNX file")
     params = model.parameters()
-    dtype = params[0].dtype if params else np.dtype(np.float32)
+    dtype = params[0].dtype if params else np.dtype(model.dtype)
     g = _Graph(helper, numpy_helper, dtype)
     inputs, outputs = _trace(g, model)
+    _check_float64_ops(g, dtype, opset)
     elem = helper.np_dtype_to_tensor_dtype(dtype)
     graph_outputs = []
     for i, (value, shape) in enumerate(outputs):

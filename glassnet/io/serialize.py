@@ -97,7 +97,8 @@ def _weights(model: Model) -> dict[str, np.ndarray]:
 
 def _check_model(model: Any) -> Model:
     if not isinstance(model, Model):
-        raise TypeError(f"model must be a glassnet Model (Sequential or gn.Model), got {type(model).__name__}")
+        raise TypeError(f"model must be a glassnet Model (Sequential or gn.Model), got "
+                        f"{type(model).__name__}")
     return model
 
 
@@ -167,7 +168,14 @@ def save(model: Model, path: PathLike, *, preprocessing: Any = None,
     target = check_writable(path)
     tensors = _weights(model)
     architecture = model_to_config(model)
-    model_from_config(json.loads(json.dumps(architecture)))
+    try:
+        model_from_config(json.loads(json.dumps(architecture)))
+    except ModelFileError as err:
+        raise TypeError(
+            f"model {model.name!r} cannot be saved whole: {err}. A model file holds names and numbers, not "
+            "Python functions: use named activations, initializers and regularizers, or save the weights "
+            "alone with model.save_weights(path)"
+        ) from None
     preprocessing = preprocessing if preprocessing is not None else getattr(model, "preprocessing", None)
     prep_config = None
     if preprocessing is not None:
@@ -205,8 +213,8 @@ def save_weights(model: Model, path: PathLike) -> Path:
 # ---------------------------------------------------------------------------- reading
 def _damaged(path: Path) -> Any:
     def error(problem: str) -> ModelFileError:
-        return ModelFileError(f"{path} is not a readable model file: {problem}. Save the model again, or copy "
-                              "the file again if it was transferred")
+        return ModelFileError(f"{path} is not a readable model file: {problem}. Save the model again, or "
+                              "copy the file again if it was transferred")
     return error
 
 
@@ -282,7 +290,8 @@ def read_metadata(path: PathLike) -> dict[str, Any]:
 
 
 def _declared_weights(header: _header.Header) -> dict[str, tuple[str, tuple[int, ...]]]:
-    return {name[len(_WEIGHTS):]: entry for name, entry in header.tensors.items() if name.startswith(_WEIGHTS)}
+    return {name[len(_WEIGHTS):]: entry for name, entry in header.tensors.items()
+            if name.startswith(_WEIGHTS)}
 
 
 def _build(model: Model, input_shape: Any, path: Path) -> None:
@@ -351,18 +360,18 @@ def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
     if version == 1 and not trust_format_1:
         raise ModelFileError(
             f"{target} is a model file of format version 1 (glassnet "
-            f"{header.metadata.get('glassnet_version', '?')[:20]}), whose checksum covers only the weights: a "
-            "change to its architecture or settings cannot be detected. If you trust the file, re-save it in "
-            f"the current format: gn.save(gn.load({str(target)!r}, trust_format_1=True), {str(target)!r})"
+            f"{header.metadata.get('glassnet_version', '?')[:20]}), whose checksum covers only the weights: "
+            "a change to its architecture or settings cannot be detected. If you trust the file, re-save it "
+            f"in the current format: gn.save(gn.load({str(target)!r}, trust_format_1=True), {str(target)!r})"
         )
     tensors = _verified_arrays(target, header, version)
     meta = _sections(target, header.metadata, version)
-    if meta.get("kind") != "model" or not isinstance(meta.get("architecture"), dict):
+    if meta.get("kind") != "model":
         raise ModelFileError(
             f"{target} holds weights only (written by save_weights); build the model in code and call "
             "model.load_weights(path)"
         )
-    model = model_from_config(meta["architecture"], _declared_weights(header))
+    model = model_from_config(meta.get("architecture"), _declared_weights(header))
     _build(model, meta["architecture"].get("input_shape"), target)
     _load_state(model, target, tensors)
     if meta.get("compile") is not None:

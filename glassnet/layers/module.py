@@ -83,12 +83,13 @@ class Module:
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
-            name, module = stack.pop(0)
+            name, module = stack.pop()
             if id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
-            stack[0:0] = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(children))
 
     def modules(self) -> list[Module]:
         return [m for _, m in self.named_modules()]

@@ -26,6 +26,7 @@ __all__ = ["atomic_write", "check_writable", "save_arrays", "load_arrays", "load
            "ModelCheckpoint", "CSVLogger"]
 
 _META_KEY = "glassnet"
+_FORMAT = "glassnet backup, format 2"
 
 
 def check_writable(owner: str, path: str | os.PathLike[str]) -> Path:
@@ -83,11 +84,15 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> 
 
 def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],
                 metadata: dict[str, Any]) -> None:
-    """Write ``arrays`` as a safetensors file with ``metadata`` (JSON) in its header, atomically."""
+    """Write ``arrays`` as a safetensors file with ``metadata`` (JSON) in its header, atomically,
+    with a checksum of both."""
     from safetensors.numpy import save_file
 
+    from glassnet.io import _header
+
     tensors = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
-    header = {_META_KEY: json.dumps(metadata, default=_jsonable)}
+    header = {"format": _FORMAT, _META_KEY: json.dumps(metadata, default=_jsonable)}
+    header["sha256"] = _header.checksum(header, tensors, _FORMAT)
     atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
 
 
@@ -99,13 +104,31 @@ def _jsonable(value: Any) -> Any:
 
 
 def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The arrays and the JSON metadata of a file written by :func:`save_arrays`."""
-    from safetensors import safe_open
-    from safetensors.numpy import load_file
+    """The arrays and the JSON metadata of a file written by :func:`save_arrays`, once its
+    header, its checksum and its JSON are checked.
 
-    with safe_open(str(path), framework="numpy") as handle:
-        header = handle.metadata() or {}
-    return load_file(str(path)), json.loads(header.get(_META_KEY, "{}"))
+    Raises
+    ------
+    ValueError
+        For a damaged file, or one written without a checksum (by an older glassnet).
+    """
+    from glassnet.io import _header
+
+    target = Path(path)
+
+    def damaged(problem: str) -> ValueError:
+        return ValueError(f"the backup {str(target)!r} cannot be used: {problem}. Delete it to start afresh")
+
+    header = _header.read_header(target, damaged)
+    if header.metadata.get("format") != _FORMAT:
+        raise damaged("it has no checksum (it was written by an older glassnet, or is not a backup)")
+    arrays = _header.read_arrays(target, damaged)
+    if header.metadata.get("sha256") != _header.checksum(header.metadata, arrays, _FORMAT):
+        raise damaged("its contents do not match the checksum written with them (corrupted or edited)")
+    metadata = _header.parse_json(header.metadata.get(_META_KEY, "{}"), "metadata", damaged, constants=True)
+    if not isinstance(metadata, dict):
+        raise damaged("its metadata is not a JSON object")
+    return arrays, metadata
 
 
 def load_checkpoint(path: str | os.PathLike[str], model: Any = None) -> dict[str, Any]:

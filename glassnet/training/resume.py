@@ -125,19 +125,32 @@ class BackupAndRestore(Callback):
 
     def _restore(self, loop: LoopState) -> None:
         arrays, meta = load_arrays(self.path)
+        try:
+            self._apply(loop, arrays, meta)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+            raise ValueError(
+                f"BackupAndRestore: the backup {str(self.path)!r} does not fit this model or optimizer "
+                f"({err}); delete it to start afresh"
+            ) from None
+
+    def _apply(self, loop: LoopState, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Put the backed-up state in place (any error: the backup does not fit this run)."""
         model = self.model
 
         def part(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
-        try:
-            model.load_state_dict(part("model/"))
-            model.optimizer.load_state_dict({**meta["optimizer"], "state": part("optimizer/")})
-        except (KeyError, ValueError) as err:
-            raise ValueError(
-                f"BackupAndRestore: the backup {str(self.path)!r} does not fit this model or optimizer "
-                f"({err}); delete it to start afresh"
-            ) from None
+        weights = part("model/")
+        for name, value in model.state_dict().items():
+            saved = weights.get(name)
+            if saved is not None and (saved.dtype != value.dtype or not np.isfinite(saved).all()):
+                raise ValueError(f"its weights {name!r} are {saved.dtype} or not finite, the model's are "
+                                 f"{value.dtype}")
+        epoch = meta["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"its epoch {epoch!r} is not a count of epochs")
+        model.load_state_dict(weights)
+        model.optimizer.load_state_dict({**meta["optimizer"], "state": part("optimizer/")})
         loop.rng.bit_generator.state = meta["rng"]
         for key, generator in _layer_generators(model).items():
             if key in meta["layer_rngs"]:
@@ -148,7 +161,7 @@ class BackupAndRestore(Callback):
         for i, (cb, saved) in enumerate(zip(_stateful(loop.callbacks), meta["callbacks"])):
             if type(cb).__name__ == saved["class"]:
                 cb.set_state({"json": saved["json"], "arrays": part(f"callback/{i}/")})
-        loop.epoch = self.restored_epoch = int(meta["epoch"])
+        loop.epoch = self.restored_epoch = epoch
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.delete_on_end and self.path.exists():
