@@ -512,3 +512,53 @@ def test_no_warning_on_a_plain_round_trip(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert gn.load(tmp_path / "m.safetensors").metric_names == ["accuracy"]
+
+
+def _prep(edit):
+    def apply(config):
+        edit(config)
+        return config
+    return apply
+
+
+@pytest.mark.parametrize("edit", [
+    _prep(lambda c: c.update(columns="abcd")),
+    _prep(lambda c: c.update(columns=["a", "b", "c", "d", "e"])),
+    _prep(lambda c: c.update(numeric=["a", "a", "b", "c"])),
+    _prep(lambda c: c["ranges"].update(a=[1.0])),
+    _prep(lambda c: c["ranges"].update(a=[2.0, 1.0])),
+    _prep(lambda c: c["ranges"].update(a=["0", "1"])),
+    _prep(lambda c: c["ranges"].update(a=[True, 2])),
+    _prep(lambda c: c.update(ranges=[[0, 1]])),
+    _prep(lambda c: c.update(units=["cm"])),
+    _prep(lambda c: c.update(units={"zz": "cm"})),
+    _prep(lambda c: c.update(n_samples=-1)),
+    _prep(lambda c: c.update(n_samples=True)),
+    _prep(lambda c: c.update(class_name="StandardScaler")),
+    _prep(lambda c: c.pop("categories")),
+])
+def test_every_field_of_the_preprocessing_is_checked(saved, tmp_path, edit):
+    _, path = saved
+    config = edit(json.loads(_texts(path)["preprocessing"]))
+    bad = _craft(path, tmp_path / "p.safetensors", {"preprocessing": json.dumps(config)})
+    with pytest.raises(ModelFileError, match="saved preprocessing is incomplete or malformed"):
+        gn.load(bad)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("scale", lambda a: -a, "scale is not positive"),
+    ("var", lambda a: a.astype(np.float32), "float64 statistics"),
+])
+def test_preprocessing_statistics_are_checked(saved, tmp_path, name, value, message):
+    _, path = saved
+    tensors = load_file(str(path))
+    tensors[f"preprocessing/{name}"] = value(tensors[f"preprocessing/{name}"])
+    with pytest.raises(ModelFileError, match=message):
+        gn.load(_craft(path, tmp_path / "s.safetensors", tensors=tensors))
+
+
+def test_a_key_repeated_in_one_object_is_refused(saved, tmp_path):
+    _, path = saved
+    text = _texts(path)["architecture"].replace('"units": 8', '"units": 8, "units": 8', 1)
+    with pytest.raises(ModelFileError, match=r"key\(s\) \['units'\] appear twice"):
+        gn.load(_craft(path, tmp_path / "k.safetensors", {"architecture": text}))

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import struct
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,8 @@ def json_depth(text: str) -> int:
 
 def parse_json(text: str, what: str, damaged: Damaged, constants: bool = False) -> Any:
     """``json.loads(text)``, refusing (with ``damaged``) invalid JSON, nesting deeper than
-    :data:`MAX_JSON_DEPTH` before the recursive parser sees it, and NaN/Infinity unless
-    ``constants``."""
+    :data:`MAX_JSON_DEPTH` before the recursive parser sees it, a key repeated in one
+    object (readers disagree on which one counts), and NaN/Infinity unless ``constants``."""
     depth = json_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise damaged(f"its {what} nests {depth} levels deep, more than the {MAX_JSON_DEPTH} allowed "
@@ -66,8 +67,16 @@ def parse_json(text: str, what: str, damaged: Damaged, constants: bool = False) 
     def refuse_constant(name: str) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
 
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            repeated = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+            raise ValueError(f"the key(s) {repeated[:5]} appear twice in one object")
+        return out
+
     try:
-        return json.loads(text, parse_constant=None if constants else refuse_constant)
+        return json.loads(text, parse_constant=None if constants else refuse_constant,
+                          object_pairs_hook=unique_keys)
     except (json.JSONDecodeError, ValueError, RecursionError) as err:
         raise damaged(f"its {what} is not valid JSON ({err}; corrupted)") from None
 

@@ -264,24 +264,25 @@ class TabularPreprocessor:
     def from_config(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> TabularPreprocessor:
         """Rebuild a fitted preprocessor from :meth:`to_config`'s output, without any data.
 
+        Every field is checked for its type (lists of column names, a [min, max] pair of
+        finite numbers per numeric column, ...), as it may come from a file.
+
         Raises
         ------
         ValueError
-            When the description is incomplete or inconsistent with the arrays.
+            When the description is incomplete, of the wrong types, or inconsistent with
+            the arrays.
         """
-        try:
-            prep = cls(units=config.get("units") or {})
-            prep.columns_ = [str(c) for c in config["columns"]]
-            prep.numeric_ = [str(c) for c in config["numeric"]]
-            prep.categorical_ = [str(c) for c in config["categorical"]]
-            prep.categories_ = {str(c): [str(v) for v in config["categories"][c]] for c in prep.categorical_}
-            prep.ranges_ = {str(c): [float(v) for v in config["ranges"][c]] for c in prep.numeric_}
-            prep.n_samples_ = int(config["n_samples"])
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise ValueError(f"the saved preprocessing is incomplete or malformed ({err!r})") from None
-        if config.get("class_name") != cls.__name__ or \
-                sorted(prep.columns_) != sorted(prep.numeric_ + prep.categorical_):
-            raise ValueError("the saved preprocessing does not describe a TabularPreprocessor's columns")
+        problem = _config_problem(config)
+        if problem:
+            raise ValueError(f"the saved preprocessing is incomplete or malformed: {problem}")
+        prep = cls(units=config.get("units") or {})
+        prep.columns_ = list(config["columns"])
+        prep.numeric_ = list(config["numeric"])
+        prep.categorical_ = list(config["categorical"])
+        prep.categories_ = {c: list(config["categories"][c]) for c in prep.categorical_}
+        prep.ranges_ = {c: [float(v) for v in config["ranges"][c]] for c in prep.numeric_}
+        prep.n_samples_ = int(config["n_samples"])
         prep.transformer_ = prep._rebuild(arrays)
         return prep
 
@@ -301,7 +302,48 @@ class TabularPreprocessor:
             if any(v.shape != (n,) for v in stats.values()):
                 raise ValueError(f"the saved scaler statistics do not have one value per numeric column "
                                  f"({n})")
+            if not all(np.isfinite(v).all() for v in stats.values()) or (stats["scale"] <= 0).any() or \
+                    (stats["var"] < 0).any():
+                raise ValueError("the saved scaler statistics are not finite, or a scale is not positive")
             scaler = transformer.named_transformers_["numeric"]
             scaler.mean_, scaler.scale_, scaler.var_ = stats["mean"], stats["scale"], stats["var"]
             scaler.n_samples_seen_ = self.n_samples_
         return transformer
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value) and \
+        len(set(value)) == len(value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _config_problem(config: Any) -> str | None:
+    """What is wrong with a saved preprocessing description (read from a file), or None."""
+    keys = {"class_name", "columns", "numeric", "categorical", "categories", "ranges", "units", "n_samples"}
+    if not isinstance(config, Mapping) or set(config) != keys:
+        return f"a dict with exactly the keys {sorted(keys)} is expected"
+    if config["class_name"] != TabularPreprocessor.__name__:
+        return f"class_name {config['class_name']!r} is not {TabularPreprocessor.__name__!r}"
+    columns, numeric, categorical = config["columns"], config["numeric"], config["categorical"]
+    if not (_names(columns) and _names(numeric) and _names(categorical)) or \
+            sorted(columns) != sorted(numeric + categorical):
+        return "columns, numeric and categorical must be lists of distinct names; numeric and categorical " \
+            "together are the columns"
+    categories, ranges, units = config["categories"], config["ranges"], config["units"]
+    if not isinstance(categories, dict) or set(categories) != set(categorical) or \
+            not all(_names(v) for v in categories.values()):
+        return "categories must list the distinct categories (text) of every categorical column"
+    pairs = ranges.values() if isinstance(ranges, dict) else [None]
+    if not isinstance(ranges, dict) or set(ranges) != set(numeric) or not all(
+            isinstance(r, list) and len(r) == 2 and all(map(_number, r)) and r[0] <= r[1] for r in pairs):
+        return "ranges must give a finite [min, max] of every numeric column"
+    if not isinstance(units, dict) or not set(units) <= set(columns) or \
+            not all(isinstance(u, str) for u in units.values()):
+        return "units must map column names to text"
+    n = config["n_samples"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        return f"n_samples {n!r} is not a positive count"
+    return None
