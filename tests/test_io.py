@@ -14,7 +14,7 @@ from safetensors.numpy import save as safetensors_bytes
 
 import glassnet as gn
 from glassnet import io
-from glassnet.io import ExtrapolationWarning, ModelFileError, TabularPreprocessor, _header, serialize
+from glassnet.io import ExtrapolationWarning, ModelFileError, TabularPreprocessor, model_file
 from glassnet.layers import (
     Activation,
     AvgPool2D,
@@ -192,7 +192,7 @@ def _rewrite(path, target, metadata_update=None, tensors=None, sign=True):
     meta.update(metadata_update or {})
     tensors = load_file(str(path)) if tensors is None else tensors
     if sign:
-        meta["sha256"] = _header.checksum(meta, tensors, serialize._TAG)
+        meta["sha256"] = model_file.checksum(meta, tensors)
     target.write_bytes(safetensors_bytes(tensors, metadata=meta))
     return target
 

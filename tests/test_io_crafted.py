@@ -16,7 +16,7 @@ from safetensors.numpy import load_file
 from safetensors.numpy import save as safetensors_bytes
 
 import glassnet as gn
-from glassnet.io import ModelFileError, TabularPreprocessor, _header, serialize
+from glassnet.io import ModelFileError, TabularPreprocessor, model_file
 from glassnet.layers import Activation, BatchNormalization, Conv2D, Dense, Flatten, Reshape
 
 RNG = np.random.default_rng(0)
@@ -55,7 +55,7 @@ def _craft(path, target, update=None, tensors=None, sign=True):
     meta = {**_texts(path), **(update or {})}
     tensors = load_file(str(path)) if tensors is None else tensors
     if sign:
-        meta["sha256"] = _header.checksum(meta, tensors, serialize._TAG)
+        meta["sha256"] = model_file.checksum(meta, tensors)
     target.write_bytes(safetensors_bytes(tensors, metadata=meta))
     return target
 
@@ -104,7 +104,7 @@ def test_preprocessing_arrays_are_covered(saved, tmp_path):
 def test_format_1_file_needs_trust_then_loads(saved, tmp_path):
     model, path = saved
     tensors = load_file(str(path))
-    meta = {**_texts(path), "format_version": "1", "sha256": serialize._checksum_v1(tensors)}
+    meta = {**_texts(path), "format_version": "1", "sha256": model_file.checksum_v1(tensors)}
     old = tmp_path / "old.safetensors"
     old.write_bytes(safetensors_bytes(tensors, metadata=meta))
     message = r"format version 1 .*covers only the weights.*trust_format_1=True"

@@ -24,7 +24,6 @@ settings cannot be verified, so :func:`load` refuses such a file unless told to 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -32,36 +31,29 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.io import _header
 from glassnet.io.compile_settings import compile_config, restore_compile
 from glassnet.io.config import ModelFileError, model_from_config, model_to_config
-from glassnet.io.files import check_readable, check_writable, write_atomic
+from glassnet.io.files import check_writable, write_atomic
+from glassnet.io.model_file import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    PREPROCESSING,
+    WEIGHTS,
+    checksum,
+    declared_weights,
+    open_file,
+    read_metadata,
+    sections,
+    verified_arrays,
+)
 from glassnet.models import Model
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "save_weights", "load_weights", "read_metadata"]
-
-FORMAT_NAME = "glassnet"
-#: Raised whenever the layout changes; files with a higher number are refused.
-FORMAT_VERSION = 2
-_SECTIONS = ("architecture", "compile", "preprocessing", "info")
-_KEYS = {"format", "format_version", "glassnet_version", "kind", "sha256", *_SECTIONS}
-_WEIGHTS, _PREPROCESSING = "weights/", "preprocessing/"
-_TAG = "glassnet model file, format 2\n"
 
 PathLike = str | os.PathLike
 
 
 # ---------------------------------------------------------------------------- writing
-def _checksum_v1(tensors: dict[str, np.ndarray]) -> str:
-    """The checksum of format 1: the tensors only."""
-    digest = hashlib.sha256()
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name])
-        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
 def _write(path: Path, tensors: dict[str, np.ndarray], sections: dict[str, Any], kind: str) -> Path:
     from safetensors.numpy import save as _to_bytes
 
@@ -73,7 +65,7 @@ def _write(path: Path, tensors: dict[str, np.ndarray], sections: dict[str, Any],
     for key, value in sections.items():
         if value is not None:
             metadata[key] = json.dumps(value, allow_nan=False, sort_keys=True)
-    metadata["sha256"] = _header.checksum(metadata, tensors, _TAG)
+    metadata["sha256"] = checksum(metadata, tensors)
     write_atomic(path, _to_bytes(tensors, metadata=metadata))
     return path
 
@@ -92,7 +84,7 @@ def _weights(model: Model) -> dict[str, np.ndarray]:
             "refuses: training diverged. Lower the learning rate and train again, or save an earlier "
             "checkpoint"
         )
-    return {_WEIGHTS + name: value for name, value in state.items()}
+    return {WEIGHTS + name: value for name, value in state.items()}
 
 
 def _check_model(model: Any) -> Model:
@@ -183,7 +175,7 @@ def save(model: Model, path: PathLike, *, preprocessing: Any = None,
             raise TypeError(f"preprocessing must be a fitted TabularPreprocessor (or None), got "
                             f"{type(preprocessing).__name__}")
         prep_config, arrays = preprocessing.to_config()
-        tensors.update({_PREPROCESSING + k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+        tensors.update({PREPROCESSING + k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
     info = _info_section(info if info is not None else getattr(model, "info", None))
     sections = {"architecture": architecture, "compile": compile_config(model),
                 "preprocessing": prep_config, "info": info}
@@ -211,89 +203,6 @@ def save_weights(model: Model, path: PathLike) -> Path:
 
 
 # ---------------------------------------------------------------------------- reading
-def _damaged(path: Path) -> Any:
-    def error(problem: str) -> ModelFileError:
-        return ModelFileError(f"{path} is not a readable model file: {problem}. Save the model again, or "
-                              "copy the file again if it was transferred")
-    return error
-
-
-def _format_version(path: Path, meta: dict[str, str]) -> int:
-    from glassnet import __version__
-
-    if meta.get("format") != FORMAT_NAME:
-        raise ModelFileError(
-            f"{path} is a safetensors file but not a glassnet model (no 'format: glassnet' in its "
-            "metadata); glassnet reads files written by gn.save or model.save_weights"
-        )
-    text = meta.get("format_version", "")
-    if not text.isdigit() or len(text) > 4:
-        raise _damaged(path)(f"its format_version {text[:20]!r} is not a number")
-    version = int(text)
-    if version > FORMAT_VERSION or version < 1:
-        raise ModelFileError(
-            f"{path} was written by glassnet {meta.get('glassnet_version', '?')[:20]} in model-file format "
-            f"version {version}; this glassnet ({__version__}) reads format versions 1 to {FORMAT_VERSION}. "
-            "Upgrade glassnet (pip install -U glassnet) or save the model again with this version"
-        )
-    return version
-
-
-def _sections(path: Path, meta: dict[str, str], version: int) -> dict[str, Any]:
-    """The metadata with the JSON sections parsed (each depth-checked first)."""
-    unknown = sorted(set(meta) - _KEYS)
-    if unknown and version >= 2:
-        raise _damaged(path)(f"its metadata has fields this glassnet does not read: {unknown[:5]}")
-    out: dict[str, Any] = dict(meta)
-    for key in _SECTIONS:
-        if key in meta:
-            out[key] = _header.parse_json(meta[key], f"{key} section", _damaged(path))
-    return out
-
-
-def _open(path: PathLike) -> tuple[Path, _header.Header, int]:
-    """The checked header of a model file and its format version (no array read)."""
-    target = check_readable(path)
-    header = _header.read_header(target, _damaged(target))
-    return target, header, _format_version(target, header.metadata)
-
-
-def _verified_arrays(path: Path, header: _header.Header, version: int) -> dict[str, np.ndarray]:
-    """The arrays, once the checksum (metadata and tensors; tensors only in format 1) agrees."""
-    meta = header.metadata
-    tensors = _header.read_arrays(path, _damaged(path))
-    expected = _checksum_v1(tensors) if version == 1 else _header.checksum(meta, tensors, _TAG)
-    if meta.get("sha256") != expected:
-        covered = "arrays" if version == 1 else "architecture, settings or arrays"
-        raise _damaged(path)(f"its {covered} do not match the checksum written with them (corrupted or "
-                             "edited)")
-    for name, array in tensors.items():
-        if not name.startswith((_WEIGHTS, _PREPROCESSING)):
-            raise _damaged(path)(f"it holds a tensor {name!r} that is neither weights nor preprocessing")
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise _damaged(path)(f"tensor {name!r} holds NaN or infinite values")
-    return tensors
-
-
-def read_metadata(path: PathLike) -> dict[str, Any]:
-    """The metadata of a model file (JSON sections parsed), without reading the weights.
-
-    The checksum is not verified (that needs the arrays): use it to inspect a file, and
-    :func:`load` to use one.
-
-    Raises
-    ------
-    FileNotFoundError, IsADirectoryError, ModelFileError
-    """
-    target, header, version = _open(path)
-    return _sections(target, header.metadata, version)
-
-
-def _declared_weights(header: _header.Header) -> dict[str, tuple[str, tuple[int, ...]]]:
-    return {name[len(_WEIGHTS):]: entry for name, entry in header.tensors.items()
-            if name.startswith(_WEIGHTS)}
-
-
 def _build(model: Model, input_shape: Any, path: Path) -> None:
     if model.built:
         return
@@ -304,7 +213,7 @@ def _build(model: Model, input_shape: Any, path: Path) -> None:
 
 
 def _load_state(model: Model, path: Path, tensors: dict[str, np.ndarray]) -> None:
-    state = {name[len(_WEIGHTS):]: a for name, a in tensors.items() if name.startswith(_WEIGHTS)}
+    state = {name[len(WEIGHTS):]: a for name, a in tensors.items() if name.startswith(WEIGHTS)}
     try:
         model.load_state_dict(state)
     except KeyError as err:
@@ -321,7 +230,7 @@ def _preprocessing(path: Path, config: Any, tensors: dict[str, np.ndarray]) -> A
 
     if config is None:
         return None
-    arrays = {k[len(_PREPROCESSING):]: v for k, v in tensors.items() if k.startswith(_PREPROCESSING)}
+    arrays = {k[len(PREPROCESSING):]: v for k, v in tensors.items() if k.startswith(PREPROCESSING)}
     if not isinstance(config, dict) or any(a.dtype != np.float64 for a in arrays.values()):
         raise ModelFileError(f"{path}: the saved preprocessing is malformed (a JSON object and float64 "
                              "statistics are expected)")
@@ -356,7 +265,7 @@ def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
         header, a file from an incompatible format version, an unknown layer type, or
         weights that do not fit the architecture or are not the model's float type.
     """
-    target, header, version = _open(path)
+    target, header, version = open_file(path)
     if version == 1 and not trust_format_1:
         raise ModelFileError(
             f"{target} is a model file of format version 1 (glassnet "
@@ -364,14 +273,14 @@ def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
             "a change to its architecture or settings cannot be detected. If you trust the file, re-save it "
             f"in the current format: gn.save(gn.load({str(target)!r}, trust_format_1=True), {str(target)!r})"
         )
-    tensors = _verified_arrays(target, header, version)
-    meta = _sections(target, header.metadata, version)
+    tensors = verified_arrays(target, header, version)
+    meta = sections(target, header.metadata, version)
     if meta.get("kind") != "model":
         raise ModelFileError(
             f"{target} holds weights only (written by save_weights); build the model in code and call "
             "model.load_weights(path)"
         )
-    model = model_from_config(meta.get("architecture"), _declared_weights(header))
+    model = model_from_config(meta.get("architecture"), declared_weights(header))
     _build(model, meta["architecture"].get("input_shape"), target)
     _load_state(model, target, tensors)
     if meta.get("compile") is not None:
@@ -400,11 +309,11 @@ def load_weights(model: Model, path: PathLike) -> Model:
     from glassnet.io import shapes
 
     _check_model(model)
-    target, header, version = _open(path)
-    tensors = _verified_arrays(target, header, version)
-    architecture = _sections(target, header.metadata, version).get("architecture")
+    target, header, version = open_file(path)
+    tensors = verified_arrays(target, header, version)
+    architecture = sections(target, header.metadata, version).get("architecture")
     input_shape = architecture.get("input_shape") if isinstance(architecture, dict) else None
-    stored, dtype = _declared_weights(header), np.dtype(model.dtype).name
+    stored, dtype = declared_weights(header), np.dtype(model.dtype).name
     if not model.built:
         calls = shapes.planned_calls(model, input_shape, str(target))
         if calls is not None:
