@@ -562,3 +562,20 @@ def test_a_key_repeated_in_one_object_is_refused(saved, tmp_path):
     text = _texts(path)["architecture"].replace('"units": 8', '"units": 8, "units": 8', 1)
     with pytest.raises(ModelFileError, match=r"key\(s\) \['units'\] appear twice"):
         gn.load(_craft(path, tmp_path / "k.safetensors", {"architecture": text}))
+
+
+def test_other_io_arguments_are_checked(saved, tmp_path):
+    model, path = saved
+    with pytest.raises(TypeError, match="trust_format_1 must be True or False"):
+        gn.load(path, trust_format_1="yes")
+    with pytest.raises(TypeError, match="units must map column names to unit texts"):
+        TabularPreprocessor(units="cm")
+    with pytest.raises(ValueError, match="not fitted yet"):
+        TabularPreprocessor().transform(X4)
+    prep = gn.load(path).preprocessing
+    with pytest.raises(TypeError, match="dtype must be a NumPy float type"):
+        prep.transform(X4, dtype=np.int32)
+    with pytest.raises(TypeError, match="warn must be True or False"):
+        prep.transform(X4, warn="no")
+    with pytest.raises(TypeError, match="model must be a glassnet Model"):
+        gn.io.export_onnx("model", tmp_path / "m.onnx")

@@ -332,7 +332,10 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     from glassnet import __version__
     from glassnet.io.files import check_writable, write_atomic
 
-    if not isinstance(model, Model) or not model.built:
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a glassnet Model (Sequential or gn.Model), got "
+                        f"{type(model).__name__}")
+    if not model.built:
         raise ValueError("export needs a built glassnet Model: fit it, or call model.build(input_shape), "
                          "first")
     opset = check_opset(opset, onnx.defs.onnx_opset_version())

@@ -265,6 +265,8 @@ def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
         header, a file from an incompatible format version, an unknown layer type, or
         weights that do not fit the architecture or are not the model's float type.
     """
+    if not isinstance(trust_format_1, bool):
+        raise TypeError(f"trust_format_1 must be True or False, got {trust_format_1!r}")
     target, header, version = open_file(path)
     if version == 1 and not trust_format_1:
         raise ModelFileError(

@@ -124,6 +124,10 @@ class TabularPreprocessor:
     """
 
     def __init__(self, units: Mapping[str, str] | None = None) -> None:
+        if units is not None and (not isinstance(units, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in units.items())):
+            raise TypeError(f"units must map column names to unit texts, e.g. {{'length': 'cm'}}, got "
+                            f"{units!r}")
         self.units = dict(units or {})
 
     # ------------------------------------------------------------------ fitting
@@ -228,6 +232,16 @@ class TabularPreprocessor:
             For missing or extra columns (both listed), missing cells, or text in a
             numeric column.
         """
+        if not hasattr(self, "transformer_"):
+            raise ValueError("this TabularPreprocessor is not fitted yet; call fit(table) first")
+        if not isinstance(warn, bool):
+            raise TypeError(f"warn must be True or False, got {warn!r}")
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be a NumPy float type (float32 or float64), got {dtype!r}") from None
+        if dtype.kind != "f":
+            raise TypeError(f"dtype must be a NumPy float type (float32 or float64), got {dtype}")
         frame = _as_frame(data, self.columns_)
         self.check_columns(frame)
         frame = frame[self.columns_]
