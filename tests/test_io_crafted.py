@@ -91,6 +91,8 @@ def test_every_metadata_text_is_covered(saved, tmp_path, key, old, new):
     bad = _craft(path, tmp_path / "e.safetensors", {key: text.replace(old, new, 1)}, sign=False)
     with pytest.raises(ModelFileError, match="checksum"):
         gn.load(bad)
+    with pytest.raises(ModelFileError, match="checksum"):
+        gn.io.read_metadata(bad)
 
 
 def test_preprocessing_arrays_are_covered(saved, tmp_path):
@@ -410,6 +412,8 @@ def test_every_field_of_the_architecture_is_checked(saved, tmp_path, edit, messa
     ("format_version", "two", "format_version 'two' is not a number"),
     ("format_version", "99999999999999999999", "is not a number"),
     ("surprise", "1", r"fields this glassnet does not read: \['surprise'\]"),
+    ("kind", "program", "its kind 'program' is neither 'model' nor 'weights'"),
+    ("info", "[1]", "its info section is not a JSON object"),
 ])
 def test_sections_of_the_wrong_type_are_refused(saved, tmp_path, key, value, message):
     _, path = saved

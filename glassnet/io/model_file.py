@@ -85,10 +85,14 @@ def sections(path: Path, meta: dict[str, str], version: int) -> dict[str, Any]:
     unknown = sorted(set(meta) - _KEYS)
     if unknown and version >= 2:
         raise damaged(path)(f"its metadata has fields this glassnet does not read: {unknown[:5]}")
+    if meta.get("kind") not in ("model", "weights"):
+        raise damaged(path)(f"its kind {meta.get('kind', '')[:20]!r} is neither 'model' nor 'weights'")
     out: dict[str, Any] = dict(meta)
     for key in _SECTIONS:
         if key in meta:
             out[key] = _header.parse_json(meta[key], f"{key} section", damaged(path))
+    if not isinstance(out.get("info", {}), dict):
+        raise damaged(path)("its info section is not a JSON object")
     return out
 
 
@@ -117,16 +121,14 @@ def verified_arrays(path: Path, header: _header.Header, version: int) -> dict[st
 
 
 def read_metadata(path: PathLike) -> dict[str, Any]:
-    """The metadata of a model file (JSON sections parsed), without reading the weights.
-
-    The checksum is not verified (that needs the arrays): use it to inspect a file, and
-    :func:`load` to use one.
+    """The metadata of a model file (JSON sections parsed), once its checksum is verified.
 
     Raises
     ------
     FileNotFoundError, IsADirectoryError, ModelFileError
     """
     target, header, version = open_file(path)
+    verified_arrays(target, header, version)
     return sections(target, header.metadata, version)
 
 

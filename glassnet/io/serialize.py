@@ -288,8 +288,7 @@ def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
     if meta.get("compile") is not None:
         restore_compile(model, meta["compile"], target)
     model.preprocessing = _preprocessing(target, meta.get("preprocessing"), tensors)
-    info = meta.get("info")
-    model.info = info if isinstance(info, dict) else {}
+    model.info = meta.get("info", {})
     return model
 
 
