@@ -368,7 +368,8 @@ class Sequential(Model):
     name : str, optional
 
     The weights are created at once when the first layer has ``input_dim`` (so that
-    ``model.parameters()`` is ready for a manual loop), otherwise from the first data.
+    ``model.parameters()`` is ready for a manual loop) and they do not exist yet,
+    otherwise from the first data.
 
     Examples
     --------
@@ -388,7 +389,7 @@ class Sequential(Model):
         self._name_layers()
         self.seed = seed
         self._seed_layers(seed)
-        if self.layers and getattr(self.layers[0], "input_dim", None) is not None:
+        if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
             self.build()
 
     def add(self, layer: Layer) -> None:

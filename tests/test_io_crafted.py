@@ -583,3 +583,44 @@ def test_other_io_arguments_are_checked(saved, tmp_path):
         prep.transform(X4, warn="no")
     with pytest.raises(TypeError, match="model must be a glassnet Model"):
         gn.io.export_onnx("model", tmp_path / "m.onnx")
+
+
+def test_loading_builds_the_weights_without_running_the_network(tmp_path):
+    from glassnet.layers import GlobalAvgPool2D
+
+    path = _sequential_file(tmp_path, [Reshape((1, 8, 8)), Conv2D(1, 3), GlobalAvgPool2D(), Dense(2)], (64,))
+
+    def edit(architecture):
+        architecture["input_shape"] = [2048 * 2048]
+        architecture["layers"][0]["config"]["target_shape"] = [1, 2048, 2048]
+        architecture["layers"][1]["config"]["kernel_size"] = [64, 64]
+
+    tensors = load_file(str(path))
+    tensors["weights/layers.1.W"] = np.ones((1, 1, 64, 64), np.float32)
+    architecture = json.loads(_texts(path)["architecture"])
+    edit(architecture)
+    wide = _craft(path, tmp_path / "wide.safetensors", {"architecture": json.dumps(architecture)}, tensors)
+    tracemalloc.start()
+    try:
+        model = gn.load(wide)        # a forward pass would need about 2**34 values for the kernel windows
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert model.built and model.layers[1].W.shape == (1, 1, 64, 64)
+    assert peak < 100 * 2**20
+
+
+def test_first_layer_input_dim_must_agree_with_the_input_shape(saved, tmp_path):
+    _, path = saved
+
+    def edit(architecture):
+        architecture["layers"][0]["config"]["input_dim"] = 10**9
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match="declared with input_dim=1000000000 but receives 4"):
+            gn.load(_edit_architecture(path, tmp_path / "d.safetensors", edit))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20

@@ -332,7 +332,7 @@ def model_from_config(config: Any, weights: Mapping[str, tuple[str, tuple[int, .
         The stored weights (``state_dict`` name -> safetensors dtype and shape). When given,
         the weights the architecture declares are checked against them before any layer is
         built (:mod:`glassnet.io.shapes`), so a header cannot make loading allocate more
-        than the file holds.
+        than the file holds; the model is then returned built, without a forward pass.
 
     Raises
     ------
@@ -340,7 +340,7 @@ def model_from_config(config: Any, weights: Mapping[str, tuple[str, tuple[int, .
         For anything malformed, an unknown layer type or graph operation, or a config a
         layer refuses; the message names the layer or node.
     """
-    from glassnet.io.shapes import check_state, declared_state, graph_calls, sequential_calls
+    from glassnet.io.shapes import build_layers, check_state, declared_state, graph_calls, sequential_calls
 
     _expect(isinstance(config, dict), "it is not a JSON object")
     unknown = sorted(set(config) - _MODEL_KEYS)
@@ -358,12 +358,16 @@ def model_from_config(config: Any, weights: Mapping[str, tuple[str, tuple[int, .
     if kind == "Model":
         model = _functional_from_config(config, layers, dtype)
         if weights is not None:
-            check_state(declared_state(graph_calls(model)), weights, dtype, "the file")
+            calls = graph_calls(model)
+            check_state(declared_state(calls), weights, dtype, "the file")
+            build_layers(calls, dtype, "the file")
         return model
     shape = _sequential_input(config, layers)
     if weights is not None:
         _expect(shape is not None, "a saved Sequential model gives no input_shape")
-        check_state(declared_state(sequential_calls(layers, shape)), weights, dtype, "the file")
+        calls = sequential_calls(layers, shape)
+        check_state(declared_state(calls), weights, dtype, "the file")
+        build_layers(calls, dtype, "the file")
     try:
         return Sequential(layers, seed=seed, dtype=dtype, name=config["name"])
     except (TypeError, ValueError) as err:

@@ -315,11 +315,11 @@ def load_weights(model: Model, path: PathLike) -> Model:
     architecture = sections(target, header.metadata, version).get("architecture")
     input_shape = architecture.get("input_shape") if isinstance(architecture, dict) else None
     stored, dtype = declared_weights(header), np.dtype(model.dtype).name
-    if not model.built:
-        calls = shapes.planned_calls(model, input_shape, str(target))
-        if calls is not None:
-            shapes.check_state(shapes.declared_state(calls), stored, dtype, str(target))
-        _build(model, input_shape, target)
+    calls = None if model.built else shapes.planned_calls(model, input_shape, str(target))
+    if calls is not None:
+        shapes.check_state(shapes.declared_state(calls), stored, dtype, str(target))
+        shapes.build_layers(calls, dtype, str(target))
+    _build(model, input_shape, target)
     shapes.check_state({k: v.shape for k, v in model.state_dict().items()}, stored, dtype, str(target))
     _load_state(model, target, tensors)
     return model

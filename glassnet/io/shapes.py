@@ -23,7 +23,8 @@ from glassnet.layers.module import Layer
 from glassnet.symbolic import Symbolic
 
 __all__ = ["MAX_VALUES_PER_SAMPLE", "check_sample_shape", "check_function_inputs", "layer_weight_shapes",
-           "sequential_calls", "graph_calls", "planned_calls", "declared_state", "check_state"]
+           "sequential_calls", "graph_calls", "planned_calls", "build_layers", "declared_state",
+           "check_state"]
 
 #: The largest per-sample tensor (values) a model file may declare anywhere in its graph:
 #: a 64-channel 512 x 512 feature map. Beyond it a small file could make loading allocate
@@ -148,6 +149,16 @@ def planned_calls(model: Any, input_shape: Any, source: str) -> Calls | None:
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"the weights in {source} cannot be placed: {err}") from None
     return sequential_calls(model.layers, shape)
+
+
+def build_layers(calls: Calls, dtype: Any, source: str) -> None:
+    """Create each layer's weights for its planned input shape, without running the network
+    (a forward pass could cost far more than the weights, e.g. a wide kernel on a big image)."""
+    for i, (layer, shape) in enumerate(calls):
+        try:
+            layer.ensure_built(shape, dtype)
+        except (TypeError, ValueError) as err:
+            raise ModelFileError(f"the architecture in {source} cannot be built: layer {i}: {err}") from None
 
 
 def declared_state(calls: Calls) -> dict[str, Shape]:
