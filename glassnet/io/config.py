@@ -188,13 +188,13 @@ def _build_layer(i: int, entry: Any, allowed: dict[str, type[Layer]]) -> Layer:
             f"layer {i} ({name}) has no name (a non-empty text)")
     try:
         layer = allowed[name].from_config(config)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
         raise ModelFileError(f"layer {i} ({name}) cannot be rebuilt from its saved config: {err}") from None
     rebuilt = layer.get_config()
     for key, value in config.items():
-        _expect(_canonical(rebuilt.get(key)) == _canonical(value),
-                f"layer {i} ({name}) has {key}={_canonical(value)}, which the layer reads as "
-                f"{_canonical(rebuilt.get(key))}; a saved config holds exactly the values a layer writes")
+        saved, read = _canonical(value), _canonical(rebuilt.get(key))
+        _expect(saved == read, f"layer {i} ({name}) has {key}={saved[:60]}, which the layer reads as "
+                               f"{read[:60]}; a saved config holds exactly the values a layer writes")
     return layer
 
 
