@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +29,29 @@ class LoopState:
         The run's History.
     callbacks : list of Callback
         Every callback of the run, in the order given (History first).
+    train_loss : callable or None
+        ``train_loss()``: the data loss on the training rows at the current weights, in
+        evaluation mode (what ConvergenceStop compares from one epoch to the next).
     """
 
     def __init__(self, epoch: int, rng: np.random.Generator, history: History,
-                 callbacks: list[Callback]) -> None:
+                 callbacks: list[Callback], train_loss: Callable[[], float] | None = None) -> None:
         self.epoch = epoch
         self.rng = rng
         self.history = history
         self.callbacks = callbacks
+        self.train_loss = train_loss
 
 
 def _layer_generators(model: Any) -> dict[str, np.random.Generator]:
     """Each layer's generator (dropout masks), keyed by the layer's position in the model."""
     layers = enumerate(model.layers)
     return {str(i): layer.rng for i, layer in layers if getattr(layer, "rng", None) is not None}
+
+
+def _numbers(lists: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """History lists read back from JSON, where null stands for NaN or inf."""
+    return {k: [math.nan if v is None else v for v in values] for k, values in lists.items()}
 
 
 def _stateful(callbacks: list[Callback]) -> list[Callback]:
@@ -142,9 +153,9 @@ class BackupAndRestore(Callback):
         for key, generator in _layer_generators(model).items():
             if key in meta["layer_rngs"]:
                 generator.bit_generator.state = meta["layer_rngs"][key]
-        loop.history.history = {k: list(v) for k, v in meta["history"].items()}
+        loop.history.history = _numbers(meta["history"])
         loop.history.epoch = list(meta["history_epochs"])
-        loop.history.gradient_norms = {k: list(v) for k, v in meta["gradient_norms"].items()}
+        loop.history.gradient_norms = _numbers(meta["gradient_norms"])
         for i, (cb, saved) in enumerate(zip(_stateful(loop.callbacks), meta["callbacks"])):
             if type(cb).__name__ == saved["class"]:
                 cb.set_state({"json": saved["json"], "arrays": part(f"callback/{i}/")})
