@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -19,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
 from glassnet.training.monitor import Monitor
 
-__all__ = ["atomic_write", "check_writable", "save_arrays", "load_arrays", "load_checkpoint",
+__all__ = ["atomic_write", "check_writable", "json_ready", "save_arrays", "load_arrays", "load_checkpoint",
            "ModelCheckpoint", "CSVLogger"]
 
 _META_KEY = "glassnet"
@@ -81,21 +83,37 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> 
     _fsync_folder(target.parent)
 
 
+def json_ready(value: Any, replaced: list[str] | None = None, path: str = "") -> Any:
+    """``value`` as strict JSON takes it: NumPy scalars and arrays as Python numbers and
+    lists, NaN and +-inf as None (null), mapping keys as text.
+
+    The path of each non-finite number replaced ("test_metrics.mse") is appended to
+    ``replaced`` when given, so that the caller can say which values were not finite.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_ready(v, replaced, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_ready(v, replaced, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        if replaced is not None:
+            replaced.append(path)
+        return None
+    return value
+
+
 def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],
                 metadata: dict[str, Any]) -> None:
-    """Write ``arrays`` as a safetensors file with ``metadata`` (JSON) in its header, atomically."""
+    """Write ``arrays`` as a safetensors file with ``metadata`` in its header, atomically.
+
+    The metadata is written as strict JSON (:func:`json_ready`: NaN and inf become null).
+    """
     from safetensors.numpy import save_file
 
     tensors = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
-    header = {_META_KEY: json.dumps(metadata, default=_jsonable)}
+    header = {_META_KEY: json.dumps(json_ready(metadata), allow_nan=False)}
     atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
-
-
-def _jsonable(value: Any) -> Any:
-    """NumPy scalars and arrays as the Python numbers and lists JSON takes."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as JSON")
 
 
 def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -125,11 +143,6 @@ def load_checkpoint(path: str | os.PathLike[str], model: Any = None) -> dict[str
         io.load_weights(model, path)
     info = io.read_metadata(path).get("info") or {}
     return dict(info.get("checkpoint", {}))
-
-
-def _finite_or_none(value: Any) -> float | None:
-    number = float(value)
-    return number if np.isfinite(number) else None
 
 
 class ModelCheckpoint(Callback):
@@ -164,7 +177,7 @@ class ModelCheckpoint(Callback):
             raise TypeError(f"ModelCheckpoint: path must be a str or path, got {type(path).__name__}")
         self.path = os.fspath(path)
         self.monitor = monitor
-        self.save_best_only = bool(save_best_only)
+        self.save_best_only = check_flag("ModelCheckpoint: save_best_only", save_best_only)
         self._watch = Monitor("ModelCheckpoint", monitor, mode)
         self.saved: list[str] = []
 
@@ -175,13 +188,16 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = dict(logs or {})
+        stopping = self.model.stop_training
         if self.save_best_only:
-            value = self._watch.value(logs, epoch)
-            if not self._watch.improved(value):
+            value = self._watch.value(logs, epoch, stopping)
+            if value is None or not self._watch.improved(value):
                 return
             self._watch.best = value
-        target = self._format(epoch, logs)
-        scalars = {k: _finite_or_none(v) for k, v in logs.items() if np.isscalar(v)}
+        target = self._format(epoch, logs, stopping)
+        if target is None:
+            return
+        scalars = {k: v for k, v in logs.items() if isinstance(v, (int, float, np.number))}
         check_writable("ModelCheckpoint", target)
         self._save(target, {"epoch": epoch + 1, "monitor": self.monitor,
                             "value": scalars.get(self.monitor), "logs": scalars})
@@ -193,7 +209,7 @@ class ModelCheckpoint(Callback):
         be described (a Model subclass, a custom layer)."""
         from glassnet import io
 
-        info = {**(getattr(self.model, "info", None) or {}), "checkpoint": metadata}
+        info = json_ready({**(getattr(self.model, "info", None) or {}), "checkpoint": metadata})
         try:
             io.save(self.model, target, info=info)
         except TypeError:
@@ -204,13 +220,17 @@ class ModelCheckpoint(Callback):
         return {"json": {"best": self._watch.best, "saved": self.saved}, "arrays": {}}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self._watch.best = float(state["json"]["best"])
+        self._watch.restore_best(state["json"]["best"])
         self.saved = list(state["json"]["saved"])
 
-    def _format(self, epoch: int, logs: dict[str, Any]) -> str:
+    def _format(self, epoch: int, logs: dict[str, Any], stopping: bool) -> str | None:
+        """The file name of this epoch; None for an epoch cut short by another stop whose
+        logs lack a field of the name (its validation was not run)."""
         try:
             return self.path.format(epoch=epoch + 1, **logs)
         except (KeyError, IndexError, ValueError) as err:
+            if stopping:
+                return None
             raise ValueError(
                 f"ModelCheckpoint: path {self.path!r} names a field that the logs do not provide "
                 f"({err}); available: ['epoch', {', '.join(repr(k) for k in sorted(logs))}]"
@@ -223,10 +243,15 @@ class CSVLogger(Callback):
     Each row is appended and flushed at the end of its epoch, so the file is readable
     while training runs and keeps the finished epochs if the run is interrupted.
 
+    With BackupAndRestore, the size of the file is part of the backup: a resumed run first
+    cuts the file back to the rows of the epochs the backup holds, so an epoch whose row
+    was written just before the process was killed (before its backup) is not written twice.
+
     Parameters
     ----------
     path : str or PathLike
     separator : str, default ","
+        One character.
     append : bool, default False
         Keep the rows of an earlier run (for a run resumed with BackupAndRestore).
     """
@@ -234,10 +259,14 @@ class CSVLogger(Callback):
     def __init__(self, path: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"CSVLogger: path must be a str or path, got {type(path).__name__}")
+        if not isinstance(separator, str) or len(separator) != 1 or separator in "\r\n\"":
+            raise ValueError(f"CSVLogger: separator must be one character such as ',' or ';', "
+                             f"got {separator!r}")
         self.path = Path(path)
         self.separator = separator
-        self.append = bool(append)
+        self.append = check_flag("CSVLogger: append", append)
         self.keys: list[str] | None = None
+        self.size = 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         check_writable("CSVLogger", self.path)
@@ -247,6 +276,7 @@ class CSVLogger(Callback):
                 self.keys = next(csv.reader(handle, delimiter=self.separator))
         else:
             self.path.write_text("")
+        self.size = self.path.stat().st_size
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
@@ -257,3 +287,15 @@ class CSVLogger(Callback):
                 writer.writerow(self.keys)
             row = {"epoch": epoch + 1, **logs}
             writer.writerow([row.get(k, "") for k in self.keys])
+            self.size = handle.tell()
+
+    def get_state(self) -> dict[str, Any]:
+        """What a resumed run needs (see BackupAndRestore): the file's size after the last row."""
+        return {"json": {"size": self.size}, "arrays": {}}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Cut the file back to the size it had when the backup was written."""
+        size = int(state["json"]["size"])
+        if self.path.exists() and self.path.stat().st_size > size:
+            os.truncate(self.path, size)
+        self.size = min(size, self.path.stat().st_size) if self.path.exists() else 0
