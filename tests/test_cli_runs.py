@@ -231,7 +231,8 @@ def test_an_option_overrides_a_bad_config_value(tmp_path):
 def test_explain_rows_must_be_a_positive_integer(rows):
     result = _invoke("explain", "chain-rule", "--rows", rows)
     assert result.exit_code == 2
-    assert f"--rows must be an integer >= 1 (the rows of the batch shown), got '{rows}'" in _flat(result.stderr)
+    assert f"--rows must be an integer >= 1 (the rows of the batch shown), got '{rows}'" in \
+        _flat(result.stderr)
 
 
 # --------------------------------------------------------------- files that exist already
