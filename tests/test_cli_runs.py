@@ -105,6 +105,8 @@ def test_a_diverging_run_says_so_keeps_the_run_and_writes_null_metrics(tmp_path)
     model = gn.load(folder / "model.safetensors")
     assert model.info["test_metrics"]["loss"] is None
     model.predict(np.zeros((2, 1), dtype=np.float32))
+    summary = _invoke("summary", folder / "model.safetensors")
+    assert summary.exit_code == 0 and re.search(r"loss\s*│\s*not finite", summary.stdout), summary.output
 
 
 def test_outputs_that_are_not_finite_give_null_metrics_with_a_warning():

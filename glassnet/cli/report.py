@@ -96,8 +96,11 @@ def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any
     return scores
 
 
-def _number(value: float) -> str:
-    """Four decimals, or four significant digits for a value too large or small for them."""
+def _number(value: float | None) -> str:
+    """Four decimals, or four significant digits for a value too large or small for them;
+    "not finite" for NaN and inf (None in a model file's JSON)."""
+    if value is None or not math.isfinite(value):
+        return "not finite"
     return f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e6 else f"{value:.4g}"
 
 
