@@ -176,7 +176,7 @@ def test_backup_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
     X, y = _data()
     with pytest.raises(ValueError, match=r"BackupAndRestore: cannot write .*file\.txt"):
         _model().fit(X, y, epochs=1, verbose=0, callbacks=[callbacks.BackupAndRestore(blocker / "backup")])
-    with pytest.raises(TypeError, match="backup_dir must be a str or path"):
+    with pytest.raises(TypeError, match="backup_dir must be a non-empty str or path, got 3"):
         callbacks.BackupAndRestore(3)
 
 

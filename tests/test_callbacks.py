@@ -323,8 +323,10 @@ def test_bad_settings_are_refused_at_construction(make, match):
 def test_bad_schedule_and_paths_are_refused():
     with pytest.raises(TypeError, match="schedule must be callable"):
         callbacks.LearningRateScheduler(0.1)
-    with pytest.raises(TypeError, match="ModelCheckpoint: path must be a str or path"):
-        callbacks.ModelCheckpoint(None)
+    with pytest.raises(TypeError, match="ModelCheckpoint: path must be a non-empty str or path, got 3"):
+        callbacks.ModelCheckpoint(3)
+    with pytest.raises(TypeError, match="ModelCheckpoint: path is required"):
+        callbacks.ModelCheckpoint()
     X, y = _regression()
     with pytest.raises(ValueError, match=r"the schedule returned -1.0 for epoch 0"):
         _model().fit(X, y, epochs=1, verbose=0, callbacks=[callbacks.LearningRateScheduler(lambda e: -1.0)])

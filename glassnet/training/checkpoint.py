@@ -22,10 +22,10 @@ import numpy as np
 
 from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
-from glassnet.training.monitor import Monitor
+from glassnet.training.monitor import Monitor, check_number, check_verbose
 
 __all__ = ["atomic_write", "check_writable", "json_ready", "save_arrays", "load_arrays", "load_checkpoint",
-           "ModelCheckpoint", "CSVLogger"]
+           "keras_name", "check_path", "check_save_freq", "ModelCheckpoint", "CSVLogger"]
 
 _META_KEY = "glassnet"
 
@@ -116,6 +116,30 @@ def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],
     atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
 
 
+def keras_name(owner: str, name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """The argument given as ``name`` or under Keras's name ``alias``; a TypeError when both
+    or neither are given."""
+    if value is not None and alias_value is not None:
+        raise TypeError(f"{owner}: give {name} or {alias} (Keras's name for it), not both")
+    if value is None and alias_value is None:
+        raise TypeError(f"{owner}: {name} is required (the file to write)")
+    return value if value is not None else alias_value
+
+
+def check_path(owner: str, name: str, path: Any) -> str | os.PathLike[str]:
+    """``path`` when it is text or a path, else a TypeError naming ``owner`` and ``name``."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise TypeError(f"{owner}: {name} must be a non-empty str or path, got {path!r}")
+    return path
+
+
+def check_save_freq(owner: str, save_freq: Any) -> None:
+    """Keras's ``save_freq``: glassnet writes at the end of every epoch only."""
+    if save_freq != "epoch":
+        raise ValueError(f"{owner}: glassnet writes at the end of every epoch; save_freq must be 'epoch', "
+                         f"got {save_freq!r}")
+
+
 def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The arrays and the JSON metadata of a file written by :func:`save_arrays`."""
     from safetensors import safe_open
@@ -159,11 +183,20 @@ class ModelCheckpoint(Callback):
     Parameters
     ----------
     path : str or PathLike
+        Keras's name ``filepath=`` is accepted too.
     monitor : str, default "val_loss"
         Used by ``save_best_only`` and recorded in the metadata when logged.
     save_best_only : bool, default False
         Save only when ``monitor`` improves on the best so far.
     mode : {"auto", "min", "max"}, default "auto"
+    verbose : {0, 1}, default 0
+        1 prints each file written.
+    save_weights_only : bool, default False
+        Write the weights alone (:func:`glassnet.io.save_weights`).
+    save_freq : "epoch"
+        Keras's argument; glassnet saves at the end of every epoch.
+    initial_value_threshold : float, optional
+        With ``save_best_only``: the value the first saved epoch must beat.
 
     Raises
     ------
@@ -171,18 +204,26 @@ class ModelCheckpoint(Callback):
         At the start of training, when the folder of ``path`` cannot be written.
     """
 
-    def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss", save_best_only: bool = False,
-                 mode: str = "auto") -> None:
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"ModelCheckpoint: path must be a str or path, got {type(path).__name__}")
-        self.path = os.fspath(path)
+    def __init__(self, path: str | os.PathLike[str] | None = None, monitor: str = "val_loss",
+                 save_best_only: bool = False, mode: str = "auto", *,
+                 filepath: str | os.PathLike[str] | None = None, verbose: int = 0,
+                 save_weights_only: bool = False, save_freq: str = "epoch",
+                 initial_value_threshold: float | None = None) -> None:
+        owner = "ModelCheckpoint"
+        path = keras_name(owner, "path", path, "filepath", filepath)
+        self.path = os.fspath(check_path(owner, "path", path))
         self.monitor = monitor
-        self.save_best_only = check_flag("ModelCheckpoint: save_best_only", save_best_only)
-        self._watch = Monitor("ModelCheckpoint", monitor, mode)
+        self.save_best_only = check_flag(f"{owner}: save_best_only", save_best_only)
+        self.save_weights_only = check_flag(f"{owner}: save_weights_only", save_weights_only)
+        self.verbose = check_verbose(owner, verbose)
+        check_save_freq(owner, save_freq)
+        self._watch = Monitor(owner, monitor, mode)
+        self.initial_value_threshold = None if initial_value_threshold is None else \
+            check_number(owner, "initial_value_threshold", initial_value_threshold, -math.inf)
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._watch.reset()
+        self._watch.restore_best(self.initial_value_threshold)
         self.saved = []
         check_writable("ModelCheckpoint", self.path)
 
@@ -202,6 +243,8 @@ class ModelCheckpoint(Callback):
         self._save(target, {"epoch": epoch + 1, "monitor": self.monitor,
                             "value": scalars.get(self.monitor), "logs": scalars})
         self.saved.append(target)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {target}")
 
     def _save(self, target: str, metadata: dict[str, Any]) -> None:
         """A full model file (``glassnet.io.save``: architecture, weights, compile settings)
@@ -210,6 +253,9 @@ class ModelCheckpoint(Callback):
         from glassnet import io
 
         info = json_ready({**(getattr(self.model, "info", None) or {}), "checkpoint": metadata})
+        if self.save_weights_only:
+            io.save_weights(self.model, target)
+            return
         try:
             io.save(self.model, target, info=info)
         except TypeError:
@@ -250,15 +296,16 @@ class CSVLogger(Callback):
     Parameters
     ----------
     path : str or PathLike
+        Keras's name ``filename=`` is accepted too.
     separator : str, default ","
         One character.
     append : bool, default False
         Keep the rows of an earlier run (for a run resumed with BackupAndRestore).
     """
 
-    def __init__(self, path: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"CSVLogger: path must be a str or path, got {type(path).__name__}")
+    def __init__(self, path: str | os.PathLike[str] | None = None, separator: str = ",", append: bool = False,
+                 *, filename: str | os.PathLike[str] | None = None) -> None:
+        path = check_path("CSVLogger", "path", keras_name("CSVLogger", "path", path, "filename", filename))
         if not isinstance(separator, str) or len(separator) != 1 or separator in "\r\n\"":
             raise ValueError(f"CSVLogger: separator must be one character such as ',' or ';', "
                              f"got {separator!r}")

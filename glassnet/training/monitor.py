@@ -15,7 +15,7 @@ from glassnet._checks import check_flag, outside
 from glassnet.training.callbacks import Callback
 
 __all__ = ["Monitor", "EarlyStopping", "ConvergenceStop", "ReduceLROnPlateau", "check_patience",
-           "check_count"]
+           "check_count", "check_number", "check_verbose"]
 
 #: Logged quantities where a larger value is better (mode="auto" maximizes them).
 _HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "f1", "precision", "recall", "r2")
@@ -34,8 +34,10 @@ def check_patience(owner: str, patience: Any, minimum: int = 0) -> int:
     return check_count(owner, "patience", patience, minimum)
 
 
-def _check_number(owner: str, name: str, value: Any, low: float, high: float = math.inf,
-                  low_open: bool = False, high_open: bool = False) -> float:
+def check_number(owner: str, name: str, value: Any, low: float, high: float = math.inf,
+                 low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a float, or a ValueError naming ``owner`` and ``name`` when it is not a
+    finite number in the interval."""
     number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
     interval = outside(float(value) if number else math.nan, low, high, low_open, high_open)
     if interval:
@@ -43,7 +45,8 @@ def _check_number(owner: str, name: str, value: Any, low: float, high: float = m
     return float(value)
 
 
-def _check_verbose(owner: str, verbose: Any) -> int:
+def check_verbose(owner: str, verbose: Any) -> int:
+    """Keras's ``verbose``: 0, 1 or 2 (or a bool)."""
     if isinstance(verbose, np.bool_) or verbose not in (0, 1, 2) or isinstance(verbose, float):
         raise ValueError(f"{owner}: verbose must be 0 (silent), 1 or 2 (say what it does), got {verbose!r}")
     return int(verbose)
@@ -71,7 +74,7 @@ class Monitor:
             raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.owner = owner
         self.monitor = monitor
-        self.min_delta = _check_number(owner, "min_delta", min_delta, 0.0)
+        self.min_delta = check_number(owner, "min_delta", min_delta, 0.0)
         base = monitor.removeprefix("val_")
         self.maximize = mode == "max" or (mode == "auto" and base in _HIGHER_IS_BETTER)
         self.best = self.worst
@@ -169,9 +172,9 @@ class EarlyStopping(Callback):
                  start_from_epoch: int = 0) -> None:
         owner = "EarlyStopping"
         self.patience = check_patience(owner, patience)
-        self.verbose = _check_verbose(owner, verbose)
+        self.verbose = check_verbose(owner, verbose)
         self._watch = Monitor(owner, monitor, mode, min_delta)
-        self.baseline = None if baseline is None else _check_number(owner, "baseline", baseline, -math.inf)
+        self.baseline = None if baseline is None else check_number(owner, "baseline", baseline, -math.inf)
         self.restore_best_weights = check_flag(f"{owner}: restore_best_weights", restore_best_weights)
         self.start_from_epoch = check_count(owner, "start_from_epoch", start_from_epoch)
         self.monitor = monitor
@@ -274,7 +277,7 @@ class ConvergenceStop(Callback):
     """
 
     def __init__(self, tol: float = 1e-3, patience: int = 1, monitor: str = "loss") -> None:
-        self.tol = _check_number("ConvergenceStop", "tol", tol, 0.0, low_open=True)
+        self.tol = check_number("ConvergenceStop", "tol", tol, 0.0, low_open=True)
         self.patience = check_patience("ConvergenceStop", patience, minimum=1)
         self._watch = Monitor("ConvergenceStop", monitor, "min")
         self.monitor = monitor
@@ -344,10 +347,10 @@ class ReduceLROnPlateau(Callback):
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         owner = "ReduceLROnPlateau"
-        self.factor = _check_number(owner, "factor", factor, 0.0, 1.0, low_open=True, high_open=True)
+        self.factor = check_number(owner, "factor", factor, 0.0, 1.0, low_open=True, high_open=True)
         self.patience = check_patience(owner, patience)
-        self.verbose = _check_verbose(owner, verbose)
-        self.min_lr = _check_number(owner, "min_lr", min_lr, 0.0)
+        self.verbose = check_verbose(owner, verbose)
+        self.min_lr = check_number(owner, "min_lr", min_lr, 0.0)
         self.cooldown = check_count(owner, "cooldown", cooldown)
         self._watch = Monitor(owner, monitor, mode, min_delta)
         self.monitor = monitor

@@ -10,8 +10,16 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback, History
-from glassnet.training.checkpoint import check_writable, load_arrays, save_arrays
+from glassnet.training.checkpoint import (
+    check_path,
+    check_save_freq,
+    check_writable,
+    keras_name,
+    load_arrays,
+    save_arrays,
+)
 
 __all__ = ["LoopState", "BackupAndRestore"]
 
@@ -79,7 +87,10 @@ class BackupAndRestore(Callback):
     backup_dir : str or PathLike
         Folder of the backup (created if needed; must be writable).
     delete_on_end : bool, default True
-        Delete the backup when training ends without interruption.
+        Delete the backup when training ends without interruption (Keras's name
+        ``delete_checkpoint=`` is accepted too).
+    save_freq : "epoch"
+        Keras's argument; glassnet backs up at the end of every epoch.
 
     Examples
     --------
@@ -89,14 +100,16 @@ class BackupAndRestore(Callback):
 
     order = 20
 
-    def __init__(self, backup_dir: str | os.PathLike[str], delete_on_end: bool = True) -> None:
-        if not isinstance(backup_dir, (str, os.PathLike)):
-            raise TypeError(
-                f"BackupAndRestore: backup_dir must be a str or path, got {type(backup_dir).__name__}"
-            )
-        self.backup_dir = Path(backup_dir)
+    def __init__(self, backup_dir: str | os.PathLike[str], delete_on_end: bool | None = None, *,
+                 delete_checkpoint: bool | None = None, save_freq: str = "epoch") -> None:
+        owner = "BackupAndRestore"
+        self.backup_dir = Path(check_path(owner, "backup_dir", backup_dir))
         self.path = self.backup_dir / "backup.safetensors"
-        self.delete_on_end = bool(delete_on_end)
+        if delete_on_end is None and delete_checkpoint is None:
+            delete_on_end = True
+        delete = keras_name(owner, "delete_on_end", delete_on_end, "delete_checkpoint", delete_checkpoint)
+        self.delete_on_end = check_flag(f"{owner}: delete_on_end", delete)
+        check_save_freq(owner, save_freq)
         self.restored_epoch: int | None = None
 
     def _loop(self) -> LoopState:
