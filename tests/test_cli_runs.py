@@ -83,6 +83,40 @@ def test_a_second_ctrl_c_aborts_at_once_with_exit_code_130(tmp_path):
     assert proc.returncode == 130 and "Traceback" not in err
 
 
+class _CtrlCAfter(gn.callbacks.Callback):
+    """Makes every epoch's validation loss worse than the first one's (so early stopping
+    would restore epoch 1), and at the end of ``epoch`` keeps the weights and sends this
+    process a SIGINT."""
+
+    order = -2
+
+    def __init__(self, epoch):
+        self.epoch, self.weights = epoch, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"] = float(epoch)
+        if epoch == self.epoch:
+            self.weights = self.model.state_dict()
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_an_interrupted_run_keeps_the_weights_it_stopped_with(tmp_path, monkeypatch):
+    from glassnet.cli import train
+
+    press = _CtrlCAfter(epoch=3)
+    with_early_stopping = train._callbacks
+    monkeypatch.setattr(train, "_callbacks", lambda s: [*with_early_stopping(s), press])
+    result = _invoke("train", "--data", "iris", "--epochs", 50, "--patience", 5, "--quiet", "--out", tmp_path)
+    assert result.exit_code == 130, result.output
+    assert "stopped: interrupted (Ctrl-C) during epoch 4" in _flat(result.stdout)
+    (folder,) = tmp_path.iterdir()
+    assert json.loads((folder / "metrics.json").read_text())["interrupted_epoch"] == 4
+    saved = gn.load(folder / "model.safetensors").state_dict()
+    assert saved.keys() == press.weights.keys()
+    for key, value in press.weights.items():
+        np.testing.assert_array_equal(saved[key], value)
+
+
 # ---------------------------------------------------------------- divergence, NaN metrics
 def test_train_help_says_what_patience_does():
     result = _invoke("train", "--help")

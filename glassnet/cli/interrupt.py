@@ -2,8 +2,10 @@
 
 The first SIGINT asks the training loop to stop at the end of the current batch (the
 model's ``stop_training`` flag, which the loop reads after every batch); the run is then
-tested and saved as usual, marked interrupted. A second SIGINT raises KeyboardInterrupt
-at once, as Python does by default.
+tested and saved as usual, marked interrupted, with the weights as they stood when
+training stopped (as in Keras, where an interrupted ``fit`` never reaches the restoring of
+the best weights by EarlyStopping). A second SIGINT raises KeyboardInterrupt at once, as
+Python does by default.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Interrupt(Callback):
         Whether Ctrl-C was pressed.
     epoch : int or None
         The epoch (1-based) during or after which training stopped for it.
+    reason : str or None
+        Why training stopped, as it was when it stopped.
     """
 
     order = -1
@@ -35,6 +39,8 @@ class Interrupt(Callback):
     def __init__(self) -> None:
         self.requested = False
         self.epoch: int | None = None
+        self.reason: str | None = None
+        self._weights: dict[str, Any] | None = None
         self._current: int | None = None
         self._previous: Any = None
 
@@ -68,8 +74,19 @@ class Interrupt(Callback):
             self._stopped(epoch, "during")
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self.requested and self.epoch is None and self._current is not None:
+        """Runs before the other callbacks' (order -1): keeps the weights as they stand."""
+        if not self.requested:
+            return
+        if self.epoch is None and self._current is not None:
             self._stopped(self._current, "after")
+        self._weights, self.reason = self.model.state_dict(), self.model._stop_reason
+
+    def keep_weights(self, history: Any) -> None:
+        """After an interrupted ``fit``: put back the weights it stopped with (undoing the
+        restoring of the best weights by EarlyStopping), and its reason in ``history``."""
+        if self._weights is not None:
+            self.model.load_state_dict(self._weights)
+            history.stopped_reason = self.reason
 
     def _stopped(self, epoch: int, when: str) -> None:
         self.epoch = epoch + 1

@@ -149,6 +149,7 @@ def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, interrupt: 
             history = model.fit(X, y, epochs=s.epochs, batch_size=s.batch_size,
                                 validation_split=s.validation_split, callbacks=[interrupt, *_callbacks(s)],
                                 verbose=0 if s.quiet else 1, seed=s.seed)
+        interrupt.keep_weights(history)
         reason = history.stopped_reason or ""
         caught[:] = [w for w in caught if str(w.message) not in reason]  # said with the results
     return history
