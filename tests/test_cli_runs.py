@@ -176,14 +176,14 @@ def test_name_cannot_leave_out_and_is_checked_before_the_data(tmp_path, no_data,
     result = _invoke("train", "--out", tmp_path / "runs", "--name", name)
     assert result.exit_code == 2, result.output
     assert "--name must be a folder name" in _flat(result.stderr) and "Traceback" not in result.output
-    assert not list(tmp_path.rglob("*")) or [p.name for p in tmp_path.rglob("*")] == ["runs"]
+    assert not list(tmp_path.iterdir())                       # nothing made, inside --out or out of it
 
 
 @pytest.mark.parametrize("make, message", [
     (lambda root: (root / "file.txt").write_text("x") and root / "file.txt",
      r"--out '.*file\.txt' is a file"),
     (lambda root: (root / "file.txt").write_text("x") and root / "file.txt" / "runs",
-     r"--out '.*runs' cannot be used: the folder cannot be created or written"),
+     r"--out '.*runs' cannot be made: '.*file\.txt' is a file"),
 ])
 def test_out_is_checked_before_the_data(tmp_path, no_data, make, message):
     result = _invoke("train", "--out", make(tmp_path))
@@ -233,9 +233,9 @@ def test_bad_options_are_refused_before_the_data_is_read(no_data, args, message)
     assert "Traceback" not in result.output
 
 
-def test_unknown_data_set_is_refused_before_training():
-    result = _invoke("train", "--data", "unknown")
-    assert result.exit_code == 2
+def test_unknown_data_set_is_refused_before_training(tmp_path):
+    result = _invoke("train", "--data", "unknown", "--out", tmp_path / "runs")
+    assert result.exit_code == 2 and not (tmp_path / "runs").exists()
     assert "--data 'unknown' is neither a data set nor a CSV file" in _flat(result.stderr)
 
 

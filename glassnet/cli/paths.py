@@ -17,7 +17,8 @@ from glassnet.cli.settings import UsageError
 __all__ = ["check_out_folder", "check_output_file"]
 
 def check_out_folder(out: str) -> Path:
-    """Create ``--out`` if needed and check that a run folder can be made in it.
+    """Check that the run folder can be made in ``--out`` (which is created with it, at the
+    end of the run): nothing is created now, so a run refused later leaves no trace.
 
     Raises
     ------
@@ -28,12 +29,16 @@ def check_out_folder(out: str) -> Path:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {out!r} is a file; give a folder in which run folders are made "
                          "(it is created if needed)")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {out!r} cannot be made: {str(existing)!r} is a file; give a folder")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder):
+        with tempfile.TemporaryDirectory(dir=existing):
             pass
     except OSError as err:
-        raise UsageError(f"--out {out!r} cannot be used: the folder cannot be created or written "
+        raise UsageError(f"--out {out!r} cannot be used: {str(existing)!r} cannot be written "
                          f"({err.strerror or err}); give a writable folder") from None
     return folder
 
