@@ -1,8 +1,9 @@
 """The ``glassnet`` command (Typer): train, evaluate, predict, summary, export.
 
 Exit codes: 0 success, 2 usage error (an unknown name, option value, column or file),
-1 any other error (unreadable data, a damaged model file, ...). Errors are printed as one
-paragraph that says how to fix them; ``--debug`` shows the Python traceback instead.
+1 any other error (unreadable data, a damaged model file, ...), 130 interrupted (Ctrl-C).
+Errors are printed as one paragraph that says how to fix them; ``--debug`` shows the Python
+traceback instead.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ _Seed = Annotated[_Str, _opt("--seed", default="0", metavar="INTEGER",
 _Out = Annotated[_Str, _opt("--out", "-o", default="runs", panel="Output",
                             help="Folder in which the run folder <date-time>-<name> is made.")]
 _Name = Annotated[_Str, _opt("--name", default="the data's name", panel="Output",
-                             help="Name of the run folder.")]
+                             help="Name of the run folder made inside --out (a folder name, not a path).")]
 _Config = Annotated[Path | None, _opt("--config", "-c", panel="Output",
                                       help="A YAML file of settings (a run's config.yaml repeats it); "
                                            "options given here override it.")]
