@@ -230,9 +230,10 @@ class _KilledBetween(callbacks.Callback):
             raise SystemExit("killed")
 
 
-def test_csv_logger_does_not_repeat_the_epoch_written_just_before_a_kill(tmp_path):
+@pytest.mark.parametrize("append", [True, False])
+def test_csv_logger_does_not_repeat_the_epoch_written_just_before_a_kill(tmp_path, append):
     def run(folder, extra=()):
-        logger = callbacks.CSVLogger(folder / "log.csv", append=True)
+        logger = callbacks.CSVLogger(folder / "log.csv", append=append)
         _fit(_model(), folder / "backup", extra=[*extra, logger])
 
     run(tmp_path / "ref")

@@ -289,9 +289,10 @@ class CSVLogger(Callback):
     Each row is appended and flushed at the end of its epoch, so the file is readable
     while training runs and keeps the finished epochs if the run is interrupted.
 
-    With BackupAndRestore, the size of the file is part of the backup: a resumed run first
-    cuts the file back to the rows of the epochs the backup holds, so an epoch whose row
-    was written just before the process was killed (before its backup) is not written twice.
+    With BackupAndRestore, the size of the file is part of the backup: a resumed run keeps
+    the file (whatever ``append`` says), cut back to the rows of the epochs the backup
+    holds, so an epoch whose row was written just before the process was killed (before its
+    backup) is not written twice.
 
     Parameters
     ----------
@@ -300,7 +301,7 @@ class CSVLogger(Callback):
     separator : str, default ","
         One character.
     append : bool, default False
-        Keep the rows of an earlier run (for a run resumed with BackupAndRestore).
+        Keep the rows of an earlier run; False starts the file afresh at the first row.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, separator: str = ",", append: bool = False,
@@ -314,35 +315,40 @@ class CSVLogger(Callback):
         self.append = check_flag("CSVLogger: append", append)
         self.keys: list[str] | None = None
         self.size = 0
+        self._afresh = False
+
+    def _continue(self) -> None:
+        """Write after the rows already in the file, under its header."""
+        self.keys, self._afresh = None, False
+        if self.path.exists() and self.path.stat().st_size:
+            with open(self.path, newline="") as handle:
+                self.keys = next(csv.reader(handle, delimiter=self.separator))
+        self.size = self.path.stat().st_size if self.path.exists() else 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         check_writable("CSVLogger", self.path)
-        self.keys = None
-        if self.append and self.path.exists() and self.path.stat().st_size:
-            with open(self.path, newline="") as handle:
-                self.keys = next(csv.reader(handle, delimiter=self.separator))
-        else:
-            self.path.write_text("")
-        self.size = self.path.stat().st_size
+        self._continue()
+        if not self.append:
+            self.keys, self.size, self._afresh = None, 0, True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
-        with open(self.path, "a", newline="") as handle:
+        with open(self.path, "w" if self._afresh else "a", newline="") as handle:
             writer = csv.writer(handle, delimiter=self.separator)
             if self.keys is None:
                 self.keys = ["epoch", *(k for k, v in logs.items() if np.isscalar(v))]
                 writer.writerow(self.keys)
             row = {"epoch": epoch + 1, **logs}
             writer.writerow([row.get(k, "") for k in self.keys])
-            self.size = handle.tell()
+            self.size, self._afresh = handle.tell(), False
 
     def get_state(self) -> dict[str, Any]:
         """What a resumed run needs (see BackupAndRestore): the file's size after the last row."""
         return {"json": {"size": self.size}, "arrays": {}}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        """Cut the file back to the size it had when the backup was written."""
+        """Continue the file, cut back to the size it had when the backup was written."""
         size = int(state["json"]["size"])
         if self.path.exists() and self.path.stat().st_size > size:
             os.truncate(self.path, size)
-        self.size = min(size, self.path.stat().st_size) if self.path.exists() else 0
+        self._continue()
