@@ -77,7 +77,8 @@ class BackupAndRestore(Callback):
     ReduceLROnPlateau, ConvergenceStop, ModelCheckpoint). With the same data, seed and
     callbacks, the resumed run ends with bitwise the same weights as an uninterrupted
     one. The file is deleted when training ends normally, so the next run starts afresh.
-    Give a CSVLogger ``append=True`` so that it keeps the rows of the interrupted run.
+    A CSVLogger continues its file, without repeating the row of an epoch that finished
+    after the last backup.
 
     It runs after the other callbacks at the end of each epoch, so it saves what they
     changed (a reduced learning rate, a new best epoch).
