@@ -191,6 +191,13 @@ def test_out_is_checked_before_the_data(tmp_path, no_data, make, message):
     assert re.search(message, _flat(result.stderr)), result.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where nobody can write")
+def test_out_that_cannot_be_written_is_refused_before_the_data(no_data):
+    result = _invoke("train", "--out", "/proc/glassnet-runs")
+    assert result.exit_code == 2, result.output
+    assert "--out '/proc/glassnet-runs' cannot be used: '/proc' cannot be written" in _flat(result.stderr)
+
+
 def test_name_and_out_make_the_run_folder_inside_out(tmp_path):
     result = _invoke("train", "--data", "iris", "--epochs", 1, "--quiet", "--out", tmp_path / "new" / "runs",
                      "--name", "first try")
