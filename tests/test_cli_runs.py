@@ -171,7 +171,7 @@ def test_history_csv_has_a_cell_for_every_epoch(tmp_path):
 
 # ------------------------------------------------------------------ --out and --name
 @pytest.mark.parametrize("name", ["../x", "../../etc", "/tmp/abs", "a/b", "a\\b", "", " ", ".", "..",
-                                  "x" * 201])
+                                  "x" * 201, "é" * 101, "tab\there"])
 def test_name_cannot_leave_out_and_is_checked_before_the_data(tmp_path, no_data, name):
     result = _invoke("train", "--out", tmp_path / "runs", "--name", name)
     assert result.exit_code == 2, result.output

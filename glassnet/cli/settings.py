@@ -111,7 +111,7 @@ def parse_units(value: Any, option: str = "--units") -> dict[str, str]:
 
 #: Largest --seed: the splits take seeds below 2**32.
 MAX_SEED = 2**32 - 1
-#: Longest --name: the run folder's name (date-time, "-", name) must fit in 255 bytes.
+#: Longest --name in bytes: the run folder's name (date-time, "-", name, "-2") must fit in 255.
 MAX_NAME = 200
 
 
@@ -162,9 +162,9 @@ def check_name(label: str, name: Any) -> str | None:
     text = name if isinstance(name, str) else _text(label, name)
     seps = {"/", "\\", os.sep, os.altsep} - {None}
     if not text.strip() or any(sep in text for sep in seps) or set(text) == {"."} \
-            or any(ord(c) < 32 for c in text) or len(text) > MAX_NAME:
+            or any(ord(c) < 32 for c in text) or len(text.encode("utf-8", "replace")) > MAX_NAME:
         raise UsageError(f"{label} must be a folder name: not empty, without '/' or '\\', not '.' "
-                         f"or '..', at most {MAX_NAME} characters (the run folder is made inside --out); "
+                         f"or '..', at most {MAX_NAME} bytes in UTF-8 (the run folder is made inside --out); "
                          f"got {name!r}")
     return text
 
