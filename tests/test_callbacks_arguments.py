@@ -80,18 +80,3 @@ def test_keras_spellings_of_the_callbacks_work(tmp_path, capsys):
     fresh = _model()
     gn_io.load_weights(fresh, tmp_path / "w.safetensors")
     np.testing.assert_array_equal(fresh.predict(X), model.predict(X))
-
-
-class EarlyStopping:
-    """Stands for another library's callback of the same name (keras.callbacks.EarlyStopping)."""
-
-
-@pytest.mark.parametrize("given, match", [
-    (EarlyStopping(), r"got EarlyStopping \(test_callbacks_arguments\); use gn.callbacks.EarlyStopping"),
-    (callbacks.EarlyStopping, r"got the class EarlyStopping: write EarlyStopping\(\)"),
-    (print, r"subclass gn.callbacks.Callback for a callback of your own"),
-])
-def test_something_else_than_a_callback_gets_the_glassnet_spelling(given, match):
-    X, y = _regression()
-    with pytest.raises(TypeError, match=match):
-        _model().fit(X, y, epochs=1, verbose=0, callbacks=[given])

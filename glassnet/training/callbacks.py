@@ -55,7 +55,7 @@ class CallbackList:
     def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:
         for cb in callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(_not_a_callback(cb))
+                raise TypeError(f"callbacks must be glassnet Callback objects, got {type(cb).__name__}")
             cb.set_model(model)
             cb.set_params(params)
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
@@ -77,18 +77,6 @@ class CallbackList:
                 if getattr(getattr(cb, hook), "__func__", None) is not empty
             ]
         return methods
-
-
-def _not_a_callback(value: Any) -> str:
-    """Why ``value`` is not a callback, with the glassnet spelling of what was meant."""
-    from glassnet import callbacks
-
-    if isinstance(value, type) and issubclass(value, Callback):
-        return f"callbacks must be callback objects, got the class {value.__name__}: write {value.__name__}()"
-    name = type(value).__name__
-    hint = f"use gn.callbacks.{name}" if name in callbacks.__all__ else \
-        "subclass gn.callbacks.Callback for a callback of your own"
-    return f"callbacks must be glassnet Callback objects, got {name} ({type(value).__module__}); {hint}"
 
 
 class History(Callback):
