@@ -1,6 +1,7 @@
 """BackupAndRestore: an interrupted run (Ctrl-C, SIGKILL) resumes from its last finished
 epoch and ends with bitwise the same weights and History as an uninterrupted run."""
 
+import json
 import os
 import runpy
 import signal
@@ -175,7 +176,7 @@ def test_backup_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
     X, y = _data()
     with pytest.raises(ValueError, match=r"BackupAndRestore: cannot write .*file\.txt"):
         _model().fit(X, y, epochs=1, verbose=0, callbacks=[callbacks.BackupAndRestore(blocker / "backup")])
-    with pytest.raises(TypeError, match="backup_dir must be a str or path"):
+    with pytest.raises(TypeError, match="backup_dir must be a non-empty str or path, got 3"):
         callbacks.BackupAndRestore(3)
 
 
@@ -213,3 +214,64 @@ def test_checkpoint_best_value_survives_the_interruption(tmp_path):
     resumed = run(tmp_path / "run")
     assert resumed == reference
     assert sorted(p.name for p in (tmp_path / "run").glob("*.safetensors")) == sorted(reference)
+
+
+class _KilledBetween(callbacks.Callback):
+    """The process dies after ``epoch``'s CSV row is written (order 0) and before its
+    backup (order 20)."""
+
+    order = 15
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise SystemExit("killed")
+
+
+@pytest.mark.parametrize("append", [True, False])
+def test_csv_logger_does_not_repeat_the_epoch_written_just_before_a_kill(tmp_path, append):
+    def run(folder, extra=()):
+        logger = callbacks.CSVLogger(folder / "log.csv", append=append)
+        _fit(_model(), folder / "backup", extra=[*extra, logger])
+
+    run(tmp_path / "ref")
+    with pytest.raises(SystemExit):
+        run(tmp_path / "run", extra=[_KilledBetween(epoch=3)])
+    assert (tmp_path / "run" / "log.csv").read_text().count("\n4,") == 1     # row of epoch 4, no backup
+    run(tmp_path / "run")
+    assert (tmp_path / "run" / "log.csv").read_text() == (tmp_path / "ref" / "log.csv").read_text()
+    rows = (tmp_path / "run" / "log.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows] == ["epoch", *map(str, range(1, 9))]
+
+
+def _strict(text):
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+class _Ratio(callbacks.Callback):
+    """Logs a quantity that is infinite in the first epochs."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["ratio"] = float("inf") if epoch < 2 else 1.0
+
+
+def test_backup_and_checkpoint_metadata_are_strict_json(tmp_path):
+    from safetensors import safe_open
+
+    check = callbacks.ModelCheckpoint(tmp_path / "m-{epoch}.safetensors")
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_model(), tmp_path, extra=[_Ratio(), check, _Interrupt(epoch=2)])
+    for name in ("backup.safetensors", "m-1.safetensors"):
+        with safe_open(str(tmp_path / name), framework="numpy") as handle:
+            header = [_strict(value) for value in (handle.metadata() or {}).values() if value[:1] in "{["]
+        assert header
+    _, meta = load_arrays(tmp_path / "backup.safetensors")
+    assert meta["history"]["ratio"] == [None, None]
+    assert callbacks.load_checkpoint(tmp_path / "m-1.safetensors")["logs"]["ratio"] is None
+    hist = _fit(_model(), tmp_path, extra=[_Ratio()])              # resumes; null is read back as NaN
+    assert np.isnan(hist.history["ratio"][:2]).all() and hist.history["ratio"][2:] == [1.0] * 6

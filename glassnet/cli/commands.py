@@ -1,8 +1,9 @@
 """The ``glassnet`` command (Typer): train, evaluate, predict, summary, export.
 
 Exit codes: 0 success, 2 usage error (an unknown name, option value, column or file),
-1 any other error (unreadable data, a damaged model file, ...). Errors are printed as one
-paragraph that says how to fix them; ``--debug`` shows the Python traceback instead.
+1 any other error (unreadable data, a damaged model file, ...), 130 interrupted (Ctrl-C).
+Errors are printed as one paragraph that says how to fix them; ``--debug`` shows the Python
+traceback instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ app = typer.Typer(
 Debug = Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an error.")]
 ModelPath = Annotated[str, typer.Argument(help="A model file written by glassnet train (model.safetensors).",
                                           show_default=False, metavar="MODEL")]
+Force = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists (never an "
+                                                    "input file).")]
 _TRAIN = "Training"
 
 
@@ -41,31 +44,52 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False)
 
 
-def _exit_code(err: BaseException) -> int | None:
-    """2 for usage errors, 1 for other errors a user can fix, None for a bug (traceback)."""
-    from glassnet.io import ModelFileError
-
+def _exit_code(err: BaseException) -> int:
+    """2 for usage errors, 1 for any other error."""
     if isinstance(err, (UsageError, FileNotFoundError, IsADirectoryError)):
         return 2
+    return 1
+
+
+def _message(err: BaseException) -> str:
+    """The error in one paragraph: its own words for the errors glassnet raises, the kind of
+    error too for those it did not foresee (out of memory, a bug)."""
+    from glassnet.io import ModelFileError
+
     if isinstance(err, (CliError, ModelFileError, ValueError, TypeError, OSError, ImportError)):
-        return 1
-    return None
+        return str(err)
+    if isinstance(err, MemoryError):
+        return f"not enough memory for this ({err or 'MemoryError'})"
+    return f"{type(err).__name__}: {err} (an error glassnet did not foresee; please report it)"
 
 
 @contextmanager
 def _reporting(ctx: typer.Context, debug: bool) -> Iterator[None]:
-    """Turn a user's error into one red paragraph and an exit code (unless --debug)."""
+    """Turn an error into one red paragraph and an exit code, and the warnings raised into
+    one line each (unless --debug, which shows the traceback); Ctrl-C into one line and
+    exit code 130."""
+    from rich.markup import escape
+
+    from glassnet.cli.report import reported_warnings
+
     debug = debug or bool((ctx.obj or {}).get("debug"))
     try:
-        yield
+        with reported_warnings():
+            yield
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as err:
-        code = _exit_code(err)
-        if code is None or debug:
+    except KeyboardInterrupt:
+        if debug:
             raise
+        _console(stderr=True).print("[bold red]Interrupted[/bold red] (Ctrl-C): stopped at once; what was "
+                                    "being written may be incomplete")
+        raise typer.Exit(130) from None
+    except Exception as err:
+        if debug:
+            raise
+        code = _exit_code(err)
         hint = "" if code == 2 else " (run with --debug for the traceback)"
-        _console(stderr=True).print(f"[bold red]Error:[/bold red] {err}{hint}")
+        _console(stderr=True).print(f"[bold red]Error:[/bold red] {escape(_message(err))}{hint}")
         raise typer.Exit(code) from None
 
 
@@ -87,9 +111,12 @@ def _root(
     ctx.obj = {"debug": debug}
 
 
-def _opt(*names: str, help: str, default: str | None = None, panel: str = _TRAIN) -> Any:  # noqa: A002
+def _opt(*names: str, help: str, default: str | None = None, panel: str = _TRAIN,  # noqa: A002
+         metavar: str | None = None) -> Any:
+    """An option of ``train``. Numbers are taken as text and checked by glassnet's settings,
+    so that a bad value gets the same message on the command line and in a config file."""
     return typer.Option(*names, help=help, show_default=default if default is not None else False,
-                        rich_help_panel=panel)
+                        rich_help_panel=panel, metavar=metavar)
 
 
 _Str = str | None
@@ -108,28 +135,33 @@ _Hidden = Annotated[_Str, _opt("--hidden", default="128,64", panel="Network",
                                help="Hidden layer widths, comma-separated ('' for none).")]
 _Activation = Annotated[_Str, _opt("--activation", default="relu", panel="Network",
                                    help="Activation of the hidden layers (relu, tanh, gelu, ...).")]
-_Dropout = Annotated[float | None, _opt("--dropout", default="0", panel="Network",
-                                        help="Dropout rate after each hidden layer.")]
-_L2 = Annotated[float | None, _opt("--l2", default="0", panel="Network", help="L2 penalty on the weights.")]
+_Dropout = Annotated[_Str, _opt("--dropout", default="0", panel="Network", metavar="NUMBER",
+                                help="Dropout rate after each hidden layer, in [0, 1).")]
+_L2 = Annotated[_Str, _opt("--l2", default="0", panel="Network", metavar="NUMBER",
+                           help="L2 penalty on the weights (>= 0).")]
 _Optimizer = Annotated[_Str, _opt("--optimizer", default="adam",
                                   help="adam, adamw, sgd, momentum, nesterov, rmsprop, adagrad.")]
-_Lr = Annotated[_Str, _opt("--lr", default="0.001",
-                           help="Learning rate, or 'auto' to pick it by the learning-rate range test.")]
-_Epochs = Annotated[int | None, _opt("--epochs", default="100", help="Most epochs to train.")]
-_Batch = Annotated[int | None, _opt("--batch-size", default="32", help="Samples per update.")]
-_Validation = Annotated[float | None, _opt("--validation-split", default="0.1",
-                                           help="Fraction of the training rows held out for validation "
-                                                "(early stopping).")]
-_Test = Annotated[float | None, _opt("--test-split", default="0.2",
-                                     help="Fraction of the rows held out for the final test.")]
-_Patience = Annotated[int | None, _opt("--patience", default="10",
-                                       help="Stop after this many epochs without a better validation loss, "
-                                            "keeping the best weights (0: never stop early).")]
-_Seed = Annotated[int | None, _opt("--seed", default="0", help="Seeds the splits, weights and shuffling.")]
+_Lr = Annotated[_Str, _opt("--lr", default="0.001", metavar="NUMBER|auto",
+                           help="Learning rate (> 0), or 'auto' to pick it by the learning-rate range test.")]
+_Epochs = Annotated[_Str, _opt("--epochs", default="100", metavar="INTEGER",
+                               help="Most epochs to train (>= 1).")]
+_Batch = Annotated[_Str, _opt("--batch-size", default="32", metavar="INTEGER",
+                              help="Samples per update (>= 1).")]
+_Validation = Annotated[_Str, _opt("--validation-split", default="0.1", metavar="NUMBER",
+                                   help="Fraction of the training rows held out for validation (early "
+                                        "stopping), in [0, 1).")]
+_Test = Annotated[_Str, _opt("--test-split", default="0.2", metavar="NUMBER",
+                             help="Fraction of the rows held out for the final test, in (0, 1).")]
+_Patience = Annotated[_Str, _opt("--patience", default="10", metavar="INTEGER",
+                                 help="Stop when the validation loss has not improved for this many epochs "
+                                      "in a row, and keep the weights of the best epoch (0: never stop "
+                                      "early).")]
+_Seed = Annotated[_Str, _opt("--seed", default="0", metavar="INTEGER",
+                             help="Seeds the splits, weights and shuffling (0 to 4294967295).")]
 _Out = Annotated[_Str, _opt("--out", "-o", default="runs", panel="Output",
                             help="Folder in which the run folder <date-time>-<name> is made.")]
 _Name = Annotated[_Str, _opt("--name", default="the data's name", panel="Output",
-                             help="Name of the run folder.")]
+                             help="Name of the run folder made inside --out (a folder name, not a path).")]
 _Config = Annotated[Path | None, _opt("--config", "-c", panel="Output",
                                       help="A YAML file of settings (a run's config.yaml repeats it); "
                                            "options given here override it.")]
@@ -161,6 +193,8 @@ def train(
         console = _console()
         run = _train.train(resolved, console)
         _show_run(console, run)
+    if run.interrupted:
+        raise typer.Exit(130)
 
 
 def _show_run(console: Any, run: Any) -> None:
@@ -168,21 +202,19 @@ def _show_run(console: Any, run: Any) -> None:
     from glassnet.cli.network import describe
 
     history = run.history
-    stopped = f", stopped early: best validation loss at epoch {_best_epoch(history)}" \
-        if len(history.epoch) < run.settings.epochs else ""
-    console.print(f"network {describe(run.model)}; {len(history.epoch)} epochs in "
-                  f"{run.fit_seconds:.1f} s{stopped}")
+    console.print(f"network {describe(run.model)}; {len(history.epoch)} epochs in {run.fit_seconds:.1f} s")
+    if history.stopped_reason:
+        console.print(f"[bold]stopped:[/bold] {history.stopped_reason}", highlight=False)
     rows = run.model.info["rows"]
     report.show_scores(console, run.scores,
                        f"test metrics ({rows['test']} held-out rows; trained on {rows['train']}, "
                        f"validated on {rows['validation']})")
-    console.print(f"[bold]run saved in {run.folder}[/bold]: {', '.join(run.files)}")
+    if run.interrupted:
+        console.print(f"[bold]training interrupted (Ctrl-C); the model as it stands is saved in {run.folder}"
+                      f"[/bold]: {', '.join(run.files)}")
+    else:
+        console.print(f"[bold]run saved in {run.folder}[/bold]: {', '.join(run.files)}")
     console.print(f"repeat it: glassnet train --config {run.folder / 'config.yaml'}")
-
-
-def _best_epoch(history: Any) -> int:
-    losses = history.history.get("val_loss")
-    return int(min(range(len(losses)), key=losses.__getitem__)) + 1 if losses else len(history.epoch)
 
 
 @app.command()
@@ -213,8 +245,10 @@ def predict(
     model: ModelPath,
     data: Annotated[str, typer.Option("--data", "-d", help="A CSV file with the training's input columns "
                                       "(or a data set name).", show_default=False)],
-    out: Annotated[str | None, typer.Option("--out", "-o", help="The CSV to write (default: the terminal).",
-                                            show_default=False)] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", show_default=False,
+                                            help="The CSV to write (default: the terminal); not an existing "
+                                                 "file unless --force.")] = None,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Predictions for new rows: the class probabilities and label, or the value.
@@ -224,7 +258,7 @@ def predict(
     from glassnet.cli import use
 
     with _reporting(ctx, debug):
-        use.predict(model, data, out, _console(stderr=out is None))
+        use.predict(model, data, out, _console(stderr=out is None), force=force)
 
 
 @app.command()
@@ -240,9 +274,11 @@ def summary(ctx: typer.Context, model: ModelPath, debug: Debug = False) -> None:
 def export(
     ctx: typer.Context,
     model: ModelPath,
-    onnx: Annotated[str, typer.Option("--onnx", help="The ONNX file to write.", show_default=False)],
+    onnx: Annotated[str, typer.Option("--onnx", help="The ONNX file to write (not an existing file unless "
+                                      "--force).", show_default=False)],
     opset: Annotated[int, typer.Option(
         "--opset", help=f"ONNX opset version, from {MIN_OPSET} to {MAX_OPSET}.")] = DEFAULT_OPSET,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Export the network to ONNX (for onnxruntime and other tools)."""
@@ -252,7 +288,7 @@ def export(
         if not MIN_OPSET <= opset <= MAX_OPSET:
             raise UsageError(f"--opset must be from {MIN_OPSET} to {MAX_OPSET} (the ONNX opsets glassnet "
                              f"writes and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
-        use.export(model, onnx, opset, _console())
+        use.export(model, onnx, opset, _console(), force=force)
 
 
 @app.command()
@@ -265,15 +301,17 @@ def explain(
                                              "file with the target column.", show_default=False)] = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="The target column, if its name "
                                                "differs from training.", show_default=False)] = None,
-    rows: Annotated[int, typer.Option("--rows", help="Rows in the batch (1: that sample's numbers; "
-                                      "more: the batch mean).")] = 1,
+    rows: Annotated[str, typer.Option("--rows", metavar="INTEGER", help="Rows in the batch (1: that sample's "
+                                      "numbers; more: the batch mean).")] = "1",
     debug: Debug = False,
 ) -> None:
     """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
     from glassnet.explain.command import explain as show
 
     with _reporting(ctx, debug):
-        show(what, data, target, rows, _console())
+        if not rows.strip().isdigit() or int(rows) < 1:
+            raise UsageError(f"--rows must be an integer >= 1 (the rows of the batch shown), got {rows!r}")
+        show(what, data, target, int(rows), _console())
 
 
 def main() -> None:

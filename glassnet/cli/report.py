@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["score", "metric_table", "show_scores", "write_history", "write_json"]
+from glassnet.training.checkpoint import json_ready
+
+__all__ = ["score", "metric_table", "show_scores", "write_history", "write_json", "reported_warnings",
+           "not_finite"]
+
+
+@contextmanager
+def reported_warnings(console: Any = None) -> Iterator[list[Any]]:
+    """Collect the warnings raised inside (the model extrapolating, diverging, ...) and print
+    each different one as one paragraph on ``console`` (default: stderr) at the end; the
+    caller may drop some from the yielded list first."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield caught
+        finally:
+            console = console or Console(stderr=True, highlight=False)
+            for text in dict.fromkeys(str(item.message) for item in caught):
+                console.print(f"[yellow]warning:[/yellow] {escape(text)}", highlight=False)
 
 
 def _classification(y: np.ndarray, proba: np.ndarray, classes: list[Any]) -> dict[str, Any]:
@@ -37,11 +62,31 @@ def _regression(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
             "r2": float(r2_score(y, pred))}
 
 
+def not_finite(scores: dict[str, Any]) -> list[str]:
+    """The names of the scores that are NaN or infinite."""
+    return [k for k, v in scores.items() if isinstance(v, (float, np.floating)) and not math.isfinite(v)]
+
+
+def _diverged(y: np.ndarray, out: np.ndarray, task: str) -> dict[str, Any]:
+    """NaN for every score of outputs that are not all finite, with a warning saying so."""
+    rows = int((~np.isfinite(out.reshape(len(out), -1))).any(axis=1).sum())
+    warnings.warn(f"the model's outputs are NaN or infinite on {rows} of the {len(y)} test rows (the "
+                  "training diverged); its test metrics are not numbers", RuntimeWarning, stacklevel=3)
+    names = ("accuracy", "f1_macro") if task == "classification" else ("mse", "rmse", "mae", "r2")
+    return dict.fromkeys(("loss", *names), math.nan)
+
+
 def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any] | None) -> dict[str, Any]:
     """Loss and metrics of ``model`` on (X, y): accuracy, macro F1, per-class precision, recall
-    and F1 and the confusion matrix for a classifier; MSE, RMSE, MAE and R^2 for a regressor."""
+    and F1 and the confusion matrix for a classifier; MSE, RMSE, MAE and R^2 for a regressor.
+
+    Outputs that are not all finite (a diverged model) give NaN scores and a RuntimeWarning.
+    """
     out = model.predict(X)
     scores: dict[str, Any] = {"n_samples": int(len(y))}
+    if not np.isfinite(out).all():
+        scores.update(_diverged(y, out, task))
+        return scores
     if model.compiled:
         scores["loss"] = float(model.evaluate(X, y)["loss"])
     if task == "classification":
@@ -49,6 +94,14 @@ def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any
     else:
         scores.update(_regression(y, out.reshape(-1)))
     return scores
+
+
+def _number(value: float | None) -> str:
+    """Four decimals, or four significant digits for a value too large or small for them;
+    "not finite" for NaN and inf (None in a model file's JSON)."""
+    if value is None or not math.isfinite(value):
+        return "not finite"
+    return f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e6 else f"{value:.4g}"
 
 
 def metric_table(scores: dict[str, Any]) -> Any:
@@ -63,7 +116,7 @@ def metric_table(scores: dict[str, Any]) -> Any:
     for key, label in names.items():
         if key in scores:
             value = scores[key]
-            table.add_row(label, str(value) if isinstance(value, int) else f"{value:.4f}")
+            table.add_row(label, str(value) if isinstance(value, int) else _number(value))
     return table
 
 
@@ -104,25 +157,25 @@ def show_scores(console: Any, scores: dict[str, Any], title: str) -> None:
         console.print(_confusion_table(scores))
 
 
+def _cell(value: Any) -> str:
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def write_history(history: Any, path: Path) -> None:
-    """history.csv: one row per epoch (1-based), one column per logged quantity."""
+    """history.csv: one row per epoch (1-based), one column per logged quantity ("nan" where
+    an epoch has no value, such as the validation loss of an epoch cut short)."""
     keys = list(history.history)
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(["epoch", *keys])
         for i, epoch in enumerate(history.epoch):
-            writer.writerow([epoch + 1, *(repr(float(history.history[k][i])) for k in keys)])
+            values = (history.history[k][i] if i < len(history.history[k]) else math.nan for k in keys)
+            writer.writerow([epoch + 1, *map(_cell, values)])
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
-    """Pretty JSON (NaN written as null)."""
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if isinstance(value, float) and not np.isfinite(value):
-            return None
-        return value.item() if isinstance(value, np.generic) else value
-
-    path.write_text(json.dumps(clean(data), indent=2) + "\n", encoding="utf-8")
+    """Pretty, strict JSON: NaN and infinities written as null."""
+    path.write_text(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")

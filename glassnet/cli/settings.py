@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from glassnet._checks import outside
 
-__all__ = ["TrainSettings", "CliError", "UsageError", "parse_hidden", "parse_units", "load_config", "resolve"]
+__all__ = ["TrainSettings", "CliError", "UsageError", "parse_hidden", "parse_units", "check_name",
+           "load_config", "resolve", "MAX_SEED", "MAX_NAME"]
 
 
 class CliError(Exception):
@@ -62,98 +65,146 @@ class TrainSettings:
 _FIELDS = {f.name for f in dataclasses.fields(TrainSettings)}
 
 
-def parse_hidden(value: Any) -> list[int]:
-    """``"64,32"`` or ``[64, 32]`` -> [64, 32]; ``""`` or ``[]`` means no hidden layer."""
+def parse_hidden(value: Any, option: str = "--hidden") -> list[int]:
+    """``"64,32"``, ``"64 32"`` or ``[64, 32]`` -> [64, 32]; ``""`` or ``[]`` means no hidden layer."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if isinstance(value, str):
-        parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
+        text = value.strip()
+        parts = [p.strip() for p in text.split(",")] if "," in text else text.split()
     elif isinstance(value, (list, tuple)):
         parts = list(value)
     else:
-        raise UsageError(f"--hidden must be layer widths separated by commas (e.g. 64,32), got {value!r}")
+        raise UsageError(f"{option} must be layer widths separated by commas (e.g. 64,32), got {value!r}")
     sizes = []
     for part in parts:
         try:
             size = int(part)
         except (TypeError, ValueError):
             size = 0
-        if size < 1 or str(part).strip() != str(size):
-            raise UsageError(f"--hidden must be positive integers separated by commas (e.g. 64,32); "
-                             f"{part!r} in {value!r} is not one")
+        if isinstance(part, bool) or size < 1 or str(part).strip() != str(size):
+            what = "an empty width" if str(part).strip() == "" else repr(part)
+            raise UsageError(f"{option} must be positive integers separated by commas (e.g. 64,32; '' for "
+                             f"no hidden layer); {what} in {value!r} is not one")
         sizes.append(size)
     return sizes
 
 
-def parse_units(value: Any) -> dict[str, str]:
+def parse_units(value: Any, option: str = "--units") -> dict[str, str]:
     """``"length=cm,mass=kg"`` or a mapping -> {"length": "cm", "mass": "kg"}."""
     if isinstance(value, dict):
+        bad = [k for k, v in value.items() if not isinstance(v, (str, int, float)) or isinstance(v, bool)]
+        if bad:
+            raise UsageError(f"{option} must map columns to units written as text; {bad[0]!r} maps to "
+                             f"{value[bad[0]]!r}")
         return {str(k): str(v) for k, v in value.items()}
     if not isinstance(value, str):
-        raise UsageError(f"--units must look like column=unit,column=unit; got {value!r}")
+        raise UsageError(f"{option} must look like column=unit,column=unit; got {value!r}")
     units = {}
     for part in filter(None, (p.strip() for p in value.split(","))):
         column, sep, unit = part.partition("=")
         if not sep or not column.strip() or not unit.strip():
-            raise UsageError(f"--units must look like column=unit,column=unit; {part!r} is not column=unit")
+            raise UsageError(f"{option} must look like column=unit,column=unit; {part!r} is not column=unit")
         units[column.strip()] = unit.strip()
     return units
 
 
-def _number(name: str, value: Any, kind: type, low: float, high: float = math.inf,
+#: Largest --seed: the splits take seeds below 2**32.
+MAX_SEED = 2**32 - 1
+#: Longest --name in bytes: the run folder's name (date-time, "-", name, "-2") must fit in 255.
+MAX_NAME = 200
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _number(label: str, value: Any, kind: type, low: float, high: float = math.inf,
             low_open: bool = False, high_open: bool = False) -> Any:
-    option = "--" + name.replace("_", "-")
+    integer = kind is int
     try:
-        if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        if isinstance(value, bool) or (integer and isinstance(value, float) and not value.is_integer()):
             raise ValueError
-        number = kind(value)
-    except (TypeError, ValueError):
-        what = "an integer" if kind is int else "a number"
-        raise UsageError(f"{option} must be {what}, got {value!r}") from None
-    interval = outside(number, low, high, low_open, high_open)
-    if interval:
-        raise UsageError(f"{option} must be in {interval}, got {value!r}")
+        number = kind(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    interval = None if number is None else outside(number, low, high, low_open, high_open)
+    if number is None or interval:
+        if integer and high == math.inf:
+            accepted = f"an integer >= {low:g}"
+        elif integer:
+            accepted = f"an integer from {low:g} to {high:d}"
+        else:
+            accepted = f"a number in {outside(math.nan, low, high, low_open, high_open)}"
+        raise UsageError(f"{label} must be {accepted}, got {value!r}")
     return number
 
 
-def _choice(name: str, value: Any, choices: list[str]) -> str:
+def _choice(label: str, value: Any, choices: list[str]) -> str:
     if not isinstance(value, str) or value.lower() not in choices:
-        option = "--" + name.replace("_", "-")
-        raise UsageError(f"{option} {value!r} is not available; choose one of: {', '.join(choices)}")
+        raise UsageError(f"{label} {value!r} is not available; choose one of: {', '.join(choices)}")
     return value.lower()
 
 
-def _validate(s: TrainSettings) -> TrainSettings:
+def _text(label: str, value: Any, optional: bool = True) -> str | None:
+    """A setting that is text (a number in a YAML file is taken as its text)."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+        raise UsageError(f"{label} must be a non-empty text, got {value!r}")
+    return str(value)
+
+
+def check_name(label: str, name: Any) -> str | None:
+    """``--name``: the name of one folder inside ``--out`` (no path, not empty), or None."""
+    if name is None:
+        return None
+    text = name if isinstance(name, str) else _text(label, name)
+    seps = {"/", "\\", os.sep, os.altsep} - {None}
+    if not text.strip() or any(sep in text for sep in seps) or set(text) == {"."} \
+            or any(ord(c) < 32 for c in text) or len(text.encode("utf-8", "replace")) > MAX_NAME:
+        raise UsageError(f"{label} must be a folder name: not empty, without '/' or '\\', not '.' "
+                         f"or '..', at most {MAX_NAME} bytes in UTF-8 (the run folder is made inside --out); "
+                         f"got {name!r}")
+    return text
+
+
+def _flag(label: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{label} must be true or false, got {value!r}")
+    return value
+
+
+def _validate(s: TrainSettings, label: Callable[[str], str] = _option) -> TrainSettings:
+    """Check and normalize every setting; ``label(name)`` names a setting in the messages."""
     from glassnet import activations, optim
 
-    s.hidden = parse_hidden(s.hidden)
-    s.units = parse_units(s.units)
-    s.model = _choice("model", s.model, ["mlp", "cnn"])
-    s.activation = _choice("activation", s.activation, activations.names())
-    s.optimizer = _choice("optimizer", s.optimizer, optim.names())
+    s.hidden = parse_hidden(s.hidden, label("hidden"))
+    s.units = parse_units(s.units, label("units"))
+    s.model = _choice(label("model"), s.model, ["mlp", "cnn"])
+    s.activation = _choice(label("activation"), s.activation, activations.names())
+    s.optimizer = _choice(label("optimizer"), s.optimizer, optim.names())
     if s.task is not None and str(s.task).lower() != "auto":
-        s.task = _choice("task", s.task, ["classification", "regression"])
+        s.task = _choice(label("task"), s.task, ["classification", "regression"])
     else:
         s.task = None
-    if str(s.lr).lower() == "auto":
+    if isinstance(s.lr, str) and s.lr.strip().lower() == "auto":
         s.lr = "auto"
     else:
-        s.lr = _number("lr", s.lr, float, 0, low_open=True)
-    s.epochs = _number("epochs", s.epochs, int, 1)
-    s.batch_size = _number("batch_size", s.batch_size, int, 1)
-    s.l2 = _number("l2", s.l2, float, 0)
-    s.dropout = _number("dropout", s.dropout, float, 0, 1, high_open=True)
-    s.validation_split = _number("validation_split", s.validation_split, float, 0, 1, high_open=True)
-    s.test_split = _number("test_split", s.test_split, float, 0, 1, low_open=True, high_open=True)
-    s.patience = _number("patience", s.patience, int, 0)
-    s.seed = _number("seed", s.seed, int, 0)
-    for key in ("data", "out"):
-        if not isinstance(getattr(s, key), str) or not getattr(s, key):
-            raise UsageError(f"--{key} must be a non-empty text, got {getattr(s, key)!r}")
-    for key in ("target", "name"):
-        if getattr(s, key) is not None and not isinstance(getattr(s, key), str):
-            setattr(s, key, str(getattr(s, key)))
-    s.quiet = bool(s.quiet)
+        s.lr = _number(label("lr"), s.lr, float, 0, low_open=True)
+    s.epochs = _number(label("epochs"), s.epochs, int, 1)
+    s.batch_size = _number(label("batch_size"), s.batch_size, int, 1)
+    s.l2 = _number(label("l2"), s.l2, float, 0)
+    s.dropout = _number(label("dropout"), s.dropout, float, 0, 1, high_open=True)
+    s.validation_split = _number(label("validation_split"), s.validation_split, float, 0, 1, high_open=True)
+    s.test_split = _number(label("test_split"), s.test_split, float, 0, 1, low_open=True, high_open=True)
+    s.patience = _number(label("patience"), s.patience, int, 0)
+    s.seed = _number(label("seed"), s.seed, int, 0, MAX_SEED)
+    s.data = _text(label("data"), s.data, optional=False)
+    s.out = _text(label("out"), s.out, optional=False)
+    s.target = _text(label("target"), s.target)
+    s.name = check_name(label("name"), s.name)
+    s.quiet = _flag(label("quiet"), s.quiet)
     return s
 
 
@@ -182,7 +233,13 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
 
 def resolve(config: str | Path | None, options: dict[str, Any]) -> TrainSettings:
-    """Defaults, overridden by the config file, overridden by the options given (not None)."""
+    """Defaults, overridden by the config file, overridden by the options given (not None).
+
+    The config file's own values are checked first, so that an error in it names the file.
+    """
     values = load_config(config) if config is not None else {}
-    values.update({k: v for k, v in options.items() if v is not None and k in _FIELDS})
-    return _validate(TrainSettings(**values))
+    given = {k: v for k, v in options.items() if v is not None and k in _FIELDS}
+    from_file = {k: v for k, v in values.items() if k not in given}
+    if from_file:
+        _validate(TrainSettings(**from_file), lambda name: f"--config {config}: {name}")
+    return _validate(TrainSettings(**{**values, **given}))

@@ -2,7 +2,8 @@
 
 The run folder ``<out>/<date-time>-<name>/`` holds model.safetensors (network and
 preprocessing), history.csv, metrics.json, config.yaml (every setting: ``glassnet train
---config`` on it repeats the run) and the figures.
+--config`` on it repeats the run) and the figures. A run stopped by Ctrl-C, or by a loss
+that became NaN or inf, is kept the same way; metrics.json says why it stopped.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,11 @@ import numpy as np
 
 from glassnet.cli import report
 from glassnet.cli.data import Table, is_csv, load_table
+from glassnet.cli.interrupt import Interrupt
 from glassnet.cli.network import build_model, describe, fold_target_scaling
-from glassnet.cli.settings import TrainSettings, UsageError
+from glassnet.cli.paths import check_out_folder
+from glassnet.cli.settings import CliError, TrainSettings, UsageError
+from glassnet.training.checkpoint import json_ready
 
 __all__ = ["Run", "train", "split_indices"]
 
@@ -36,6 +41,8 @@ class Run:
     seconds: float
     fit_seconds: float
     files: list[str]
+    interrupted: bool = False
+    interrupted_epoch: int | None = None
 
 
 def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +63,11 @@ def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarra
 
 
 def _run_folder(s: TrainSettings, name: str) -> Path:
+    """A new folder ``<out>/<date-time>-<name>`` (``-2``, ``-3``, ... appended if taken)."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(s.out) / f"{stamp}-{s.name or name}"
+    if base.resolve().parent != Path(s.out).resolve():
+        raise UsageError(f"--name {s.name!r} would leave --out {s.out!r}; give a plain folder name")
     folder, k = base, 1
     while folder.exists():
         k += 1
@@ -67,6 +77,7 @@ def _run_folder(s: TrainSettings, name: str) -> Path:
 
 
 def _callbacks(s: TrainSettings) -> list[Any]:
+    """Early stopping on the validation loss, keeping the best weights (Keras's patience)."""
     if not s.patience or not s.validation_split:
         return []
     from glassnet.callbacks import EarlyStopping
@@ -82,14 +93,16 @@ def _settings_record(s: TrainSettings) -> dict[str, Any]:
 
 
 def _info(s: TrainSettings, table: Table, scores: dict[str, Any], history: Any,
-          n: dict[str, int]) -> dict[str, Any]:
-    return {
+          n: dict[str, int], interrupted: bool) -> dict[str, Any]:
+    """What the model file keeps about its training: strict JSON (non-finite metrics as null)."""
+    return json_ready({
         "task": table.task, "target": table.target, "classes": table.classes, "data": table.name,
         "image_shape": list(table.image_shape) if table.image_shape else None,
         "training": _settings_record(s), "rows": n,
         "epochs_run": len(history.epoch), "stopped_reason": history.stopped_reason,
+        "interrupted": interrupted,
         "test_metrics": {k: v for k, v in scores.items() if not isinstance(v, list)},
-    }
+    })
 
 
 def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> list[str]:
@@ -128,9 +141,18 @@ class _RawInputs:
         return self.model.predict(self.prep.transform(X, warn=False))
 
 
-def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray) -> Any:
-    return model.fit(X, y, epochs=s.epochs, batch_size=s.batch_size, validation_split=s.validation_split,
-                     callbacks=_callbacks(s), verbose=0 if s.quiet else 1, seed=s.seed)
+def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, interrupt: Interrupt) -> Any:
+    """Fit with early stopping (when asked); Ctrl-C stops after the current batch; the
+    warnings of training are printed as one paragraph each."""
+    with report.reported_warnings() as caught:
+        with interrupt:
+            history = model.fit(X, y, epochs=s.epochs, batch_size=s.batch_size,
+                                validation_split=s.validation_split, callbacks=[interrupt, *_callbacks(s)],
+                                verbose=0 if s.quiet else 1, seed=s.seed)
+        interrupt.keep_weights(history)
+        reason = history.stopped_reason or ""
+        caught[:] = [w for w in caught if str(w.message) not in reason]  # said with the results
+    return history
 
 
 def _choose_lr(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, console: Any) -> None:
@@ -139,25 +161,50 @@ def _choose_lr(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, conso
 
     result = explain.lr_finder(model, X, y, start=1e-6, end=1.0, steps=100, batch_size=s.batch_size,
                                seed=s.seed)
+    if not (np.isfinite(result.suggestion) and result.suggestion > 0):
+        raise CliError(f"--lr auto: the learning-rate range test found no usable rate (it suggests "
+                       f"{result.suggestion}); give a learning rate, e.g. --lr 0.001")
     model.optimizer.lr = float(result.suggestion)
     if not s.quiet:
         console.print(f"learning rate chosen by the range test: {model.optimizer.lr:.3g}")
 
 
-def train(s: TrainSettings, console: Any) -> Run:
-    """Run ``glassnet train`` with settings ``s``, printing to ``console``; return the run."""
+def _split(s: TrainSettings, table: Table) -> tuple[Any, ...]:
+    """Train and test rows of the features and the target, and the fitted preprocessing."""
     from glassnet import io
 
+    train_rows, test_rows = split_indices(table, s.test_split, s.seed)
+    X_train, X_test = table.X.iloc[train_rows], table.X.iloc[test_rows]
+    prep = io.TabularPreprocessor(units=s.units).fit(X_train)
+    return X_train, X_test, table.y[train_rows], table.y[test_rows], prep
+
+
+def _test(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> dict[str, Any]:
+    """The test scores, warning about those that are not finite (written as null)."""
+    with report.reported_warnings():
+        scores = report.score(run.model, prep.transform(X_test, warn=False), y_test, run.table.task,
+                              run.table.classes)
+        bad = report.not_finite(scores)
+        if bad:
+            warnings.warn(f"test metrics that are not finite ({', '.join(bad)}) are recorded as null in "
+                          "metrics.json and the model file", RuntimeWarning, stacklevel=2)
+    return scores
+
+
+def train(s: TrainSettings, console: Any) -> Run:
+    """Run ``glassnet train`` with settings ``s``, printing to ``console``; return the run.
+
+    ``--out`` is checked before the data is read; Ctrl-C during training stops it after the
+    current batch and the run is kept (``Run.interrupted``).
+    """
     start = time.perf_counter()
+    check_out_folder(s.out)
     table = load_table(s.data, s.target, s.task, s.seed)
     unknown = sorted(set(s.units) - set(table.X.columns))
     if unknown:
         raise UsageError(f"--units names {unknown}, which are not feature columns; they are: "
                          f"{', '.join(map(str, table.X.columns))}")
-    train_rows, test_rows = split_indices(table, s.test_split, s.seed)
-    X_train, X_test = table.X.iloc[train_rows], table.X.iloc[test_rows]
-    y_train, y_test = table.y[train_rows], table.y[test_rows]
-    prep = io.TabularPreprocessor(units=s.units).fit(X_train)
+    X_train, X_test, y_train, y_test, prep = _split(s, table)
     X_fit = prep.transform(X_train, warn=False)
     regression = table.task == "regression"
     mean, scale = (float(y_train.mean()), float(y_train.std()) or 1.0) if regression else (0.0, 1.0)
@@ -166,22 +213,22 @@ def train(s: TrainSettings, console: Any) -> Run:
     if not s.quiet:
         console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {table.X.shape[1]} "
                       f"features, {table.task}" + (f" of {n_out} classes" if table.classes else "")
-                      + f"; test split {len(test_rows)} rows")
+                      + f"; test split {len(y_test)} rows")
     y_fit = (y_train - mean) / scale if regression else y_train
     if s.lr == "auto":
         _choose_lr(s, model, X_fit, y_fit, console)
-    fit_start = time.perf_counter()
-    history = _fit(s, model, X_fit, y_fit)
-    fit_seconds = time.perf_counter() - fit_start
+    fit_start, interrupt = time.perf_counter(), Interrupt()
+    history = _fit(s, model, X_fit, y_fit, interrupt)
+    run = Run(Path(), s, model, table, history, {}, 0.0, time.perf_counter() - fit_start, [],
+              interrupt.requested, interrupt.epoch)
     if regression:
         fold_target_scaling(model, mean, scale)
-    scores = report.score(model, prep.transform(X_test, warn=False), y_test, table.task, table.classes)
-    seconds = time.perf_counter() - start
-    n = {"train": len(train_rows) - int(np.ceil(len(train_rows) * s.validation_split)) if s.validation_split
-         else len(train_rows), "test": len(test_rows)}
-    n["validation"] = len(train_rows) - n["train"]
-    model.info = _info(s, table, scores, history, n)
-    run = Run(_run_folder(s, table.name), s, model, table, history, scores, seconds, fit_seconds, [])
+    run.scores = _test(run, X_test, y_test, prep)
+    run.seconds = time.perf_counter() - start
+    n = {"train": len(y_train) - int(np.ceil(len(y_train) * s.validation_split)), "test": len(y_test)}
+    n["validation"] = len(y_train) - n["train"]
+    model.info = _info(s, table, run.scores, history, n, interrupt.requested)
+    run.folder = _run_folder(s, table.name)
     _write(run, s, prep, X_test, y_test, describe(model))
     return run
 
@@ -196,11 +243,13 @@ def _write(run: Run, s: TrainSettings, prep: Any, X_test: Any, y_test: np.ndarra
     report.write_history(run.history, folder / "history.csv")
     summary = {"data": run.table.name, "task": run.table.task, "model": architecture,
                "rows": run.model.info["rows"], "epochs_run": len(run.history.epoch),
-               "stopped_reason": run.history.stopped_reason, "seconds": round(run.seconds, 3),
-               "training_seconds": round(run.fit_seconds, 3),
-               "test_metrics": run.scores}
+               "stopped_reason": run.history.stopped_reason, "interrupted": run.interrupted,
+               "interrupted_epoch": run.interrupted_epoch, "seconds": round(run.seconds, 3),
+               "training_seconds": round(run.fit_seconds, 3), "test_metrics": run.scores}
     report.write_json(summary, folder / "metrics.json")
     header = "# glassnet train --config <this file> repeats this run\n"
+    if run.interrupted:
+        header += f"# this run was {run.history.stopped_reason or 'interrupted (Ctrl-C)'}\n"
     (folder / "config.yaml").write_text(header + yaml.safe_dump(_settings_record(s), sort_keys=False),
                                         encoding="utf-8")
     run.files = ["model.safetensors", "history.csv", "metrics.json", "config.yaml",

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +10,10 @@ import numpy as np
 
 from glassnet.cli import report
 from glassnet.cli.data import Table, encode_target, is_csv, load_table, read_csv
+from glassnet.cli.paths import check_output_file
 from glassnet.cli.settings import CliError, UsageError
 from glassnet.cli.train import split_indices
+from glassnet.training.checkpoint import atomic_write
 
 __all__ = ["evaluate", "predict", "summary", "export", "load_model"]
 
@@ -31,19 +30,6 @@ def load_model(path: str) -> Any:
                        "saves; use it from Python (gn.load(path).predict(X)) with inputs prepared as in "
                        "training")
     return model
-
-
-@contextmanager
-def _reported_warnings() -> Iterator[None]:
-    """Show the warnings raised inside (the model extrapolating, ...) on stderr, one paragraph each."""
-    from rich.console import Console
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    console = Console(stderr=True, highlight=False)
-    for item in caught:
-        console.print(f"[yellow]warning:[/yellow] {item.message}")
 
 
 def _features(model: Any, data: str) -> tuple[Any, Any]:
@@ -94,18 +80,24 @@ def evaluate(model_path: str, data: str, target: str | None, split: str, console
         training = model.info["training"]
         _, rows = split_indices(table, float(training["test_split"]), int(training["seed"]))
         table = Table(table.X.iloc[rows], table.y[rows], table.task, table.classes, table.target, table.name)
-    with _reported_warnings():
+    with report.reported_warnings():
         X = model.preprocessing.transform(table.X)
     scores = report.score(model, X, table.y, table.task, table.classes)
     report.show_scores(console, scores, f"{Path(model_path).name} on {data} ({split} rows)")
     return scores
 
 
-def predict(model_path: str, data: str, out: str | None, console: Any) -> Any:
-    """Write the input rows with the predictions (and class probabilities) as CSV."""
+def predict(model_path: str, data: str, out: str | None, console: Any, force: bool = False) -> Any:
+    """Write the input rows with the predictions (and class probabilities) as CSV.
+
+    ``out`` is checked first: not the model or the data file, not an existing file unless
+    ``force``; it is replaced atomically (a failed write leaves the old file).
+    """
+    if out is not None:
+        check_output_file("--out", out, force, {"MODEL": model_path, "--data": data if is_csv(data) else ""})
     model = load_model(model_path)
     frame, features = _features(model, data)
-    with _reported_warnings():
+    with report.reported_warnings():
         X = model.preprocessing.transform(features)
     output = model.predict(X)
     info = model.info
@@ -121,7 +113,7 @@ def predict(model_path: str, data: str, out: str | None, console: Any) -> Any:
     if out is None:
         result.to_csv(sys.stdout, index=False)
     else:
-        result.to_csv(out, index=False)
+        atomic_write(out, lambda tmp: result.to_csv(tmp, index=False))
         console.print(f"wrote {len(result)} predictions to {out}")
     return result
 
@@ -171,10 +163,14 @@ def summary(model_path: str, console: Any) -> None:
         console.print(report.metric_table(info["test_metrics"]))
 
 
-def export(model_path: str, onnx_path: str, opset: int, console: Any) -> Path:
-    """Write the network as ONNX and say what its input and output are."""
+def export(model_path: str, onnx_path: str, opset: int, console: Any, force: bool = False) -> Path:
+    """Write the network as ONNX and say what its input and output are.
+
+    ``onnx_path`` is checked first: not the model file, not an existing file unless ``force``.
+    """
     from glassnet import io
 
+    check_output_file("--onnx", onnx_path, force, {"MODEL": model_path})
     model = io.load(model_path)
     path = io.export_onnx(model, onnx_path, opset=opset)
     prep = getattr(model, "preprocessing", None)

@@ -82,9 +82,12 @@ class CallbackList:
 class History(Callback):
     """Records the logs of every epoch: ``history["loss"]``, ``history["val_accuracy"]``, ...
 
-    Always attached by ``fit``, which returns it. ``epoch`` lists the epoch numbers;
-    ``stopped_reason`` says why training ended early (None when it ran every epoch);
-    ``gradient_norms`` holds per-layer gradient norms per epoch with ``track_gradients=True``.
+    Always attached by ``fit``, which returns it. ``epoch`` lists the epoch numbers, and
+    every list of ``history`` has one value per epoch: NaN where an epoch did not log that
+    quantity (an epoch cut short by divergence or an interrupt has no validation values),
+    so that ``pandas.DataFrame(history.history)`` works. ``stopped_reason`` says why
+    training ended early (None when it ran every epoch); ``gradient_norms`` holds
+    per-layer gradient norms per epoch with ``track_gradients=True``.
     """
 
     order = 10
@@ -99,9 +102,13 @@ class History(Callback):
         self.stopped_reason = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        done = len(self.epoch)
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
+            self.history.setdefault(key, [math.nan] * done).append(value)
+        for values in self.history.values():
+            if len(values) == done:
+                values.append(math.nan)
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -19,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
-from glassnet.training.monitor import Monitor
+from glassnet.training.monitor import Monitor, check_number, check_verbose
 
-__all__ = ["atomic_write", "check_writable", "save_arrays", "load_arrays", "load_checkpoint",
-           "ModelCheckpoint", "CSVLogger"]
+__all__ = ["atomic_write", "check_writable", "json_ready", "save_arrays", "load_arrays", "load_checkpoint",
+           "keras_name", "check_path", "check_save_freq", "ModelCheckpoint", "CSVLogger"]
 
 _META_KEY = "glassnet"
 _FORMAT = "glassnet backup, format 2"
@@ -82,25 +84,65 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> 
     _fsync_folder(target.parent)
 
 
+def json_ready(value: Any, replaced: list[str] | None = None, path: str = "") -> Any:
+    """``value`` as strict JSON takes it: NumPy scalars and arrays as Python numbers and
+    lists, NaN and +-inf as None (null), mapping keys as text.
+
+    The path of each non-finite number replaced ("test_metrics.mse") is appended to
+    ``replaced`` when given, so that the caller can say which values were not finite.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_ready(v, replaced, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_ready(v, replaced, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        if replaced is not None:
+            replaced.append(path)
+        return None
+    return value
+
+
 def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],
                 metadata: dict[str, Any]) -> None:
-    """Write ``arrays`` as a safetensors file with ``metadata`` (JSON) in its header, atomically,
-    with a checksum of both."""
+    """Write ``arrays`` as a safetensors file with ``metadata`` in its header, atomically,
+    with a checksum of both.
+
+    The metadata is written as strict JSON (:func:`json_ready`: NaN and inf become null).
+    """
     from safetensors.numpy import save_file
 
     from glassnet.io import _header
 
     tensors = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
-    header = {"format": _FORMAT, _META_KEY: json.dumps(metadata, default=_jsonable)}
+    header = {"format": _FORMAT, _META_KEY: json.dumps(json_ready(metadata), allow_nan=False)}
     header["sha256"] = _header.checksum(header, tensors, _FORMAT)
     atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
 
 
-def _jsonable(value: Any) -> Any:
-    """NumPy scalars and arrays as the Python numbers and lists JSON takes."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as JSON")
+def keras_name(owner: str, name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """The argument given as ``name`` or under Keras's name ``alias``; a TypeError when both
+    or neither are given."""
+    if value is not None and alias_value is not None:
+        raise TypeError(f"{owner}: give {name} or {alias} (Keras's name for it), not both")
+    if value is None and alias_value is None:
+        raise TypeError(f"{owner}: {name} is required (the file to write)")
+    return value if value is not None else alias_value
+
+
+def check_path(owner: str, name: str, path: Any) -> str | os.PathLike[str]:
+    """``path`` when it is text or a path, else a TypeError naming ``owner`` and ``name``."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise TypeError(f"{owner}: {name} must be a non-empty str or path, got {path!r}")
+    return path
+
+
+def check_save_freq(owner: str, save_freq: Any) -> None:
+    """Keras's ``save_freq``: glassnet writes at the end of every epoch only."""
+    if save_freq != "epoch":
+        raise ValueError(f"{owner}: glassnet writes at the end of every epoch; save_freq must be 'epoch', "
+                         f"got {save_freq!r}")
 
 
 def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -150,11 +192,6 @@ def load_checkpoint(path: str | os.PathLike[str], model: Any = None) -> dict[str
     return dict(info.get("checkpoint", {}))
 
 
-def _finite_or_none(value: Any) -> float | None:
-    number = float(value)
-    return number if np.isfinite(number) else None
-
-
 class ModelCheckpoint(Callback):
     """Saves the model after every epoch, or only when the monitored quantity improves.
 
@@ -169,11 +206,20 @@ class ModelCheckpoint(Callback):
     Parameters
     ----------
     path : str or PathLike
+        Keras's name ``filepath=`` is accepted too.
     monitor : str, default "val_loss"
         Used by ``save_best_only`` and recorded in the metadata when logged.
     save_best_only : bool, default False
         Save only when ``monitor`` improves on the best so far.
     mode : {"auto", "min", "max"}, default "auto"
+    verbose : {0, 1}, default 0
+        1 prints each file written.
+    save_weights_only : bool, default False
+        Write the weights alone (:func:`glassnet.io.save_weights`).
+    save_freq : "epoch"
+        Keras's argument; glassnet saves at the end of every epoch.
+    initial_value_threshold : float, optional
+        With ``save_best_only``: the value the first saved epoch must beat.
 
     Raises
     ------
@@ -181,34 +227,47 @@ class ModelCheckpoint(Callback):
         At the start of training, when the folder of ``path`` cannot be written.
     """
 
-    def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss", save_best_only: bool = False,
-                 mode: str = "auto") -> None:
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"ModelCheckpoint: path must be a str or path, got {type(path).__name__}")
-        self.path = os.fspath(path)
+    def __init__(self, path: str | os.PathLike[str] | None = None, monitor: str = "val_loss",
+                 save_best_only: bool = False, mode: str = "auto", *,
+                 filepath: str | os.PathLike[str] | None = None, verbose: int = 0,
+                 save_weights_only: bool = False, save_freq: str = "epoch",
+                 initial_value_threshold: float | None = None) -> None:
+        owner = "ModelCheckpoint"
+        path = keras_name(owner, "path", path, "filepath", filepath)
+        self.path = os.fspath(check_path(owner, "path", path))
         self.monitor = monitor
-        self.save_best_only = bool(save_best_only)
-        self._watch = Monitor("ModelCheckpoint", monitor, mode)
+        self.save_best_only = check_flag(f"{owner}: save_best_only", save_best_only)
+        self.save_weights_only = check_flag(f"{owner}: save_weights_only", save_weights_only)
+        self.verbose = check_verbose(owner, verbose)
+        check_save_freq(owner, save_freq)
+        self._watch = Monitor(owner, monitor, mode)
+        self.initial_value_threshold = None if initial_value_threshold is None else \
+            check_number(owner, "initial_value_threshold", initial_value_threshold, -math.inf)
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._watch.reset()
+        self._watch.restore_best(self.initial_value_threshold)
         self.saved = []
         check_writable("ModelCheckpoint", self.path)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = dict(logs or {})
+        stopping = self.model.stop_training
         if self.save_best_only:
-            value = self._watch.value(logs, epoch)
-            if not self._watch.improved(value):
+            value = self._watch.value(logs, epoch, stopping)
+            if value is None or not self._watch.improved(value):
                 return
             self._watch.best = value
-        target = self._format(epoch, logs)
-        scalars = {k: _finite_or_none(v) for k, v in logs.items() if np.isscalar(v)}
+        target = self._format(epoch, logs, stopping)
+        if target is None:
+            return
+        scalars = {k: v for k, v in logs.items() if isinstance(v, (int, float, np.number))}
         check_writable("ModelCheckpoint", target)
         self._save(target, {"epoch": epoch + 1, "monitor": self.monitor,
                             "value": scalars.get(self.monitor), "logs": scalars})
         self.saved.append(target)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {target}")
 
     def _save(self, target: str, metadata: dict[str, Any]) -> None:
         """A full model file (``glassnet.io.save``: architecture, weights, compile settings)
@@ -216,7 +275,10 @@ class ModelCheckpoint(Callback):
         be described (a Model subclass, a custom layer)."""
         from glassnet import io
 
-        info = {**(getattr(self.model, "info", None) or {}), "checkpoint": metadata}
+        info = json_ready({**(getattr(self.model, "info", None) or {}), "checkpoint": metadata})
+        if self.save_weights_only:
+            io.save_weights(self.model, target)
+            return
         try:
             io.save(self.model, target, info=info)
         except TypeError:
@@ -227,13 +289,17 @@ class ModelCheckpoint(Callback):
         return {"json": {"best": self._watch.best, "saved": self.saved}, "arrays": {}}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self._watch.best = float(state["json"]["best"])
+        self._watch.restore_best(state["json"]["best"])
         self.saved = list(state["json"]["saved"])
 
-    def _format(self, epoch: int, logs: dict[str, Any]) -> str:
+    def _format(self, epoch: int, logs: dict[str, Any], stopping: bool) -> str | None:
+        """The file name of this epoch; None for an epoch cut short by another stop whose
+        logs lack a field of the name (its validation was not run)."""
         try:
             return self.path.format(epoch=epoch + 1, **logs)
         except (KeyError, IndexError, ValueError) as err:
+            if stopping:
+                return None
             raise ValueError(
                 f"ModelCheckpoint: path {self.path!r} names a field that the logs do not provide "
                 f"({err}); available: ['epoch', {', '.join(repr(k) for k in sorted(logs))}]"
@@ -246,37 +312,66 @@ class CSVLogger(Callback):
     Each row is appended and flushed at the end of its epoch, so the file is readable
     while training runs and keeps the finished epochs if the run is interrupted.
 
+    With BackupAndRestore, the size of the file is part of the backup: a resumed run keeps
+    the file (whatever ``append`` says), cut back to the rows of the epochs the backup
+    holds, so an epoch whose row was written just before the process was killed (before its
+    backup) is not written twice.
+
     Parameters
     ----------
     path : str or PathLike
+        Keras's name ``filename=`` is accepted too.
     separator : str, default ","
+        One character.
     append : bool, default False
-        Keep the rows of an earlier run (for a run resumed with BackupAndRestore).
+        Keep the rows of an earlier run; False starts the file afresh at the first row.
     """
 
-    def __init__(self, path: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"CSVLogger: path must be a str or path, got {type(path).__name__}")
+    def __init__(self, path: str | os.PathLike[str] | None = None, separator: str = ",", append: bool = False,
+                 *, filename: str | os.PathLike[str] | None = None) -> None:
+        path = check_path("CSVLogger", "path", keras_name("CSVLogger", "path", path, "filename", filename))
+        if not isinstance(separator, str) or len(separator) != 1 or separator in "\r\n\"":
+            raise ValueError(f"CSVLogger: separator must be one character such as ',' or ';', "
+                             f"got {separator!r}")
         self.path = Path(path)
         self.separator = separator
-        self.append = bool(append)
+        self.append = check_flag("CSVLogger: append", append)
         self.keys: list[str] | None = None
+        self.size = 0
+        self._afresh = False
+
+    def _continue(self) -> None:
+        """Write after the rows already in the file, under its header."""
+        self.keys, self._afresh = None, False
+        if self.path.exists() and self.path.stat().st_size:
+            with open(self.path, newline="") as handle:
+                self.keys = next(csv.reader(handle, delimiter=self.separator))
+        self.size = self.path.stat().st_size if self.path.exists() else 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         check_writable("CSVLogger", self.path)
-        self.keys = None
-        if self.append and self.path.exists() and self.path.stat().st_size:
-            with open(self.path, newline="") as handle:
-                self.keys = next(csv.reader(handle, delimiter=self.separator))
-        else:
-            self.path.write_text("")
+        self._continue()
+        if not self.append:
+            self.keys, self.size, self._afresh = None, 0, True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
-        with open(self.path, "a", newline="") as handle:
+        with open(self.path, "w" if self._afresh else "a", newline="") as handle:
             writer = csv.writer(handle, delimiter=self.separator)
             if self.keys is None:
                 self.keys = ["epoch", *(k for k, v in logs.items() if np.isscalar(v))]
                 writer.writerow(self.keys)
             row = {"epoch": epoch + 1, **logs}
             writer.writerow([row.get(k, "") for k in self.keys])
+            self.size, self._afresh = handle.tell(), False
+
+    def get_state(self) -> dict[str, Any]:
+        """What a resumed run needs (see BackupAndRestore): the file's size after the last row."""
+        return {"json": {"size": self.size}, "arrays": {}}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Continue the file, cut back to the size it had when the backup was written."""
+        size = int(state["json"]["size"])
+        if self.path.exists() and self.path.stat().st_size > size:
+            os.truncate(self.path, size)
+        self._continue()

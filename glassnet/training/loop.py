@@ -222,7 +222,8 @@ def fit(
     n = xs[0].shape[0]
     steps = math.ceil(n / (batch_size or n))
     every = [history, *extra, *user]
-    loop = LoopState(initial_epoch, rng, history, every)
+    loop = LoopState(initial_epoch, rng, history, every,
+                     functools.partial(_train_loss, model, xs, ys, weights))
     cbs = CallbackList(every, model, {"epochs": epochs, "steps": steps, "samples": n, "verbose": verbose,
                                       "loop": loop})
     run = _Run(model, xs, ys, weights, track_gradients)
@@ -244,6 +245,14 @@ def fit(
         cbs.call("on_train_end", {})
     history.stopped_reason = model._stop_reason
     return history
+
+
+def _train_loss(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None) -> float:
+    """The data loss on the training rows at the current weights, in evaluation mode."""
+    with _prep.model_mode(model, False):
+        scores = evaluate(model, xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0],
+                          sample_weight=weights)
+    return scores["loss"]
 
 
 def _check_run_args(epochs: Any, batch_size: Any, verbose: Any) -> None:

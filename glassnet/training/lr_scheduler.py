@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from glassnet.training.callbacks import Callback
+from glassnet.training.monitor import check_verbose
 
 __all__ = ["LearningRateScheduler"]
 
@@ -38,6 +39,8 @@ class LearningRateScheduler(Callback):
         ``schedule(epoch) -> lr``, such as the built-in schedules of
         :mod:`glassnet.schedules` (step, exponential and cosine decay), or
         ``schedule(epoch, lr) -> lr`` (Keras's form), given the current learning rate.
+    verbose : {0, 1}, default 0
+        1 prints the learning rate set at each epoch.
 
     Examples
     --------
@@ -46,7 +49,8 @@ class LearningRateScheduler(Callback):
     >>> # model.fit(X, y, epochs=30, callbacks=[scheduler]); history.history["lr"]
     """
 
-    def __init__(self, schedule: Callable[..., float]) -> None:
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
+        self.verbose = check_verbose("LearningRateScheduler", verbose)
         if not callable(schedule):
             raise TypeError(
                 "LearningRateScheduler: schedule must be callable as schedule(epoch) or "
@@ -65,6 +69,8 @@ class LearningRateScheduler(Callback):
                 f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a "
                 "learning rate must be a finite number >= 0"
             ) from None
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.lr:g}.")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback, History
-from glassnet.training.checkpoint import check_writable, load_arrays, save_arrays
+from glassnet.training.checkpoint import (
+    check_path,
+    check_save_freq,
+    check_writable,
+    keras_name,
+    load_arrays,
+    save_arrays,
+)
 
 __all__ = ["LoopState", "BackupAndRestore"]
 
@@ -27,20 +37,29 @@ class LoopState:
         The run's History.
     callbacks : list of Callback
         Every callback of the run, in the order given (History first).
+    train_loss : callable or None
+        ``train_loss()``: the data loss on the training rows at the current weights, in
+        evaluation mode (what ConvergenceStop compares from one epoch to the next).
     """
 
     def __init__(self, epoch: int, rng: np.random.Generator, history: History,
-                 callbacks: list[Callback]) -> None:
+                 callbacks: list[Callback], train_loss: Callable[[], float] | None = None) -> None:
         self.epoch = epoch
         self.rng = rng
         self.history = history
         self.callbacks = callbacks
+        self.train_loss = train_loss
 
 
 def _layer_generators(model: Any) -> dict[str, np.random.Generator]:
     """Each layer's generator (dropout masks), keyed by the layer's position in the model."""
     layers = enumerate(model.layers)
     return {str(i): layer.rng for i, layer in layers if getattr(layer, "rng", None) is not None}
+
+
+def _numbers(lists: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """History lists read back from JSON, where null stands for NaN or inf."""
+    return {k: [math.nan if v is None else v for v in values] for k, values in lists.items()}
 
 
 def _stateful(callbacks: list[Callback]) -> list[Callback]:
@@ -58,7 +77,8 @@ class BackupAndRestore(Callback):
     ReduceLROnPlateau, ConvergenceStop, ModelCheckpoint). With the same data, seed and
     callbacks, the resumed run ends with bitwise the same weights as an uninterrupted
     one. The file is deleted when training ends normally, so the next run starts afresh.
-    Give a CSVLogger ``append=True`` so that it keeps the rows of the interrupted run.
+    A CSVLogger continues its file, without repeating the row of an epoch that finished
+    after the last backup.
 
     It runs after the other callbacks at the end of each epoch, so it saves what they
     changed (a reduced learning rate, a new best epoch).
@@ -68,7 +88,10 @@ class BackupAndRestore(Callback):
     backup_dir : str or PathLike
         Folder of the backup (created if needed; must be writable).
     delete_on_end : bool, default True
-        Delete the backup when training ends without interruption.
+        Delete the backup when training ends without interruption (Keras's name
+        ``delete_checkpoint=`` is accepted too).
+    save_freq : "epoch"
+        Keras's argument; glassnet backs up at the end of every epoch.
 
     Examples
     --------
@@ -78,14 +101,16 @@ class BackupAndRestore(Callback):
 
     order = 20
 
-    def __init__(self, backup_dir: str | os.PathLike[str], delete_on_end: bool = True) -> None:
-        if not isinstance(backup_dir, (str, os.PathLike)):
-            raise TypeError(
-                f"BackupAndRestore: backup_dir must be a str or path, got {type(backup_dir).__name__}"
-            )
-        self.backup_dir = Path(backup_dir)
+    def __init__(self, backup_dir: str | os.PathLike[str], delete_on_end: bool | None = None, *,
+                 delete_checkpoint: bool | None = None, save_freq: str = "epoch") -> None:
+        owner = "BackupAndRestore"
+        self.backup_dir = Path(check_path(owner, "backup_dir", backup_dir))
         self.path = self.backup_dir / "backup.safetensors"
-        self.delete_on_end = bool(delete_on_end)
+        if delete_on_end is None and delete_checkpoint is None:
+            delete_on_end = True
+        delete = keras_name(owner, "delete_on_end", delete_on_end, "delete_checkpoint", delete_checkpoint)
+        self.delete_on_end = check_flag(f"{owner}: delete_on_end", delete)
+        check_save_freq(owner, save_freq)
         self.restored_epoch: int | None = None
 
     def _loop(self) -> LoopState:
@@ -155,9 +180,9 @@ class BackupAndRestore(Callback):
         for key, generator in _layer_generators(model).items():
             if key in meta["layer_rngs"]:
                 generator.bit_generator.state = meta["layer_rngs"][key]
-        loop.history.history = {k: list(v) for k, v in meta["history"].items()}
+        loop.history.history = _numbers(meta["history"])
         loop.history.epoch = list(meta["history_epochs"])
-        loop.history.gradient_norms = {k: list(v) for k, v in meta["gradient_norms"].items()}
+        loop.history.gradient_norms = _numbers(meta["gradient_norms"])
         for i, (cb, saved) in enumerate(zip(_stateful(loop.callbacks), meta["callbacks"])):
             if type(cb).__name__ == saved["class"]:
                 cb.set_state({"json": saved["json"], "arrays": part(f"callback/{i}/")})
