@@ -129,7 +129,8 @@ class CVScores:
     Attributes
     ----------
     folds : list of dict
-        ``model.evaluate`` of each fold's held-out part ({"loss": ..., "accuracy": ...}).
+        ``model.evaluate(..., return_dict=True)`` of each fold's held-out part
+        ({"loss": ..., "accuracy": ...}).
     scores : dict of str to numpy.ndarray
         Each score over the folds.
     mean, std : dict of str to float
@@ -193,7 +194,8 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
             if model is previous:
                 raise ValueError("build_fn() returned the same model twice; it must build a new one per call")
         model.fit(Xa[train], ya[train], seed=seed, verbose=verbose, **fit_kwargs)
-        results.append({k: float(v) for k, v in model.evaluate(Xa[val], ya[val]).items()})
+        scores = model.evaluate(Xa[val], ya[val], verbose=0, return_dict=True)
+        results.append({k: float(v) for k, v in scores.items()})
     return CVScores(results)
 
 

@@ -43,7 +43,7 @@ def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any
     out = model.predict(X)
     scores: dict[str, Any] = {"n_samples": int(len(y))}
     if model.compiled:
-        scores["loss"] = float(model.evaluate(X, y)["loss"])
+        scores["loss"] = float(model.evaluate(X, y, verbose=0, return_dict=True)["loss"])
     if task == "classification":
         scores.update(_classification(y, out, classes or []))
     else:

@@ -10,14 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
 from glassnet.function import recording
 from glassnet.tensor import Tensor, no_grad
+from glassnet.training import arguments as _args
 from glassnet.training import data as _data
-from glassnet.training import inference as _inference
 from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
+from glassnet.training.evaluation import evaluate, metric_logs, predict, to_outputs
 from glassnet.training.resume import LoopState
 
 __all__ = ["fit", "evaluate", "predict"]
@@ -125,23 +125,6 @@ def _prepared_targets(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], lo
     return [loss.prepare_target(y, (n, *p.shape[1:]), p.dtype) for loss, y, p in zip(losses, ys, probes)]
 
 
-def _to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
-    """Apply the final activation to outputs that were kept as logits."""
-    out = []
-    with no_grad():
-        for z, flag, act in zip(raw, fused, model.output_activations):
-            out.append(activations.get(act)(Tensor._make(z, False, None)).data if flag else z)
-    return out
-
-
-def _metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray],
-                 prefix: str = "") -> dict[str, float]:
-    logs: dict[str, float] = {}
-    for name, fn in zip(model.metric_names, model._metric_fns):
-        logs[prefix + name] = fn(ys[0], outs[0])
-    return logs
-
-
 def fit(
     model: Any,
     X: Any,
@@ -199,13 +182,16 @@ def fit(
     """
     if not model.compiled:
         raise RuntimeError("fit() called before compile(): call model.compile(optimizer=..., loss=...) first")
-    _check_run_args(epochs, batch_size, verbose)
+    _args.check_fit(epochs, batch_size, verbose, shuffle, validation_split, validation_data, callbacks, seed,
+                    class_weight, validation_split_mode, track_gradients, initial_epoch)
+    verbose = _args.check_verbose(verbose)
     X, y = _data.unpack_bunch(X, y)
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
     ys = _prep.targets(model, y, dtype, xs[0].shape[0])
     rng = np.random.default_rng(seed)
     _prepare_model(model, xs, seed, dtype)
+    model._initial_weights = None  # trained from here on: predict no longer warns
     _prep.check_labels(model, xs, ys)
     weights = _prep.sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
     train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
@@ -236,24 +222,14 @@ def fit(
             logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
             if val is not None and not model.stop_training:
                 with _prep.model_mode(model, False):
-                    logs.update({f"val_{k}": v for k, v in evaluate(model, val[0], val[1],
-                                                                    sample_weight=val[2]).items()})
+                    scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True)
+                    logs.update({f"val_{k}": v for k, v in scores.items()})
             cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training:
                 break
         cbs.call("on_train_end", {})
     history.stopped_reason = model._stop_reason
     return history
-
-
-def _check_run_args(epochs: Any, batch_size: Any, verbose: Any) -> None:
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool)
-                                   or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
 
 
 def _prepare_model(model: Any, xs: list[np.ndarray], seed: int | None, dtype: np.dtype) -> None:
@@ -266,8 +242,6 @@ def _prepare_model(model: Any, xs: list[np.ndarray], seed: int | None, dtype: np
         for layer, child in zip(model.layers, children):
             if hasattr(layer, "rate") and getattr(layer, "seed", None) is None:
                 layer.rng = np.random.default_rng(child)
-
-
 
 
 def _bind_optimizer(model: Any) -> None:
@@ -310,7 +284,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
         logs["reg_loss"] = reg_sum / max(seen, 1)
     if want_outputs and not model.stop_training:
         raw = [_gather(store, n) for store in collected]
-        logs.update(_metric_logs(model, run.ys, _to_outputs(model, raw, run.logits)))
+        logs.update(metric_logs(model, run.ys, to_outputs(model, raw, run.logits)))
     if run.track_gradients:
         for name, values in run.norms.items():
             history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
@@ -346,56 +320,3 @@ def _thread_controller() -> Any:
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
-
-
-def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
-                     logits: Sequence[bool] | bool) -> list[np.ndarray]:
-    """The outputs for the inputs ``xs`` in evaluation mode, ``batch_size`` rows at a time
-    (all at once for None): on plain arrays for a Sequential model, else through the graph."""
-    n = xs[0].shape[0]
-    size = min(batch_size or n, n)
-    if size == n:
-        return _forward_chunk(model, xs, logits)
-    chunks = [_forward_chunk(model, [x[start:start + size] for x in xs], logits)
-              for start in range(0, n, size)]
-    return [np.concatenate(parts) for parts in zip(*chunks)]
-
-
-def _forward_chunk(model: Any, xs: list[np.ndarray], logits: Sequence[bool] | bool) -> list[np.ndarray]:
-    out = _inference.forward_arrays(model, xs, logits)
-    if out is not None:
-        return out
-    with no_grad(), _prep.model_mode(model, False):
-        graph = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
-    return [o.data for o in (graph if isinstance(graph, list) else [graph])]
-
-
-def predict(model: Any, X: Any, batch_size: int | None = None) -> Any:
-    """The model's outputs for X (NumPy), in evaluation mode and without a graph."""
-    xs = _prep.inputs(model, X, _prep.model_dtype(model))
-    if not model.built:
-        model.build(xs[0].shape[1:] if model.n_inputs == 1 else None, dtype=xs[0].dtype)
-    outs = _forward_outputs(model, xs, batch_size, False)
-    return outs if len(outs) > 1 else outs[0]
-
-
-def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None,
-             sample_weight: Any = None) -> dict[str, float]:
-    """Loss and metrics of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., metric: ...}``."""
-    if not model.compiled:
-        raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
-    X, y = _data.unpack_bunch(X, y)
-    dtype = _prep.model_dtype(model)
-    xs = _prep.inputs(model, X, dtype)
-    ys = _prep.targets(model, y, dtype, xs[0].shape[0])
-    pairs = model.training_losses()
-    fused = [f for _, f in pairs]
-    raw = _forward_outputs(model, xs, batch_size, fused)
-    weights = None if sample_weight is None else _data.as_array(sample_weight, dtype, "sample_weight")
-    total = 0.0
-    with no_grad():
-        for (loss_fn, _), z, t in zip(pairs, raw, ys):
-            total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
-    logs = {"loss": total}
-    logs.update(_metric_logs(model, ys, _to_outputs(model, raw, fused)))
-    return logs
