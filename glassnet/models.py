@@ -341,6 +341,12 @@ class Model(Module):
 
         return evaluation.predict(self, X, batch_size=batch_size, verbose=verbose)
 
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy weights and buffers from ``state`` (see :meth:`Module.load_state_dict`); the
+        model counts as given its weights, so that ``predict`` does not warn about them."""
+        super().load_state_dict(state, strict)
+        self._initial_weights = None
+
     def save_weights(self, path: Any) -> Any:
         """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`."""
         from glassnet import io

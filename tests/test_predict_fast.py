@@ -22,6 +22,9 @@ from glassnet.layers import (
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training.inference import forward_arrays, infers_natively
 
+# These tests compare predict with the graph on the weights a model was built with, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:model .* predicts with the random weights:UserWarning")
+
 DTYPES = [np.float32, np.float64]
 
 

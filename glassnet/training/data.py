@@ -40,7 +40,7 @@ def _raise_out_of_range(array: np.ndarray, dtype: np.dtype, what: str) -> None:
     at = ", ".join(f"row {p[0]}" + (f" column {p[1]}" if len(p) > 1 else "") for p in where.tolist())
     raise ValueError(
         f"{what} holds {int(big.sum())} finite value(s) outside the range of {dtype} "
-        f"(|x| > {np.finfo(dtype).max:.3g}), e.g. {array[tuple(where[0])]!r} at {at}; scale the "
+        f"(|x| > {np.finfo(dtype).max:.3g}), e.g. {array[tuple(where[0])].item():g} at {at}; scale the "
         f"features (e.g. sklearn.preprocessing.StandardScaler) or use dtype=np.float64 for the model"
     )
 
