@@ -33,6 +33,8 @@ def check_batch_size(batch_size: Any) -> None:
 
 def check_verbose(verbose: Any) -> int:
     """``verbose`` as 0, 1 or 2 (True/False and Keras's "auto", which means 1, accepted)."""
+    if type(verbose) is int and 0 <= verbose <= 2:
+        return verbose
     if isinstance(verbose, str) and verbose == "auto":
         return 1
     if isinstance(verbose, (bool, np.bool_)) or (_is_int(verbose) and verbose in (0, 1, 2)):

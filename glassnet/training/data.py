@@ -20,6 +20,8 @@ def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
     if hasattr(data, "to_numpy"):
         data = data.to_numpy()
     try:
+        if dtype is None or _cannot_overflow(data, np.dtype(dtype)):
+            return np.asarray(data, dtype=dtype)
         with np.errstate(over="raise"):
             return np.asarray(data, dtype=dtype)
     except FloatingPointError:
@@ -29,6 +31,15 @@ def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
             f"{what} could not be converted to a numeric array ({err}); encode text columns "
             "first (e.g. sklearn.preprocessing.OneHotEncoder)"
         ) from None
+
+
+def _cannot_overflow(data: Any, dtype: np.dtype) -> bool:
+    """Whether casting ``data`` to the float type ``dtype`` surely stays finite (integers,
+    or floats no wider), which spares the cost of watching the cast."""
+    if not isinstance(data, np.ndarray):
+        return False
+    kind = data.dtype.kind
+    return kind in "biu" or (kind == "f" and data.dtype.itemsize <= dtype.itemsize)
 
 
 def _raise_out_of_range(array: np.ndarray, dtype: np.dtype, what: str) -> None:
