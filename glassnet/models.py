@@ -302,31 +302,37 @@ class Model(Module):
         return out
 
     # ---------------------------------------------------------- train/infer
-    def fit(self, X: Any, y: Any = None, **kwargs: Any) -> Any:
-        """Train; see :func:`glassnet.training.loop.fit` for every argument.
+    def fit(self, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
+        """Train; see :func:`glassnet.training.loop.fit` for every argument (``x=`` is
+        accepted for ``X``, as in Keras).
 
         Returns the :class:`~glassnet.training.callbacks.History` of the run.
         """
-        from glassnet.training import loop
+        from glassnet.training import arguments, loop
 
+        X = arguments.data_argument("fit", X, kwargs.pop("x", None))
+        arguments.check_names("fit", kwargs, loop.fit)
         return loop.fit(self, X, y, **kwargs)
 
-    def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
-                 sample_weight: Any = None, return_dict: bool = False) -> Any:
+    def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
+                 sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
         """Loss and metrics on data, in evaluation mode, as Keras returns them.
 
         The loss (a float) for a model compiled without metrics, else the list
         ``[loss, *metrics]`` in :attr:`metrics_names` order, so that ``loss, acc =
         model.evaluate(X, y)`` works; ``return_dict=True`` gives ``{"loss": ..., "accuracy":
         ...}``. ``verbose=1`` or ``2`` (default 1, as in Keras) prints them as one line, ``0``
-        prints nothing. See :func:`glassnet.training.evaluation.evaluate`.
+        prints nothing; ``x=`` is accepted for ``X``. See
+        :func:`glassnet.training.evaluation.evaluate`.
         """
-        from glassnet.training import evaluation
+        from glassnet.training import arguments, evaluation
 
+        X = arguments.data_argument("evaluate", X, x)
         return evaluation.evaluate(self, X, y, batch_size=batch_size, verbose=verbose,
                                    sample_weight=sample_weight, return_dict=return_dict)
 
-    def predict(self, X: Any, batch_size: int | None = None, verbose: Any = 0) -> Any:
+    def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
+                x: Any = None) -> Any:
         """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
         computed in evaluation mode without recording a graph, ``batch_size`` rows at a time
         (None: all at once).
@@ -335,10 +341,11 @@ class Model(Module):
         ``fit``) raises a ValueError: it has no weights. A built model that still holds the
         random weights it was initialized with, never trained nor loaded, predicts with them
         and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
-        or 2, as in Keras) is accepted and prints nothing.
+        or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
         """
-        from glassnet.training import evaluation
+        from glassnet.training import arguments, evaluation
 
+        X = arguments.data_argument("predict", X, x)
         return evaluation.predict(self, X, batch_size=batch_size, verbose=verbose)
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:

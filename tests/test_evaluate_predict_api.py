@@ -130,3 +130,22 @@ def test_a_functional_model_is_built_by_predict_and_warned_about():
     model = gn.Model(inputs, Dense(2)(inputs))
     with pytest.warns(UserWarning, match="random weights"):
         assert model.predict(X).shape == (30, 2)
+
+
+def test_keras_spelling_x_is_accepted_everywhere():
+    model = _classifier(("accuracy",))
+    history = model.fit(x=X, y=Y, epochs=1, verbose=0, seed=0)
+    assert history.history["loss"]
+    assert model.evaluate(x=X, y=Y, verbose=0) == model.evaluate(X, Y, verbose=0)
+    np.testing.assert_array_equal(model.predict(x=X), model.predict(X))
+    with pytest.raises(TypeError, match="got the data twice, as X and as x"):
+        model.predict(X, x=X)
+    with pytest.raises(TypeError, match="needs the input data X"):
+        model.fit(y=Y)
+
+
+@pytest.mark.parametrize("name", ["steps_per_epoch", "validation_freq", "workers", "lr"])
+def test_fit_names_an_unknown_argument_and_lists_the_accepted_ones(name):
+    with pytest.raises(TypeError, match=rf"fit\(\) got unknown argument\(s\) '{name}'; it accepts X, y and "
+                                        r"epochs, batch_size, .*initial_epoch"):
+        _classifier().fit(X, Y, **{name: 1})

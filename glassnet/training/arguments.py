@@ -6,8 +6,10 @@ that names the argument, shows the value received and says what is accepted.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -16,13 +18,39 @@ import numpy as np
 from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
 
-__all__ = ["check_fit", "check_batch_size", "check_verbose", "check_class_weight"]
+__all__ = [
+    "check_fit", "check_batch_size", "check_verbose", "check_class_weight", "data_argument", "check_names",
+]
 
 _SPLIT_MODES = ("random", "last")
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def data_argument(call: str, X: Any, x: Any) -> Any:
+    """The data given as ``X`` or, as Keras spells it, ``x``; both or neither is an error."""
+    if X is not None and x is not None:
+        raise TypeError(f"{call}() got the data twice, as X and as x; give one")
+    if X is None and x is None:
+        raise TypeError(f"{call}() needs the input data X (an array, a pandas object or a list of arrays)")
+    return X if x is None else x
+
+
+@functools.cache
+def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(inspect.signature(function).parameters)
+
+
+def check_names(call: str, kwargs: dict[str, Any], function: Callable[..., Any]) -> None:
+    """Refuse keyword arguments that ``function`` does not take, listing the ones it does."""
+    accepted = _parameters(function)
+    unknown = [name for name in kwargs if name not in accepted]
+    if unknown:
+        options = ", ".join(name for name in accepted if name not in ("model", "X", "y"))
+        raise TypeError(f"{call}() got unknown argument(s) {', '.join(map(repr, unknown))}; it accepts "
+                        f"X, y and {options}")
 
 
 def check_batch_size(batch_size: Any) -> None:
