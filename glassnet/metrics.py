@@ -73,11 +73,16 @@ def target_labels(y_true: Any, metric: str = "accuracy", outputs: int | None = N
     return labels
 
 
-def _label_pair(metric: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(true labels, predicted labels) for a classification metric, checked."""
+def _label_pair(metric: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, str]:
+    """(true labels, predicted labels, sklearn's ``average``) for a classification metric,
+    checked. The average is "macro" for more than two output columns, even when the
+    data at hand hold only two classes, so that every batch and split is scored alike."""
     y_pred = np.asarray(y_pred)
     scores = y_pred.size == len(y_pred) and not is_integer_valued(y_pred)
-    return target_labels(y_true, metric, 1 if scores else None), to_labels(y_pred)
+    t, p = target_labels(y_true, metric, 1 if scores else None), to_labels(y_pred)
+    both = np.union1d(t, p)
+    binary = y_pred.ndim < 2 or y_pred.shape[1] <= 2
+    return t, p, "binary" if binary and both.size and both.min() >= 0 and both.max() <= 1 else "macro"
 
 
 def _binary_scores(y_pred: np.ndarray) -> np.ndarray:
@@ -98,18 +103,13 @@ def _classification(name: str, *aliases: str) -> Callable[[Callable[..., float]]
     return decorate
 
 
-def _average(y_true: np.ndarray, y_pred: np.ndarray) -> str:
-    """"binary" when the true and the predicted labels are all 0 or 1, else "macro"."""
-    both = np.union1d(y_true, y_pred)
-    return "binary" if both.size and both.min() >= 0 and both.max() <= 1 else "macro"
-
-
 @_classification("accuracy", "acc")
 def accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose predicted class equals the true class."""
     from sklearn.metrics import accuracy_score
 
-    return float(accuracy_score(*_label_pair("accuracy", y_true, y_pred)))
+    t, p, _ = _label_pair("accuracy", y_true, y_pred)
+    return float(accuracy_score(t, p))
 
 
 @_classification("precision")
@@ -117,8 +117,8 @@ def precision(y_true: Any, y_pred: Any) -> float:
     """TP / (TP + FP); macro-averaged over classes when there are more than two."""
     from sklearn.metrics import precision_score
 
-    t, p = _label_pair("precision", y_true, y_pred)
-    return float(precision_score(t, p, average=_average(t, p), zero_division=0))
+    t, p, average = _label_pair("precision", y_true, y_pred)
+    return float(precision_score(t, p, average=average, zero_division=0))
 
 
 @_classification("recall")
@@ -126,8 +126,8 @@ def recall(y_true: Any, y_pred: Any) -> float:
     """TP / (TP + FN); macro-averaged over classes when there are more than two."""
     from sklearn.metrics import recall_score
 
-    t, p = _label_pair("recall", y_true, y_pred)
-    return float(recall_score(t, p, average=_average(t, p), zero_division=0))
+    t, p, average = _label_pair("recall", y_true, y_pred)
+    return float(recall_score(t, p, average=average, zero_division=0))
 
 
 @_classification("f1")
@@ -135,8 +135,8 @@ def f1(y_true: Any, y_pred: Any) -> float:
     """Harmonic mean of precision and recall; macro-averaged for more than two classes."""
     from sklearn.metrics import f1_score
 
-    t, p = _label_pair("f1", y_true, y_pred)
-    return float(f1_score(t, p, average=_average(t, p), zero_division=0))
+    t, p, average = _label_pair("f1", y_true, y_pred)
+    return float(f1_score(t, p, average=average, zero_division=0))
 
 
 @_classification("auc", "roc_auc")

@@ -152,3 +152,13 @@ def test_non_integer_labels_for_a_classification_loss_name_the_problem():
     y = IRIS_Y + 0.5
     with pytest.raises(ValueError, match=r"not whole numbers.*classification loss.*'mse'"):
         model.fit(IRIS_X, y, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("name", ["f1", "precision", "recall"])
+def test_a_three_class_output_is_macro_averaged_even_when_y_holds_two_classes(name):
+    from sklearn import metrics as skm
+
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1]])
+    reference = getattr(skm, f"{name}_score")(y, probs.argmax(1), average="macro", zero_division=0)
+    assert gn.metrics.get(name)(y, probs) == pytest.approx(reference)
