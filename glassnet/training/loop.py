@@ -149,32 +149,41 @@ def fit(
     weight penalties), backward, update. ``batch_size=None`` is full-batch gradient
     descent, ``batch_size=1`` stochastic gradient descent.
 
+    Every argument is checked before any training: a wrong type raises a TypeError, a
+    value out of range a ValueError, each naming the argument and what it accepts.
+
     Parameters
     ----------
     X, y : arrays, pandas objects, or a scikit-learn Bunch (then y may be omitted)
-        Lists of arrays for several inputs / outputs.
-    epochs : int
-    batch_size : int or None, default 32
+        Lists of arrays for several inputs / outputs. Class labels may be integers,
+        integer-valued floats (``0.0, 1.0, 2.0``) or one-hot rows.
+    epochs : int >= 1
+    batch_size : int >= 1 or None, default 32
     shuffle : bool, default True
         Visit the samples in a new random order every epoch.
-    validation_split : float, default 0
+    validation_split : float in [0, 1), default 0
         Fraction of the data held out for validation: a seeded random split, stratified
-        for classification (``validation_split_mode="last"`` takes the last fraction,
-        unshuffled, for ordered data).
-    validation_data : (X_val, y_val), optional
+        for classification (Keras takes the last fraction; ``validation_split_mode="last"``
+        does that, unshuffled, for ordered data).
+    validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), optional
+        Checked and converted before training, like X and y; overrides
+        ``validation_split``, as in Keras.
     callbacks : list of Callback
         Added to History and TerminateOnNaN (always on) and the progress display.
-    verbose : {0, 1, 2}
+    verbose : {0, 1, 2} or "auto" (= 1)
         0 silent; 1 a progress bar per epoch on a terminal, one line otherwise; 2 one line.
-    seed : int, optional
+    seed : int >= 0, optional
         Seeds initialization (if not yet built), shuffling, the split and dropout: the
         same seed gives bitwise the same weights and history.
-    class_weight : dict or "balanced", optional
+    class_weight : dict {class: weight} or "balanced", optional
+        Weights finite and >= 0, keyed by classes found in y.
     sample_weight : array (N,), optional
+        One finite weight >= 0 per sample, not all zero.
+    validation_split_mode : {"random", "last"}, default "random"
     track_gradients : bool, default False
         Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
-    initial_epoch : int, default 0
-        Epoch to start from (for resuming).
+    initial_epoch : int in [0, epochs), default 0
+        Epoch to start from (for resuming); ``epochs`` counts from the start, as in Keras.
 
     Returns
     -------
