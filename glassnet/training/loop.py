@@ -17,10 +17,10 @@ from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
-from glassnet.training.evaluation import evaluate, metric_logs, predict, to_outputs
+from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
 from glassnet.training.resume import LoopState
 
-__all__ = ["fit", "evaluate", "predict"]
+__all__ = ["fit"]
 
 
 class _Run:
