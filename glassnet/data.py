@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
 
@@ -181,6 +182,8 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
             f"build_fn must be a function returning a new compiled model (e.g. a def that builds and "
             f"compiles one), got {build_fn!r}"
         )
+    _args.check_seed(seed)
+    _args.check_verbose(verbose)
     X, y = _data.unpack_bunch(X, y)
     if y is None:
         raise ValueError("cross_validate needs targets y (or a Bunch with a target)")

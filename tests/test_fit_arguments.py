@@ -135,3 +135,24 @@ def test_nan_is_still_called_nan():
     bad[2, 1] = np.nan
     with pytest.raises(ValueError, match=r"X holds 1 NaN or inf value\(s\) at rows \[2\], columns \[1\]"):
         _fit(X=bad)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"seed": "0"}, TypeError, "seed must be a non-negative integer or None, got '0'"),
+    ({"seed": -3}, ValueError, "seed must be a non-negative integer or None, got -3"),
+    ({"verbose": 5}, ValueError, r"verbose must be 0 \(silent\), 1 or 2, got 5"),
+])
+def test_cross_validate_checks_seed_and_verbose_before_the_first_fold(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        gn.cross_validate(_model, X, Y, cv=2, epochs=1, **kwargs)
+
+
+def test_cross_validate_scores_float_labels_like_integer_ones():
+    def build():
+        model = _model()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy", "f1"])
+        return model
+
+    ints = gn.cross_validate(build, X, Y, cv=3, seed=0, epochs=2)
+    floats = gn.cross_validate(build, X, Y.astype(np.float32), cv=3, seed=0, epochs=2)
+    assert floats.folds == ints.folds

@@ -19,7 +19,7 @@ from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
 
 __all__ = [
-    "check_fit", "check_batch_size", "check_verbose", "check_class_weight", "data_argument", "check_names",
+    "check_fit", "check_seed", "check_batch_size", "check_verbose", "check_class_weight", "data_argument", "check_names",
 ]
 
 _SPLIT_MODES = ("random", "last")
@@ -70,6 +70,14 @@ def check_verbose(verbose: Any) -> int:
     raise ValueError(f"verbose must be 0 (silent), 1 or 2, got {verbose!r}")
 
 
+def check_seed(seed: Any) -> None:
+    """``seed`` is None or an integer >= 0."""
+    if seed is not None and not _is_int(seed):
+        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r} ({type(seed).__name__})")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+
+
 def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validation_split: Any,
               validation_data: Any, callbacks: Any, seed: Any, class_weight: Any,
               validation_split_mode: Any, track_gradients: Any, initial_epoch: Any) -> None:
@@ -82,10 +90,7 @@ def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validati
     check_flag("track_gradients", track_gradients)
     _check_split(validation_split, validation_split_mode, validation_data)
     _check_callbacks(callbacks)
-    if seed is not None and not _is_int(seed):
-        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r} ({type(seed).__name__})")
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    check_seed(seed)
     if not _is_int(initial_epoch) or not 0 <= initial_epoch < epochs:
         raise ValueError(
             f"initial_epoch must be an integer in [0, epochs) = [0, {epochs}), got {initial_epoch!r}; "
