@@ -19,7 +19,8 @@ from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
 
 __all__ = [
-    "check_fit", "check_seed", "check_batch_size", "check_verbose", "check_class_weight", "data_argument", "check_names",
+    "check_fit", "check_seed", "check_batch_size", "check_verbose", "check_class_weight",
+    "data_argument", "check_names",
 ]
 
 _SPLIT_MODES = ("random", "last")
