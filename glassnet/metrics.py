@@ -2,7 +2,9 @@
 
 Every metric is a function ``metric(y_true, y_pred) -> float`` where ``y_pred`` is what
 the model outputs: class probabilities (N, C), a probability or score (N, 1) for binary
-classification, or values for regression. Labels may be integers or one-hot rows.
+classification, or values for regression. Class labels may be integers, integer-valued
+floats (``0.0, 1.0, 2.0``) or one-hot rows; a classification metric refuses a continuous
+target, and :func:`check_task` a regression metric for a classification loss.
 """
 
 from __future__ import annotations
@@ -56,8 +58,11 @@ def target_labels(y_true: Any, metric: str = "accuracy", outputs: int | None = N
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
     y = y.reshape(-1)
-    if y.dtype.kind not in "biuf" or not is_integer_valued(y):
-        sample = np.unique(y)[:5].tolist() if y.dtype.kind in "biuf" else y[:5].tolist()
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"metric {metric!r} compares class labels 0..C-1, but the target holds {y.dtype} "
+                        "values; encode them first (sklearn.preprocessing.LabelEncoder)")
+    if not is_integer_valued(y):
+        sample = np.unique(y)[:5].tolist()
         raise ValueError(
             f"metric {metric!r} compares class labels, but the target is continuous (values such as "
             f"{sample}); use a regression metric such as 'mae', 'mse' or 'r2', or encode the classes "

@@ -73,7 +73,7 @@ def _ensure_built(model: Any, what: str) -> None:
 
 def _warn_if_untrained(model: Any) -> None:
     """Warn, once per model, when ``predict`` meets the weights the model was built with."""
-    initial = model._initial_weights
+    initial = getattr(model, "_initial_weights", None)
     if initial is None:
         return
     model._initial_weights = None
