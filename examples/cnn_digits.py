@@ -56,7 +56,7 @@ def train(epochs: int = 20, seed: int = 0, verbose: int = 0) -> tuple[gn.Sequent
     start = time.perf_counter()
     model.fit(X_train, y_train, epochs=epochs, batch_size=32, seed=seed, verbose=verbose)
     seconds = time.perf_counter() - start
-    return model, model.evaluate(X_test, y_test)["accuracy"], seconds
+    return model, model.evaluate(X_test, y_test, verbose=0, return_dict=True)["accuracy"], seconds
 
 
 def main() -> None:

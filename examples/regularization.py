@@ -47,7 +47,8 @@ def preprocessing() -> None:
                            Dense(2, activation="softmax")], seed=0)
     model.compile(optimizer=Adam(lr=0.02), loss="cross_entropy", metrics=["accuracy"])
     model.fit(A_train, y_train, epochs=60, batch_size=32, seed=0, verbose=0)
-    print(f"1. preprocessed table: test accuracy {model.evaluate(A_test, y_test)['accuracy']:.3f}")
+    _, accuracy = model.evaluate(A_test, y_test, verbose=0)
+    print(f"1. preprocessed table: test accuracy {accuracy:.3f}")
 
 
 def _noisy_cubic(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +80,7 @@ def overfitting() -> None:
         hist = model.fit(X, y, epochs=800, batch_size=None, validation_data=val, verbose=0, seed=0,
                          callbacks=cbs)
         curve = hist.history["val_loss"]
-        print(f"   {name:28s} train {hist.history['loss'][-1]:.3f}  val {model.evaluate(*val)['loss']:.3f}"
+        print(f"   {name:28s} train {hist.history['loss'][-1]:.3f}  val {model.evaluate(*val, verbose=0):.3f}"
               f"  (lowest val {min(curve):.3f} at epoch {int(np.argmin(curve)) + 1} of {len(curve)})")
 
 

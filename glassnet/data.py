@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
 
@@ -129,7 +130,8 @@ class CVScores:
     Attributes
     ----------
     folds : list of dict
-        ``model.evaluate`` of each fold's held-out part ({"loss": ..., "accuracy": ...}).
+        ``model.evaluate(..., return_dict=True)`` of each fold's held-out part
+        ({"loss": ..., "accuracy": ...}).
     scores : dict of str to numpy.ndarray
         Each score over the folds.
     mean, std : dict of str to float
@@ -180,6 +182,8 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
             f"build_fn must be a function returning a new compiled model (e.g. a def that builds and "
             f"compiles one), got {build_fn!r}"
         )
+    _args.check_seed(seed)
+    _args.check_verbose(verbose)
     X, y = _data.unpack_bunch(X, y)
     if y is None:
         raise ValueError("cross_validate needs targets y (or a Bunch with a target)")
@@ -193,7 +197,8 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
             if model is previous:
                 raise ValueError("build_fn() returned the same model twice; it must build a new one per call")
         model.fit(Xa[train], ya[train], seed=seed, verbose=verbose, **fit_kwargs)
-        results.append({k: float(v) for k, v in model.evaluate(Xa[val], ya[val]).items()})
+        scores = model.evaluate(Xa[val], ya[val], verbose=0, return_dict=True)
+        results.append({k: float(v) for k, v in scores.items()})
     return CVScores(results)
 
 

@@ -2,7 +2,9 @@
 
 Every metric is a function ``metric(y_true, y_pred) -> float`` where ``y_pred`` is what
 the model outputs: class probabilities (N, C), a probability or score (N, 1) for binary
-classification, or values for regression. Labels may be integers or one-hot rows.
+classification, or values for regression. Class labels may be integers, integer-valued
+floats (``0.0, 1.0, 2.0``) or one-hot rows; a classification metric refuses a continuous
+target, and :func:`check_task` a regression metric for a classification loss.
 """
 
 from __future__ import annotations
@@ -14,22 +16,78 @@ import numpy as np
 
 from glassnet._registry import Registry
 
-__all__ = ["get", "names", "to_labels", "is_classification_metric"]
+__all__ = [
+    "get", "names", "to_labels", "target_labels", "is_integer_valued", "is_classification_metric",
+    "check_task",
+]
 
 METRICS = Registry("metric")
 _CLASSIFICATION: set[str] = set()
 
 
 def to_labels(y: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Class labels from model outputs or targets: argmax of rows, or ``> threshold`` for
-    one column (binary)."""
+    """Predicted class labels from model outputs: the argmax of rows (N, C), or
+    ``y > threshold`` for one column of probabilities (binary); labels, as integers or
+    integer-valued floats, pass through."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
     y = y.reshape(-1)
-    if y.dtype.kind == "f" and not np.all((y == 0) | (y == 1)):
+    if y.dtype.kind == "f" and not is_integer_valued(y):
         return (y > threshold).astype(np.int64)
     return y.astype(np.int64)
+
+
+def is_integer_valued(y: np.ndarray) -> bool:
+    """Whether every value of ``y`` is a whole number (``2.0`` is, ``0.5`` and NaN are not)."""
+    y = np.asarray(y)
+    if y.dtype.kind in "biu":
+        return True
+    return y.dtype.kind == "f" and bool(np.all(np.mod(y, 1) == 0))
+
+
+def target_labels(y_true: Any, metric: str = "accuracy", outputs: int | None = None) -> np.ndarray:
+    """Class labels from targets, for the classification metric ``metric``.
+
+    One-hot (or probability) rows give their argmax; integer labels, stored as integers or
+    as integer-valued floats (``0.0, 1.0, 2.0``), are taken as they are. A continuous
+    target raises a ValueError naming the metric, as does a one-column output (``outputs``
+    = 1, thresholded at 0.5) compared with labels other than 0 and 1.
+    """
+    y = np.asarray(y_true)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1)
+    y = y.reshape(-1)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"metric {metric!r} compares class labels 0..C-1, but the target holds {y.dtype} "
+                        "values; encode them first (sklearn.preprocessing.LabelEncoder)")
+    if not is_integer_valued(y):
+        sample = np.unique(y)[:5].tolist()
+        raise ValueError(
+            f"metric {metric!r} compares class labels, but the target is continuous (values such as "
+            f"{sample}); use a regression metric such as 'mae', 'mse' or 'r2', or encode the classes "
+            "as integers 0..C-1"
+        )
+    labels = y.astype(np.int64)
+    if outputs == 1 and labels.size and (labels.min() < 0 or labels.max() > 1):
+        raise ValueError(
+            f"metric {metric!r} on a one-unit output compares (output > 0.5) with labels 0 and 1, but y "
+            f"holds {np.unique(labels)[:10].tolist()}; give the output layer one unit per class "
+            "(softmax) or use a regression metric such as 'mae' or 'r2'"
+        )
+    return labels
+
+
+def _label_pair(metric: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, str]:
+    """(true labels, predicted labels, sklearn's ``average``) for a classification metric,
+    checked. The average is "macro" for more than two output columns, even when the
+    data at hand hold only two classes, so that every batch and split is scored alike."""
+    y_pred = np.asarray(y_pred)
+    scores = y_pred.size == len(y_pred) and not is_integer_valued(y_pred)
+    t, p = target_labels(y_true, metric, 1 if scores else None), to_labels(y_pred)
+    both = np.union1d(t, p)
+    binary = y_pred.ndim < 2 or y_pred.shape[1] <= 2
+    return t, p, "binary" if binary and both.size and both.min() >= 0 and both.max() <= 1 else "macro"
 
 
 def _binary_scores(y_pred: np.ndarray) -> np.ndarray:
@@ -37,6 +95,9 @@ def _binary_scores(y_pred: np.ndarray) -> np.ndarray:
     if y_pred.ndim == 2 and y_pred.shape[1] == 2:
         return y_pred[:, 1]
     return y_pred.reshape(-1) if y_pred.ndim <= 2 and y_pred.size == len(y_pred) else y_pred
+
+
+_CLASSIFICATION_NAMES = ("accuracy", "precision", "recall", "f1", "auc")
 
 
 def _classification(name: str, *aliases: str) -> Callable[[Callable[..., float]], Callable[..., float]]:
@@ -47,16 +108,13 @@ def _classification(name: str, *aliases: str) -> Callable[[Callable[..., float]]
     return decorate
 
 
-def _average(y_true: np.ndarray) -> str:
-    return "binary" if len(np.unique(y_true)) <= 2 and y_true.max(initial=0) <= 1 else "macro"
-
-
 @_classification("accuracy", "acc")
 def accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose predicted class equals the true class."""
     from sklearn.metrics import accuracy_score
 
-    return float(accuracy_score(to_labels(y_true), to_labels(y_pred)))
+    t, p, _ = _label_pair("accuracy", y_true, y_pred)
+    return float(accuracy_score(t, p))
 
 
 @_classification("precision")
@@ -64,8 +122,8 @@ def precision(y_true: Any, y_pred: Any) -> float:
     """TP / (TP + FP); macro-averaged over classes when there are more than two."""
     from sklearn.metrics import precision_score
 
-    t = to_labels(y_true)
-    return float(precision_score(t, to_labels(y_pred), average=_average(t), zero_division=0))
+    t, p, average = _label_pair("precision", y_true, y_pred)
+    return float(precision_score(t, p, average=average, zero_division=0))
 
 
 @_classification("recall")
@@ -73,8 +131,8 @@ def recall(y_true: Any, y_pred: Any) -> float:
     """TP / (TP + FN); macro-averaged over classes when there are more than two."""
     from sklearn.metrics import recall_score
 
-    t = to_labels(y_true)
-    return float(recall_score(t, to_labels(y_pred), average=_average(t), zero_division=0))
+    t, p, average = _label_pair("recall", y_true, y_pred)
+    return float(recall_score(t, p, average=average, zero_division=0))
 
 
 @_classification("f1")
@@ -82,8 +140,8 @@ def f1(y_true: Any, y_pred: Any) -> float:
     """Harmonic mean of precision and recall; macro-averaged for more than two classes."""
     from sklearn.metrics import f1_score
 
-    t = to_labels(y_true)
-    return float(f1_score(t, to_labels(y_pred), average=_average(t), zero_division=0))
+    t, p, average = _label_pair("f1", y_true, y_pred)
+    return float(f1_score(t, p, average=average, zero_division=0))
 
 
 @_classification("auc", "roc_auc")
@@ -91,8 +149,8 @@ def auc(y_true: Any, y_pred: Any) -> float:
     """Area under the ROC curve (one-vs-rest macro average for more than two classes)."""
     from sklearn.metrics import roc_auc_score
 
-    t = to_labels(y_true)
     scores = np.asarray(y_pred)
+    t = target_labels(y_true, "auc", scores.shape[1] if scores.ndim == 2 else 1)
     if scores.ndim == 2 and scores.shape[1] > 2:
         return float(roc_auc_score(t, scores, multi_class="ovr"))
     return float(roc_auc_score(t, _binary_scores(scores)))
@@ -145,6 +203,21 @@ def get(metric: str | Callable[..., float]) -> Callable[..., float]:
 def is_classification_metric(name: str) -> bool:
     """Whether a metric name compares class labels."""
     return name.lower() in _CLASSIFICATION
+
+
+def check_task(metric: Any, classifier: bool, loss: str) -> None:
+    """Raise a ValueError, before any training, when the metric named ``metric`` measures
+    regression but the loss (named ``loss``) trains a classifier (``classifier``).
+
+    The opposite case, a classification metric on a regression loss, depends on the target
+    (MSE on 0/1 labels is a classifier): :func:`target_labels` decides it from ``y``.
+    """
+    if not classifier or not isinstance(metric, str) or is_classification_metric(metric):
+        return
+    raise ValueError(
+        f"metric {metric!r} measures regression, but the loss {loss} trains a classifier (its outputs "
+        f"are class probabilities); use a classification metric: {', '.join(_CLASSIFICATION_NAMES)}"
+    )
 
 
 def names() -> list[str]:

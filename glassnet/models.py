@@ -7,6 +7,7 @@ keeping track of the loss. ``compile`` makes the choices, ``fit`` repeats the st
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,6 +27,10 @@ _FUSED = {
     ("sigmoid", _losses.BinaryCrossEntropy): lambda loss: _losses.BinaryCrossEntropy(
         loss.reduction, from_logits=True),
 }
+
+
+# Losses that train a classifier: their outputs are class probabilities.
+_CLASS_LOSSES = (_losses.CrossEntropy, _losses.NLL, _losses.BinaryCrossEntropy)
 
 
 def _final_activation(layer: Any) -> str | None:
@@ -75,6 +80,7 @@ class Model(Module):
         self.seed = seed
         self._stop_reason: str | None = None
         self._snapshot: list[np.ndarray] | None = None
+        self._initial_weights: int | None = None  # fingerprint at build, until trained or predicted
         self._single_output = True
         self._inputs: list[Symbolic] = []
         self._outputs: list[Symbolic] = []
@@ -185,6 +191,7 @@ class Model(Module):
                 )
             self.dtype = np.dtype(dtype)
         dtype = self.dtype
+        was_built = self.built
         shapes = self._input_shapes(input_shape)
         dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
         from glassnet.tensor import no_grad
@@ -194,7 +201,16 @@ class Model(Module):
         with no_grad():
             self.forward(*dummies)
         self.train(was_training)
+        if not was_built:
+            self._initial_weights = self._weights_fingerprint()
         return self
+
+    def _weights_fingerprint(self) -> int:
+        """A CRC-32 of every weight: tells whether the weights changed since the model was built."""
+        crc = 0
+        for p in self.parameters():
+            crc = zlib.crc32(np.ascontiguousarray(p.data), crc)
+        return crc
 
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
         return [sym.shape for sym in self._inputs]
@@ -252,7 +268,6 @@ class Model(Module):
         A softmax (sigmoid) output followed by cross-entropy (binary cross-entropy) is
         trained from the logits through one fused, stable node.
         """
-        from glassnet import metrics as _metrics
         from glassnet import optim
 
         self.optimizer = optim.get(optimizer)
@@ -260,13 +275,28 @@ class Model(Module):
         if len(loss_list) != len(self._output_list()):
             raise ValueError(f"{len(loss_list)} losses given for {len(self._output_list())} outputs")
         self.loss_fns = [_losses.get(item) for item in loss_list]
+        self._compile_metrics(metrics)
+        self.compiled = True
+
+    def _compile_metrics(self, metrics: Sequence[Any] | None) -> None:
+        """Resolve the metrics; a regression metric for a classification loss is refused here."""
+        from glassnet import metrics as _metrics
+
+        if isinstance(metrics, str) or (metrics is not None and not isinstance(metrics, (list, tuple))):
+            raise TypeError(f"metrics must be a list of names or functions (['accuracy']), got {metrics!r}")
+        classifier = isinstance(self.loss_fns[0], _CLASS_LOSSES)
         self.metric_names = []
         self._metric_fns = []
         for m in metrics or []:
             fn = _metrics.get(m)
+            _metrics.check_task(m, classifier, type(self.loss_fns[0]).__name__)
             self.metric_names.append(m if isinstance(m, str) else getattr(m, "__name__", "metric"))
             self._metric_fns.append(fn)
-        self.compiled = True
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``["loss", *metrics]``: the order of the list that :meth:`evaluate` returns (Keras's name)."""
+        return ["loss", *self.metric_names]
 
     def _output_list(self) -> list[Any]:
         return self._outputs
@@ -280,28 +310,57 @@ class Model(Module):
         return out
 
     # ---------------------------------------------------------- train/infer
-    def fit(self, X: Any, y: Any = None, **kwargs: Any) -> Any:
-        """Train; see :func:`glassnet.training.loop.fit` for every argument.
+    def fit(self, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
+        """Train; see :func:`glassnet.training.loop.fit` for every argument (``x=`` is
+        accepted for ``X``, as in Keras).
 
         Returns the :class:`~glassnet.training.callbacks.History` of the run.
         """
-        from glassnet.training import loop
+        from glassnet.training import arguments, loop
 
+        X = arguments.data_argument("fit", X, kwargs.pop("x", None))
+        arguments.check_names("fit", kwargs, loop.fit)
         return loop.fit(self, X, y, **kwargs)
 
-    def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None,
-                 sample_weight: Any = None) -> dict[str, float]:
-        """Loss and metrics on data, in evaluation mode: ``{"loss": ..., "accuracy": ...}``."""
-        from glassnet.training import loop
+    def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
+                 sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
+        """Loss and metrics on data, in evaluation mode, as Keras returns them.
 
-        return loop.evaluate(self, X, y, batch_size=batch_size, sample_weight=sample_weight)
+        The loss (a float) for a model compiled without metrics, else the list
+        ``[loss, *metrics]`` in :attr:`metrics_names` order, so that ``loss, acc =
+        model.evaluate(X, y)`` works; ``return_dict=True`` gives ``{"loss": ..., "accuracy":
+        ...}``. ``verbose=1`` or ``2`` (default 1, as in Keras) prints them as one line, ``0``
+        prints nothing; ``x=`` is accepted for ``X``. See
+        :func:`glassnet.training.evaluation.evaluate`.
+        """
+        from glassnet.training import arguments, evaluation
 
-    def predict(self, X: Any, batch_size: int | None = None) -> Any:
+        X = arguments.data_argument("evaluate", X, x)
+        return evaluation.evaluate(self, X, y, batch_size=batch_size, verbose=verbose,
+                                   sample_weight=sample_weight, return_dict=return_dict)
+
+    def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
+                x: Any = None) -> Any:
         """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
-        computed in evaluation mode without recording a graph."""
-        from glassnet.training import loop
+        computed in evaluation mode without recording a graph, ``batch_size`` rows at a time
+        (None: all at once).
 
-        return loop.predict(self, X, batch_size=batch_size)
+        A model that was never built (a Sequential model without ``input_dim``, before
+        ``fit``) raises a ValueError: it has no weights. A built model that still holds the
+        random weights it was initialized with, never trained nor loaded, predicts with them
+        and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
+        or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
+        """
+        from glassnet.training import arguments, evaluation
+
+        X = arguments.data_argument("predict", X, x)
+        return evaluation.predict(self, X, batch_size=batch_size, verbose=verbose)
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy weights and buffers from ``state`` (see :meth:`Module.load_state_dict`); the
+        model counts as given its weights, so that ``predict`` does not warn about them."""
+        super().load_state_dict(state, strict)
+        self._initial_weights = None
 
     def save_weights(self, path: Any) -> Any:
         """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`."""

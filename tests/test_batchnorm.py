@@ -146,7 +146,7 @@ def test_training_with_fit_updates_running_stats_and_predict_uses_them():
     model.fit(X, y, epochs=20, batch_size=32, verbose=0, seed=0)
     bn = model.layers[0]
     np.testing.assert_allclose(bn.running_mean, X.mean(axis=0), atol=0.5)
-    assert model.evaluate(X, y)["loss"] < 0.05
+    assert model.evaluate(X, y, return_dict=True)["loss"] < 0.05
     # predict is deterministic (running statistics), whatever the batch size
     np.testing.assert_allclose(model.predict(X[:3]), model.predict(X)[:3], rtol=1e-6)
 

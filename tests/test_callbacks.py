@@ -210,7 +210,7 @@ def test_checkpoint_save_best_only_keeps_the_best_epoch(tmp_path):
     assert meta["epoch"] == best + 1 and meta["monitor"] == "val_loss" and meta["value"] == val[best]
     assert meta["logs"]["val_loss"] == val[best]
     model.load_state_dict(fresh.state_dict())
-    np.testing.assert_allclose(model.evaluate(*_noise_val())["loss"], val[best], rtol=1e-6)
+    np.testing.assert_allclose(model.evaluate(*_noise_val(), return_dict=True)["loss"], val[best], rtol=1e-6)
 
 
 def _noise_val():

@@ -101,7 +101,7 @@ def test_cross_validate_scores_each_fold_with_evaluate_and_gives_mean_and_std():
     for train, val in data.folds(X, y, cv=4, seed=0):             # the same folds, stratified
         model = _classifier()
         model.fit(X[train], y[train], epochs=3, batch_size=32, seed=0, verbose=0)
-        expected.append(model.evaluate(X[val], y[val]))
+        expected.append(model.evaluate(X[val], y[val], verbose=0, return_dict=True))
     assert scores.folds == expected
     np.testing.assert_allclose(scores["accuracy"], [e["accuracy"] for e in expected])
     assert scores.mean["loss"] == pytest.approx(np.mean([e["loss"] for e in expected]))
@@ -159,7 +159,8 @@ def test_numpy_pandas_and_bunch_inputs_train_identically():
     for X, y in [(frame.to_numpy(), target.to_numpy()), (frame, target), (iris, None)]:
         model = _classifier(4, 3)
         hist = model.fit(X, y, epochs=3, batch_size=32, seed=0, verbose=0)
-        results.append((hist.history, model.evaluate(X, y), model.predict(frame if y is None else X)))
+        scores = model.evaluate(X, y, return_dict=True)
+        results.append((hist.history, scores, model.predict(frame if y is None else X)))
     for history, scores, predictions in results[1:]:
         assert history == results[0][0] and scores == results[0][1]
         np.testing.assert_array_equal(predictions, results[0][2])
@@ -178,4 +179,4 @@ def test_scikit_learn_scalers_and_encoders_feed_the_loop():
     X = np.hstack([scaled, onehot])
     model = _classifier(4)
     model.fit(X, y, epochs=60, batch_size=None, seed=0, verbose=0)
-    assert model.evaluate(X, y)["accuracy"] == 1.0
+    assert model.evaluate(X, y, return_dict=True)["accuracy"] == 1.0

@@ -46,7 +46,7 @@ def test_explain_a_saved_model_on_one_row(saved_model):
     assert [r.name for r in t.layers] == [layer.name for layer in model.layers]
     assert t.X.shape[0] == 1 and t.output.shape == (1, 3)
     np.testing.assert_allclose(t.output, model.predict(t.X), rtol=1e-6)
-    assert t.loss == pytest.approx(model.evaluate(t.X, t.y)["loss"], rel=1e-5)
+    assert t.loss == pytest.approx(model.evaluate(t.X, t.y, return_dict=True)["loss"], rel=1e-5)
     text = console.file.getvalue()
     assert "delta^2 = J_g(z^2)^T dE/da^2" in text and "delta^1 = (delta^2 (W^2)^T) * g'(z^1)" in text
     assert "sample 0 of 1" in text

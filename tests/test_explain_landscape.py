@@ -27,7 +27,7 @@ def test_2d_landscape_at_the_trained_point_equals_the_models_loss(trained):
     model, _, X, y = trained
     weights = [p.data.copy() for p in model.parameters()]
     land = loss_landscape(model, X, y, kind="2d", steps=5, span=0.5)
-    loss = model.evaluate(X, y)["loss"]
+    loss = model.evaluate(X, y, return_dict=True)["loss"]
     assert land.losses.shape == (5, 5) and land.alphas[2] == 0 and land.betas[2] == 0
     assert land.losses[2, 2] == pytest.approx(loss, rel=1e-5)
     assert land.center_loss == pytest.approx(loss, rel=1e-6)
@@ -45,8 +45,8 @@ def test_1d_interpolation_between_the_initial_and_the_trained_weights(trained):
     initial.load_state_dict(start)
     initial.compile(optimizer="sgd", loss="cross_entropy")
     np.testing.assert_allclose(land.alphas, np.linspace(-0.5, 1.5, 9))
-    assert land.losses[2] == pytest.approx(initial.evaluate(X, y)["loss"], rel=1e-5)
-    assert land.losses[6] == pytest.approx(model.evaluate(X, y)["loss"], rel=1e-5)
+    assert land.losses[2] == pytest.approx(initial.evaluate(X, y, return_dict=True)["loss"], rel=1e-5)
+    assert land.losses[6] == pytest.approx(model.evaluate(X, y, return_dict=True)["loss"], rel=1e-5)
     assert land.losses[6] < land.losses[2] and land.interpolated
     assert len(land.plot().axes) == 1
 
@@ -100,7 +100,7 @@ def _best_fixed_rate(X, y, epochs, batch_size):
         model = _linear()
         model.compile(optimizer=gn.optim.SGD(lr=lr), loss="mse")
         model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0, seed=0)
-        loss = model.evaluate(X, y)["loss"]
+        loss = model.evaluate(X, y, return_dict=True)["loss"]
         final[lr] = loss if np.isfinite(loss) else np.inf
     return min(final, key=final.get)
 

@@ -64,4 +64,4 @@ def test_fit_logs_every_requested_metric():
     assert set(names) <= set(hist.history)
     assert {"val_accuracy", "val_auc"} <= set(hist.history)
     probs = model.predict(X)
-    assert model.evaluate(X, y)["auc"] == pytest.approx(skm.roc_auc_score(y, probs[:, 1]))
+    assert model.evaluate(X, y, return_dict=True)["auc"] == pytest.approx(skm.roc_auc_score(y, probs[:, 1]))

@@ -21,6 +21,10 @@ from glassnet.layers import (
 )
 
 ort = pytest.importorskip("onnxruntime")
+
+# These tests compare predict with the graph on the weights a model was built with, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:model .* predicts with the random weights:UserWarning")
+
 RNG = np.random.default_rng(0)
 
 

@@ -16,6 +16,9 @@ from glassnet.tensor import Tensor, no_grad
 from glassnet.training import prepare
 from glassnet.training.inference import forward_arrays
 
+# These tests compare predict with the graph on the weights a model was built with, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:model .* predicts with the random weights:UserWarning")
+
 DTYPES = [np.float32, np.float64]
 
 

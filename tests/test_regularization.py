@@ -127,7 +127,7 @@ def test_over_large_network_overfits_and_l2_dropout_early_stopping_each_help():
     for name, (model, cbs) in runs.items():
         hist = model.fit(X, y, epochs=800, batch_size=None, validation_data=val, verbose=0, seed=0,
                          callbacks=cbs)
-        final[name] = model.evaluate(*val)["loss"]
+        final[name] = model.evaluate(*val, return_dict=True)["loss"]
         if name == "none":
             train, val_curve = np.array(hist.history["loss"]), np.array(hist.history["val_loss"])
     best = int(np.argmin(val_curve))

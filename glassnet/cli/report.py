@@ -88,7 +88,7 @@ def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any
         scores.update(_diverged(y, out, task))
         return scores
     if model.compiled:
-        scores["loss"] = float(model.evaluate(X, y)["loss"])
+        scores["loss"] = float(model.evaluate(X, y, verbose=0, return_dict=True)["loss"])
     if task == "classification":
         scores.update(_classification(y, out, classes or []))
     else:

@@ -20,12 +20,40 @@ def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
     if hasattr(data, "to_numpy"):
         data = data.to_numpy()
     try:
-        return np.asarray(data, dtype=dtype)
+        if dtype is None or _cannot_overflow(data, np.dtype(dtype)):
+            return np.asarray(data, dtype=dtype)
+        with np.errstate(over="raise"):
+            return np.asarray(data, dtype=dtype)
+    except FloatingPointError:
+        _raise_out_of_range(np.asarray(data), np.dtype(dtype), what)
     except (TypeError, ValueError) as err:
         raise TypeError(
             f"{what} could not be converted to a numeric array ({err}); encode text columns "
             "first (e.g. sklearn.preprocessing.OneHotEncoder)"
         ) from None
+
+
+def _cannot_overflow(data: Any, dtype: np.dtype) -> bool:
+    """Whether casting ``data`` to the float type ``dtype`` surely stays finite (integers,
+    or floats no wider), which spares the cost of watching the cast."""
+    if not isinstance(data, np.ndarray):
+        return False
+    kind = data.dtype.kind
+    return kind in "biu" or (kind == "f" and data.dtype.itemsize <= dtype.itemsize)
+
+
+def _raise_out_of_range(array: np.ndarray, dtype: np.dtype, what: str) -> None:
+    """A ValueError for finite values too large for ``dtype`` (1e300 in float32), and where."""
+    big = np.isfinite(array) & (np.abs(array) > np.finfo(dtype).max)
+    if not big.any():
+        raise ValueError(f"{what} could not be converted to {dtype}: a value overflows it")
+    where = np.argwhere(big)[:5]
+    at = ", ".join(f"row {p[0]}" + (f" column {p[1]}" if len(p) > 1 else "") for p in where.tolist())
+    raise ValueError(
+        f"{what} holds {int(big.sum())} finite value(s) outside the range of {dtype} "
+        f"(|x| > {np.finfo(dtype).max:.3g}), e.g. {array[tuple(where[0])].item():g} at {at}; scale the "
+        f"features (e.g. sklearn.preprocessing.StandardScaler) or use dtype=np.float64 for the model"
+    )
 
 
 def unpack_bunch(X: Any, y: Any) -> tuple[Any, Any]:

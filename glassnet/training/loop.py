@@ -10,17 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
 from glassnet.function import recording
 from glassnet.tensor import Tensor, no_grad
+from glassnet.training import arguments as _args
 from glassnet.training import data as _data
-from glassnet.training import inference as _inference
 from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
+from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
 from glassnet.training.resume import LoopState
 
-__all__ = ["fit", "evaluate", "predict"]
+__all__ = ["fit"]
 
 
 class _Run:
@@ -125,23 +125,6 @@ def _prepared_targets(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], lo
     return [loss.prepare_target(y, (n, *p.shape[1:]), p.dtype) for loss, y, p in zip(losses, ys, probes)]
 
 
-def _to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
-    """Apply the final activation to outputs that were kept as logits."""
-    out = []
-    with no_grad():
-        for z, flag, act in zip(raw, fused, model.output_activations):
-            out.append(activations.get(act)(Tensor._make(z, False, None)).data if flag else z)
-    return out
-
-
-def _metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray],
-                 prefix: str = "") -> dict[str, float]:
-    logs: dict[str, float] = {}
-    for name, fn in zip(model.metric_names, model._metric_fns):
-        logs[prefix + name] = fn(ys[0], outs[0])
-    return logs
-
-
 def fit(
     model: Any,
     X: Any,
@@ -166,32 +149,41 @@ def fit(
     weight penalties), backward, update. ``batch_size=None`` is full-batch gradient
     descent, ``batch_size=1`` stochastic gradient descent.
 
+    Every argument is checked before any training: a wrong type raises a TypeError, a
+    value out of range a ValueError, each naming the argument and what it accepts.
+
     Parameters
     ----------
     X, y : arrays, pandas objects, or a scikit-learn Bunch (then y may be omitted)
-        Lists of arrays for several inputs / outputs.
-    epochs : int
-    batch_size : int or None, default 32
+        Lists of arrays for several inputs / outputs. Class labels may be integers,
+        integer-valued floats (``0.0, 1.0, 2.0``) or one-hot rows.
+    epochs : int >= 1
+    batch_size : int >= 1 or None, default 32
     shuffle : bool, default True
         Visit the samples in a new random order every epoch.
-    validation_split : float, default 0
+    validation_split : float in [0, 1), default 0
         Fraction of the data held out for validation: a seeded random split, stratified
-        for classification (``validation_split_mode="last"`` takes the last fraction,
-        unshuffled, for ordered data).
-    validation_data : (X_val, y_val), optional
+        for classification (Keras takes the last fraction; ``validation_split_mode="last"``
+        does that, unshuffled, for ordered data).
+    validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), optional
+        Checked and converted before training, like X and y; overrides
+        ``validation_split``, as in Keras.
     callbacks : list of Callback
         Added to History and TerminateOnNaN (always on) and the progress display.
-    verbose : {0, 1, 2}
+    verbose : {0, 1, 2} or "auto" (= 1)
         0 silent; 1 a progress bar per epoch on a terminal, one line otherwise; 2 one line.
-    seed : int, optional
+    seed : int >= 0, optional
         Seeds initialization (if not yet built), shuffling, the split and dropout: the
         same seed gives bitwise the same weights and history.
-    class_weight : dict or "balanced", optional
+    class_weight : dict {class: weight} or "balanced", optional
+        Weights finite and >= 0, keyed by classes found in y.
     sample_weight : array (N,), optional
+        One finite weight >= 0 per sample, not all zero.
+    validation_split_mode : {"random", "last"}, default "random"
     track_gradients : bool, default False
         Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
-    initial_epoch : int, default 0
-        Epoch to start from (for resuming).
+    initial_epoch : int in [0, epochs), default 0
+        Epoch to start from (for resuming); ``epochs`` counts from the start, as in Keras.
 
     Returns
     -------
@@ -199,13 +191,16 @@ def fit(
     """
     if not model.compiled:
         raise RuntimeError("fit() called before compile(): call model.compile(optimizer=..., loss=...) first")
-    _check_run_args(epochs, batch_size, verbose)
+    _args.check_fit(epochs, batch_size, verbose, shuffle, validation_split, validation_data, callbacks, seed,
+                    class_weight, validation_split_mode, track_gradients, initial_epoch)
+    verbose = _args.check_verbose(verbose)
     X, y = _data.unpack_bunch(X, y)
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
     ys = _prep.targets(model, y, dtype, xs[0].shape[0])
     rng = np.random.default_rng(seed)
     _prepare_model(model, xs, seed, dtype)
+    model._initial_weights = None  # trained from here on: predict no longer warns
     _prep.check_labels(model, xs, ys)
     weights = _prep.sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
     train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
@@ -237,8 +232,8 @@ def fit(
             logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
             if val is not None and not model.stop_training:
                 with _prep.model_mode(model, False):
-                    logs.update({f"val_{k}": v for k, v in evaluate(model, val[0], val[1],
-                                                                    sample_weight=val[2]).items()})
+                    scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True)
+                    logs.update({f"val_{k}": v for k, v in scores.items()})
             cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training:
                 break
@@ -251,18 +246,8 @@ def _train_loss(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights:
     """The data loss on the training rows at the current weights, in evaluation mode."""
     with _prep.model_mode(model, False):
         scores = evaluate(model, xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0],
-                          sample_weight=weights)
+                          sample_weight=weights, verbose=0, return_dict=True)
     return scores["loss"]
-
-
-def _check_run_args(epochs: Any, batch_size: Any, verbose: Any) -> None:
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool)
-                                   or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
 
 
 def _prepare_model(model: Any, xs: list[np.ndarray], seed: int | None, dtype: np.dtype) -> None:
@@ -275,8 +260,6 @@ def _prepare_model(model: Any, xs: list[np.ndarray], seed: int | None, dtype: np
         for layer, child in zip(model.layers, children):
             if hasattr(layer, "rate") and getattr(layer, "seed", None) is None:
                 layer.rng = np.random.default_rng(child)
-
-
 
 
 def _bind_optimizer(model: Any) -> None:
@@ -319,7 +302,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
         logs["reg_loss"] = reg_sum / max(seen, 1)
     if want_outputs and not model.stop_training:
         raw = [_gather(store, n) for store in collected]
-        logs.update(_metric_logs(model, run.ys, _to_outputs(model, raw, run.logits)))
+        logs.update(metric_logs(model, run.ys, to_outputs(model, raw, run.logits)))
     if run.track_gradients:
         for name, values in run.norms.items():
             history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
@@ -355,56 +338,3 @@ def _thread_controller() -> Any:
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
-
-
-def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
-                     logits: Sequence[bool] | bool) -> list[np.ndarray]:
-    """The outputs for the inputs ``xs`` in evaluation mode, ``batch_size`` rows at a time
-    (all at once for None): on plain arrays for a Sequential model, else through the graph."""
-    n = xs[0].shape[0]
-    size = min(batch_size or n, n)
-    if size == n:
-        return _forward_chunk(model, xs, logits)
-    chunks = [_forward_chunk(model, [x[start:start + size] for x in xs], logits)
-              for start in range(0, n, size)]
-    return [np.concatenate(parts) for parts in zip(*chunks)]
-
-
-def _forward_chunk(model: Any, xs: list[np.ndarray], logits: Sequence[bool] | bool) -> list[np.ndarray]:
-    out = _inference.forward_arrays(model, xs, logits)
-    if out is not None:
-        return out
-    with no_grad(), _prep.model_mode(model, False):
-        graph = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
-    return [o.data for o in (graph if isinstance(graph, list) else [graph])]
-
-
-def predict(model: Any, X: Any, batch_size: int | None = None) -> Any:
-    """The model's outputs for X (NumPy), in evaluation mode and without a graph."""
-    xs = _prep.inputs(model, X, _prep.model_dtype(model))
-    if not model.built:
-        model.build(xs[0].shape[1:] if model.n_inputs == 1 else None, dtype=xs[0].dtype)
-    outs = _forward_outputs(model, xs, batch_size, False)
-    return outs if len(outs) > 1 else outs[0]
-
-
-def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None,
-             sample_weight: Any = None) -> dict[str, float]:
-    """Loss and metrics of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., metric: ...}``."""
-    if not model.compiled:
-        raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
-    X, y = _data.unpack_bunch(X, y)
-    dtype = _prep.model_dtype(model)
-    xs = _prep.inputs(model, X, dtype)
-    ys = _prep.targets(model, y, dtype, xs[0].shape[0])
-    pairs = model.training_losses()
-    fused = [f for _, f in pairs]
-    raw = _forward_outputs(model, xs, batch_size, fused)
-    weights = None if sample_weight is None else _data.as_array(sample_weight, dtype, "sample_weight")
-    total = 0.0
-    with no_grad():
-        for (loss_fn, _), z, t in zip(pairs, raw, ys):
-            total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
-    logs = {"loss": total}
-    logs.update(_metric_logs(model, ys, _to_outputs(model, raw, fused)))
-    return logs

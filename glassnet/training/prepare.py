@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.losses import NLL, BinaryCrossEntropy, CrossEntropy
+from glassnet import metrics as _metrics
+from glassnet.models import _CLASS_LOSSES
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 
@@ -14,8 +15,6 @@ __all__ = [
     "model_mode", "model_dtype", "inputs", "targets", "check_labels", "stratify_labels",
     "sample_weights", "split",
 ]
-
-_CLASS_LOSSES = (CrossEntropy, NLL, BinaryCrossEntropy)
 # From this many values on, the NaN/inf check of the inputs sums rows instead of testing each value.
 _ROW_SUM_SIZE = 1 << 15
 
@@ -89,9 +88,11 @@ def _surely_valid(a: np.ndarray) -> bool:
     return bool(np.isfinite(rows @ np.ones(rows.shape[1], dtype=a.dtype)).all())
 
 
-def targets(model: Any, y: Any, dtype: np.dtype, n: int) -> list[np.ndarray]:
+def targets(model: Any, y: Any, dtype: np.dtype, n: int, name: str = "y") -> list[np.ndarray]:
+    """The targets, one array per output, checked: one per sample, no NaN or inf; labels of
+    a classification loss stored as integer-valued floats become integers."""
     if y is None:
-        raise ValueError("y is None; fit() and evaluate() need targets")
+        raise ValueError(f"{name} is None; fit() and evaluate() need targets")
     multi = len(model.loss_fns) > 1
     parts = list(y) if multi else [y]
     if len(parts) != len(model.loss_fns):
@@ -99,36 +100,52 @@ def targets(model: Any, y: Any, dtype: np.dtype, n: int) -> list[np.ndarray]:
             f"the model has {len(model.loss_fns)} outputs; pass a list of {len(model.loss_fns)} targets")
     out = []
     for part, loss in zip(parts, model.loss_fns):
-        array = _data.as_array(part, None, "y")
+        array = _data.as_array(part, None, name)
         if array.dtype.kind not in "biuf":
             raise TypeError(
-                f"y has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
+                f"{name} has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
                 "(sklearn.preprocessing.LabelEncoder)"
             )
-        if not isinstance(loss, _CLASS_LOSSES) or array.ndim > 1 and array.shape[-1] > 1:
-            array = array.astype(dtype, copy=False)
-        _data.check_inputs(np.zeros((n, 0)), array, "X", "y")
+        one_hot = array.ndim > 1 and array.shape[-1] > 1
+        if not isinstance(loss, _CLASS_LOSSES) or one_hot:
+            array = _data.as_array(array, dtype, name)
+        _data.check_inputs(np.zeros((n, 0)), array, "X", name)
+        if isinstance(loss, _CLASS_LOSSES) and not one_hot and _metrics.is_integer_valued(array):
+            array = array.astype(np.int64, copy=False)  # labels stored as floats (0.0, 1.0, 2.0)
         out.append(array)
     return out
 
 
 def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
-    """Integer labels must lie in [0, number of outputs): a clear error before training."""
+    """Clear errors before training: labels of a classification loss must be integers in
+    [0, number of outputs), and the targets of a classification metric class labels."""
     with no_grad(), model_mode(model, False):
         probe = model.forward(*[Tensor(x[:1]) for x in xs])
     probes = probe if isinstance(probe, list) else [probe]
     for out, y, loss in zip(probes, ys, model.loss_fns):
-        if not isinstance(loss, _CLASS_LOSSES) or (y.ndim > 1 and y.shape[-1] > 1):
-            continue
-        classes = out.shape[-1] if out.ndim > 1 else 1
-        top = 2 if classes == 1 else classes
-        labels = np.unique(y)
-        if labels.min() < 0 or labels.max() >= top or np.any(labels != np.round(labels)):
-            raise ValueError(
-                f"labels outside the output size: y holds {labels[:10].tolist()} but the output layer "
-                f"has {classes} unit(s), so labels must be integers in [0, {top}). Encode labels "
-                "as 0..C-1 or change the output layer's units"
-            )
+        if isinstance(loss, _CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
+            _check_label_range(y, out.shape[-1] if out.ndim > 1 else 1)
+    outputs = probes[0].shape[-1] if probes[0].ndim > 1 else 1
+    for name in model.metric_names:
+        if _metrics.is_classification_metric(name):
+            _metrics.target_labels(ys[0], name, outputs)
+
+
+def _check_label_range(y: np.ndarray, classes: int) -> None:
+    top = 2 if classes == 1 else classes
+    labels = np.unique(y)
+    if y.dtype.kind == "f":
+        raise ValueError(
+            f"y holds values that are not whole numbers ({labels[:5].tolist()}), but the loss is a "
+            f"classification loss, which takes class labels 0..{top - 1}; use a regression loss such as "
+            "'mse' for a continuous target"
+        )
+    if labels.min() < 0 or labels.max() >= top:
+        raise ValueError(
+            f"labels outside the output size: y holds {labels[:10].tolist()} but the output layer "
+            f"has {classes} unit(s), so labels must be integers in [0, {top}). Encode labels "
+            "as 0..C-1 or change the output layer's units"
+        )
 
 
 def stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
@@ -139,29 +156,39 @@ def stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
 
 
 def sample_weights(model: Any, ys: list[np.ndarray], class_weight: Any, sample_weight: Any, n: int,
-                    dtype: np.dtype) -> np.ndarray | None:
+                    dtype: np.dtype, name: str = "sample_weight") -> np.ndarray | None:
+    """The per-sample weights of the loss: ``sample_weight`` times the weight of each sample's
+    class in ``class_weight``, checked (one finite weight >= 0 per sample, not all zero)."""
     weights = None
     if sample_weight is not None:
-        weights = _data.as_array(sample_weight, dtype, "sample_weight").reshape(-1)
-        if weights.shape[0] != n or (weights < 0).any() or not np.isfinite(weights).all():
-            raise ValueError(f"sample_weight must hold {n} finite, non-negative numbers (one per sample)")
+        weights = _data.as_array(sample_weight, dtype, name)
+        if weights.ndim > 1 and weights.shape[1:] == (1,) * (weights.ndim - 1):
+            weights = weights.reshape(-1)
+        if weights.ndim != 1 or weights.shape[0] != n:
+            raise ValueError(f"{name} must hold one weight per sample ({n}), got shape {weights.shape}")
+        _data.check_inputs(weights, None, name)
+        if (weights < 0).any():
+            raise ValueError(f"{name} holds negative weights (e.g. {weights[weights < 0][:3].tolist()}); "
+                             "weights must be >= 0")
     if class_weight is not None:
         labels = stratify_labels(model, ys)
         if labels is None:
             raise ValueError("class_weight needs a classification loss (cross-entropy)")
-        cw = _data.class_sample_weights(labels, class_weight).astype(dtype)
+        cw = _data.as_array(_data.class_sample_weights(labels, class_weight), dtype, "class_weight")
         weights = cw if weights is None else weights * cw
+    if weights is not None and not weights.any():
+        raise ValueError(f"every sample has weight 0 ({name}{' and class_weight' if class_weight else ''}); "
+                         "at least one sample must count")
     return weights
 
 
 def split(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
-           rng: np.random.Generator, fraction: float, validation_data: Any, mode: str,
-           dtype: np.dtype) -> tuple[np.ndarray | None, Any]:
+          rng: np.random.Generator, fraction: float, validation_data: Any, mode: str,
+          dtype: np.dtype) -> tuple[np.ndarray | None, Any]:
+    """Training indices (None: all) and the validation (X, y, weights), converted and
+    checked here, before training: ``validation_data``, else ``fraction`` of the data."""
     if validation_data is not None:
-        if len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight)")
-        vw = validation_data[2] if len(validation_data) == 3 else None
-        return None, (validation_data[0], validation_data[1], vw)
+        return None, _validation_arrays(model, xs, ys, validation_data, dtype)
     if not fraction:
         return None, None
     train, val = _data.validation_split(xs[0].shape[0], fraction, rng, stratify_labels(model, ys), mode)
@@ -169,3 +196,20 @@ def split(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.nd
     vy = [t[val] for t in ys]
     return train, (vx if len(vx) > 1 else vx[0], vy if len(vy) > 1 else vy[0],
                    None if weights is None else weights[val])
+
+
+def _validation_arrays(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], validation_data: Any,
+                       dtype: np.dtype) -> tuple[Any, Any, np.ndarray | None]:
+    vx = inputs(model, validation_data[0], dtype, "validation_data X")
+    vy = targets(model, validation_data[1], dtype, vx[0].shape[0], "validation_data y")
+    for what, train, val in (("X", xs, vx), ("y", ys, vy)):
+        for a, b in zip(train, val):
+            same = a.shape[1:] == b.shape[1:] if what == "X" else a[:1].size == b[:1].size
+            if not same:
+                raise ValueError(
+                    f"validation_data {what} has samples of shape {b.shape[1:]}, but the training {what} "
+                    f"has {a.shape[1:]}; validation data must be prepared like the training data")
+    vw = validation_data[2] if len(validation_data) == 3 else None
+    vw = sample_weights(model, vy, None, vw, vx[0].shape[0], dtype, "validation_data sample_weight")
+    check_labels(model, vx, vy)
+    return vx if len(vx) > 1 else vx[0], vy if len(vy) > 1 else vy[0], vw

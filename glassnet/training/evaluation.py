@@ -1,0 +1,141 @@
+"""``predict`` and ``evaluate``: the model's outputs, loss and metrics on data, without training."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet import activations
+from glassnet._checks import check_flag
+from glassnet.tensor import Tensor, no_grad
+from glassnet.training import arguments as _args
+from glassnet.training import data as _data
+from glassnet.training import inference as _inference
+from glassnet.training import prepare as _prep
+
+__all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
+
+
+def to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
+    """Apply the final activation to outputs that were kept as logits."""
+    out = []
+    with no_grad():
+        for z, flag, act in zip(raw, fused, model.output_activations):
+            out.append(activations.get(act)(Tensor._make(z, False, None)).data if flag else z)
+    return out
+
+
+def metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray]) -> dict[str, float]:
+    """The compiled metrics of the first output, by name."""
+    return {name: fn(ys[0], outs[0]) for name, fn in zip(model.metric_names, model._metric_fns)}
+
+
+def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
+                     logits: Sequence[bool] | bool) -> list[np.ndarray]:
+    """The outputs for the inputs ``xs`` in evaluation mode, ``batch_size`` rows at a time
+    (all at once for None): on plain arrays for a Sequential model, else through the graph."""
+    n = xs[0].shape[0]
+    size = min(batch_size or n, n)
+    if size == n:
+        return _forward_chunk(model, xs, logits)
+    chunks = [_forward_chunk(model, [x[start:start + size] for x in xs], logits)
+              for start in range(0, n, size)]
+    return [np.concatenate(parts) for parts in zip(*chunks)]
+
+
+def _forward_chunk(model: Any, xs: list[np.ndarray], logits: Sequence[bool] | bool) -> list[np.ndarray]:
+    out = _inference.forward_arrays(model, xs, logits)
+    if out is not None:
+        return out
+    with no_grad(), _prep.model_mode(model, False):
+        graph = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
+    return [o.data for o in (graph if isinstance(graph, list) else [graph])]
+
+
+def _ensure_built(model: Any, what: str) -> None:
+    """Build a model whose input shape is known (Inputs, ``input_dim``, a built first
+    layer); refuse one whose input shape is unknown: its weights do not exist yet."""
+    if model.built:
+        return
+    try:
+        model._input_shapes(None)
+    except ValueError:
+        raise ValueError(
+            f"{what}() called on model {model.name!r}, which has not been built: its weights do not exist "
+            "yet. Train it with model.fit(X, y), create the weights with model.build(input_shape) (or "
+            "give the first layer input_dim=...), or load a trained model with gn.load(path)") from None
+    model.build()
+
+
+def _warn_if_untrained(model: Any) -> None:
+    """Warn, once per model, when ``predict`` meets the weights the model was built with."""
+    initial = getattr(model, "_initial_weights", None)
+    if initial is None:
+        return
+    model._initial_weights = None
+    if model.parameters() and model._weights_fingerprint() == initial:
+        warnings.warn(
+            f"model {model.name!r} predicts with the random weights it was built with: it was never trained "
+            "(fit) nor loaded (gn.load, load_weights). Shown once per model", UserWarning, stacklevel=4)
+
+
+def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0) -> Any:
+    """The model's outputs for X (NumPy), in evaluation mode and without a graph.
+
+    Raises a ValueError for a model that was never built (a Sequential model without an
+    input shape, before ``fit``); warns once (UserWarning) when a built model still holds
+    the weights it was initialized with. ``verbose`` is accepted as in Keras and prints nothing.
+    """
+    _args.check_batch_size(batch_size)
+    _args.check_verbose(verbose)
+    _ensure_built(model, "predict")
+    _warn_if_untrained(model)
+    xs = _prep.inputs(model, X, _prep.model_dtype(model))
+    outs = _forward_outputs(model, xs, batch_size, False)
+    return outs if len(outs) > 1 else outs[0]
+
+
+def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
+             sample_weight: Any = None, return_dict: bool = False) -> Any:
+    """Loss and metrics of ``model`` on (X, y), in evaluation mode (Keras's convention).
+
+    Returns the loss (a float) when the model has no metrics, else the list ``[loss,
+    *metrics]`` in ``model.metrics_names`` order; ``return_dict=True`` gives
+    ``{"loss": ..., metric: ...}``. ``verbose`` 1 or 2 prints these as one line, 0 nothing.
+    """
+    if not model.compiled:
+        raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
+    _args.check_batch_size(batch_size)
+    show = _args.check_verbose(verbose)
+    check_flag("return_dict", return_dict)
+    _ensure_built(model, "evaluate")
+    X, y = _data.unpack_bunch(X, y)
+    dtype = _prep.model_dtype(model)
+    xs = _prep.inputs(model, X, dtype)
+    ys = _prep.targets(model, y, dtype, xs[0].shape[0])
+    weights = _prep.sample_weights(model, ys, None, sample_weight, xs[0].shape[0], dtype)
+    logs = _scores(model, xs, ys, weights, batch_size)
+    if show:
+        print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _scores(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
+            batch_size: int | None) -> dict[str, float]:
+    pairs = model.training_losses()
+    fused = [f for _, f in pairs]
+    raw = _forward_outputs(model, xs, batch_size, fused)
+    total = 0.0
+    with no_grad():
+        for (loss_fn, _), z, t in zip(pairs, raw, ys):
+            total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
+    logs = {"loss": total}
+    logs.update(metric_logs(model, ys, to_outputs(model, raw, fused)))
+    return logs
