@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _aligned
-from glassnet._checks import check_flag, outside
+from glassnet._checks import check_flag, check_hyperparameter
 from glassnet._registry import Configurable, Registry
 from glassnet.optim import kernels as _kernels
 from glassnet.tensor import Tensor
@@ -36,33 +36,6 @@ NO_PARAMETERS = (
 
 #: Added to the global norm before dividing, as ``torch.nn.utils.clip_grad_norm_``.
 CLIP_EPS = 1e-6
-
-
-def check_hyperparameter(
-    name: str,
-    value: Any,
-    low: float = 0.0,
-    high: float = math.inf,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """``value`` as a float, or an error naming it when it is not a number in the interval.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is not a real number (bools are refused).
-    ValueError
-        If ``value`` is not finite or outside ``[low, high]`` (bounds open as requested).
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    interval = outside(value, low, high, low_open, high_open)
-    if interval:
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
 
 
 def _optional_positive(name: str, value: Any) -> float | None:
