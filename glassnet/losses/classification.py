@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_flag, check_hyperparameter
 from glassnet.activations import _sigmoid
 from glassnet.errors import NonFiniteError
+from glassnet.losses._outputs import check_log_probabilities, check_unit_interval, is_distribution, made_by
 from glassnet.losses.base import LOSSES, Loss, _as_target, _Reduce
 from glassnet.tensor import Tensor
 
@@ -45,24 +47,67 @@ class _BinaryCrossEntropy(_Reduce):
         return (up * ctx.inside * (p - ctx.target) / (p * (1 - p)),)
 
 
+def _applied_twice(name: str, activation: str, spelling: str) -> ValueError:
+    return ValueError(
+        f"{name}: from_logits=True says y_pred holds logits, but it is the output of a {activation}, which "
+        f"would be applied a second time. Either leave from_logits unset ({spelling}(): the loss is then "
+        f"computed from the {activation}'s logits), or remove the {activation} from the model's last layer "
+        "and keep from_logits=True"
+    )
+
+
+class _CrossEntropyBase(Loss):
+    """What the two cross-entropies share: ``from_logits``, ``eps`` and their config."""
+
+    def __init__(self, reduction: str | None = "mean", from_logits: bool | None = None,
+                 eps: float = 1e-7) -> None:
+        super().__init__(reduction)
+        owner = type(self).__name__
+        self.from_logits = None if from_logits is None else check_flag(f"{owner}: from_logits", from_logits)
+        self.eps = check_hyperparameter(f"{owner}: eps", eps, 0.0, 0.5, low_open=True, high_open=True)
+
+    def _with_logits(self, from_logits: bool) -> _CrossEntropyBase:
+        """This loss with ``from_logits`` said explicitly."""
+        return type(self)(self.reduction, from_logits, self.eps)
+
+    def _node_options(self, from_logits: bool) -> dict[str, Any]:
+        return {"from_logits": from_logits, "eps": self.eps}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}
+
+
 @LOSSES.register("binary_cross_entropy", "bce", "binary_crossentropy")
-class BinaryCrossEntropy(Loss):
+class BinaryCrossEntropy(_CrossEntropyBase):
     """Binary cross-entropy: l = -[y ln p + (1 - y) ln(1 - p)];  dl/dp = (p - y) / (p (1 - p)).
+
+    From logits z, with p = sigmoid(z) fused in: l = max(z, 0) - z y + ln(1 + e^{-|z|}),
+    dl/dz = sigmoid(z) - y (stable for any z).
 
     Parameters
     ----------
-    from_logits : bool, default False
-        If True, ``y_pred`` holds logits z and p = sigmoid(z) is fused into the loss:
-        l = max(z, 0) - z y + ln(1 + e^{-|z|}), dl/dz = sigmoid(z) - y (stable for any z).
+    reduction : {"mean", "sum", "none"}, default "mean"
+    from_logits : bool or None, default None
+        What ``y_pred`` holds. None: the output of a sigmoid node (a layer with
+        ``activation="sigmoid"``, ``gn.functional.sigmoid``) is recognised and the loss
+        is computed from that node's logits by the fused form (the same value and
+        gradient, stably; the sigmoid output itself gets no ``.grad``); anything else
+        must be probabilities in [0, 1], and values outside [0, 1] raise a ValueError.
+        False: probabilities, differentiated through the given tensor (values outside
+        [0, 1] raise). True: logits; the output of a sigmoid or softmax node raises, since
+        the activation would be applied twice. Keras's default (``from_logits=False``,
+        probabilities) and PyTorch's ``BCELoss`` (probabilities) mean the same here;
+        PyTorch's ``BCEWithLogitsLoss`` is ``from_logits=True``.
     eps : float, default 1e-7
-        Probabilities are clipped to [eps, 1 - eps] so that ln never sees 0.
+        Probabilities are clipped to [eps, 1 - eps] so that ln never sees 0 (in (0, 0.5)).
+
+    Examples
+    --------
+    >>> p = gn.functional.sigmoid(gn.tensor([[0.3], [-1.2]], requires_grad=True))
+    >>> BinaryCrossEntropy()(p, [1, 0])   # from the logits [0.3, -1.2], stably
     """
 
     function = _BinaryCrossEntropy
-
-    def __init__(self, reduction: str = "mean", from_logits: bool = False, eps: float = 1e-7) -> None:
-        super().__init__(reduction)
-        self.from_logits, self.eps = bool(from_logits), float(eps)
 
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         target = _as_target(self.name, y_pred, y_true)
@@ -71,11 +116,36 @@ class BinaryCrossEntropy(Loss):
         return target
 
     def _options(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, "eps": self.eps}
+        return self._node_options(bool(self.from_logits))
 
-    def get_config(self) -> dict[str, Any]:
-        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}
+    def _input(self, y_pred: Tensor) -> tuple[Tensor, dict[str, Any]]:
+        kind, z = made_by(y_pred)
+        if kind is not None and self.from_logits:
+            raise _applied_twice(self.name, kind, "BinaryCrossEntropy")
+        if kind == "sigmoid" and self.from_logits is None:
+            return z, self._node_options(True)
+        if self.from_logits:
+            return y_pred, self._node_options(True)
+        check_unit_interval(self.name, y_pred.data, _BCE_FIX)
+        return y_pred, self._node_options(False)
 
+    def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
+        if activation in ("sigmoid", "softmax") and self.from_logits:
+            raise _applied_twice(self.name, activation, "BinaryCrossEntropy")
+        if activation == "sigmoid":
+            return self._with_logits(True), True
+        if activation == "softmax" or self.from_logits is not None:
+            return self._with_logits(bool(self.from_logits)), False
+        raise ValueError(
+            f"{self.name}: the model's output has activation {activation!r}, so it does not hold "
+            "probabilities in [0, 1]. Give the last layer activation='sigmoid' (it is then trained from "
+            "its logits), or say what the output holds: BinaryCrossEntropy(from_logits=True) for logits "
+            "(PyTorch's BCEWithLogitsLoss), from_logits=False for probabilities"
+        )
+
+
+_BCE_FIX = ("For logits pass BinaryCrossEntropy(from_logits=True) (PyTorch's BCEWithLogitsLoss); for "
+            "probabilities end the model with activation='sigmoid'")
 
 def _class_targets(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
     """Integer labels (N,) checked against the number of classes, or a (N, C) distribution."""
@@ -187,34 +257,75 @@ class _CrossEntropy(_Reduce):
 
 
 @LOSSES.register("cross_entropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-class CrossEntropy(Loss):
+class CrossEntropy(_CrossEntropyBase):
     """Categorical cross-entropy: l = -sum_c y_c ln p_c.
 
-    By default ``y_pred`` holds logits z and p = softmax(z) is fused in (stable, through
-    the log-softmax): l = -z_y + ln sum_c e^{z_c}, dl/dz = p - onehot(y). Targets are
-    integer labels of shape (N,) in [0, C) or one-hot / probability rows of shape (N, C).
+    From logits z, with p = softmax(z) fused in (stable, through the log-softmax):
+    l = -z_y + ln sum_c e^{z_c}, dl/dz = p - onehot(y). Targets are integer labels of
+    shape (N,) in [0, C) or one-hot / probability rows of shape (N, C).
 
     Parameters
     ----------
-    from_logits : bool, default True
-        False: ``y_pred`` holds probabilities (clipped at ``eps`` before the log).
+    reduction : {"mean", "sum", "none"}, default "mean"
+    from_logits : bool or None, default None
+        What ``y_pred`` holds. None: the output of a softmax node over the classes (a
+        layer with ``activation="softmax"``, ``gn.functional.softmax``) is recognised and
+        the loss is computed from that node's logits by the fused form (the same value
+        and gradient, stably; the softmax output itself gets no ``.grad``); rows of
+        numbers in [0, 1] that sum to 1 are probabilities; anything else is logits.
+        So PyTorch's habit (logits into ``CrossEntropyLoss``) and Keras's (probabilities
+        from a softmax, ``from_logits=False`` by default) both compute what they mean.
+        False: probabilities, differentiated through the given tensor (clipped at ``eps``;
+        values outside [0, 1] raise). True: logits; the output of a softmax or sigmoid
+        node raises, since the activation would be applied twice. A sigmoid output
+        always raises: its rows are not a distribution over the classes.
+    eps : float, default 1e-7
+        Probabilities are clipped at eps before the log (in (0, 0.5)).
+
+    Examples
+    --------
+    >>> p = gn.functional.softmax(gn.tensor([[2.0, 0.5, -1.0]], requires_grad=True))
+    >>> CrossEntropy()(p, [0])   # from the logits, stably; equal to CrossEntropy()(z, [0])
     """
 
     function = _CrossEntropy
-
-    def __init__(self, reduction: str = "mean", from_logits: bool = True, eps: float = 1e-7) -> None:
-        super().__init__(reduction)
-        self.from_logits, self.eps = bool(from_logits), float(eps)
 
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         return _class_targets(self.name, y_pred, y_true)
 
     def _options(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, "eps": self.eps}
+        return self._node_options(self.from_logits is not False)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}
+    def _input(self, y_pred: Tensor) -> tuple[Tensor, dict[str, Any]]:
+        kind, z = made_by(y_pred)
+        if kind == "sigmoid":
+            raise _sigmoid_output(self.name)
+        if kind == "softmax":
+            if self.from_logits:
+                raise _applied_twice(self.name, kind, "CrossEntropy")
+            return (z, self._node_options(True)) if self.from_logits is None else (y_pred, self._options())
+        if self.from_logits is None:
+            return y_pred, self._node_options(not is_distribution(y_pred.data))
+        if not self.from_logits:
+            check_unit_interval(self.name, y_pred.data, "For logits pass CrossEntropy(from_logits=True).")
+        return y_pred, self._options()
 
+    def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
+        if activation == "sigmoid":
+            raise _sigmoid_output(self.name)
+        if activation == "softmax":
+            if self.from_logits:
+                raise _applied_twice(self.name, activation, "CrossEntropy")
+            return self._with_logits(True), True
+        return self._with_logits(self.from_logits is not False), False
+
+
+def _sigmoid_output(name: str) -> ValueError:
+    return ValueError(
+        f"{name}: y_pred is the output of a sigmoid, whose rows are not a distribution over the classes. "
+        "For one class per sample give the last layer activation='softmax' (or none, for logits); for "
+        "several independent labels per sample use BinaryCrossEntropy()"
+    )
 
 class _NLL(_Reduce):
     name = "nll"
@@ -245,9 +356,30 @@ class _NLL(_Reduce):
 @LOSSES.register("nll", "negative_log_likelihood")
 class NLL(Loss):
     """Negative log-likelihood of log-probabilities: l = -ln p_y (input: ``log_softmax`` output);
-    dl/d(ln p_c) = -1[c = y]."""
+    dl/d(ln p_c) = -1[c = y]. As PyTorch's ``NLLLoss``, except that an input which cannot be
+    log-probabilities (a softmax or sigmoid output, a positive value) raises a ValueError."""
 
     function = _NLL
 
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         return _class_targets(self.name, y_pred, y_true)
+
+    def _input(self, y_pred: Tensor) -> tuple[Tensor, dict[str, Any]]:
+        kind, _ = made_by(y_pred)
+        if kind is not None:
+            raise _not_log_probabilities(self.name, kind)
+        check_log_probabilities(self.name, y_pred.data)
+        return y_pred, {}
+
+    def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
+        if activation != "log_softmax":
+            raise _not_log_probabilities(self.name, activation)
+        return self, False
+
+
+def _not_log_probabilities(name: str, activation: str | None) -> ValueError:
+    return ValueError(
+        f"{name}: takes log-probabilities (the output of log_softmax), but y_pred is the output of "
+        f"activation {activation!r}. Use CrossEntropy() on the softmax output or on logits, or end the "
+        "model with activation='log_softmax'"
+    )
