@@ -151,7 +151,8 @@ def test_functional_forms_share_the_default():
 ])
 def test_from_logits_true_on_an_activation_output_names_both_fixes(loss, activation, target):
     y_pred = activation(_leaf(_logits(np.shape(target) if target.ndim == 2 else (5, 3), seed=11)))
-    with pytest.raises(ValueError, match=r"from_logits=True.*applied a second time.*from_logits unset.*remove"):
+    twice = r"from_logits=True.*applied a second time.*from_logits unset.*remove"
+    with pytest.raises(ValueError, match=twice):
         loss(y_pred, target)
 
 
