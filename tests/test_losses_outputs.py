@@ -238,6 +238,10 @@ def test_a_compiled_softmax_output_trains_from_its_logits_whatever_the_loss_says
     ("relu", "binary_crossentropy", "activation='sigmoid'.*from_logits=True"),
     ("softmax", "nll", "log-probabilities"),
     (None, "nll", "log-probabilities"),
+    (None, losses.CrossEntropy(from_logits=False), "from_logits=False.*activation='softmax'"),
+    ("relu", losses.CrossEntropy(from_logits=False), "from_logits=False.*activation='softmax'"),
+    ("linear", losses.BinaryCrossEntropy(from_logits=False), "activation='sigmoid'"),
+    ("logistic", "cross_entropy", "not a distribution"),
 ])
 def test_a_compiled_output_and_its_loss_must_agree_before_training(activation, loss, match):
     units = 1 if "binary" in str(loss) or isinstance(loss, losses.BinaryCrossEntropy) else 3
@@ -250,13 +254,20 @@ def test_a_compiled_output_and_its_loss_must_agree_before_training(activation, l
     assert all((p.data == b).all() for p, b in zip(model.parameters(), before))
 
 
+def _probabilities(z):
+    return F.sigmoid(z)
+
+
 @pytest.mark.parametrize("activation, loss, units", [
     (None, "cross_entropy", 3), (None, losses.BinaryCrossEntropy(from_logits=True), 1),
-    ("log_softmax", "nll", 3), ("sigmoid", "bce", 1),
+    ("log_softmax", "nll", 3), ("sigmoid", "bce", 1), ("logistic", "bce", 1),
+    (_probabilities, losses.BinaryCrossEntropy(from_logits=False), 1),
 ])
 def test_compiled_outputs_that_agree_with_their_loss_train(activation, loss, units):
     model = _model(activation, units)
     model.compile(optimizer="adam", loss=loss)
+    (_, takes_logits), = model.training_losses()
+    assert takes_logits == (activation in ("sigmoid", "logistic"))
     X, y = _data(units)
     history = model.fit(X, y, epochs=5, verbose=0, seed=0).history["loss"]
     assert np.isfinite(history).all() and history[-1] < history[0]

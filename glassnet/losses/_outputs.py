@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.activations import Sigmoid, Softmax
+from glassnet.activations import ACTIVATIONS, Sigmoid, Softmax
 from glassnet.tensor import Tensor
 
-__all__ = ["made_by", "is_distribution", "check_unit_interval", "check_log_probabilities"]
+__all__ = ["made_by", "canonical", "is_distribution", "check_unit_interval", "check_log_probabilities"]
 
 
 def made_by(y_pred: Tensor) -> tuple[str | None, Tensor | None]:
@@ -27,6 +27,16 @@ def made_by(y_pred: Tensor) -> tuple[str | None, Tensor | None]:
     if kind is Softmax and ctx.axis in (-1, y_pred.ndim - 1):
         return "softmax", ctx.parents[0]
     return None, None
+
+
+def canonical(activation: str | None) -> str | None:
+    """A layer's activation by its function's own name ("logistic" is "sigmoid"); "identity"
+    for no activation (None, "linear"); a user's own function by the name it was given."""
+    if activation is None:
+        return "identity"
+    if activation not in ACTIVATIONS:
+        return activation
+    return ACTIVATIONS.get(activation).__name__
 
 
 def is_distribution(values: np.ndarray) -> bool:

@@ -7,9 +7,15 @@ from typing import Any
 import numpy as np
 
 from glassnet._checks import check_flag, check_hyperparameter
-from glassnet.activations import _sigmoid
+from glassnet.activations import ACTIVATIONS, _sigmoid
 from glassnet.errors import NonFiniteError
-from glassnet.losses._outputs import check_log_probabilities, check_unit_interval, is_distribution, made_by
+from glassnet.losses._outputs import (
+    canonical,
+    check_log_probabilities,
+    check_unit_interval,
+    is_distribution,
+    made_by,
+)
 from glassnet.losses.base import LOSSES, Loss, _as_target, _Reduce
 from glassnet.tensor import Tensor
 
@@ -130,11 +136,13 @@ class BinaryCrossEntropy(_CrossEntropyBase):
         return y_pred, self._node_options(False)
 
     def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
+        activation = canonical(activation)
         if activation in ("sigmoid", "softmax") and self.from_logits:
             raise _applied_twice(self.name, activation, "BinaryCrossEntropy")
         if activation == "sigmoid":
             return self._with_logits(True), True
-        if activation == "softmax" or self.from_logits is not None:
+        if activation == "softmax" or self.from_logits or (
+                self.from_logits is False and activation not in ACTIVATIONS):
             return self._with_logits(bool(self.from_logits)), False
         raise ValueError(
             f"{self.name}: the model's output has activation {activation!r}, so it does not hold "
@@ -311,12 +319,19 @@ class CrossEntropy(_CrossEntropyBase):
         return y_pred, self._options()
 
     def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
+        activation = canonical(activation)
         if activation == "sigmoid":
             raise _sigmoid_output(self.name)
         if activation == "softmax":
             if self.from_logits:
                 raise _applied_twice(self.name, activation, "CrossEntropy")
             return self._with_logits(True), True
+        if self.from_logits is False and activation in ACTIVATIONS:
+            raise ValueError(
+                f"{self.name}: from_logits=False says the model's output holds probabilities, but its "
+                f"activation is {activation!r}. Give the last layer activation='softmax' (it is then "
+                "trained from its logits), or leave from_logits unset for logits"
+            )
         return self._with_logits(self.from_logits is not False), False
 
 
@@ -372,7 +387,8 @@ class NLL(Loss):
         return y_pred, {}
 
     def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
-        if activation != "log_softmax":
+        activation = canonical(activation)
+        if activation != "log_softmax" and activation in ACTIVATIONS:
             raise _not_log_probabilities(self.name, activation)
         return self, False
 
