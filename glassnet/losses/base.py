@@ -126,6 +126,12 @@ class Loss:
     def __call__(self, y_pred: Tensor, y_true: Any, sample_weight: Any = None) -> Tensor:
         if not isinstance(y_pred, Tensor):
             y_pred = Tensor(y_pred)
+        if isinstance(y_true, Tensor) and y_true.requires_grad:
+            raise ValueError(
+                f"{self.name}: y_true requires grad, as a model's output does. The losses take "
+                "(y_pred, y_true), in PyTorch's order; Keras's losses take (y_true, y_pred): swap "
+                "the arguments (or pass y_true.detach() for a computed target)"
+            )
         _check_finite(self.name, y_pred.data)
         y_pred, options = self._input(y_pred)
         target = self._target(y_pred.data, y_true)

@@ -260,6 +260,15 @@ class Optimizer(Configurable):
         self._lr = check_hyperparameter("lr", value)
 
     @property
+    def learning_rate(self) -> float:
+        """Keras's name for :attr:`lr` (the same value; setting one sets the other)."""
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.lr = value
+
+    @property
     def params(self) -> list[Tensor]:
         """The bound parameters, in the order given (empty before :meth:`bind`)."""
         return list(self._params)

@@ -38,6 +38,8 @@ class LearningRateScheduler(Callback):
         ``schedule(epoch) -> lr``, such as the built-in schedules of
         :mod:`glassnet.schedules` (step, exponential and cosine decay), or
         ``schedule(epoch, lr) -> lr`` (Keras's form), given the current learning rate.
+    verbose : int, default 0
+        1 prints the rate set at the start of each epoch, as Keras's callback does.
 
     Examples
     --------
@@ -46,7 +48,10 @@ class LearningRateScheduler(Callback):
     >>> # model.fit(X, y, epochs=30, callbacks=[scheduler]); history.history["lr"]
     """
 
-    def __init__(self, schedule: Callable[..., float]) -> None:
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
+        if isinstance(verbose, bool) or verbose not in (0, 1):
+            raise ValueError(f"LearningRateScheduler: verbose must be 0 or 1, got {verbose!r}")
+        self.verbose = int(verbose)
         if not callable(schedule):
             raise TypeError(
                 "LearningRateScheduler: schedule must be callable as schedule(epoch) or "
@@ -65,6 +70,8 @@ class LearningRateScheduler(Callback):
                 f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a "
                 "learning rate must be a finite number >= 0"
             ) from None
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.lr}.")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None:
