@@ -14,6 +14,14 @@ Reductions. With per-element losses l_ij (sample i, output j):
 With ``sample_weight`` w_i, "mean" is the weighted mean sum_i w_i l_i / sum_i w_i
 (as scikit-learn's metrics) and "sum" is sum_i w_i l_i.
 
+What the cross-entropies take (``from_logits=None``, the default of ``CrossEntropy`` and
+``BinaryCrossEntropy`` and of every name for them): the output of a softmax (sigmoid) node
+is computed from that node's logits by the stable fused form; with no such node, values
+that are probabilities are read as probabilities, logits as logits (``BinaryCrossEntropy``
+refuses values outside [0, 1] unless given ``from_logits=True``). A compiled model's
+softmax (sigmoid) output is trained from its logits in the same way. An activation that
+would be applied twice, or an output the loss cannot read, raises a ValueError.
+
 Adding a loss touches one file: its fused node and its :class:`Loss` subclass go in
 ``regression.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
 """
