@@ -23,7 +23,7 @@ softmax (sigmoid) output is trained from its logits in the same way. An activati
 would be applied twice, or an output the loss cannot read, raises a ValueError.
 
 Adding a loss touches one file: its fused node and its :class:`Loss` subclass go in
-``regression.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
+``regression.py``, ``binary.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.losses.base import LOSSES, REDUCTIONS, Loss
-from glassnet.losses.classification import NLL, BinaryCrossEntropy, CrossEntropy
+from glassnet.losses.binary import BinaryCrossEntropy
+from glassnet.losses.classification import NLL, CrossEntropy
 from glassnet.losses.regression import MAE, MSE, Huber
 
 __all__ = [

@@ -9,12 +9,19 @@ computed under ``no_grad``) is judged by its values.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from glassnet._checks import check_flag, check_hyperparameter
 from glassnet.activations import ACTIVATIONS, Sigmoid, Softmax
+from glassnet.losses.base import Loss
 from glassnet.tensor import Tensor
 
-__all__ = ["made_by", "canonical", "is_distribution", "check_unit_interval", "check_log_probabilities"]
+__all__ = [
+    "made_by", "canonical", "is_distribution", "check_unit_interval", "check_log_probabilities",
+    "applied_twice", "CrossEntropyBase",
+]
 
 
 def made_by(y_pred: Tensor) -> tuple[str | None, Tensor | None]:
@@ -67,3 +74,33 @@ def check_log_probabilities(name: str, values: np.ndarray) -> None:
             f"largest value is {values.max():.4g}. For logits use CrossEntropy() (PyTorch's "
             "CrossEntropyLoss); for log-probabilities end the model with activation='log_softmax'"
         )
+
+
+def applied_twice(name: str, activation: str, spelling: str) -> ValueError:
+    return ValueError(
+        f"{name}: from_logits=True says y_pred holds logits, but it is the output of a {activation}, which "
+        f"would be applied a second time. Either leave from_logits unset ({spelling}(): the loss is then "
+        f"computed from the {activation}'s logits), or remove the {activation} from the model's last layer "
+        "and keep from_logits=True"
+    )
+
+
+class CrossEntropyBase(Loss):
+    """What the two cross-entropies share: ``from_logits``, ``eps`` and their config."""
+
+    def __init__(self, reduction: str | None = "mean", from_logits: bool | None = None,
+                 eps: float = 1e-7) -> None:
+        super().__init__(reduction)
+        owner = type(self).__name__
+        self.from_logits = None if from_logits is None else check_flag(f"{owner}: from_logits", from_logits)
+        self.eps = check_hyperparameter(f"{owner}: eps", eps, 0.0, 0.5, low_open=True, high_open=True)
+
+    def _with_logits(self, from_logits: bool) -> CrossEntropyBase:
+        """This loss with ``from_logits`` said explicitly."""
+        return type(self)(self.reduction, from_logits, self.eps)
+
+    def _node_options(self, from_logits: bool) -> dict[str, Any]:
+        return {"from_logits": from_logits, "eps": self.eps}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}

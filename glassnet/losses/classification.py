@@ -1,4 +1,4 @@
-"""Classification losses: binary and categorical cross-entropy, negative log-likelihood."""
+"""Classification losses over C classes: categorical cross-entropy, negative log-likelihood."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._checks import check_flag, check_hyperparameter
-from glassnet.activations import ACTIVATIONS, _sigmoid
+from glassnet.activations import ACTIVATIONS
 from glassnet.errors import NonFiniteError
 from glassnet.losses._outputs import (
+    CrossEntropyBase,
+    applied_twice,
     canonical,
     check_log_probabilities,
     check_unit_interval,
     is_distribution,
     made_by,
 )
-from glassnet.losses.base import LOSSES, Loss, _as_target, _Reduce
+from glassnet.losses.base import LOSSES, Loss, _Reduce
 from glassnet.tensor import Tensor
 
 try:
@@ -24,136 +25,8 @@ try:
 except ImportError:  # installed without a C compiler: the NumPy path computes the same to rounding
     _kernels = None
 
-__all__ = ["BinaryCrossEntropy", "CrossEntropy", "NLL"]
+__all__ = ["CrossEntropy", "NLL"]
 
-
-class _BinaryCrossEntropy(_Reduce):
-    name = "binary_cross_entropy"
-
-    @staticmethod
-    def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
-                from_logits: bool, eps: float) -> np.ndarray:
-        ctx.target, ctx.from_logits, ctx.shape = target, from_logits, y_pred.shape
-        if from_logits:
-            z = y_pred
-            ctx.p = _sigmoid(z)
-            elements = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
-        else:
-            ctx.p = np.clip(y_pred, eps, 1 - eps)
-            ctx.inside = (y_pred >= eps) & (y_pred <= 1 - eps)
-            elements = -(target * np.log(ctx.p) + (1 - target) * np.log1p(-ctx.p))
-        return _Reduce.reduce(ctx, elements, weights, reduction)
-
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        up = _Reduce.upstream(ctx, grad, ctx.shape)
-        if ctx.from_logits:
-            return (up * (ctx.p - ctx.target),)
-        p = ctx.p
-        return (up * ctx.inside * (p - ctx.target) / (p * (1 - p)),)
-
-
-def _applied_twice(name: str, activation: str, spelling: str) -> ValueError:
-    return ValueError(
-        f"{name}: from_logits=True says y_pred holds logits, but it is the output of a {activation}, which "
-        f"would be applied a second time. Either leave from_logits unset ({spelling}(): the loss is then "
-        f"computed from the {activation}'s logits), or remove the {activation} from the model's last layer "
-        "and keep from_logits=True"
-    )
-
-
-class _CrossEntropyBase(Loss):
-    """What the two cross-entropies share: ``from_logits``, ``eps`` and their config."""
-
-    def __init__(self, reduction: str | None = "mean", from_logits: bool | None = None,
-                 eps: float = 1e-7) -> None:
-        super().__init__(reduction)
-        owner = type(self).__name__
-        self.from_logits = None if from_logits is None else check_flag(f"{owner}: from_logits", from_logits)
-        self.eps = check_hyperparameter(f"{owner}: eps", eps, 0.0, 0.5, low_open=True, high_open=True)
-
-    def _with_logits(self, from_logits: bool) -> _CrossEntropyBase:
-        """This loss with ``from_logits`` said explicitly."""
-        return type(self)(self.reduction, from_logits, self.eps)
-
-    def _node_options(self, from_logits: bool) -> dict[str, Any]:
-        return {"from_logits": from_logits, "eps": self.eps}
-
-    def get_config(self) -> dict[str, Any]:
-        return {"reduction": self.reduction, "from_logits": self.from_logits, "eps": self.eps}
-
-
-@LOSSES.register("binary_cross_entropy", "bce", "binary_crossentropy")
-class BinaryCrossEntropy(_CrossEntropyBase):
-    """Binary cross-entropy: l = -[y ln p + (1 - y) ln(1 - p)];  dl/dp = (p - y) / (p (1 - p)).
-
-    From logits z, with p = sigmoid(z) fused in: l = max(z, 0) - z y + ln(1 + e^{-|z|}),
-    dl/dz = sigmoid(z) - y (stable for any z).
-
-    Parameters
-    ----------
-    reduction : {"mean", "sum", "none"}, default "mean"
-    from_logits : bool or None, default None
-        What ``y_pred`` holds. None: the output of a sigmoid node (a layer with
-        ``activation="sigmoid"``, ``gn.functional.sigmoid``) is recognised and the loss
-        is computed from that node's logits by the fused form (the same value and
-        gradient, stably; the sigmoid output itself gets no ``.grad``); anything else
-        must be probabilities in [0, 1], and values outside [0, 1] raise a ValueError.
-        False: probabilities, differentiated through the given tensor (values outside
-        [0, 1] raise). True: logits; the output of a sigmoid or softmax node raises, since
-        the activation would be applied twice. Keras's default (``from_logits=False``,
-        probabilities) and PyTorch's ``BCELoss`` (probabilities) mean the same here;
-        PyTorch's ``BCEWithLogitsLoss`` is ``from_logits=True``.
-    eps : float, default 1e-7
-        Probabilities are clipped to [eps, 1 - eps] so that ln never sees 0 (in (0, 0.5)).
-
-    Examples
-    --------
-    >>> p = gn.functional.sigmoid(gn.tensor([[0.3], [-1.2]], requires_grad=True))
-    >>> BinaryCrossEntropy()(p, [1, 0])   # from the logits [0.3, -1.2], stably
-    """
-
-    function = _BinaryCrossEntropy
-
-    def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
-        target = _as_target(self.name, y_pred, y_true)
-        if ((target < 0) | (target > 1)).any():
-            raise ValueError(f"{self.name}: targets must lie in [0, 1] (class labels 0 and 1)")
-        return target
-
-    def _options(self) -> dict[str, Any]:
-        return self._node_options(bool(self.from_logits))
-
-    def _input(self, y_pred: Tensor) -> tuple[Tensor, dict[str, Any]]:
-        kind, z = made_by(y_pred)
-        if kind is not None and self.from_logits:
-            raise _applied_twice(self.name, kind, "BinaryCrossEntropy")
-        if kind == "sigmoid" and self.from_logits is None:
-            return z, self._node_options(True)
-        if self.from_logits:
-            return y_pred, self._node_options(True)
-        check_unit_interval(self.name, y_pred.data, _BCE_FIX)
-        return y_pred, self._node_options(False)
-
-    def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
-        activation = canonical(activation)
-        if activation in ("sigmoid", "softmax") and self.from_logits:
-            raise _applied_twice(self.name, activation, "BinaryCrossEntropy")
-        if activation == "sigmoid":
-            return self._with_logits(True), True
-        if activation == "softmax" or self.from_logits or (
-                self.from_logits is False and activation not in ACTIVATIONS):
-            return self._with_logits(bool(self.from_logits)), False
-        raise ValueError(
-            f"{self.name}: the model's output has activation {activation!r}, so it does not hold "
-            "probabilities in [0, 1]. Give the last layer activation='sigmoid' (it is then trained from "
-            "its logits), or say what the output holds: BinaryCrossEntropy(from_logits=True) for logits "
-            "(PyTorch's BCEWithLogitsLoss), from_logits=False for probabilities"
-        )
-
-
-_BCE_FIX = ("For logits pass BinaryCrossEntropy(from_logits=True) (PyTorch's BCEWithLogitsLoss); for "
-            "probabilities end the model with activation='sigmoid'")
 
 def _class_targets(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
     """Integer labels (N,) checked against the number of classes, or a (N, C) distribution."""
@@ -265,7 +138,7 @@ class _CrossEntropy(_Reduce):
 
 
 @LOSSES.register("cross_entropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-class CrossEntropy(_CrossEntropyBase):
+class CrossEntropy(CrossEntropyBase):
     """Categorical cross-entropy: l = -sum_c y_c ln p_c.
 
     From logits z, with p = softmax(z) fused in (stable, through the log-softmax):
@@ -310,7 +183,7 @@ class CrossEntropy(_CrossEntropyBase):
             raise _sigmoid_output(self.name)
         if kind == "softmax":
             if self.from_logits:
-                raise _applied_twice(self.name, kind, "CrossEntropy")
+                raise applied_twice(self.name, kind, "CrossEntropy")
             return (z, self._node_options(True)) if self.from_logits is None else (y_pred, self._options())
         if self.from_logits is None:
             return y_pred, self._node_options(not is_distribution(y_pred.data))
@@ -324,7 +197,7 @@ class CrossEntropy(_CrossEntropyBase):
             raise _sigmoid_output(self.name)
         if activation == "softmax":
             if self.from_logits:
-                raise _applied_twice(self.name, activation, "CrossEntropy")
+                raise applied_twice(self.name, activation, "CrossEntropy")
             return self._with_logits(True), True
         if self.from_logits is False and activation in ACTIVATIONS:
             raise ValueError(
