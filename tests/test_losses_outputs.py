@@ -286,3 +286,64 @@ def test_keras_reduction_spellings_mean_the_same(keras, ours):
 def test_an_unknown_reduction_lists_the_accepted_ones(reduction):
     with pytest.raises(ValueError, match=r"MSE: reduction must be one of 'mean', 'sum', 'none'"):
         losses.MSE(reduction=reduction)
+
+
+# ------------------------------------------------------------ class weights
+CLASS_WEIGHT = np.array([0.5, 2.0, 1.0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_class_weights_of_cross_entropy_equal_torch(reduction, soft):
+    values = _logits((5, 3), seed=18)
+    target = np.random.default_rng(19).dirichlet(np.ones(3), size=5) if soft else LABELS
+    z = _leaf(values)
+    loss = losses.CrossEntropy(reduction=reduction, weight=CLASS_WEIGHT)(z, target)
+    loss.sum().backward()
+    tz = _torch(values)
+    t_target = torch.tensor(target) if soft else torch.tensor(LABELS)
+    t_loss = tnf.cross_entropy(tz, t_target, weight=torch.tensor(CLASS_WEIGHT), reduction=reduction)
+    t_loss.sum().backward()
+    _assert_equal_to_torch(loss.sum(), z.grad, t_loss.sum(), tz.grad)
+
+
+def test_class_weights_of_nll_and_of_a_softmax_node_equal_torch():
+    values = _logits((5, 3), seed=20)
+    z = _leaf(values)
+    nll = losses.NLL(weight=CLASS_WEIGHT)(F.log_softmax(z), LABELS)
+    ce = losses.CrossEntropy(weight=CLASS_WEIGHT)(F.softmax(z), LABELS)
+    (nll + ce).backward()
+    tz = _torch(values)
+    t_weight = torch.tensor(CLASS_WEIGHT)
+    t_loss = 2 * tnf.nll_loss(torch.log_softmax(tz, dim=1), torch.tensor(LABELS), weight=t_weight)
+    t_loss.backward()
+    _assert_equal_to_torch(nll + ce, z.grad, t_loss, tz.grad)
+
+
+def test_class_weights_train_a_compiled_model_and_survive_saving(tmp_path):
+    model = _model("softmax")
+    model.compile(optimizer="adam", loss=losses.CrossEntropy(weight=[1.0, 3.0, 1.0]))
+    (trained, _), = model.training_losses()
+    np.testing.assert_array_equal(trained.weight, [1.0, 3.0, 1.0])
+    X, y = _data()
+    model.fit(X, y, epochs=2, verbose=0, seed=0)
+    gn.save(model, tmp_path / "m.safetensors")
+    assert gn.load(tmp_path / "m.safetensors").loss_fns[0].get_config()["weight"] == [1.0, 3.0, 1.0]
+
+
+@pytest.mark.parametrize("cls", [losses.CrossEntropy, losses.NLL])
+@pytest.mark.parametrize("weight, error, match", [
+    ([1.0, -0.5, 1.0], ValueError, r"weight must hold finite numbers >= 0"),
+    ([1.0, float("nan"), 1.0], ValueError, r"weight must hold finite numbers >= 0"),
+    ([0.0, 0.0, 0.0], ValueError, "not all zero"),
+    ([[1.0, 2.0]], ValueError, "1-D"),
+    (["a", "b", "c"], TypeError, "one number per class"),
+])
+def test_bad_class_weights_are_refused(cls, weight, error, match):
+    with pytest.raises(error, match=match):
+        cls(weight=weight)
+
+
+def test_class_weights_must_have_one_value_per_class():
+    with pytest.raises(ValueError, match="weight has 2 values for a prediction of 3 classes"):
+        losses.CrossEntropy(weight=[1.0, 2.0])(_leaf(_logits((5, 3))), LABELS)

@@ -97,7 +97,7 @@ class CrossEntropyBase(Loss):
 
     def _with_logits(self, from_logits: bool) -> CrossEntropyBase:
         """This loss with ``from_logits`` said explicitly."""
-        return type(self)(self.reduction, from_logits, self.eps)
+        return type(self)(**{**self.get_config(), "from_logits": from_logits})
 
     def _node_options(self, from_logits: bool) -> dict[str, Any]:
         return {"from_logits": from_logits, "eps": self.eps}

@@ -64,6 +64,40 @@ def _class_targets(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
     return target
 
 
+def _class_weight(owner: str, weight: Any) -> np.ndarray | None:
+    """PyTorch's ``weight=``: one finite, non-negative number per class, not all zero."""
+    if weight is None:
+        return None
+    try:
+        w = np.asarray(weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: weight must be one number per class, got {weight!r}") from None
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(f"{owner}: weight must be a 1-D array of one number per class, got shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any() or not w.any():
+        raise ValueError(f"{owner}: weight must hold finite numbers >= 0, not all zero; got {w.tolist()}")
+    return w
+
+
+def _weigh_classes(class_weight: np.ndarray | None, target: np.ndarray, weights: Any,
+                   dtype: np.dtype) -> tuple[np.ndarray, Any]:
+    """PyTorch's class weights w_c: a label y weighs its sample by w_y (so "mean" divides by
+    sum_i w_{y_i}); a probability row weighs each class, l = -sum_c w_c y_c ln p_c (the mean
+    stays over the samples)."""
+    if class_weight is None:
+        return target, weights
+    w = class_weight.astype(dtype, copy=False)
+    if target.ndim == 1:
+        per_sample = w[target]
+        return target, per_sample if weights is None else per_sample * weights
+    return target * w, weights
+
+
+def _check_weight_length(name: str, weight: np.ndarray | None, classes: int) -> None:
+    if weight is not None and weight.size != classes:
+        raise ValueError(f"{name}: weight has {weight.size} values for a prediction of {classes} classes")
+
+
 _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -83,8 +117,9 @@ class _CrossEntropy(_Reduce):
 
     @staticmethod
     def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
-                from_logits: bool, eps: float) -> np.ndarray:
+                from_logits: bool, eps: float, class_weight: np.ndarray | None = None) -> np.ndarray:
         n = y_pred.shape[0]
+        target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
         ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
         ctx.fused = from_logits and _fused_applies(y_pred, target)
         if ctx.fused:
@@ -162,6 +197,10 @@ class CrossEntropy(CrossEntropyBase):
         always raises: its rows are not a distribution over the classes.
     eps : float, default 1e-7
         Probabilities are clipped at eps before the log (in (0, 0.5)).
+    weight : array of C numbers >= 0, optional
+        Class weights, as PyTorch's ``weight=``: with labels, sample i counts w_{y_i} times
+        and "mean" divides by sum_i w_{y_i}; with probability rows, l = -sum_c w_c y_c ln p_c.
+        They multiply any ``sample_weight`` of the call.
 
     Examples
     --------
@@ -171,8 +210,22 @@ class CrossEntropy(CrossEntropyBase):
 
     function = _CrossEntropy
 
+    def __init__(self, reduction: str | None = "mean", from_logits: bool | None = None, eps: float = 1e-7,
+                 weight: Any = None) -> None:
+        super().__init__(reduction, from_logits, eps)
+        self.weight = _class_weight("CrossEntropy", weight)
+
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
-        return _class_targets(self.name, y_pred, y_true)
+        target = _class_targets(self.name, y_pred, y_true)
+        _check_weight_length(self.name, self.weight, y_pred.shape[1])
+        return target
+
+    def _node_options(self, from_logits: bool) -> dict[str, Any]:
+        return {**super()._node_options(from_logits), "class_weight": self.weight}
+
+    def get_config(self) -> dict[str, Any]:
+        weight = None if self.weight is None else self.weight.tolist()
+        return {**super().get_config(), "weight": weight}
 
     def _options(self) -> dict[str, Any]:
         return self._node_options(self.from_logits is not False)
@@ -219,8 +272,10 @@ class _NLL(_Reduce):
     name = "nll"
 
     @staticmethod
-    def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str) -> np.ndarray:
+    def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
+                class_weight: np.ndarray | None = None) -> np.ndarray:
         n = y_pred.shape[0]
+        target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
         ctx.target, ctx.shape = target, y_pred.shape
         if target.ndim == 1:
             elements = -y_pred[np.arange(n), target]
@@ -245,19 +300,38 @@ class _NLL(_Reduce):
 class NLL(Loss):
     """Negative log-likelihood of log-probabilities: l = -ln p_y (input: ``log_softmax`` output);
     dl/d(ln p_c) = -1[c = y]. As PyTorch's ``NLLLoss``, except that an input which cannot be
-    log-probabilities (a softmax or sigmoid output, a positive value) raises a ValueError."""
+    log-probabilities (a softmax or sigmoid output, a positive value) raises a ValueError.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"}, default "mean"
+    weight : array of C numbers >= 0, optional
+        Class weights, as in :class:`CrossEntropy` (PyTorch's ``weight=``).
+    """
 
     function = _NLL
 
+    def __init__(self, reduction: str | None = "mean", weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight = _class_weight("NLL", weight)
+
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
-        return _class_targets(self.name, y_pred, y_true)
+        target = _class_targets(self.name, y_pred, y_true)
+        _check_weight_length(self.name, self.weight, y_pred.shape[1])
+        return target
+
+    def _options(self) -> dict[str, Any]:
+        return {"class_weight": self.weight}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "weight": None if self.weight is None else self.weight.tolist()}
 
     def _input(self, y_pred: Tensor) -> tuple[Tensor, dict[str, Any]]:
         kind, _ = made_by(y_pred)
         if kind is not None:
             raise _not_log_probabilities(self.name, kind)
         check_log_probabilities(self.name, y_pred.data)
-        return y_pred, {}
+        return y_pred, self._options()
 
     def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
         activation = canonical(activation)
