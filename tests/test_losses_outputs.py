@@ -58,11 +58,10 @@ def test_cross_entropy_of_raw_logits_equals_torch_cross_entropy_loss():
     _assert_equal_to_torch(loss, z.grad, t_loss, tz.grad)
 
 
-@pytest.mark.parametrize("from_logits", [None, False])
-def test_cross_entropy_of_explicit_probabilities_equals_torch(from_logits):
+def test_cross_entropy_of_explicit_probabilities_equals_torch():
     p_values = np.random.default_rng(2).dirichlet(np.ones(3), size=5)
     p = _leaf(p_values)
-    loss = losses.CrossEntropy(from_logits=from_logits)(p, LABELS)
+    loss = losses.CrossEntropy(from_logits=False)(p, LABELS)
     loss.backward()
     tp = _torch(p_values)
     t_loss = tnf.nll_loss(torch.log(tp), torch.tensor(LABELS))
@@ -125,13 +124,21 @@ def test_explicit_probabilities_of_a_softmax_node_keep_the_gradient_of_the_proba
     assert p.grad is not None and z.grad is not None
 
 
-def test_probabilities_computed_without_a_graph_are_read_as_probabilities():
+@pytest.mark.parametrize("y_pred", [[[1.0, 0.0], [0.5, 0.5]], np.full((5, 3), 1 / 3)])
+def test_rows_that_could_be_probabilities_or_logits_ask_for_from_logits(y_pred):
+    target = np.zeros(len(y_pred), dtype=int)
+    with pytest.raises(ValueError, match=r"sums to 1.*from_logits=False\) for probabilities, from_logits=T"):
+        losses.CrossEntropy()(_leaf(y_pred), target)
+
+
+def test_probabilities_computed_without_a_graph_need_from_logits_false():
     values = _logits((5, 3), seed=8)
     with gn.no_grad():
         p = F.softmax(gn.tensor(values, dtype=np.float64))
     expected = losses.CrossEntropy()(gn.tensor(values, dtype=np.float64), LABELS).item()
-    assert losses.CrossEntropy()(p, LABELS).item() == pytest.approx(expected, rel=1e-12)
-    assert losses.CrossEntropy()(p.data, LABELS).item() == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match=r"from_logits=False\) for probabilities"):
+        losses.CrossEntropy()(p, LABELS)
+    assert losses.CrossEntropy(from_logits=False)(p.data, LABELS).item() == pytest.approx(expected, rel=1e-12)
 
 
 def test_functional_forms_share_the_default():

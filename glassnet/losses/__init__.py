@@ -16,9 +16,10 @@ With ``sample_weight`` w_i, "mean" is the weighted mean sum_i w_i l_i / sum_i w_
 
 What the cross-entropies take (``from_logits=None``, the default of ``CrossEntropy`` and
 ``BinaryCrossEntropy`` and of every name for them): the output of a softmax (sigmoid) node
-is computed from that node's logits by the stable fused form; with no such node, values
-that are probabilities are read as probabilities, logits as logits (``BinaryCrossEntropy``
-refuses values outside [0, 1] unless given ``from_logits=True``). A compiled model's
+is computed from that node's logits by the stable fused form. With no such node,
+``CrossEntropy`` reads logits, and asks for ``from_logits`` when the rows could be either
+(numbers in [0, 1] summing to 1); ``BinaryCrossEntropy`` reads probabilities, and refuses
+values outside [0, 1] unless given ``from_logits=True``. A compiled model's
 softmax (sigmoid) output is trained from its logits in the same way. An activation that
 would be applied twice, or an output the loss cannot read, raises a ValueError.
 

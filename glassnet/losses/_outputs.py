@@ -48,7 +48,7 @@ def canonical(activation: str | None) -> str | None:
 
 def is_distribution(values: np.ndarray) -> bool:
     """Whether every row of a (N, C) array, C >= 2, holds numbers in [0, 1] summing to 1
-    (to the rounding of its dtype): probabilities, which logits practically never are."""
+    (to the rounding of its dtype), as probabilities do and logits rarely do."""
     if values.ndim != 2 or values.shape[1] < 2 or values.size == 0:
         return False
     if values.min() < 0 or values.max() > 1:

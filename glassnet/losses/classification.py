@@ -188,9 +188,11 @@ class CrossEntropy(CrossEntropyBase):
         layer with ``activation="softmax"``, ``gn.functional.softmax``) is recognised and
         the loss is computed from that node's logits by the fused form (the same value
         and gradient, stably; the softmax output itself gets no ``.grad``); rows of
-        numbers in [0, 1] that sum to 1 are probabilities; anything else is logits.
-        So PyTorch's habit (logits into ``CrossEntropyLoss``) and Keras's (probabilities
-        from a softmax, ``from_logits=False`` by default) both compute what they mean.
+        other values are logits (PyTorch's ``CrossEntropyLoss``), except rows of numbers
+        in [0, 1] that sum to 1, which could be either and raise a ValueError asking for
+        ``from_logits``. Keras's habit (probabilities from a softmax; its default is
+        ``from_logits=False``) computes what it means; probabilities made elsewhere (by
+        ``predict``) need ``from_logits=False``.
         False: probabilities, differentiated through the given tensor (clipped at ``eps``;
         values outside [0, 1] raise). True: logits; the output of a softmax or sigmoid
         node raises, since the activation would be applied twice. A sigmoid output
@@ -238,9 +240,14 @@ class CrossEntropy(CrossEntropyBase):
             if self.from_logits:
                 raise applied_twice(self.name, kind, "CrossEntropy")
             return (z, self._node_options(True)) if self.from_logits is None else (y_pred, self._options())
-        if self.from_logits is None:
-            return y_pred, self._node_options(not is_distribution(y_pred.data))
-        if not self.from_logits:
+        if self.from_logits is None and is_distribution(y_pred.data):
+            raise ValueError(
+                f"{self.name}: every row of y_pred lies in [0, 1] and sums to 1, as probabilities do, but "
+                "no softmax node made it, so it could also be logits (PyTorch's CrossEntropyLoss reads "
+                "logits, Keras's CategoricalCrossentropy probabilities). Say which: "
+                "CrossEntropy(from_logits=False) for probabilities, from_logits=True for logits"
+            )
+        if self.from_logits is False:
             check_unit_interval(self.name, y_pred.data, "For logits pass CrossEntropy(from_logits=True).")
         return y_pred, self._options()
 
