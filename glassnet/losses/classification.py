@@ -79,13 +79,11 @@ def _class_weight(owner: str, weight: Any) -> np.ndarray | None:
     return w
 
 
-def _weigh_classes(class_weight: np.ndarray | None, target: np.ndarray, weights: Any,
+def _weigh_classes(class_weight: np.ndarray, target: np.ndarray, weights: Any,
                    dtype: np.dtype) -> tuple[np.ndarray, Any]:
     """PyTorch's class weights w_c: a label y weighs its sample by w_y (so "mean" divides by
     sum_i w_{y_i}); a probability row weighs each class, l = -sum_c w_c y_c ln p_c (the mean
     stays over the samples)."""
-    if class_weight is None:
-        return target, weights
     w = class_weight.astype(dtype, copy=False)
     if target.ndim == 1:
         per_sample = w[target]
@@ -119,7 +117,8 @@ class _CrossEntropy(_Reduce):
     def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
                 from_logits: bool, eps: float, class_weight: np.ndarray | None = None) -> np.ndarray:
         n = y_pred.shape[0]
-        target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
+        if class_weight is not None:
+            target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
         ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
         ctx.fused = from_logits and _fused_applies(y_pred, target)
         if ctx.fused:
@@ -282,7 +281,8 @@ class _NLL(_Reduce):
     def forward(ctx: Any, y_pred: np.ndarray, target: np.ndarray, weights: Any, reduction: str,
                 class_weight: np.ndarray | None = None) -> np.ndarray:
         n = y_pred.shape[0]
-        target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
+        if class_weight is not None:
+            target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
         ctx.target, ctx.shape = target, y_pred.shape
         if target.ndim == 1:
             elements = -y_pred[np.arange(n), target]
