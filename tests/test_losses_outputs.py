@@ -354,3 +354,11 @@ def test_bad_class_weights_are_refused(cls, weight, error, match):
 def test_class_weights_must_have_one_value_per_class():
     with pytest.raises(ValueError, match="weight has 2 values for a prediction of 3 classes"):
         losses.CrossEntropy(weight=[1.0, 2.0])(_leaf(_logits((5, 3))), LABELS)
+
+
+def test_the_glass_box_reads_a_weighted_cross_entropy_on_the_probabilities_with_its_weights():
+    from glassnet.explain._util import output_loss
+
+    on_probabilities = output_loss(losses.CrossEntropy(weight=CLASS_WEIGHT), "softmax")
+    assert on_probabilities.from_logits is False
+    np.testing.assert_array_equal(on_probabilities.weight, CLASS_WEIGHT)
