@@ -36,7 +36,7 @@ def made_by(y_pred: Tensor) -> tuple[str | None, Tensor | None]:
     return None, None
 
 
-def canonical(activation: str | None) -> str | None:
+def canonical(activation: str | None) -> str:
     """A layer's activation by its function's own name ("logistic" is "sigmoid"); "identity"
     for no activation (None, "linear"); a user's own function by the name it was given."""
     if activation is None:
@@ -77,6 +77,7 @@ def check_log_probabilities(name: str, values: np.ndarray) -> None:
 
 
 def applied_twice(name: str, activation: str, spelling: str) -> ValueError:
+    """The error for ``from_logits=True`` on the output of ``activation``, with both fixes."""
     return ValueError(
         f"{name}: from_logits=True says y_pred holds logits, but it is the output of a {activation}, which "
         f"would be applied a second time. Either leave from_logits unset ({spelling}(): the loss is then "
