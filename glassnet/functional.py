@@ -188,14 +188,15 @@ def huber_loss(y_pred: Tensor, y_true: Any, delta: float = 1.0, reduction: str =
     return Huber(reduction, delta)(y_pred, y_true)
 
 
-def binary_cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool = False,
+def binary_cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool | None = None,
                          reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy (see :class:`glassnet.losses.BinaryCrossEntropy`)."""
+    """Binary cross-entropy; ``from_logits`` as in :class:`glassnet.losses.BinaryCrossEntropy`."""
     return BinaryCrossEntropy(reduction, from_logits)(y_pred, y_true)
 
 
-def cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool = True, reduction: str = "mean") -> Tensor:
-    """Categorical cross-entropy, from logits by default (see :class:`glassnet.losses.CrossEntropy`)."""
+def cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool | None = None,
+                  reduction: str = "mean") -> Tensor:
+    """Categorical cross-entropy; ``from_logits`` as in :class:`glassnet.losses.CrossEntropy`."""
     return CrossEntropy(reduction, from_logits)(y_pred, y_true)
 
 

@@ -21,14 +21,6 @@ from glassnet.tensor import Tensor
 
 __all__ = ["Model", "Sequential", "Input"]
 
-# (final activation, loss class) pairs computed from the logits in one fused, stable node.
-_FUSED = {
-    ("softmax", _losses.CrossEntropy): lambda loss: _losses.CrossEntropy(loss.reduction, from_logits=True),
-    ("sigmoid", _losses.BinaryCrossEntropy): lambda loss: _losses.BinaryCrossEntropy(
-        loss.reduction, from_logits=True),
-}
-
-
 # Losses that train a classifier: their outputs are class probabilities.
 _CLASS_LOSSES = (_losses.CrossEntropy, _losses.NLL, _losses.BinaryCrossEntropy)
 
@@ -303,11 +295,8 @@ class Model(Module):
 
     def training_losses(self) -> list[tuple[Any, bool]]:
         """For each output: the loss to apply during training and whether it takes logits."""
-        out = []
-        for act, loss in zip(self.output_activations, self.loss_fns):
-            fuse = _FUSED.get((act, type(loss)))
-            out.append((fuse(loss), True) if fuse is not None else (loss, False))
-        return out
+        return [loss.for_activation(act) if isinstance(loss, _losses.Loss) else (loss, False)
+                for act, loss in zip(self.output_activations, self.loss_fns)]
 
     # ---------------------------------------------------------- train/infer
     def fit(self, X: Any = None, y: Any = None, **kwargs: Any) -> Any:

@@ -34,7 +34,7 @@ try:
 except ImportError:  # installed without a C compiler: NumPy computes the penalty
     _kernels = None
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "names"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "names"]
 
 REGULARIZERS = Registry("regularizer")
 
@@ -196,6 +196,10 @@ class L1L2(Regularizer):
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = _coefficient("l1", l1)
         self.l2 = _coefficient("l2", l2)
+
+
+#: Keras's lower-case spellings of the same classes (``keras.regularizers.l2(1e-4)``).
+l1, l2, l1_l2 = L1, L2, L1L2
 
 
 def names() -> list[str]:

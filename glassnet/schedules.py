@@ -27,6 +27,17 @@ def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
     return float(value)
 
 
+def _factor(name: str, value: Any) -> float:
+    """A decay factor in (0, 1]: the rate is multiplied by it (0.5 halves the rate)."""
+    factor = _positive(name, value)
+    if factor > 1:
+        raise ValueError(
+            f"{name} must be in (0, 1], the factor that multiplies the rate (0.5 halves it); got "
+            f"{value!r}, which would make the rate grow"
+        )
+    return factor
+
+
 def _count(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -61,7 +72,7 @@ class Schedule:
 
 
 class StepDecay(Schedule):
-    r"""Multiply the rate by ``drop`` every ``every`` epochs.
+    r"""Multiply the rate by ``drop`` (in (0, 1]) every ``every`` epochs.
 
     .. math:: \alpha_e = \alpha_0 \cdot \text{drop}^{\lfloor e / \text{every} \rfloor}
 
@@ -78,7 +89,7 @@ class StepDecay(Schedule):
 
     def __init__(self, initial_lr: float, drop: float = 0.5, every: int = 10) -> None:
         self.initial_lr = _positive("initial_lr", initial_lr)
-        self.drop = _positive("drop", drop)
+        self.drop = _factor("drop", drop)
         self.every = _count("every", every)
 
     def rate(self, epoch: int) -> float:
@@ -86,7 +97,7 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    r"""Multiply the rate by ``gamma`` every epoch.
+    r"""Multiply the rate by ``gamma`` (in (0, 1]) every epoch.
 
     .. math:: \alpha_e = \alpha_0\, \gamma^e
 
@@ -102,7 +113,7 @@ class ExponentialDecay(Schedule):
 
     def __init__(self, initial_lr: float, gamma: float) -> None:
         self.initial_lr = _positive("initial_lr", initial_lr)
-        self.gamma = _positive("gamma", gamma)
+        self.gamma = _factor("gamma", gamma)
 
     def rate(self, epoch: int) -> float:
         return self.initial_lr * self.gamma**epoch

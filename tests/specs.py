@@ -56,6 +56,7 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]]
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
     "nonzero": lambda rng, shape: rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 2.0, shape),
     "unit": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
+    "log_probability": lambda rng, shape: rng.uniform(-3.0, -0.05, shape),
     "distinct": _distinct,
 }
 
@@ -253,9 +254,9 @@ LOSSES: tuple[Spec, ...] = (
          lambda p, y: tnf.nll_loss(torch.log(p), y), _MATRIX, "unit", _labels),
     Spec("cross_entropy_probabilities_soft", lambda p, t: CrossEntropy(from_logits=False)(p, t),
          lambda p, t: -(t * torch.log(p)).sum(dim=1).mean(), _MATRIX, "unit", _soft_target),
-    Spec("nll", lambda x, y: NLL()(x, y), tnf.nll_loss, _MATRIX, constants=_labels),
+    Spec("nll", lambda x, y: NLL()(x, y), tnf.nll_loss, _MATRIX, "log_probability", _labels),
     Spec("nll_none_soft_target", lambda x, t: NLL(reduction="none")(x, t),
-         lambda x, t: -(t * x).sum(dim=1), _MATRIX, constants=_soft_target),
+         lambda x, t: -(t * x).sum(dim=1), _MATRIX, "log_probability", _soft_target),
 )
 
 

@@ -190,8 +190,9 @@ def test_non_finite_error_is_a_value_error_and_a_non_finite_target_raises_it():
                                   losses.NLL()])
 @pytest.mark.parametrize("labels, found", [([0, 3, 1], "3"), ([-1, 0, 2], "-1"), ([0, 1, 7], "7")])
 def test_class_labels_outside_the_range_are_rejected(loss, labels, found):
+    value = np.log(0.3) if isinstance(loss, losses.NLL) else 0.3  # NLL takes log-probabilities
     with pytest.raises(ValueError, match=rf"\[0, 3\).*{found}"):
-        loss(_t(np.full((3, 3), 0.3)), np.array(labels))
+        loss(_t(np.full((3, 3), value)), np.array(labels))
 
 
 def test_non_integer_class_labels_are_rejected():

@@ -75,7 +75,10 @@ def test_get_returns_instances_and_rebuilds_configs():
     [
         (optim.SGD, {"lr": -0.1}, r"lr must be in \[0, inf\), got -0.1"),
         (optim.SGD, {"lr": math.inf}, "lr must be"),
-        (optim.SGD, {"momentum": 1.5}, r"momentum must be in \[0, 1\], got 1.5"),
+        (optim.SGD, {"momentum": 1.5}, r"momentum must be in \[0, 1\), got 1.5"),
+        (optim.SGD, {"momentum": 1.0}, r"momentum must be in \[0, 1\), got 1.0"),
+        (optim.SGD, {"lr": float("nan")}, "lr must be"),
+        (optim.SGD, {"learning_rate": -0.1}, "lr must be"),
         (optim.SGD, {"dampening": -0.1}, "dampening"),
         (optim.SGD, {"nesterov": True}, "nesterov=True needs momentum > 0"),
         (optim.SGD, {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "dampening = 0"),
@@ -83,8 +86,16 @@ def test_get_returns_instances_and_rebuilds_configs():
         (optim.Adagrad, {"lr_decay": -1}, "lr_decay"),
         (optim.Adagrad, {"initial_accumulator_value": -0.5}, "initial_accumulator_value"),
         (optim.Adagrad, {"eps": -1e-10}, "eps"),
+        (optim.Adagrad, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
         (optim.RMSprop, {"rho": 1.5}, "rho"),
+        (optim.RMSprop, {"rho": 1.0}, r"rho must be in \[0, 1\)"),
+        (optim.RMSprop, {"alpha": 1.0}, r"rho must be in \[0, 1\)"),
+        (optim.RMSprop, {"eps": 0}, "eps"),
         (optim.RMSprop, {"momentum": -0.1}, "momentum"),
+        (optim.RMSprop, {"momentum": 1.0}, r"momentum must be in \[0, 1\)"),
+        (optim.Adam, {"eps": 0.0}, r"eps must be in \(0, inf\)"),
+        (optim.Adam, {"betas": (0.9, 1.0)}, r"beta2 must be in \[0, 1\), got 1.0"),
+        (optim.Adam, {"beta_1": -0.5}, "beta1"),
         (optim.Adam, {"beta1": 1.0}, r"beta1 must be in \[0, 1\), got 1.0"),
         (optim.Adam, {"beta2": -0.1}, "beta2"),
         (optim.Adam, {"eps": float("nan")}, "eps"),
@@ -105,11 +116,31 @@ def test_bad_hyperparameters_raise_value_error_naming_them(cls, kwargs, match):
         (optim.Adam, {"amsgrad": "yes"}, "amsgrad must be True or False"),
         (optim.RMSprop, {"centered": 1}, "centered must be True or False"),
         (optim.SGD, {"momentum": True}, "momentum must be a real number"),
+        (optim.Adam, {"betas": 0.9}, r"betas must be a pair \(beta1, beta2\)"),
+        (optim.Adam, {"epsilon": 1e-7}, "pass eps=1e-07, not epsilon"),
+        (optim.Adam, {"fused": True}, "Adam got an unexpected argument 'fused'; it takes params and lr"),
+        (optim.SGD, {"betas": (0.9, 0.99)}, "SGD got an unexpected argument 'betas'"),
+        (optim.Adam, {"params": 0.001}, r"got the number 0.001.*lr=0.001"),
     ],
 )
 def test_hyperparameters_of_the_wrong_type_raise_type_error(cls, kwargs, match):
     with pytest.raises(TypeError, match=match):
         cls(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cls", "theirs", "ours"),
+    [
+        (optim.SGD, {"learning_rate": 0.3}, {"lr": 0.3}),
+        (optim.Adam, {"learning_rate": 0.3, "betas": (0.8, 0.99)}, {"lr": 0.3, "beta1": 0.8, "beta2": 0.99}),
+        (optim.AdamW, {"beta_1": 0.8, "beta_2": 0.99}, {"beta1": 0.8, "beta2": 0.99}),
+        (optim.RMSprop, {"alpha": 0.9, "learning_rate": 0.3}, {"rho": 0.9, "lr": 0.3}),
+        (optim.Adagrad, {"learning_rate": 0.3}, {"lr": 0.3}),
+    ],
+)
+def test_pytorch_and_keras_spellings_of_hyperparameters_mean_the_same(cls, theirs, ours):
+    assert cls(**theirs).get_config() == cls(**ours).get_config()
+    assert optim.get(cls.name, **theirs).get_config() == cls(**ours).get_config()
 
 
 def test_lr_is_validated_when_set():

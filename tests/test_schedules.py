@@ -78,6 +78,8 @@ def test_configs_round_trip():
         (lambda: schedules.StepDecay(0.1, every=0), "every must be an integer >= 1, got 0"),
         (lambda: schedules.StepDecay(0.1, every=2.5), "every must be an integer"),
         (lambda: schedules.ExponentialDecay(0.1, gamma=float("nan")), "gamma must be"),
+        (lambda: schedules.StepDecay(0.1, drop=2.0), r"drop must be in \(0, 1\].*2.0, which would make"),
+        (lambda: schedules.ExponentialDecay(0.1, gamma=1.5), r"gamma must be in \(0, 1\]"),
         (lambda: schedules.CosineDecay(0.1, epochs=0), "epochs must be"),
         (lambda: schedules.CosineDecay(0.1, epochs=5, min_lr=-1.0), "min_lr must be a finite number >= 0"),
         (lambda: schedules.CosineDecay(0.1, epochs=5, min_lr=0.5), "must not exceed initial_lr"),

@@ -111,10 +111,9 @@ def output_loss(loss: Any, activation: str | None) -> Any:
     Cross-entropy after softmax and binary cross-entropy after sigmoid default to the
     fused from-logits form; here they are evaluated on the probabilities instead.
     """
-    if isinstance(loss, _losses.CrossEntropy) and loss.from_logits and activation == "softmax":
-        return _losses.CrossEntropy(loss.reduction, from_logits=False, eps=loss.eps)
-    if isinstance(loss, _losses.BinaryCrossEntropy) and loss.from_logits and activation == "sigmoid":
-        return _losses.BinaryCrossEntropy(loss.reduction, from_logits=False, eps=loss.eps)
+    fused = {_losses.CrossEntropy: "softmax", _losses.BinaryCrossEntropy: "sigmoid"}.get(type(loss))
+    if fused is not None and fused == activation and loss.from_logits is not False:
+        return type(loss)(**{**loss.get_config(), "from_logits": False})
     return loss
 
 

@@ -14,8 +14,17 @@ Reductions. With per-element losses l_ij (sample i, output j):
 With ``sample_weight`` w_i, "mean" is the weighted mean sum_i w_i l_i / sum_i w_i
 (as scikit-learn's metrics) and "sum" is sum_i w_i l_i.
 
+What the cross-entropies take (``from_logits=None``, the default of ``CrossEntropy`` and
+``BinaryCrossEntropy`` and of every name for them): the output of a softmax (sigmoid) node
+is computed from that node's logits by the stable fused form. With no such node,
+``CrossEntropy`` reads logits, and asks for ``from_logits`` when the rows could be either
+(numbers in [0, 1] summing to 1); ``BinaryCrossEntropy`` reads probabilities, and refuses
+values outside [0, 1] unless given ``from_logits=True``. A compiled model's
+softmax (sigmoid) output is trained from its logits in the same way. An activation that
+would be applied twice, or an output the loss cannot read, raises a ValueError.
+
 Adding a loss touches one file: its fused node and its :class:`Loss` subclass go in
-``regression.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
+``regression.py``, ``binary.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
 """
 
 from __future__ import annotations
@@ -23,7 +32,8 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.losses.base import LOSSES, REDUCTIONS, Loss
-from glassnet.losses.classification import NLL, BinaryCrossEntropy, CrossEntropy
+from glassnet.losses.binary import BinaryCrossEntropy
+from glassnet.losses.classification import NLL, CrossEntropy
 from glassnet.losses.regression import MAE, MSE, Huber
 
 __all__ = [

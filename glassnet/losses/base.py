@@ -53,6 +53,21 @@ def _weights(sample_weight: Any, n: int, dtype: np.dtype) -> np.ndarray | None:
     return w
 
 
+#: Keras's spellings of the same reductions: None is per sample, "sum_over_batch_size" the mean.
+_KERAS_REDUCTIONS = {None: "none", "sum_over_batch_size": "mean"}
+
+
+def _reduction(owner: str, reduction: Any) -> str:
+    if isinstance(reduction, str) and reduction in REDUCTIONS:
+        return reduction
+    if (reduction is None or isinstance(reduction, str)) and reduction in _KERAS_REDUCTIONS:
+        return _KERAS_REDUCTIONS[reduction]
+    raise ValueError(
+        f"{owner}: reduction must be one of {', '.join(map(repr, REDUCTIONS))} (or Keras's None and "
+        f"'sum_over_batch_size'), got {reduction!r}"
+    )
+
+
 class _Reduce(Function):
     """Shared reduction of per-element losses and the matching scale of the gradient.
 
@@ -101,10 +116,8 @@ class Loss:
 
     function: type[Function]
 
-    def __init__(self, reduction: str = "mean") -> None:
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = _reduction(type(self).__name__, reduction)
 
     @property
     def name(self) -> str:
@@ -113,11 +126,32 @@ class Loss:
     def __call__(self, y_pred: Tensor, y_true: Any, sample_weight: Any = None) -> Tensor:
         if not isinstance(y_pred, Tensor):
             y_pred = Tensor(y_pred)
+        if isinstance(y_true, Tensor) and y_true.requires_grad:
+            raise ValueError(
+                f"{self.name}: y_true requires grad, as a model's output does. The losses take "
+                "(y_pred, y_true), in PyTorch's order; Keras's losses take (y_true, y_pred): swap "
+                "the arguments (or pass y_true.detach() for a computed target)"
+            )
         _check_finite(self.name, y_pred.data)
+        y_pred, options = self._input(y_pred)
         target = self._target(y_pred.data, y_true)
         weights = _weights(sample_weight, y_pred.shape[0] if y_pred.ndim else 1, y_pred.dtype)
         with np.errstate(over="ignore"):  # a loss too large for the dtype is inf, not a warning
-            return self.apply_prepared(y_pred, target, weights)
+            return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
+                                       **options)
+
+    def _input(self, y_pred: Tensor) -> tuple[Tensor, dict[str, Any]]:
+        """The tensor the node takes and the node's options, for a direct call on ``y_pred``."""
+        return y_pred, self._options()
+
+    def for_activation(self, activation: str | None) -> tuple[Loss, bool]:
+        """The loss to train an output whose final activation is ``activation`` (a name, or
+        None), and whether it takes that output's logits z instead of a = g(z).
+
+        The training loop asks once per ``fit``/``evaluate``; the cross-entropies take the
+        logits of a softmax (sigmoid) output and refuse an activation they cannot follow.
+        """
+        return self, False
 
     def prepare_target(self, y_true: Any, output_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """Validate and convert targets once for predictions of ``output_shape`` (the training

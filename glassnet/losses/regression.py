@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_hyperparameter
 from glassnet.losses.base import LOSSES, Loss, _Reduce
 
 __all__ = ["MSE", "MAE", "Huber"]
@@ -32,7 +33,7 @@ class MSE(Loss):
     Parameters
     ----------
     reduction : {"mean", "sum", "none"}, default "mean"
-    scale : float, default 1.0
+    scale : float > 0, default 1.0
         ``MSE(reduction="sum", scale=0.5)`` is the lectures' E = 1/2 sum (y_hat - y)^2,
         whose gradient is simply y_hat - y.
     """
@@ -41,7 +42,7 @@ class MSE(Loss):
 
     def __init__(self, reduction: str = "mean", scale: float = 1.0) -> None:
         super().__init__(reduction)
-        self.scale = float(scale)
+        self.scale = check_hyperparameter("MSE: scale", scale, low_open=True)
 
     def _options(self) -> dict[str, Any]:
         return {"scale": self.scale}
@@ -101,9 +102,7 @@ class Huber(Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
-        if not delta > 0:
-            raise ValueError(f"Huber: delta must be > 0, got {delta!r}")
-        self.delta = float(delta)
+        self.delta = check_hyperparameter("Huber: delta", delta, low_open=True)
 
     def _options(self) -> dict[str, Any]:
         return {"delta": self.delta}

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from glassnet.optim.base import OPTIMIZERS, Optimizer, _FlatGroup, check_flag, check_hyperparameter
+from glassnet.optim.base import (
+    OPTIMIZERS,
+    Optimizer,
+    _FlatGroup,
+    check_flag,
+    check_hyperparameter,
+    other_spellings,
+)
 from glassnet.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
@@ -45,8 +53,10 @@ class Adam(Optimizer):
     params : iterable of Parameter, optional
     lr : float, default 1e-3
     beta1, beta2 : float, default 0.9, 0.999
-        Decay rates of the two running means, in [0, 1).
+        Decay rates of the two running means, in [0, 1). PyTorch's ``betas=(beta1, beta2)``
+        and Keras's ``beta_1``, ``beta_2`` are accepted too.
     eps : float, default 1e-8
+        epsilon > 0 (Keras's ``epsilon`` is refused: it enters the update elsewhere).
     weight_decay : float, default 0
         lambda >= 0: L2 penalty added to the gradient (see :class:`AdamW` for the decoupled form).
     amsgrad : bool, default False
@@ -85,10 +95,14 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
+        **spellings: Any,
     ) -> None:
-        self.beta1 = check_hyperparameter("beta1", beta1, 0.0, 1.0, high_open=True)
-        self.beta2 = check_hyperparameter("beta2", beta2, 0.0, 1.0, high_open=True)
-        self.eps = check_hyperparameter("eps", eps)
+        given = other_spellings(type(self), spellings,
+                                {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps})
+        lr = given["lr"]
+        self.beta1 = check_hyperparameter("beta1", given["beta1"], 0.0, 1.0, high_open=True)
+        self.beta2 = check_hyperparameter("beta2", given["beta2"], 0.0, 1.0, high_open=True)
+        self.eps = check_hyperparameter("eps", eps, low_open=True)
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
         self.amsgrad = check_flag("amsgrad", amsgrad)
         super().__init__(params, lr, clipnorm, clipvalue)
@@ -169,5 +183,7 @@ class AdamW(Adam):
         amsgrad: bool = False,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
+        **spellings: Any,
     ) -> None:
-        super().__init__(params, lr, beta1, beta2, eps, weight_decay, amsgrad, clipnorm, clipvalue)
+        super().__init__(params, lr, beta1, beta2, eps, weight_decay, amsgrad, clipnorm, clipvalue,
+                         **spellings)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from glassnet.optim.base import OPTIMIZERS, Optimizer, _FlatGroup, check_flag, check_hyperparameter
+from glassnet.optim.base import (
+    OPTIMIZERS,
+    Optimizer,
+    _FlatGroup,
+    check_flag,
+    check_hyperparameter,
+    other_spellings,
+)
 from glassnet.tensor import Tensor
 
 __all__ = ["Adagrad", "RMSprop"]
@@ -44,7 +52,7 @@ class Adagrad(Optimizer):
     initial_accumulator_value : float, default 0
         G_0 >= 0.
     eps : float, default 1e-10
-        epsilon >= 0, added to the square root.
+        epsilon > 0, added to the square root.
     clipnorm, clipvalue : float, optional
         Gradient clipping before the update.
 
@@ -69,13 +77,15 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
+        **spellings: Any,
     ) -> None:
+        lr = other_spellings(type(self), spellings, {"lr": lr, "eps": eps})["lr"]
         self.lr_decay = check_hyperparameter("lr_decay", lr_decay)
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
         self.initial_accumulator_value = check_hyperparameter(
             "initial_accumulator_value", initial_accumulator_value
         )
-        self.eps = check_hyperparameter("eps", eps)
+        self.eps = check_hyperparameter("eps", eps, low_open=True)
         super().__init__(params, lr, clipnorm, clipvalue)
 
     def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
@@ -124,12 +134,13 @@ class RMSprop(Optimizer):
     params : iterable of Parameter, optional
     lr : float, default 0.01
     rho : float, default 0.99
-        Decay rate of the averages, in [0, 1].
+        Decay rate of the averages, in [0, 1) (PyTorch's ``alpha=`` is accepted too).
     eps : float, default 1e-8
+        epsilon > 0.
     weight_decay : float, default 0
         lambda >= 0 (L2 penalty added to the gradient).
     momentum : float, default 0
-        mu in [0, 1].
+        mu in [0, 1).
     centered : bool, default False
     clipnorm, clipvalue : float, optional
         Gradient clipping before the update.
@@ -154,11 +165,14 @@ class RMSprop(Optimizer):
         centered: bool = False,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
+        **spellings: Any,
     ) -> None:
-        self.rho = check_hyperparameter("rho", rho, 0.0, 1.0)
-        self.eps = check_hyperparameter("eps", eps)
+        given = other_spellings(type(self), spellings, {"lr": lr, "rho": rho, "eps": eps})
+        lr = given["lr"]
+        self.rho = check_hyperparameter("rho", given["rho"], 0.0, 1.0, high_open=True)
+        self.eps = check_hyperparameter("eps", eps, low_open=True)
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
-        self.momentum = check_hyperparameter("momentum", momentum, 0.0, 1.0)
+        self.momentum = check_hyperparameter("momentum", momentum, 0.0, 1.0, high_open=True)
         self.centered = check_flag("centered", centered)
         super().__init__(params, lr, clipnorm, clipvalue)
 

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from glassnet import _aligned
-from glassnet._checks import check_flag, outside
+from glassnet._checks import check_flag, check_hyperparameter
 from glassnet._registry import Configurable, Registry
 from glassnet.optim import kernels as _kernels
 from glassnet.tensor import Tensor
 
-__all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag"]
+__all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag", "other_spellings"]
 
 OPTIMIZERS = Registry("optimizer")
 
@@ -38,31 +38,40 @@ NO_PARAMETERS = (
 CLIP_EPS = 1e-6
 
 
-def check_hyperparameter(
-    name: str,
-    value: Any,
-    low: float = 0.0,
-    high: float = math.inf,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """``value`` as a float, or an error naming it when it is not a number in the interval.
+#: Keras's and PyTorch's names for hyperparameters that mean here what they mean there.
+_SAME_MEANING = {"learning_rate": "lr", "beta_1": "beta1", "beta_2": "beta2", "alpha": "rho"}
+
+
+def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (glassnet's names) updated from ``spellings``, the keyword arguments given
+    in Keras's or PyTorch's names: ``learning_rate``, ``beta_1``/``beta_2``, ``betas=(b1, b2)``
+    and RMSprop's ``alpha`` (PyTorch's rho).
 
     Raises
     ------
     TypeError
-        If ``value`` is not a real number (bools are refused).
-    ValueError
-        If ``value`` is not finite or outside ``[low, high]`` (bounds open as requested).
+        For ``epsilon`` (Keras's enters the update elsewhere than ``eps``) and any name that
+        is not an argument of the optimizer class ``owner``; the message lists the accepted ones.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    interval = outside(value, low, high, low_open, high_open)
-    if interval:
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
+    name, values = owner.__name__, dict(values)
+    for key, value in spellings.items():
+        if key == "betas" and "beta1" in values:
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {value!r}")
+            values["beta1"], values["beta2"] = value
+        elif _SAME_MEANING.get(key) in values:
+            values[_SAME_MEANING[key]] = value
+        elif key == "epsilon" and "eps" in values:
+            raise TypeError(
+                f"{name}: pass eps={value!r}, not epsilon: glassnet's eps enters the update as in "
+                "PyTorch, which is not where Keras adds its epsilon"
+            )
+        else:
+            raise TypeError(
+                f"{name} got an unexpected argument {key!r}; it takes params and "
+                f"{', '.join(getattr(owner, 'config_keys', values))}"
+            )
+    return values
 
 
 def _optional_positive(name: str, value: Any) -> float | None:
@@ -164,6 +173,12 @@ def _copy_into(view: np.ndarray, value: Any, p: Tensor, what: str) -> None:
 
 
 def _check_params(params: Any) -> list[Tensor]:
+    if isinstance(params, (int, float, np.number)) and not isinstance(params, bool):
+        raise TypeError(
+            f"params must be an iterable of Parameters, got the number {params!r}: the first argument "
+            f"is the parameters, as in PyTorch; give the learning rate by name, lr={params!r} (or "
+            f"learning_rate={params!r})"
+        )
     if isinstance(params, Tensor) or hasattr(params, "parameters"):
         raise TypeError(
             f"params must be an iterable of Parameters, got a {type(params).__name__}; "
@@ -243,6 +258,15 @@ class Optimizer(Configurable):
     @lr.setter
     def lr(self, value: float) -> None:
         self._lr = check_hyperparameter("lr", value)
+
+    @property
+    def learning_rate(self) -> float:
+        """Keras's name for :attr:`lr` (the same value; setting one sets the other)."""
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.lr = value
 
     @property
     def params(self) -> list[Tensor]:

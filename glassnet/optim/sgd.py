@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from glassnet.optim.base import OPTIMIZERS, Optimizer, _FlatGroup, check_flag, check_hyperparameter
+from glassnet.optim.base import (
+    OPTIMIZERS,
+    Optimizer,
+    _FlatGroup,
+    check_flag,
+    check_hyperparameter,
+    other_spellings,
+)
 from glassnet.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -43,9 +51,9 @@ class SGD(Optimizer):
     params : iterable of Parameter, optional
         Parameters to update; if omitted, ``bind`` them later (``model.compile`` does).
     lr : float, default 0.01
-        Learning rate alpha >= 0.
+        Learning rate alpha >= 0 (Keras's ``learning_rate=`` is accepted too, by every optimizer).
     momentum : float, default 0.0
-        mu in [0, 1]; 0 is plain gradient descent.
+        mu in [0, 1); 0 is plain gradient descent (1 would never forget a gradient).
     dampening : float, default 0.0
         tau in [0, 1]: the new gradient enters the buffer with weight 1 - tau.
     nesterov : bool, default False
@@ -84,8 +92,10 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
+        **spellings: Any,
     ) -> None:
-        self.momentum = check_hyperparameter("momentum", momentum, 0.0, 1.0)
+        lr = other_spellings(type(self), spellings, {"lr": lr})["lr"]
+        self.momentum = check_hyperparameter("momentum", momentum, 0.0, 1.0, high_open=True)
         self.dampening = check_hyperparameter("dampening", dampening, 0.0, 1.0)
         self.nesterov = check_flag("nesterov", nesterov)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
