@@ -9,12 +9,14 @@ target, so a failure leaves the old file (or none), never a partial one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["as_path", "check_readable", "check_writable", "write_atomic"]
+__all__ = ["as_path", "atomic_write", "check_readable", "check_writable", "write_atomic"]
 
 
 def as_path(path: Any, argument: str = "path") -> Path:
@@ -73,15 +75,37 @@ def check_writable(path: Any, what: str = "model file", argument: str = "path") 
     return target
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file next to ``path``, fsync it, rename it over ``path``."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> None:
+    """Call ``write(temporary_path)`` for a temporary file next to ``path``, fsync it, then
+    rename it over ``path`` and make the rename durable.
+
+    If ``write`` (or anything before the rename) fails, the temporary file is removed and
+    ``path`` is left as it was.
+    """
+    target = Path(path)
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
+        write(temp)
+        with open(temp, "rb+") as stream:
             os.fsync(stream.fileno())
-        os.replace(temp, path)
+        os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    _fsync_folder(target.parent)
+
+
+def write_atomic(path: str | os.PathLike[str], payload: bytes) -> None:
+    """Write ``payload`` to ``path`` atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda temp: Path(temp).write_bytes(payload))
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

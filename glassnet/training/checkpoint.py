@@ -8,19 +8,18 @@ the old file or the new one.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from glassnet._checks import check_flag
+from glassnet.io import files
+from glassnet.io.files import atomic_write
 from glassnet.training.callbacks import Callback
 from glassnet.training.monitor import Monitor, check_number, check_verbose
 
@@ -32,56 +31,18 @@ _FORMAT = "glassnet backup, format 2"
 
 
 def check_writable(owner: str, path: str | os.PathLike[str]) -> Path:
-    """Create the folder of ``path`` if needed and check that a file can be written there.
+    """Create the folder of ``path`` if needed and check that a file can be written there
+    (:func:`glassnet.io.files.check_writable`).
 
     Raises
     ------
     ValueError
-        Naming ``owner``, the path and the reason, when the folder cannot be created or written.
+        Naming ``owner``, the path and the reason, when the file cannot be written there.
     """
-    target = Path(path)
-    folder = target.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        return files.check_writable(path, "file", "path")
     except OSError as err:
-        raise ValueError(
-            f"{owner}: cannot write {str(target)!r}: the folder {str(folder)!r} cannot be "
-            f"created or written ({err.strerror or err}); choose a writable folder"
-        ) from err
-    return target
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> None:
-    """Call ``write(temporary_path)``, fsync that file, then rename it to ``path``.
-
-    If ``write`` (or anything before the rename) fails, the temporary file is removed and
-    ``path`` is left as it was.
-    """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(target.parent)
+        raise ValueError(f"{owner}: {err}") from err
 
 
 def json_ready(value: Any, replaced: list[str] | None = None, path: str = "") -> Any:
