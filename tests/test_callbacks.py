@@ -245,7 +245,7 @@ def test_checkpoint_folder_that_cannot_be_written_fails_before_training(tmp_path
     model = _model()
     before = model.state_dict()
     check = callbacks.ModelCheckpoint(tmp_path / "file" / "model.safetensors")
-    with pytest.raises(ValueError, match=r"ModelCheckpoint: cannot write .*folder .*file.* is a file, not a folder"):
+    with pytest.raises(ValueError, match=r"ModelCheckpoint: cannot write .*file.* is a file, not a folder"):
         model.fit(X, y, epochs=2, verbose=0, callbacks=[check])
     for key, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[key])
