@@ -131,6 +131,31 @@ class Module:
         """Evaluation mode (dropout off, running statistics)."""
         return self.train(False)
 
+    @property
+    def trainable(self) -> bool:
+        """Whether training updates this module's weights (Keras's ``layer.trainable``).
+
+        ``module.trainable = False`` freezes every Parameter of the module and of its
+        sub-modules (``requires_grad`` False, also for weights a lazy layer creates later):
+        they receive no gradient, their penalty adds no gradient (its value still counts in
+        the reported loss) and no optimizer step moves them. ``True`` unfreezes them.
+        Batch normalization keeps using the batch statistics in training, as PyTorch does
+        for frozen parameters (Keras switches a frozen BatchNormalization to inference).
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False, got {value!r}")
+        for module in self.modules():
+            module._trainable = bool(value)
+            for item in vars(module).values():
+                if isinstance(item, Parameter):
+                    item.requires_grad = bool(value)
+
+    _trainable = True
+
     def zero_grad(self) -> None:
         """Forget the accumulated gradients of every parameter."""
         for p in self.parameters():
@@ -276,6 +301,8 @@ class Layer(Module):
         self.input_shape = input_shape
         self.build(input_shape, self.rng)
         self.built = True
+        if not self._trainable:
+            self.trainable = False
 
     def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
         """Raise a clear error when an input does not fit the built weights."""

@@ -76,7 +76,8 @@ class _Run:
         if not math.isfinite(data_loss + reg):
             return data_loss + reg, reg, [o.data for o in outs]
         self.optimizer.zero_grad()
-        total.backward()
+        if total.requires_grad:  # False when every weight is frozen
+            total.backward()
         self._update()
         return data_loss, reg, [o.data for o in outs]
 
