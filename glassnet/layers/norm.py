@@ -90,7 +90,13 @@ class BatchNormalization(Layer):
         \\sigma^2_{run} \\leftarrow (1 - m)\\,\\sigma^2_{run} + m\\,\\frac{n}{n - 1}\\sigma_B^2
 
     with m the ``momentum`` and n the number of values per channel in the batch (the
-    running variance is the unbiased estimate). This is PyTorch's convention
+    running variance is the unbiased estimate).
+
+    A training batch with one value per channel (one row of (N, C) inputs, the last batch
+    of 41 samples in batches of 8) is normalized with its own statistics, as in Keras:
+    mean x and variance 0, so x_hat = 0, the output is ``beta`` and no gradient reaches x
+    or ``gamma``; it leaves the running estimates unchanged (the unbiased variance of one
+    value is undefined). PyTorch raises an error for such a batch instead. This is PyTorch's convention
     (``torch.nn.BatchNorm1d``/``BatchNorm2d``); Keras's ``momentum`` is the weight of the
     old value, so Keras ``momentum=0.99`` is ``momentum=0.01`` here (keras = 1 - torch).
 
@@ -154,13 +160,9 @@ class BatchNormalization(Layer):
                                     var=self.running_var, eps=self.epsilon, batch_stats=False)
         axes = _reduce_axes(x.ndim)
         n = x.size // x.shape[1]
-        if n < 2:
-            raise ValueError(
-                f"BatchNormalization layer {self.name!r} needs more than one value per channel "
-                f"in training, got input shape {x.shape}; use a batch of 2 or more samples"
-            )
         mean, var = x.data.mean(axis=axes), x.data.var(axis=axes)
-        self._update_running(mean, var * (n / (n - 1)))
+        if n > 1:
+            self._update_running(mean, var * (n / (n - 1)))
         return _BatchNorm.apply(x, self.gamma, self.beta, mean=mean, var=var, eps=self.epsilon,
                                 batch_stats=True)
 
