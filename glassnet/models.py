@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._graph import topological_order
-from glassnet.layers.module import Layer, Module, Parameter
+from glassnet.layers.module import Layer, Module, Parameter, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
@@ -181,11 +181,8 @@ class Model(Module):
         dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
         from glassnet.tensor import no_grad
 
-        was_training = self.training
-        self.eval()
-        with no_grad():
+        with no_grad(), evaluating():
             self.forward(*dummies)
-        self.train(was_training)
         return self
 
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:

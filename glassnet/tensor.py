@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import threading
 from typing import Any
 
 import numpy as np
@@ -26,11 +27,11 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 DEFAULT_DTYPE = np.float32
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
+class _GradMode(threading.local):
+    """Whether operations record the graph, per thread (as in PyTorch): ``no_grad`` in one
+    thread leaves the others recording, and a new thread starts with recording on."""
 
-    def __init__(self) -> None:
-        self.enabled = True
+    enabled = True
 
 
 _mode = _GradMode()
@@ -40,7 +41,7 @@ _creation_order = itertools.count()
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph for ``backward``."""
+    """Whether operations currently record the graph for ``backward`` in this thread."""
     return _mode.enabled
 
 
@@ -63,7 +64,8 @@ class _SetGrad:
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context in which no graph is recorded (inference, parameter updates).
+    """Context in which no graph is recorded (inference, parameter updates), in the thread
+    that enters it only.
 
     Examples
     --------

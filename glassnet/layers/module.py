@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,38 @@ import numpy as np
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor, no_grad
 
-__all__ = ["Parameter", "Module", "Layer"]
+__all__ = ["Parameter", "Module", "Layer", "evaluating"]
+
+
+class _Evaluation(threading.local):
+    """Per thread: whether every module computes in evaluation mode, whatever its own
+    ``training`` flag (see :class:`evaluating`)."""
+
+    active = False
+
+
+_evaluation = _Evaluation()
+
+
+class evaluating:  # noqa: N801 - used like a function: ``with evaluating():``
+    """Every module runs in evaluation mode inside the block, in this thread only.
+
+    ``predict`` and ``evaluate`` use it instead of switching the model's mode, so that a
+    prediction in one thread never changes what a ``fit`` or a prediction in another
+    thread computes, on the same model or another.
+    """
+
+    __slots__ = ("previous",)
+
+    def __init__(self) -> None:
+        self.previous = False
+
+    def __enter__(self) -> None:
+        self.previous = _evaluation.active
+        _evaluation.active = True
+
+    def __exit__(self, *exc: object) -> None:
+        _evaluation.active = self.previous
 
 
 class Parameter(Tensor):
@@ -44,8 +76,18 @@ class Module:
     A Module finds the Parameters, buffers (non-trained state such as running means) and
     sub-modules stored in its attributes, in the order they were assigned. Calling a
     module calls its ``forward``. ``training`` is True after construction and after
-    ``train()``, False after ``eval()`` (dropout and batch normalization read it).
+    ``train()``, False after ``eval()`` and in a thread inside :class:`evaluating`
+    (``predict``, ``evaluate``); dropout and batch normalization read it.
     """
+
+    @property
+    def training(self) -> bool:
+        """Training mode (True) or evaluation mode (False) of this module in this thread."""
+        return self._training and not _evaluation.active
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        self._training = mode
 
     def __init__(self, name: str | None = None) -> None:
         self.training = True
