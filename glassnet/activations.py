@@ -78,6 +78,7 @@ class Identity(Function):
     """g(z) = z;  g'(z) = 1."""
 
     name = "identity"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
@@ -98,6 +99,7 @@ class BinaryStep(Function):
     """
 
     name = "binary_step"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:

@@ -95,6 +95,57 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+class _Saved:
+    """What a recorded node keeps for ``backward`` about its inputs and output: the inputs'
+    versions, and the arrays it made read-only, given back when ``backward`` reaches the
+    node or when the node is freed (see "In-place changes" in :class:`Tensor`).
+
+    ``ndarray.setflags`` rather than ``flags.writeable = ...``: ten times faster.
+    """
+
+    __slots__ = ("versions", "locked")
+
+    def __init__(self, tensors: tuple[Tensor, ...], out: np.ndarray) -> None:
+        versions, locked = [], []
+        for t in tensors:
+            versions.append(t._version)
+            a = t.data
+            if a.flags.writeable:
+                a.setflags(False)
+                locked.append(a)
+        if out.flags.writeable:
+            out.setflags(False)
+            locked.append(out)
+        self.versions, self.locked = versions, locked
+
+    def use(self, ctx: Any) -> None:
+        """Called by ``backward`` on reaching the node: raise when a saved tensor was changed
+        in place since the node was recorded, else give the arrays back for writing."""
+        if [t._version for t in ctx.parents] != self.versions:
+            _raise_modified(ctx, self.versions)
+        self.release()
+
+    def release(self) -> None:
+        for a in self.locked:
+            a.setflags(True)
+        self.locked = []
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def _raise_modified(ctx: Any, versions: list[int]) -> None:
+    t, version = next((t, v) for t, v in zip(ctx.parents, versions) if t._version != v)
+    label = f"{t.name!r} " if t.name else ""
+    raise RuntimeError(
+        f"one of the tensors needed for gradient computation, {label}of shape {t.shape} (an "
+        f"input of a {type(ctx).name} node), has been modified by an in-place operation "
+        f"(version {version} when recorded, now {t._version}), e.g. by an optimizer step "
+        "between the forward pass and backward(). Call backward() before changing the values, "
+        "or run the forward pass again."
+    )
+
+
 class Tensor:
     """An n-dimensional array with an optional gradient.
 
@@ -115,9 +166,31 @@ class Tensor:
     data : numpy.ndarray
     grad : numpy.ndarray or None
         dE/d(this tensor) after ``backward``; accumulates until zeroed.
+
+    Notes
+    -----
+    **In-place changes and the graph.** An operation that records a node keeps its inputs'
+    and its output's arrays for ``backward``. Changing them in place before ``backward``
+    would silently change the gradients, so glassnet refuses it:
+
+    - Those arrays are read-only until ``backward`` has gone through the node (or the
+      graph is freed): a NumPy write such as ``x.data[0] = 5`` or ``x.data *= 2`` raises
+      NumPy's ``ValueError: assignment destination is read-only``, and glassnet's in-place
+      operators (``x += y``, ``x[i] = v``) raise a RuntimeError that says why.
+    - Every tensor has a version counter, increased by each in-place change glassnet makes
+      (its in-place operators, ``load_state_dict``, every optimizer step, which writes the
+      parameters through the optimizer's flat buffers). ``backward`` raises a RuntimeError,
+      as PyTorch does, when a tensor a node saved has changed version since the node was
+      recorded (e.g. ``optimizer.step()`` between a forward pass and its ``backward``).
+
+    Assigning a new array to ``x.data`` is not an in-place change: the graph keeps the
+    old array, and the gradients are those of the values it was computed from. An array
+    already saved by another pending graph stays protected until the first ``backward``
+    through either graph.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "_version", "name",
+                 "__weakref__")
     __array_priority__ = 1000.0
 
     def __init__(
@@ -135,6 +208,7 @@ class Tensor:
         self._ctx: Any = None
         self._retain = False
         self._seq = next(_creation_order)
+        self._version = 0
         self.name = name
 
     @classmethod
@@ -146,6 +220,7 @@ class Tensor:
         out._ctx = ctx
         out._retain = False
         out._seq = next(_creation_order)
+        out._version = 0
         out.name = None
         return out
 
@@ -257,6 +332,8 @@ class Tensor:
             ctx = node._ctx
             if node._retain:
                 node._accumulate(g)
+            if ctx.saved is not None:
+                ctx.saved.use(ctx)
             for parent, parent_grad in zip(ctx.parents, type(ctx).backward(ctx, g)):
                 if parent_grad is None or not parent.requires_grad:
                     continue
@@ -328,6 +405,44 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         return _shape.GetItem.apply(self, index=index)
+
+    # In place (PyTorch's meaning): the values change, the tensor stays the same object.
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_in_place(f"x[{index!r}] = ...")
+        self.data[index] = _data(value)
+        self._version += 1
+
+    def _in_place(self, ufunc: np.ufunc, other: Any, spelling: str) -> Tensor:
+        self._check_in_place(spelling)
+        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
+        self._version += 1
+        return self
+
+    def _check_in_place(self, spelling: str) -> None:
+        if self.requires_grad and _mode.enabled:
+            raise RuntimeError(
+                f"{spelling} would change in place a tensor that requires grad while the graph is "
+                "recorded (PyTorch refuses it too). Update parameters inside `with gn.no_grad():`, "
+                "or write x = x + y to compute a new tensor."
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{spelling} would change in place the values of a tensor that a graph saved for "
+                "backward (or a read-only array): call backward() on that graph first, or free it "
+                "(del its output), or compute a new tensor with x = x + y."
+            )
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(np.add, other, "x += y")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(np.subtract, other, "x -= y")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(np.multiply, other, "x *= y")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(np.divide, other, "x /= y")
 
     # Comparisons return plain boolean arrays: they have no gradient.
     def __lt__(self, other: Any) -> np.ndarray:

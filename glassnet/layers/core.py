@@ -234,6 +234,7 @@ class _DropoutMask(Function):
     """a = x * m / (1 - rate), m ~ Bernoulli(1 - rate);  da/dx = m / (1 - rate)."""
 
     name = "dropout"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, mask: np.ndarray) -> np.ndarray:

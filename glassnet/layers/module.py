@@ -233,6 +233,7 @@ class Module:
             value = np.asarray(value)
             if name in params:
                 target = params[name].data
+                params[name]._version += 1
             elif name in buffers:
                 target = getattr(buffers[name], name.rsplit(".", 1)[-1])
             else:

@@ -37,6 +37,7 @@ class Add(_Binary):
     """z = a + b;  dz/da = 1, dz/db = 1."""
 
     name = "add"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -52,6 +53,7 @@ class Sub(_Binary):
     """z = a - b;  dz/da = 1, dz/db = -1."""
 
     name = "sub"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -142,6 +144,7 @@ class Neg(Function):
     """z = -a;  dz/da = -1."""
 
     name = "neg"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
@@ -254,6 +257,7 @@ class Clip(Function):
     """z = min(max(a, low), high);  dz/da = 1 inside [low, high] (bounds included), else 0."""
 
     name = "clip"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
@@ -273,6 +277,7 @@ class Where(Function):
     """z = a where condition else b;  the gradient flows to the chosen input."""
 
     name = "where"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:

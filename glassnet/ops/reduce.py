@@ -32,6 +32,7 @@ class Sum(Function):
     """z = sum_i a_i;  dz/da_i = 1."""
 
     name = "sum"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
@@ -47,6 +48,7 @@ class Mean(Function):
     """z = (1/n) sum_i a_i;  dz/da_i = 1/n."""
 
     name = "mean"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
@@ -87,6 +89,7 @@ class LogSumExp(Function):
     dz/da_i = softmax(a)_i."""
 
     name = "logsumexp"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:

@@ -15,6 +15,7 @@ class Reshape(Function):
     """Same values, new shape; the gradient is reshaped back."""
 
     name = "reshape"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -35,6 +36,7 @@ class Transpose(Function):
     """Permute axes (reverse them when ``axes`` is None); the gradient is permuted back."""
 
     name = "transpose"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
@@ -57,6 +59,7 @@ class GetItem(Function):
     """z = a[index];  the gradient is scattered back, repeated indices accumulating."""
 
     name = "getitem"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, index: Any) -> np.ndarray:
@@ -79,6 +82,7 @@ class Concatenate(Function):
     """Join tensors along an existing axis; each gets back its slice of the gradient."""
 
     name = "concatenate"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, axis: int) -> np.ndarray:
@@ -102,6 +106,7 @@ class Stack(Function):
     """Join tensors along a new axis; each gets back its slice of the gradient."""
 
     name = "stack"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, axis: int) -> np.ndarray:
@@ -122,6 +127,7 @@ class Pad(Function):
     """Zero padding; the gradient is the un-padded centre."""
 
     name = "pad"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, pad_width: tuple[tuple[int, int], ...]) -> np.ndarray:
@@ -144,6 +150,7 @@ class BroadcastTo(Function):
     """Broadcast to a shape; the gradient is summed back."""
 
     name = "broadcast_to"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -162,6 +169,7 @@ class Cast(Function):
     """Convert to another floating dtype; the gradient is converted back."""
 
     name = "cast"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -108,8 +108,9 @@ class _FlatGroup:
         self.state = saved["state"]
 
     def relink(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Point every ``p.data`` and ``p.grad`` back at its view; return (view, copy of its
-        values) for each frozen parameter (``requires_grad`` False), which the step restores.
+        """Point every ``p.data`` and ``p.grad`` back at its view and count the coming update in
+        the parameter's version; return (view, copy of its values) for each frozen parameter
+        (``requires_grad`` False), which the step restores.
 
         An array that replaced a view is copied into it; a ``None`` gradient becomes zeros.
         Only identity checks run when nothing was replaced.
@@ -125,7 +126,9 @@ class _FlatGroup:
                 else:
                     _copy_into(grad_view, p.grad, p, "grad")
                 p.grad = grad_view
-            if not p.requires_grad:
+            if p.requires_grad:
+                p._version += 1  # the step changes it in place (see "In-place changes" in Tensor)
+            else:
                 frozen.append((data_view, data_view.copy()))
         return frozen
 
