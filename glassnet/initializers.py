@@ -81,19 +81,26 @@ def _check_shape(shape: Any) -> tuple[int, ...]:
     if isinstance(shape, str):
         raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
     try:
-        dims = tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
+        items = tuple(shape)
+    except TypeError:
         raise TypeError(f"shape must be a tuple of ints, got {shape!r}") from None
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in items):
+        raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
+    dims = tuple(int(n) for n in items)
     if any(n < 0 for n in dims):
         raise ValueError(f"shape must have sizes >= 0, got {shape!r}")
     return dims
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"weights are floating-point: dtype must be float32 or float64, got {dtype}")
-    return dtype
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        shown = repr(dtype) if resolved is None else resolved
+        raise TypeError(f"weights are floating-point: dtype must be float32 or float64, got {shown}")
+    return resolved
 
 
 def _number(name: str, value: Any) -> float:

@@ -83,10 +83,34 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
     return _SetGrad(True)
 
 
+def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """``dtype`` as a NumPy floating type, or an error in glassnet's words naming ``name``."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(
+            f"{name} must be a floating-point type such as 'float32' or 'float64' (np.float32, "
+            f"np.float64), got {dtype!r}"
+        )
+    return resolved
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
-    array = np.asarray(data, dtype=dtype)
+    if dtype is not None:
+        dtype = float_dtype(dtype)
+    if data is None:
+        raise TypeError("a Tensor needs numbers: got None")
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"a Tensor holds an array of real numbers; could not convert the {type(data).__name__} "
+            f"given ({exc}). Pass numbers, nested lists of equal lengths or a NumPy array."
+        ) from None
     if array.dtype.kind not in "fc":
         raise TypeError(
             f"a Tensor holds floating-point numbers; got dtype {array.dtype}. "
@@ -202,6 +226,10 @@ class Tensor:
     ) -> None:
         if dtype is None and not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
             dtype = DEFAULT_DTYPE
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None, got {name!r}")
         self.data = _to_array(data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
@@ -284,7 +312,7 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """This tensor converted to another floating dtype (differentiable)."""
-        return _shape.Cast.apply(self, dtype=np.dtype(dtype))
+        return _shape.Cast.apply(self, dtype=float_dtype(dtype))
 
     # --------------------------------------------------------------- backward
     def backward(self, grad: Any = None) -> None:
@@ -502,6 +530,10 @@ class Tensor:
         return _ew.Abs.apply(self)
 
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        for bound, value in (("low", low), ("high", high)):
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float, np.integer, np.floating))):
+                raise TypeError(f"clip: {bound} must be a real number or None, got {value!r}")
         return _ew.Clip.apply(self, low=low, high=high)
 
 

@@ -182,7 +182,7 @@ def test_bad_shapes_and_batches_of_one():
 def test_config_round_trip():
     layer = BatchNormalization(momentum=0.05, epsilon=1e-3, name="bn")
     clone = BatchNormalization.from_config(layer.get_config())
-    assert clone.get_config() == {"momentum": 0.05, "epsilon": 1e-3, "name": "bn"}
+    assert clone.get_config() == {"momentum": 0.05, "epsilon": 1e-3, "axis": 1, "name": "bn"}
 
 
 def test_after_conv2d_over_channels_in_a_small_cnn():

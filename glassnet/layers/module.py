@@ -90,6 +90,8 @@ class Module:
         self._training = mode
 
     def __init__(self, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a str or None, got {name!r}")
         self.training = True
         self.name = name or type(self).__name__.lower()
         self._buffers: list[str] = []

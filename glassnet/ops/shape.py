@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.function import Function, unbroadcast
+from glassnet.ops._axis import axis_index
 
 __all__ = ["Reshape", "Transpose", "GetItem", "Concatenate", "Stack", "Pad", "BroadcastTo", "Cast"]
 
@@ -40,6 +41,12 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+        if axes is not None:
+            axes = tuple(axis_index(ax, a.ndim, "transpose") for ax in axes)
+            if sorted(axes) != list(range(a.ndim)):
+                raise ValueError(
+                    f"transpose: axes must list each of the {a.ndim} axes once, got {axes}"
+                )
         out = np.transpose(a, axes)
         ctx.inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]))
         return out
@@ -86,6 +93,7 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        axis_index(axis, arrays[0].ndim, "concatenate")
         try:
             out = np.concatenate(arrays, axis=axis)
         except ValueError:
@@ -110,6 +118,7 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        axis_index(axis, arrays[0].ndim + 1, "stack")
         try:
             out = np.stack(arrays, axis=axis)
         except ValueError:
