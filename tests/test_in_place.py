@@ -136,3 +136,13 @@ def test_in_place_operators_refuse_what_would_corrupt_a_gradient():
         x[0] = 2.0
     y.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0, 6.0])
+
+
+def test_loading_a_state_into_weights_a_pending_graph_saved_is_refused_until_backward():
+    layer, x = _layer_and_input()
+    state = layer.state_dict()
+    loss = (layer(x) ** 2).mean()
+    with pytest.raises(RuntimeError, match="cannot load state entry 'W'.*call backward"):
+        layer.load_state_dict(state)
+    loss.backward()
+    layer.load_state_dict(state)

@@ -221,6 +221,8 @@ class Module:
             With ``strict``, when names are missing or unexpected (both are listed).
         ValueError
             When a shape differs (the name and both shapes are given).
+        RuntimeError
+            When a graph not yet back-propagated saved a parameter's values.
         """
         params = dict(self.named_parameters())
         buffers = {name: module for name, module in self._buffer_owners()}
@@ -232,20 +234,11 @@ class Module:
                 f"unexpected {sorted(unexpected)}"
             )
         for name, value in state.items():
-            value = np.asarray(value)
             if name in params:
-                target = params[name].data
+                _load_into(name, params[name].data, value)
                 params[name]._version += 1
             elif name in buffers:
-                target = getattr(buffers[name], name.rsplit(".", 1)[-1])
-            else:
-                continue
-            if np.shape(target) != value.shape:
-                raise ValueError(
-                    f"state entry {name!r} has shape {value.shape}, but the model expects "
-                    f"{np.shape(target)}"
-                )
-            np.copyto(target, value, casting="same_kind")
+                _load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
 
     def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
         for mname, module in self.named_modules():
@@ -254,6 +247,22 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _load_into(name: str, target: Any, value: Any) -> None:
+    """Copy one state entry into its array in place, after checking that it may be written."""
+    value = np.asarray(value)
+    if isinstance(target, np.ndarray) and not target.flags.writeable:
+        raise RuntimeError(
+            f"cannot load state entry {name!r}: its values are saved by a graph that has not been "
+            "back-propagated yet (see 'In-place changes' in glassnet.Tensor); call backward() on "
+            "it or free it first"
+        )
+    if np.shape(target) != value.shape:
+        raise ValueError(
+            f"state entry {name!r} has shape {value.shape}, but the model expects {np.shape(target)}"
+        )
+    np.copyto(target, value, casting="same_kind")
 
 
 class Layer(Module):
