@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.tensor import Tensor, _mode, _Saved
+from glassnet._saved import Saved
+from glassnet.tensor import Tensor, _mode
 
 __all__ = ["Function", "unbroadcast", "recording"]
 
@@ -70,7 +71,7 @@ class Function:
 
     name = "function"
     saves_values = True
-    saved: _Saved | None = None
+    saved: Saved | None = None
     parents: tuple[Tensor, ...]
     needs_input_grad: list[bool] | tuple[()]
 
@@ -94,7 +95,7 @@ class Function:
         if requires:
             ctx.parents = inputs
             if cls.saves_values:
-                ctx.saved = _Saved(inputs, out)
+                ctx.saved = Saved(inputs, out)
             result = Tensor._make(out, True, ctx)
         else:
             result = Tensor._make(out, False, None)
