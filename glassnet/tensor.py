@@ -83,7 +83,7 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
     return _SetGrad(True)
 
 
-def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+def _float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     """``dtype`` as a NumPy floating type, or an error in glassnet's words naming ``name``."""
     try:
         resolved = np.dtype(dtype)
@@ -101,7 +101,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        dtype = float_dtype(dtype)
+        dtype = _float_dtype(dtype)
     if data is None:
         raise TypeError("a Tensor needs numbers: got None")
     try:
@@ -142,9 +142,10 @@ class Tensor:
 
     Notes
     -----
-    **In-place changes and the graph.** An operation that records a node keeps its inputs'
-    and its output's arrays for ``backward``. Changing them in place before ``backward``
-    would silently change the gradients, so glassnet refuses it:
+    **In-place changes and the graph.** A recorded node whose backward reads the values of
+    its inputs or of its output (mul, matmul, exp, relu, ...; not add, sum or reshape, see
+    ``Function.saves_values``) keeps their arrays. Changing them in place before
+    ``backward`` would silently change the gradients, so glassnet refuses it:
 
     - Those arrays are read-only until ``backward`` has gone through the node (or the
       graph is freed): a NumPy write such as ``x.data[0] = 5`` or ``x.data *= 2`` raises
@@ -261,7 +262,7 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """This tensor converted to another floating dtype (differentiable)."""
-        return _shape.Cast.apply(self, dtype=float_dtype(dtype))
+        return _shape.Cast.apply(self, dtype=_float_dtype(dtype))
 
     # --------------------------------------------------------------- backward
     def backward(self, grad: Any = None) -> None:
@@ -384,12 +385,16 @@ class Tensor:
         return _shape.GetItem.apply(self, index=index)
 
     # In place (PyTorch's meaning): the values change, the tensor stays the same object.
+    # Inside the graph (a result that requires grad, while recording), ``x += y`` records
+    # x + y as a new node instead, which gives PyTorch's values and gradients.
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_in_place(f"x[{index!r}] = ...")
         self.data[index] = _data(value)
         self._version += 1
 
     def _in_place(self, ufunc: np.ufunc, other: Any, spelling: str) -> Tensor:
+        if self._ctx is not None and _mode.enabled:
+            return NotImplemented  # Python falls back to the operator that records a node
         self._check_in_place(spelling)
         ufunc(self.data, _data(other), out=self.data, casting="same_kind")
         self._version += 1

@@ -146,3 +146,12 @@ def test_loading_a_state_into_weights_a_pending_graph_saved_is_refused_until_bac
         layer.load_state_dict(state)
     loss.backward()
     layer.load_state_dict(state)
+
+
+def test_summing_losses_with_plus_equals_records_the_sum_as_pytorch_computes_it():
+    x = _leaf()
+    total = 0.0
+    for k in (1.0, 2.0, 3.0):
+        total += (x * k).sum()
+    total.backward()
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0, 6.0])
