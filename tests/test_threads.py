@@ -217,3 +217,26 @@ def test_many_concurrent_predictions_leave_grad_enabled_in_every_thread():
     _run(*[predict_many] * 6)
     assert after == [True] * 6
     assert gn.is_grad_enabled() and model.training
+
+
+
+def test_overlapping_fits_give_back_the_blas_threads_they_limit():
+    """Two fits limit the process's BLAS threads and end in the order they started: the
+    original count comes back (each restoring what it found would leave one thread)."""
+    from threadpoolctl import ThreadpoolController
+
+    from glassnet.training import loop
+
+    def blas_threads():
+        return [i["num_threads"] for i in ThreadpoolController().info() if i["user_api"] == "blas"]
+
+    model = _model()
+    with ThreadpoolController().limit(limits=2, user_api="blas"):
+        first, second = loop._blas_threads(model, 8), loop._blas_threads(model, 8)
+        first.__enter__()
+        second.__enter__()
+        assert set(blas_threads()) == {1}
+        first.__exit__(None, None, None)
+        assert set(blas_threads()) == {1}  # the second fit still runs
+        second.__exit__(None, None, None)
+        assert set(blas_threads()) == {2}
