@@ -332,7 +332,9 @@ class Model(Module):
         text = [f'Model "{self.name}"', line, "".join(c.ljust(w) for c, w in zip(rows[0], widths)), line]
         text += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows[1:]]
         total = self.count_params()
-        text += [line, f"Total params: {total:,}", f"Trainable params: {total:,}", line]
+        trainable = sum(p.size for p in self.parameters() if p.requires_grad)
+        text += [line, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                 f"Non-trainable params: {total - trainable:,}", line]
         out = "\n".join(text)
         if print_fn is not None:
             print_fn(out)

@@ -127,3 +127,12 @@ def test_the_estimators_training_path_leaves_a_frozen_layer(data):
     W = first.W.data.copy()
     est.fit(X, y.ravel())
     np.testing.assert_array_equal(first.W.data, W)
+
+
+def test_the_summary_counts_frozen_weights_as_non_trainable():
+    model = _sequential(None)
+    model.build((4,))
+    model.layers[0].trainable = False
+    text = model.summary(print_fn=None)
+    assert "Total params: 37" in text  # 4 x 6 + 6, then 6 x 1 + 1
+    assert "Trainable params: 7" in text and "Non-trainable params: 30" in text

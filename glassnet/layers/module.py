@@ -149,7 +149,7 @@ class Module:
         return out
 
     def parameters(self) -> list[Parameter]:
-        """Every trainable Parameter, in a stable order."""
+        """Every Parameter, in a stable order (frozen ones too, see :attr:`trainable`)."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self) -> list[tuple[str, np.ndarray]]:
@@ -160,7 +160,7 @@ class Module:
         return out
 
     def count_params(self) -> int:
-        """Number of trainable scalars."""
+        """Number of scalars in the parameters (frozen ones too, as Keras's ``count_params``)."""
         return sum(p.size for p in self.parameters())
 
     # ----------------------------------------------------------------- modes
