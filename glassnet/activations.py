@@ -16,6 +16,7 @@ import numpy as np
 
 from glassnet._registry import Registry
 from glassnet.function import Function
+from glassnet.ops._axis import axis_index
 from glassnet.tensor import Tensor, no_grad
 
 try:
@@ -78,6 +79,7 @@ class Identity(Function):
     """g(z) = z;  g'(z) = 1."""
 
     name = "identity"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
@@ -98,6 +100,7 @@ class BinaryStep(Function):
     """
 
     name = "binary_step"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
@@ -340,6 +343,13 @@ def tanh(z: Tensor) -> Tensor:
     return Tanh.apply(z)
 
 
+def _real(op: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise TypeError(f"{op}: {name} must be a finite real number, got {value!r}")
+    return float(value)
+
+
 @ACTIVATIONS.register("relu")
 def relu(z: Tensor) -> Tensor:
     """g(z) = max(0, z);  g'(z) = 1[z > 0]."""
@@ -349,13 +359,13 @@ def relu(z: Tensor) -> Tensor:
 @ACTIVATIONS.register("leaky_relu")
 def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope."""
-    return LeakyReLU.apply(z, slope=slope)
+    return LeakyReLU.apply(z, slope=_real("leaky_relu", "slope", slope))
 
 
 @ACTIVATIONS.register("elu")
 def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
     """g(z) = z if z > 0 else alpha (e^z - 1);  g'(z) = 1 if z > 0 else alpha e^z."""
-    return ELU.apply(z, alpha=alpha)
+    return ELU.apply(z, alpha=_real("elu", "alpha", alpha))
 
 
 @ACTIVATIONS.register("selu")
@@ -379,12 +389,14 @@ def softplus(z: Tensor) -> Tensor:
 @ACTIVATIONS.register("softmax")
 def softmax(z: Tensor, axis: int = -1) -> Tensor:
     """g(z)_i = e^{z_i} / sum_j e^{z_j};  dg_i/dz_j = g_i (1[i = j] - g_j)."""
+    axis_index(axis, z.ndim, "softmax")
     return Softmax.apply(z, axis=axis)
 
 
 @ACTIVATIONS.register("log_softmax")
 def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
     """g(z)_i = z_i - ln sum_j e^{z_j};  dg_i/dz_j = 1[i = j] - softmax(z)_j."""
+    axis_index(axis, z.ndim, "log_softmax")
     return LogSoftmax.apply(z, axis=axis)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._saved import Saved
 from glassnet.tensor import Tensor, _mode
 
 __all__ = ["Function", "unbroadcast", "recording"]
@@ -61,9 +62,16 @@ class Function:
     none, see ``ctx.needs_input_grad``), each of that parent's shape.
 
     The class attribute ``name`` labels the node for graph drawing and tracing.
+    ``saves_values`` says whether ``backward`` reads the values of the inputs or of the
+    output (True unless a subclass declares otherwise): a recorded node of such a class
+    protects them against in-place changes until its backward (see "In-place changes" in
+    :class:`~glassnet.tensor.Tensor`); one that only keeps shapes or arrays it computed
+    itself (add, sum, reshape, the losses) needs no protection.
     """
 
     name = "function"
+    saves_values = True
+    saved: Saved | None = None
     parents: tuple[Tensor, ...]
     needs_input_grad: list[bool] | tuple[()]
 
@@ -86,6 +94,8 @@ class Function:
         out = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **options))
         if requires:
             ctx.parents = inputs
+            if cls.saves_values:
+                ctx.saved = Saved(inputs, out)
             result = Tensor._make(out, True, ctx)
         else:
             result = Tensor._make(out, False, None)

@@ -66,25 +66,41 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _units(shape: tuple[int, ...]) -> int:
+    """How many units a weight of this shape feeds (see :func:`compute_fans`): the columns of
+    a dense W (inputs, units), the filters of a kernel (filters, in_channels, *kernel); one
+    for a vector, whose entries feed no separate units."""
+    if len(shape) < 2:
+        return 1
+    return shape[1] if len(shape) == 2 else shape[0]
+
+
 def _check_shape(shape: Any) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     if isinstance(shape, str):
         raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
     try:
-        dims = tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
+        items = tuple(shape)
+    except TypeError:
         raise TypeError(f"shape must be a tuple of ints, got {shape!r}") from None
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in items):
+        raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
+    dims = tuple(int(n) for n in items)
     if any(n < 0 for n in dims):
         raise ValueError(f"shape must have sizes >= 0, got {shape!r}")
     return dims
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"weights are floating-point: dtype must be float32 or float64, got {dtype}")
-    return dtype
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        shown = repr(dtype) if resolved is None else resolved
+        raise TypeError(f"weights are floating-point: dtype must be float32 or float64, got {shown}")
+    return resolved
 
 
 def _number(name: str, value: Any) -> float:
@@ -117,9 +133,11 @@ class Initializer(Configurable):
     """Base of the initializers.
 
     Subclasses implement ``sample(shape, rng)`` returning float64 values, and list their
-    constructor arguments in ``config_keys`` (for ``get_config``). Constant initializers
-    set ``symmetric = True``: used on weights they warn, because identical weights make
-    every unit of a layer compute, and learn, the same thing.
+    constructor arguments in ``config_keys`` (for ``get_config``). Initializers that give
+    every value the same number (constants, a normal of std 0) have ``symmetric`` True:
+    used on the weights of a layer of several units or filters they warn, because identical
+    weights make every unit compute, and learn, the same thing. A layer of one unit has no
+    symmetry to break and gets no warning.
     """
 
     name = "initializer"
@@ -142,7 +160,7 @@ class Initializer(Configurable):
             If ``rng`` is not a Generator (random initializers) or ``dtype`` not floating.
         """
         shape, dtype = _check_shape(shape), _check_dtype(dtype)
-        if for_weights and self.symmetric:
+        if for_weights and self.symmetric and _units(shape) > 1:
             warnings.warn(
                 f"initializer {self!r} gives every weight the same value: all units of the layer "
                 "would compute the same output, receive the same gradient and learn the same "
@@ -221,6 +239,11 @@ class RandomNormal(Initializer):
         self.mean, self.std = _number("mean", mean), _number("std", std)
         if self.std < 0:
             raise ValueError(f"std must be >= 0, got {std!r}")
+
+    @property
+    def symmetric(self) -> bool:  # type: ignore[override]
+        """A standard deviation of 0 gives every weight the mean."""
+        return self.std == 0
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
         return _generator(rng).normal(self.mean, self.std, shape)

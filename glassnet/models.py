@@ -15,7 +15,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._graph import topological_order
-from glassnet.layers.module import Layer, Module, Parameter
+from glassnet.layers.module import Layer, Module, Parameter, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
@@ -188,11 +188,8 @@ class Model(Module):
         dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
         from glassnet.tensor import no_grad
 
-        was_training = self.training
-        self.eval()
-        with no_grad():
+        with no_grad(), evaluating():
             self.forward(*dummies)
-        self.train(was_training)
         if not was_built:
             self._initial_weights = self._weights_fingerprint()
         return self
@@ -391,7 +388,9 @@ class Model(Module):
         text = [f'Model "{self.name}"', line, "".join(c.ljust(w) for c, w in zip(rows[0], widths)), line]
         text += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows[1:]]
         total = self.count_params()
-        text += [line, f"Total params: {total:,}", f"Trainable params: {total:,}", line]
+        trainable = sum(p.size for p in self.parameters() if p.requires_grad)
+        text += [line, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                 f"Non-trainable params: {total - trainable:,}", line]
         out = "\n".join(text)
         if print_fn is not None:
             print_fn(out)

@@ -16,6 +16,11 @@ How the L2 coefficient relates to other libraries' (with E a mean over a batch o
   it equals ``L2(l2=alpha / (2 n))``.
 - Hence, for the same number c, Keras's ``c sum W^2`` penalizes twice as strongly as the
   ``(c / 2) sum W^2`` convention (gradient 2 c W instead of c W).
+
+A frozen weight (``requires_grad`` False, e.g. after ``layer.trainable = False``) receives
+no gradient from its penalty and never moves, but its penalty still counts in the loss
+that training reports (``reg_loss``), as in Keras, whose ``model.losses`` keep the
+penalties of frozen layers. The graph and the replayed training steps agree on both.
 """
 
 from __future__ import annotations
@@ -76,18 +81,20 @@ class Regularizer(Configurable):
         return value, _Penalty.backward(ctx, _ONE)
 
     def accumulate(self, weights: list[Tensor]) -> np.ndarray:
-        """The penalty of ``weights``, its gradient added into each ``W.grad`` (for replayed
-        training steps): the numbers of the penalty node's forward and of the engine adding
-        its backward into the gradients. An L2 penalty on weights with gradient buffers
-        does both in one pass per tensor (:func:`_sum_of_squares`)."""
-        if self.l1 or any(w.grad is None for w in weights):
+        """The penalty of ``weights``, its gradient added into ``W.grad`` of each weight that
+        requires grad (for replayed training steps): the numbers of the penalty node's
+        forward and of the engine adding its backward into the gradients, which skips the
+        frozen weights (``requires_grad`` False) as the graph does. An L2 penalty on weights
+        with gradient buffers does both in one pass per tensor (:func:`_sum_of_squares`)."""
+        if self.l1 or any(w.grad is None for w in weights if w.requires_grad):
             value, grads = self.value_and_gradients(weights)
             for W, g in zip(weights, grads):
-                W._accumulate(g)
+                if W.requires_grad:
+                    W._accumulate(g)
             return value
         value, scale = 0.0, 2.0 * self.l2
         for W in weights:
-            value += self.l2 * _sum_of_squares(W.data, W.grad, scale)
+            value += self.l2 * _sum_of_squares(W.data, W.grad if W.requires_grad else None, scale)
         return np.asarray(value, dtype=weights[0].dtype)
 
     @property

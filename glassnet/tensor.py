@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import threading
 from typing import Any
 
 import numpy as np
@@ -26,11 +27,11 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 DEFAULT_DTYPE = np.float32
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
+class _GradMode(threading.local):
+    """Whether operations record the graph, per thread (as in PyTorch): ``no_grad`` in one
+    thread leaves the others recording, and a new thread starts with recording on."""
 
-    def __init__(self) -> None:
-        self.enabled = True
+    enabled = True
 
 
 _mode = _GradMode()
@@ -40,7 +41,7 @@ _creation_order = itertools.count()
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph for ``backward``."""
+    """Whether operations currently record the graph for ``backward`` in this thread."""
     return _mode.enabled
 
 
@@ -63,7 +64,8 @@ class _SetGrad:
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context in which no graph is recorded (inference, parameter updates).
+    """Context in which no graph is recorded (inference, parameter updates), in the thread
+    that enters it only.
 
     Examples
     --------
@@ -81,10 +83,34 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
     return _SetGrad(True)
 
 
+def _float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """``dtype`` as a NumPy floating type, or an error in glassnet's words naming ``name``."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(
+            f"{name} must be a floating-point type such as 'float32' or 'float64' (np.float32, "
+            f"np.float64), got {dtype!r}"
+        )
+    return resolved
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
-    array = np.asarray(data, dtype=dtype)
+    if dtype is not None:
+        dtype = _float_dtype(dtype)
+    if data is None:
+        raise TypeError("a Tensor needs numbers: got None")
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"a Tensor holds an array of real numbers; could not convert the {type(data).__name__} "
+            f"given ({exc}). Pass numbers, nested lists of equal lengths or a NumPy array."
+        ) from None
     if array.dtype.kind not in "fc":
         raise TypeError(
             f"a Tensor holds floating-point numbers; got dtype {array.dtype}. "
@@ -113,9 +139,32 @@ class Tensor:
     data : numpy.ndarray
     grad : numpy.ndarray or None
         dE/d(this tensor) after ``backward``; accumulates until zeroed.
+
+    Notes
+    -----
+    **In-place changes and the graph.** A recorded node whose backward reads the values of
+    its inputs or of its output (mul, matmul, exp, relu, ...; not add, sum or reshape, see
+    ``Function.saves_values``) keeps their arrays. Changing them in place before
+    ``backward`` would silently change the gradients, so glassnet refuses it:
+
+    - Those arrays are read-only until ``backward`` has gone through the node (or the
+      graph is freed): a NumPy write such as ``x.data[0] = 5`` or ``x.data *= 2`` raises
+      NumPy's ``ValueError: assignment destination is read-only``, and glassnet's in-place
+      operators (``x += y``, ``x[i] = v``) raise a RuntimeError that says why.
+    - Every tensor has a version counter, increased by each in-place change glassnet makes
+      (its in-place operators, ``load_state_dict``, every optimizer step, which writes the
+      parameters through the optimizer's flat buffers). ``backward`` raises a RuntimeError,
+      as PyTorch does, when a tensor a node saved has changed version since the node was
+      recorded (e.g. ``optimizer.step()`` between a forward pass and its ``backward``).
+
+    Assigning a new array to ``x.data`` is not an in-place change: the graph keeps the
+    old array, and the gradients are those of the values it was computed from. An array
+    already saved by another pending graph stays protected until the first ``backward``
+    through either graph.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "_version", "name",
+                 "__weakref__")
     __array_priority__ = 1000.0
 
     def __init__(
@@ -127,12 +176,17 @@ class Tensor:
     ) -> None:
         if dtype is None and not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
             dtype = DEFAULT_DTYPE
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None, got {name!r}")
         self.data = _to_array(data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx: Any = None
         self._retain = False
         self._seq = next(_creation_order)
+        self._version = 0
         self.name = name
 
     @classmethod
@@ -144,6 +198,7 @@ class Tensor:
         out._ctx = ctx
         out._retain = False
         out._seq = next(_creation_order)
+        out._version = 0
         out.name = None
         return out
 
@@ -207,7 +262,7 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """This tensor converted to another floating dtype (differentiable)."""
-        return _shape.Cast.apply(self, dtype=np.dtype(dtype))
+        return _shape.Cast.apply(self, dtype=_float_dtype(dtype))
 
     # --------------------------------------------------------------- backward
     def backward(self, grad: Any = None) -> None:
@@ -255,6 +310,8 @@ class Tensor:
             ctx = node._ctx
             if node._retain:
                 node._accumulate(g)
+            if ctx.saved is not None:
+                ctx.saved.use(ctx)
             for parent, parent_grad in zip(ctx.parents, type(ctx).backward(ctx, g)):
                 if parent_grad is None or not parent.requires_grad:
                     continue
@@ -327,6 +384,48 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _shape.GetItem.apply(self, index=index)
 
+    # In place (PyTorch's meaning): the values change, the tensor stays the same object.
+    # Inside the graph (a result that requires grad, while recording), ``x += y`` records
+    # x + y as a new node instead, which gives PyTorch's values and gradients.
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_in_place(f"x[{index!r}] = ...")
+        self.data[index] = _data(value)
+        self._version += 1
+
+    def _in_place(self, ufunc: np.ufunc, other: Any, spelling: str) -> Tensor:
+        if self._ctx is not None and _mode.enabled:
+            return NotImplemented  # Python falls back to the operator that records a node
+        self._check_in_place(spelling)
+        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
+        self._version += 1
+        return self
+
+    def _check_in_place(self, spelling: str) -> None:
+        if self.requires_grad and _mode.enabled:
+            raise RuntimeError(
+                f"{spelling} would change in place a tensor that requires grad while the graph is "
+                "recorded (PyTorch refuses it too). Update parameters inside `with gn.no_grad():`, "
+                "or write x = x + y to compute a new tensor."
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{spelling} would change in place the values of a tensor that a graph saved for "
+                "backward (or a read-only array): call backward() on that graph first, or free it "
+                "(del its output), or compute a new tensor with x = x + y."
+            )
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(np.add, other, "x += y")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(np.subtract, other, "x -= y")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(np.multiply, other, "x *= y")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(np.divide, other, "x /= y")
+
     # Comparisons return plain boolean arrays: they have no gradient.
     def __lt__(self, other: Any) -> np.ndarray:
         return self.data < _data(other)
@@ -385,6 +484,10 @@ class Tensor:
         return _ew.Abs.apply(self)
 
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        for bound, value in (("low", low), ("high", high)):
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float, np.integer, np.floating))):
+                raise TypeError(f"clip: {bound} must be a real number or None, got {value!r}")
         return _ew.Clip.apply(self, low=low, high=high)
 
 

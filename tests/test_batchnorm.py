@@ -173,8 +173,6 @@ def test_bad_hyperparameters_are_named(kwargs, match):
 def test_bad_shapes_and_batches_of_one():
     with pytest.raises(ValueError, match=r"expects inputs \(N, C\).*got per-sample shape \(\)"):
         BatchNormalization()(np.zeros(4))
-    with pytest.raises(ValueError, match="more than one value per channel"):
-        BatchNormalization()(np.zeros((1, 3)))
     layer = BatchNormalization()
     layer(np.zeros((2, 3)))
     layer.eval()
@@ -184,7 +182,7 @@ def test_bad_shapes_and_batches_of_one():
 def test_config_round_trip():
     layer = BatchNormalization(momentum=0.05, epsilon=1e-3, name="bn")
     clone = BatchNormalization.from_config(layer.get_config())
-    assert clone.get_config() == {"momentum": 0.05, "epsilon": 1e-3, "name": "bn"}
+    assert clone.get_config() == {"momentum": 0.05, "epsilon": 1e-3, "axis": 1, "name": "bn"}
 
 
 def test_after_conv2d_over_channels_in_a_small_cnn():
@@ -215,3 +213,19 @@ def test_saved_and_loaded_with_its_running_statistics(tmp_path):
     assert loaded.layers[1].get_config() == model.layers[1].get_config()
     np.testing.assert_array_equal(loaded.layers[1].running_var, model.layers[1].running_var)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (1, 3, 1), (1, 3, 1, 1)])
+def test_one_value_per_channel_in_training_gives_beta_and_leaves_the_running_estimates(shape):
+    layer = _built(BatchNormalization(), shape)
+    np.copyto(layer.gamma.data, [2.0, 3.0, 4.0])
+    np.copyto(layer.beta.data, [0.5, -1.0, 2.0])
+    x = gn.tensor(np.arange(3.0).reshape(shape) + 7, requires_grad=True, dtype=np.float64)
+    y = layer(x)
+    (y * 5.0).sum().backward()
+    np.testing.assert_array_equal(y.data.reshape(3), [0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(x.grad, np.zeros(shape))
+    np.testing.assert_array_equal(layer.gamma.grad, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(layer.beta.grad, [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(layer.running_mean, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(layer.running_var, [1.0, 1.0, 1.0])

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet import activations, initializers
 
 FAN_IN, FAN_OUT = 400, 600  # a dense W of shape (inputs, units) = (400, 600): 240,000 draws
@@ -167,3 +168,30 @@ def test_bad_arguments():
         initializers.VarianceScaling(scale=0)
     with pytest.raises(TypeError, match="value must be a real number"):
         initializers.Constant("0.1")
+
+
+SYMMETRIC = ["zeros", "ones", "constant", {"name": "normal", "std": 0.0}]
+
+
+@pytest.mark.parametrize("init", SYMMETRIC, ids=["zeros", "ones", "constant", "normal-std-0"])
+@pytest.mark.parametrize("layer", [
+    lambda init: gn.layers.Dense(1, kernel_initializer=init, input_dim=3),
+    lambda init: gn.layers.Conv2D(1, 3, kernel_initializer=init),
+    lambda init: gn.layers.Conv1D(1, 2, kernel_initializer=init),
+], ids=["dense-1-unit", "conv2d-1-filter", "conv1d-1-filter"])
+def test_a_layer_of_one_unit_has_no_symmetry_to_break_and_does_not_warn(layer, init):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built = layer(init)
+        shape = (3,) if isinstance(built, gn.layers.Dense) else (2, 5, 5)[:built.rank + 1]
+        built.ensure_built(shape)
+
+
+@pytest.mark.parametrize("init", SYMMETRIC, ids=["zeros", "ones", "constant", "normal-std-0"])
+@pytest.mark.parametrize("layer, shape", [
+    (lambda init: gn.layers.Dense(2, kernel_initializer=init), (3,)),
+    (lambda init: gn.layers.Conv2D(2, 3, kernel_initializer=init), (1, 5, 5)),
+], ids=["dense-2-units", "conv2d-2-filters"])
+def test_a_layer_of_several_units_with_identical_weights_warns(layer, shape, init):
+    with pytest.warns(UserWarning, match="same gradient and learn the same thing"):
+        layer(init).ensure_built(shape)

@@ -21,6 +21,15 @@ from glassnet.tensor import Tensor
 __all__ = ["Conv2D", "Conv1D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D"]
 
 
+def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str) -> Any:
+    """Keras's spelling of an argument (``strides``, ``dilation_rate``) accepted for ours."""
+    if theirs is None:
+        return ours
+    if ours is not None and ours != theirs:
+        raise ValueError(f"{layer}: give {name} or its Keras spelling {keras_name}, not both")
+    return theirs
+
+
 def _positive(value: Any, name: str, layer: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
@@ -46,20 +55,28 @@ class _Conv(KernelLayer):
         bias_initializer: Any = "zeros",
         kernel_regularizer: Any = None,
         name: str | None = None,
+        *,
+        strides: int | tuple[int, ...] | None = None,
+        dilation_rate: int | tuple[int, ...] | None = None,
     ) -> None:
         kind = type(self).__name__
         super().__init__(name or kind.lower(), activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer)
         self.filters = _positive(filters, "filters", kind)
         self.kernel_size = self._sizes(kernel_size, "kernel_size", 1)
-        self.stride = self._sizes(stride, "stride", 1)
-        self.dilation = self._sizes(dilation, "dilation", 1)
+        stride = _keras_alias(None if stride == 1 else stride, strides, "stride", "strides", kind)
+        dilation = _keras_alias(None if dilation == 1 else dilation, dilation_rate, "dilation",
+                                "dilation_rate", kind)
+        self.stride = self._sizes(1 if stride is None else stride, "stride", 1)
+        self.dilation = self._sizes(1 if dilation is None else dilation, "dilation", 1)
         self.padding = (conv_padding(padding, kind) if isinstance(padding, str)
                         else self._sizes(padding, "padding", 0))
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
         kind = type(self).__name__
         if self.rank == 1:
+            if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
+                value = value[0]
             return (as_int(value, name, kind, minimum),)
         return pair(value, name, kind, minimum)
 
@@ -163,10 +180,11 @@ class Conv2D(_Conv):
         Number of kernels (output channels).
     kernel_size : int or (int, int)
     stride : int or (int, int), default 1
+        Keras's spelling ``strides=`` is accepted too.
     padding : "valid", "same", int or (int, int), default "valid"
         Zeros added around the image. "same" keeps ceil(H / s_h) x ceil(W / s_w) outputs.
     dilation : int or (int, int), default 1
-        Spacing between kernel taps.
+        Spacing between kernel taps (Keras's ``dilation_rate=`` is accepted too).
     use_bias : bool, default True
     activation : str or callable, optional
         g, by name or as a function; None is the identity.
@@ -222,8 +240,17 @@ class _Pool(Layer):
     op: Any = MaxPool2d
 
     def __init__(self, pool_size: int | tuple[int, int] = 2, stride: Any = None, padding: Any = 0,
-                 name: str | None = None) -> None:
+                 name: str | None = None, *, strides: Any = None) -> None:
         super().__init__(name or type(self).__name__.lower())
+        kind = type(self).__name__
+        stride = _keras_alias(stride, strides, "stride", "strides", kind)
+        if isinstance(padding, str):
+            if padding.lower() != "valid":
+                raise ValueError(
+                    f"{kind}: padding must be 'valid' (0), an int or a pair of ints (pixels on each "
+                    f"side, at most half the pool size), got {padding!r}"
+                )
+            padding = 0
         self.pool_size = self._sizes(pool_size, "pool_size", 1)
         self.stride = self.pool_size if stride is None else self._sizes(stride, "stride", 1)
         self.padding = self._sizes(padding, "padding", 0)
@@ -231,6 +258,8 @@ class _Pool(Layer):
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
         kind = type(self).__name__
         if self.rank == 1:
+            if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
+                value = value[0]
             return (as_int(value, name, kind, minimum),)
         return pair(value, name, kind, minimum)
 
@@ -288,7 +317,7 @@ class MaxPool2D(_Pool):
     ----------
     pool_size : int or (int, int), default 2
     stride : int or (int, int), optional
-        Defaults to ``pool_size`` (windows side by side).
+        Defaults to ``pool_size`` (windows side by side); Keras's ``strides=`` is accepted too.
     padding : int or (int, int), default 0
         At most half the pool size; padded positions never win.
     name : str, optional

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _aligned, activations, regularizers
+from glassnet._checks import check_flag
 from glassnet.function import Function
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear, _product
@@ -31,10 +32,15 @@ class KernelLayer(Layer):
 
     def __init__(self, name: str, activation: str | Callable[[Tensor], Tensor] | None, use_bias: bool,
                  kernel_initializer: Any, bias_initializer: Any, kernel_regularizer: Any) -> None:
+        from glassnet import initializers
+
         super().__init__(name)
         self.g = activations.get(activation)
         self.activation = _activation_name(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_flag("use_bias", use_bias)
+        if kernel_initializer is not None:
+            initializers.get(kernel_initializer)
+        initializers.get(bias_initializer)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer
@@ -142,7 +148,8 @@ class Dense(KernelLayer):
                          kernel_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        if input_dim is not None and (not isinstance(input_dim, (int, np.integer)) or input_dim < 1):
+        if input_dim is not None and (isinstance(input_dim, bool)
+                                      or not isinstance(input_dim, (int, np.integer)) or input_dim < 1):
             raise ValueError(f"Dense: input_dim must be a positive integer, got {input_dim!r}")
         self.units = int(units)
         self.input_dim = None if input_dim is None else int(input_dim)
@@ -234,6 +241,7 @@ class _DropoutMask(Function):
     """a = x * m / (1 - rate), m ~ Bernoulli(1 - rate);  da/dx = m / (1 - rate)."""
 
     name = "dropout"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -265,8 +273,12 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
         super().__init__(name or "dropout")
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
+                or not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate must be a number in [0, 1), got {rate!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"Dropout: seed must be an integer >= 0 or None, got {seed!r}")
         self.rate = float(rate)
         self.seed = seed
         if seed is not None:
@@ -312,7 +324,18 @@ class Reshape(Layer):
 
     def __init__(self, target_shape: tuple[int, ...], name: str | None = None) -> None:
         super().__init__(name or "reshape")
-        self.target_shape = tuple(int(n) for n in target_shape)
+        items = (target_shape,) if isinstance(target_shape, (int, np.integer)) else target_shape
+        try:
+            items = tuple(items)
+        except TypeError:
+            items = ("?",)
+        if (not items or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in items)
+                or any(n < 1 and n != -1 for n in items) or items.count(-1) > 1):
+            raise ValueError(
+                f"Reshape: target_shape must be a tuple of positive ints, one of which may be -1 "
+                f"(the per-sample shape, without the batch axis), got {target_shape!r}"
+            )
+        self.target_shape = tuple(int(n) for n in items)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         known = [n for n in self.target_shape if n != -1]

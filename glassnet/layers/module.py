@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,38 @@ import numpy as np
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor, no_grad
 
-__all__ = ["Parameter", "Module", "Layer"]
+__all__ = ["Parameter", "Module", "Layer", "evaluating"]
+
+
+class _Evaluation(threading.local):
+    """Per thread: whether every module computes in evaluation mode, whatever its own
+    ``training`` flag (see :class:`evaluating`)."""
+
+    active = False
+
+
+_evaluation = _Evaluation()
+
+
+class evaluating:  # noqa: N801 - used like a function: ``with evaluating():``
+    """Every module runs in evaluation mode inside the block, in this thread only.
+
+    ``predict`` and ``evaluate`` use it instead of switching the model's mode, so that a
+    prediction in one thread never changes what a ``fit`` or a prediction in another
+    thread computes, on the same model or another.
+    """
+
+    __slots__ = ("previous",)
+
+    def __init__(self) -> None:
+        self.previous = False
+
+    def __enter__(self) -> None:
+        self.previous = _evaluation.active
+        _evaluation.active = True
+
+    def __exit__(self, *exc: object) -> None:
+        _evaluation.active = self.previous
 
 
 class Parameter(Tensor):
@@ -44,10 +76,22 @@ class Module:
     A Module finds the Parameters, buffers (non-trained state such as running means) and
     sub-modules stored in its attributes, in the order they were assigned. Calling a
     module calls its ``forward``. ``training`` is True after construction and after
-    ``train()``, False after ``eval()`` (dropout and batch normalization read it).
+    ``train()``, False after ``eval()`` and in a thread inside :class:`evaluating`
+    (``predict``, ``evaluate``); dropout and batch normalization read it.
     """
 
+    @property
+    def training(self) -> bool:
+        """Training mode (True) or evaluation mode (False) of this module in this thread."""
+        return self._training and not _evaluation.active
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        self._training = mode
+
     def __init__(self, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a str or None, got {name!r}")
         self.training = True
         self.name = name or type(self).__name__.lower()
         self._buffers: list[str] = []
@@ -106,7 +150,7 @@ class Module:
         return out
 
     def parameters(self) -> list[Parameter]:
-        """Every trainable Parameter, in a stable order."""
+        """Every Parameter, in a stable order (frozen ones too, see :attr:`trainable`)."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self) -> list[tuple[str, np.ndarray]]:
@@ -117,7 +161,7 @@ class Module:
         return out
 
     def count_params(self) -> int:
-        """Number of trainable scalars."""
+        """Number of scalars in the parameters (frozen ones too, as Keras's ``count_params``)."""
         return sum(p.size for p in self.parameters())
 
     # ----------------------------------------------------------------- modes
@@ -131,6 +175,31 @@ class Module:
     def eval(self) -> Module:
         """Evaluation mode (dropout off, running statistics)."""
         return self.train(False)
+
+    @property
+    def trainable(self) -> bool:
+        """Whether training updates this module's weights (Keras's ``layer.trainable``).
+
+        ``module.trainable = False`` freezes every Parameter of the module and of its
+        sub-modules (``requires_grad`` False, also for weights a lazy layer creates later):
+        they receive no gradient, their penalty adds no gradient (its value still counts in
+        the reported loss) and no optimizer step moves them. ``True`` unfreezes them.
+        Batch normalization keeps using the batch statistics in training, as PyTorch does
+        for frozen parameters (Keras switches a frozen BatchNormalization to inference).
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False, got {value!r}")
+        for module in self.modules():
+            module._trainable = bool(value)
+            for item in vars(module).values():
+                if isinstance(item, Parameter):
+                    item.requires_grad = bool(value)
+
+    _trainable = True
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradients of every parameter."""
@@ -153,6 +222,8 @@ class Module:
             With ``strict``, when names are missing or unexpected (both are listed).
         ValueError
             When a shape differs (the name and both shapes are given).
+        RuntimeError
+            When a graph not yet back-propagated saved a parameter's values.
         """
         params = dict(self.named_parameters())
         buffers = {name: module for name, module in self._buffer_owners()}
@@ -164,19 +235,11 @@ class Module:
                 f"unexpected {sorted(unexpected)}"
             )
         for name, value in state.items():
-            value = np.asarray(value)
             if name in params:
-                target = params[name].data
+                _load_into(name, params[name].data, value)
+                params[name]._version += 1
             elif name in buffers:
-                target = getattr(buffers[name], name.rsplit(".", 1)[-1])
-            else:
-                continue
-            if np.shape(target) != value.shape:
-                raise ValueError(
-                    f"state entry {name!r} has shape {value.shape}, but the model expects "
-                    f"{np.shape(target)}"
-                )
-            np.copyto(target, value, casting="same_kind")
+                _load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
 
     def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
         for mname, module in self.named_modules():
@@ -185,6 +248,22 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _load_into(name: str, target: Any, value: Any) -> None:
+    """Copy one state entry into its array in place, after checking that it may be written."""
+    value = np.asarray(value)
+    if isinstance(target, np.ndarray) and not target.flags.writeable:
+        raise RuntimeError(
+            f"cannot load state entry {name!r}: its values are saved by a graph that has not been "
+            "back-propagated yet (see 'In-place changes' in glassnet.Tensor); call backward() on "
+            "it or free it first"
+        )
+    if np.shape(target) != value.shape:
+        raise ValueError(
+            f"state entry {name!r} has shape {value.shape}, but the model expects {np.shape(target)}"
+        )
+    np.copyto(target, value, casting="same_kind")
 
 
 class Layer(Module):
@@ -277,6 +356,8 @@ class Layer(Module):
         self.input_shape = input_shape
         self.build(input_shape, self.rng)
         self.built = True
+        if not self._trainable:
+            self.trainable = False
 
     def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
         """Raise a clear error when an input does not fit the built weights."""

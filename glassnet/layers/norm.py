@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+import warnings
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,10 @@ from glassnet.layers.module import Layer, Parameter
 from glassnet.tensor import Tensor
 
 __all__ = ["BatchNormalization"]
+
+
+def _real(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
 
 
 def _reduce_axes(ndim: int) -> tuple[int, ...]:
@@ -90,7 +95,13 @@ class BatchNormalization(Layer):
         \\sigma^2_{run} \\leftarrow (1 - m)\\,\\sigma^2_{run} + m\\,\\frac{n}{n - 1}\\sigma_B^2
 
     with m the ``momentum`` and n the number of values per channel in the batch (the
-    running variance is the unbiased estimate). This is PyTorch's convention
+    running variance is the unbiased estimate).
+
+    A training batch with one value per channel (one row of (N, C) inputs, the last batch
+    of 41 samples in batches of 8) is normalized with its own statistics, as in Keras:
+    mean x and variance 0, so x_hat = 0, the output is ``beta`` and no gradient reaches x
+    or ``gamma``; it leaves the running estimates unchanged (the unbiased variance of one
+    value is undefined). PyTorch raises an error for such a batch instead. This is PyTorch's convention
     (``torch.nn.BatchNorm1d``/``BatchNorm2d``); Keras's ``momentum`` is the weight of the
     old value, so Keras ``momentum=0.99`` is ``momentum=0.01`` here (keras = 1 - torch).
 
@@ -104,6 +115,9 @@ class BatchNormalization(Layer):
         Weight of the current batch in the running estimates.
     epsilon : float > 0, default 1e-5
         Added to the variance before the square root.
+    axis : {1, -1}, default 1
+        The channel axis: 1 (channels first, as PyTorch). Keras's default -1 is accepted for
+        (N, C) inputs, where it is the same axis.
     name : str, optional
 
     References
@@ -122,17 +136,31 @@ class BatchNormalization(Layer):
     array([0.2, 2. ], dtype=float32)
     """
 
-    def __init__(self, momentum: float = 0.1, epsilon: float = 1e-5, name: str | None = None) -> None:
+    def __init__(self, momentum: float = 0.1, epsilon: float = 1e-5, name: str | None = None,
+                 axis: int = 1) -> None:
         super().__init__(name or "batch_normalization")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+        if not _real(momentum) or not 0 <= momentum <= 1:
             raise ValueError(
                 f"BatchNormalization: momentum must be a number in [0, 1] (PyTorch's convention, "
                 f"weight of the new batch; Keras momentum k is 1 - k here), got {momentum!r}"
             )
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
+        if momentum > 0.5:
+            warnings.warn(
+                f"BatchNormalization: momentum={momentum} is the weight of the NEW batch in the "
+                f"running estimates (PyTorch's convention); Keras's momentum={momentum} is "
+                f"momentum={1 - momentum:.4g} here",
+                UserWarning, stacklevel=2,
+            )
+        if not _real(epsilon) or not epsilon > 0:
             raise ValueError(f"BatchNormalization: epsilon must be a positive number, got {epsilon!r}")
+        if axis not in (1, -1) or isinstance(axis, bool):
+            raise ValueError(
+                f"BatchNormalization: axis must be 1, the channel axis of (N, C, ...) inputs "
+                f"(channels first, as PyTorch; -1 is accepted for (N, C) inputs), got {axis!r}"
+            )
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
+        self.axis = int(axis)
         self.gamma: Parameter | None = None
         self.beta: Parameter | None = None
 
@@ -141,6 +169,12 @@ class BatchNormalization(Layer):
             raise ValueError(
                 f"BatchNormalization layer {self.name!r} expects inputs (N, C), (N, C, L) or "
                 f"(N, C, H, W), got per-sample shape {input_shape}"
+            )
+        if self.axis == -1 and len(input_shape) != 1:
+            raise ValueError(
+                f"BatchNormalization layer {self.name!r}: axis=-1 (channels last, Keras's default) "
+                f"is only the channel axis for (N, C) inputs; these have per-sample shape "
+                f"{tuple(input_shape)}, channels first, so use axis=1"
             )
         channels = input_shape[0]
         self.gamma = Parameter(np.ones(channels, dtype=self.dtype), name="gamma")
@@ -154,13 +188,9 @@ class BatchNormalization(Layer):
                                     var=self.running_var, eps=self.epsilon, batch_stats=False)
         axes = _reduce_axes(x.ndim)
         n = x.size // x.shape[1]
-        if n < 2:
-            raise ValueError(
-                f"BatchNormalization layer {self.name!r} needs more than one value per channel "
-                f"in training, got input shape {x.shape}; use a batch of 2 or more samples"
-            )
         mean, var = x.data.mean(axis=axes), x.data.var(axis=axes)
-        self._update_running(mean, var * (n / (n - 1)))
+        if n > 1:
+            self._update_running(mean, var * (n / (n - 1)))
         return _BatchNorm.apply(x, self.gamma, self.beta, mean=mean, var=var, eps=self.epsilon,
                                 batch_stats=True)
 
@@ -179,4 +209,4 @@ class BatchNormalization(Layer):
         self.running_var += m * unbiased_var
 
     def get_config(self) -> dict[str, Any]:
-        return {"momentum": self.momentum, "epsilon": self.epsilon, "name": self.name}
+        return {"momentum": self.momentum, "epsilon": self.epsilon, "axis": self.axis, "name": self.name}

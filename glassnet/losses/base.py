@@ -75,6 +75,8 @@ class _Reduce(Function):
     divided by the normaliser), and ``ctx.none`` for per-sample output.
     """
 
+    saves_values = False  # every loss keeps arrays it computed, not its inputs
+
     @staticmethod
     def reduce(ctx: Any, elements: np.ndarray, weights: np.ndarray | None, reduction: str) -> np.ndarray:
         n = elements.shape[0] if elements.ndim else 1

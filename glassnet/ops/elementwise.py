@@ -37,6 +37,7 @@ class Add(_Binary):
     """z = a + b;  dz/da = 1, dz/db = 1."""
 
     name = "add"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -52,6 +53,7 @@ class Sub(_Binary):
     """z = a - b;  dz/da = 1, dz/db = -1."""
 
     name = "sub"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -107,7 +109,13 @@ class Div(_Binary):
 
 
 class Pow(_Binary):
-    """z = a^b;  dz/da = b a^(b-1), dz/db = a^b ln a (defined for a > 0)."""
+    """z = a^b;  dz/da = b a^(b-1), dz/db = a^b ln a.
+
+    At the special points the gradients are PyTorch's: dz/da = 0 wherever b = 0 (a^0 = 1 is
+    constant in a, also at a = 0, where b a^(b-1) would be 0 * inf); dz/db = 0 where a = 0
+    and b >= 0 (0^b is constant there), and otherwise a^b ln a as computed, so NaN for a < 0
+    (ln a is undefined) and -inf or NaN where it diverges.
+    """
 
     name = "pow"
 
@@ -122,12 +130,13 @@ class Pow(_Binary):
         need_a, need_b = ctx.needs_input_grad
         a, b = ctx.a, ctx.b
         ga = gb = None
-        if need_a:
-            ga = unbroadcast(grad * b * np.power(a, b - 1), a.shape)
-        if need_b:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
-            gb = unbroadcast(grad * ctx.out * log_a, b.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                d_a = np.where(b == 0, 0, grad * b * np.power(a, b - 1))
+                ga = unbroadcast(d_a.astype(grad.dtype, copy=False), a.shape)
+            if need_b:
+                d_b = np.where((a == 0) & (b >= 0), 0, grad * ctx.out * np.log(a))
+                gb = unbroadcast(d_b.astype(grad.dtype, copy=False), b.shape)
         return ga, gb
 
 
@@ -135,6 +144,7 @@ class Neg(Function):
     """z = -a;  dz/da = -1."""
 
     name = "neg"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
@@ -217,7 +227,7 @@ class Maximum(_Binary):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        share = ((ctx.a > ctx.b) + 0.5 * (ctx.a == ctx.b)).astype(grad.dtype)
+        share = ((ctx.a > ctx.b) + 0.5 * (ctx.a == ctx.b)).astype(grad.dtype, copy=False)
         return (
             unbroadcast(grad * share, ctx.a.shape),
             unbroadcast(grad * (1 - share), ctx.b.shape),
@@ -236,7 +246,7 @@ class Minimum(_Binary):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        share = ((ctx.a < ctx.b) + 0.5 * (ctx.a == ctx.b)).astype(grad.dtype)
+        share = ((ctx.a < ctx.b) + 0.5 * (ctx.a == ctx.b)).astype(grad.dtype, copy=False)
         return (
             unbroadcast(grad * share, ctx.a.shape),
             unbroadcast(grad * (1 - share), ctx.b.shape),
@@ -247,6 +257,7 @@ class Clip(Function):
     """z = min(max(a, low), high);  dz/da = 1 inside [low, high] (bounds included), else 0."""
 
     name = "clip"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
@@ -266,6 +277,7 @@ class Where(Function):
     """z = a where condition else b;  the gradient flows to the chosen input."""
 
     name = "where"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:

@@ -193,6 +193,7 @@ class MaxPool2d(Function):
     """
 
     name = "max_pool2d"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, *, kernel: tuple[int, int], stride: tuple[int, int],
@@ -217,6 +218,7 @@ class AvgPool2d(Function):
     """
 
     name = "avg_pool2d"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, *, kernel: tuple[int, int], stride: tuple[int, int],
@@ -238,6 +240,7 @@ class MaxPool1d(Function):
     """
 
     name = "max_pool1d"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, *, kernel: int, stride: int, padding: int = 0,

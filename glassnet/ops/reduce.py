@@ -7,20 +7,11 @@ from typing import Any
 import numpy as np
 
 from glassnet.function import Function
+from glassnet.ops._axis import axes_tuple
 
 __all__ = ["Sum", "Mean", "Max", "LogSumExp"]
 
 Axis = int | tuple[int, ...] | None
-
-
-def _normalize(axis: Axis, ndim: int) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for ax in axes:
-        if not -ndim <= ax < max(ndim, 1):
-            raise ValueError(f"axis {ax} is out of range for a tensor with {ndim} dimensions")
-    return tuple(sorted(ax % max(ndim, 1) for ax in axes))
 
 
 def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -32,10 +23,11 @@ class Sum(Function):
     """z = sum_i a_i;  dz/da_i = 1."""
 
     name = "sum"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
-        ctx.axes, ctx.keepdims, ctx.shape = _normalize(axis, a.ndim), keepdims, a.shape
+        ctx.axes, ctx.keepdims, ctx.shape = axes_tuple(axis, a.ndim, Sum.name), keepdims, a.shape
         return np.asarray(a.sum(axis=ctx.axes, keepdims=keepdims))
 
     @staticmethod
@@ -47,10 +39,11 @@ class Mean(Function):
     """z = (1/n) sum_i a_i;  dz/da_i = 1/n."""
 
     name = "mean"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
-        ctx.axes, ctx.keepdims, ctx.shape = _normalize(axis, a.ndim), keepdims, a.shape
+        ctx.axes, ctx.keepdims, ctx.shape = axes_tuple(axis, a.ndim, Mean.name), keepdims, a.shape
         if a.size == 0:
             raise ValueError(f"mean of an empty tensor (shape {a.shape}) is undefined")
         ctx.count = int(np.prod([a.shape[ax] for ax in ctx.axes]))
@@ -71,7 +64,7 @@ class Max(Function):
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
         if a.size == 0:
             raise ValueError(f"max of an empty tensor (shape {a.shape}) is undefined")
-        ctx.axes, ctx.keepdims, ctx.a = _normalize(axis, a.ndim), keepdims, a
+        ctx.axes, ctx.keepdims, ctx.a = axes_tuple(axis, a.ndim, Max.name), keepdims, a
         ctx.out = np.asarray(a.max(axis=ctx.axes, keepdims=True))
         return ctx.out if keepdims else np.squeeze(ctx.out, axis=ctx.axes)
 
@@ -87,10 +80,11 @@ class LogSumExp(Function):
     dz/da_i = softmax(a)_i."""
 
     name = "logsumexp"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
-        ctx.axes, ctx.keepdims = _normalize(axis, a.ndim), keepdims
+        ctx.axes, ctx.keepdims = axes_tuple(axis, a.ndim, LogSumExp.name), keepdims
         m = a.max(axis=ctx.axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(a - m)

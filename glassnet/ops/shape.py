@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.function import Function, unbroadcast
+from glassnet.ops._axis import axis_index
 
 __all__ = ["Reshape", "Transpose", "GetItem", "Concatenate", "Stack", "Pad", "BroadcastTo", "Cast"]
 
@@ -15,6 +16,7 @@ class Reshape(Function):
     """Same values, new shape; the gradient is reshaped back."""
 
     name = "reshape"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -35,9 +37,16 @@ class Transpose(Function):
     """Permute axes (reverse them when ``axes`` is None); the gradient is permuted back."""
 
     name = "transpose"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+        if axes is not None:
+            axes = tuple(axis_index(ax, a.ndim, "transpose") for ax in axes)
+            if sorted(axes) != list(range(a.ndim)):
+                raise ValueError(
+                    f"transpose: axes must list each of the {a.ndim} axes once, got {axes}"
+                )
         out = np.transpose(a, axes)
         ctx.inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]))
         return out
@@ -57,6 +66,7 @@ class GetItem(Function):
     """z = a[index];  the gradient is scattered back, repeated indices accumulating."""
 
     name = "getitem"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, index: Any) -> np.ndarray:
@@ -79,9 +89,11 @@ class Concatenate(Function):
     """Join tensors along an existing axis; each gets back its slice of the gradient."""
 
     name = "concatenate"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        axis_index(axis, arrays[0].ndim, "concatenate")
         try:
             out = np.concatenate(arrays, axis=axis)
         except ValueError:
@@ -102,9 +114,11 @@ class Stack(Function):
     """Join tensors along a new axis; each gets back its slice of the gradient."""
 
     name = "stack"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        axis_index(axis, arrays[0].ndim + 1, "stack")
         try:
             out = np.stack(arrays, axis=axis)
         except ValueError:
@@ -122,6 +136,7 @@ class Pad(Function):
     """Zero padding; the gradient is the un-padded centre."""
 
     name = "pad"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, pad_width: tuple[tuple[int, int], ...]) -> np.ndarray:
@@ -144,6 +159,7 @@ class BroadcastTo(Function):
     """Broadcast to a shape; the gradient is summed back."""
 
     name = "broadcast_to"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -162,6 +178,7 @@ class Cast(Function):
     """Convert to another floating dtype; the gradient is converted back."""
 
     name = "cast"
+    saves_values = False
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, dtype: np.dtype) -> np.ndarray:

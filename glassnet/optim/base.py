@@ -116,12 +116,15 @@ class _FlatGroup:
         self.__init__(saved["params"], saved["dtype"])  # type: ignore[misc]
         self.state = saved["state"]
 
-    def relink(self) -> None:
-        """Point every ``p.data`` and ``p.grad`` back at its view.
+    def relink(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Point every ``p.data`` and ``p.grad`` back at its view and count the coming update in
+        the parameter's version; return (view, copy of its values) for each frozen parameter
+        (``requires_grad`` False), which the step restores.
 
         An array that replaced a view is copied into it; a ``None`` gradient becomes zeros.
         Only identity checks run when nothing was replaced.
         """
+        frozen = []
         for p, data_view, grad_view in zip(self.params, self.data_views, self.grad_views, strict=True):
             if p.data is not data_view:
                 _copy_into(data_view, p.data, p, "data")
@@ -132,6 +135,11 @@ class _FlatGroup:
                 else:
                     _copy_into(grad_view, p.grad, p, "grad")
                 p.grad = grad_view
+            if p.requires_grad:
+                p._version += 1  # the step changes it in place (see "In-place changes" in Tensor)
+            else:
+                frozen.append((data_view, data_view.copy()))
+        return frozen
 
     def zero_grad(self) -> None:
         self.grad.fill(0)
@@ -192,9 +200,10 @@ def _check_params(params: Any) -> list[Tensor]:
         ) from None
     unique: dict[int, Tensor] = {}
     for i, p in enumerate(items):
-        if not isinstance(p, Tensor) or not p.requires_grad:
+        if not isinstance(p, Tensor) or p._ctx is not None:
             raise TypeError(
-                f"params[{i}] must be a Parameter (a Tensor with requires_grad=True), got {p!r}"
+                f"params[{i}] must be a Parameter (a leaf Tensor, not the result of an operation), "
+                f"got {p!r}"
             )
         unique.setdefault(id(p), p)
     if not unique:
@@ -321,15 +330,18 @@ class Optimizer(Configurable):
 
         A ``p.data`` or ``p.grad`` that was replaced by another array is first copied into
         the flat buffers. A ``None`` gradient counts as zero, so, with momentum or Adam,
-        that parameter still moves (``torch.optim`` skips such parameters instead).
+        that parameter still moves (``torch.optim`` skips such parameters instead). A frozen
+        parameter (``requires_grad`` False) never moves; its optimizer state still decays
+        as for a zero gradient.
         """
         groups = self._bound_groups()
-        for group in groups:
-            group.relink()
+        frozen = [pair for group in groups for pair in group.relink()]
         grads = self._clipped_grads(groups)
         self.iterations += 1
         for group, g in zip(groups, grads, strict=True):
             self._update(group, g)
+        for view, values in frozen:
+            np.copyto(view, values)
 
     def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update()")

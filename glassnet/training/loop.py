@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,7 +77,8 @@ class _Run:
         if not math.isfinite(data_loss + reg):
             return data_loss + reg, reg, [o.data for o in outs]
         self.optimizer.zero_grad()
-        total.backward()
+        if total.requires_grad:  # False when every weight is frozen
+            total.backward()
         self._update()
         return data_loss, reg, [o.data for o in outs]
 
@@ -317,6 +319,13 @@ def _gather(store: list[tuple[Any, np.ndarray]], n: int) -> np.ndarray:
     return out
 
 
+#: The one BLAS limit of the process, shared by the fits that run at once in several threads:
+#: the first sets it, the last restores the original (each restoring what it found would
+#: leave one thread for good when two fits overlap).
+_BLAS = {"users": 0, "limiter": None}
+_BLAS_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
     """One BLAS thread when the largest matrix product of a step is small, where a second
@@ -327,8 +336,17 @@ def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
     if batch_size * largest >= 2**21:
         yield
         return
-    with _thread_controller().limit(limits=1, user_api="blas"):
+    with _BLAS_LOCK:
+        if _BLAS["users"] == 0:
+            _BLAS["limiter"] = _thread_controller().limit(limits=1, user_api="blas")
+        _BLAS["users"] += 1
+    try:
         yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS["users"] -= 1
+            if _BLAS["users"] == 0:
+                _BLAS["limiter"].restore_original_limits()
 
 
 @functools.cache

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import metrics as _metrics
+from glassnet.layers.module import evaluating
 from glassnet.models import _CLASS_LOSSES
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
@@ -20,21 +21,29 @@ _ROW_SUM_SIZE = 1 << 15
 
 
 class model_mode:  # noqa: N801 - used like a function: ``with model_mode(model, False):``
-    """Run a block in training or evaluation mode, then restore the model's mode."""
+    """Run a block in training mode (the model's own flag, restored after the block) or in
+    evaluation mode (:class:`~glassnet.layers.module.evaluating`: this thread only, the
+    model untouched, so that predictions in other threads cannot change it)."""
 
-    __slots__ = ("model", "training", "previous")
+    __slots__ = ("model", "training", "previous", "evaluation")
 
     def __init__(self, model: Any, training: bool) -> None:
         self.model, self.training, self.previous = model, training, True
+        self.evaluation = None if training else evaluating()
 
     def __enter__(self) -> None:
+        if self.evaluation is not None:
+            self.evaluation.__enter__()
+            return
         self.previous = self.model.training
-        if self.previous != self.training:
-            self.model.train(self.training)
+        if not self.previous:
+            self.model.train(True)
 
     def __exit__(self, *exc: object) -> None:
-        if self.model.training != self.previous:
-            self.model.train(self.previous)
+        if self.evaluation is not None:
+            self.evaluation.__exit__()
+        elif not self.previous:
+            self.model.train(False)
 
 
 def model_dtype(model: Any) -> np.dtype:

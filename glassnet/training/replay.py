@@ -82,6 +82,9 @@ class StepTape:
 
     def __init__(self, calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
                  inputs: list[Tensor], losses: list[Tensor], outputs: list[Tensor]) -> None:
+        for *_, out in calls:  # the tape keeps the calls, not their protection against writes
+            if out._ctx is not None and out._ctx.saved is not None:
+                out._ctx.saved.release()
         slot = {id(out): i for i, (*_, out) in enumerate(calls)}
         position = {id(t): k for k, t in enumerate(inputs)}
         self.leaves: list[Tensor] = []
