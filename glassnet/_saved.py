@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Saved"]
+import numpy as np
+
+__all__ = ["Saved", "overwrite"]
 
 
 class Saved:
@@ -58,3 +60,23 @@ def _raise_modified(ctx: Any, versions: list[int]) -> None:
         "between the forward pass and backward(). Call backward() before changing the values, "
         "or run the forward pass again."
     )
+
+
+def overwrite(tensor: Any, values: Any, casting: str = "same_kind") -> None:
+    """Write ``values`` into ``tensor.data`` in place, as glassnet's own tools do when they set
+    weights (loading a state, restoring a snapshot, probing a loss landscape).
+
+    The write goes through even where a recorded graph made the array read-only; the
+    tensor's version goes up, so a ``backward`` through that graph refuses the changed
+    values, as it does after an optimizer step.
+    """
+    array = tensor.data
+    locked = not array.flags.writeable
+    if locked:
+        array.setflags(True)
+    try:
+        np.copyto(array, values, casting=casting)
+    finally:
+        if locked:
+            array.setflags(False)
+    tensor._version += 1

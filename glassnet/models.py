@@ -15,6 +15,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._graph import topological_order
+from glassnet._saved import overwrite
 from glassnet.layers.module import Layer, Module, Parameter, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
@@ -371,7 +372,7 @@ class Model(Module):
         if all(np.isfinite(p.data).all() for p in params) or self._snapshot is None:
             return False
         for p, saved in zip(params, self._snapshot):
-            np.copyto(p.data, saved)
+            overwrite(p, saved)
         return True
 
     # -------------------------------------------------------------- summary

@@ -138,14 +138,31 @@ def test_in_place_operators_refuse_what_would_corrupt_a_gradient():
     np.testing.assert_array_equal(x.grad, [2.0, 4.0, 6.0])
 
 
-def test_loading_a_state_into_weights_a_pending_graph_saved_is_refused_until_backward():
+def test_loading_a_state_while_a_graph_is_pending_makes_that_graph_refuse_backward():
     layer, x = _layer_and_input()
-    state = layer.state_dict()
+    state = {name: value + 1 for name, value in layer.state_dict().items()}
     loss = (layer(x) ** 2).mean()
-    with pytest.raises(RuntimeError, match="cannot load state entry 'W'.*call backward"):
-        layer.load_state_dict(state)
-    loss.backward()
     layer.load_state_dict(state)
+    np.testing.assert_array_equal(layer.W.data, state["W"])
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+    (layer(x) ** 2).mean().backward()  # a new forward pass uses the loaded values
+    assert np.isfinite(layer.W.grad).all()
+
+
+def test_glassnet_tools_set_weights_while_a_graph_is_kept_for_drawing():
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    y = np.arange(12) % 3
+    model = gn.Sequential([gn.layers.Dense(3, activation="softmax", input_dim=4)], seed=0, dtype="float64")
+    model.compile(optimizer="sgd", loss="cross_entropy")
+    kept = gn.losses.CrossEntropy()(model(gn.tensor(X, dtype="float64")), y)
+    before = [p.data.copy() for p in model.parameters()]
+    gn.explain.loss_landscape(model, X, y, kind="1d", steps=3)
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)
+    assert gn.explain.graph(kept).dot.startswith("digraph")
+    with pytest.raises(ValueError, match="read-only"):
+        model.layers[0].W.data[0, 0] = 1.0  # a raw NumPy write is refused at once
 
 
 def test_summing_losses_with_plus_equals_records_the_sum_as_pytorch_computes_it():

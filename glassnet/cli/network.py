@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from glassnet._saved import overwrite
 from glassnet.cli.settings import TrainSettings, UsageError
 from glassnet.models import Sequential
 
@@ -82,6 +83,5 @@ def fold_target_scaling(model: Sequential, mean: float, scale: float) -> None:
     mean): the last Dense layer's W and b are rescaled in place.
     """
     last = model.layers[-1]
-    last.W.data *= last.W.data.dtype.type(scale)
-    last.b.data *= last.b.data.dtype.type(scale)
-    last.b.data += last.b.data.dtype.type(mean)
+    overwrite(last.W, last.W.data * last.W.data.dtype.type(scale))
+    overwrite(last.b, last.b.data * last.b.data.dtype.type(scale) + last.b.data.dtype.type(mean))

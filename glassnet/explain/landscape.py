@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._saved import overwrite
 from glassnet.explain import _util
 from glassnet.layers.module import Module
 
@@ -194,7 +195,7 @@ def loss_landscape(
         losses = _evaluate(model, x, y, loss, origin, first, second, alphas, betas)
     finally:
         for p, t in zip(params, theta):
-            np.copyto(p.data, t)
+            overwrite(p, t)
     return Landscape(kind, alphas, betas, losses, _util.loss_value(model, x, y, loss), interpolated)
 
 
@@ -208,7 +209,7 @@ def _evaluate(model: Module, x: Any, y: Any, loss: Any, origin: list[np.ndarray]
             point = origin[k] + a * first[k]
             if second is not None:
                 point = point + b * second[k]
-            np.copyto(p.data, point, casting="unsafe")
+            overwrite(p, point, casting="unsafe")
         return _util.loss_value(model, x, y, loss)
 
     if betas is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._saved import overwrite
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor, no_grad
 
@@ -222,8 +223,9 @@ class Module:
             With ``strict``, when names are missing or unexpected (both are listed).
         ValueError
             When a shape differs (the name and both shapes are given).
-        RuntimeError
-            When a graph not yet back-propagated saved a parameter's values.
+
+        A graph recorded before the load and not yet back-propagated refuses ``backward``
+        afterwards (the loaded parameters' versions went up).
         """
         params = dict(self.named_parameters())
         buffers = {name: module for name, module in self._buffer_owners()}
@@ -236,8 +238,7 @@ class Module:
             )
         for name, value in state.items():
             if name in params:
-                _load_into(name, params[name].data, value)
-                params[name]._version += 1
+                _load_into(name, params[name], value)
             elif name in buffers:
                 _load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
 
@@ -251,19 +252,17 @@ class Module:
 
 
 def _load_into(name: str, target: Any, value: Any) -> None:
-    """Copy one state entry into its array in place, after checking that it may be written."""
+    """Copy one state entry into its parameter (a Tensor, through :func:`overwrite`) or buffer
+    array in place, after checking its shape."""
     value = np.asarray(value)
-    if isinstance(target, np.ndarray) and not target.flags.writeable:
-        raise RuntimeError(
-            f"cannot load state entry {name!r}: its values are saved by a graph that has not been "
-            "back-propagated yet (see 'In-place changes' in glassnet.Tensor); call backward() on "
-            "it or free it first"
-        )
     if np.shape(target) != value.shape:
         raise ValueError(
             f"state entry {name!r} has shape {value.shape}, but the model expects {np.shape(target)}"
         )
-    np.copyto(target, value, casting="same_kind")
+    if isinstance(target, Tensor):
+        overwrite(target, value)
+    else:
+        np.copyto(target, value, casting="same_kind")
 
 
 class Layer(Module):
