@@ -14,6 +14,7 @@ import argparse
 import os
 import statistics
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -99,6 +100,8 @@ def predict_case(sizes: list[int], rows: int, repeats: int) -> tuple[float, floa
     """Median seconds per predict call for glassnet and PyTorch (best thread setting)."""
     X, _ = _data(rows, sizes[0], sizes[-1])
     g_model = _glassnet_model(sizes, sizes[-1] > 1)
+    # Untrained weights time the same as trained ones: no warning about them here.
+    warnings.filterwarnings("ignore", message=".*predicts with the random weights", category=UserWarning)
     t_model = _torch_model(sizes).eval()
     tX = torch.from_numpy(X)
 
