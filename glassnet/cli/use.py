@@ -10,6 +10,7 @@ import numpy as np
 
 from glassnet.cli import report
 from glassnet.cli.data import Table, encode_target, is_csv, load_table, read_csv
+from glassnet.cli.info import checked_info
 from glassnet.cli.paths import check_output_file
 from glassnet.cli.settings import CliError, UsageError
 from glassnet.cli.train import split_indices
@@ -25,6 +26,7 @@ def load_model(path: str) -> Any:
     from glassnet import io
 
     model = io.load(path)
+    checked_info(model, path)
     if getattr(model, "preprocessing", None) is None:
         raise CliError(f"{path} holds a model without the column preprocessing that glassnet train "
                        "saves; use it from Python (gn.load(path).predict(X)) with inputs prepared as in "
@@ -144,6 +146,7 @@ def summary(model_path: str, console: Any) -> None:
 
     meta = io.read_metadata(model_path)
     model = io.load(model_path)
+    checked_info(model, model_path)
     console.print(f"[bold]{model_path}[/bold]: glassnet model file, format version {meta['format_version']}, "
                   f"written by glassnet {meta.get('glassnet_version', '?')}", highlight=False)
     console.print(model.summary(print_fn=None), highlight=False)
