@@ -206,14 +206,19 @@ def _show_run(console: Any, run: Any) -> None:
     if history.stopped_reason:
         console.print(f"[bold]stopped:[/bold] {history.stopped_reason}", highlight=False)
     rows = run.model.info["rows"]
-    report.show_scores(console, run.scores,
-                       f"test metrics ({rows['test']} held-out rows; trained on {rows['train']}, "
-                       f"validated on {rows['validation']})")
-    if run.interrupted:
+    if run.scores:
+        report.show_scores(console, run.scores,
+                           f"test metrics ({rows['test']} held-out rows; trained on {rows['train']}, "
+                           f"validated on {rows['validation']})")
+    files = ", ".join(run.files)
+    if run.unfinished:
+        console.print(f"[bold]interrupted (Ctrl-C) while {run.unfinished}; the trained model is saved in "
+                      f"{run.folder}[/bold]: {files} (metrics.json says what was not done)")
+    elif run.interrupted:
         console.print(f"[bold]training interrupted (Ctrl-C); the model as it stands is saved in {run.folder}"
-                      f"[/bold]: {', '.join(run.files)}")
+                      f"[/bold]: {files}")
     else:
-        console.print(f"[bold]run saved in {run.folder}[/bold]: {', '.join(run.files)}")
+        console.print(f"[bold]run saved in {run.folder}[/bold]: {files}")
     console.print(f"repeat it: glassnet train --config {run.folder / 'config.yaml'}")
 
 

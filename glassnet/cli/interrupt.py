@@ -6,18 +6,23 @@ tested and saved as usual, marked interrupted, with the weights as they stood wh
 training stopped (as in Keras, where an interrupted ``fit`` never reaches the restoring of
 the best weights by EarlyStopping). A second SIGINT raises KeyboardInterrupt at once, as
 Python does by default.
+
+Once training is over, :func:`held` keeps a Ctrl-C from cutting a file in half: the model
+is written whole, and the Ctrl-C is raised after it.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import Any
 
 from glassnet.callbacks import Callback
 
-__all__ = ["Interrupt"]
+__all__ = ["Interrupt", "held"]
 
 
 class Interrupt(Callback):
@@ -92,3 +97,20 @@ class Interrupt(Callback):
         self.epoch = epoch + 1
         reason = f"interrupted (Ctrl-C) {when} epoch {epoch + 1}"
         self.model._stop_reason = self.model._stop_reason or reason
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Hold a Ctrl-C pressed inside the block until the block is done, then raise
+    KeyboardInterrupt: the files written in the block are complete."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt

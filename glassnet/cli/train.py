@@ -19,7 +19,7 @@ import numpy as np
 
 from glassnet.cli import report
 from glassnet.cli.data import Table, is_csv, load_table
-from glassnet.cli.interrupt import Interrupt
+from glassnet.cli.interrupt import Interrupt, held
 from glassnet.cli.network import build_model, describe, fold_target_scaling
 from glassnet.cli.paths import check_out_folder
 from glassnet.cli.settings import CliError, TrainSettings, UsageError
@@ -38,11 +38,12 @@ class Run:
     table: Table
     history: Any
     scores: dict[str, Any]
-    seconds: float
+    started: float
     fit_seconds: float
     files: list[str]
     interrupted: bool = False
     interrupted_epoch: int | None = None
+    unfinished: str | None = None
 
 
 def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -105,12 +106,14 @@ def _info(s: TrainSettings, table: Table, scores: dict[str, Any], history: Any,
     })
 
 
-def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> list[str]:
+def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> None:
+    """Draw the figures into the run folder, adding each to ``run.files`` once written."""
     from glassnet import datasets, plot
 
     folder, table, model = run.folder, run.table, run.model
-    files = ["history.png"]
+    files = run.files
     plot.history(run.history, path=folder / "history.png")
+    files.append("history.png")
     out = model.predict(prep.transform(X_test, warn=False))
     if table.task == "classification":
         names = [str(c) for c in table.classes]
@@ -128,7 +131,6 @@ def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> list[str]:
         x = X_test.iloc[:, 0].to_numpy() if X_test.shape[1] == 1 else None
         plot.regression_fit(y_test, out.reshape(-1), x=x, path=folder / "regression_fit.png")
         files.append("regression_fit.png")
-    return files
 
 
 class _RawInputs:
@@ -219,38 +221,66 @@ def train(s: TrainSettings, console: Any) -> Run:
         _choose_lr(s, model, X_fit, y_fit, console)
     fit_start, interrupt = time.perf_counter(), Interrupt()
     history = _fit(s, model, X_fit, y_fit, interrupt)
-    run = Run(Path(), s, model, table, history, {}, 0.0, time.perf_counter() - fit_start, [],
-              interrupt.requested, interrupt.epoch)
-    if regression:
-        fold_target_scaling(model, mean, scale)
-    run.scores = _test(run, X_test, y_test, prep)
-    run.seconds = time.perf_counter() - start
+    run = Run(Path(), s, model, table, history, {}, start, time.perf_counter() - fit_start, [],
+              interrupt.requested, interrupt.epoch, unfinished="computing the test metrics")
     n = {"train": len(y_train) - int(np.ceil(len(y_train) * s.validation_split)), "test": len(y_test)}
     n["validation"] = len(y_train) - n["train"]
-    model.info = _info(s, table, run.scores, history, n, interrupt.requested)
-    run.folder = _run_folder(s, table.name)
-    _write(run, s, prep, X_test, y_test, describe(model))
+    try:
+        with held():
+            if regression:
+                fold_target_scaling(model, mean, scale)
+            run.folder = _run_folder(s, table.name)
+            _save(run, prep, n)
+        _finish(run, prep, X_test, y_test, n)
+    except KeyboardInterrupt:
+        run.interrupted = True
+        with held():
+            _write_metrics(run)
     return run
 
 
-def _write(run: Run, s: TrainSettings, prep: Any, X_test: Any, y_test: np.ndarray, architecture: str) -> None:
+def _save(run: Run, prep: Any, n: dict[str, int]) -> None:
+    """Write the model with the test metrics known so far; the first time, history.csv and
+    config.yaml too."""
     import yaml
 
     from glassnet import io
 
-    folder = run.folder
-    io.save(run.model, folder / "model.safetensors", preprocessing=prep)
-    report.write_history(run.history, folder / "history.csv")
-    summary = {"data": run.table.name, "task": run.table.task, "model": architecture,
-               "rows": run.model.info["rows"], "epochs_run": len(run.history.epoch),
-               "stopped_reason": run.history.stopped_reason, "interrupted": run.interrupted,
-               "interrupted_epoch": run.interrupted_epoch, "seconds": round(run.seconds, 3),
-               "training_seconds": round(run.fit_seconds, 3), "test_metrics": run.scores}
-    report.write_json(summary, folder / "metrics.json")
+    s = run.settings
+    run.model.info = _info(s, run.table, run.scores, run.history, n, run.interrupted)
+    io.save(run.model, run.folder / "model.safetensors", preprocessing=prep)
+    if run.files:
+        return
+    report.write_history(run.history, run.folder / "history.csv")
     header = "# glassnet train --config <this file> repeats this run\n"
     if run.interrupted:
         header += f"# this run was {run.history.stopped_reason or 'interrupted (Ctrl-C)'}\n"
-    (folder / "config.yaml").write_text(header + yaml.safe_dump(_settings_record(s), sort_keys=False),
-                                        encoding="utf-8")
-    run.files = ["model.safetensors", "history.csv", "metrics.json", "config.yaml",
-                 *_figures(run, X_test, y_test, prep)]
+    (run.folder / "config.yaml").write_text(header + yaml.safe_dump(_settings_record(s), sort_keys=False),
+                                            encoding="utf-8")
+    run.files += ["model.safetensors", "history.csv", "config.yaml"]
+
+
+def _finish(run: Run, prep: Any, X_test: Any, y_test: np.ndarray, n: dict[str, int]) -> None:
+    """After the model is saved: the test metrics (saved with the model too), metrics.json,
+    then the figures. ``Run.unfinished`` names the step under way, for a Ctrl-C."""
+    run.scores = _test(run, X_test, y_test, prep)
+    with held():
+        run.unfinished = None
+        _save(run, prep, n)
+        _write_metrics(run)
+    run.unfinished = "drawing the figures"
+    _figures(run, X_test, y_test, prep)
+    run.unfinished = None
+
+
+def _write_metrics(run: Run) -> None:
+    """metrics.json: the test metrics and how the run went (stopped, interrupted, unfinished)."""
+    summary = {"data": run.table.name, "task": run.table.task, "model": describe(run.model),
+               "rows": run.model.info["rows"], "epochs_run": len(run.history.epoch),
+               "stopped_reason": run.history.stopped_reason, "interrupted": run.interrupted,
+               "interrupted_epoch": run.interrupted_epoch, "unfinished": run.unfinished,
+               "seconds": round(time.perf_counter() - run.started, 3),
+               "training_seconds": round(run.fit_seconds, 3), "test_metrics": run.scores}
+    report.write_json(summary, run.folder / "metrics.json")
+    if "metrics.json" not in run.files:
+        run.files.append("metrics.json")
