@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from glassnet.cli.paths import check_given
 from glassnet.cli.settings import CliError, UsageError
 from glassnet.io.onnx import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
@@ -162,7 +162,7 @@ _Out = Annotated[_Str, _opt("--out", "-o", default="runs", panel="Output",
                             help="Folder in which the run folder <date-time>-<name> is made.")]
 _Name = Annotated[_Str, _opt("--name", default="the data's name", panel="Output",
                              help="Name of the run folder made inside --out (a folder name, not a path).")]
-_Config = Annotated[Path | None, _opt("--config", "-c", panel="Output",
+_Config = Annotated[_Str, _opt("--config", "-c", panel="Output",
                                       help="A YAML file of settings (a run's config.yaml repeats it); "
                                            "options given here override it.")]
 _Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results, no progress.",
@@ -189,6 +189,7 @@ def train(
     options = {k: v for k, v in locals().items() if k not in ("ctx", "config", "debug", "quiet")}
     options["quiet"] = True if quiet else None
     with _reporting(ctx, debug):
+        check_given({"--config": config, "--data": data, "--out": out})
         resolved = _settings.resolve(config, options)
         console = _console()
         run = _train.train(resolved, console)
@@ -239,6 +240,7 @@ def evaluate(
     from glassnet.cli import use
 
     with _reporting(ctx, debug):
+        check_given({"MODEL": model, "--data": data})
         if split not in ("all", "test"):
             raise UsageError(f"--split must be 'all' or 'test', got {split!r}")
         use.evaluate(model, data, target, split, _console())
@@ -263,6 +265,7 @@ def predict(
     from glassnet.cli import use
 
     with _reporting(ctx, debug):
+        check_given({"MODEL": model, "--data": data, "--out": out})
         use.predict(model, data, out, _console(stderr=out is None), force=force)
 
 
@@ -272,6 +275,7 @@ def summary(ctx: typer.Context, model: ModelPath, debug: Debug = False) -> None:
     from glassnet.cli import use
 
     with _reporting(ctx, debug):
+        check_given({"MODEL": model})
         use.summary(model, _console())
 
 
@@ -290,6 +294,7 @@ def export(
     from glassnet.cli import use
 
     with _reporting(ctx, debug):
+        check_given({"MODEL": model, "--onnx": onnx})
         if not MIN_OPSET <= opset <= MAX_OPSET:
             raise UsageError(f"--opset must be from {MIN_OPSET} to {MAX_OPSET} (the ONNX opsets glassnet "
                              f"writes and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
@@ -314,6 +319,7 @@ def explain(
     from glassnet.explain.command import explain as show
 
     with _reporting(ctx, debug):
+        check_given({"EXAMPLE|MODEL": what, "--data": data})
         if not rows.strip().isdigit() or int(rows) < 1:
             raise UsageError(f"--rows must be an integer >= 1 (the rows of the batch shown), got {rows!r}")
         show(what, data, target, int(rows), _console())

@@ -14,7 +14,20 @@ from pathlib import Path
 
 from glassnet.cli.settings import UsageError
 
-__all__ = ["check_out_folder", "check_output_file"]
+__all__ = ["check_given", "check_out_folder", "check_output_file"]
+
+
+def check_given(paths: dict[str, str | None]) -> None:
+    """Refuse an empty path (pathlib would take it for the current folder), by option.
+
+    Raises
+    ------
+    UsageError
+        Naming the first option given as an empty text.
+    """
+    for option, path in paths.items():
+        if path is not None and not path.strip():
+            raise UsageError(f"{option} is empty ({path!r}); give the path of a file")
 
 def check_out_folder(out: str) -> Path:
     """Check that the run folder can be made in ``--out`` (which is created with it, at the

@@ -105,7 +105,11 @@ def parse_units(value: Any, option: str = "--units") -> dict[str, str]:
         column, sep, unit = part.partition("=")
         if not sep or not column.strip() or not unit.strip():
             raise UsageError(f"{option} must look like column=unit,column=unit; {part!r} is not column=unit")
-        units[column.strip()] = unit.strip()
+        column, unit = column.strip(), unit.strip()
+        if column in units:
+            raise UsageError(f"{option} gives the unit of {column!r} twice ({units[column]!r} and {unit!r}); "
+                             "give each column once")
+        units[column] = unit
     return units
 
 
@@ -123,7 +127,7 @@ def _number(label: str, value: Any, kind: type, low: float, high: float = math.i
             low_open: bool = False, high_open: bool = False) -> Any:
     integer = kind is int
     try:
-        if isinstance(value, bool) or (integer and isinstance(value, float) and not value.is_integer()):
+        if isinstance(value, bool) or (integer and isinstance(value, float)):
             raise ValueError
         number = kind(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError, OverflowError):
@@ -208,17 +212,39 @@ def _validate(s: TrainSettings, label: Callable[[str], str] = _option) -> TrainS
     return s
 
 
+def _unique_keys_loader() -> type:
+    """A safe YAML loader that refuses a key given twice in a mapping (PyYAML keeps the last)."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            keys = [str(self.construct_object(key, deep=deep)) for key, _ in node.value]
+            twice = sorted({key for key in keys if keys.count(key) > 1})
+            if twice:
+                raise UsageError(f"{', '.join(map(repr, twice))} given twice in the mapping at line "
+                                 f"{node.start_mark.line + 1}; give each key once")
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeys
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """The settings in a YAML file (such as a run's config.yaml), checked for unknown keys."""
     import yaml
 
+    if not str(path).strip():
+        raise UsageError("--config is empty; give the path of a YAML file such as runs/<run>/config.yaml")
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"--config: there is no file {str(path)!r}; give the path of a YAML file such as "
                          "runs/<run>/config.yaml")
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        values = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_keys_loader())
+    except UnicodeDecodeError:
+        raise UsageError(f"--config: {path} is not UTF-8 text; save it as UTF-8") from None
+    except UsageError as err:
+        raise UsageError(f"--config: {path}: {err}") from None
+    except yaml.YAMLError as err:
         raise UsageError(f"--config: {path} is not valid YAML ({err})") from None
     if values is None:
         return {}
