@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet.cli.settings import CliError, UsageError
 
-__all__ = ["Table", "load_table", "read_csv", "encode_target", "is_csv"]
+__all__ = ["Table", "load_table", "read_csv", "check_numbers", "encode_target", "is_csv"]
 
 #: An integer target with at most this many distinct values is taken as class labels.
 MAX_INTEGER_CLASSES = 20
@@ -52,8 +52,24 @@ class Table:
 
 
 def is_csv(data: str) -> bool:
-    """Whether ``--data`` names a file rather than a data set."""
-    return data.lower().endswith((".csv", ".tsv", ".txt")) or "/" in data or "\\" in data
+    """Whether ``--data`` names a file rather than a data set: a path, a name ending in .csv,
+    .tsv or .txt, or an existing file whose name is not a data set's."""
+    from glassnet import datasets
+
+    if data.lower().endswith((".csv", ".tsv", ".txt")) or "/" in data or "\\" in data:
+        return True
+    return data.lower() not in datasets.names() and Path(data).is_file()
+
+
+def _check_dataset(name: str) -> None:
+    from glassnet import datasets
+
+    if name.lower() not in datasets.names():
+        raise UsageError(
+            f"--data {name!r} is neither a data set nor a CSV file; the data sets are: "
+            f"{', '.join(datasets.names())}. For your own table give the path of a CSV file "
+            "with --target COLUMN"
+        )
 
 
 def _dataset(name: str, seed: int) -> Table:
@@ -61,12 +77,6 @@ def _dataset(name: str, seed: int) -> Table:
 
     from glassnet import datasets
 
-    if name.lower() not in datasets.names():
-        raise UsageError(
-            f"--data {name!r} is neither a data set nor a CSV file; the data sets are: "
-            f"{', '.join(datasets.names())}. For your own table give a file ending in .csv "
-            "with --target COLUMN"
-        )
     data = datasets.load(name.lower(), seed=seed)
     X = pd.DataFrame(data.X, columns=list(data.feature_names))
     if data.task == "classification":
@@ -76,7 +86,9 @@ def _dataset(name: str, seed: int) -> Table:
 
 
 def read_csv(path: str) -> Any:
-    """The table in a CSV file, with clear errors for a missing, empty or unreadable file."""
+    """The table in a CSV file, with clear errors for a missing, empty, unreadable or
+    non-UTF-8 file, a column name given twice, and numeric columns with cells that are not
+    numbers (:func:`check_numbers`)."""
     import pandas as pd
 
     file = Path(path)
@@ -84,20 +96,79 @@ def read_csv(path: str) -> Any:
         hint = " (it is a folder)" if file.is_dir() else ""
         raise UsageError(f"--data: there is no file {path!r}{hint}; check the path, or give a data set "
                          "name such as digits")
+    delimited = file.suffix.lower() in (".tsv", ".txt")
+    how = {"sep": None if delimited else ",", "engine": "python" if delimited else "c"}
     try:
-        frame = pd.read_csv(file, sep=None if file.suffix.lower() in (".tsv", ".txt") else ",",
-                            engine="python" if file.suffix.lower() in (".tsv", ".txt") else "c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        frame = pd.read_csv(file, **how)
+        header = pd.read_csv(file, header=None, nrows=1, dtype=str, keep_default_na=False, **how)
+    except UnicodeDecodeError:
+        raise CliError(_not_utf8(file)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise CliError(f"{path} could not be read as a CSV table ({err}); it needs a header row "
                        "with the column names and one row per sample") from None
+    names = [str(c).strip() for c in header.iloc[0]]
+    twice = sorted({name for name in names if name and names.count(name) > 1})
+    if twice:
+        raise CliError(f"{path} has {len(twice)} column name(s) given twice in its header: "
+                       f"{', '.join(map(repr, twice))}; give every column its own name")
     if frame.empty:
         raise CliError(f"{path} has a header but no rows; it needs one row per sample")
     frame.columns = [str(c).strip() for c in frame.columns]
+    check_numbers(frame, path)
     return frame
 
 
+def _not_utf8(file: Path) -> str:
+    """Where a file is not UTF-8, and how to re-save it."""
+    where = ""
+    with open(file, "rb") as stream:
+        for number, line in enumerate(stream, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                where = f" (line {number} holds the byte {line[err.start:err.start + 1]!r})"
+                break
+    return (f"{file} is not UTF-8 text{where}; glassnet reads CSV files in UTF-8. Re-save it as UTF-8: in "
+            "Excel 'Save As' > 'CSV UTF-8', in LibreOffice choose the character set Unicode (UTF-8), or in a "
+            f"terminal: iconv -f latin1 -t utf-8 {file.name} > {file.stem}-utf8{file.suffix}")
+
+
+def check_numbers(frame: Any, path: str) -> None:
+    """Refuse a column whose cells are numbers except a few: a column is text (categorical)
+    only when most of its non-empty cells are not numbers; otherwise the cells that are not
+    numbers are errors, named with their rows.
+
+    Raises
+    ------
+    CliError
+        Naming the column, how many cells are not numbers and the first few with their rows.
+    """
+    import pandas as pd
+
+    for column in frame.select_dtypes(exclude=["number", "bool"]).columns:
+        cells = frame[column].dropna()
+        text = cells[pd.to_numeric(cells, errors="coerce").isna()]
+        if text.empty or 2 * len(text) > len(cells):
+            continue
+        shown = ", ".join(f"{value!r} (row {row + 1})" for row, value in text.head(5).items())
+        raise CliError(f"{path}: column {column!r} holds numbers but {len(text)} of its {len(cells)} cells "
+                       f"are not numbers: {shown}{', ...' if len(text) > 5 else ''} (rows counted from 1 "
+                       "after the header). Fix those cells; a column is taken as text only when most of "
+                       "its cells are not numbers")
+
+
+def _integer_valued(values: Any) -> bool:
+    """Whether a column holds integers, written as such (1, 2) or as floats (1.0, 2.0)."""
+    if values.dtype.kind in "iu":
+        return True
+    if values.dtype.kind != "f":
+        return False
+    numbers = values.to_numpy(dtype=np.float64)
+    return bool(np.isfinite(numbers).all() and (numbers == np.round(numbers)).all())
+
+
 def _infer_task(values: Any) -> str:
-    if values.dtype.kind in "iu" and values.nunique() <= MAX_INTEGER_CLASSES:
+    if _integer_valued(values) and values.nunique() <= MAX_INTEGER_CLASSES:
         return "classification"
     if values.dtype.kind in "iuf":
         return "regression"
@@ -118,6 +189,8 @@ def encode_target(values: Any, task: str, column: str,
             raise UsageError(f"the target column {column!r} holds text, so it cannot be a regression target; "
                              "use --task classification, or choose a numeric --target")
         return values.to_numpy(dtype=np.float64), None
+    if values.dtype.kind == "f" and _integer_valued(values):
+        values = values.astype(np.int64)
     if classes is None:
         classes = [_json_scalar(v) for v in np.unique(values.to_numpy())]
         if len(classes) < 2:
@@ -151,6 +224,11 @@ def _csv_table(path: str, target: str | None, task: str | None) -> Table:
     values = frame[target]
     task = task or _infer_task(values)
     y, classes = encode_target(values, task, target)
+    if classes is not None and 2 * len(classes) > len(y):
+        fix = "--task regression" if values.dtype.kind in "iuf" else "another --target"
+        raise CliError(f"the target column {target!r} has {len(classes)} distinct values in {len(y)} rows: "
+                       "as classes, more than half the rows would each be a class of their own, too few "
+                       f"rows to learn them (a classifier needs several rows per class); use {fix}")
     return Table(frame.drop(columns=[target]), y, task, classes, target, Path(path).stem)
 
 
@@ -166,6 +244,7 @@ def load_table(data: str, target: str | None = None, task: str | None = None, se
         For an unreadable file, missing or infinite cells, or a single-class target.
     """
     if not is_csv(data):
+        _check_dataset(data)
         if target is not None:
             raise UsageError(f"--target is for CSV files; the data set {data!r} has its own target")
         table = _dataset(data, seed)
