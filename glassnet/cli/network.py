@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+import numpy as np
 
 from glassnet._saved import overwrite
 from glassnet.cli.settings import TrainSettings, UsageError
 from glassnet.models import Sequential
 
-__all__ = ["build_model", "describe", "fold_target_scaling"]
+__all__ = ["build_model", "check_size", "count_parameters", "describe", "fold_target_scaling",
+           "MAX_PARAMETERS"]
+
+#: Most parameters of a network built by ``glassnet train`` (whatever the machine's memory).
+MAX_PARAMETERS = 200_000_000
+#: Copies of every parameter while training: the weight, its gradient, two optimizer moments.
+_COPIES = 4
 
 
 def _regularizer(l2: float) -> Any:
@@ -32,6 +41,53 @@ def _conv_body(s: TrainSettings, image_shape: tuple[int, ...] | None, data: str)
     h, w = image_shape[1:]
     pool = [layers.MaxPool2D(2)] if min(h, w) >= 4 else []
     return [layers.Reshape(tuple(image_shape)), *conv, *pool, layers.Flatten()]
+
+
+def count_parameters(s: TrainSettings, n_inputs: int, n_outputs: int,
+                     image_shape: tuple[int, ...] | None = None) -> int:
+    """The number of parameters of the network :func:`build_model` would build, without building it."""
+    total, width = 0, n_inputs
+    if s.model == "cnn" and image_shape is not None:
+        c, h, w = image_shape
+        total += 16 * (9 * c + 1) + 32 * (9 * 16 + 1)
+        pools = 2 if min(h, w) >= 4 else 1
+        width = 32 * (h // 2 ** pools) * (w // 2 ** pools)
+    for units in [*s.hidden, n_outputs]:
+        total += (width + 1) * units
+        width = units
+    return total
+
+
+def _memory() -> int | None:
+    """The machine's physical memory in bytes, where the system says it."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_size(s: TrainSettings, n_inputs: int, n_outputs: int,
+               image_shape: tuple[int, ...] | None = None) -> None:
+    """Refuse, before any weight is made, a network too large to train here: more than
+    :data:`MAX_PARAMETERS` parameters, or more than half the machine's memory for the weights,
+    their gradients and the optimizer's state (float32).
+
+    Raises
+    ------
+    UsageError
+        Saying the number of parameters and the limit.
+    """
+    n = count_parameters(s, n_inputs, n_outputs, image_shape)
+    per_parameter = _COPIES * np.dtype(np.float32).itemsize
+    memory = _memory()
+    limit, why = MAX_PARAMETERS, "glassnet's limit for a network built by glassnet train"
+    if memory and memory // 2 // per_parameter < limit:
+        limit, why = memory // 2 // per_parameter, f"half of this machine's {memory / 1e9:.1f} GB of memory"
+    if n > limit:
+        raise UsageError(f"--hidden {','.join(map(str, s.hidden))}: the network would have {n:,} parameters "
+                         f"({n * per_parameter / 1e9:.1f} GB with their gradients and the optimizer's "
+                         "state); "
+                         f"the limit is {limit:,} parameters ({why}); use narrower or fewer hidden layers")
 
 
 def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,

@@ -20,12 +20,12 @@ import numpy as np
 from glassnet.cli import report
 from glassnet.cli.data import Table, is_csv, load_table
 from glassnet.cli.interrupt import Interrupt, held
-from glassnet.cli.network import build_model, describe, fold_target_scaling
+from glassnet.cli.network import build_model, check_size, describe, fold_target_scaling
 from glassnet.cli.paths import check_out_folder
 from glassnet.cli.settings import CliError, TrainSettings, UsageError
 from glassnet.training.checkpoint import json_ready
 
-__all__ = ["Run", "train", "split_indices"]
+__all__ = ["Run", "train", "split_indices", "check_splits"]
 
 
 @dataclasses.dataclass
@@ -61,6 +61,29 @@ def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarra
     if len(train) < 2 or len(test) < 1:
         raise UsageError(f"--test-split {test_split} leaves too few rows of {n} for training or testing")
     return np.sort(train), np.sort(test)
+
+
+def check_splits(s: TrainSettings, n: int, n_classes: int) -> None:
+    """Refuse a --test-split or --validation-split that leaves fewer rows to fit than two,
+    or than classes, before the data is split.
+
+    Raises
+    ------
+    UsageError
+        Naming the option, the rows it holds out and the rows needed.
+    """
+    n_test = int(np.ceil(n * s.test_split))
+    n_train = n - n_test
+    n_validation = int(np.ceil(n_train * s.validation_split)) if s.validation_split else 0
+    need = max(2, n_classes)
+    why = f"at least {need} are needed" + (f" (one per class: {n_classes} classes)" if n_classes > 2 else "")
+    if n_train < need:
+        raise UsageError(f"--test-split {s.test_split} holds out {n_test} of the {n} rows for the test, "
+                         f"leaving {n_train} for training; {why}: use a smaller --test-split, such as 0.2")
+    if n_train - n_validation < need:
+        raise UsageError(f"--validation-split {s.validation_split} holds out {n_validation} of the {n_train} "
+                         f"training rows, leaving {n_train - n_validation} to fit; {why}: use a smaller "
+                         "--validation-split (0: none) or --test-split")
 
 
 def _run_folder(s: TrainSettings, name: str) -> Path:
@@ -120,7 +143,7 @@ def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> None:
         plot.confusion_matrix(np.asarray(names)[y_test], np.asarray(names)[out.argmax(axis=1)], labels=names,
                               path=folder / "confusion_matrix.png")
         files.append("confusion_matrix.png")
-        if len(names) == 2:
+        if len(names) == 2 and len(np.unique(y_test)) == 2:  # a ROC curve needs both classes
             plot.roc_curve(y_test, out, path=folder / "roc_curve.png")
             files.append("roc_curve.png")
         if not is_csv(run.settings.data) and datasets.is_2d_toy(table.name):
@@ -206,11 +229,13 @@ def train(s: TrainSettings, console: Any) -> Run:
     if unknown:
         raise UsageError(f"--units names {unknown}, which are not feature columns; they are: "
                          f"{', '.join(map(str, table.X.columns))}")
+    n_out = len(table.classes) if table.classes else 1
+    check_splits(s, len(table.y), len(table.classes or []))
     X_train, X_test, y_train, y_test, prep = _split(s, table)
     X_fit = prep.transform(X_train, warn=False)
+    check_size(s, X_fit.shape[1], n_out, table.image_shape)
     regression = table.task == "regression"
     mean, scale = (float(y_train.mean()), float(y_train.std()) or 1.0) if regression else (0.0, 1.0)
-    n_out = len(table.classes) if table.classes else 1
     model = build_model(s, X_fit.shape[1], n_out, table.task, table.image_shape, s.data)
     if not s.quiet:
         console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {table.X.shape[1]} "
