@@ -229,3 +229,13 @@ def test_a_setting_given_twice_in_a_config_is_refused(tmp_path):
 def test_metrics_json_of_a_complete_run_is_strict_json(model):
     metrics = json.loads((model.parent / "metrics.json").read_text())
     assert metrics["unfinished"] is None
+
+
+def test_a_test_split_of_one_class_leaves_out_the_roc_curve(tmp_path):
+    frame = _table(n=10)
+    frame["t"] = np.resize(["x", "y"], len(frame))
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = _train(tmp_path / "t.csv", "--test-split", "0.1")
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert (run / "confusion_matrix.png").exists() and not (run / "roc_curve.png").exists()

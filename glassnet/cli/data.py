@@ -189,7 +189,8 @@ def encode_target(values: Any, task: str, column: str,
             raise UsageError(f"the target column {column!r} holds text, so it cannot be a regression target; "
                              "use --task classification, or choose a numeric --target")
         return values.to_numpy(dtype=np.float64), None
-    if values.dtype.kind == "f" and _integer_valued(values):
+    if values.dtype.kind == "f" and _integer_valued(values) and \
+            not any(isinstance(c, float) for c in classes or []):  # a model trained on labels 1.0, 2.0
         values = values.astype(np.int64)
     if classes is None:
         classes = [_json_scalar(v) for v in np.unique(values.to_numpy())]
