@@ -8,7 +8,7 @@ import numpy as np
 
 from glassnet import metrics as _metrics
 from glassnet.layers.module import evaluating
-from glassnet.models import _CLASS_LOSSES
+from glassnet.models import _CLASS_LOSSES, check_output_width
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 
@@ -131,6 +131,8 @@ def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None
     with no_grad(), model_mode(model, False):
         probe = model.forward(*[Tensor(x[:1]) for x in xs])
     probes = probe if isinstance(probe, list) else [probe]
+    for i, (out, act) in enumerate(zip(probes, model.output_activations)):
+        check_output_width(act, out.shape[-1] if out.ndim > 1 else None, model._output_label(i))
     for out, y, loss in zip(probes, ys, model.loss_fns):
         if isinstance(loss, _CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
             _check_label_range(y, out.shape[-1] if out.ndim > 1 else 1)
