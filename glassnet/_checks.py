@@ -63,9 +63,10 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
     if seed is None:
         return None
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 0 or None, got {seed!r} ({type(seed).__name__})")
+        raise TypeError(
+            f"{name} must be a non-negative integer or None, got {seed!r} ({type(seed).__name__})")
     if seed < 0:
-        raise ValueError(f"{name} must be an integer >= 0 or None, got {seed!r}")
+        raise ValueError(f"{name} must be a non-negative integer or None, got {seed!r}")
     return int(seed)
 
 

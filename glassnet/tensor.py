@@ -104,16 +104,17 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         dtype = _float_dtype(dtype)
     if data is None:
         raise TypeError("a Tensor needs numbers: got None")
-    if np.iscomplexobj(data):
-        raise TypeError("a Tensor holds real numbers; got complex values. Pass the real part (x.real) "
-                        "and the imaginary part (x.imag) as separate features, or np.abs(x)")
     try:
-        array = np.asarray(data, dtype=dtype)
+        complex_values = np.iscomplexobj(data)
+        array = None if complex_values else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"a Tensor holds an array of real numbers; could not convert the {type(data).__name__} "
             f"given ({exc}). Pass numbers, nested lists of equal lengths or a NumPy array."
         ) from None
+    if complex_values:
+        raise TypeError("a Tensor holds real numbers; got complex values. Pass the real part (x.real) "
+                        "and the imaginary part (x.imag) as separate features, or np.abs(x)")
     if array.dtype.kind != "f":
         raise TypeError(
             f"a Tensor holds floating-point numbers; got dtype {array.dtype}. "

@@ -66,8 +66,8 @@ class LearningRateScheduler(Callback):
             optimizer.lr = value
         except (TypeError, ValueError) as err:
             raise type(err)(
-                f"LearningRateScheduler: the schedule returned {value!r} ({type(value).__name__}) for "
-                f"epoch {epoch}; a learning rate must be a finite real number >= 0, as for SGD(lr=...)"
+                f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a learning "
+                f"rate must be a finite real number >= 0, as for SGD(lr=...), got a {type(value).__name__}"
             ) from None
         if self.verbose:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.lr:g}.")
