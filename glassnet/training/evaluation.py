@@ -95,8 +95,37 @@ def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0)
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
-    outs = _forward_outputs(model, xs, batch_size, False)
+    fault = _FloatingPointFault()
+    with np.errstate(over="call", invalid="call", divide="call", call=fault):
+        outs = _forward_outputs(model, xs, batch_size, False)
+    if fault.seen:
+        _warn_if_not_finite(outs)
     return outs if len(outs) > 1 else outs[0]
+
+
+class _FloatingPointFault:
+    """Notes that NumPy met an overflow, an invalid operation or a division by zero (as
+    ``np.errstate(call=...)`` reports them), in place of NumPy's own warnings: glassnet says
+    what it means for the outputs, and scans them only when something happened."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.seen = True
+
+
+def _warn_if_not_finite(outs: list[np.ndarray]) -> None:
+    bad = sum(int(np.count_nonzero(~np.isfinite(o))) for o in outs)
+    if bad:
+        total = sum(o.size for o in outs)
+        warnings.warn(
+            f"predict: {bad} of the {total} outputs are NaN or inf: the computation overflowed the "
+            "model's float type (inputs or weights too large). Scale the inputs (e.g. "
+            "sklearn.preprocessing.StandardScaler) or use a model with dtype=np.float64",
+            RuntimeWarning, stacklevel=4)
 
 
 def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
@@ -118,7 +147,9 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     xs = _prep.inputs(model, X, dtype)
     ys = _prep.targets(model, y, dtype, xs[0].shape[0])
     weights = _prep.sample_weights(model, ys, None, sample_weight, xs[0].shape[0], dtype)
-    logs = _scores(model, xs, ys, weights, batch_size)
+    # An overflow makes the loss NaN or inf, which the loss reports in glassnet's words.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        logs = _scores(model, xs, ys, weights, batch_size)
     if show:
         print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
     if return_dict:
