@@ -334,7 +334,8 @@ class Model(Module):
         ``[loss, *metrics]`` in :attr:`metrics_names` order, so that ``loss, acc =
         model.evaluate(X, y)`` works; ``return_dict=True`` gives ``{"loss": ..., "accuracy":
         ...}``. ``verbose=1`` or ``2`` (default 1, as in Keras) prints them as one line, ``0``
-        prints nothing; ``x=`` is accepted for ``X``. See
+        prints nothing; ``x=`` is accepted for ``X``. A model that carries its preprocessing
+        (``model.preprocessing``, from ``glassnet train``) takes X as in :meth:`predict`. See
         :func:`glassnet.training.evaluation.evaluate`.
         """
         from glassnet.training import arguments, evaluation
@@ -354,6 +355,13 @@ class Model(Module):
         random weights it was initialized with, never trained nor loaded, predicts with them
         and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
         or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
+
+        A model that carries its column preprocessing (``model.preprocessing``: trained by
+        ``glassnet train`` and loaded with ``gn.load``) applies it to a pandas DataFrame of
+        the raw columns (checked by name; an ExtrapolationWarning for values outside the
+        training data). A plain array is taken as already-preprocessed features, and warned
+        about when its values lie far outside the range the training data had after
+        preprocessing (raw columns, most likely).
         """
         from glassnet.training import arguments, evaluation
 

@@ -16,6 +16,7 @@ from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import inference as _inference
 from glassnet.training import prepare as _prep
+from glassnet.training import raw_inputs as _raw
 
 __all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
 
@@ -94,6 +95,7 @@ def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0)
     _args.check_verbose(verbose)
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
+    X = _raw.preprocessed(model, X, "predict")
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
     fault = _FloatingPointFault()
     with np.errstate(over="call", invalid="call", divide="call", call=fault):
@@ -143,6 +145,7 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     check_flag("return_dict", return_dict)
     _ensure_built(model, "evaluate")
     X, y = _data.unpack_bunch(X, y)
+    X = _raw.preprocessed(model, X, "evaluate")
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
     ys = _prep.targets(model, y, dtype, xs[0].shape[0])
