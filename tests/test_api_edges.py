@@ -191,3 +191,12 @@ def _two_outputs():
 def test_a_bad_target_of_one_output_is_named(targets, words):
     with pytest.raises((ValueError, TypeError), match=words):
         _two_outputs().fit(X, targets, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("seed, error", [("0", TypeError), (-1, ValueError)])
+def test_the_data_splits_check_their_seed(seed, error):
+    labels = np.arange(20) % 2
+    with pytest.raises(error, match="seed must be a non-negative integer or None"):
+        gn.data.train_test_split(np.zeros((20, 2)), labels, seed=seed)
+    with pytest.raises(error, match="seed must be a non-negative integer or None"):
+        gn.data.folds(np.zeros((20, 2)), labels, seed=seed)
