@@ -200,3 +200,11 @@ def test_the_data_splits_check_their_seed(seed, error):
         gn.data.train_test_split(np.zeros((20, 2)), labels, seed=seed)
     with pytest.raises(error, match="seed must be a non-negative integer or None"):
         gn.data.folds(np.zeros((20, 2)), labels, seed=seed)
+
+
+def test_evaluate_names_the_output_whose_target_is_wrong():
+    model = _two_outputs()
+    with pytest.raises(ValueError, match=r"output 0 \('value'\) \(y\[0\]\): mse"):
+        model.evaluate(X, [np.zeros((12, 3)), LABELS], verbose=0)
+    with pytest.raises(ValueError, match=r"output 1 \('kind'\) \(y\[1\]\): cross_entropy: class labels"):
+        model.evaluate(X, [np.zeros((12, 2)), LABELS + 0.5], verbose=0)

@@ -168,8 +168,13 @@ def _scores(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.
     raw = _forward_outputs(model, xs, batch_size, fused)
     total = 0.0
     with no_grad():
-        for (loss_fn, _), z, t in zip(pairs, raw, ys):
-            total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
+        for i, ((loss_fn, _), z, t) in enumerate(zip(pairs, raw, ys)):
+            try:
+                total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
+            except ValueError as err:
+                if len(pairs) == 1:
+                    raise
+                raise type(err)(f"{model._output_label(i)} (y[{i}]): {err}") from None
     logs = {"loss": total}
     logs.update(metric_logs(model, ys, to_outputs(model, raw, fused)))
     return logs
