@@ -97,26 +97,17 @@ def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0)
     _warn_if_untrained(model)
     X = _raw.preprocessed(model, X, "predict")
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
-    fault = _FloatingPointFault()
-    with np.errstate(over="call", invalid="call", divide="call", call=fault):
-        outs = _forward_outputs(model, xs, batch_size, False)
-    if fault.seen:
+    try:
+        # NumPy's floating-point errors are raised, rather than printed as its warnings; the
+        # rare prediction that meets one runs again with them ignored, and glassnet says
+        # what they mean for the outputs. The common case pays one errstate, no scan.
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            outs = _forward_outputs(model, xs, batch_size, False)
+    except FloatingPointError:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            outs = _forward_outputs(model, xs, batch_size, False)
         _warn_if_not_finite(outs)
     return outs if len(outs) > 1 else outs[0]
-
-
-class _FloatingPointFault:
-    """Notes that NumPy met an overflow, an invalid operation or a division by zero (as
-    ``np.errstate(call=...)`` reports them), in place of NumPy's own warnings: glassnet says
-    what it means for the outputs, and scans them only when something happened."""
-
-    __slots__ = ("seen",)
-
-    def __init__(self) -> None:
-        self.seen = False
-
-    def __call__(self, kind: str, flag: int) -> None:
-        self.seen = True
 
 
 def _warn_if_not_finite(outs: list[np.ndarray]) -> None:
