@@ -549,11 +549,12 @@ class Sequential(Model):
 
 
 def check_output_width(activation: str | None, width: int | None, label: str = "the output") -> None:
-    """Refuse a softmax over one unit: it always outputs 1.0, so nothing is ever learned."""
-    if activation == "softmax" and width == 1:
+    """Refuse a softmax (log-softmax) over one unit: it always outputs 1.0 (0.0), so nothing
+    is ever learned."""
+    if activation in ("softmax", "log_softmax") and width == 1:
         raise ValueError(
-            f"{label} is a softmax over 1 unit, which always outputs 1.0 and never learns. For two "
-            "classes use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
+            f"{label} is a {activation} over 1 unit, which always outputs the same value and never "
+            "learns. For two classes use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
             "Dense(2, activation='softmax') with a cross-entropy loss")
 
 

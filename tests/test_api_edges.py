@@ -47,6 +47,8 @@ def test_binary_cross_entropy_targets_outside_0_1_are_refused():
 def test_a_one_unit_softmax_output_is_refused_at_compile_and_fit():
     with pytest.raises(ValueError, match="softmax over 1 unit.*sigmoid"):
         _classifier(units=1, loss="binary_crossentropy")
+    with pytest.raises(ValueError, match="log_softmax over 1 unit"):
+        _classifier(units=1, activation="log_softmax", loss="nll")
     late = gn.Sequential([Dense(1), gn.layers.Activation("softmax")])
     late.compile("sgd", "binary_crossentropy")
     with pytest.raises(ValueError, match="softmax over 1 unit"):
