@@ -432,12 +432,41 @@ def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor
     ------
     ValueError
         For an unknown name; the message lists the valid names.
+    TypeError
+        For a callable that does not map a Tensor to a Tensor of the same shape (a NumPy
+        function such as ``np.tanh`` does not: it has no gradient); it is tried once here,
+        on a small Tensor, so that the layer fails at construction rather than in ``fit``.
     """
     if activation is None:
         return identity
+    if callable(activation) and not _is_registered(activation):
+        _try_callable(activation)
     if callable(activation):
         return activation
     return ACTIVATIONS.get(activation)
+
+
+def _is_registered(activation: Callable[[Tensor], Tensor]) -> bool:
+    return any(ACTIVATIONS.get(name) is activation for name in ACTIVATIONS.names())
+
+
+def _try_callable(activation: Callable[[Tensor], Tensor]) -> None:
+    """Call a user's activation on a small Tensor; a TypeError saying what is expected if it fails."""
+    name = getattr(activation, "__name__", type(activation).__name__)
+    spelling = f" (use activation={name!r}, glassnet's own)" if name in ACTIVATIONS.names() else ""
+    expected = ("an activation callable must take a glassnet Tensor z and return a Tensor of the same "
+                "shape, computed with glassnet operations so that it has a gradient, e.g. "
+                "lambda z: z * gn.functional.sigmoid(z); NumPy functions such as np.tanh work on arrays, not "
+                f"Tensors{spelling}")
+    probe = Tensor(np.array([[-1.0, 0.0, 1.0]], dtype=np.float32))
+    try:
+        out = activation(probe)
+    except Exception as err:
+        raise TypeError(f"activation {name!r} failed on a Tensor ({type(err).__name__}: {err}); {expected}") \
+            from None
+    if not isinstance(out, Tensor) or out.shape != probe.shape:
+        got = f"a Tensor of shape {out.shape}" if isinstance(out, Tensor) else type(out).__name__
+        raise TypeError(f"activation {name!r} returned {got} for a Tensor of shape {probe.shape}; {expected}")
 
 
 def name_of(activation: Callable[[Tensor], Tensor]) -> str | None:

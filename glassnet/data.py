@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_seed
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
@@ -98,6 +99,7 @@ def train_test_split(X: Any, y: Any = None, test_size: float = 0.25, seed: int |
     if not shuffle and not (stratify is None or stratify is False or _is_auto(stratify)):
         raise ValueError("train_test_split: stratify needs shuffle=True")
     arrays = [X] if y is None else [X, y]
+    check_seed(seed)
     return _split(*arrays, test_size=test_size, random_state=seed, shuffle=shuffle, stratify=labels)
 
 
@@ -111,6 +113,7 @@ def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
+    check_seed(seed)
     X, y = _data.unpack_bunch(X, y)
     n = len(X)
     labels = _labels_for_stratify(y, stratify)

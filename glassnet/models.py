@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
+from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
 from glassnet._saved import overwrite
 from glassnet.layers.module import Layer, Module, Parameter, evaluating
@@ -47,9 +48,9 @@ class Model(Module):
     ----------
     inputs, outputs : Symbolic or list of Symbolic
         The graph's ends (functional form).
-    seed : int, optional
+    seed : int >= 0, optional
         Seeds weight initialization and dropout, so that the model is reproducible.
-    dtype : numpy dtype, default float32
+    dtype : float32 or float64, default float32
         Type of the weights and of the computation (float64 for gradient checks).
     name : str, optional
     """
@@ -63,7 +64,8 @@ class Model(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name or "model")
-        self.dtype = np.dtype(dtype)
+        seed = check_seed(seed)
+        self.dtype = check_model_dtype(dtype)
         self._module_cache: tuple[tuple[int, ...], list[Module]] | None = None
         self.stop_training = False
         self.optimizer: Any = None
@@ -175,8 +177,8 @@ class Model(Module):
         functional model or after ``input_dim``), seeded by ``seed`` when given, in
         ``dtype`` (default: the model's)."""
         if seed is not None:
-            self._seed_layers(seed)
-        if dtype is not None and np.dtype(dtype) != self.dtype:
+            self._seed_layers(check_seed(seed))
+        if dtype is not None and check_model_dtype(dtype) != self.dtype:
             if any(layer.built for layer in self.layers):
                 raise ValueError(
                     f"model {self.name!r} already holds {self.dtype} weights; give dtype= to its "
@@ -265,6 +267,8 @@ class Model(Module):
         if len(loss_list) != len(self._output_list()):
             raise ValueError(f"{len(loss_list)} losses given for {len(self._output_list())} outputs")
         self.loss_fns = [_losses.get(item) for item in loss_list]
+        for i, (act, node) in enumerate(zip(self.output_activations, self._output_list())):
+            check_output_width(act, self._declared_width(node), self._output_label(i))
         self._compile_metrics(metrics)
         self.compiled = True
 
@@ -290,6 +294,19 @@ class Model(Module):
 
     def _output_list(self) -> list[Any]:
         return self._outputs
+
+    def _declared_width(self, node: Any) -> int | None:
+        """The number of units of an output, when known before any data."""
+        shape = getattr(node, "shape", None)
+        return shape[-1] if shape else None
+
+    def _output_label(self, i: int) -> str:
+        """How messages name output ``i``: "the output" for one, else its index and layer name."""
+        outputs = self._output_list()
+        if len(outputs) == 1:
+            return "the output"
+        op = getattr(outputs[i], "op", None)
+        return f"output {i}" + (f" ({op.name!r})" if isinstance(op, Layer) else "")
 
     def training_losses(self) -> list[tuple[Any, bool]]:
         """For each output: the loss to apply during training and whether it takes logits."""
@@ -317,7 +334,8 @@ class Model(Module):
         ``[loss, *metrics]`` in :attr:`metrics_names` order, so that ``loss, acc =
         model.evaluate(X, y)`` works; ``return_dict=True`` gives ``{"loss": ..., "accuracy":
         ...}``. ``verbose=1`` or ``2`` (default 1, as in Keras) prints them as one line, ``0``
-        prints nothing; ``x=`` is accepted for ``X``. See
+        prints nothing; ``x=`` is accepted for ``X``. A model that carries its preprocessing
+        (``model.preprocessing``, from ``glassnet train``) takes X as in :meth:`predict`. See
         :func:`glassnet.training.evaluation.evaluate`.
         """
         from glassnet.training import arguments, evaluation
@@ -337,6 +355,13 @@ class Model(Module):
         random weights it was initialized with, never trained nor loaded, predicts with them
         and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
         or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
+
+        A model that carries its column preprocessing (``model.preprocessing``: trained by
+        ``glassnet train`` and loaded with ``gn.load``) applies it to a pandas DataFrame of
+        the raw columns (checked by name; an ExtrapolationWarning for values outside the
+        training data). A plain array is taken as already-preprocessed features, and warned
+        about when its values lie far outside the range the training data had after
+        preprocessing (raw columns, most likely).
         """
         from glassnet.training import arguments, evaluation
 
@@ -410,9 +435,10 @@ class Sequential(Model):
     Parameters
     ----------
     layers : list of Layer
-    seed : int, optional
+        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``.
+    seed : int >= 0, optional
         Seeds weight initialization and dropout.
-    dtype : numpy dtype, default float32
+    dtype : float32 or float64, default float32
     name : str, optional
 
     The weights are created at once when the first layer has ``input_dim`` (so that
@@ -425,12 +451,12 @@ class Sequential(Model):
     >>> model.compile(optimizer="adam", loss="binary_cross_entropy", metrics=["accuracy"])
     """
 
-    def __init__(self, layers: Sequence[Layer] | None = None, seed: int | None = None,
+    def __init__(self, layers: Sequence[Layer] | Layer | None = None, *more: Layer, seed: int | None = None,
                  dtype: Any = np.float32, name: str | None = None) -> None:
-        super().__init__(seed=None, dtype=dtype, name=name or "sequential")
+        super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
         self.layers = []
         seen: set[int] = set()
-        for layer in layers or []:
+        for layer in _layer_list(layers, more):
             self._check_new(layer, seen)
             seen.add(id(layer))
             self.layers.append(layer)
@@ -493,6 +519,12 @@ class Sequential(Model):
     def _output_list(self) -> list[Any]:
         return [None]
 
+    def _declared_width(self, node: Any) -> int | None:
+        if not self.layers:
+            return None
+        shape = self._layer_output_shape(self.layers[-1])
+        return shape[-1] if shape else getattr(self.layers[-1], "units", None)
+
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
         if input_shape is None:
             first = self.layers[0] if self.layers else None
@@ -514,6 +546,33 @@ class Sequential(Model):
             if current is layer:
                 return tuple(shape)
         return None
+
+
+def check_output_width(activation: str | None, width: int | None, label: str = "the output") -> None:
+    """Refuse a softmax (log-softmax) over one unit: it always outputs 1.0 (0.0), so nothing
+    is ever learned."""
+    if activation in ("softmax", "log_softmax") and width == 1:
+        raise ValueError(
+            f"{label} is a {activation} over 1 unit, which always outputs the same value and never "
+            "learns. For two classes use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
+            "Dense(2, activation='softmax') with a cross-entropy loss")
+
+
+def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
+    """The layers of ``Sequential([l1, l2])`` or of PyTorch's ``Sequential(l1, l2)``."""
+    if isinstance(first, Module):
+        return [first, *more]
+    if more:
+        raise TypeError(
+            f"Sequential takes the layers as one list, Sequential([l1, l2]), or as arguments, "
+            f"Sequential(l1, l2); got {type(first).__name__} then {type(more[0]).__name__}. seed, dtype "
+            "and name are keyword arguments")
+    if first is None:
+        return []
+    if isinstance(first, (str, bytes, dict)) or not hasattr(first, "__iter__"):
+        raise TypeError(f"Sequential takes a list of glassnet layers (or layers as arguments), got "
+                        f"{type(first).__name__}")
+    return list(first)
 
 
 def _pre_activation(layer: Any, x: Tensor) -> Tensor:

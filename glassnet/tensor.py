@@ -105,13 +105,17 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if data is None:
         raise TypeError("a Tensor needs numbers: got None")
     try:
-        array = np.asarray(data, dtype=dtype)
+        complex_values = np.iscomplexobj(data)
+        array = None if complex_values else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"a Tensor holds an array of real numbers; could not convert the {type(data).__name__} "
             f"given ({exc}). Pass numbers, nested lists of equal lengths or a NumPy array."
         ) from None
-    if array.dtype.kind not in "fc":
+    if complex_values:
+        raise TypeError("a Tensor holds real numbers; got complex values. Pass the real part (x.real) "
+                        "and the imaginary part (x.imag) as separate features, or np.abs(x)")
+    if array.dtype.kind != "f":
         raise TypeError(
             f"a Tensor holds floating-point numbers; got dtype {array.dtype}. "
             "Pass dtype=np.float32 or np.float64."
@@ -518,8 +522,16 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     >>> (x * x).sum().backward()
     >>> x.grad
     array([[2., 4.]], dtype=float32)
+
+    The values are copied, as ``torch.tensor`` copies them: the tensor never shares memory
+    with ``data`` (a graph may make its array read-only until ``backward``; the caller's
+    array stays writable). ``Tensor(array)`` keeps the array itself.
     """
-    return Tensor(data, requires_grad=requires_grad, dtype=DEFAULT_DTYPE if dtype is None else dtype)
+    out = Tensor(data, requires_grad=requires_grad, dtype=DEFAULT_DTYPE if dtype is None else dtype)
+    source = data.data if isinstance(data, Tensor) else data
+    if isinstance(source, np.ndarray) and np.may_share_memory(out.data, source):
+        out.data = out.data.copy()
+    return out
 
 
 from glassnet.ops import elementwise as _ew  # noqa: E402  (ops need Tensor defined)

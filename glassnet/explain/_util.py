@@ -94,14 +94,20 @@ def final_activation(model: Any) -> str | None:
     return getattr(model, "activation", None)
 
 
+# The loss an uncompiled model is judged by, after its output activation (MSE otherwise).
+_DEFAULT_LOSSES = {"softmax": _losses.CrossEntropy, "sigmoid": _losses.BinaryCrossEntropy}
+
+
 def resolve_loss(model: Any, loss: Any) -> Any:
-    """The loss object: ``loss`` by name or object, else the compiled loss, else MSE."""
+    """The loss object: ``loss`` by name or object, else the compiled loss, else the loss
+    that fits the output activation: cross-entropy after softmax, binary cross-entropy
+    after sigmoid, MSE after any other (a regression output)."""
     if loss is not None:
         return _losses.get(loss)
     compiled = getattr(model, "loss_fns", None)
     if compiled:
         return compiled[0]
-    return _losses.MSE()
+    return _DEFAULT_LOSSES.get(final_activation(model), _losses.MSE)()
 
 
 def output_loss(loss: Any, activation: str | None) -> Any:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_seed
 from glassnet.explain import _util
 from glassnet.layers.module import Module
 from glassnet.tensor import Tensor, no_grad
@@ -168,7 +169,8 @@ def gradcheck(
         the float64 tensors in ``params``.
     X, y : array_like
     loss : str or Loss, optional
-        Default: the compiled loss, else MSE (only used with ``y``).
+        Default: the compiled loss, else the one the output activation calls for (cross-entropy after
+        softmax, binary cross-entropy after sigmoid, else MSE) (only used with ``y``).
     params : dict of str to Tensor, optional
         Extra tensors a callable uses (float64, requires_grad=True).
     eps : float, default 1e-6
@@ -194,6 +196,7 @@ def gradcheck(
     >>> result.passed
     True
     """
+    check_seed(seed)
     work, tensors = _prepare(model_or_fn, training, params)
     x = _util.as_input(X, np.float64, requires_grad=check_input)
     loss_fn = None

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_seed
 from glassnet._saved import overwrite
 from glassnet.explain import _util
 from glassnet.layers.module import Module
@@ -166,7 +167,8 @@ def loss_landscape(
         With ``kind="1d"``, interpolate from these weights (alpha = 0) to the model's
         (alpha = 1) instead of following a random direction.
     loss : str or Loss, optional
-        Default: the compiled training loss (as ``evaluate`` reports it), else MSE.
+        Default: the compiled training loss (as ``evaluate`` reports it), else the one the output
+        activation calls for (cross-entropy after softmax, binary cross-entropy after sigmoid, else MSE).
     seed : int, default 0
         Seeds the random directions.
 
@@ -174,6 +176,7 @@ def loss_landscape(
     -------
     Landscape
     """
+    check_seed(seed)
     steps = _check(kind, directions, steps, span)
     params = model.parameters()
     if not params:

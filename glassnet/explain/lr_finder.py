@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_seed
 from glassnet.errors import NonFiniteError
 from glassnet.explain import _util
 from glassnet.tensor import Tensor, no_grad
@@ -127,7 +128,8 @@ def lr_finder(
         Its hyperparameters are used with a fresh state. Default: the compiled optimizer,
         else plain SGD.
     loss : str or Loss, optional
-        Default: the compiled loss, else MSE.
+        Default: the compiled loss, else the one the output activation calls for (cross-entropy after
+        softmax, binary cross-entropy after sigmoid, else MSE).
     batch_size : int or None, default 32
         None for full-batch gradient descent.
     beta : float, optional
@@ -150,6 +152,7 @@ def lr_finder(
     >>> result = lr_finder(model, X, y, start=1e-5, end=1.0, steps=80)
     >>> model.compile(optimizer=gn.optim.SGD(lr=result.suggestion), loss="mse")
     """
+    check_seed(seed)
     start, end = _check_range(start, end)
     steps = _util.check_positive_int("steps", steps)
     work, dtype = _util.working_copy(model)

@@ -258,7 +258,8 @@ def trace(
     X, y : array_like
         One batch of inputs and targets.
     loss : str or Loss, optional
-        Default: the compiled loss, else MSE. A cross-entropy after a softmax (sigmoid)
+        Default: the compiled loss, else the one the output activation calls for (cross-entropy after
+        softmax, binary cross-entropy after sigmoid, else MSE). A cross-entropy after a softmax (sigmoid)
         output is applied to the probabilities, so that dE/da^L is part of the graph.
     optimizer : str or Optimizer, optional
         When given, one step of it (with its current state, if it is bound to ``model``)

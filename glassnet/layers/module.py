@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_weight_array
 from glassnet._saved import overwrite
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor, no_grad
@@ -253,8 +254,9 @@ class Module:
 
 def _load_into(name: str, target: Any, value: Any) -> None:
     """Copy one state entry into its parameter (a Tensor, through :func:`overwrite`) or buffer
-    array in place, after checking its shape."""
-    value = np.asarray(value)
+    array in place, after checking its shape, its type (floating-point) and its values (finite)."""
+    value = check_weight_array(f"state entry {name!r}", value) if target.dtype.kind == "f" \
+        else np.asarray(value)
     if np.shape(target) != value.shape:
         raise ValueError(
             f"state entry {name!r} has shape {value.shape}, but the model expects {np.shape(target)}"

@@ -20,7 +20,7 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "made_by", "canonical", "is_distribution", "check_unit_interval", "check_log_probabilities",
-    "applied_twice", "CrossEntropyBase",
+    "applied_twice", "CrossEntropyBase", "check_target_rows",
 ]
 
 
@@ -55,6 +55,27 @@ def is_distribution(values: np.ndarray) -> bool:
         return False
     tolerance = max(1e-6, 64 * values.shape[1] * float(np.finfo(values.dtype).eps))
     return bool((np.abs(np.add.reduce(values, axis=1) - 1) <= tolerance).all())
+
+
+def check_target_rows(name: str, target: np.ndarray) -> None:
+    """Raise unless every row of one-hot / probability targets (N, C) holds numbers >= 0
+    summing to 1 (to the rounding of its dtype): other rows make the cross-entropy
+    meaningless (it can even go negative)."""
+    if target.size == 0:
+        return
+    if target.min() < 0:
+        rows = np.unique(np.nonzero(target < 0)[0])
+        raise ValueError(f"{name}: one-hot / probability targets must be >= 0, but rows "
+                         f"{rows[:5].tolist()} hold negative values (e.g. {target.min():.4g})")
+    sums = np.add.reduce(target, axis=1)
+    tolerance = max(1e-5, 64 * target.shape[1] * float(np.finfo(target.dtype).eps))
+    off = np.abs(sums - 1) > tolerance
+    if off.any():
+        rows = np.nonzero(off)[0]
+        raise ValueError(
+            f"{name}: each row of one-hot / probability targets must sum to 1, but {len(rows)} row(s) do "
+            f"not (row {rows[0]} sums to {sums[rows[0]]:.6g}). Give integer class labels (N,), one-hot "
+            "rows, or normalized probabilities (y / y.sum(axis=1, keepdims=True))")
 
 
 def check_unit_interval(name: str, values: np.ndarray, fix: str) -> None:

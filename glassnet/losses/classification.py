@@ -13,6 +13,7 @@ from glassnet.losses._outputs import (
     applied_twice,
     canonical,
     check_log_probabilities,
+    check_target_rows,
     check_unit_interval,
     is_distribution,
     made_by,
@@ -61,6 +62,7 @@ def _class_targets(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
     target = raw.astype(y_pred.dtype)
     if not np.isfinite(target).all():
         raise NonFiniteError(f"{name}: the target holds NaN or inf")
+    check_target_rows(name, target)
     return target
 
 

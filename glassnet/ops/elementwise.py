@@ -15,6 +15,12 @@ __all__ = [
 ]
 
 
+# The IEEE results are the answers, as in PyTorch: ln 0 = -inf, 1/0 = inf, 0/0 and sqrt(-1)
+# NaN, computed without NumPy's RuntimeWarning (a loss that becomes NaN or inf is reported
+# by glassnet itself).
+IEEE = {"divide": "ignore", "invalid": "ignore"}
+
+
 def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ValueError:
     return ValueError(
         f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together; trailing "
@@ -96,16 +102,18 @@ class Div(_Binary):
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.a, ctx.b = a, b
-        return Div._run(np.divide, a, b)
+        with np.errstate(**IEEE):
+            return Div._run(np.divide, a, b)
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         need_a, need_b = ctx.needs_input_grad
-        ga = grad / ctx.b
-        return (
-            unbroadcast(ga, ctx.a.shape) if need_a else None,
-            unbroadcast(-ga * ctx.a / ctx.b, ctx.b.shape) if need_b else None,
-        )
+        with np.errstate(**IEEE):
+            ga = grad / ctx.b
+            return (
+                unbroadcast(ga, ctx.a.shape) if need_a else None,
+                unbroadcast(-ga * ctx.a / ctx.b, ctx.b.shape) if need_b else None,
+            )
 
 
 class Pow(_Binary):
@@ -121,7 +129,8 @@ class Pow(_Binary):
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out = Pow._run(np.power, a, b)
+        with np.errstate(**IEEE):
+            out = Pow._run(np.power, a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
 
@@ -130,7 +139,7 @@ class Pow(_Binary):
         need_a, need_b = ctx.needs_input_grad
         a, b = ctx.a, ctx.b
         ga = gb = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(**IEEE):
             if need_a:
                 d_a = np.where(b == 0, 0, grad * b * np.power(a, b - 1))
                 ga = unbroadcast(d_a.astype(grad.dtype, copy=False), a.shape)
@@ -162,7 +171,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
-        ctx.out = np.exp(a)
+        with np.errstate(over="ignore"):  # e^a beyond the float type's range is inf
+            ctx.out = np.exp(a)
         return ctx.out
 
     @staticmethod
@@ -178,11 +188,13 @@ class Log(Function):
     @staticmethod
     def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
         ctx.a = a
-        return np.log(a)
+        with np.errstate(**IEEE):
+            return np.log(a)
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad / ctx.a,)
+        with np.errstate(**IEEE):
+            return (grad / ctx.a,)
 
 
 class Sqrt(Function):
@@ -192,12 +204,14 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
-        ctx.out = np.sqrt(a)
+        with np.errstate(**IEEE):
+            ctx.out = np.sqrt(a)
         return ctx.out
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad / (2 * ctx.out),)
+        with np.errstate(**IEEE):
+            return (grad / (2 * ctx.out),)
 
 
 class Abs(Function):

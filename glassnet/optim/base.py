@@ -23,6 +23,7 @@ from glassnet import _aligned
 from glassnet._checks import check_flag, check_hyperparameter
 from glassnet._registry import Configurable, Registry
 from glassnet.optim import kernels as _kernels
+from glassnet.optim._state import state_problem
 from glassnet.tensor import Tensor
 
 __all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag", "other_spellings"]
@@ -396,8 +397,13 @@ class Optimizer(Configurable):
         Raises
         ------
         ValueError
-            If the state belongs to another optimizer or to parameters of other shapes.
+            If the state is not laid out as :meth:`state_dict` returns it (what is expected
+            is said), or belongs to another optimizer or to parameters of other shapes.
         """
+        problem = state_problem(state)
+        if problem:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: not an optimizer state ({problem}); "
+                             "pass what optimizer.state_dict() returned")
         config = dict(state["config"])
         if config.pop("name", self.name) != self.name:
             raise ValueError(

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _checks
 from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
 
@@ -73,10 +74,7 @@ def check_verbose(verbose: Any) -> int:
 
 def check_seed(seed: Any) -> None:
     """``seed`` is None or an integer >= 0."""
-    if seed is not None and not _is_int(seed):
-        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r} ({type(seed).__name__})")
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    _checks.check_seed(seed)
 
 
 def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validation_split: Any,

@@ -17,8 +17,12 @@ def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
     """
     if data is None:
         raise ValueError(f"{what} is None; pass an array of samples")
+    frame = data
     if hasattr(data, "to_numpy"):
         data = data.to_numpy()
+    if np.iscomplexobj(data):
+        raise TypeError(f"{what} holds complex numbers; glassnet computes with real numbers. Pass the real "
+                        "and imaginary parts as separate features (x.real, x.imag), or np.abs(x)")
     try:
         if dtype is None or _cannot_overflow(data, np.dtype(dtype)):
             return np.asarray(data, dtype=dtype)
@@ -27,10 +31,28 @@ def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
     except FloatingPointError:
         _raise_out_of_range(np.asarray(data), np.dtype(dtype), what)
     except (TypeError, ValueError) as err:
+        missing = _missing_cells(frame)
+        if missing:
+            raise ValueError(f"{what} has missing cells (pd.NA, None or NaN): {missing}; drop those rows "
+                             "(df.dropna()) or impute them (sklearn.impute.SimpleImputer) first") from None
         raise TypeError(
             f"{what} could not be converted to a numeric array ({err}); encode text columns "
             "first (e.g. sklearn.preprocessing.OneHotEncoder)"
         ) from None
+
+
+def _missing_cells(data: Any) -> str | None:
+    """The count of missing cells per column of a pandas DataFrame or Series (pandas'
+    nullable columns hold pd.NA, which NumPy cannot convert), or None when none is missing."""
+    if not hasattr(data, "isna") or not hasattr(data, "to_numpy"):
+        return None
+    counts = data.isna()
+    if counts.ndim == 1:
+        total = int(counts.sum())
+        return f"{total} of {len(data)}" if total else None
+    counts = counts.sum()
+    counts = counts[counts > 0]
+    return ", ".join(f"column {name!r}: {int(n)}" for name, n in counts.items()) or None
 
 
 def _cannot_overflow(data: Any, dtype: np.dtype) -> bool:

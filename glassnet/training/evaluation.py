@@ -16,6 +16,7 @@ from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import inference as _inference
 from glassnet.training import prepare as _prep
+from glassnet.training import raw_inputs as _raw
 
 __all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
 
@@ -94,9 +95,30 @@ def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0)
     _args.check_verbose(verbose)
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
+    X = _raw.preprocessed(model, X, "predict")
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
-    outs = _forward_outputs(model, xs, batch_size, False)
+    try:
+        # NumPy's floating-point errors are raised, rather than printed as its warnings; the
+        # rare prediction that meets one runs again with them ignored, and glassnet says
+        # what they mean for the outputs. The common case pays one errstate, no scan.
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            outs = _forward_outputs(model, xs, batch_size, False)
+    except FloatingPointError:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            outs = _forward_outputs(model, xs, batch_size, False)
+        _warn_if_not_finite(outs)
     return outs if len(outs) > 1 else outs[0]
+
+
+def _warn_if_not_finite(outs: list[np.ndarray]) -> None:
+    bad = sum(int(np.count_nonzero(~np.isfinite(o))) for o in outs)
+    if bad:
+        total = sum(o.size for o in outs)
+        warnings.warn(
+            f"predict: {bad} of the {total} outputs are NaN or inf: the computation overflowed the "
+            "model's float type (inputs or weights too large). Scale the inputs (e.g. "
+            "sklearn.preprocessing.StandardScaler) or use a model with dtype=np.float64",
+            RuntimeWarning, stacklevel=4)
 
 
 def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
@@ -114,11 +136,14 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     check_flag("return_dict", return_dict)
     _ensure_built(model, "evaluate")
     X, y = _data.unpack_bunch(X, y)
+    X = _raw.preprocessed(model, X, "evaluate")
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
     ys = _prep.targets(model, y, dtype, xs[0].shape[0])
     weights = _prep.sample_weights(model, ys, None, sample_weight, xs[0].shape[0], dtype)
-    logs = _scores(model, xs, ys, weights, batch_size)
+    # An overflow makes the loss NaN or inf, which the loss reports in glassnet's words.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        logs = _scores(model, xs, ys, weights, batch_size)
     if show:
         print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
     if return_dict:
@@ -134,8 +159,13 @@ def _scores(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.
     raw = _forward_outputs(model, xs, batch_size, fused)
     total = 0.0
     with no_grad():
-        for (loss_fn, _), z, t in zip(pairs, raw, ys):
-            total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
+        for i, ((loss_fn, _), z, t) in enumerate(zip(pairs, raw, ys)):
+            try:
+                total += loss_fn(Tensor._make(z, False, None), t, sample_weight=weights).item()
+            except ValueError as err:
+                if len(pairs) == 1:
+                    raise
+                raise type(err)(f"{model._output_label(i)} (y[{i}]): {err}") from None
     logs = {"loss": total}
     logs.update(metric_logs(model, ys, to_outputs(model, raw, fused)))
     return logs

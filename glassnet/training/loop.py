@@ -120,7 +120,7 @@ class _Run:
 def _prepared_targets(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], losses: list[Any],
                       logits: list[bool]) -> list[np.ndarray]:
     """Targets validated and converted once for the whole run (shapes from a one-row probe)."""
-    with no_grad(), _prep.model_mode(model, False):
+    with no_grad(), _prep.model_mode(model, False), np.errstate(over="ignore", invalid="ignore"):
         probe = model.forward(*[Tensor._make(x[:1], False, None) for x in xs], logits=logits)
     probes = probe if isinstance(probe, list) else [probe]
     n = xs[0].shape[0]

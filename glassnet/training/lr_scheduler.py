@@ -63,11 +63,11 @@ class LearningRateScheduler(Callback):
         optimizer = self.model.optimizer
         value = self.schedule(epoch, optimizer.lr) if self._with_lr else self.schedule(epoch)
         try:
-            optimizer.lr = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a "
-                "learning rate must be a finite number >= 0"
+            optimizer.lr = value
+        except (TypeError, ValueError) as err:
+            raise type(err)(
+                f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a learning "
+                f"rate must be a finite real number >= 0, as for SGD(lr=...), got a {type(value).__name__}"
             ) from None
         if self.verbose:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.lr:g}.")

@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import losses as _losses
 from glassnet import metrics as _metrics
 from glassnet.layers.module import evaluating
-from glassnet.models import _CLASS_LOSSES
+from glassnet.losses._outputs import check_target_rows
+from glassnet.models import _CLASS_LOSSES, check_output_width
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 
@@ -108,50 +110,68 @@ def targets(model: Any, y: Any, dtype: np.dtype, n: int, name: str = "y") -> lis
         raise ValueError(
             f"the model has {len(model.loss_fns)} outputs; pass a list of {len(model.loss_fns)} targets")
     out = []
-    for part, loss in zip(parts, model.loss_fns):
-        array = _data.as_array(part, None, name)
-        if array.dtype.kind not in "biuf":
-            raise TypeError(
-                f"{name} has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
-                "(sklearn.preprocessing.LabelEncoder)"
-            )
-        one_hot = array.ndim > 1 and array.shape[-1] > 1
-        if not isinstance(loss, _CLASS_LOSSES) or one_hot:
-            array = _data.as_array(array, dtype, name)
-        _data.check_inputs(np.zeros((n, 0)), array, "X", name)
-        if isinstance(loss, _CLASS_LOSSES) and not one_hot and _metrics.is_integer_valued(array):
-            array = array.astype(np.int64, copy=False)  # labels stored as floats (0.0, 1.0, 2.0)
-        out.append(array)
+    for i, (part, loss) in enumerate(zip(parts, model.loss_fns)):
+        label = f"{name}[{i}] ({model._output_label(i)})" if multi else name
+        out.append(_target(part, loss, dtype, n, label))
     return out
+
+
+def _target(part: Any, loss: Any, dtype: np.dtype, n: int, name: str) -> np.ndarray:
+    """One output's targets, checked; ``name`` says which output in messages."""
+    array = _data.as_array(part, None, name)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; encode class labels as integers 0..C-1 first "
+            "(sklearn.preprocessing.LabelEncoder)"
+        )
+    one_hot = array.ndim > 1 and array.shape[-1] > 1
+    if not isinstance(loss, _CLASS_LOSSES) or one_hot:
+        array = _data.as_array(array, dtype, name)
+    _data.check_inputs(np.zeros((n, 0)), array, "X", name)
+    if isinstance(loss, _CLASS_LOSSES) and not one_hot and _metrics.is_integer_valued(array):
+        array = array.astype(np.int64, copy=False)  # labels stored as floats (0.0, 1.0, 2.0)
+    if one_hot and isinstance(loss, (_losses.CrossEntropy, _losses.NLL)):
+        check_target_rows(name, array)
+    if one_hot and isinstance(loss, _losses.BinaryCrossEntropy) and ((array < 0) | (array > 1)).any():
+        raise ValueError(f"{name}: the targets of binary cross-entropy must lie in [0, 1] (a 0/1 label or "
+                         f"probability per unit), got values from {array.min():.4g} to {array.max():.4g}")
+    return array
 
 
 def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
     """Clear errors before training: labels of a classification loss must be integers in
     [0, number of outputs), and the targets of a classification metric class labels."""
-    with no_grad(), model_mode(model, False):
+    # The probe only reads shapes: an overflow in it is reported as the loss of the first step.
+    with no_grad(), model_mode(model, False), np.errstate(over="ignore", invalid="ignore"):
         probe = model.forward(*[Tensor(x[:1]) for x in xs])
     probes = probe if isinstance(probe, list) else [probe]
-    for out, y, loss in zip(probes, ys, model.loss_fns):
+    for i, (out, act) in enumerate(zip(probes, model.output_activations)):
+        check_output_width(act, out.shape[-1] if out.ndim > 1 else None, model._output_label(i))
+    for i, (out, y, loss) in enumerate(zip(probes, ys, model.loss_fns)):
+        name = f"y[{i}] ({model._output_label(i)})" if len(probes) > 1 else "y"
         if isinstance(loss, _CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
-            _check_label_range(y, out.shape[-1] if out.ndim > 1 else 1)
+            _check_label_range(y, out.shape[-1] if out.ndim > 1 else 1, name)
+        elif y[:1].size != out[:1].size:
+            raise ValueError(f"{name} has {y[:1].size} value(s) per sample but the model's output has "
+                             f"{out[:1].size} (shape {tuple(out.shape[1:])}); give one target per output")
     outputs = probes[0].shape[-1] if probes[0].ndim > 1 else 1
     for name in model.metric_names:
         if _metrics.is_classification_metric(name):
             _metrics.target_labels(ys[0], name, outputs)
 
 
-def _check_label_range(y: np.ndarray, classes: int) -> None:
+def _check_label_range(y: np.ndarray, classes: int, name: str = "y") -> None:
     top = 2 if classes == 1 else classes
     labels = np.unique(y)
     if y.dtype.kind == "f":
         raise ValueError(
-            f"y holds values that are not whole numbers ({labels[:5].tolist()}), but the loss is a "
+            f"{name} holds values that are not whole numbers ({labels[:5].tolist()}), but the loss is a "
             f"classification loss, which takes class labels 0..{top - 1}; use a regression loss such as "
             "'mse' for a continuous target"
         )
     if labels.min() < 0 or labels.max() >= top:
         raise ValueError(
-            f"labels outside the output size: y holds {labels[:10].tolist()} but the output layer "
+            f"labels outside the output size: {name} holds {labels[:10].tolist()} but the output layer "
             f"has {classes} unit(s), so labels must be integers in [0, {top}). Encode labels "
             "as 0..C-1 or change the output layer's units"
         )
