@@ -306,7 +306,7 @@ def explain(
     debug: Debug = False,
 ) -> None:
     """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
-    from glassnet.explain.command import explain as show
+    from glassnet.cli.explain import explain as show
 
     with _reporting(ctx, debug):
         if not rows.strip().isdigit() or int(rows) < 1:
