@@ -177,7 +177,7 @@ class Dense(KernelLayer):
     def infer_pre_activation(self, x: np.ndarray) -> np.ndarray:
         """z = a_prev W + b for an array: the operations of :meth:`Linear.forward` (its
         product, then the bias added in place), without the node's context object, whose
-        bookkeeping costs 0.4 us per layer, a quarter of a small layer's prediction. An
+        bookkeeping is a large share of a small layer's prediction. An
         input with the wrong number of features gets the node's error."""
         W = self.W.data
         if x.ndim < 1 or x.shape[-1] != W.shape[0]:
