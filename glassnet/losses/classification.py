@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from glassnet.activations import ACTIVATIONS
-from glassnet.errors import NonFiniteError
 from glassnet.losses._outputs import (
     CrossEntropyBase,
     applied_twice,
@@ -17,7 +16,7 @@ from glassnet.losses._outputs import (
     is_distribution,
     made_by,
 )
-from glassnet.losses.base import LOSSES, Loss, _Reduce
+from glassnet.losses.base import LOSSES, Loss, _check_target, _Reduce
 from glassnet.tensor import Tensor
 
 try:
@@ -59,8 +58,7 @@ def _class_targets(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
             "integer labels (N,) or one-hot / probability rows (N, C)"
         )
     target = raw.astype(y_pred.dtype)
-    if not np.isfinite(target).all():
-        raise NonFiniteError(f"{name}: the target holds NaN or inf")
+    _check_target(name, target)
     return target
 
 
