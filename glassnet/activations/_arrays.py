@@ -46,6 +46,15 @@ def _softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np
     return e
 
 
+def _log_softmax(z: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """(ln softmax(z), softmax(z)) along ``axis``, in NumPy, from the shifted scores
+    s = z - max z: ln softmax(z) = s - ln sum e^s, which never overflows."""
+    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    total = np.add.reduce(e, axis=axis, keepdims=True)
+    return shifted - np.log(total), e / total
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-z) without overflow: e^-|z| never exceeds 1."""
     e = np.exp(-np.abs(z))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.activations._arrays import _softmax
+from glassnet.activations._arrays import _log_softmax, _softmax
 from glassnet.function import Function
 from glassnet.ops._axis import axis_index
 from glassnet.tensor import Tensor
@@ -39,11 +39,9 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
-        shifted = z - z.max(axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=axis, keepdims=True)
-        ctx.softmax, ctx.axis = e / s, axis
-        return shifted - np.log(s)
+        log_p, ctx.softmax = _log_softmax(z, axis)
+        ctx.axis = axis
+        return log_p
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
