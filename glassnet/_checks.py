@@ -54,7 +54,8 @@ def check_hyperparameter(
     value = float(value)
     interval = outside(value, low, high, low_open, high_open)
     if interval:
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+        accepted = "a finite number" if low == -math.inf and high == math.inf else f"in {interval}"
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
     return value
 
 

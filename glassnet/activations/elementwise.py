@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_hyperparameter
 from glassnet.activations._arrays import _kernels, _relu, _sigmoid, _tanh
 from glassnet.function import Function
 from glassnet.tensor import Tensor
@@ -250,10 +251,7 @@ def tanh(z: Tensor) -> Tensor:
 
 
 def _real(op: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise TypeError(f"{op}: {name} must be a finite real number, got {value!r}")
-    return float(value)
+    return check_hyperparameter(f"{op}: {name}", value, -math.inf)
 
 
 def relu(z: Tensor) -> Tensor:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_hyperparameter
 from glassnet._registry import Configurable
 
 __all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "compute_fans",
@@ -84,11 +85,7 @@ def _check_dtype(dtype: Any) -> np.dtype:
 
 
 def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+    return check_hyperparameter(name, value, -math.inf)
 
 
 def _generator(rng: Any) -> np.random.Generator:
