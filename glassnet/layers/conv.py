@@ -28,6 +28,16 @@ def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str)
     return theirs
 
 
+def window_sizes(value: Any, name: str, layer: str, rank: int, minimum: int) -> tuple[int, ...]:
+    """One size per spatial axis of a window option (kernel, pool, stride, dilation, padding):
+    an int for a signal (Keras's ``(3,)`` too), a pair for an image."""
+    if rank == 1:
+        if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
+            value = value[0]
+        return (as_int(value, name, layer, minimum),)
+    return pair(value, name, layer, minimum)
+
+
 def _positive(value: Any, name: str, layer: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
@@ -71,12 +81,7 @@ class _Conv(KernelLayer):
                         else self._sizes(padding, "padding", 0))
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
-        kind = type(self).__name__
-        if self.rank == 1:
-            if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
-                value = value[0]
-            return (as_int(value, name, kind, minimum),)
-        return pair(value, name, kind, minimum)
+        return window_sizes(value, name, type(self).__name__, self.rank, minimum)
 
     def _pairs(self) -> dict[str, Any]:
         """Window options over (H, W); a signal is an image of height 1."""

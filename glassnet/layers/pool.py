@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.layers.conv import _keras_alias
+from glassnet.layers.conv import _keras_alias, window_sizes
 from glassnet.layers.module import Layer
-from glassnet.ops._window import as_int, pair
 from glassnet.ops.pool import AvgPool2d, MaxPool1d, MaxPool2d, global_avg_pool2d, pool_geometry
 from glassnet.tensor import Tensor
 
@@ -42,12 +41,7 @@ class _Pool(Layer):
         self.padding = self._sizes(padding, "padding", 0)
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
-        kind = type(self).__name__
-        if self.rank == 1:
-            if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
-                value = value[0]
-            return (as_int(value, name, kind, minimum),)
-        return pair(value, name, kind, minimum)
+        return window_sizes(value, name, type(self).__name__, self.rank, minimum)
 
     def _geometry(self, input_shape: tuple[int, ...]) -> Any:
         """Window sizes over (H, W); a signal is an image of height 1."""
