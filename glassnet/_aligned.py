@@ -2,9 +2,9 @@
 
 NumPy aligns its buffers to 16 bytes only, and BLAS reads a weight matrix with 32-byte
 vector loads: a 784x256 float32 matrix that starts 16 bytes off a 32-byte boundary makes
-the one-row product ``x W`` 30% slower (8.8 instead of 6.7 us, measured), a tenth of a
-one-row prediction. Layers create their weights here, and the optimizers' flat buffers,
-into which training moves the weights, start here too.
+the one-row product ``x W`` markedly slower, and with it a one-row prediction. Layers
+create their weights here, and the optimizers' flat buffers, into which training moves the
+weights, start here too.
 """
 
 from __future__ import annotations

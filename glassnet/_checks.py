@@ -1,4 +1,5 @@
-"""Range and flag checks shared by the validation of hyperparameters, callbacks and command-line options."""
+"""Checks shared by the validation of hyperparameters, callbacks, command-line options and data:
+ranges and flags, finite arrays, sample weights, and whether labels can be stratified."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["outside", "check_flag", "check_hyperparameter", "check_seed", "check_model_dtype",
-           "check_weight_array", "MODEL_DTYPES"]
+           "check_weight_array", "MODEL_DTYPES", "check_finite", "check_sample_weight", "can_stratify"]
 
 
 def outside(value: float, low: float, high: float = math.inf, low_open: bool = False,
@@ -53,7 +54,8 @@ def check_hyperparameter(
     value = float(value)
     interval = outside(value, low, high, low_open, high_open)
     if interval:
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+        accepted = "a finite number" if low == -math.inf and high == math.inf else f"in {interval}"
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
     return value
 
 
@@ -96,3 +98,59 @@ def check_weight_array(name: str, value: Any) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError(f"{name} holds NaN or infinite values; weights must be finite")
     return array
+
+
+def _first(indices: np.ndarray, what: str) -> str:
+    shown = np.unique(indices)
+    return f"{what} {shown[:10].tolist()}" + (" ..." if len(shown) > 10 else "")
+
+
+def check_finite(name: str, array: np.ndarray, advice: str, error: type[Exception] = ValueError) -> None:
+    """Nothing when the floating-point ``array`` holds no NaN or inf; else ``error`` saying how
+    many ``name`` holds and where (the first rows, and columns of a table), then ``advice``.
+
+    Arrays of other kinds (integers, booleans) are always finite and pass.
+    """
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return
+    bad = ~np.isfinite(array)
+    where = "" if array.ndim == 0 else " at " + _first(np.nonzero(bad)[0], "rows")
+    if array.ndim == 2:
+        where += ", " + _first(np.nonzero(bad)[1], "columns")
+    raise error(f"{name} holds {int(bad.sum())} NaN or inf value(s){where}; {advice}")
+
+
+def check_sample_weight(name: str, sample_weight: Any, n: int, dtype: Any) -> np.ndarray:
+    """``sample_weight`` as a 1-D array of ``dtype``: one finite weight >= 0 per sample (a
+    column of shape (n, 1) is accepted), or an error naming ``name``.
+
+    Raises
+    ------
+    TypeError
+        If the weights are not numbers.
+    ValueError
+        If there is not one weight per sample, or one is NaN, inf or negative.
+    """
+    try:
+        w = np.asarray(sample_weight, dtype=dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold one number per sample, got {sample_weight!r}") from None
+    if w.ndim > 1 and w.shape[1:] == (1,) * (w.ndim - 1):
+        w = w.reshape(-1)
+    if w.shape != (n,):
+        raise ValueError(f"{name} must hold one weight per sample ({n}), got shape {w.shape}")
+    check_finite(name, w, "weights must be finite numbers >= 0")
+    if (w < 0).any():
+        raise ValueError(f"{name} holds negative weights (e.g. {w[w < 0][:3].tolist()}); "
+                         "weights must be >= 0")
+    return w
+
+
+def can_stratify(labels: np.ndarray, n_test: int | None = None, folds: int = 2) -> bool:
+    """Whether a split stratified by ``labels`` keeps every class on every side: each class
+    has at least ``folds`` samples (2 for a train/test split, k for k folds), and a test part
+    of ``n_test`` samples, as well as the rest, has room for one sample of each class."""
+    _, counts = np.unique(labels, return_counts=True)
+    if counts.size == 0 or counts.min() < folds:
+        return False
+    return n_test is None or min(n_test, len(labels) - n_test) >= counts.size

@@ -16,7 +16,8 @@ class Saved:
     versions, and the arrays it made read-only, given back when ``backward`` reaches the
     node or when the node is freed (see "In-place changes" in :class:`Tensor`).
 
-    ``ndarray.setflags`` rather than ``flags.writeable = ...``: ten times faster.
+    ``ndarray.setflags`` rather than ``flags.writeable = ...``: the property setter costs
+    much more per call.
     """
 
     __slots__ = ("versions", "locked")

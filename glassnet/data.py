@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._checks import check_seed
+from glassnet._checks import can_stratify, check_seed
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
@@ -46,8 +46,11 @@ def _is_auto(stratify: Any) -> bool:
     return isinstance(stratify, str) and stratify == "auto"
 
 
-def _labels_for_stratify(y: Any, stratify: Any) -> np.ndarray | None:
-    """The labels to stratify by: from y for "auto" (class labels only) and True, else given."""
+def _labels_for_stratify(y: Any, stratify: Any, n_test: int | None = None,
+                         folds: int = 2) -> np.ndarray | None:
+    """The labels to stratify by: from y for True, and for "auto" when y holds class labels
+    that :func:`~glassnet._checks.can_stratify` (a test part of ``n_test`` samples, or
+    ``folds`` folds); else as given."""
     if stratify is None or stratify is False:
         return None
     if stratify is True or _is_auto(stratify):
@@ -61,8 +64,7 @@ def _labels_for_stratify(y: Any, stratify: Any) -> np.ndarray | None:
                 raise ValueError("stratify=True needs class labels in y; y looks continuous")
             return None
         labels = labels.argmax(axis=1) if labels.ndim == 2 else labels.reshape(-1)
-        _, counts = np.unique(labels, return_counts=True)
-        return labels if counts.min() >= 2 or stratify is True else None
+        return labels if stratify is True or can_stratify(labels, n_test, folds) else None
     return _data.as_array(stratify, None, "stratify")
 
 
@@ -95,12 +97,22 @@ def train_test_split(X: Any, y: Any = None, test_size: float = 0.25, seed: int |
     from sklearn.model_selection import train_test_split as _split
 
     X, y = _data.unpack_bunch(X, y)
-    labels = _labels_for_stratify(y, stratify) if shuffle else None
+    labels = _labels_for_stratify(y, stratify, _test_count(test_size, len(X))) if shuffle else None
     if not shuffle and not (stratify is None or stratify is False or _is_auto(stratify)):
         raise ValueError("train_test_split: stratify needs shuffle=True")
     arrays = [X] if y is None else [X, y]
     check_seed(seed)
     return _split(*arrays, test_size=test_size, random_state=seed, shuffle=shuffle, stratify=labels)
+
+
+def _test_count(test_size: Any, n: int) -> int | None:
+    """How many samples scikit-learn's ``train_test_split`` puts in the test part (None when
+    ``test_size`` is not one it accepts: it then says why)."""
+    if isinstance(test_size, (float, np.floating)) and 0 < test_size < 1:
+        return int(np.ceil(test_size * n))
+    if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool) and 0 < test_size < n:
+        return int(test_size)
+    return None
 
 
 def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
@@ -121,7 +133,7 @@ def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
         return list(cv.split(np.zeros((n, 1)), labels))
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or not 2 <= cv <= n:
         raise ValueError(f"cv must be an integer in [2, {n}] (the number of folds) or a splitter, got {cv!r}")
-    if labels is not None and _is_auto(stratify) and np.unique(labels, return_counts=True)[1].min() < cv:
+    if labels is not None and _is_auto(stratify) and not can_stratify(labels, folds=int(cv)):
         labels = None
     splitter = (KFold if labels is None else StratifiedKFold)(int(cv), shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros((n, 1)), labels))

@@ -16,15 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_hyperparameter
+
 __all__ = ["Schedule", "StepDecay", "ExponentialDecay", "CosineDecay"]
 
 
 def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
-    return float(value)
+    return check_hyperparameter(name, value, 0.0, low_open=not allow_zero)
 
 
 def _factor(name: str, value: Any) -> float:

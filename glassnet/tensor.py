@@ -12,115 +12,21 @@ leaves and applies the chain rule node by node:
 
 from __future__ import annotations
 
-import contextlib
-import heapq
 import itertools
-import threading
 from typing import Any
 
 import numpy as np
 
+from glassnet._backward import backpropagate
+from glassnet._dtypes import DEFAULT_DTYPE, _float_dtype, _to_array
+from glassnet._grad_mode import _mode, enable_grad, is_grad_enabled, no_grad
 from glassnet._graph import topological_order
 
 __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
-DEFAULT_DTYPE = np.float32
-
-
-class _GradMode(threading.local):
-    """Whether operations record the graph, per thread (as in PyTorch): ``no_grad`` in one
-    thread leaves the others recording, and a new thread starts with recording on."""
-
-    enabled = True
-
-
-_mode = _GradMode()
 
 # Creation stamps: a tensor's parents always carry smaller stamps than the tensor itself.
 _creation_order = itertools.count()
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph for ``backward`` in this thread."""
-    return _mode.enabled
-
-
-class _SetGrad:
-    """Switches graph recording on or off inside a ``with`` block, then restores it (a plain
-    class rather than a generator: it is entered on every prediction)."""
-
-    __slots__ = ("enabled", "previous")
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.previous = True
-
-    def __enter__(self) -> None:
-        self.previous = _mode.enabled
-        _mode.enabled = self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self.previous
-
-
-def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context in which no graph is recorded (inference, parameter updates), in the thread
-    that enters it only.
-
-    Examples
-    --------
-    >>> x = tensor([1.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = x * 2
-    >>> y.requires_grad
-    False
-    """
-    return _SetGrad(False)
-
-
-def enable_grad() -> contextlib.AbstractContextManager[None]:
-    """Context that records the graph again inside a ``no_grad`` block."""
-    return _SetGrad(True)
-
-
-def _float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
-    """``dtype`` as a NumPy floating type, or an error in glassnet's words naming ``name``."""
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved.kind != "f":
-        raise TypeError(
-            f"{name} must be a floating-point type such as 'float32' or 'float64' (np.float32, "
-            f"np.float64), got {dtype!r}"
-        )
-    return resolved
-
-
-def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    if isinstance(data, Tensor):
-        data = data.data
-    if dtype is not None:
-        dtype = _float_dtype(dtype)
-    if data is None:
-        raise TypeError("a Tensor needs numbers: got None")
-    try:
-        complex_values = np.iscomplexobj(data)
-        array = None if complex_values else np.asarray(data, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"a Tensor holds an array of real numbers; could not convert the {type(data).__name__} "
-            f"given ({exc}). Pass numbers, nested lists of equal lengths or a NumPy array."
-        ) from None
-    if complex_values:
-        raise TypeError("a Tensor holds real numbers; got complex values. Pass the real part (x.real) "
-                        "and the imaginary part (x.imag) as separate features, or np.abs(x)")
-    if array.dtype.kind != "f":
-        raise TypeError(
-            f"a Tensor holds floating-point numbers; got dtype {array.dtype}. "
-            "Pass dtype=np.float32 or np.float64."
-        )
-    return array
 
 
 class Tensor:
@@ -184,7 +90,7 @@ class Tensor:
             raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a str or None, got {name!r}")
-        self.data = _to_array(data, dtype)
+        self.data = _to_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx: Any = None
@@ -302,33 +208,7 @@ class Tensor:
         if self._ctx is None:
             self._accumulate(grad)
             return
-        # Nodes are visited newest first: a node is always created after its parents, so by
-        # the time it is popped every node that feeds it a gradient has been handled. Leaves
-        # (parameters, inputs) take each gradient as it comes: they pass nothing on.
-        grads: dict[int, np.ndarray] = {id(self): grad}
-        queue: list[tuple[int, int, Tensor]] = [(-self._seq, id(self), self)]
-        pop, push = heapq.heappop, heapq.heappush
-        while queue:
-            node = pop(queue)[2]
-            g = grads.pop(id(node))
-            ctx = node._ctx
-            if node._retain:
-                node._accumulate(g)
-            if ctx.saved is not None:
-                ctx.saved.use(ctx)
-            for parent, parent_grad in zip(ctx.parents, type(ctx).backward(ctx, g)):
-                if parent_grad is None or not parent.requires_grad:
-                    continue
-                if parent._ctx is None:
-                    parent._accumulate(parent_grad)
-                    continue
-                key = id(parent)
-                previous = grads.get(key)
-                if previous is None:
-                    grads[key] = parent_grad
-                    push(queue, (-parent._seq, key, parent))
-                else:
-                    grads[key] = previous + parent_grad
+        backpropagate(self, grad)
 
     def _accumulate(self, g: np.ndarray) -> None:
         if self.grad is None:

@@ -31,6 +31,17 @@ def test_every_registered_activation_is_in_the_table():
     assert not missing, f"activations without an entry in tests/specs.py ACTIVATIONS: {missing}"
 
 
+def test_every_activation_function_of_the_families_has_a_row_in_the_table():
+    from glassnet.activations import elementwise, over_axis
+
+    written = {name: getattr(family, name) for family in (elementwise, over_axis)
+               for name in family.__all__ if name.islower()}
+    in_table = {function for function, _ in activations._TABLE}
+    missing = sorted(name for name, function in written.items() if function not in in_table)
+    assert not missing, f"activations without a row in glassnet.activations._TABLE: {missing}"
+    assert all(activations.get(name) is function for function, names in activations._TABLE for name in names)
+
+
 # The lectures' table at x = -2, -0.5, 0, 0.5, 2: g(x) and g'(x) (NaN: undefined at the kink).
 X = [-2.0, -0.5, 0.0, 0.5, 2.0]
 NAN = float("nan")

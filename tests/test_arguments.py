@@ -4,6 +4,7 @@ Keras's and PyTorch's spellings either work the same or fail with glassnet's spe
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -54,9 +55,13 @@ BAD = {
     "transpose repeated": (lambda: gn.tensor([[1.0]]).transpose(0, 0), ValueError,
                            "each of the 2 axes once"),
     "leaky_relu slope": (lambda: gn.activations.leaky_relu(gn.tensor([1.0]), slope="a"), TypeError,
-                         "leaky_relu: slope must be a finite real number"),
+                         "leaky_relu: slope must be a real number, got 'a'"),
+    "leaky_relu slope nan": (lambda: gn.activations.leaky_relu(gn.tensor([1.0]), slope=math.nan), ValueError,
+                             "leaky_relu: slope must be a finite number, got nan"),
     "elu alpha": (lambda: gn.activations.elu(gn.tensor([1.0]), alpha=None), TypeError,
-                  "elu: alpha must be a finite real number"),
+                  "elu: alpha must be a real number"),
+    "initializer inf": (lambda: gn.initializers.Constant(float("inf")), ValueError,
+                        "value must be a finite number, got inf"),
     # layers
     "use_bias": (lambda: Dense(3, use_bias="no"), TypeError, "use_bias must be True or False, got 'no'"),
     "kernel_initializer": (lambda: Dense(3, kernel_initializer="foo"), ValueError,

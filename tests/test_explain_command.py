@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 import glassnet as gn
 from glassnet.cli import app
+from glassnet.cli.explain import explain
 from glassnet.cli.settings import UsageError
-from glassnet.explain.command import explain
 
 RUNNER = CliRunner()
 

@@ -195,3 +195,15 @@ def test_a_layer_of_one_unit_has_no_symmetry_to_break_and_does_not_warn(layer, i
 def test_a_layer_of_several_units_with_identical_weights_warns(layer, shape, init):
     with pytest.warns(UserWarning, match="same gradient and learn the same thing"):
         layer(init).ensure_built(shape)
+
+
+def test_every_initializer_class_of_the_families_has_a_row_in_the_table():
+    from glassnet.initializers import base, scaling
+
+    classes = {name: getattr(family, name) for family in (base, scaling) for name in family.__all__}
+    written = {name: cls for name, cls in classes.items()
+               if isinstance(cls, type) and cls is not initializers.Initializer}
+    in_table = {cls for cls, _ in initializers._TABLE}
+    missing = sorted(name for name, cls in written.items() if cls not in in_table)
+    assert not missing, f"initializers without a row in glassnet.initializers._TABLE: {missing}"
+    assert all(type(initializers.get(name)) is cls for cls, names in initializers._TABLE for name in names)

@@ -1,5 +1,5 @@
 """Imports go one way, down the data flow:
-tensor/function <- ops <- activations/losses <- layers <- models <- training <- estimators/cli.
+tensor/function <- ops <- activations/losses <- layers <- models <- training <- estimators/explain <- cli.
 
 The import statements of every file in glassnet/ are parsed (module level and inside
 functions alike: a lazy import is still a dependency); a module may import its own layer
@@ -18,14 +18,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "glassnet"
 
 # Lowest first. Each name is a module or subpackage directly under glassnet/.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
-    ("_graph", "_checks", "_aligned", "_kernels", "_saved", "tensor", "function", "errors", "_registry",
-     "symbolic"),
+    ("_graph", "_grad_mode", "_backward", "_dtypes", "_checks", "_aligned", "_kernels", "_saved", "tensor",
+     "function", "errors", "_registry", "symbolic"),
     ("ops",),
     ("activations", "losses", "functional", "initializers", "regularizers", "metrics", "datasets"),
     ("layers", "optim", "schedules"),
     ("models",),
     ("training", "callbacks", "data", "io"),
-    ("estimators", "cli", "plot", "explain", "tune", "playground"),
+    ("estimators", "plot", "explain", "tune", "playground"),
+    ("cli",),  # the command line calls the library, the glass-box tools included
 )
 LEVEL = {name: level for level, names in enumerate(LAYER_ORDER) for name in names}
 ROOT = len(LAYER_ORDER)  # glassnet/__init__.py gathers the public API from every layer
@@ -128,3 +129,10 @@ def test_lower_modules_do_not_import_higher_ones():
 ])
 def test_the_checker_sees_upward_imports(source, upward):
     assert bool(violations(PACKAGE / "ops" / "example.py", source)) is upward
+
+
+@pytest.mark.parametrize("library", ["explain", "estimators", "plot"])
+def test_the_libraries_do_not_import_the_command_line(library):
+    path = PACKAGE / library / "example.py"
+    assert violations(path, "from glassnet.cli import use")
+    assert violations(path, "def f():\n    from glassnet.cli.settings import UsageError")

@@ -219,8 +219,9 @@ def test_binary_targets_outside_zero_one_are_rejected():
         losses.BinaryCrossEntropy()(_t([0.5, 0.5]), [0.0, 2.0])
 
 
-@pytest.mark.parametrize("weights, message", [([1.0, 2.0], "2 values for 3 samples"),
-                                              ([1.0, -1.0, 1.0], "non-negative")])
+@pytest.mark.parametrize("weights, message", [([1.0, 2.0], r"one weight per sample \(3\), got shape \(2,\)"),
+                                              ([1.0, -1.0, 1.0], "negative weights"),
+                                              ([1.0, np.nan, 1.0], r"1 NaN or inf value\(s\) at rows \[1\]")])
 def test_bad_sample_weights_are_rejected(weights, message):
     with pytest.raises(ValueError, match=message):
         losses.MSE()(_t([1.0, 2.0, 3.0]), [0.0, 0.0, 0.0], sample_weight=weights)

@@ -99,7 +99,7 @@ def test_registry_and_configs():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="l2 must be a finite number >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"l2 must be in \[0, inf\), got -0.1"):
         regularizers.L2(-0.1)
     with pytest.raises(ValueError, match="l1 must be"):
         regularizers.L1L2(l1=float("inf"))

@@ -316,7 +316,7 @@ def explain(
     debug: Debug = False,
 ) -> None:
     """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
-    from glassnet.explain.command import explain as show
+    from glassnet.cli.explain import explain as show
 
     with _reporting(ctx, debug):
         check_given({"EXAMPLE|MODEL": what, "--data": data})

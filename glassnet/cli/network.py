@@ -121,10 +121,10 @@ def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
 
 def describe(model: Sequential) -> str:
     """One line: the layer widths (64-128-64-10) or the layer types, and the parameter count."""
-    from glassnet.layers import Dense
+    from glassnet.layers import Dense, Dropout
 
     first = model.layers[0]
-    if all(isinstance(layer, Dense) or type(layer).__name__ == "Dropout" for layer in model.layers):
+    if all(isinstance(layer, (Dense, Dropout)) for layer in model.layers):
         widths = [first.input_shape[0], *(layer.units for layer in model.layers if isinstance(layer, Dense))]
         text = "-".join(map(str, widths))
     else:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import can_stratify
 from glassnet.cli import report
 from glassnet.cli.data import Table, is_csv, load_table
 from glassnet.cli.interrupt import Interrupt, held
@@ -51,12 +52,8 @@ def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarra
     from sklearn.model_selection import train_test_split
 
     n = len(table.y)
-    stratify = None
-    if table.task == "classification":
-        counts = np.bincount(table.y)
-        n_test = int(np.ceil(n * test_split))
-        if counts[counts > 0].min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts):
-            stratify = table.y
+    classes = table.task == "classification"
+    stratify = table.y if classes and can_stratify(table.y, int(np.ceil(n * test_split))) else None
     train, test = train_test_split(np.arange(n), test_size=test_split, random_state=seed, stratify=stratify)
     if len(train) < 2 or len(test) < 1:
         raise UsageError(f"--test-split {test_split} leaves too few rows of {n} for training or testing")

@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from glassnet import activations, optim
+from glassnet._checks import can_stratify
 from glassnet.errors import NonFiniteError
 from glassnet.estimators._base import rng_from
 from glassnet.estimators._mlp_training import (
@@ -30,12 +31,6 @@ __all__ = ["BaseMLP", "SOLVERS"]
 #: solver -> glassnet optimizer name; "gd" is plain gradient descent on the whole training set.
 SOLVERS = {"sgd": "sgd", "momentum": "momentum", "nesterov": "nesterov", "adagrad": "adagrad",
            "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw", "gd": "sgd"}
-
-
-def _stratifiable(y: np.ndarray, fraction: float) -> bool:
-    """Whether a stratified split can hold every class on both sides."""
-    _, counts = np.unique(y, return_counts=True)
-    return counts.min() >= 2 and int(np.ceil(fraction * len(y))) >= len(counts)
 
 
 class BaseMLP(BaseEstimator):
@@ -177,7 +172,8 @@ class BaseMLP(BaseEstimator):
         """Training part (X, target, weights) and validation part (X, y, weights)."""
         if not self.early_stopping:
             return X, target, sample_weight, None
-        stratify = y if self._stratify() and _stratifiable(y, self.validation_fraction) else None
+        n_val = int(np.ceil(self.validation_fraction * len(y)))
+        stratify = y if self._stratify() and can_stratify(y, n_val) else None
         parts = train_test_split(X, target, y, *([] if sample_weight is None else [sample_weight]),
                                  random_state=int(self._rng.integers(2**32 - 1)),
                                  test_size=self.validation_fraction, stratify=stratify)

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from glassnet.activations._arrays import _log_softmax
 from glassnet.estimators._base import rng_from
 from glassnet.estimators._descent import DescentResult, gradient_descent
 from glassnet.losses import MSE, BinaryCrossEntropy, CrossEntropy
@@ -302,16 +303,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if z.ndim == 1:
             p = np.exp(-np.logaddexp(0.0, -z))
             return np.column_stack([1.0 - p, p])
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return _log_softmax(z, axis=1)[1]
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """ln of :meth:`predict_proba`, computed stably from the logits."""
         z = self.decision_function(X)
         if z.ndim == 1:
             return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
-        shifted = z - z.max(axis=1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return _log_softmax(z, axis=1)[0]
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels: ``classes_[1]`` where p > threshold (two classes), else the arg-max class."""

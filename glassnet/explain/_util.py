@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
+from glassnet.layers.core import final_activation as layer_activation
 from glassnet.layers.module import Module
 from glassnet.tensor import Tensor, no_grad
 
@@ -87,11 +88,11 @@ def as_input(X: Any, dtype: Any, name: str = "X", requires_grad: bool = False) -
 
 def final_activation(model: Any) -> str | None:
     """The activation name of the layer that makes a model's (first) output, or of a single
-    layer (None if it has none)."""
+    layer (see :func:`glassnet.layers.core.final_activation`; None if it has none)."""
     outputs = getattr(model, "output_activations", None)
     if outputs is not None:
         return outputs[0]
-    return getattr(model, "activation", None)
+    return layer_activation(model)
 
 
 # The loss an uncompiled model is judged by, after its output activation (MSE otherwise).

@@ -54,12 +54,12 @@ _FUNCTION_NAMES = {id(fn): name for name, fn in FUNCTIONS.items()}
 
 def layer_classes() -> dict[str, type[Layer]]:
     """The allow-list of layer types a file may name: class name -> class."""
-    from glassnet.layers import conv, core, norm
+    from glassnet.layers import conv, core, norm, pool
 
     classes: tuple[type[Layer], ...] = (
         core.Dense, core.Activation, core.Dropout, core.Flatten, core.Reshape,
         norm.BatchNormalization,
-        conv.Conv2D, conv.Conv1D, conv.MaxPool2D, conv.AvgPool2D, conv.MaxPool1D, conv.GlobalAvgPool2D,
+        conv.Conv2D, conv.Conv1D, pool.MaxPool2D, pool.AvgPool2D, pool.MaxPool1D, pool.GlobalAvgPool2D,
     )
     return {cls.__name__: cls for cls in classes}
 

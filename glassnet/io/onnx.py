@@ -188,7 +188,7 @@ def _pool(g: _Graph, layer: Any, x: str) -> str:
 
 
 def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
-    from glassnet.layers import conv, core, norm
+    from glassnet.layers import conv, core, norm, pool
 
     return {
         core.Dense: _dense,
@@ -199,10 +199,10 @@ def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
         norm.BatchNormalization: _batch_norm,
         conv.Conv2D: _conv,
         conv.Conv1D: _conv,
-        conv.MaxPool2D: _pool,
-        conv.AvgPool2D: _pool,
-        conv.MaxPool1D: _pool,
-        conv.GlobalAvgPool2D: lambda g, layer, x: g.op("Flatten", [g.op("GlobalAveragePool", [x])],
+        pool.MaxPool2D: _pool,
+        pool.AvgPool2D: _pool,
+        pool.MaxPool1D: _pool,
+        pool.GlobalAvgPool2D: lambda g, layer, x: g.op("Flatten", [g.op("GlobalAveragePool", [x])],
                                                         layer.name, axis=1),
     }
 

@@ -1,7 +1,7 @@
-"""Convolution and pooling layers: Conv2D, Conv1D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, MaxPool1D.
+"""Convolution layers: Conv2D, Conv1D (the pooling layers are in :mod:`glassnet.layers.pool`).
 
 Images are (N, C, H, W) and signals (N, C, L), channels first as in PyTorch. The
-computations are the ops of :mod:`glassnet.ops.conv` and :mod:`glassnet.ops.pool`.
+computations are the ops of :mod:`glassnet.ops.conv`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from typing import Any
 import numpy as np
 
 from glassnet.layers.core import KernelLayer
-from glassnet.layers.module import Layer
 from glassnet.ops._window import as_int, conv_geometry, conv_padding, pair
 from glassnet.ops.conv import Conv1d, Conv2d
-from glassnet.ops.pool import AvgPool2d, MaxPool1d, MaxPool2d, global_avg_pool2d, pool_geometry
 from glassnet.tensor import Tensor
 
-__all__ = ["Conv2D", "Conv1D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D"]
+__all__ = ["Conv2D", "Conv1D"]
 
 
 def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str) -> Any:
@@ -28,6 +26,16 @@ def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str)
     if ours is not None and ours != theirs:
         raise ValueError(f"{layer}: give {name} or its Keras spelling {keras_name}, not both")
     return theirs
+
+
+def window_sizes(value: Any, name: str, layer: str, rank: int, minimum: int) -> tuple[int, ...]:
+    """One size per spatial axis of a window option (kernel, pool, stride, dilation, padding):
+    an int for a signal (Keras's ``(3,)`` too), a pair for an image."""
+    if rank == 1:
+        if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
+            value = value[0]
+        return (as_int(value, name, layer, minimum),)
+    return pair(value, name, layer, minimum)
 
 
 def _positive(value: Any, name: str, layer: str) -> int:
@@ -73,12 +81,7 @@ class _Conv(KernelLayer):
                         else self._sizes(padding, "padding", 0))
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
-        kind = type(self).__name__
-        if self.rank == 1:
-            if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
-                value = value[0]
-            return (as_int(value, name, kind, minimum),)
-        return pair(value, name, kind, minimum)
+        return window_sizes(value, name, type(self).__name__, self.rank, minimum)
 
     def _pairs(self) -> dict[str, Any]:
         """Window options over (H, W); a signal is an image of height 1."""
@@ -231,179 +234,3 @@ class Conv1D(_Conv):
 
     rank = 1
     op = Conv1d
-
-
-class _Pool(Layer):
-    """What the pooling layers share: window arguments, shape checks and config."""
-
-    rank = 2
-    op: Any = MaxPool2d
-
-    def __init__(self, pool_size: int | tuple[int, int] = 2, stride: Any = None, padding: Any = 0,
-                 name: str | None = None, *, strides: Any = None) -> None:
-        super().__init__(name or type(self).__name__.lower())
-        kind = type(self).__name__
-        stride = _keras_alias(stride, strides, "stride", "strides", kind)
-        if isinstance(padding, str):
-            if padding.lower() != "valid":
-                raise ValueError(
-                    f"{kind}: padding must be 'valid' (0), an int or a pair of ints (pixels on each "
-                    f"side, at most half the pool size), got {padding!r}"
-                )
-            padding = 0
-        self.pool_size = self._sizes(pool_size, "pool_size", 1)
-        self.stride = self.pool_size if stride is None else self._sizes(stride, "stride", 1)
-        self.padding = self._sizes(padding, "padding", 0)
-
-    def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
-        kind = type(self).__name__
-        if self.rank == 1:
-            if isinstance(value, (tuple, list)) and len(value) == 1:  # Keras writes (3,)
-                value = value[0]
-            return (as_int(value, name, kind, minimum),)
-        return pair(value, name, kind, minimum)
-
-    def _geometry(self, input_shape: tuple[int, ...]) -> Any:
-        """Window sizes over (H, W); a signal is an image of height 1."""
-        kind = type(self).__name__
-        if len(input_shape) != self.rank + 1:
-            layout = "(N, C, H, W)" if self.rank == 2 else "(N, C, L)"
-            raise ValueError(
-                f"{kind} layer {self.name!r} expects inputs of shape {layout}; got samples of "
-                f"shape {tuple(input_shape)}"
-            )
-        if self.rank == 2:
-            return pool_geometry((1, *input_shape), self.pool_size, self.stride, self.padding,
-                                 (1, 1), kind)
-        return pool_geometry((1, input_shape[0], 1, input_shape[1]), (1, *self.pool_size),
-                             (1, *self.stride), (0, *self.padding), (1, 1), kind)
-
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
-        self._geometry(input_shape)
-
-    def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
-        """Any size the window fits is accepted: pooling has no weights."""
-        self._geometry(input_shape)
-
-    def call(self, x: Tensor) -> Tensor:
-        if self.rank == 1:
-            return self.op.apply(x, kernel=self.pool_size[0], stride=self.stride[0],
-                                 padding=self.padding[0])
-        return self.op.apply(x, kernel=self.pool_size, stride=self.stride, padding=self.padding)
-
-    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        out = self._geometry(input_shape).out
-        return (input_shape[0], *out[2 - self.rank:])
-
-    def get_config(self) -> dict[str, Any]:
-        def plain(sizes: tuple[int, ...]) -> Any:
-            return sizes[0] if self.rank == 1 else list(sizes)
-
-        return {"pool_size": plain(self.pool_size), "stride": plain(self.stride),
-                "padding": plain(self.padding), "name": self.name}
-
-
-class MaxPool2D(_Pool):
-    """Max pooling layer: the largest value of each window of each channel.
-
-    .. math::
-
-        a_{n,c,i,j} = \\max_{u < k_h,\\, v < k_w} x_{n,\\,c,\\; s_h i + u - p_h,\\; s_w j + v - p_w}
-
-    Shape: (N, C, H, W) -> (N, C, Ho, Wo). The gradient of a window goes entirely to its
-    first maximum in row-major order (ties as PyTorch). No weights.
-
-    Parameters
-    ----------
-    pool_size : int or (int, int), default 2
-    stride : int or (int, int), optional
-        Defaults to ``pool_size`` (windows side by side); Keras's ``strides=`` is accepted too.
-    padding : int or (int, int), default 0
-        At most half the pool size; padded positions never win.
-    name : str, optional
-
-    Examples
-    --------
-    >>> MaxPool2D(2)(np.zeros((8, 6, 28, 28))).shape
-    (8, 6, 14, 14)
-    """
-
-    static_graph = True
-
-    op = MaxPool2d
-
-
-class AvgPool2D(_Pool):
-    """Average pooling layer: the mean of each window of each channel.
-
-    .. math::
-
-        a_{n,c,i,j} = \\frac{1}{k_h k_w} \\sum_{u,v} x_{n,\\,c,\\; s_h i + u - p_h,\\; s_w j + v - p_w}
-
-    Padded zeros count in the mean (``count_include_pad=True``, PyTorch's default).
-    Arguments as :class:`MaxPool2D`.
-
-    Examples
-    --------
-    >>> AvgPool2D(2)(np.ones((1, 3, 4, 4))).numpy()[0, 0]
-    array([[1., 1.],
-           [1., 1.]], dtype=float32)
-    """
-
-    static_graph = True
-
-    op = AvgPool2d
-
-
-class MaxPool1D(_Pool):
-    """Max pooling layer for signals (N, C, L):  a_{n,c,i} = max_u x_{n,c,\\,s i + u - p}.
-
-    Arguments as :class:`MaxPool2D`, with single ints.
-
-    Examples
-    --------
-    >>> MaxPool1D(2)(np.zeros((2, 4, 10))).shape
-    (2, 4, 5)
-    """
-
-    static_graph = True
-
-    rank = 1
-    op = MaxPool1d
-
-
-class GlobalAvgPool2D(Layer):
-    """The mean of each channel over the whole image: (N, C, H, W) -> (N, C).
-
-    .. math::
-
-        a_{n,c} = \\frac{1}{H W} \\sum_{i,j} x_{n,c,i,j}
-
-    Examples
-    --------
-    >>> GlobalAvgPool2D()(np.ones((2, 3, 5, 5))).shape
-    (2, 3)
-    """
-
-    static_graph = True
-
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__(name or "globalavgpool2d")
-
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
-        self.compute_output_shape(input_shape)
-
-    def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
-        """Any image size is accepted."""
-        self.compute_output_shape(input_shape)
-
-    def call(self, x: Tensor) -> Tensor:
-        return global_avg_pool2d(x)
-
-    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(input_shape) != 3:
-            raise ValueError(
-                f"GlobalAvgPool2D layer {self.name!r} expects inputs of shape (N, C, H, W); got "
-                f"samples of shape {tuple(input_shape)}"
-            )
-        return (input_shape[0],)

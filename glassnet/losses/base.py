@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_finite, check_sample_weight
 from glassnet._registry import Registry
 from glassnet.errors import NonFiniteError
 from glassnet.function import Function
@@ -17,20 +18,18 @@ LOSSES = Registry("loss")
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_finite(name: str, array: np.ndarray) -> None:
-    if not np.isfinite(array).all():
-        bad = np.size(array) - int(np.isfinite(array).sum())
-        raise NonFiniteError(
-            f"{name}: the prediction holds {bad} NaN or inf value(s) of {np.size(array)}; the "
-            "model diverged or its input is not finite (lower the learning rate, scale the "
-            "inputs, or check the data for NaN)"
-        )
+def _check_prediction(name: str, array: np.ndarray) -> None:
+    check_finite(f"{name}: the prediction", array, "the model diverged or its input is not finite (lower the "
+                 "learning rate, scale the inputs, or check the data for NaN)", NonFiniteError)
+
+
+def _check_target(name: str, target: np.ndarray) -> None:
+    check_finite(f"{name}: the target", target, "clean or impute it first", NonFiniteError)
 
 
 def _as_target(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
     target = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true, dtype=y_pred.dtype)
-    if not np.isfinite(target).all():
-        raise NonFiniteError(f"{name}: the target holds NaN or inf; clean or impute it first")
+    _check_target(name, target)
     if target.shape != y_pred.shape:
         if target.size == y_pred.size and target.shape[:1] == y_pred.shape[:1]:
             target = target.reshape(y_pred.shape)
@@ -43,14 +42,7 @@ def _as_target(name: str, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
 
 
 def _weights(sample_weight: Any, n: int, dtype: np.dtype) -> np.ndarray | None:
-    if sample_weight is None:
-        return None
-    w = np.asarray(sample_weight, dtype=dtype).reshape(-1)
-    if w.shape[0] != n:
-        raise ValueError(f"sample_weight has {w.shape[0]} values for {n} samples")
-    if (w < 0).any() or not np.isfinite(w).all():
-        raise ValueError("sample_weight must hold finite, non-negative numbers")
-    return w
+    return None if sample_weight is None else check_sample_weight("sample_weight", sample_weight, n, dtype)
 
 
 #: Keras's spellings of the same reductions: None is per sample, "sum_over_batch_size" the mean.
@@ -134,7 +126,7 @@ class Loss:
                 "(y_pred, y_true), in PyTorch's order; Keras's losses take (y_true, y_pred): swap "
                 "the arguments (or pass y_true.detach() for a computed target)"
             )
-        _check_finite(self.name, y_pred.data)
+        _check_prediction(self.name, y_pred.data)
         y_pred, options = self._input(y_pred)
         target = self._target(y_pred.data, y_true)
         weights = _weights(sample_weight, y_pred.shape[0] if y_pred.ndim else 1, y_pred.dtype)

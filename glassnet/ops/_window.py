@@ -182,7 +182,7 @@ def one_blas_thread() -> Iterator[None]:
 
     Each chunk's product is small (cache-sized columns): a second OpenBLAS thread
     gains little there, and when another process holds the other core the two threads wait
-    on each other (measured: LeNet-5 inference 20 times slower with two threads under load).
+    on each other, which slows LeNet-5 inference down many times over (``benchmarks/cnn.py``).
     """
     if not _BLAS:
         from threadpoolctl import ThreadpoolController
@@ -197,7 +197,7 @@ def scratch(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
 
     Fresh megabyte-sized temporaries on every step make glibc grow and trim its heap each
     time, and the page faults that follow cost more than the arithmetic on a small network
-    (measured on LeNet-5: about 2,000 faults per step). One buffer per name and thread,
+    such as LeNet-5. One buffer per name and thread,
     grown when needed, at most SCRATCH_BYTES; its contents are undefined.
     """
     dtype = np.dtype(dtype)

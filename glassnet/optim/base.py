@@ -23,6 +23,7 @@ from glassnet import _aligned
 from glassnet._checks import check_flag, check_hyperparameter
 from glassnet._registry import Configurable, Registry
 from glassnet.optim import kernels as _kernels
+from glassnet.optim._arguments import _check_params, other_spellings
 from glassnet.optim._state import state_problem
 from glassnet.tensor import Tensor
 
@@ -30,49 +31,8 @@ __all__ = ["Optimizer", "OPTIMIZERS", "check_hyperparameter", "check_flag", "oth
 
 OPTIMIZERS = Registry("optimizer")
 
-NO_PARAMETERS = (
-    "the model has no parameters yet: build it (give input_dim or call it on data) "
-    "before creating the optimizer"
-)
-
 #: Added to the global norm before dividing, as ``torch.nn.utils.clip_grad_norm_``.
 CLIP_EPS = 1e-6
-
-
-#: Keras's and PyTorch's names for hyperparameters that mean here what they mean there.
-_SAME_MEANING = {"learning_rate": "lr", "beta_1": "beta1", "beta_2": "beta2", "alpha": "rho"}
-
-
-def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` (glassnet's names) updated from ``spellings``, the keyword arguments given
-    in Keras's or PyTorch's names: ``learning_rate``, ``beta_1``/``beta_2``, ``betas=(b1, b2)``
-    and RMSprop's ``alpha`` (PyTorch's rho).
-
-    Raises
-    ------
-    TypeError
-        For ``epsilon`` (Keras's enters the update elsewhere than ``eps``) and any name that
-        is not an argument of the optimizer class ``owner``; the message lists the accepted ones.
-    """
-    name, values = owner.__name__, dict(values)
-    for key, value in spellings.items():
-        if key == "betas" and "beta1" in values:
-            if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {value!r}")
-            values["beta1"], values["beta2"] = value
-        elif _SAME_MEANING.get(key) in values:
-            values[_SAME_MEANING[key]] = value
-        elif key == "epsilon" and "eps" in values:
-            raise TypeError(
-                f"{name}: pass eps={value!r}, not epsilon: glassnet's eps enters the update as in "
-                "PyTorch, which is not where Keras adds its epsilon"
-            )
-        else:
-            raise TypeError(
-                f"{name} got an unexpected argument {key!r}; it takes params and "
-                f"{', '.join(getattr(owner, 'config_keys', values))}"
-            )
-    return values
 
 
 def _optional_positive(name: str, value: Any) -> float | None:
@@ -179,37 +139,6 @@ def _copy_into(view: np.ndarray, value: Any, p: Tensor, what: str) -> None:
             "optimizer again (or call bind(params))"
         )
     np.copyto(view, value, casting="same_kind")
-
-
-def _check_params(params: Any) -> list[Tensor]:
-    if isinstance(params, (int, float, np.number)) and not isinstance(params, bool):
-        raise TypeError(
-            f"params must be an iterable of Parameters, got the number {params!r}: the first argument "
-            f"is the parameters, as in PyTorch; give the learning rate by name, lr={params!r} (or "
-            f"learning_rate={params!r})"
-        )
-    if isinstance(params, Tensor) or hasattr(params, "parameters"):
-        raise TypeError(
-            f"params must be an iterable of Parameters, got a {type(params).__name__}; "
-            "pass model.parameters() (or a list of tensors)"
-        )
-    try:
-        items = list(params)
-    except TypeError:
-        raise TypeError(
-            f"params must be an iterable of Parameters, got {type(params).__name__}"
-        ) from None
-    unique: dict[int, Tensor] = {}
-    for i, p in enumerate(items):
-        if not isinstance(p, Tensor) or p._ctx is not None:
-            raise TypeError(
-                f"params[{i}] must be a Parameter (a leaf Tensor, not the result of an operation), "
-                f"got {p!r}"
-            )
-        unique.setdefault(id(p), p)
-    if not unique:
-        raise ValueError(NO_PARAMETERS)
-    return list(unique.values())
 
 
 class Optimizer(Configurable):

@@ -1,78 +1,25 @@
-"""Activation functions a = g(z) and their derivatives g'(z), as in the lectures' table.
-
-Each activation is one :class:`~glassnet.function.Function`: ``forward`` computes g(z),
-``backward`` multiplies the upstream gradient by g'(z) (the chain rule
-dE/dz = dE/da * g'(z)). Reach them by name with :func:`get`, or call the functions here
-(also exported by :mod:`glassnet.functional`).
-"""
+"""Element-wise activations a = g(z): each unit's output depends on its own z only."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from glassnet._registry import Registry
+from glassnet._checks import check_hyperparameter
+from glassnet.activations._arrays import _kernels, _relu, _sigmoid, _tanh
 from glassnet.function import Function
-from glassnet.ops._axis import axis_index
-from glassnet.tensor import Tensor, no_grad
-
-try:
-    from glassnet import _kernels
-except ImportError:  # installed without a C compiler: NumPy computes ReLU to the bit, softmax to rounding
-    _kernels = None
+from glassnet.tensor import Tensor
 
 __all__ = [
-    "get", "names", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "on_array",
+    "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
+    "softplus", "gaussian", "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU",
+    "SELU", "GELU", "Softplus", "Gaussian", "SELU_LAMBDA", "SELU_ALPHA",
 ]
-
-ACTIVATIONS = Registry("activation")
 
 SELU_LAMBDA = 1.0507009873554804934193349852946
 SELU_ALPHA = 1.6732632423543772848170429916717
-
-
-def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """max(z, 0); one compiled pass where the kernels are built (NumPy's bits)."""
-    if _kernels is not None:
-        target = np.empty_like(z) if out is None else out
-        try:
-            _kernels.relu(z, target)
-            return target
-        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-            pass
-    return np.maximum(z, 0, out=out)
-
-
-def _tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.tanh(z, out=out)
-
-
-def _softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
-    """e^{z - max z} / sum e^{z - max z} along ``axis``; ``out`` may be z itself. Along the
-    last axis, one compiled pass per row where the kernels are built (NumPy reduces along a
-    short axis row by row: 85 us for 1,000 rows of 10 classes, the kernel 24 us); the two
-    agree to rounding."""
-    if _kernels is not None and z.ndim and axis in (-1, z.ndim - 1):
-        target = np.empty_like(z) if out is None else out
-        try:
-            _kernels.softmax(z, target)
-            return target
-        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-            pass
-    e = np.subtract(z, np.maximum.reduce(z, axis=axis, keepdims=True), out=out)
-    np.exp(e, out=e)
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
-    return e
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) without overflow: e^-|z| never exceeds 1."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class Identity(Function):
@@ -283,200 +230,60 @@ class Gaussian(Function):
         return (grad * -2 * ctx.z * ctx.a,)
 
 
-class Softmax(Function):
-    """g(z)_i = e^{z_i} / sum_j e^{z_j} over ``axis`` (shifted by the max, so stable);
-    dg_i/dz_j = g_i (1[i = j] - g_j), so dE/dz = g * (dE/dg - sum(dE/dg * g))."""
-
-    name = "softmax"
-
-    @staticmethod
-    def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
-        ctx.a, ctx.axis = _softmax(z, axis=axis), axis
-        return ctx.a
-
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        a = ctx.a
-        return (a * (grad - (grad * a).sum(axis=ctx.axis, keepdims=True)),)
-
-
-class LogSoftmax(Function):
-    """g(z)_i = z_i - ln sum_j e^{z_j} over ``axis`` (stable);
-    dE/dz = dE/dg - softmax(z) * sum(dE/dg)."""
-
-    name = "log_softmax"
-
-    @staticmethod
-    def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
-        shifted = z - z.max(axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=axis, keepdims=True)
-        ctx.softmax, ctx.axis = e / s, axis
-        return shifted - np.log(s)
-
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad - ctx.softmax * grad.sum(axis=ctx.axis, keepdims=True),)
-
-
-@ACTIVATIONS.register("identity", "linear")
 def identity(z: Tensor) -> Tensor:
     """g(z) = z;  g'(z) = 1."""
     return Identity.apply(z)
 
 
-@ACTIVATIONS.register("binary_step", "heaviside", "step")
 def binary_step(z: Tensor) -> Tensor:
     """Heaviside step, g(z) = 1 if z > 0 else 0; its gradient is zero (see :class:`BinaryStep`)."""
     return BinaryStep.apply(z)
 
 
-@ACTIVATIONS.register("sigmoid", "logistic")
 def sigmoid(z: Tensor) -> Tensor:
     """g(z) = 1 / (1 + e^{-z});  g'(z) = g(z) (1 - g(z))."""
     return Sigmoid.apply(z)
 
 
-@ACTIVATIONS.register("tanh")
 def tanh(z: Tensor) -> Tensor:
     """g(z) = tanh z;  g'(z) = 1 - tanh^2 z."""
     return Tanh.apply(z)
 
 
 def _real(op: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise TypeError(f"{op}: {name} must be a finite real number, got {value!r}")
-    return float(value)
+    return check_hyperparameter(f"{op}: {name}", value, -math.inf)
 
 
-@ACTIVATIONS.register("relu")
 def relu(z: Tensor) -> Tensor:
     """g(z) = max(0, z);  g'(z) = 1[z > 0]."""
     return ReLU.apply(z)
 
 
-@ACTIVATIONS.register("leaky_relu")
 def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope."""
     return LeakyReLU.apply(z, slope=_real("leaky_relu", "slope", slope))
 
 
-@ACTIVATIONS.register("elu")
 def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
     """g(z) = z if z > 0 else alpha (e^z - 1);  g'(z) = 1 if z > 0 else alpha e^z."""
     return ELU.apply(z, alpha=_real("elu", "alpha", alpha))
 
 
-@ACTIVATIONS.register("selu")
 def selu(z: Tensor) -> Tensor:
     """g(z) = lambda (z if z > 0 else alpha (e^z - 1)), lambda = 1.0507..., alpha = 1.6732..."""
     return SELU.apply(z)
 
 
-@ACTIVATIONS.register("gelu")
 def gelu(z: Tensor, approximate: str = "none") -> Tensor:
     """g(z) = z Phi(z);  g'(z) = Phi(z) + z phi(z). ``approximate="tanh"`` for the tanh form."""
     return GELU.apply(z, approximate=approximate)
 
 
-@ACTIVATIONS.register("softplus")
 def softplus(z: Tensor) -> Tensor:
     """g(z) = ln(1 + e^z);  g'(z) = 1 / (1 + e^{-z})."""
     return Softplus.apply(z)
 
 
-@ACTIVATIONS.register("softmax")
-def softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """g(z)_i = e^{z_i} / sum_j e^{z_j};  dg_i/dz_j = g_i (1[i = j] - g_j)."""
-    axis_index(axis, z.ndim, "softmax")
-    return Softmax.apply(z, axis=axis)
-
-
-@ACTIVATIONS.register("log_softmax")
-def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """g(z)_i = z_i - ln sum_j e^{z_j};  dg_i/dz_j = 1[i = j] - softmax(z)_j."""
-    axis_index(axis, z.ndim, "log_softmax")
-    return LogSoftmax.apply(z, axis=axis)
-
-
-@ACTIVATIONS.register("gaussian", "rbf")
 def gaussian(z: Tensor) -> Tensor:
     """g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}."""
     return Gaussian.apply(z)
-
-
-#: The forward formulas above, callable on arrays with ``out`` (for prediction, in place).
-_ON_ARRAYS: dict[Callable[[Tensor], Tensor], Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
-    relu: _relu, tanh: _tanh, softmax: _softmax,
-}
-
-
-def on_array(g: Callable[[Tensor], Tensor], z: np.ndarray, in_place: bool = False) -> np.ndarray:
-    """a = g(z) on an array, without a graph: the same operations as the node, so the
-    same bits. ``in_place`` lets ReLU, tanh and softmax overwrite z; the other activations
-    and user callables run their node under ``no_grad`` into a new array."""
-    if g is identity:
-        return z
-    form = _ON_ARRAYS.get(g)
-    if form is not None:
-        return form(z, z if in_place else None)
-    with no_grad():
-        return g(Tensor._make(z, False, None)).data
-
-
-def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor]:
-    """Resolve an activation given by name, as a callable, or None (identity).
-
-    Raises
-    ------
-    ValueError
-        For an unknown name; the message lists the valid names.
-    TypeError
-        For a callable that does not map a Tensor to a Tensor of the same shape (a NumPy
-        function such as ``np.tanh`` does not: it has no gradient); it is tried once here,
-        on a small Tensor, so that the layer fails at construction rather than in ``fit``.
-    """
-    if activation is None:
-        return identity
-    if callable(activation) and not _is_registered(activation):
-        _try_callable(activation)
-    if callable(activation):
-        return activation
-    return ACTIVATIONS.get(activation)
-
-
-def _is_registered(activation: Callable[[Tensor], Tensor]) -> bool:
-    return any(ACTIVATIONS.get(name) is activation for name in ACTIVATIONS.names())
-
-
-def _try_callable(activation: Callable[[Tensor], Tensor]) -> None:
-    """Call a user's activation on a small Tensor; a TypeError saying what is expected if it fails."""
-    name = getattr(activation, "__name__", type(activation).__name__)
-    spelling = f" (use activation={name!r}, glassnet's own)" if name in ACTIVATIONS.names() else ""
-    expected = ("an activation callable must take a glassnet Tensor z and return a Tensor of the same "
-                "shape, computed with glassnet operations so that it has a gradient, e.g. "
-                "lambda z: z * gn.functional.sigmoid(z); NumPy functions such as np.tanh work on arrays, not "
-                f"Tensors{spelling}")
-    probe = Tensor(np.array([[-1.0, 0.0, 1.0]], dtype=np.float32))
-    try:
-        out = activation(probe)
-    except Exception as err:
-        raise TypeError(f"activation {name!r} failed on a Tensor ({type(err).__name__}: {err}); {expected}") \
-            from None
-    if not isinstance(out, Tensor) or out.shape != probe.shape:
-        got = f"a Tensor of shape {out.shape}" if isinstance(out, Tensor) else type(out).__name__
-        raise TypeError(f"activation {name!r} returned {got} for a Tensor of shape {probe.shape}; {expected}")
-
-
-def name_of(activation: Callable[[Tensor], Tensor]) -> str | None:
-    """The registered name of an activation function, or None for a user's own callable."""
-    for name in ACTIVATIONS.names():
-        if ACTIVATIONS.get(name) is activation:
-            return activation.__name__
-    return None
-
-
-def names() -> list[str]:
-    """Every registered activation name (aliases included)."""
-    return ACTIVATIONS.names()

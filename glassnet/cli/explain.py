@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from glassnet.cli import use
+from glassnet.cli.settings import UsageError
 from glassnet.explain import examples
 from glassnet.explain._util import check_positive_int
 from glassnet.explain.trace import Trace, trace
@@ -43,7 +45,7 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
 
     Raises
     ------
-    glassnet.cli.settings.UsageError
+    UsageError
         For a name that is neither an example nor, with ``data``, a model file (the command
         exits with code 2).
     """
@@ -55,8 +57,6 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
         example.print(console)
         return example
     if data is None:
-        from glassnet.cli.settings import UsageError
-
         raise UsageError(
             f"{what!r} is not one of the examples ({', '.join(examples.EXAMPLES)}); to explain a saved "
             "model, give its file and --data with the rows to run"
@@ -71,8 +71,6 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
 
 def _saved_rows(path: str, data: str, target: str | None, rows: int) -> tuple[Any, Any, Any]:
     """The model in ``path`` and the first ``rows`` rows of ``data``, preprocessed as in training."""
-    from glassnet.cli import use
-
     model = use.load_model(path)
     table = use._labelled(model, data, target)
     return model, model.preprocessing.transform(table.X.iloc[:rows]), table.y[:rows]

@@ -1,0 +1,155 @@
+"""Activation functions a = g(z) and their derivatives g'(z), as in the lectures' table.
+
+Each activation is one :class:`~glassnet.function.Function`: ``forward`` computes g(z),
+``backward`` multiplies the upstream gradient by g'(z) (the chain rule
+dE/dz = dE/da * g'(z)). Reach them by name with :func:`get`, or call the functions here
+(also exported by :mod:`glassnet.functional`).
+
+The activations live by family: :mod:`~glassnet.activations.elementwise` (one unit's
+output from its own z) and :mod:`~glassnet.activations.over_axis` (softmax and log-softmax over an axis). An
+activation is added by writing its Function and function in its family's module and one
+row of :data:`_TABLE` below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from glassnet._registry import Registry
+from glassnet.activations._arrays import _kernels as _kernels  # the compiled module, or None
+from glassnet.activations._arrays import _relu, _softmax, _tanh
+from glassnet.activations._arrays import _sigmoid as _sigmoid
+from glassnet.activations.elementwise import (
+    ELU,
+    GELU,
+    SELU,
+    SELU_ALPHA,
+    SELU_LAMBDA,
+    BinaryStep,
+    Gaussian,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    binary_step,
+    elu,
+    gaussian,
+    gelu,
+    identity,
+    leaky_relu,
+    relu,
+    selu,
+    sigmoid,
+    softplus,
+    tanh,
+)
+from glassnet.activations.over_axis import LogSoftmax, Softmax, log_softmax, softmax
+from glassnet.tensor import Tensor, no_grad
+
+__all__ = [
+    "get", "names", "name_of", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
+    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "on_array", "ACTIVATIONS",
+    "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU", "Softplus",
+    "Gaussian", "Softmax", "LogSoftmax", "SELU_LAMBDA", "SELU_ALPHA",
+]
+
+#: Every activation: the function, then the names :func:`get` knows it by.
+_TABLE: tuple[tuple[Callable[..., Tensor], tuple[str, ...]], ...] = (
+    (identity, ("identity", "linear")),
+    (binary_step, ("binary_step", "heaviside", "step")),
+    (sigmoid, ("sigmoid", "logistic")),
+    (tanh, ("tanh",)),
+    (relu, ("relu",)),
+    (leaky_relu, ("leaky_relu",)),
+    (elu, ("elu",)),
+    (selu, ("selu",)),
+    (gelu, ("gelu",)),
+    (softplus, ("softplus",)),
+    (softmax, ("softmax",)),
+    (log_softmax, ("log_softmax",)),
+    (gaussian, ("gaussian", "rbf")),
+)
+
+ACTIVATIONS = Registry("activation")
+for _function, _names in _TABLE:
+    ACTIVATIONS.register(*_names)(_function)
+del _function, _names
+
+#: The forward formulas above, callable on arrays with ``out`` (for prediction, in place).
+_ON_ARRAYS: dict[Callable[[Tensor], Tensor], Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
+    relu: _relu, tanh: _tanh, softmax: _softmax,
+}
+
+
+def on_array(g: Callable[[Tensor], Tensor], z: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """a = g(z) on an array, without a graph: the same operations as the node, so the
+    same bits. ``in_place`` lets ReLU, tanh and softmax overwrite z; the other activations
+    and user callables run their node under ``no_grad`` into a new array."""
+    if g is identity:
+        return z
+    form = _ON_ARRAYS.get(g)
+    if form is not None:
+        return form(z, z if in_place else None)
+    with no_grad():
+        return g(Tensor._make(z, False, None)).data
+
+
+def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor]:
+    """Resolve an activation given by name, as a callable, or None (identity).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid names.
+    TypeError
+        For a callable that does not map a Tensor to a Tensor of the same shape (a NumPy
+        function such as ``np.tanh`` does not: it has no gradient); it is tried once here,
+        on a small Tensor, so that the layer fails at construction rather than in ``fit``.
+    """
+    if activation is None:
+        return identity
+    if callable(activation) and not _is_registered(activation):
+        _try_callable(activation)
+    if callable(activation):
+        return activation
+    return ACTIVATIONS.get(activation)
+
+
+def _is_registered(activation: Callable[[Tensor], Tensor]) -> bool:
+    return any(ACTIVATIONS.get(name) is activation for name in ACTIVATIONS.names())
+
+
+def _try_callable(activation: Callable[[Tensor], Tensor]) -> None:
+    """Call a user's activation on a small Tensor; a TypeError saying what is expected if it fails."""
+    name = getattr(activation, "__name__", type(activation).__name__)
+    spelling = f" (use activation={name!r}, glassnet's own)" if name in ACTIVATIONS.names() else ""
+    expected = ("an activation callable must take a glassnet Tensor z and return a Tensor of the same "
+                "shape, computed with glassnet operations so that it has a gradient, e.g. "
+                "lambda z: z * gn.functional.sigmoid(z); NumPy functions such as np.tanh work on arrays, not "
+                f"Tensors{spelling}")
+    probe = Tensor(np.array([[-1.0, 0.0, 1.0]], dtype=np.float32))
+    try:
+        out = activation(probe)
+    except Exception as err:
+        raise TypeError(f"activation {name!r} failed on a Tensor ({type(err).__name__}: {err}); {expected}") \
+            from None
+    if not isinstance(out, Tensor) or out.shape != probe.shape:
+        got = f"a Tensor of shape {out.shape}" if isinstance(out, Tensor) else type(out).__name__
+        raise TypeError(f"activation {name!r} returned {got} for a Tensor of shape {probe.shape}; {expected}")
+
+
+def name_of(activation: Callable[[Tensor], Tensor]) -> str | None:
+    """The registered name of an activation function, or None for a user's own callable."""
+    for name in ACTIVATIONS.names():
+        if ACTIVATIONS.get(name) is activation:
+            return activation.__name__
+    return None
+
+
+def names() -> list[str]:
+    """Every registered activation name (aliases included)."""
+    return ACTIVATIONS.names()

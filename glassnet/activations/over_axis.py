@@ -1,0 +1,60 @@
+"""Activations over an axis: softmax and log-softmax turn a row of scores into (log-)probabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.activations._arrays import _log_softmax, _softmax
+from glassnet.function import Function
+from glassnet.ops._axis import axis_index
+from glassnet.tensor import Tensor
+
+__all__ = ["softmax", "log_softmax", "Softmax", "LogSoftmax"]
+
+
+class Softmax(Function):
+    """g(z)_i = e^{z_i} / sum_j e^{z_j} over ``axis`` (shifted by the max, so stable);
+    dg_i/dz_j = g_i (1[i = j] - g_j), so dE/dz = g * (dE/dg - sum(dE/dg * g))."""
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
+        ctx.a, ctx.axis = _softmax(z, axis=axis), axis
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        a = ctx.a
+        return (a * (grad - (grad * a).sum(axis=ctx.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """g(z)_i = z_i - ln sum_j e^{z_j} over ``axis`` (stable);
+    dE/dz = dE/dg - softmax(z) * sum(dE/dg)."""
+
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, axis: int = -1) -> np.ndarray:
+        log_p, ctx.softmax = _log_softmax(z, axis)
+        ctx.axis = axis
+        return log_p
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad - ctx.softmax * grad.sum(axis=ctx.axis, keepdims=True),)
+
+
+def softmax(z: Tensor, axis: int = -1) -> Tensor:
+    """g(z)_i = e^{z_i} / sum_j e^{z_j};  dg_i/dz_j = g_i (1[i = j] - g_j)."""
+    axis_index(axis, z.ndim, "softmax")
+    return Softmax.apply(z, axis=axis)
+
+
+def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
+    """g(z)_i = z_i - ln sum_j e^{z_j};  dg_i/dz_j = 1[i = j] - softmax(z)_j."""
+    axis_index(axis, z.ndim, "log_softmax")
+    return LogSoftmax.apply(z, axis=axis)

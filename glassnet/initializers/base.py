@@ -1,0 +1,221 @@
+"""The initializers' base class, the fans of a weight shape, and the plain draws:
+constants, uniform and normal."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from glassnet._checks import check_hyperparameter
+from glassnet._registry import Configurable
+
+__all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "compute_fans",
+           "TRUNCATED_STD"]
+
+#: Standard deviation of a standard normal truncated to [-2, 2].
+TRUNCATED_STD = 0.87962566103423978
+
+
+def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Number of inputs (fan_in) and outputs (fan_out) of each unit, from a weight shape.
+
+    - ``()``: (1, 1); ``(n,)``: (n, n) (a bias or a vector).
+    - ``(inputs, units)``: a dense W as glassnet stores it (``z = a_prev @ W + b``):
+      fan_in = inputs, fan_out = units.
+    - ``(filters, in_channels, *kernel)``: a convolution kernel in PyTorch's layout
+      (``(filters, in_channels, kh, kw)`` for Conv2D): with the receptive field
+      r = kh * kw (the product of the kernel sizes), fan_in = in_channels * r and
+      fan_out = filters * r.
+
+    Examples
+    --------
+    >>> compute_fans((784, 256))
+    (784, 256)
+    >>> compute_fans((6, 1, 5, 5))
+    (25, 150)
+    """
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _units(shape: tuple[int, ...]) -> int:
+    """How many units a weight of this shape feeds (see :func:`compute_fans`): the columns of
+    a dense W (inputs, units), the filters of a kernel (filters, in_channels, *kernel); one
+    for a vector, whose entries feed no separate units."""
+    if len(shape) < 2:
+        return 1
+    return shape[1] if len(shape) == 2 else shape[0]
+
+
+def _check_shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    if isinstance(shape, str):
+        raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
+    try:
+        items = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of ints, got {shape!r}") from None
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in items):
+        raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
+    dims = tuple(int(n) for n in items)
+    if any(n < 0 for n in dims):
+        raise ValueError(f"shape must have sizes >= 0, got {shape!r}")
+    return dims
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        shown = repr(dtype) if resolved is None else resolved
+        raise TypeError(f"weights are floating-point: dtype must be float32 or float64, got {shown}")
+    return resolved
+
+
+def _number(name: str, value: Any) -> float:
+    return check_hyperparameter(name, value, -math.inf)
+
+
+def _generator(rng: Any) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), got {rng!r}"
+        )
+    return rng
+
+
+def _truncated_normal(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Standard normal draws restricted to [-2, 2]: values outside are drawn again."""
+    out = rng.standard_normal(size)
+    redo = np.flatnonzero(np.abs(out) > 2)
+    while redo.size:
+        out[redo] = rng.standard_normal(redo.size)
+        redo = redo[np.abs(out[redo]) > 2]
+    return out
+
+
+class Initializer(Configurable):
+    """Base of the initializers.
+
+    Subclasses implement ``sample(shape, rng)`` returning float64 values, and list their
+    constructor arguments in ``config_keys`` (for ``get_config``). Initializers that give
+    every value the same number (constants, a normal of std 0) have ``symmetric`` True:
+    used on the weights of a layer of several units or filters they warn, because identical
+    weights make every unit compute, and learn, the same thing. A layer of one unit has no
+    symmetry to break and gets no warning.
+    """
+
+    name = "initializer"
+    config_keys: tuple[str, ...] = ()
+    symmetric = False
+
+    def __call__(
+        self,
+        shape: tuple[int, ...],
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float32,
+        *,
+        for_weights: bool = False,
+    ) -> np.ndarray:
+        """An array of ``shape`` and ``dtype``; ``for_weights=True`` when it will be a W.
+
+        Raises
+        ------
+        TypeError
+            If ``rng`` is not a Generator (random initializers) or ``dtype`` not floating.
+        """
+        shape, dtype = _check_shape(shape), _check_dtype(dtype)
+        if for_weights and self.symmetric and _units(shape) > 1:
+            warnings.warn(
+                f"initializer {self!r} gives every weight the same value: all units of the layer "
+                "would compute the same output, receive the same gradient and learn the same "
+                "thing (the symmetry is never broken). Use a random initializer such as "
+                "'glorot_uniform' or 'he_normal' for weights; constants suit biases.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return np.asarray(self.sample(shape, rng)).astype(dtype, copy=False)
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} does not define sample()")
+
+
+class Constant(Initializer):
+    """Every value equal to ``value``."""
+
+    name = "constant"
+    config_keys = ("value",)
+    symmetric = True
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = _number("value", value)
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+        return np.full(shape, self.value)
+
+
+class Zeros(Constant):
+    """All zeros: the usual bias initializer (and a symmetric, hence bad, weight one)."""
+
+    name = "zeros"
+    config_keys = ()
+
+    def __init__(self) -> None:
+        super().__init__(0.0)
+
+
+class Ones(Constant):
+    """All ones (batch normalization's scale gamma starts here)."""
+
+    name = "ones"
+    config_keys = ()
+
+    def __init__(self) -> None:
+        super().__init__(1.0)
+
+
+class RandomUniform(Initializer):
+    """Independent draws from U(low, high) (Keras's defaults: -0.05, 0.05)."""
+
+    name = "uniform"
+    config_keys = ("low", "high")
+
+    def __init__(self, low: float = -0.05, high: float = 0.05) -> None:
+        self.low, self.high = _number("low", low), _number("high", high)
+        if self.low >= self.high:
+            raise ValueError(f"uniform needs low < high, got low={low!r}, high={high!r}")
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+        return _generator(rng).uniform(self.low, self.high, shape)
+
+
+class RandomNormal(Initializer):
+    """Independent draws from N(mean, std^2), not truncated (Keras's defaults: 0, 0.05)."""
+
+    name = "normal"
+    config_keys = ("mean", "std")
+
+    def __init__(self, mean: float = 0.0, std: float = 0.05) -> None:
+        self.mean, self.std = _number("mean", mean), _number("std", std)
+        if self.std < 0:
+            raise ValueError(f"std must be >= 0, got {std!r}")
+
+    @property
+    def symmetric(self) -> bool:  # type: ignore[override]
+        """A standard deviation of 0 gives every weight the mean."""
+        return self.std == 0
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+        return _generator(rng).normal(self.mean, self.std, shape)
