@@ -1,10 +1,10 @@
 """Same seed, same bits: the weights and history of a few seeded trainings, fingerprinted.
 
 Each case trains a small model with a fixed seed and hashes (SHA-256) its final weights,
-its history and its predictions on the training inputs. The expected digests were computed with the training code before the
-step was reorganized; a change in any bit of a weight or of a logged number fails here.
-The digests hold for this machine's NumPy and BLAS build (the CI's): another BLAS may
-round matrix products differently.
+its history and its predictions on the training inputs. The expected digests were
+computed with the training code before the step was reorganized; a change in any bit of
+a weight or of a logged number fails here. The digests hold for this machine's NumPy and
+BLAS build (the CI's): another BLAS may round matrix products differently.
 """
 
 from __future__ import annotations
