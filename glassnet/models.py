@@ -165,6 +165,10 @@ class Model(Module):
     def output_activations(self) -> list[str | None]:
         return [_final_activation(o.op) for o in self._outputs]
 
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """The per-sample shape of each output, from the layers' ``compute_output_shape``."""
+        return [o.shape for o in self._outputs]
+
     @property
     def n_inputs(self) -> int:
         return len(self._inputs)
@@ -485,6 +489,14 @@ class Sequential(Model):
     @property
     def output_activations(self) -> list[str | None]:
         return [_final_activation(self.layers[-1])] if self.layers else [None]
+
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """The per-sample shape of the output of the built model, from each layer's
+        ``compute_output_shape``."""
+        shape = self.layers[0].input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return [tuple(shape)]
 
     @property
     def n_inputs(self) -> int:

@@ -3,5 +3,7 @@
 from glassnet.training.callbacks import Callback, History, ProgressLogger, TerminateOnNaN
 from glassnet.training.evaluation import evaluate, predict
 from glassnet.training.loop import fit
+from glassnet.training.step import Step, train_step
 
-__all__ = ["Callback", "History", "ProgressLogger", "TerminateOnNaN", "fit", "evaluate", "predict"]
+__all__ = ["Callback", "History", "ProgressLogger", "TerminateOnNaN", "fit", "evaluate", "predict",
+           "train_step", "Step"]

@@ -9,7 +9,6 @@ import numpy as np
 from glassnet import metrics as _metrics
 from glassnet.layers.module import evaluating
 from glassnet.models import _CLASS_LOSSES
-from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 
 __all__ = [
@@ -128,13 +127,11 @@ def targets(model: Any, y: Any, dtype: np.dtype, n: int, name: str = "y") -> lis
 def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
     """Clear errors before training: labels of a classification loss must be integers in
     [0, number of outputs), and the targets of a classification metric class labels."""
-    with no_grad(), model_mode(model, False):
-        probe = model.forward(*[Tensor(x[:1]) for x in xs])
-    probes = probe if isinstance(probe, list) else [probe]
-    for out, y, loss in zip(probes, ys, model.loss_fns):
+    shapes = model.output_shapes()
+    for shape, y, loss in zip(shapes, ys, model.loss_fns):
         if isinstance(loss, _CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
-            _check_label_range(y, out.shape[-1] if out.ndim > 1 else 1)
-    outputs = probes[0].shape[-1] if probes[0].ndim > 1 else 1
+            _check_label_range(y, shape[-1] if shape else 1)
+    outputs = shapes[0][-1] if shapes[0] else 1
     for name in model.metric_names:
         if _metrics.is_classification_metric(name):
             _metrics.target_labels(ys[0], name, outputs)
