@@ -15,8 +15,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._graph import topological_order
-from glassnet._saved import overwrite
-from glassnet.layers.module import Layer, Module, Parameter, evaluating
+from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
@@ -71,8 +70,6 @@ class Model(Module):
         self.metric_names: list[str] = []
         self.compiled = False
         self.seed = seed
-        self._stop_reason: str | None = None
-        self._snapshot: list[np.ndarray] | None = None
         self._initial_weights: int | None = None  # fingerprint at build, until trained or predicted
         self._single_output = True
         self._inputs: list[Symbolic] = []
@@ -364,20 +361,6 @@ class Model(Module):
         from glassnet import io
 
         return io.load_weights(self, path)
-
-    # ------------------------------------------------------ weights safety
-    def _take_snapshot(self, params: list[Parameter] | None = None) -> None:
-        """Copy the weights (``params``: this model's ``parameters()``, when known)."""
-        self._snapshot = [p.data.copy() for p in (self.parameters() if params is None else params)]
-
-    def _restore_last_finite_weights(self) -> bool:
-        """Put back the weights of the last snapshot if the current ones are not finite."""
-        params = self.parameters()
-        if all(np.isfinite(p.data).all() for p in params) or self._snapshot is None:
-            return False
-        for p, saved in zip(params, self._snapshot):
-            overwrite(p, saved)
-        return True
 
     # -------------------------------------------------------------- summary
     def summary(self, print_fn: Any = print) -> str:

@@ -1,6 +1,7 @@
 """The training step as one public function, and a model's own ``train_step`` method."""
 
 import numpy as np
+import pytest
 
 import glassnet as gn
 from glassnet.layers import Dense, Layer
@@ -95,3 +96,20 @@ def test_a_penalty_changed_during_training_counts_in_replayed_steps(monkeypatch)
     assert len(set(history_graph["reg_loss"])) == 3
     for a, b in zip(weights_graph, weights_replay, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_run_s_state_lives_on_the_run_and_callbacks_reach_it():
+    X, y = _data()
+    model = gn.Sequential(_layers(), seed=0)
+    model.compile(optimizer=gn.optim.SGD(lr=1e30), loss="cross_entropy")
+    seen = {}
+
+    class Watch(gn.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            seen["reason"] = self.run.stop_reason
+
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="training stopped"):
+        history = model.fit(X * 1e20, y, epochs=3, batch_size=8, verbose=0, callbacks=[Watch()])
+    assert seen["reason"] == history.stopped_reason and "loss became" in seen["reason"]
+    assert not hasattr(model, "_stop_reason") and not hasattr(model, "_snapshot")
+    assert all(np.isfinite(p.data).all() for p in model.parameters())

@@ -18,7 +18,7 @@ from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
 from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
-from glassnet.training.resume import LoopState
+from glassnet.training.state import RunState
 from glassnet.training.step import Step, train_step
 
 __all__ = ["fit"]
@@ -191,19 +191,18 @@ def fit(
     n = xs[0].shape[0]
     steps = math.ceil(n / (batch_size or n))
     every = [history, *extra, *user]
-    loop = LoopState(initial_epoch, rng, history, every,
+    loop = RunState(initial_epoch, rng, history, every,
                      functools.partial(_train_loss, model, xs, ys, weights))
     cbs = CallbackList(every, model, {"epochs": epochs, "steps": steps, "samples": n, "verbose": verbose,
-                                      "loop": loop})
+                                      "run": loop})
     run = _Run(model, xs, ys, weights, track_gradients)
     model.stop_training = False
-    model._stop_reason = None
     # Overflow shows up as a non-finite loss, which TerminateOnNaN reports with its epoch and batch.
     with _prep.model_mode(model, True), _blas_threads(model, batch_size or n), \
             np.errstate(over="ignore", invalid="ignore"):
         cbs.call("on_train_begin", {})
         for epoch in range(loop.epoch, epochs):
-            logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
+            logs = _run_epoch(run, loop, epoch, batch_size, shuffle, cbs)
             if val is not None and not model.stop_training:
                 with _prep.model_mode(model, False):
                     scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True)
@@ -212,7 +211,7 @@ def fit(
             if model.stop_training:
                 break
         cbs.call("on_train_end", {})
-    history.stopped_reason = model._stop_reason
+    history.stopped_reason = loop.stop_reason
     return history
 
 
@@ -244,19 +243,19 @@ def _bind_optimizer(model: Any) -> None:
         opt.bind(params)
 
 
-def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng: np.random.Generator,
-               cbs: CallbackList, history: History) -> dict[str, float]:
+def _run_epoch(run: _Run, state: RunState, epoch: int, batch_size: int | None, shuffle: bool,
+               cbs: CallbackList) -> dict[str, float]:
     model = run.model
     n = run.xs[0].shape[0]
     cbs.call("on_epoch_begin", epoch, {})
-    model._take_snapshot(run.params)
+    state.take_snapshot(run.params)
     run.norms = {}
     want_outputs = bool(model.metric_names)
     collected: list[list[tuple[Any, np.ndarray]]] = [[] for _ in run.ys]
     loss_sum = reg_sum = 0.0
     seen = 0
     batch_listeners = cbs.listeners("on_batch_end")
-    for b, index in enumerate(_data.batches(n, batch_size, rng if shuffle else None)):
+    for b, index in enumerate(_data.batches(n, batch_size, state.rng if shuffle else None)):
         loss, reg, outs = run.step(index)
         size = len(range(n)[index]) if isinstance(index, slice) else len(index)
         loss_sum += loss * size
@@ -279,7 +278,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
         logs.update(metric_logs(model, run.ys, to_outputs(model, raw, run.logits)))
     if run.track_gradients:
         for name, values in run.norms.items():
-            history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
+            state.history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
     return logs
 
 
