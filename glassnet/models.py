@@ -19,10 +19,30 @@ from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
-__all__ = ["Model", "Sequential", "Input"]
+__all__ = ["Model", "Sequential", "Input", "attach_runner"]
 
 # Losses that train a classifier: their outputs are class probabilities.
 _CLASS_LOSSES = (_losses.CrossEntropy, _losses.NLL, _losses.BinaryCrossEntropy)
+
+
+#: The functions behind Model.fit, evaluate and predict, by name. The training package, one
+#: level up, gives them (:func:`attach_runner`) when it is imported, which ``import glassnet``
+#: does: a model is trained by the loop without this module importing it.
+_RUNNERS: dict[str, Callable[..., Any]] = {}
+
+
+def attach_runner(fit: Callable[..., Any], evaluate: Callable[..., Any], predict: Callable[..., Any]) -> None:
+    """Install the functions that ``Model.fit``, ``evaluate`` and ``predict`` call, each with
+    the model first and the method's arguments after it."""
+    _RUNNERS.update(fit=fit, evaluate=evaluate, predict=predict)
+
+
+def _runner(name: str) -> Callable[..., Any]:
+    runner = _RUNNERS.get(name)
+    if runner is None:
+        raise RuntimeError(
+            f"Model.{name}() needs the training loop: import glassnet (or glassnet.training) first")
+    return runner
 
 
 def _final_activation(layer: Any) -> str | None:
@@ -304,11 +324,7 @@ class Model(Module):
 
         Returns the :class:`~glassnet.training.callbacks.History` of the run.
         """
-        from glassnet.training import arguments, loop
-
-        X = arguments.data_argument("fit", X, kwargs.pop("x", None))
-        arguments.check_names("fit", kwargs, loop.fit)
-        return loop.fit(self, X, y, **kwargs)
+        return _runner("fit")(self, X, y, **kwargs)
 
     def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
                  sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
@@ -321,11 +337,7 @@ class Model(Module):
         prints nothing; ``x=`` is accepted for ``X``. See
         :func:`glassnet.training.evaluation.evaluate`.
         """
-        from glassnet.training import arguments, evaluation
-
-        X = arguments.data_argument("evaluate", X, x)
-        return evaluation.evaluate(self, X, y, batch_size=batch_size, verbose=verbose,
-                                   sample_weight=sample_weight, return_dict=return_dict)
+        return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x)
 
     def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
                 x: Any = None) -> Any:
@@ -339,10 +351,7 @@ class Model(Module):
         and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
         or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
         """
-        from glassnet.training import arguments, evaluation
-
-        X = arguments.data_argument("predict", X, x)
-        return evaluation.predict(self, X, batch_size=batch_size, verbose=verbose)
+        return _runner("predict")(self, X, batch_size, verbose, x)
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Copy weights and buffers from ``state`` (see :meth:`Module.load_state_dict`); the
