@@ -37,10 +37,10 @@ class _Run:
         self.penalties = model.penalty_groups()
         self.penalized = model.regularization_loss(self.penalties) is not None
         self.track_gradients = track_gradients
-        self.custom_step = getattr(model, "train_step", None)
+        custom = getattr(model, "train_step", None)
+        self.train_step = custom or functools.partial(train_step, model)
         self.tapes: dict[tuple[Any, ...], _replay.StepTape] | None = (
-            {} if self.custom_step is None and _replay.replayable(model, [loss for loss, _ in pairs])
-            else None)
+            {} if custom is None and _replay.replayable(model, [loss for loss, _ in pairs]) else None)
         self.norms: dict[str, list[float]] = {}
 
     def step(self, index: Any) -> tuple[float, float, list[np.ndarray]]:
@@ -54,7 +54,7 @@ class _Run:
         ys = [t[index] for t in self.targets]
         wb = None if self.weights is None else self.weights[index]
         if self.tapes is None:
-            step = (self.custom_step or functools.partial(train_step, self.model))(xs, ys, wb)
+            step = self.train_step(xs, ys, wb)
             return self._finished(*_values(step))
         key = (tuple(x.shape for x in xs), *[(reg.l1, reg.l2) for reg, _ in self.penalties])
         tape = self.tapes.get(key)
@@ -156,6 +156,9 @@ def fit(
     validation_split_mode : {"random", "last"}, default "random"
     track_gradients : bool, default False
         Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
+
+    Each batch is one :func:`~glassnet.training.step.train_step`, or the model's own
+    ``train_step(x, y, sample_weight)`` method where its class defines one (Keras's hook).
     initial_epoch : int in [0, epochs), default 0
         Epoch to start from (for resuming); ``epochs`` counts from the start, as in Keras.
 
