@@ -16,15 +16,34 @@ import numpy as np
 from glassnet import losses as _losses
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
-from glassnet._saved import overwrite
-from glassnet.layers.module import Layer, Module, Parameter, evaluating
+from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
-__all__ = ["Model", "Sequential", "Input"]
+__all__ = ["Model", "Sequential", "Input", "attach_runner"]
 
 # Losses that train a classifier: their outputs are class probabilities.
 _CLASS_LOSSES = (_losses.CrossEntropy, _losses.NLL, _losses.BinaryCrossEntropy)
+
+
+#: The functions behind Model.fit, evaluate and predict, by name. The training package, one
+#: level up, gives them (:func:`attach_runner`) when it is imported, which ``import glassnet``
+#: does: a model is trained by the loop without this module importing it.
+_RUNNERS: dict[str, Callable[..., Any]] = {}
+
+
+def attach_runner(fit: Callable[..., Any], evaluate: Callable[..., Any], predict: Callable[..., Any]) -> None:
+    """Install the functions that ``Model.fit``, ``evaluate`` and ``predict`` call, each with
+    the model first and the method's arguments after it."""
+    _RUNNERS.update(fit=fit, evaluate=evaluate, predict=predict)
+
+
+def _runner(name: str) -> Callable[..., Any]:
+    runner = _RUNNERS.get(name)
+    if runner is None:
+        raise RuntimeError(
+            f"Model.{name}() needs the training loop: import glassnet (or glassnet.training) first")
+    return runner
 
 
 def _final_activation(layer: Any) -> str | None:
@@ -73,8 +92,6 @@ class Model(Module):
         self.metric_names: list[str] = []
         self.compiled = False
         self.seed = seed
-        self._stop_reason: str | None = None
-        self._snapshot: list[np.ndarray] | None = None
         self._initial_weights: int | None = None  # fingerprint at build, until trained or predicted
         self._single_output = True
         self._inputs: list[Symbolic] = []
@@ -166,6 +183,10 @@ class Model(Module):
     @property
     def output_activations(self) -> list[str | None]:
         return [_final_activation(o.op) for o in self._outputs]
+
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """The per-sample shape of each output, from the layers' ``compute_output_shape``."""
+        return [o.shape for o in self._outputs]
 
     @property
     def n_inputs(self) -> int:
@@ -320,11 +341,7 @@ class Model(Module):
 
         Returns the :class:`~glassnet.training.callbacks.History` of the run.
         """
-        from glassnet.training import arguments, loop
-
-        X = arguments.data_argument("fit", X, kwargs.pop("x", None))
-        arguments.check_names("fit", kwargs, loop.fit)
-        return loop.fit(self, X, y, **kwargs)
+        return _runner("fit")(self, X, y, **kwargs)
 
     def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
                  sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
@@ -338,11 +355,7 @@ class Model(Module):
         (``model.preprocessing``, from ``glassnet train``) takes X as in :meth:`predict`. See
         :func:`glassnet.training.evaluation.evaluate`.
         """
-        from glassnet.training import arguments, evaluation
-
-        X = arguments.data_argument("evaluate", X, x)
-        return evaluation.evaluate(self, X, y, batch_size=batch_size, verbose=verbose,
-                                   sample_weight=sample_weight, return_dict=return_dict)
+        return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x)
 
     def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
                 x: Any = None) -> Any:
@@ -363,10 +376,7 @@ class Model(Module):
         about when its values lie far outside the range the training data had after
         preprocessing (raw columns, most likely).
         """
-        from glassnet.training import arguments, evaluation
-
-        X = arguments.data_argument("predict", X, x)
-        return evaluation.predict(self, X, batch_size=batch_size, verbose=verbose)
+        return _runner("predict")(self, X, batch_size, verbose, x)
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Copy weights and buffers from ``state`` (see :meth:`Module.load_state_dict`); the
@@ -385,20 +395,6 @@ class Model(Module):
         from glassnet import io
 
         return io.load_weights(self, path)
-
-    # ------------------------------------------------------ weights safety
-    def _take_snapshot(self, params: list[Parameter] | None = None) -> None:
-        """Copy the weights (``params``: this model's ``parameters()``, when known)."""
-        self._snapshot = [p.data.copy() for p in (self.parameters() if params is None else params)]
-
-    def _restore_last_finite_weights(self) -> bool:
-        """Put back the weights of the last snapshot if the current ones are not finite."""
-        params = self.parameters()
-        if all(np.isfinite(p.data).all() for p in params) or self._snapshot is None:
-            return False
-        for p, saved in zip(params, self._snapshot):
-            overwrite(p, saved)
-        return True
 
     # -------------------------------------------------------------- summary
     def summary(self, print_fn: Any = print) -> str:
@@ -511,6 +507,14 @@ class Sequential(Model):
     @property
     def output_activations(self) -> list[str | None]:
         return [_final_activation(self.layers[-1])] if self.layers else [None]
+
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """The per-sample shape of the output of the built model, from each layer's
+        ``compute_output_shape``."""
+        shape = self.layers[0].input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return [tuple(shape)]
 
     @property
     def n_inputs(self) -> int:

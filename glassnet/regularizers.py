@@ -25,7 +25,6 @@ penalties of frozen layers. The graph and the replayed training steps agree on b
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import numpy as np
@@ -45,9 +44,6 @@ __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "names
 REGULARIZERS = Registry("regularizer")
 
 
-#: dE/dE, the seed of a penalty's own backward (read-only: no backward writes into its grad).
-_ONE = np.ones(())
-_ONE.flags.writeable = False
 
 
 class Regularizer(Configurable):
@@ -65,30 +61,6 @@ class Regularizer(Configurable):
             raise TypeError(f"{type(self).__name__} needs at least one weight tensor")
         tensors = [w if isinstance(w, Tensor) else Tensor(np.asarray(w)) for w in weights]
         return _Penalty.apply(*tensors, l1=self.l1, l2=self.l2)
-
-    def value_and_gradients(self, weights: list[Tensor]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-        """The penalty of ``weights`` and its gradient for each, by the penalty node's own
-        forward and backward but without a node."""
-        ctx = types.SimpleNamespace()
-        value = _Penalty.forward(ctx, *[w.data for w in weights], l1=self.l1, l2=self.l2)
-        return value, _Penalty.backward(ctx, _ONE)
-
-    def accumulate(self, weights: list[Tensor]) -> np.ndarray:
-        """The penalty of ``weights``, its gradient added into ``W.grad`` of each weight that
-        requires grad (for replayed training steps): the numbers of the penalty node's
-        forward and of the engine adding its backward into the gradients, which skips the
-        frozen weights (``requires_grad`` False) as the graph does. An L2 penalty on weights
-        with gradient buffers does both in one pass per tensor (:func:`_sum_of_squares`)."""
-        if self.l1 or any(w.grad is None for w in weights if w.requires_grad):
-            value, grads = self.value_and_gradients(weights)
-            for W, g in zip(weights, grads):
-                if W.requires_grad:
-                    W._accumulate(g)
-            return value
-        value, scale = 0.0, 2.0 * self.l2
-        for W in weights:
-            value += self.l2 * _sum_of_squares(W.data, W.grad if W.requires_grad else None, scale)
-        return np.asarray(value, dtype=weights[0].dtype)
 
     @property
     def active(self) -> bool:

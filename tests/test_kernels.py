@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from glassnet import activations, regularizers
-from glassnet.layers import Parameter
 
 needs_kernel = pytest.mark.skipif(activations._kernels is None, reason="the compiled kernel is not built")
 
@@ -133,30 +132,6 @@ def test_other_weights_take_the_numpy_path(W):
     flat = W.reshape(-1)
     assert regularizers._sum_of_squares(W, grad, 0.5) == float(np.dot(flat, flat))
     np.testing.assert_array_equal(grad, expected)
-
-
-@pytest.mark.parametrize("penalty", [regularizers.L2(0.01), regularizers.L1L2(l1=0.02, l2=0.01),
-                                     regularizers.L1(0.03)])
-def test_accumulate_equals_the_node_s_forward_and_backward_added_by_the_engine(penalty):
-    rng = np.random.default_rng(3)
-    shapes = [(5, 4), (4,), (4, 3)]
-
-    def weights():
-        params = [Parameter(rng.normal(size=s).astype(np.float32)) for s in shapes]
-        for p in params:
-            p.grad = np.zeros_like(p.data)
-        return params
-
-    ours, theirs = weights(), weights()
-    for p, q in zip(ours, theirs):
-        q.data[...] = p.data
-    value = penalty.accumulate(ours)
-    node_value, grads = penalty.value_and_gradients(theirs)
-    for q, g in zip(theirs, grads):
-        q._accumulate(g)
-    assert value.dtype == np.float32 and value.tobytes() == node_value.tobytes()
-    for p, q in zip(ours, theirs):
-        assert p.grad.tobytes() == q.grad.tobytes()
 
 
 def test_the_sum_of_squares_rejects_arrays_it_cannot_take():

@@ -34,7 +34,6 @@ ROOT = len(LAYER_ORDER)  # glassnet/__init__.py gathers the public API from ever
 # The upward imports the design asks for, each with its reason.
 SANCTIONED = {
     ("tensor", "ops"),  # Tensor's operators (+, @, .sum, ...) dispatch to the ops, which import Tensor
-    ("models", "training"),  # Model.fit / evaluate / predict delegate to the training loop
     ("models", "io"),  # Model.save_weights / load_weights delegate to the model files
 }
 ROOT_CONSTANTS = {"__version__"}

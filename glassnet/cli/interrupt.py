@@ -84,7 +84,7 @@ class Interrupt(Callback):
             return
         if self.epoch is None and self._current is not None:
             self._stopped(self._current, "after")
-        self._weights, self.reason = self.model.state_dict(), self.model._stop_reason
+        self._weights, self.reason = self.model.state_dict(), self.run.stop_reason
 
     def keep_weights(self, history: Any) -> None:
         """After an interrupted ``fit``: put back the weights it stopped with (undoing the
@@ -96,7 +96,7 @@ class Interrupt(Callback):
     def _stopped(self, epoch: int, when: str) -> None:
         self.epoch = epoch + 1
         reason = f"interrupted (Ctrl-C) {when} epoch {epoch + 1}"
-        self.model._stop_reason = self.model._stop_reason or reason
+        self.run.stop_reason = self.run.stop_reason or reason
 
 
 @contextmanager

@@ -101,7 +101,7 @@ class NonFiniteStop(TerminateOnNaN):
             return
         self.diverged = True
         self.model.stop_training = True
-        self.model._restore_last_finite_weights()
+        self.run.restore_last_finite_weights()
 
 
 class EpochMonitor(Callback):

@@ -35,8 +35,15 @@ class Callback:
         self.model = model
 
     def set_params(self, params: dict[str, Any]) -> None:
-        """Run settings: epochs, steps (batches per epoch), samples, verbose."""
+        """Run settings: epochs, steps (batches per epoch), samples, verbose, and the run's
+        state (``run``)."""
         self.params = params
+
+    @property
+    def run(self) -> Any:
+        """The :class:`~glassnet.training.state.RunState` of the ``fit`` that calls this
+        callback (stop reason, weight snapshot, epoch, shuffling generator)."""
+        return self.params["run"]
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None: ...
 
@@ -131,13 +138,13 @@ class TerminateOnNaN(Callback):
         if loss is None or math.isfinite(loss):
             return
         self.model.stop_training = True
-        restored = self.model._restore_last_finite_weights()
+        restored = self.run.restore_last_finite_weights()
         message = (
             f"training stopped: the loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}; "
             + ("the last finite weights were restored" if restored else "the weights are still finite")
             + ". Lower the learning rate, scale the inputs, or clip gradients (clipnorm=...)."
         )
-        self.model._stop_reason = message
+        self.run.stop_reason = message
         warnings.warn(message, RuntimeWarning, stacklevel=2)
 
 

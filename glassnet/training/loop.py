@@ -12,100 +12,66 @@ from typing import Any
 import numpy as np
 
 from glassnet.function import recording
-from glassnet.tensor import Tensor, no_grad
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
 from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
-from glassnet.training.resume import LoopState
+from glassnet.training.state import RunState
+from glassnet.training.step import Step, train_step
 
 __all__ = ["fit"]
 
 
 class _Run:
-    """State of one ``fit`` call: the data, the per-output losses, the optimizer."""
+    """State of one ``fit`` call: the data, the prepared targets, the step and its tapes."""
 
     def __init__(self, model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
                  track_gradients: bool) -> None:
         self.model, self.xs, self.ys, self.weights = model, xs, ys, weights
         pairs = model.training_losses()
-        self.losses = [loss for loss, _ in pairs]
         self.logits = [fused for _, fused in pairs]
-        self.targets = _prepared_targets(model, xs, ys, self.losses, self.logits)
+        self.targets = _prepared_targets(model, xs, ys, [loss for loss, _ in pairs])
         self.params = model.parameters()
         self.penalties = model.penalty_groups()
         self.penalized = model.regularization_loss(self.penalties) is not None
-        self.optimizer = model.optimizer
         self.track_gradients = track_gradients
+        custom = getattr(model, "train_step", None)
+        self.train_step = custom or functools.partial(train_step, model)
         self.tapes: dict[tuple[Any, ...], _replay.StepTape] | None = (
-            {} if _replay.replayable(model, self.losses) else None)
+            {} if custom is None and _replay.replayable(model, [loss for loss, _ in pairs]) else None)
+        self.norms: dict[str, list[float]] = {}
 
     def step(self, index: Any) -> tuple[float, float, list[np.ndarray]]:
-        """One forward, backward and update on the samples ``index``; returns the data loss,
-        the penalty and the outputs (logits where the loss is fused).
+        """One training step on the samples ``index``; returns the data loss, the penalty
+        and the outputs (logits where the loss is fused).
 
-        Through the graph, or, for a model of static-graph layers, by replaying the step
-        recorded for this input shape (:mod:`glassnet.training.replay`; the same numbers)."""
+        The model's own ``train_step`` method when it has one, else :func:`train_step`,
+        or, for a model of static-graph layers, the replay of the step recorded for this
+        input shape (:mod:`glassnet.training.replay`; the same numbers)."""
         xs = [x[index] for x in self.xs]
+        ys = [t[index] for t in self.targets]
         wb = None if self.weights is None else self.weights[index]
-        tape = None if self.tapes is None else self.tapes.get(tuple(x.shape for x in xs))
+        if self.tapes is None:
+            step = self.train_step(xs, ys, wb)
+            return self._finished(*_values(step))
+        key = (tuple(x.shape for x in xs), *[(reg.l1, reg.l2) for reg, _ in self.penalties])
+        tape = self.tapes.get(key)
         if tape is not None and tape.flags == tape.leaf_flags():
-            return self._replayed_step(tape, xs, index, wb)
-        return self._graph_step(xs, index, wb)
+            return self._finished(*tape.step(self.model.optimizer, xs, ys, wb))
+        with recording() as calls:
+            step = train_step(self.model, xs, ys, wb)
+        result = _values(step)
+        if math.isfinite(result[0]):
+            self.tapes[key] = _replay.StepTape(calls, xs, ys, step)
+        return self._finished(*result)
 
-    def _graph_step(self, xs: list[np.ndarray], index: Any,
-                    wb: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
-        model = self.model
-        xb = [Tensor._make(x, False, None) for x in xs]
-        with recording() if self.tapes is not None else contextlib.nullcontext() as calls:
-            out = model.forward(*xb, logits=self.logits)
-            outs = out if isinstance(out, list) else [out]
-            values, total = [], None
-            for loss_fn, o, target in zip(self.losses, outs, self.targets):
-                values.append(loss_fn.apply_prepared(o, target[index], wb))
-                total = values[-1] if total is None else total + values[-1]
-        if calls is not None:
-            self.tapes[tuple(x.shape for x in xs)] = _replay.StepTape(calls, xb, values, outs)
-        data_loss = total.item()
-        penalty = model.regularization_loss(self.penalties)
-        reg = 0.0
-        if penalty is not None:
-            reg = penalty.item()
-            total = total + penalty
-        if not math.isfinite(data_loss + reg):
-            return data_loss + reg, reg, [o.data for o in outs]
-        self.optimizer.zero_grad()
-        if total.requires_grad:  # False when every weight is frozen
-            total.backward()
-        self._update()
-        return data_loss, reg, [o.data for o in outs]
-
-    def _replayed_step(self, tape: _replay.StepTape, xs: list[np.ndarray], index: Any,
-                       wb: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
-        pool, contexts = tape.forward(xs, [t[index] for t in self.targets], wb)
-        outs = tape.outputs_of(pool)
-        data_loss = pool[-1].item()
-        if not math.isfinite(data_loss):
-            return data_loss, 0.0, outs
-        self.optimizer.zero_grad()
-        active = [(reg_obj, weights) for reg_obj, weights in self.penalties if reg_obj.active]
-        values = [reg_obj.accumulate(weights) for reg_obj, weights in reversed(active)]
-        penalty = None  # summed in the graph's order; the gradients went in the engine's,
-        for value in reversed(values):  # the newest penalty node first
-            penalty = value if penalty is None else np.add(penalty, value)
-        reg = 0.0 if penalty is None else penalty.item()
-        if not math.isfinite(data_loss + reg):
-            return data_loss + reg, reg, outs
-        tape.backward(contexts)
-        self._update()
-        return data_loss, reg, outs
-
-    def _update(self) -> None:
-        if self.track_gradients:
+    def _finished(self, loss: float, penalty: float,
+                  outs: list[np.ndarray]) -> tuple[float, float, list[np.ndarray]]:
+        if self.track_gradients and math.isfinite(loss):
             self._record_gradient_norms()
-        self.optimizer.step()
+        return loss, penalty, outs
 
     def _record_gradient_norms(self) -> None:
         for layer in self.model.layers:
@@ -114,17 +80,23 @@ class _Run:
                 norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
                 self.norms.setdefault(layer.name, []).append(norm)
 
-    norms: dict[str, list[float]]
+
+def _values(step: Step) -> tuple[float, float, list[np.ndarray]]:
+    """The data loss, the penalty (the loss plus the penalty when not finite: the step
+    made no update) and the output arrays of a step."""
+    loss = step.loss.item()
+    penalty = 0.0 if step.penalty is None else step.penalty.item()
+    if not math.isfinite(loss + penalty):
+        loss += penalty
+    return loss, penalty, [o.data for o in step.outputs]
 
 
-def _prepared_targets(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], losses: list[Any],
-                      logits: list[bool]) -> list[np.ndarray]:
-    """Targets validated and converted once for the whole run (shapes from a one-row probe)."""
-    with no_grad(), _prep.model_mode(model, False), np.errstate(over="ignore", invalid="ignore"):
-        probe = model.forward(*[Tensor._make(x[:1], False, None) for x in xs], logits=logits)
-    probes = probe if isinstance(probe, list) else [probe]
+def _prepared_targets(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
+                      losses: list[Any]) -> list[np.ndarray]:
+    """Targets validated and converted once for the whole run, for the outputs' shapes."""
     n = xs[0].shape[0]
-    return [loss.prepare_target(y, (n, *p.shape[1:]), p.dtype) for loss, y, p in zip(losses, ys, probes)]
+    return [loss.prepare_target(y, (n, *shape), model.dtype)
+            for loss, y, shape in zip(losses, ys, model.output_shapes())]
 
 
 def fit(
@@ -184,6 +156,9 @@ def fit(
     validation_split_mode : {"random", "last"}, default "random"
     track_gradients : bool, default False
         Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
+
+    Each batch is one :func:`~glassnet.training.step.train_step`, or the model's own
+    ``train_step(x, y, sample_weight)`` method where its class defines one (Keras's hook).
     initial_epoch : int in [0, epochs), default 0
         Epoch to start from (for resuming); ``epochs`` counts from the start, as in Keras.
 
@@ -219,19 +194,18 @@ def fit(
     n = xs[0].shape[0]
     steps = math.ceil(n / (batch_size or n))
     every = [history, *extra, *user]
-    loop = LoopState(initial_epoch, rng, history, every,
+    loop = RunState(initial_epoch, rng, history, every,
                      functools.partial(_train_loss, model, xs, ys, weights))
     cbs = CallbackList(every, model, {"epochs": epochs, "steps": steps, "samples": n, "verbose": verbose,
-                                      "loop": loop})
+                                      "run": loop})
     run = _Run(model, xs, ys, weights, track_gradients)
     model.stop_training = False
-    model._stop_reason = None
     # Overflow shows up as a non-finite loss, which TerminateOnNaN reports with its epoch and batch.
     with _prep.model_mode(model, True), _blas_threads(model, batch_size or n), \
             np.errstate(over="ignore", invalid="ignore"):
         cbs.call("on_train_begin", {})
         for epoch in range(loop.epoch, epochs):
-            logs = _run_epoch(run, epoch, batch_size, shuffle, rng, cbs, history)
+            logs = _run_epoch(run, loop, epoch, batch_size, shuffle, cbs)
             if val is not None and not model.stop_training:
                 with _prep.model_mode(model, False):
                     scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True)
@@ -240,7 +214,7 @@ def fit(
             if model.stop_training:
                 break
         cbs.call("on_train_end", {})
-    history.stopped_reason = model._stop_reason
+    history.stopped_reason = loop.stop_reason
     return history
 
 
@@ -272,19 +246,19 @@ def _bind_optimizer(model: Any) -> None:
         opt.bind(params)
 
 
-def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng: np.random.Generator,
-               cbs: CallbackList, history: History) -> dict[str, float]:
+def _run_epoch(run: _Run, state: RunState, epoch: int, batch_size: int | None, shuffle: bool,
+               cbs: CallbackList) -> dict[str, float]:
     model = run.model
     n = run.xs[0].shape[0]
     cbs.call("on_epoch_begin", epoch, {})
-    model._take_snapshot(run.params)
+    state.take_snapshot(run.params)
     run.norms = {}
     want_outputs = bool(model.metric_names)
     collected: list[list[tuple[Any, np.ndarray]]] = [[] for _ in run.ys]
     loss_sum = reg_sum = 0.0
     seen = 0
     batch_listeners = cbs.listeners("on_batch_end")
-    for b, index in enumerate(_data.batches(n, batch_size, rng if shuffle else None)):
+    for b, index in enumerate(_data.batches(n, batch_size, state.rng if shuffle else None)):
         loss, reg, outs = run.step(index)
         size = len(range(n)[index]) if isinstance(index, slice) else len(index)
         loss_sum += loss * size
@@ -307,7 +281,7 @@ def _run_epoch(run: _Run, epoch: int, batch_size: int | None, shuffle: bool, rng
         logs.update(metric_logs(model, run.ys, to_outputs(model, raw, run.logits)))
     if run.track_gradients:
         for name, values in run.norms.items():
-            history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
+            state.history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
     return logs
 
 

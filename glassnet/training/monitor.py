@@ -222,7 +222,7 @@ class EarlyStopping(Callback):
         self.model.stop_training = True
         best = "none" if self.best_epoch is None else f"{self.best:.6g} at epoch {self.best_epoch + 1}"
         target = "" if self.baseline is None else f" and on the baseline {self.baseline:g}"
-        self.model._stop_reason = (
+        self.run.stop_reason = (
             f"early stopping after epoch {epoch + 1}: {self.monitor} did not improve by more than "
             f"{self.min_delta:g}{target} for {self.wait} epoch(s) (patience={self.patience}); best {best}"
         )
@@ -233,8 +233,8 @@ class EarlyStopping(Callback):
         if self.best_weights is None or self.best_epoch == self._last_epoch:
             return
         self.model.load_state_dict(self.best_weights)
-        if self.model._stop_reason:
-            self.model._stop_reason += f"; the weights of the best epoch ({self.best_epoch + 1}) were " \
+        if self.run.stop_reason:
+            self.run.stop_reason += f"; the weights of the best epoch ({self.best_epoch + 1}) were " \
                                        "restored"
         if self.verbose:
             print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
@@ -286,7 +286,7 @@ class ConvergenceStop(Callback):
 
     def _training_loss(self) -> float | None:
         """E at the current weights on the training data, when the loop can measure it."""
-        loop = getattr(self, "params", {}).get("loop")
+        loop = getattr(self, "params", {}).get("run")
         measure = getattr(loop, "train_loss", None)
         return float(measure()) if self.monitor == "loss" and measure is not None else None
 
@@ -307,7 +307,7 @@ class ConvergenceStop(Callback):
         self.wait = self.wait + 1 if stalled else 0
         if self.wait >= self.patience:
             self.model.stop_training = True
-            self.model._stop_reason = (
+            self.run.stop_reason = (
                 f"converged after epoch {epoch + 1}: {self.monitor} decreased by {decrease:.3g} "
                 f"< tol={self.tol:g} ({self.wait} epoch(s) in a row)"
             )

@@ -11,7 +11,6 @@ from glassnet import metrics as _metrics
 from glassnet.layers.module import evaluating
 from glassnet.losses._outputs import check_target_rows
 from glassnet.models import _CLASS_LOSSES, check_output_width
-from glassnet.tensor import Tensor, no_grad
 from glassnet.training import data as _data
 
 __all__ = [
@@ -141,20 +140,18 @@ def _target(part: Any, loss: Any, dtype: np.dtype, n: int, name: str) -> np.ndar
 def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None:
     """Clear errors before training: labels of a classification loss must be integers in
     [0, number of outputs), and the targets of a classification metric class labels."""
-    # The probe only reads shapes: an overflow in it is reported as the loss of the first step.
-    with no_grad(), model_mode(model, False), np.errstate(over="ignore", invalid="ignore"):
-        probe = model.forward(*[Tensor(x[:1]) for x in xs])
-    probes = probe if isinstance(probe, list) else [probe]
-    for i, (out, act) in enumerate(zip(probes, model.output_activations)):
-        check_output_width(act, out.shape[-1] if out.ndim > 1 else None, model._output_label(i))
-    for i, (out, y, loss) in enumerate(zip(probes, ys, model.loss_fns)):
-        name = f"y[{i}] ({model._output_label(i)})" if len(probes) > 1 else "y"
+    shapes = model.output_shapes()
+    for i, (shape, act) in enumerate(zip(shapes, model.output_activations)):
+        check_output_width(act, shape[-1] if shape else None, model._output_label(i))
+    for i, (shape, y, loss) in enumerate(zip(shapes, ys, model.loss_fns)):
+        name = f"y[{i}] ({model._output_label(i)})" if len(shapes) > 1 else "y"
+        per_sample = int(np.prod(shape)) if shape else 1
         if isinstance(loss, _CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
-            _check_label_range(y, out.shape[-1] if out.ndim > 1 else 1, name)
-        elif y[:1].size != out[:1].size:
+            _check_label_range(y, shape[-1] if shape else 1, name)
+        elif y[:1].size != per_sample:
             raise ValueError(f"{name} has {y[:1].size} value(s) per sample but the model's output has "
-                             f"{out[:1].size} (shape {tuple(out.shape[1:])}); give one target per output")
-    outputs = probes[0].shape[-1] if probes[0].ndim > 1 else 1
+                             f"{per_sample} (shape {tuple(shape)}); give one target per output")
+    outputs = shapes[0][-1] if shapes[0] else 1
     for name in model.metric_names:
         if _metrics.is_classification_metric(name):
             _metrics.target_labels(ys[0], name, outputs)

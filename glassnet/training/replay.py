@@ -3,21 +3,23 @@
 On a small network a step costs more in bookkeeping than in arithmetic: a Tensor per node,
 the layers' call chain, the backward queue. When every layer of a model records the same
 operations with the same options on every call for inputs of one shape (their class
-declares ``static_graph``), the first step of each input shape records its
-``Function.apply`` calls (:class:`glassnet.function.recording`), and later steps of that
-shape call the same ``forward`` and ``backward`` functions, in the same order, on the new
-batch: the arrays, the rounding and so the results are the engine's, bit for bit.
+declares ``static_graph``), ``fit`` records the ``Function.apply`` calls of the first
+:func:`~glassnet.training.step.train_step` of each input shape
+(:class:`glassnet.function.recording`): forward, losses, weight penalties and their sum.
+Later steps of that shape call the same ``forward`` and ``backward`` functions, in the
+same order, on the new batch, then the optimizer's update: the arrays, the rounding and
+so the results are the engine's, bit for bit.
 
 What changes from step to step is supplied anew: the batch's inputs, each loss's targets
-and sample weights, the parameters' current values (read from the Parameters at every
-call), and the weight penalties, computed by their node's own functions with the
-regularizers' current coefficients. A change of a leaf's ``requires_grad`` (a frozen
-layer) records the step again. ``glassnet.training.replay.ENABLED = False`` sends every
-step through the graph.
+and sample weights, and the parameters' current values (read from the Parameters at every
+call). A change of a leaf's ``requires_grad`` (a frozen layer) or of a penalty's
+coefficients records the step again. ``glassnet.training.replay.ENABLED = False`` sends
+every step through the graph.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +31,7 @@ from glassnet.function import Function
 from glassnet.losses import Loss
 from glassnet.models import Model, Sequential
 from glassnet.tensor import Tensor
+from glassnet.training.step import Step
 
 __all__ = ["replayable", "StepTape"]
 
@@ -60,7 +63,7 @@ def _arguments(at: list[int]) -> Callable[[list[np.ndarray]], Sequence[np.ndarra
 
 
 class StepTape:
-    """The ``Function.apply`` calls of one recorded step (forward and losses), in order.
+    """The ``Function.apply`` calls of one recorded training step, in order.
 
     The arrays of a replay sit in one list, the *pool*: the batch's inputs, then the
     leaves' current data, then each call's output as it is computed. Every call reads its
@@ -72,39 +75,41 @@ class StepTape:
     ----------
     calls : list
         ``(cls, inputs, options, output)`` per call, from :class:`glassnet.function.recording`.
-    inputs : list of Tensor
-        The batch's input tensors of the recorded step.
-    losses : list of Tensor
-        The loss nodes' outputs, one per model output (their targets change per batch).
-    outputs : list of Tensor
-        The model's outputs (returned for the epoch's metrics).
+    xs, ys : list of arrays
+        The recorded step's inputs and targets (the loss calls are found by their target).
+    step : Step
+        What the recorded step returned: its loss, penalty and output nodes.
     """
 
     def __init__(self, calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
-                 inputs: list[Tensor], losses: list[Tensor], outputs: list[Tensor]) -> None:
+                 xs: list[np.ndarray], ys: list[np.ndarray], step: Step) -> None:
         for *_, out in calls:  # the tape keeps the calls, not their protection against writes
             if out._ctx is not None and out._ctx.saved is not None:
                 out._ctx.saved.release()
         slot = {id(out): i for i, (*_, out) in enumerate(calls)}
-        position = {id(t): k for k, t in enumerate(inputs)}
+        position: dict[int, int] = {}
         self.leaves: list[Tensor] = []
         for _, args, _, _ in calls:
             for t in args:
-                if id(t) not in position and id(t) not in slot:
-                    position[id(t)] = len(inputs) + len(self.leaves)
+                if id(t) in position or id(t) in slot:
+                    continue
+                batch = next((k for k, x in enumerate(xs) if t.data is x), None)
+                if batch is None:
                     self.leaves.append(t)
-        first_output = len(inputs) + len(self.leaves)
+                position[id(t)] = batch
+        first_leaf = len(xs)
+        for k, t in enumerate(self.leaves):
+            position[id(t)] = first_leaf + k
+        first_output = first_leaf + len(self.leaves)
         for i, (*_, out) in enumerate(calls):
             position[id(out)] = first_output + i
-        loss_at = {id(t): k for k, t in enumerate(losses)}
-
         self.forward_plan = []
         self.backward_plan = []
         for i, (cls, args, options, out) in enumerate(calls):
-            at = [position[id(t)] for t in args]
-            getter = _arguments(at)
             needs = out._ctx.needs_input_grad if out._ctx is not None else ()
-            self.forward_plan.append((cls, getter, dict(options), needs, loss_at.get(id(out))))
+            target = next((k for k, y in enumerate(ys) if options.get("target") is y), None)
+            self.forward_plan.append((cls, _arguments([position[id(t)] for t in args]), dict(options), needs,
+                                      target))
             routes = tuple(
                 (j, slot[id(t)], None) if id(t) in slot else (j, None, t)
                 for j, (t, need) in enumerate(zip(args, needs)) if need and t.requires_grad
@@ -113,7 +118,9 @@ class StepTape:
                 self.backward_plan.append((i, cls, routes))
         self.backward_plan.reverse()
         self.flags = self.leaf_flags()
-        self.output_at = [position[id(o)] for o in outputs]
+        self.output_at = [position[id(o)] for o in step.outputs]
+        self.loss_at = position[id(step.loss)]
+        self.penalty_at = None if step.penalty is None else position[id(step.penalty)]
         self.seed = np.ones_like(calls[-1][3].data)
         self.seed.flags.writeable = False
 
@@ -121,15 +128,29 @@ class StepTape:
         """The leaves' ``requires_grad`` now; the tape is valid while it equals ``flags``."""
         return [t.requires_grad for t in self.leaves]
 
-    def forward(self, xs: list[np.ndarray], targets: list[np.ndarray],
+    def step(self, optimizer: Any, xs: list[np.ndarray], ys: list[np.ndarray],
+             weights: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
+        """The recorded step on this batch: the data loss, the penalty and the outputs.
+        A non-finite loss skips the backward pass and the update, as in ``train_step``."""
+        pool, contexts = self.forward(xs, ys, weights)
+        outs = [pool[k] for k in self.output_at]
+        loss = pool[self.loss_at].item()
+        penalty = 0.0 if self.penalty_at is None else pool[self.penalty_at].item()
+        if not math.isfinite(loss + penalty):
+            return loss + penalty, penalty, outs
+        optimizer.zero_grad()
+        self.backward(contexts)
+        optimizer.step()
+        return loss, penalty, outs
+
+    def forward(self, xs: list[np.ndarray], ys: list[np.ndarray],
                 weights: np.ndarray | None) -> tuple[list[np.ndarray], list[Any]]:
-        """Each recorded call's ``forward`` on this batch: the pool (whose last array is
-        the loss) and the calls' contexts."""
+        """Each recorded call's ``forward`` on this batch: the pool and the calls' contexts."""
         pool = [*xs, *[t.data for t in self.leaves]]
         contexts: list[Any] = []
-        for cls, getter, options, needs, loss in self.forward_plan:
-            if loss is not None:
-                options["target"], options["weights"] = targets[loss], weights
+        for cls, getter, options, needs, target in self.forward_plan:
+            if target is not None:
+                options["target"], options["weights"] = ys[target], weights
             ctx = cls()
             ctx.needs_input_grad = needs
             pool.append(np.asarray(cls.forward(ctx, *getter(pool), **options)))
@@ -155,7 +176,3 @@ class StepTape:
                     grads[target] = parent_grad if previous is None else previous + parent_grad
                 else:
                     leaf._accumulate(parent_grad)
-
-    def outputs_of(self, pool: list[np.ndarray]) -> list[np.ndarray]:
-        """The model's outputs in this replay."""
-        return [pool[k] for k in self.output_at]

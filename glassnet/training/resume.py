@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from glassnet._checks import check_flag
-from glassnet.training.callbacks import Callback, History
+from glassnet.training.callbacks import Callback
 from glassnet.training.checkpoint import (
     check_path,
     check_save_freq,
@@ -20,35 +19,9 @@ from glassnet.training.checkpoint import (
     load_arrays,
     save_arrays,
 )
+from glassnet.training.state import RunState
 
-__all__ = ["LoopState", "BackupAndRestore"]
-
-
-class LoopState:
-    """What ``fit`` shares with its callbacks as ``params["loop"]``, so a run can resume.
-
-    Attributes
-    ----------
-    epoch : int
-        The first epoch to run; a callback may move it forward in ``on_train_begin``.
-    rng : numpy.random.Generator
-        The generator that shuffles the batches; its state may be restored in place.
-    history : History
-        The run's History.
-    callbacks : list of Callback
-        Every callback of the run, in the order given (History first).
-    train_loss : callable or None
-        ``train_loss()``: the data loss on the training rows at the current weights, in
-        evaluation mode (what ConvergenceStop compares from one epoch to the next).
-    """
-
-    def __init__(self, epoch: int, rng: np.random.Generator, history: History,
-                 callbacks: list[Callback], train_loss: Callable[[], float] | None = None) -> None:
-        self.epoch = epoch
-        self.rng = rng
-        self.history = history
-        self.callbacks = callbacks
-        self.train_loss = train_loss
+__all__ = ["BackupAndRestore"]
 
 
 def _layer_generators(model: Any) -> dict[str, np.random.Generator]:
@@ -113,9 +86,9 @@ class BackupAndRestore(Callback):
         check_save_freq(owner, save_freq)
         self.restored_epoch: int | None = None
 
-    def _loop(self) -> LoopState:
-        loop = self.params.get("loop")
-        if not isinstance(loop, LoopState):
+    def _loop(self) -> RunState:
+        loop = self.params.get("run")
+        if not isinstance(loop, RunState):
             raise RuntimeError("BackupAndRestore works inside model.fit(), which shares the loop state")
         return loop
 
@@ -148,7 +121,7 @@ class BackupAndRestore(Callback):
         }
         save_arrays(self.path, arrays, metadata)
 
-    def _restore(self, loop: LoopState) -> None:
+    def _restore(self, loop: RunState) -> None:
         arrays, meta = load_arrays(self.path)
         try:
             self._apply(loop, arrays, meta)
@@ -158,7 +131,7 @@ class BackupAndRestore(Callback):
                 f"({err}); delete it to start afresh"
             ) from None
 
-    def _apply(self, loop: LoopState, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    def _apply(self, loop: RunState, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Put the backed-up state in place (any error: the backup does not fit this run)."""
         model = self.model
 

@@ -1,0 +1,85 @@
+"""One training step: forward, loss, penalty, zero_grad, backward, update.
+
+``fit`` calls :func:`train_step` once per batch. A model class that defines its own
+``train_step(self, x, y, sample_weight)`` method (Keras's hook) is trained with that
+method instead; it may call :func:`train_step` for the usual step and add to it::
+
+    class Clipped(gn.Sequential):
+        def train_step(self, x, y, sample_weight=None):
+            step = gn.training.train_step(self, x, y, sample_weight)
+            for p in self.parameters():
+                np.clip(p.data, -1.0, 1.0, out=p.data)
+            return step
+
+For a model of static-graph layers trained with this function, ``fit`` records the first
+step of each input shape and replays it (:mod:`glassnet.training.replay`): the same
+calls on the same arrays, so the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from glassnet.tensor import Tensor
+
+__all__ = ["Step", "train_step"]
+
+
+class Step(NamedTuple):
+    """What one training step computed, as graph nodes.
+
+    Attributes
+    ----------
+    loss : Tensor
+        The data loss: the sum of the outputs' losses (scalar).
+    penalty : Tensor or None
+        The sum of the weight penalties (``kernel_regularizer``), None without any.
+    outputs : list of Tensor
+        The model's outputs; logits where the loss is fused with the final activation.
+    """
+
+    loss: Tensor
+    penalty: Tensor | None
+    outputs: list[Tensor]
+
+
+def train_step(model: Any, x: Sequence[np.ndarray], y: Sequence[np.ndarray],
+               sample_weight: np.ndarray | None = None) -> Step:
+    """One gradient step of a compiled ``model`` on the batch (x, y).
+
+    E = sum over outputs of loss(f(x), y) + penalty(W); the gradients dE/dW go into each
+    weight's ``.grad`` and the optimizer updates the weights. A loss fused with the final
+    activation (softmax + cross-entropy) takes the logits. A non-finite E skips the
+    backward pass and the update (``fit`` then stops, see TerminateOnNaN).
+
+    Parameters
+    ----------
+    model : Model
+        Compiled; the optimizer is bound to its parameters.
+    x : list of arrays
+        The batch's inputs, one array per model input.
+    y : list of arrays
+        The batch's targets, one per output, as the loss prepared them
+        (:meth:`glassnet.losses.Loss.prepare_target`).
+    sample_weight : array (N,), optional
+    """
+    losses = model.training_losses()
+    out = model.forward(*[Tensor._make(a, False, None) for a in x], logits=[fused for _, fused in losses])
+    outputs = out if isinstance(out, list) else [out]
+    loss = None
+    for (loss_fn, _), output, target in zip(losses, outputs, y):
+        value = loss_fn.apply_prepared(output, target, sample_weight)
+        loss = value if loss is None else loss + value
+    penalty = model.regularization_loss()
+    total = loss if penalty is None else loss + penalty
+    if not math.isfinite(loss.item() + (0.0 if penalty is None else penalty.item())):
+        return Step(loss, penalty, outputs)
+    model.optimizer.zero_grad()
+    if total.requires_grad:  # False when every weight is frozen
+        total.backward()
+    model.optimizer.step()
+    return Step(loss, penalty, outputs)
