@@ -34,11 +34,6 @@ from glassnet._registry import Configurable, Registry
 from glassnet.function import Function
 from glassnet.tensor import Tensor
 
-try:
-    from glassnet import _kernels
-except ImportError:  # installed without a C compiler: NumPy computes the penalty
-    _kernels = None
-
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "names"]
 
 REGULARIZERS = Registry("regularizer")
@@ -85,7 +80,7 @@ class Regularizer(Configurable):
         requires grad (for replayed training steps): the numbers of the penalty node's
         forward and of the engine adding its backward into the gradients, which skips the
         frozen weights (``requires_grad`` False) as the graph does. An L2 penalty on weights
-        with gradient buffers does both in one pass per tensor (:func:`_sum_of_squares`)."""
+        with gradient buffers adds its gradient in place (:func:`_sum_of_squares`)."""
         if self.l1 or any(w.grad is None for w in weights if w.requires_grad):
             value, grads = self.value_and_gradients(weights)
             for W, g in zip(weights, grads):
@@ -104,14 +99,8 @@ class Regularizer(Configurable):
 
 
 def _sum_of_squares(W: np.ndarray, grad: np.ndarray | None = None, scale: float = 0.0) -> float:
-    """sum W^2; with ``grad``, also ``grad += W * scale`` (the rounded product, then the
-    rounded sum). One pass of the compiled kernel where it is built (``glassnet/_kernels.c``,
-    the sum in double in a fixed order), else NumPy's dot product and two calls."""
-    if _kernels is not None:
-        try:
-            return _kernels.sum_squares(W, grad, scale)
-        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-            pass
+    """sum W^2 (NumPy's dot product); with ``grad``, also ``grad += W * scale`` (the rounded
+    product, then the rounded sum)."""
     flat = W.reshape(-1)
     if grad is not None:
         grad += W * scale
