@@ -21,12 +21,13 @@ machine, except where this list says otherwise:
   type), the float32 exponential is computed in C to under 2 ulp and the float64 one is the
   C library's (NumPy has its own vectorised ones): relative differences of a few ulp.
 
-**Why each kernel exists** (the one-call CPU time saved on one core, on vs off, in
-``benchmarks/kernels.py``; a kernel stays only while it saves at least 10% on a case of the
-benchmarks): the optimizer updates 13-29% of a training step of the 784-256-128-10 MLP
-(batch 32 to 128) and 15% of the 10-64-64-1 one; ReLU 20% of the 10-64-64-1 step and 16% of
-a one-row predict; softmax 27% of a one-row predict; the softmax cross-entropy 13-14% of an
-epoch of ``MLPClassifier`` on digits.
+**Why each kernel exists.** A kernel stays only while it saves at least 10% of a case of
+the benchmarks (``python benchmarks/kernels.py`` measures each family on and off). The
+optimizer updates do in one pass over the flat buffers what NumPy does in about ten passes.
+ReLU's forward and backward, the softmax and the softmax cross-entropy each replace several
+NumPy calls (the last two also NumPy's row-by-row reductions along a short axis) on arrays
+so small that the calls cost more than the arithmetic: small networks, one-row
+predictions, the estimators' batches.
 
 **Reference mode.** ``with glassnet.reference():`` runs the plain NumPy graph in the
 calling thread: no compiled kernel and no recorded-step replay (``fit`` then builds the
