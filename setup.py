@@ -15,10 +15,10 @@ from setuptools.command.build_ext import build_ext
 #: -fno-math-errno lets sqrt vectorize and -fno-trapping-math a comparison (ReLU's
 #: backward); neither changes a result.
 GCC_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-std=c11"]
-#: MSVC: precise floating point (no reassociation); its contraction is off under
+#: MSVC: precise floating point (no reassociation, no fast-math); contraction is off under
 #: /fp:precise from Visual Studio 2022 on, and ``#pragma fp_contract(off)`` in the source
-#: keeps it off for older versions.
-MSVC_FLAGS = ["/O2", "/fp:precise", "/std:c11"]
+#: keeps it off with older versions.
+MSVC_FLAGS = ["/O2", "/fp:precise"]
 
 
 class BuildExt(build_ext):

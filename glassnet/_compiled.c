@@ -5,7 +5,8 @@
  * or float64, C-contiguous, of one type; it raises TypeError or ValueError for any other
  * array, and accel.py then runs NumPy. The GIL is released during the loops. Build without
  * contraction into fused multiply-adds and without fast-math (setup.py pins the flags; the
- * pragma below repeats it for MSVC), so that each operation rounds as NumPy's does.
+ * pragmas below repeat it for clang, clang-cl and MSVC), so that each operation rounds as
+ * NumPy's does.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -13,8 +14,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(_MSC_VER)
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(_MSC_VER)
 #pragma fp_contract(off)
+#endif
+
+#if defined(_MSC_VER)
 #define KERNEL_INLINE static __forceinline
 #define RESTRICT __restrict
 #else
