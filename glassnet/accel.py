@@ -123,27 +123,20 @@ def replay_allowed() -> bool:
     return not _mode.reference
 
 
-def _kernels() -> Any:
-    """The compiled module when it may run in this thread, else None."""
-    return None if _mode.reference else _compiled
-
-
 def optimizer_kernel(name: str, dtype: Any) -> Callable[..., None] | None:
     """The compiled single-pass update ``name`` ("sgd" or "adam", which also serves AdamW)
     for parameters of ``dtype``, or None: the optimizer then runs its NumPy formula."""
-    kernels = _kernels()
-    if kernels is None or np.dtype(dtype) not in _FLOATS:
+    if _compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS:
         return None
-    return getattr(kernels, name)
+    return getattr(_compiled, name)
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's."""
-    kernels = _kernels()
-    if kernels is not None:
+    if _compiled is not None and not _mode.reference:
         target = np.empty_like(z) if out is None else out
         try:
-            kernels.relu(z, target)
+            _compiled.relu(z, target)
             return target
         except _REFUSED:
             pass
@@ -152,11 +145,10 @@ def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
     """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's."""
-    kernels = _kernels()
-    if kernels is not None:
+    if _compiled is not None and not _mode.reference:
         out = np.empty_like(a)
         try:
-            kernels.relu_grad(grad, a, out)
+            _compiled.relu_grad(grad, a, out)
             return out
         except _REFUSED:
             pass
@@ -167,11 +159,10 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.
     """e^{z - max z} / sum e^{z - max z} along ``axis``, into ``out`` when given (which may be
     z). Compiled along the last axis only (NumPy reduces a short axis row by row); agrees
     with NumPy to rounding."""
-    kernels = _kernels()
-    if kernels is not None and z.ndim and axis in (-1, z.ndim - 1):
+    if _compiled is not None and not _mode.reference and z.ndim and axis in (-1, z.ndim - 1):
         target = np.empty_like(z) if out is None else out
         try:
-            kernels.softmax(z, target)
+            _compiled.softmax(z, target)
             return target
         except _REFUSED:
             pass
@@ -185,11 +176,10 @@ def softmax_cross_entropy(z: np.ndarray, target: np.ndarray) -> tuple[np.ndarray
     """The softmax p of logits z (N, C) and the losses l_i = -ln p_{i, y_i} (N,) for integer
     labels ``target`` (N,); ``l = ln s - (z_y - max z)`` with ``s = sum e^{z - max z}``, so
     no full log-softmax. Agrees with NumPy to rounding."""
-    kernels = _kernels()
-    if kernels is not None and target.dtype == np.int64:
+    if _compiled is not None and not _mode.reference and target.dtype == np.int64:
         p, losses = np.empty_like(z), np.empty(len(z), z.dtype)
         try:
-            kernels.softmax_cross_entropy(z, target, p, losses)
+            _compiled.softmax_cross_entropy(z, target, p, losses)
             return p, losses
         except _REFUSED:
             pass
@@ -205,11 +195,10 @@ def softmax_cross_entropy_grad(p: np.ndarray, target: np.ndarray, up: Any) -> np
     the upstream factor ``up`` (a scalar or one per row, (N, 1)), rounded to p's type first;
     bit for bit NumPy's."""
     up = np.asarray(up, p.dtype)
-    kernels = _kernels()
-    if kernels is not None and target.dtype == np.int64:
+    if _compiled is not None and not _mode.reference and target.dtype == np.int64:
         g = np.empty_like(p)
         try:
-            kernels.softmax_cross_entropy_grad(p, target, up, g)
+            _compiled.softmax_cross_entropy_grad(p, target, up, g)
             return g
         except _REFUSED:
             pass
