@@ -1,8 +1,12 @@
-"""Build of the optional compiled kernels; everything else is in pyproject.toml.
+"""Build of the optional compiled kernels (``glassnet._compiled``); everything else is in pyproject.toml.
 
 The extension is optional: where no C compiler is found, the install still succeeds and
-glassnet uses its NumPy code paths (``glassnet.optim.fused_kernels()`` tells which).
+glassnet runs its NumPy code (see :mod:`glassnet.accel`). ``GLASSNET_NO_EXTENSION=1`` at
+install time leaves the extension out on purpose, as an install without a compiler gets
+it (the continuous integration tests that build too); glassnet itself never reads it.
 """
+
+import os
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -11,20 +15,22 @@ from setuptools.command.build_ext import build_ext
 #: -fno-math-errno lets sqrt vectorize and -fno-trapping-math a comparison (ReLU's
 #: backward); neither changes a result.
 GCC_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-std=c11"]
+#: MSVC: precise floating point (no reassociation, no fast-math); contraction is off under
+#: /fp:precise from Visual Studio 2022 on, and ``#pragma fp_contract(off)`` in the source
+#: keeps it off with older versions.
+MSVC_FLAGS = ["/O2", "/fp:precise"]
 
 
 class BuildExt(build_ext):
     def build_extensions(self) -> None:
-        if self.compiler.compiler_type == "unix":
-            for ext in self.extensions:
-                ext.extra_compile_args = GCC_FLAGS
+        flags = MSVC_FLAGS if self.compiler.compiler_type == "msvc" else GCC_FLAGS
+        for ext in self.extensions:
+            ext.extra_compile_args = flags
         super().build_extensions()
 
 
-setup(
-    ext_modules=[
-        Extension("glassnet.optim._fused", ["glassnet/optim/_fused.c"], optional=True),
-        Extension("glassnet._kernels", ["glassnet/_kernels.c"], optional=True),
-    ],
-    cmdclass={"build_ext": BuildExt},
-)
+EXTENSIONS = [] if os.environ.get("GLASSNET_NO_EXTENSION") == "1" else [
+    Extension("glassnet._compiled", ["glassnet/_compiled.c"], optional=True),
+]
+
+setup(ext_modules=EXTENSIONS, cmdclass={"build_ext": BuildExt})

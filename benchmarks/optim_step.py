@@ -2,7 +2,7 @@
 
 The parameters have the shapes of a 784-256-128-10 MLP (235,146 float32 scalars) and
 fixed random gradients. glassnet runs with its compiled single-pass kernel and, for
-comparison, with its NumPy path (``gn.optim.fused_kernels(False)``; same numbers).
+comparison, with its NumPy path (inside ``gn.reference()``; same numbers).
 Rounds are interleaved and medians reported, so load from other processes hits all alike;
 the load average is printed with the results.
 
@@ -20,21 +20,25 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+import glassnet as gn
 from glassnet import optim
 from glassnet.layers import Parameter
 
 SHAPES = [(784, 256), (256,), (256, 128), (128,), (128, 10), (10,)]
 
 
-def _glassnet_step(rng: np.random.Generator, fused: bool) -> Callable[[], None]:
+def _glassnet_step(rng: np.random.Generator, reference: bool) -> Callable[[], None]:
     params = [Parameter(rng.standard_normal(s).astype(np.float32)) for s in SHAPES]
     opt = optim.Adam(params, lr=1e-3)
     for p in params:
         p.grad[...] = rng.standard_normal(p.shape)
 
     def step() -> None:
-        optim.fused_kernels(fused)
-        opt.step()
+        if reference:
+            with gn.reference():
+                opt.step()
+        else:
+            opt.step()
 
     return step
 
@@ -62,10 +66,10 @@ def main() -> None:
     if args.torch_threads is not None:
         torch.set_num_threads(args.torch_threads)
     rng = np.random.default_rng(0)
-    compiled = optim.fused_kernels()
+    compiled = gn.accel.compiled_available()
     contenders = {
-        "glassnet Adam": _glassnet_step(rng, compiled),
-        "glassnet Adam, NumPy path": _glassnet_step(rng, False),
+        "glassnet Adam": _glassnet_step(rng, False),
+        "glassnet Adam, NumPy path": _glassnet_step(rng, True),
         "torch Adam (default)": _torch_step(rng),
         "torch Adam (fused=True)": _torch_step(rng, fused=True),
     }
@@ -85,7 +89,6 @@ def main() -> None:
         t = statistics.median(values)
         ratio = "" if name == "glassnet Adam" else f"   glassnet / this = {ours / t:.2f}x time"
         print(f"  {name:26s} {t * 1e6:8.1f} us/step{ratio}")
-    optim.fused_kernels(compiled)
 
 
 if __name__ == "__main__":

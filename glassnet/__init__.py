@@ -7,6 +7,7 @@ The core is a reverse-mode automatic-differentiation engine over NumPy arrays
 # The engine first: the ops it dispatches to import it back.
 from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
 from glassnet import (
+    accel,
     activations,
     callbacks,
     data,
@@ -23,6 +24,7 @@ from glassnet import (
     schedules,
     training,
 )
+from glassnet.accel import reference
 from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
@@ -33,7 +35,7 @@ from glassnet.models import Input, Model, Sequential
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled",
+    "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "reference", "accel",
     "concatenate", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",

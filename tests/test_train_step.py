@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import accel
 from glassnet.layers import Dense, Layer
-from glassnet.training import replay
 
 
 def _data(n=32):
@@ -72,7 +72,7 @@ def test_fit_runs_the_network_once_per_batch_and_no_shape_probe():
 
 
 def _penalized(monkeypatch, enabled):
-    monkeypatch.setattr(replay, "ENABLED", enabled)
+    monkeypatch.setattr(accel, "replay_allowed", lambda: enabled)
     rng = np.random.default_rng(1)
     X = rng.normal(size=(40, 4)).astype(np.float32)
     y = rng.normal(size=(40, 1)).astype(np.float32)

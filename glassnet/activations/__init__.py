@@ -18,7 +18,6 @@ from collections.abc import Callable
 import numpy as np
 
 from glassnet._registry import Registry
-from glassnet.activations._arrays import _kernels as _kernels  # the compiled module, or None
 from glassnet.activations._arrays import _relu, _softmax, _tanh
 from glassnet.activations._arrays import _sigmoid as _sigmoid
 from glassnet.activations.elementwise import (

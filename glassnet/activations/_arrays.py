@@ -1,49 +1,24 @@
 """The activations' array forms shared by their nodes and by prediction on arrays:
-ReLU and softmax by the compiled kernels where they are built, else NumPy."""
+ReLU and softmax through :mod:`glassnet.accel`, the others in NumPy."""
 
 from __future__ import annotations
 
 import numpy as np
 
-try:
-    from glassnet import _kernels
-except ImportError:  # installed without a C compiler: NumPy computes ReLU to the bit, softmax to rounding
-    _kernels = None
+from glassnet import accel
 
 __all__: list[str] = []
 
-
-def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """max(z, 0); one compiled pass where the kernels are built (NumPy's bits)."""
-    if _kernels is not None:
-        target = np.empty_like(z) if out is None else out
-        try:
-            _kernels.relu(z, target)
-            return target
-        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-            pass
-    return np.maximum(z, 0, out=out)
+#: max(z, 0) and the softmax along the last axis, from the accelerator boundary (compiled
+#: where built; see :mod:`glassnet.accel` for how each agrees with NumPy).
+_relu = accel.relu
 
 
 def _tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.tanh(z, out=out)
 
 
-def _softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
-    """e^{z - max z} / sum e^{z - max z} along ``axis``; ``out`` may be z itself. Along the
-    last axis, one compiled pass per row where the kernels are built (NumPy reduces along a
-    short axis row by row, which is slower); the two agree to rounding."""
-    if _kernels is not None and z.ndim and axis in (-1, z.ndim - 1):
-        target = np.empty_like(z) if out is None else out
-        try:
-            _kernels.softmax(z, target)
-            return target
-        except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-            pass
-    e = np.subtract(z, np.maximum.reduce(z, axis=axis, keepdims=True), out=out)
-    np.exp(e, out=e)
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
-    return e
+_softmax = accel.softmax
 
 
 def _log_softmax(z: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import accel
 from glassnet._checks import check_hyperparameter
-from glassnet.activations._arrays import _kernels, _relu, _sigmoid, _tanh
+from glassnet.activations._arrays import _relu, _sigmoid, _tanh
 from glassnet.function import Function
 from glassnet.tensor import Tensor
 
@@ -104,14 +105,7 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        if _kernels is not None:  # one pass instead of two NumPy calls; the same bits
-            out = np.empty_like(ctx.a)
-            try:
-                _kernels.relu_grad(grad, ctx.a, out)
-                return (out,)
-            except (TypeError, ValueError, BufferError):  # not float32/64 C-contiguous alike
-                pass
-        return (grad * (ctx.a > 0),)
+        return (accel.relu_grad(grad, ctx.a),)
 
 
 class LeakyReLU(Function):

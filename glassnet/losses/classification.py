@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import accel
 from glassnet.activations import ACTIVATIONS
 from glassnet.losses._outputs import (
     CrossEntropyBase,
@@ -19,11 +20,6 @@ from glassnet.losses._outputs import (
 )
 from glassnet.losses.base import LOSSES, Loss, _check_target, _Reduce
 from glassnet.tensor import Tensor
-
-try:
-    from glassnet import _kernels
-except ImportError:  # installed without a C compiler: the NumPy path computes the same to rounding
-    _kernels = None
 
 __all__ = ["CrossEntropy", "NLL"]
 
@@ -96,20 +92,9 @@ def _check_weight_length(name: str, weight: np.ndarray | None, classes: int) -> 
         raise ValueError(f"{name}: weight has {weight.size} values for a prediction of {classes} classes")
 
 
-_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _fused_applies(z: np.ndarray, target: np.ndarray) -> bool:
-    """Whether the compiled softmax cross-entropy (``glassnet/_kernels.c``) takes
-    logits ``z`` and ``target``: integer labels, and float32/float64 C-contiguous arrays."""
-    return (_kernels is not None and target.ndim == 1 and target.dtype == np.int64 and z.ndim == 2
-            and z.dtype in _FUSED_DTYPES and z.flags.c_contiguous and target.flags.c_contiguous)
-
-
 class _CrossEntropy(_Reduce):
-    """Softmax cross-entropy; from logits with integer labels, by the compiled kernel where
-    it is built (one pass per row, where NumPy reduces a short axis row by row), else by
-    NumPy; both agree to rounding."""
+    """Softmax cross-entropy; from logits with integer labels by
+    :func:`glassnet.accel.softmax_cross_entropy` (one pass per row where compiled)."""
 
     name = "cross_entropy"
 
@@ -120,23 +105,16 @@ class _CrossEntropy(_Reduce):
         if class_weight is not None:
             target, weights = _weigh_classes(class_weight, target, weights, y_pred.dtype)
         ctx.target, ctx.from_logits, ctx.n = target, from_logits, n
-        ctx.fused = from_logits and _fused_applies(y_pred, target)
-        if ctx.fused:
-            ctx.p = np.empty_like(y_pred)
-            elements = np.empty(n, y_pred.dtype)
-            _kernels.softmax_cross_entropy(y_pred, target, ctx.p, elements)
+        if from_logits and target.ndim == 1:
+            ctx.p, elements = accel.softmax_cross_entropy(y_pred, target)
             return _Reduce.reduce(ctx, elements, weights, reduction)
         if from_logits:
             shifted = y_pred - np.maximum.reduce(y_pred, axis=1, keepdims=True)
             e = np.exp(shifted)
             s = np.add.reduce(e, axis=1, keepdims=True)
-            log_s = np.log(s)
             e /= s
             ctx.p = e
-            if target.ndim == 1:  # -ln p_y = ln s - (z_y - max z): no full log-softmax needed
-                elements = log_s.reshape(-1) - shifted[np.arange(n), target]
-                return _Reduce.reduce(ctx, elements, weights, reduction)
-            log_p = np.subtract(shifted, log_s, out=shifted)
+            log_p = np.subtract(shifted, np.log(s), out=shifted)
         else:
             ctx.clipped = np.clip(y_pred, eps, None)
             log_p = np.log(ctx.clipped)
@@ -151,16 +129,9 @@ class _CrossEntropy(_Reduce):
         up = _Reduce.upstream(ctx, grad, (ctx.n,))
         up = np.reshape(up, (-1, 1)) if np.ndim(up) else up
         target = ctx.target
-        if ctx.fused:
-            g = np.empty_like(ctx.p)
-            _kernels.softmax_cross_entropy_grad(ctx.p, target, np.asarray(up, ctx.p.dtype), g)
-            return (g,)
         if ctx.from_logits:
             if target.ndim == 1:
-                g = ctx.p.copy()
-                g[np.arange(ctx.n), target] -= 1
-                g *= up
-                return (g,)
+                return (accel.softmax_cross_entropy_grad(ctx.p, target, up),)
             return ((ctx.p * target.sum(axis=1, keepdims=True) - target) * up,)
         if target.ndim == 1:
             g = np.zeros_like(ctx.clipped)

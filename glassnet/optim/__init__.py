@@ -12,18 +12,21 @@ Names for :func:`get`: "sgd" and "gd", "momentum" (SGD with momentum 0.9), "nest
 (SGD with Nesterov momentum 0.9), "adagrad", "rmsprop", "adam", "adamw".
 
 SGD, Adam and AdamW run as compiled single-pass kernels where the install could build
-them (:func:`fused_kernels`), with the same numbers as their NumPy code.
+them, with the same numbers as their NumPy code (:mod:`glassnet.accel`; ``with
+glassnet.reference():`` runs the NumPy code).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+from glassnet import accel
+from glassnet._checks import check_flag
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.adaptive import Adagrad, RMSprop
 from glassnet.optim.base import OPTIMIZERS, Optimizer
 from glassnet.optim.clip import clip_grad_norm_, clip_grad_value_
-from glassnet.optim.kernels import fused_kernels
 from glassnet.optim.sgd import SGD
 
 __all__ = [
@@ -74,3 +77,34 @@ def get(optimizer: str | dict[str, Any] | Optimizer | type[Optimizer], **overrid
     ('SGD', 0.1, 0.9)
     """
     return OPTIMIZERS.resolve(optimizer, Optimizer, "'adam' or 'sgd'", **overrides)
+
+
+def fused_kernels(enable: bool | None = None) -> bool:
+    """Deprecated: whether compiled kernels run in the calling thread; ``enable`` sets it.
+
+    Use ``with glassnet.reference():`` to run without compiled code (which also turns off
+    the replay of recorded training steps) and :func:`glassnet.accel.compiled_in_use` to
+    ask. This alias reads and sets that same per-thread state: ``fused_kernels(False)``
+    puts the calling thread in reference mode until ``fused_kernels(True)``.
+
+    Raises
+    ------
+    TypeError
+        If ``enable`` is not None, True or False.
+    RuntimeError
+        If ``enable`` is True and the kernels were not built (no C compiler at install time).
+    """
+    warnings.warn(
+        "glassnet.optim.fused_kernels() is deprecated: run without compiled code with "
+        "`with glassnet.reference():` and ask with glassnet.accel.compiled_in_use()",
+        DeprecationWarning, stacklevel=2,
+    )
+    if enable is not None:
+        enable = check_flag("enable", enable)
+        if enable and not accel.compiled_available():
+            raise RuntimeError(
+                "the compiled kernels are not built (no C compiler at install time); install "
+                "gcc or clang and reinstall glassnet"
+            )
+        accel._mode.reference = not enable
+    return accel.compiled_in_use()

@@ -117,8 +117,9 @@ class Adam(Optimizer):
         l2 = 0.0 if self.decoupled_weight_decay else self.weight_decay
         m, v = group.state_array("exp_avg"), group.state_array("exp_avg_sq")
         vmax = group.state_array("max_exp_avg_sq") if self.amsgrad else None
-        if group.kernels:
-            group.kernels.adam(group.data, g, m, v, vmax, beta1, beta2, eps, step, l2, decay)
+        kernel = group.kernel("adam")
+        if kernel is not None:
+            kernel(group.data, g, m, v, vmax, beta1, beta2, eps, step, l2, decay)
             return
         if decoupled:
             group.data *= decay

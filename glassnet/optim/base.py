@@ -7,8 +7,8 @@ becomes a view into them. The backward pass accumulates into those views in plac
 into preallocated arrays: no Python loop over parameters in the arithmetic and no
 allocation per step once the state exists (it is created by the first step).
 
-SGD, Adam and AdamW also have compiled single-pass kernels; see
-:mod:`glassnet.optim.kernels`.
+SGD, Adam and AdamW also have compiled single-pass updates, asked of
+:func:`glassnet.accel.optimizer_kernel` (the same numbers bit for bit).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _aligned
+from glassnet import _aligned, accel
 from glassnet._checks import check_flag, check_hyperparameter
 from glassnet._registry import Configurable, Registry
-from glassnet.optim import kernels as _kernels
 from glassnet.optim._arguments import _check_params, other_spellings
 from glassnet.optim._state import state_problem
 from glassnet.tensor import Tensor
@@ -114,10 +113,9 @@ class _FlatGroup:
             array = self.state[name] = np.full_like(self.data, fill)
         return array
 
-    @property
-    def kernels(self) -> Any:
-        """The compiled kernels module when in use for this group's dtype, else None."""
-        return _kernels.for_dtype(self.dtype)
+    def kernel(self, name: str) -> Any:
+        """The compiled update ``name`` for this group's dtype when it may run, else None."""
+        return accel.optimizer_kernel(name, self.dtype)
 
     def scratch(self, name: str) -> np.ndarray:
         """A work buffer of the flat size, allocated once and reused by every step."""

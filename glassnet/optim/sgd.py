@@ -107,13 +107,14 @@ class SGD(Optimizer):
         super().__init__(params, lr, clipnorm, clipvalue)
 
     def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        if group.kernels:
+        kernel = group.kernel("sgd")
+        if kernel is not None:
             buf, first = None, False
             if self.momentum != 0:
                 first = "momentum_buffer" not in group.state
                 buf = group.state_array("momentum_buffer")
-            group.kernels.sgd(group.data, g, buf, -self.lr, self.momentum, self.dampening,
-                              self.nesterov, self.weight_decay, first)
+            kernel(group.data, g, buf, -self.lr, self.momentum, self.dampening, self.nesterov,
+                   self.weight_decay, first)
             return
         g = self._add_weight_decay(group, g, self.weight_decay)
         tmp = group.scratch("tmp")

@@ -13,8 +13,8 @@ so the results are the engine's, bit for bit.
 What changes from step to step is supplied anew: the batch's inputs, each loss's targets
 and sample weights, and the parameters' current values (read from the Parameters at every
 call). A change of a leaf's ``requires_grad`` (a frozen layer) or of a penalty's
-coefficients records the step again. ``glassnet.training.replay.ENABLED = False`` sends
-every step through the graph.
+coefficients records the step again. Inside ``with glassnet.reference():`` every step runs
+through the graph.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import accel, activations
 from glassnet.function import Function
 from glassnet.losses import Loss
 from glassnet.models import Model, Sequential
@@ -35,15 +35,13 @@ from glassnet.training.step import Step
 
 __all__ = ["replayable", "StepTape"]
 
-#: False: every training step runs through the graph (fits started afterwards).
-ENABLED = True
-
-
 def replayable(model: Any, losses: list[Any]) -> bool:
     """Whether a training step of ``model`` with ``losses`` can be recorded and replayed:
     the model's own forward (Sequential or functional), only layers whose exact class
     declares ``static_graph`` with a registered activation, and glassnet's losses."""
-    if not ENABLED or type(model).forward not in (Model.forward, Sequential.forward) or not model.layers:
+    if not accel.replay_allowed():
+        return False
+    if type(model).forward not in (Model.forward, Sequential.forward) or not model.layers:
         return False
     for layer in model.layers:
         if not vars(type(layer)).get("static_graph", False):

@@ -1,0 +1,208 @@
+"""The accelerator boundary: every compiled kernel, its NumPy fallback, and ``reference()``.
+
+Compiled code lives in one C extension, ``glassnet._compiled`` (``glassnet/_compiled.c``),
+built by ``pip install`` where a C compiler exists. Nothing else in glassnet imports it:
+callers ask this module for a kernel. A function here runs the compiled kernel when it is
+built, takes the arrays (float32 or float64, C-contiguous, of one type) and the calling
+thread is not inside :func:`reference`; otherwise it runs its NumPy code, the reference
+path. The optimizers' NumPy formulas stay in their classes (``SGD._update``,
+``Adam._update``), which ask :func:`optimizer_kernel` for the compiled update.
+
+**Contract.** Every function gives the same bits as the reference path on the same
+machine, except where this list says otherwise:
+
+- :func:`relu`, :func:`relu_grad`: bit for bit (NumPy's ``maximum(z, 0)`` and
+  ``grad * (a > 0)``, NaN and signed zeros included).
+- :func:`softmax_cross_entropy_grad`, and the updates of SGD, Adam and AdamW
+  (:func:`optimizer_kernel`): bit for bit (the same rounded operations in the same order;
+  the build forbids contraction into fused multiply-adds).
+- :func:`softmax` and :func:`softmax_cross_entropy`: to rounding, not bit for bit. The
+  sum of a row's exponentials is accumulated in double (NumPy sums pairwise in the array's
+  type), the float32 exponential is computed in C to under 2 ulp and the float64 one is the
+  C library's (NumPy has its own vectorised ones): relative differences of a few ulp.
+
+**Why each kernel exists.** A kernel stays only while it saves at least 10% of a case of
+the benchmarks (``python benchmarks/kernels.py`` measures each family on and off). The
+optimizer updates do in one pass over the flat buffers what NumPy does in about ten passes.
+ReLU's forward and backward, the softmax and the softmax cross-entropy each replace several
+NumPy calls (the last two also NumPy's row-by-row reductions along a short axis) on arrays
+so small that the calls cost more than the arithmetic: small networks, one-row
+predictions, the estimators' batches.
+
+**Reference mode.** ``with glassnet.reference():`` runs the plain NumPy graph in the
+calling thread: no compiled kernel and no recorded-step replay (``fit`` then builds the
+graph at every step). It is the teaching mode and the tests' oracle; other threads are
+not affected, as with :func:`glassnet.no_grad`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+try:
+    from glassnet import _compiled
+except ImportError:  # installed without a C compiler: the NumPy code below runs
+    _compiled = None
+
+__all__ = [
+    "reference", "in_reference", "compiled_available", "compiled_in_use", "replay_allowed",
+    "optimizer_kernel", "relu", "relu_grad", "softmax", "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+]
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: A kernel refuses other arrays with one of these; the NumPy code then runs.
+_REFUSED = (TypeError, ValueError, BufferError)
+
+
+class _Mode(threading.local):
+    """Whether the calling thread is inside ``reference()``; a new thread starts outside."""
+
+    reference = False
+
+
+_mode = _Mode()
+
+
+class _Reference:
+    """Switches reference mode on inside a ``with`` block, then restores it (a plain class:
+    it may be entered once per step)."""
+
+    __slots__ = ("previous",)
+
+    def __init__(self) -> None:
+        self.previous = False
+
+    def __enter__(self) -> None:
+        self.previous = _mode.reference
+        _mode.reference = True
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.reference = self.previous
+
+
+def reference() -> _Reference:
+    """Context in which the calling thread runs the plain NumPy graph: no compiled kernel,
+    no replay of recorded training steps.
+
+    Results are the reference path's: the same bits as outside the block, except for the
+    functions that :mod:`glassnet.accel` lists as agreeing to rounding. Other threads keep
+    their own mode.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> with gn.reference():
+    ...     gn.accel.compiled_in_use()
+    False
+    """
+    return _Reference()
+
+
+def in_reference() -> bool:
+    """Whether the calling thread is inside :func:`reference`."""
+    return _mode.reference
+
+
+def compiled_available() -> bool:
+    """Whether the compiled kernels were built at install time (a C compiler was found)."""
+    return _compiled is not None
+
+
+def compiled_in_use() -> bool:
+    """Whether compiled kernels run in the calling thread: built, and not in reference mode."""
+    return _compiled is not None and not _mode.reference
+
+
+def replay_allowed() -> bool:
+    """Whether ``fit`` may replay recorded training steps in the calling thread."""
+    return not _mode.reference
+
+
+def optimizer_kernel(name: str, dtype: Any) -> Callable[..., None] | None:
+    """The compiled single-pass update ``name`` ("sgd" or "adam", which also serves AdamW)
+    for parameters of ``dtype``, or None: the optimizer then runs its NumPy formula."""
+    if _compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS:
+        return None
+    return getattr(_compiled, name)
+
+
+def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's."""
+    if _compiled is not None and not _mode.reference:
+        target = np.empty_like(z) if out is None else out
+        try:
+            _compiled.relu(z, target)
+            return target
+        except _REFUSED:
+            pass
+    return np.maximum(z, 0, out=out)
+
+
+def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's."""
+    if _compiled is not None and not _mode.reference:
+        out = np.empty_like(a)
+        try:
+            _compiled.relu_grad(grad, a, out)
+            return out
+        except _REFUSED:
+            pass
+    return grad * (a > 0)
+
+
+def softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
+    """e^{z - max z} / sum e^{z - max z} along ``axis``, into ``out`` when given (which may be
+    z). Compiled along the last axis only (NumPy reduces a short axis row by row); agrees
+    with NumPy to rounding."""
+    if _compiled is not None and not _mode.reference and z.ndim and axis in (-1, z.ndim - 1):
+        target = np.empty_like(z) if out is None else out
+        try:
+            _compiled.softmax(z, target)
+            return target
+        except _REFUSED:
+            pass
+    e = np.subtract(z, np.maximum.reduce(z, axis=axis, keepdims=True), out=out)
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
+    return e
+
+
+def softmax_cross_entropy(z: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The softmax p of logits z (N, C) and the losses l_i = -ln p_{i, y_i} (N,) for integer
+    labels ``target`` (N,); ``l = ln s - (z_y - max z)`` with ``s = sum e^{z - max z}``, so
+    no full log-softmax. Agrees with NumPy to rounding."""
+    if _compiled is not None and not _mode.reference and target.dtype == np.int64:
+        p, losses = np.empty_like(z), np.empty(len(z), z.dtype)
+        try:
+            _compiled.softmax_cross_entropy(z, target, p, losses)
+            return p, losses
+        except _REFUSED:
+            pass
+    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = np.add.reduce(e, axis=1, keepdims=True)
+    e /= s
+    return e, np.log(s).reshape(-1) - shifted[np.arange(len(z)), target]
+
+
+def softmax_cross_entropy_grad(p: np.ndarray, target: np.ndarray, up: Any) -> np.ndarray:
+    """dE/dz = (p - onehot(target)) * up for the softmax p (N, C), integer labels (N,) and
+    the upstream factor ``up`` (a scalar or one per row, (N, 1)), rounded to p's type first;
+    bit for bit NumPy's."""
+    up = np.asarray(up, p.dtype)
+    if _compiled is not None and not _mode.reference and target.dtype == np.int64:
+        g = np.empty_like(p)
+        try:
+            _compiled.softmax_cross_entropy_grad(p, target, up, g)
+            return g
+        except _REFUSED:
+            pass
+    g = p.copy()
+    g[np.arange(len(p)), target] -= 1
+    g *= up
+    return g
