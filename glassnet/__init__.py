@@ -14,7 +14,6 @@ from glassnet import (
     datasets,
     functional,
     initializers,
-    io,
     layers,
     losses,
     metrics,
@@ -28,7 +27,6 @@ from glassnet.accel import reference
 from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
-from glassnet.io import load, save
 from glassnet.layers.module import Parameter
 from glassnet.models import Input, Model, Sequential
 
@@ -46,11 +44,16 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``gn.explain`` (the glass-box tools) is imported on first use."""
-    if name == "explain":
-        import importlib
+    """``gn.explain`` (the glass-box tools) and ``gn.io`` with ``gn.save`` / ``gn.load`` (the
+    model files) are imported on first use."""
+    import importlib
 
-        module = importlib.import_module("glassnet.explain")
+    if name in ("explain", "io"):
+        module = importlib.import_module(f"glassnet.{name}")
         globals()[name] = module
         return module
+    if name in ("save", "load"):
+        function = getattr(importlib.import_module("glassnet.io"), name)
+        globals()[name] = function
+        return function
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

@@ -18,6 +18,13 @@ def test_import_glassnet_loads_none_of_the_heavy_libraries():
     assert json.loads(result.stdout) == [], f"import glassnet loaded {result.stdout.strip()}"
 
 
+def test_model_files_are_imported_on_first_use():
+    code = ("import sys, glassnet as gn; before = 'glassnet.io' in sys.modules; gn.load; "
+            "print(before, 'glassnet.io' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]
+
+
 def test_every_public_name_exists():
     import glassnet
 

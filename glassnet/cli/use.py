@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import atomic_write
 from glassnet.cli import report
 from glassnet.cli.data import Table, encode_target, is_csv, load_table, read_csv
 from glassnet.cli.info import checked_info
 from glassnet.cli.paths import check_output_file
 from glassnet.cli.settings import CliError, UsageError
 from glassnet.cli.train import split_indices
-from glassnet.io.files import atomic_write
 
 __all__ = ["evaluate", "predict", "summary", "export", "load_model"]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import check_readable
 from glassnet.io import _header
 from glassnet.io.config import ModelFileError
-from glassnet.io.files import check_readable
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "TAG", "WEIGHTS", "PREPROCESSING", "checksum", "checksum_v1",
            "damaged", "format_version", "sections", "open_file", "verified_arrays", "read_metadata",

@@ -330,7 +330,7 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     except ImportError:
         raise ImportError('ONNX export needs the onnx package: pip install "glassnet[onnx]"') from None
     from glassnet import __version__
-    from glassnet.io.files import check_writable, write_atomic
+    from glassnet._files import check_writable, write_atomic
 
     if not isinstance(model, Model):
         raise TypeError(f"model must be a glassnet Model (Sequential or gn.Model), got "

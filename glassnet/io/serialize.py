@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import check_writable, write_atomic
 from glassnet.io.compile_settings import compile_config, restore_compile
 from glassnet.io.config import ModelFileError, model_from_config, model_to_config
-from glassnet.io.files import check_writable, write_atomic
 from glassnet.io.model_file import (
     FORMAT_NAME,
     FORMAT_VERSION,

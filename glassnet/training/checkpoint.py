@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _files as files
 from glassnet._checks import check_flag
-from glassnet.io import files
-from glassnet.io.files import atomic_write
+from glassnet._files import atomic_write
 from glassnet.training.callbacks import Callback
 from glassnet.training.monitor import Monitor, check_number, check_verbose
 
@@ -32,7 +32,7 @@ _FORMAT = "glassnet backup, format 2"
 
 def check_writable(owner: str, path: str | os.PathLike[str]) -> Path:
     """Create the folder of ``path`` if needed and check that a file can be written there
-    (:func:`glassnet.io.files.check_writable`).
+    (:func:`glassnet._files.check_writable`).
 
     Raises
     ------

@@ -1,4 +1,5 @@
-"""The paths the io functions read and write: checked up front, written atomically.
+"""The paths glassnet reads and writes (model files, checkpoints, tables): checked up
+front, written atomically.
 
 A path given to ``gn.save``, ``save_weights``, ``export_onnx`` (or read by ``gn.load``)
 is checked before any work is done, with an error that names the argument and the
