@@ -16,6 +16,7 @@ import numpy as np
 from glassnet import losses as _losses
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
+from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
@@ -44,13 +45,6 @@ def _runner(name: str) -> Callable[..., Any]:
         raise RuntimeError(
             f"Model.{name}() needs the training loop: import glassnet (or glassnet.training) first")
     return runner
-
-
-def _final_activation(layer: Any) -> str | None:
-    """The activation name of a layer that can hand back its pre-activation z, else None."""
-    if hasattr(layer, "pre_activation") or type(layer).__name__ == "Activation":
-        return getattr(layer, "activation", None)
-    return None
 
 
 class Model(Module):
@@ -163,7 +157,7 @@ class Model(Module):
         final = {id(o) for o, flag in zip(self._outputs, flags) if flag}
 
         def call(node: Symbolic, args: list[Any]) -> Any:
-            if id(node) in final and _final_activation(node.op) is not None:
+            if id(node) in final and final_activation(node.op) is not None:
                 return _pre_activation(node.op, args[0])
             return node.op(*args, **node.options)
 
@@ -182,7 +176,7 @@ class Model(Module):
 
     @property
     def output_activations(self) -> list[str | None]:
-        return [_final_activation(o.op) for o in self._outputs]
+        return [final_activation(o.op) for o in self._outputs]
 
     def output_shapes(self) -> list[tuple[int, ...]]:
         """The per-sample shape of each output, from the layers' ``compute_output_shape``."""
@@ -485,7 +479,7 @@ class Sequential(Model):
         *body, last = self.layers
         for i, layer in enumerate(body):
             x = self._call_checked(layer, x, i)
-        if logits and _final_activation(last) is not None:
+        if logits and final_activation(last) is not None:
             self._check_fit(last, x, len(body))
             return _pre_activation(last, x)
         return self._call_checked(last, x, len(body))
@@ -506,7 +500,7 @@ class Sequential(Model):
 
     @property
     def output_activations(self) -> list[str | None]:
-        return [_final_activation(self.layers[-1])] if self.layers else [None]
+        return [final_activation(self.layers[-1])] if self.layers else [None]
 
     def output_shapes(self) -> list[tuple[int, ...]]:
         """The per-sample shape of the output of the built model, from each layer's

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import can_stratify, check_finite
+
 __all__ = ["as_array", "check_inputs", "validation_split", "batches", "class_sample_weights"]
 
 
@@ -85,30 +87,14 @@ def unpack_bunch(X: Any, y: Any) -> tuple[Any, Any]:
     return X, y
 
 
-def _check_finite(name: str, array: np.ndarray) -> None:
-    if array.dtype.kind not in "fc":
-        return
-    finite = np.isfinite(array)
-    if finite.all():
-        return
-    bad = ~finite
-    count = int(bad.sum())
-    rows = np.unique(np.nonzero(bad)[0])
-    where = f"rows {rows[:10].tolist()}" + (" ..." if len(rows) > 10 else "")
-    if array.ndim == 2:
-        cols = np.unique(np.nonzero(bad)[1])
-        where += f", columns {cols[:10].tolist()}" + (" ..." if len(cols) > 10 else "")
-    raise ValueError(
-        f"{name} holds {count} NaN or inf value(s) at {where}; drop those rows or impute them "
-        "(e.g. sklearn.impute.SimpleImputer) before training"
-    )
+_IMPUTE = "drop those rows or impute them (e.g. sklearn.impute.SimpleImputer) before training"
 
 
 def check_inputs(X: np.ndarray, y: np.ndarray | None, name_x: str = "X", name_y: str = "y") -> None:
     """Raise clear errors for empty data, length mismatch and NaN/inf."""
     if X.ndim == 0 or X.shape[0] == 0:
         raise ValueError(f"{name_x} is empty (shape {X.shape}); at least one sample is needed")
-    _check_finite(name_x, X)
+    check_finite(name_x, X, _IMPUTE)
     if y is None:
         return
     if y.ndim == 0 or y.shape[0] != X.shape[0]:
@@ -116,7 +102,7 @@ def check_inputs(X: np.ndarray, y: np.ndarray | None, name_x: str = "X", name_y:
             f"{name_x} and {name_y} have different numbers of samples: {X.shape[0]} and "
             f"{y.shape[0] if y.ndim else 'a scalar'}"
         )
-    _check_finite(name_y, y)
+    check_finite(name_y, y, _IMPUTE)
 
 
 def validation_split(
@@ -145,10 +131,8 @@ def validation_split(
 
     seed = int(rng.integers(2**31 - 1))
     indices = np.arange(n)
-    if stratify is not None:
-        _, counts = np.unique(stratify, return_counts=True)
-        if counts.min() < 2 or n_val < len(counts):
-            stratify = None
+    if stratify is not None and not can_stratify(stratify, n_val):
+        stratify = None
     train, val = train_test_split(indices, test_size=n_val, random_state=seed, stratify=stratify)
     return np.sort(train), np.sort(val)
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer
-from glassnet.models import Sequential, _final_activation
+from glassnet.models import Sequential
 from glassnet.training import prepare as _prep
 
 __all__ = ["forward_arrays", "infers_natively"]
@@ -64,7 +65,7 @@ def forward_arrays(model: Any, xs: list[np.ndarray],
         return None
     flag = bool(logits[0]) if isinstance(logits, (list, tuple)) else bool(logits)
     last = layers[-1]
-    stop_early = flag and _final_activation(last) is not None
+    stop_early = flag and final_activation(last) is not None
     if stop_early and not infers_natively(type(last)):
         return None
     body = layers[:-1] if stop_early else layers

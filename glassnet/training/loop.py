@@ -303,9 +303,9 @@ _BLAS_LOCK = threading.Lock()
 @contextlib.contextmanager
 def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
     """One BLAS thread when the largest matrix product of a step is small, where a second
-    thread costs more than it gives. Measured: a batch times the largest weight matrix of
-    2^21 multiply-adds or more (784x256 weights at batch 16) trains 10-20% faster on two
-    threads; 64x64 weights at batch 32, 7% faster on one."""
+    thread costs more than it gives: two threads pay off from a batch times the largest
+    weight matrix of 2^21 multiply-adds (784x256 weights at batch 16); smaller products,
+    such as 64x64 weights at batch 32, train faster on one (``benchmarks/mlp.py``)."""
     largest = max((p.size for p in model.parameters() if p.ndim >= 2), default=0)
     if batch_size * largest >= 2**21:
         yield
