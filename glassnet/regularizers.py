@@ -39,8 +39,6 @@ __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "names
 REGULARIZERS = Registry("regularizer")
 
 
-
-
 class Regularizer(Configurable):
     """Base of the penalties: ``penalty(W) -> scalar Tensor``, ``get_config``."""
 

@@ -111,9 +111,9 @@ def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor
     """
     if activation is None:
         return identity
-    if callable(activation) and not _is_registered(activation):
-        _try_callable(activation)
     if callable(activation):
+        if not _is_registered(activation):
+            _try_callable(activation)
         return activation
     return ACTIVATIONS.get(activation)
 
@@ -143,10 +143,7 @@ def _try_callable(activation: Callable[[Tensor], Tensor]) -> None:
 
 def name_of(activation: Callable[[Tensor], Tensor]) -> str | None:
     """The registered name of an activation function, or None for a user's own callable."""
-    for name in ACTIVATIONS.names():
-        if ACTIVATIONS.get(name) is activation:
-            return activation.__name__
-    return None
+    return activation.__name__ if _is_registered(activation) else None
 
 
 def names() -> list[str]:
