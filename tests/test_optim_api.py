@@ -281,3 +281,14 @@ def test_a_pickled_model_and_optimizer_keep_training_as_the_original():
     for a, b in zip(model.parameters(), copy.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
     assert copy.optimizer.iterations == model.optimizer.iterations
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (optim.SGD, {"lr": 0.1, "learning_rate": 0.2}),
+    (optim.Adam, {"beta1": 0.8, "betas": (0.9, 0.99)}),
+    (optim.Adam, {"beta2": 0.9, "beta_2": 0.99}),
+    (optim.RMSprop, {"rho": 0.5, "alpha": 0.9}),
+])
+def test_a_setting_given_in_two_spellings_is_refused(cls, kwargs):
+    with pytest.raises(TypeError, match="not both"):
+        cls(**kwargs)

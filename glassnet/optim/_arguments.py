@@ -3,6 +3,7 @@ in Keras's or PyTorch's spelling."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,10 @@ def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, An
         if key == "betas" and "beta1" in values:
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {value!r}")
+            _given_once(owner, key, ("beta1", "beta2"), values)
             values["beta1"], values["beta2"] = value
         elif _SAME_MEANING.get(key) in values:
+            _given_once(owner, key, (_SAME_MEANING[key],), values)
             values[_SAME_MEANING[key]] = value
         elif key == "epsilon" and "eps" in values:
             raise TypeError(
@@ -50,6 +53,15 @@ def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, An
                 f"{', '.join(getattr(owner, 'config_keys', values))}"
             )
     return values
+
+
+def _given_once(owner: type, spelling: str, names: tuple[str, ...], values: dict[str, Any]) -> None:
+    """A TypeError when one of ``names`` was also given (differs from its default in
+    ``owner.__init__``) besides its other spelling: the two would disagree silently."""
+    defaults = inspect.signature(owner.__init__).parameters
+    both = [n for n in names if n in defaults and values[n] != defaults[n].default]
+    if both:
+        raise TypeError(f"{owner.__name__}: give {both[0]} or {spelling} (the same setting), not both")
 
 
 def _check_params(params: Any) -> list[Tensor]:
