@@ -18,6 +18,7 @@ class _GradMode(threading.local):
 
 _mode = _GradMode()
 
+
 def is_grad_enabled() -> bool:
     """Whether operations currently record the graph for ``backward`` in this thread."""
     return _mode.enabled

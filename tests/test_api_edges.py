@@ -149,7 +149,13 @@ def test_optimizer_load_state_dict_checks_the_layout(state, words):
 def test_optimizer_state_round_trips():
     model = _classifier()
     opt = gn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    opt.load_state_dict(opt.state_dict())
+    state = opt.state_dict()
+    opt.load_state_dict(state)
+    again = opt.state_dict()
+    assert again["config"] == state["config"] and again["iterations"] == state["iterations"]
+    assert again["shapes"] == state["shapes"] and again["state"].keys() == state["state"].keys()
+    for key, array in state["state"].items():
+        np.testing.assert_array_equal(again["state"][key], array)
 
 
 # ------------------------------------------------------------ rates from schedules

@@ -34,6 +34,18 @@ def _assert_equal_to_torch(value, grad, t_value, t_grad):
     np.testing.assert_allclose(grad, t_grad.numpy(), rtol=1e-10, atol=1e-15)
 
 
+def _assert_loss_equals_torch(values, loss_fn, t_loss_fn):
+    """``loss_fn`` on a glassnet leaf and ``t_loss_fn`` on a PyTorch leaf of the same values:
+    equal losses and equal gradients with respect to the leaf."""
+    z = _leaf(values)
+    loss = loss_fn(z)
+    loss.backward()
+    tz = _torch(values)
+    t_loss = t_loss_fn(tz)
+    t_loss.backward()
+    _assert_equal_to_torch(loss, z.grad, t_loss, tz.grad)
+
+
 # --------------------------------------------------------- against PyTorch
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_of_a_softmax_node_equals_torch_on_the_probabilities(reduction):
@@ -48,59 +60,33 @@ def test_cross_entropy_of_a_softmax_node_equals_torch_on_the_probabilities(reduc
 
 
 def test_cross_entropy_of_raw_logits_equals_torch_cross_entropy_loss():
-    values = _logits((5, 3), seed=1)
-    z = _leaf(values)
-    loss = losses.CrossEntropy()(z, LABELS)
-    loss.backward()
-    tz = _torch(values)
-    t_loss = torch.nn.CrossEntropyLoss()(tz, torch.tensor(LABELS))
-    t_loss.backward()
-    _assert_equal_to_torch(loss, z.grad, t_loss, tz.grad)
+    _assert_loss_equals_torch(_logits((5, 3), seed=1), lambda z: losses.CrossEntropy()(z, LABELS),
+                              lambda tz: torch.nn.CrossEntropyLoss()(tz, torch.tensor(LABELS)))
 
 
 def test_cross_entropy_of_explicit_probabilities_equals_torch():
-    p_values = np.random.default_rng(2).dirichlet(np.ones(3), size=5)
-    p = _leaf(p_values)
-    loss = losses.CrossEntropy(from_logits=False)(p, LABELS)
-    loss.backward()
-    tp = _torch(p_values)
-    t_loss = tnf.nll_loss(torch.log(tp), torch.tensor(LABELS))
-    t_loss.backward()
-    _assert_equal_to_torch(loss, p.grad, t_loss, tp.grad)
+    _assert_loss_equals_torch(np.random.default_rng(2).dirichlet(np.ones(3), size=5),
+                              lambda p: losses.CrossEntropy(from_logits=False)(p, LABELS),
+                              lambda tp: tnf.nll_loss(torch.log(tp), torch.tensor(LABELS)))
 
 
 def test_binary_cross_entropy_of_a_sigmoid_node_equals_torch_bce_on_the_probabilities():
-    values = _logits((5, 1), seed=3)
-    z = _leaf(values)
-    loss = losses.BinaryCrossEntropy()(F.sigmoid(z), BINARY)
-    loss.backward()
-    tz = _torch(values)
-    t_loss = torch.nn.BCELoss()(torch.sigmoid(tz), torch.tensor(BINARY))
-    t_loss.backward()
-    _assert_equal_to_torch(loss, z.grad, t_loss, tz.grad)
+    _assert_loss_equals_torch(_logits((5, 1), seed=3),
+                              lambda z: losses.BinaryCrossEntropy()(F.sigmoid(z), BINARY),
+                              lambda tz: torch.nn.BCELoss()(torch.sigmoid(tz), torch.tensor(BINARY)))
 
 
 def test_binary_cross_entropy_from_logits_equals_torch_bce_with_logits():
-    values = _logits((5, 1), seed=4)
-    z = _leaf(values)
-    loss = losses.BinaryCrossEntropy(from_logits=True)(z, BINARY)
-    loss.backward()
-    tz = _torch(values)
-    t_loss = torch.nn.BCEWithLogitsLoss()(tz, torch.tensor(BINARY))
-    t_loss.backward()
-    _assert_equal_to_torch(loss, z.grad, t_loss, tz.grad)
+    _assert_loss_equals_torch(_logits((5, 1), seed=4),
+                              lambda z: losses.BinaryCrossEntropy(from_logits=True)(z, BINARY),
+                              lambda tz: torch.nn.BCEWithLogitsLoss()(tz, torch.tensor(BINARY)))
 
 
 @pytest.mark.parametrize("from_logits", [None, False])
 def test_binary_cross_entropy_of_explicit_probabilities_equals_torch_bce(from_logits):
-    p_values = np.random.default_rng(5).uniform(0.05, 0.95, (5, 1))
-    p = _leaf(p_values)
-    loss = losses.BinaryCrossEntropy(from_logits=from_logits)(p, BINARY)
-    loss.backward()
-    tp = _torch(p_values)
-    t_loss = torch.nn.BCELoss()(tp, torch.tensor(BINARY))
-    t_loss.backward()
-    _assert_equal_to_torch(loss, p.grad, t_loss, tp.grad)
+    _assert_loss_equals_torch(np.random.default_rng(5).uniform(0.05, 0.95, (5, 1)),
+                              lambda p: losses.BinaryCrossEntropy(from_logits=from_logits)(p, BINARY),
+                              lambda tp: torch.nn.BCELoss()(tp, torch.tensor(BINARY)))
 
 
 def test_a_softmax_layer_output_is_trained_from_its_logits_in_a_manual_loop():

@@ -48,7 +48,7 @@ class Transpose(Function):
                     f"transpose: axes must list each of the {a.ndim} axes once, got {axes}"
                 )
         out = np.transpose(a, axes)
-        ctx.inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]))
+        ctx.inverse = None if axes is None else tuple(np.argsort(axes))
         return out
 
     @staticmethod
