@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["as_path", "atomic_write", "check_readable", "check_writable", "write_atomic"]
+__all__ = ["as_path", "atomic_write", "check_readable", "check_writable", "probe_writable", "write_atomic"]
 
 
 def as_path(path: Any, argument: str = "path") -> Path:
@@ -68,12 +68,17 @@ def check_writable(path: Any, what: str = "model file", argument: str = "path") 
         raise PermissionError(f"cannot write the {what} {str(target)!r}: its folder {str(folder)!r} cannot "
                               f"be created ({err.strerror or err}); choose a writable folder") from None
     try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        probe_writable(folder)
     except OSError as err:
         raise PermissionError(f"cannot write the {what} {str(target)!r}: the folder {str(folder)!r} is not "
                               f"writable ({err.strerror or err}); choose a writable folder") from None
     return target
+
+
+def probe_writable(folder: str | os.PathLike[str]) -> None:
+    """Create and remove a temporary file in ``folder``; the OSError if that cannot be done."""
+    with tempfile.TemporaryFile(dir=folder):
+        pass
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> None:

@@ -16,6 +16,17 @@ from glassnet.io import ModelFileError
 from glassnet.layers import Activation, Conv2D, Dense, Flatten, Reshape
 
 
+def _refused_peak(path, message):
+    """Load ``path``, expecting a ModelFileError matching ``message``; the peak traced memory."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=message):
+            gn.load(path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 # ------------------------------------------------------------------ declared shapes, before building
 @pytest.mark.parametrize(("units", "message"), [
     (1_000_000, r"'layers.0.W' is stored with shape \(4, 8\) but the architecture declares \(4, 1000000\)"),
@@ -30,14 +41,7 @@ def test_huge_declared_layer_is_refused_before_allocating(saved, tmp_path, units
         architecture["layers"][0]["config"]["units"] = units
 
     bad = edit_architecture(path, tmp_path / "h.safetensors", edit)
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match=message):
-            gn.load(bad)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 2**20
+    assert _refused_peak(bad, message) < 20 * 2**20
 
 
 def _sequential_file(tmp_path, layers, input_shape, name="s.safetensors"):
@@ -57,14 +61,7 @@ def _sequential_file(tmp_path, layers, input_shape, name="s.safetensors"):
 def test_big_shapes_anywhere_are_refused_before_allocating(tmp_path, edit, message):
     path = _sequential_file(tmp_path, [Reshape((1, 4, 4)), Conv2D(2, 2), Flatten(), Dense(2)], (16,))
     bad = edit_architecture(path, tmp_path / "b.safetensors", edit)
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match=message):
-            gn.load(bad)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 2**20
+    assert _refused_peak(bad, message) < 20 * 2**20
 
 
 def _graph_file(tmp_path):
@@ -102,14 +99,7 @@ def _nodes(edit):
 ])
 def test_malformed_graphs_are_refused(tmp_path, edit, message):
     bad = edit_architecture(_graph_file(tmp_path), tmp_path / "b.safetensors", edit)
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match=message):
-            gn.load(bad)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 400 * 2**20
+    assert _refused_peak(bad, message) < 400 * 2**20
 
 
 def test_broadcast_between_inputs_is_bounded(tmp_path):
@@ -203,11 +193,5 @@ def test_first_layer_input_dim_must_agree_with_the_input_shape(saved, tmp_path):
     def edit(architecture):
         architecture["layers"][0]["config"]["input_dim"] = 10**9
 
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match="declared with input_dim=1000000000 but receives 4"):
-            gn.load(edit_architecture(path, tmp_path / "d.safetensors", edit))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 2**20
+    bad = edit_architecture(path, tmp_path / "d.safetensors", edit)
+    assert _refused_peak(bad, "declared with input_dim=1000000000 but receives 4") < 20 * 2**20

@@ -9,9 +9,9 @@ with ``--force``.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from glassnet._files import probe_writable
 from glassnet.cli.settings import UsageError
 
 __all__ = ["check_given", "check_out_folder", "check_output_file"]
@@ -48,8 +48,7 @@ def check_out_folder(out: str) -> Path:
     if not existing.is_dir():
         raise UsageError(f"--out {out!r} cannot be made: {str(existing)!r} is a file; give a folder")
     try:
-        with tempfile.TemporaryDirectory(dir=existing):
-            pass
+        probe_writable(existing)
     except OSError as err:
         raise UsageError(f"--out {out!r} cannot be used: {str(existing)!r} cannot be written "
                          f"({err.strerror or err}); give a writable folder") from None

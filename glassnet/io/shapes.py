@@ -12,6 +12,7 @@ is allocated is bounded by the size of the file.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -92,6 +93,7 @@ def _batch_norm(layer: Any, shape: Shape) -> dict[str, Shape]:
     return {name: (shape[0],) for name in ("gamma", "beta", "running_mean", "running_var")}
 
 
+@functools.cache
 def _shape_rules() -> dict[type, Callable[[Any, Shape], dict[str, Shape]]]:
     from glassnet.layers import conv, core, norm
 

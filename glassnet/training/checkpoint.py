@@ -236,10 +236,10 @@ class ModelCheckpoint(Callback):
         be described (a Model subclass, a custom layer)."""
         from glassnet import io
 
-        info = json_ready({**(getattr(self.model, "info", None) or {}), "checkpoint": metadata})
         if self.save_weights_only:
             io.save_weights(self.model, target)
             return
+        info = json_ready({**(getattr(self.model, "info", None) or {}), "checkpoint": metadata})
         try:
             io.save(self.model, target, info=info)
         except TypeError:
