@@ -73,7 +73,8 @@ class Function:
     saves_values = True
     saved: Saved | None = None
     parents: tuple[Tensor, ...]
-    needs_input_grad: list[bool] | tuple[()]
+    #: Per input, whether backward must return its gradient; () when none does.
+    needs_input_grad: list[bool] | tuple[()] = ()
 
     @staticmethod
     def forward(ctx: Any, *arrays: Any, **options: Any) -> np.ndarray:

@@ -107,6 +107,7 @@ class Model(Module):
             if not isinstance(sym, Symbolic) or sym.op is not None:
                 raise TypeError("Model inputs must be gn.Input(...) placeholders")
         self._nodes = topological_order(self._outputs, _symbolic_inputs)
+        self._fed = {id(a) for node in self._nodes for a in _symbolic_inputs(node)}
         missing = [n for n in self._nodes if n.op is None and not any(n is i for i in self._inputs)]
         if missing:
             raise ValueError(f"the outputs depend on an Input that is not in `inputs`: {missing[0]!r}")
@@ -146,23 +147,47 @@ class Model(Module):
             if getattr(layer, "seed", None) is None:
                 layer.rng = np.random.default_rng(child)
 
-    def forward(self, *xs: Any, logits: bool | Sequence[bool] = False) -> Any:
-        """Run the network. ``logits=True`` (or one flag per output) skips the final
-        activation of those outputs, for a loss fused with it (softmax/sigmoid +
-        cross-entropy): the training loop asks for it through :meth:`training_losses`."""
+    def forward(self, *xs: Any) -> Any:
+        """Run the network: each output's final activation applied to :meth:`logits`."""
+        return self.activate(self.logits(*xs))
+
+    def logits(self, *xs: Any) -> Any:
+        """The outputs before their final activation: z = a_prev W + b of each output layer
+        that splits into z and g(z) (see :func:`~glassnet.layers.final_activation`), the
+        other outputs as they are. A loss fused with the final activation (softmax/sigmoid
+        + cross-entropy) takes these. One Tensor for a single-output model, else a list."""
         if len(xs) != len(self._inputs):
             raise ValueError(f"model {self.name!r} takes {len(self._inputs)} input(s), got {len(xs)}")
         tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)) for x in xs]
-        flags = logits if isinstance(logits, (list, tuple)) else [logits] * len(self._outputs)
-        final = {id(o) for o, flag in zip(self._outputs, flags) if flag}
+        split = {id(o) for o, flag in zip(self._outputs, self._splits()) if flag}
+        zs: dict[int, Tensor] = {}
 
         def call(node: Symbolic, args: list[Any]) -> Any:
-            if id(node) in final and final_activation(node.op) is not None:
-                return _pre_activation(node.op, args[0])
-            return node.op(*args, **node.options)
+            if id(node) not in split:
+                return node.op(*args, **node.options)
+            z = zs[id(node)] = _pre_activation(node.op, args[0])
+            return node.op.activate(z) if id(node) in self._fed else z
 
-        outs = self.walk(tensors, call)
+        outs = [zs.get(id(o), value) for o, value in zip(self._outputs, self.walk(tensors, call))]
         return outs[0] if self._single_output else outs
+
+    def activate(self, zs: Any, skip: Sequence[bool] | None = None) -> Any:
+        """The final activations applied to the outputs of :meth:`logits` (one Tensor or a
+        list, as it returns them), except where ``skip[i]`` (a fused loss takes output i's
+        logits)."""
+        many = isinstance(zs, list)
+        outs = list(zs) if many else [zs]
+        for i, (z, flag) in enumerate(zip(outs, self._splits())):
+            if flag and not (skip and skip[i]):
+                outs[i] = self._output_layer(i).activate(z)
+        return outs if many else outs[0]
+
+    def _splits(self) -> list[bool]:
+        """Per output: whether :meth:`logits` gives its layer's z rather than g(z)."""
+        return [isinstance(o.op, Layer) and final_activation(o.op) is not None for o in self._outputs]
+
+    def _output_layer(self, i: int) -> Any:
+        return self._outputs[i].op
 
     def walk(self, xs: list[Tensor], call: Callable[[Symbolic, list[Any]], Any]) -> list[Any]:
         """Evaluate the functional graph on the inputs ``xs``: each node's value is
@@ -469,9 +494,7 @@ class Sequential(Model):
         if id(layer) in present:
             raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
 
-    def forward(self, x: Any, logits: bool | Sequence[bool] = False) -> Any:
-        if isinstance(logits, (list, tuple)):
-            logits = bool(logits[0])
+    def logits(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x, dtype=np.float32))
         if not self.layers:
@@ -479,10 +502,16 @@ class Sequential(Model):
         *body, last = self.layers
         for i, layer in enumerate(body):
             x = self._call_checked(layer, x, i)
-        if logits and final_activation(last) is not None:
-            self._check_fit(last, x, len(body))
-            return _pre_activation(last, x)
-        return self._call_checked(last, x, len(body))
+        if final_activation(last) is None:
+            return self._call_checked(last, x, len(body))
+        self._check_fit(last, x, len(body))
+        return _pre_activation(last, x)
+
+    def _splits(self) -> list[bool]:
+        return [bool(self.layers) and final_activation(self.layers[-1]) is not None]
+
+    def _output_layer(self, i: int) -> Any:
+        return self.layers[-1]
 
     def _call_checked(self, layer: Layer, x: Tensor, i: int) -> Tensor:
         self._check_fit(layer, x, i)

@@ -1,5 +1,5 @@
-"""Prediction on plain arrays: the same outputs as the graph, for every layer type and dtype,
-and the same input checks."""
+"""Prediction replayed from a recorded pass: the same outputs as the graph, for every layer
+type and dtype, and the same input checks."""
 
 import numpy as np
 import pytest
@@ -20,7 +20,8 @@ from glassnet.layers import (
     Reshape,
 )
 from glassnet.tensor import Tensor, no_grad
-from glassnet.training.inference import forward_arrays, infers_natively
+from glassnet.training.forward import outputs
+from glassnet.training.replay import static_model
 
 # These tests compare predict with the graph on the weights a model was built with, on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:model .* predicts with the random weights:UserWarning")
@@ -33,7 +34,8 @@ def _graph_outputs(model, xs, logits=False):
     was = model.training
     model.eval()
     with no_grad():
-        out = model.forward(*[Tensor(x) for x in xs], logits=logits)
+        ts = [Tensor(x) for x in xs]
+        out = model.logits(*ts) if logits else model(*ts)
     model.train(was)
     return [o.data for o in (out if isinstance(out, list) else [out])]
 
@@ -90,22 +92,27 @@ def test_predict_equals_graph_forward(stack, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_dense_and_normalization_stacks_take_the_array_path(dtype):
-    for make in (_dense_layers, _all_core_layers):
+def test_every_stack_is_recorded_once_and_replayed(dtype):
+    for make, features in STACKS.values():
         model = gn.Sequential(make(), seed=1, dtype=dtype)
-        assert all(infers_natively(type(layer)) for layer in model.layers)
-        X = np.random.default_rng(0).normal(size=(4, 5)).astype(dtype)
-        out = forward_arrays(model, [X], False)
-        assert out is not None
-        np.testing.assert_array_equal(out[0], _graph_outputs(model, [X])[0])
+        model.build((features,))
+        assert static_model(model, training=False)
+        X = np.random.default_rng(0).normal(size=(4, features)).astype(dtype)
+        first = outputs(model, [X], ())
+        tapes = vars(model)["_forward_tapes"][1]
+        assert list(tapes) == [((4, features), np.dtype(dtype))]
+        again = outputs(model, [X * 2], ())
+        assert len(tapes) == 1
+        np.testing.assert_array_equal(first[0], _graph_outputs(model, [X])[0])
+        np.testing.assert_array_equal(again[0], _graph_outputs(model, [X * 2])[0])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_logits_path_equals_graph(dtype):
     model = gn.Sequential(_dense_layers(), seed=2, dtype=dtype)
     X = np.random.default_rng(1).normal(size=(6, 5)).astype(dtype)
-    fast = forward_arrays(model, [X], True)
-    assert fast is not None
+    outputs(model, [X], [True])
+    fast = outputs(model, [X], [True])
     np.testing.assert_array_equal(fast[0], _graph_outputs(model, [X], logits=True)[0])
     model.compile(loss="cross_entropy", metrics=["accuracy"])
     y = np.array([0, 1, 2, 0, 1, 2])
@@ -118,7 +125,7 @@ def test_logits_path_equals_graph(dtype):
 def test_activation_last_layer_logits_are_its_input():
     model = gn.Sequential([Dense(3, input_dim=4), Activation("softmax")], seed=0)
     X = np.random.default_rng(2).normal(size=(5, 4)).astype(np.float32)
-    np.testing.assert_array_equal(forward_arrays(model, [X], [True])[0],
+    np.testing.assert_array_equal(outputs(model, [X], [True])[0],
                                   _graph_outputs(model, [X], logits=True)[0])
 
 
@@ -159,23 +166,22 @@ def test_a_model_without_an_input_shape_refuses_to_predict_until_built():
 
 
 class _Doubled(Dense):
-    """A subclass that changes call(): it must not inherit Dense's array arithmetic."""
+    """A subclass that changes call(): it does not inherit Dense's promise of a static graph."""
 
     def call(self, x):
         return super().call(x) * 2.0
 
 
 class _TrainingFlag(gn.layers.Layer):
-    """A user layer without infer() that behaves differently in training."""
+    """A user layer that behaves differently in training."""
 
     def call(self, x):
         return x * 3.0 if self.training else x + 1.0
 
 
 def test_user_layers_predict_through_their_call():
-    assert not infers_natively(_Doubled) and not infers_natively(_TrainingFlag)
-    assert infers_natively(Dense) and not infers_natively(Conv2D)
     model = gn.Sequential([_Doubled(3, input_dim=2), _TrainingFlag(), Dense(2)], seed=0)
+    assert not static_model(model, training=False)
     X = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
     first, last = model.layers[0], model.layers[2]
     expected = ((X @ first.W.data + first.b.data) * 2.0 + 1.0) @ last.W.data + last.b.data

@@ -1,8 +1,7 @@
-"""The short paths of a one-row prediction: Dense's array arithmetic, the input check of an
-array already of the model's dtype, and the layer loop of ``forward_arrays``. Each gives the
-same bits and the same errors as the general path it shortens."""
+"""The short paths of a one-row prediction: the input check of an array already of the
+model's dtype and the replay of a recorded pass. Each gives the same bits and the same
+errors as the general path it shortens, and a recording never outlives what it recorded."""
 
-import types
 import warnings
 
 import numpy as np
@@ -11,10 +10,9 @@ import pytest
 import glassnet as gn
 from glassnet import _aligned
 from glassnet.layers import Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, Reshape
-from glassnet.ops.linalg import Linear
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import prepare
-from glassnet.training.inference import forward_arrays
+from glassnet.training.forward import outputs
 
 # These tests compare predict with the graph on the weights a model was built with, on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:model .* predicts with the random weights:UserWarning")
@@ -26,7 +24,7 @@ def _graph_outputs(model, x, logits=False):
     was = model.training
     model.eval()
     with no_grad():
-        out = model.forward(Tensor(x), logits=logits)
+        out = model.logits(Tensor(x)) if logits else model(Tensor(x))
     model.train(was)
     return out.data
 
@@ -35,27 +33,6 @@ def _mlp(dtype=np.float32, sizes=(784, 256, 128, 10)):
     layers = [Dense(n, activation="relu") for n in sizes[1:-1]] + [Dense(sizes[-1], activation="softmax")]
     layers[0].input_dim = sizes[0]
     return gn.Sequential(layers, seed=0, dtype=dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("use_bias", [True, False])
-@pytest.mark.parametrize("shape", [(1, 6), (5, 6), (6,), (2, 3, 6), (4, 1)])
-def test_dense_pre_activation_is_the_linear_forward(dtype, use_bias, shape):
-    layer = Dense(3, use_bias=use_bias, input_dim=shape[-1])
-    gn.Sequential([layer], seed=0, dtype=dtype)
-    x = np.random.default_rng(0).normal(size=shape).astype(dtype)
-    weights = (layer.W.data,) if layer.b is None else (layer.W.data, layer.b.data)
-    expected = Linear.forward(types.SimpleNamespace(), x, *weights)
-    got = layer.infer_pre_activation(x)
-    assert got.dtype == expected.dtype and got.shape == expected.shape
-    np.testing.assert_array_equal(got, expected)
-
-
-def test_dense_pre_activation_keeps_the_linear_error():
-    layer = Dense(3, input_dim=4)
-    gn.Sequential([layer], seed=0)
-    with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\) has 5 features but W of shape"):
-        layer.infer_pre_activation(np.ones((2, 5), dtype=np.float32))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -73,19 +50,19 @@ def test_one_row_predictions_equal_the_graph(dtype):
 def test_one_row_logits_equal_the_graph():
     model = _mlp(sizes=(12, 8, 4))
     x = np.random.default_rng(2).normal(size=(1, 12)).astype(np.float32)
-    np.testing.assert_array_equal(forward_arrays(model, [x], True)[0], _graph_outputs(model, x, logits=True))
-    np.testing.assert_array_equal(forward_arrays(model, [x], [False])[0], _graph_outputs(model, x))
+    np.testing.assert_array_equal(outputs(model, [x], [True])[0], _graph_outputs(model, x, logits=True))
+    np.testing.assert_array_equal(outputs(model, [x], [False])[0], _graph_outputs(model, x))
 
 
 class _TrainingFlag(Layer):
-    """A layer without infer() whose output depends on the mode."""
+    """A layer whose output depends on the mode."""
 
     def call(self, x):
         return x * 3.0 if self.training else x + 1.0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_a_graph_layer_after_native_ones_runs_in_evaluation_mode(dtype):
+def test_a_model_with_a_user_layer_runs_its_graph_in_evaluation_mode(dtype):
     layers = [Dense(4, activation="tanh", input_dim=3), Dropout(0.5), _TrainingFlag(), BatchNormalization(),
               Activation("relu"), Dense(2, activation="softmax")]
     model = gn.Sequential(layers, seed=0, dtype=dtype)
@@ -97,7 +74,7 @@ def test_a_graph_layer_after_native_ones_runs_in_evaluation_mode(dtype):
     first = model.layers[0]
     hidden = np.tanh(X @ first.W.data + first.b.data) + 1.0
     assert not np.allclose(hidden, np.tanh(X @ first.W.data + first.b.data) * 3.0)
-    np.testing.assert_array_equal(forward_arrays(model, [X], True)[0], _graph_outputs(model, X, logits=True))
+    np.testing.assert_array_equal(outputs(model, [X], [True])[0], _graph_outputs(model, X, logits=True))
 
 
 def test_a_layer_added_after_build_is_built_by_the_graph():
@@ -105,7 +82,6 @@ def test_a_layer_added_after_build_is_built_by_the_graph():
     model.add(Dense(2))
     assert not model.built
     X = np.ones((1, 3), dtype=np.float32)
-    assert forward_arrays(model, [X], False) is None
     assert model.predict(X).shape == (1, 2)
     assert model.built
     np.testing.assert_array_equal(model.predict(X), _graph_outputs(model, X))
@@ -209,3 +185,70 @@ def test_a_compiled_model_s_first_weights_stay_on_a_cache_line():
     W = model.layers[0].W.data
     assert W.ctypes.data % 64 == 0 and W.base is not None
     assert not np.array_equal(W, before[0])  # trained in the flat buffer
+
+
+def _reference_outputs(model, x):
+    with gn.reference():
+        return model.predict(x)
+
+
+def test_a_replayed_prediction_reads_the_weights_as_they_are_now():
+    model = _mlp(sizes=(6, 5, 3))
+    model.compile(optimizer=gn.optim.SGD(lr=0.5), loss="cross_entropy")
+    x = np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32)
+    before = model.predict(x)
+    model.fit(x, np.array([0, 1, 2, 0]), epochs=3, verbose=0)
+    after = model.predict(x)
+    assert not np.array_equal(before, after)
+    np.testing.assert_allclose(after, _reference_outputs(model, x), rtol=1e-6)
+
+
+def test_replacing_a_weight_a_buffer_or_a_layer_records_again():
+    model = gn.Sequential([Dense(4, input_dim=3), BatchNormalization(), Dense(2)], seed=0)
+    x = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    model.predict(x)
+    dense, norm = model.layers[0], model.layers[1]
+    dense.W = gn.Parameter(np.ones((3, 4), dtype=np.float32), name="W")
+    np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
+    norm.register_buffer("running_mean", np.full(4, 0.5, dtype=np.float32))
+    np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
+    model.add(Activation("tanh"))
+    np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
+    assert np.abs(model.predict(x)).max() < 1.0
+
+
+def test_loading_weights_into_a_model_that_predicted_gives_the_new_outputs(tmp_path):
+    trained = _mlp(sizes=(6, 5, 3))
+    other = _mlp(sizes=(6, 5, 3))
+    for p in other.parameters():
+        p.data[...] = 0.25
+    x = np.random.default_rng(2).normal(size=(3, 6)).astype(np.float32)
+    old = trained.predict(x)
+    path = tmp_path / "w.safetensors"
+    other.save_weights(path)
+    trained.load_weights(path)
+    new = trained.predict(x)
+    np.testing.assert_array_equal(new, _graph_outputs(trained, x))
+    assert not np.array_equal(old, new)
+
+
+def test_predictions_in_threads_give_the_single_thread_bits():
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = _mlp(sizes=(8, 16, 4))
+    rng = np.random.default_rng(3)
+    rows = [rng.normal(size=(1 + i % 3, 8)).astype(np.float32) for i in range(60)]
+    expected = [_graph_outputs(model, r) for r in rows]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(model.predict, rows))
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_reference_mode_predicts_through_the_graph_with_the_same_outputs():
+    model = _mlp(sizes=(6, 5, 3))
+    x = np.random.default_rng(4).normal(size=(2, 6)).astype(np.float32)
+    fast = model.predict(x)
+    with gn.reference():
+        slow = model.predict(x)
+    np.testing.assert_allclose(fast, slow, rtol=1e-6)

@@ -18,7 +18,6 @@ from collections.abc import Callable
 import numpy as np
 
 from glassnet._registry import Registry
-from glassnet.activations._arrays import _relu, _softmax, _tanh
 from glassnet.activations._arrays import _sigmoid as _sigmoid
 from glassnet.activations.elementwise import (
     ELU,
@@ -47,11 +46,11 @@ from glassnet.activations.elementwise import (
     tanh,
 )
 from glassnet.activations.over_axis import LogSoftmax, Softmax, log_softmax, softmax
-from glassnet.tensor import Tensor, no_grad
+from glassnet.tensor import Tensor
 
 __all__ = [
     "get", "names", "name_of", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "on_array", "ACTIVATIONS",
+    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "ACTIVATIONS",
     "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU", "Softplus",
     "Gaussian", "Softmax", "LogSoftmax", "SELU_LAMBDA", "SELU_ALPHA",
 ]
@@ -77,25 +76,6 @@ ACTIVATIONS = Registry("activation")
 for _function, _names in _TABLE:
     ACTIVATIONS.register(*_names)(_function)
 del _function, _names
-
-#: The forward formulas above, callable on arrays with ``out`` (for prediction, in place).
-_ON_ARRAYS: dict[Callable[[Tensor], Tensor], Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
-    relu: _relu, tanh: _tanh, softmax: _softmax,
-}
-
-
-def on_array(g: Callable[[Tensor], Tensor], z: np.ndarray, in_place: bool = False) -> np.ndarray:
-    """a = g(z) on an array, without a graph: the same operations as the node, so the
-    same bits. ``in_place`` lets ReLU, tanh and softmax overwrite z; the other activations
-    and user callables run their node under ``no_grad`` into a new array."""
-    if g is identity:
-        return z
-    form = _ON_ARRAYS.get(g)
-    if form is not None:
-        return form(z, z if in_place else None)
-    with no_grad():
-        return g(Tensor._make(z, False, None)).data
-
 
 def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor]:
     """Resolve an activation given by name, as a callable, or None (identity).

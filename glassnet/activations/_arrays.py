@@ -1,4 +1,4 @@
-"""The activations' array forms shared by their nodes and by prediction on arrays:
+"""The activations' array forms shared by their nodes and by other modules:
 ReLU and softmax through :mod:`glassnet.accel`, the others in NumPy."""
 
 from __future__ import annotations

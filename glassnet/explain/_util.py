@@ -135,7 +135,7 @@ def objective(model: Any, loss: Any) -> Callable[[Tensor, Any], Tensor]:
         loss_fn, logits = pairs[0]
 
         def compiled_objective(x: Tensor, y: Any) -> Tensor:
-            return loss_fn(model.forward(x, logits=logits), y)
+            return loss_fn(model.logits(x) if logits else model(x), y)
 
         return compiled_objective
     loss_fn = output_loss(resolve_loss(model, loss), final_activation(model))

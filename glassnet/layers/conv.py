@@ -125,16 +125,6 @@ class _Conv(KernelLayer):
         inputs = (x, self.W) if self.b is None else (x, self.W, self.b)
         return self.op.apply(*inputs, **self._options())
 
-    def call(self, x: Tensor) -> Tensor:
-        z = self.pre_activation(x)
-        if self.activation in (None, "identity", "linear"):
-            return z
-        if self.activation == "relu" and not z.requires_grad:
-            # inference: relu in place on the fresh output, one pass and no mask to keep
-            np.maximum(z.data, 0, out=z.data)
-            return z
-        return self.g(z)
-
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         self._check_rank(input_shape)
         spatial = tuple(input_shape[1:]) if self.rank == 2 else (1, *input_shape[1:])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -12,9 +11,9 @@ from glassnet import _aligned, activations, regularizers
 from glassnet._checks import check_flag
 from glassnet.function import Function
 from glassnet.layers.module import Layer, Parameter
-from glassnet.ops.linalg import Linear, _product
+from glassnet.ops.linalg import Linear
 from glassnet.ops.shape import Reshape as _ReshapeOp
-from glassnet.tensor import Tensor, no_grad
+from glassnet.tensor import Tensor
 
 __all__ = ["KernelLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "final_activation"]
 
@@ -66,20 +65,11 @@ class KernelLayer(Layer):
             self.b = Parameter(_aligned.copy(bias_init((units,), rng, self.dtype)), name="b")
 
     def call(self, x: Tensor) -> Tensor:
-        z = self.pre_activation(x)
+        return self.activate(self.pre_activation(x))
+
+    def activate(self, z: Tensor) -> Tensor:
+        """a = g(z): the second half of :meth:`call` (a model applies it to its logits)."""
         return z if self.activation in (None, "identity", "linear") else self.g(z)
-
-    def infer_pre_activation(self, x: np.ndarray) -> np.ndarray:
-        """z for the array x, without a graph (a fresh array)."""
-        with no_grad():
-            return self.pre_activation(Tensor._make(x, False, None)).data
-
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        """a = g(z) for the array x, the activation applied in place on z."""
-        z = self.infer_pre_activation(x)
-        if self.activation in (None, "identity", "linear"):
-            return z
-        return activations.on_array(self.g, z, in_place=True)
 
     def penalized_weights(self) -> list[tuple[Any, Tensor]]:
         """W with its ``kernel_regularizer``, once built."""
@@ -174,19 +164,6 @@ class Dense(KernelLayer):
             return Linear.apply(x, self.W)
         return Linear.apply(x, self.W, self.b)
 
-    def infer_pre_activation(self, x: np.ndarray) -> np.ndarray:
-        """z = a_prev W + b for an array: the operations of :meth:`Linear.forward` (its
-        product, then the bias added in place), without the node's context object, whose
-        bookkeeping is a large share of a small layer's prediction. An
-        input with the wrong number of features gets the node's error."""
-        W = self.W.data
-        if x.ndim < 1 or x.shape[-1] != W.shape[0]:
-            return Linear.forward(types.SimpleNamespace(), x, W)
-        z = _product(x, W)
-        if self.b is not None:
-            z += self.b.data
-        return z
-
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.units,)
 
@@ -229,20 +206,25 @@ class Activation(Layer):
     def call(self, x: Tensor) -> Tensor:
         return self.g(x)
 
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        """g(x) on an array, into a new array (x may be the caller's data)."""
-        return activations.on_array(self.g, x)
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """The input itself: an Activation layer's z is what it receives."""
+        return x
+
+    def activate(self, z: Tensor) -> Tensor:
+        """a = g(z), all of :meth:`call`."""
+        return self.g(z)
 
     def get_config(self) -> dict[str, Any]:
         return {"activation": self.activation, "name": self.name}
 
 
 def final_activation(layer: Any) -> str | None:
-    """The activation name of a layer that can hand back its pre-activation z (a layer with
-    ``pre_activation``, such as Dense and the convolutions, or an :class:`Activation`), so
-    that a loss can take its logits; None for any other layer."""
-    if hasattr(layer, "pre_activation") or isinstance(layer, Activation):
-        return getattr(layer, "activation", None)
+    """The activation name of a layer whose call is its two halves,
+    ``activate(pre_activation(x))`` (Dense, the convolutions, :class:`Activation`), so that
+    a model can hand a loss the logits z; None for any other layer, and for a subclass that
+    defines its own ``call``."""
+    if getattr(type(layer), "call", None) in (KernelLayer.call, Activation.call):
+        return layer.activation
     return None
 
 
@@ -280,6 +262,8 @@ class Dropout(Layer):
         Seeds the mask; otherwise the model's seed does (``fit(seed=...)``).
     """
 
+    static_in_evaluation = True
+
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
         super().__init__(name or "dropout")
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
@@ -300,10 +284,6 @@ class Dropout(Layer):
         mask = (self.rng.random(x.shape, dtype=x.dtype) < keep) / np.asarray(keep, dtype=x.dtype)
         return _DropoutMask.apply(x, mask=mask.astype(x.dtype, copy=False))
 
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        """The identity: dropout is off in evaluation."""
-        return x
-
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate, "seed": self.seed, "name": self.name}
 
@@ -318,9 +298,6 @@ class Flatten(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
-
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(x.shape[0], -1)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
@@ -359,9 +336,6 @@ class Reshape(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], *self.target_shape))
-
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(x.shape[0], *self.target_shape)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(np.empty((1, *input_shape)).reshape(1, *self.target_shape).shape[1:])

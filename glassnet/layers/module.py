@@ -11,9 +11,9 @@ import numpy as np
 from glassnet._checks import check_weight_array
 from glassnet._saved import overwrite
 from glassnet.symbolic import Symbolic
-from glassnet.tensor import Tensor, no_grad
+from glassnet.tensor import Tensor
 
-__all__ = ["Parameter", "Module", "Layer", "evaluating"]
+__all__ = ["Parameter", "Module", "Layer", "evaluating", "structure_version"]
 
 
 class _Evaluation(threading.local):
@@ -45,6 +45,19 @@ class evaluating:  # noqa: N801 - used like a function: ``with evaluating():``
 
     def __exit__(self, *exc: object) -> None:
         _evaluation.active = self.previous
+
+
+class _Structure:
+    """A count of the assignments to any module's attributes (other than ``training``)
+    since import, in every thread: recordings of a model's calls are valid while it is
+    unchanged (:mod:`glassnet.training.forward`)."""
+
+    version = 0
+
+
+def structure_version() -> int:
+    """The number of assignments to module attributes so far (see :class:`_Structure`)."""
+    return _Structure.version
 
 
 class Parameter(Tensor):
@@ -97,6 +110,11 @@ class Module:
         self.training = True
         self.name = name or type(self).__name__.lower()
         self._buffers: list[str] = []
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name != "training":
+            _Structure.version += 1
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -291,9 +309,13 @@ class Layer(Module):
         Python. Training records one step of a model made of such layers and replays it
         (:mod:`glassnet.training.replay`). It counts only for the class that declares it,
         not for its subclasses, which may compute something else.
+    static_in_evaluation : bool
+        The same promise for evaluation mode only (Dropout, BatchNormalization): ``predict``
+        and ``evaluate`` record one pass and replay it (:mod:`glassnet.training.forward`).
     """
 
     static_graph = False
+    static_in_evaluation = False
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)
@@ -307,17 +329,6 @@ class Layer(Module):
 
     def call(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define call()")
-
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        """The output for the array ``x`` in evaluation mode, without recording a graph.
-
-        ``predict`` calls it with one array per batch. This default runs :meth:`call` on a
-        Tensor and relies on the caller for evaluation mode (``predict`` sets it); layers
-        override it with the same arithmetic on plain arrays, in place on the arrays they
-        create, and must then not read ``training``.
-        """
-        with no_grad():
-            return self.call(Tensor._make(x, False, None)).data
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: unchanged)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 import warnings
 from typing import Any
 
@@ -136,6 +135,8 @@ class BatchNormalization(Layer):
     array([0.2, 2. ], dtype=float32)
     """
 
+    static_in_evaluation = True
+
     def __init__(self, momentum: float = 0.1, epsilon: float = 1e-5, name: str | None = None,
                  axis: int = 1) -> None:
         super().__init__(name or "batch_normalization")
@@ -193,12 +194,6 @@ class BatchNormalization(Layer):
             self._update_running(mean, var * (n / (n - 1)))
         return _BatchNorm.apply(x, self.gamma, self.beta, mean=mean, var=var, eps=self.epsilon,
                                 batch_stats=True)
-
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        """The evaluation-mode output for an array: the node's forward, with no node."""
-        return _BatchNorm.forward(types.SimpleNamespace(), x, self.gamma.data, self.beta.data,
-                                  mean=self.running_mean, var=self.running_var, eps=self.epsilon,
-                                  batch_stats=False)
 
     def _update_running(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
         """In place, so that views and ``load_state_dict`` keep pointing at the buffers."""

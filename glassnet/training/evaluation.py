@@ -14,7 +14,7 @@ from glassnet._checks import check_flag
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
-from glassnet.training import inference as _inference
+from glassnet.training import forward as _forward
 from glassnet.training import prepare as _prep
 from glassnet.training import raw_inputs as _raw
 
@@ -36,25 +36,16 @@ def metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray]) -> dic
 
 
 def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
-                     logits: Sequence[bool] | bool) -> list[np.ndarray]:
-    """The outputs for the inputs ``xs`` in evaluation mode, ``batch_size`` rows at a time
-    (all at once for None): on plain arrays for a Sequential model, else through the graph."""
+                     fused: Sequence[bool]) -> list[np.ndarray]:
+    """The outputs for the inputs ``xs`` in evaluation mode (logits where ``fused``),
+    ``batch_size`` rows at a time (all at once for None)."""
     n = xs[0].shape[0]
     size = min(batch_size or n, n)
     if size == n:
-        return _forward_chunk(model, xs, logits)
-    chunks = [_forward_chunk(model, [x[start:start + size] for x in xs], logits)
+        return _forward.outputs(model, xs, fused)
+    chunks = [_forward.outputs(model, [x[start:start + size] for x in xs], fused)
               for start in range(0, n, size)]
     return [np.concatenate(parts) for parts in zip(*chunks)]
-
-
-def _forward_chunk(model: Any, xs: list[np.ndarray], logits: Sequence[bool] | bool) -> list[np.ndarray]:
-    out = _inference.forward_arrays(model, xs, logits)
-    if out is not None:
-        return out
-    with no_grad(), _prep.model_mode(model, False):
-        graph = model.forward(*[Tensor._make(x, False, None) for x in xs], logits=logits)
-    return [o.data for o in (graph if isinstance(graph, list) else [graph])]
 
 
 def _ensure_built(model: Any, what: str) -> None:
@@ -102,10 +93,10 @@ def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0)
         # rare prediction that meets one runs again with them ignored, and glassnet says
         # what they mean for the outputs. The common case pays one errstate, no scan.
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            outs = _forward_outputs(model, xs, batch_size, False)
+            outs = _forward_outputs(model, xs, batch_size, ())
     except FloatingPointError:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            outs = _forward_outputs(model, xs, batch_size, False)
+            outs = _forward_outputs(model, xs, batch_size, ())
         _warn_if_not_finite(outs)
     return outs if len(outs) > 1 else outs[0]
 

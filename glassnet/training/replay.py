@@ -33,26 +33,61 @@ from glassnet.models import Model, Sequential
 from glassnet.tensor import Tensor
 from glassnet.training.step import Step
 
-__all__ = ["replayable", "StepTape"]
+__all__ = ["replayable", "static_model", "layout", "StepTape"]
 
 def replayable(model: Any, losses: list[Any]) -> bool:
     """Whether a training step of ``model`` with ``losses`` can be recorded and replayed:
-    the model's own forward (Sequential or functional), only layers whose exact class
-    declares ``static_graph`` with a registered activation, and glassnet's losses."""
-    if not accel.replay_allowed():
+    a model of static-graph layers (:func:`static_model`) and glassnet's losses, outside
+    ``with glassnet.reference():``."""
+    if not accel.replay_allowed() or not static_model(model, training=True):
         return False
-    if type(model).forward not in (Model.forward, Sequential.forward) or not model.layers:
-        return False
-    for layer in model.layers:
-        if not vars(type(layer)).get("static_graph", False):
-            return False
-        if hasattr(layer, "g") and activations.name_of(layer.g) is None:
-            return False
     return all(isinstance(loss, Loss) and type(loss).apply_prepared is Loss.apply_prepared
                for loss in losses)
 
 
-def _arguments(at: list[int]) -> Callable[[list[np.ndarray]], Sequence[np.ndarray]]:
+def static_model(model: Any, training: bool) -> bool:
+    """Whether ``model`` records the same calls on every pass for inputs of one shape, in
+    training or in evaluation mode: the model's own forward (Sequential or functional), and
+    only layers whose exact class declares ``static_graph`` (or, in evaluation,
+    ``static_in_evaluation``) with a registered activation."""
+    own = type(model).forward is Model.forward and type(model).logits in (Model.logits, Sequential.logits)
+    if not own or not model.layers:
+        return False
+    for layer in model.layers:
+        declared = vars(type(layer))
+        if not declared.get("static_graph", False) and (training or not declared.get("static_in_evaluation")):
+            return False
+        if hasattr(layer, "g") and activations.name_of(layer.g) is None:
+            return False
+    return True
+
+
+def layout(calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
+           xs: list[np.ndarray]) -> tuple[list[Tensor], dict[int, int]]:
+    """Where each Tensor of the recorded ``calls`` sits in a replay's pool: the inputs
+    ``xs`` first, then the *leaves* (every other Tensor that no call produced: weights,
+    constants; their data is read anew at each replay), then each call's output. Returns
+    the leaves and the position of each Tensor by ``id``."""
+    slot = {id(out) for *_, out in calls}
+    position: dict[int, int] = {}
+    leaves: list[Tensor] = []
+    for _, args, _, _ in calls:
+        for t in args:
+            if id(t) in position or id(t) in slot:
+                continue
+            batch = next((k for k, x in enumerate(xs) if t.data is x), None)
+            if batch is None:
+                position[id(t)] = len(xs) + len(leaves)
+                leaves.append(t)
+            else:
+                position[id(t)] = batch
+    first_output = len(xs) + len(leaves)
+    for i, (*_, out) in enumerate(calls):
+        position[id(out)] = first_output + i
+    return leaves, position
+
+
+def arguments(at: list[int]) -> Callable[[list[np.ndarray]], Sequence[np.ndarray]]:
     """A getter of the pool's arrays at the positions ``at``, as a sequence (an
     ``itemgetter`` of one index would return the array itself: it gets a slice)."""
     if len(at) == 1:
@@ -84,29 +119,14 @@ class StepTape:
         for *_, out in calls:  # the tape keeps the calls, not their protection against writes
             if out._ctx is not None and out._ctx.saved is not None:
                 out._ctx.saved.release()
+        self.leaves, position = layout(calls, xs)
         slot = {id(out): i for i, (*_, out) in enumerate(calls)}
-        position: dict[int, int] = {}
-        self.leaves: list[Tensor] = []
-        for _, args, _, _ in calls:
-            for t in args:
-                if id(t) in position or id(t) in slot:
-                    continue
-                batch = next((k for k, x in enumerate(xs) if t.data is x), None)
-                if batch is None:
-                    self.leaves.append(t)
-                position[id(t)] = batch
-        first_leaf = len(xs)
-        for k, t in enumerate(self.leaves):
-            position[id(t)] = first_leaf + k
-        first_output = first_leaf + len(self.leaves)
-        for i, (*_, out) in enumerate(calls):
-            position[id(out)] = first_output + i
         self.forward_plan = []
         self.backward_plan = []
         for i, (cls, args, options, out) in enumerate(calls):
             needs = out._ctx.needs_input_grad if out._ctx is not None else ()
             target = next((k for k, y in enumerate(ys) if options.get("target") is y), None)
-            self.forward_plan.append((cls, _arguments([position[id(t)] for t in args]), dict(options), needs,
+            self.forward_plan.append((cls, arguments([position[id(t)] for t in args]), dict(options), needs,
                                       target))
             routes = tuple(
                 (j, slot[id(t)], None) if id(t) in slot else (j, None, t)

@@ -68,7 +68,9 @@ def train_step(model: Any, x: Sequence[np.ndarray], y: Sequence[np.ndarray],
     sample_weight : array (N,), optional
     """
     losses = model.training_losses()
-    out = model.forward(*[Tensor._make(a, False, None) for a in x], logits=[fused for _, fused in losses])
+    fused = [flag for _, flag in losses]
+    inputs = [Tensor._make(a, False, None) for a in x]
+    out = model.activate(model.logits(*inputs), fused) if True in fused else model(*inputs)
     outputs = out if isinstance(out, list) else [out]
     loss = None
     for (loss_fn, _), output, target in zip(losses, outputs, y):

@@ -1,0 +1,108 @@
+"""The outputs of ``predict`` and ``evaluate``: the graph in evaluation mode, recorded per input shape.
+
+Prediction needs no gradients, so on a small network the graph's bookkeeping (a Tensor per
+node, the layers' call chain, the mode switches) costs more than the arithmetic. For a
+model whose layers record the same calls on every pass
+(:func:`~glassnet.training.replay.static_model`), the first prediction of each input shape
+runs the graph while recording its ``Function.apply`` calls; later predictions of that
+shape call the same ``forward`` functions, in the same order, on the new inputs and on the
+weights' current values. The arithmetic is the graph's, so the outputs are the same bits.
+
+A recording stays valid while no attribute of any module is assigned (a layer added, a
+weight or buffer replaced: see :func:`glassnet.layers.module.structure_version`); changes
+of values in place (training, ``load_weights``) are read at each replay. Inside
+``with glassnet.reference():`` every prediction runs the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet import accel
+from glassnet.function import Function, recording
+from glassnet.layers.module import evaluating, structure_version
+from glassnet.tensor import Tensor, no_grad
+from glassnet.training import replay as _replay
+
+__all__ = ["outputs", "ForwardTape"]
+
+
+class ForwardTape:
+    """The ``Function.apply`` calls of one recorded forward pass, replayed on new inputs.
+
+    Parameters
+    ----------
+    calls : list
+        ``(cls, inputs, options, output)`` per call, from :class:`glassnet.function.recording`.
+    xs : list of arrays
+        The recorded pass's inputs.
+    outs : list of Tensor
+        Its outputs.
+    """
+
+    __slots__ = ("leaves", "plan", "output_at")
+
+    def __init__(self, calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
+                 xs: list[np.ndarray], outs: list[Tensor]) -> None:
+        self.leaves, position = _replay.layout(calls, xs)
+        self.plan = [(cls.forward, cls, _replay.arguments([position[id(t)] for t in args]), dict(options))
+                     for cls, args, options, _ in calls]
+        self.output_at = [position[id(o)] for o in outs]
+
+    @staticmethod
+    def can_record(calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
+                   outs: list[Any]) -> bool:
+        """Whether a pass can be replayed: outputs that are graph nodes, and no call
+        with a 0-d result (NumPy gives a scalar there, which the replay would not wrap)."""
+        return (all(isinstance(o, Tensor) for o in outs)
+                and all(out.data.ndim for *_, out in calls))
+
+    def run(self, xs: list[np.ndarray]) -> list[np.ndarray]:
+        """The outputs for the inputs ``xs`` (of the recorded shapes and dtypes)."""
+        pool = [*xs, *[t.data for t in self.leaves]]
+        append = pool.append
+        for forward, cls, getter, options in self.plan:
+            if options:
+                append(forward(cls(), *getter(pool), **options))
+            else:
+                append(forward(cls(), *getter(pool)))
+        return [pool[k] for k in self.output_at]
+
+
+def outputs(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[np.ndarray]:
+    """The outputs of ``model`` for the arrays ``xs`` in evaluation mode, without a graph:
+    logits where ``fused[i]`` (a loss fused with output i's activation takes them), the
+    final outputs elsewhere. Replayed from a recording where the model allows it."""
+    tapes = _tapes(model)
+    if tapes is None:
+        return [o.data for o in _run_graph(model, xs, fused)]
+    key = (xs[0].shape if len(xs) == 1 else tuple(x.shape for x in xs), xs[0].dtype, *fused)
+    tape = tapes.get(key)
+    if tape is not None:
+        return tape.run(xs)
+    with recording() as calls:
+        outs = _run_graph(model, xs, fused)
+    if ForwardTape.can_record(calls, outs):
+        tapes[key] = ForwardTape(calls, xs, outs)
+    return [o.data for o in outs]
+
+
+def _run_graph(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[Any]:
+    inputs = [Tensor._make(x, False, None) for x in xs]
+    with no_grad(), evaluating():
+        out = model.activate(model.logits(*inputs), fused) if True in fused else model(*inputs)
+    return out if isinstance(out, list) else [out]
+
+
+def _tapes(model: Any) -> dict[Any, ForwardTape] | None:
+    """The model's recordings by input signature, or None when it cannot be replayed. The
+    dictionary is renewed whenever a module's attribute was assigned since it was made."""
+    version = structure_version()
+    cache = vars(model).get("_forward_tapes")
+    if cache is None or cache[0] != version:
+        cache = (version, {} if _replay.static_model(model, training=False) else None)
+        vars(model)["_forward_tapes"] = cache
+    return cache[1] if accel.replay_allowed() else None
