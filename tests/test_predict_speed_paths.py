@@ -252,3 +252,13 @@ def test_reference_mode_predicts_through_the_graph_with_the_same_outputs():
     with gn.reference():
         slow = model.predict(x)
     np.testing.assert_allclose(fast, slow, rtol=1e-6)
+
+
+def test_the_recorded_pass_reads_as_one_line_per_operation():
+    model = gn.Sequential([Dense(4, activation="relu", input_dim=3), Dense(2, activation="softmax")], seed=0)
+    x = np.ones((1, 3), dtype=np.float32)
+    model.predict(x)
+    (tape,) = vars(model)["_forward_tapes"][1].values()
+    operations = [line.split("# ")[1] for line in tape.source.splitlines() if "# " in line]
+    assert operations == ["Linear", "ReLU", "Linear", "Softmax"]
+    assert [t.name for t in tape.leaves] == ["W", "b", "W", "b"]

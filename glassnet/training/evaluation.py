@@ -89,16 +89,21 @@ def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0)
     X = _raw.preprocessed(model, X, "predict")
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
     try:
-        # NumPy's floating-point errors are raised, rather than printed as its warnings; the
-        # rare prediction that meets one runs again with them ignored, and glassnet says
-        # what they mean for the outputs. The common case pays one errstate, no scan.
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            outs = _forward_outputs(model, xs, batch_size, ())
+        outs = _outputs_raising(model, xs, batch_size)
     except FloatingPointError:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             outs = _forward_outputs(model, xs, batch_size, ())
         _warn_if_not_finite(outs)
     return outs if len(outs) > 1 else outs[0]
+
+
+@np.errstate(over="raise", invalid="raise", divide="raise")
+def _outputs_raising(model: Any, xs: list[np.ndarray], batch_size: int | None) -> list[np.ndarray]:
+    """The outputs, NumPy's floating-point errors raised rather than printed as its warnings:
+    the rare prediction that meets one runs again with them ignored, and glassnet says what
+    they mean for the outputs. The common case pays one errstate (cheaper as a decorator
+    than as a ``with`` block), no scan."""
+    return _forward_outputs(model, xs, batch_size, ())
 
 
 def _warn_if_not_finite(outs: list[np.ndarray]) -> None:

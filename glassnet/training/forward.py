@@ -33,6 +33,12 @@ __all__ = ["outputs", "ForwardTape"]
 class ForwardTape:
     """The ``Function.apply`` calls of one recorded forward pass, replayed on new inputs.
 
+    The calls become one Python function, written out as its source (``tape.source``):
+    one line per call, ``v3 = F3(C3(), v2, w2, w3)``, where ``F3`` is the recorded class's
+    ``forward``, ``C3()`` a fresh context, ``x0, x1, ...`` the inputs, ``w0, w1, ...`` the
+    current data of the leaves (weights, buffers: ``tape.leaves``) and ``v0, v1, ...`` the
+    calls' outputs. Reading it shows what a prediction computes, in order.
+
     Parameters
     ----------
     calls : list
@@ -43,14 +49,24 @@ class ForwardTape:
         Its outputs.
     """
 
-    __slots__ = ("leaves", "plan", "output_at")
+    __slots__ = ("leaves", "source", "run")
 
     def __init__(self, calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
                  xs: list[np.ndarray], outs: list[Tensor]) -> None:
         self.leaves, position = _replay.layout(calls, xs)
-        self.plan = [(cls.forward, cls, _replay.arguments([position[id(t)] for t in args]), dict(options))
-                     for cls, args, options, _ in calls]
-        self.output_at = [position[id(o)] for o in outs]
+        names = [f"x{k}" for k in range(len(xs))] + [f"w{k}" for k in range(len(self.leaves))]
+        names += [f"v{k}" for k in range(len(calls))]
+        scope: dict[str, Any] = {f"L{k}": t for k, t in enumerate(self.leaves)}
+        lines = [f"def run(xs):\n    {', '.join(names[:len(xs)])}, = xs"]
+        lines += [f"    w{k} = L{k}.data" for k in range(len(self.leaves))]
+        for k, (cls, args, options, _) in enumerate(calls):
+            scope[f"F{k}"], scope[f"C{k}"], scope[f"o{k}"] = cls.forward, cls, dict(options)
+            arguments = ", ".join([names[position[id(t)]] for t in args] + ([f"**o{k}"] if options else []))
+            lines.append(f"    v{k} = F{k}(C{k}(), {arguments})  # {cls.__name__}")
+        lines.append(f"    return [{', '.join(names[position[id(o)]] for o in outs)}]")
+        self.source = "\n".join(lines)
+        exec(compile(self.source, f"<forward tape of {len(calls)} calls>", "exec"), scope)  # noqa: S102
+        self.run: Any = scope["run"]
 
     @staticmethod
     def can_record(calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
@@ -59,17 +75,6 @@ class ForwardTape:
         with a 0-d result (NumPy gives a scalar there, which the replay would not wrap)."""
         return (all(isinstance(o, Tensor) for o in outs)
                 and all(out.data.ndim for *_, out in calls))
-
-    def run(self, xs: list[np.ndarray]) -> list[np.ndarray]:
-        """The outputs for the inputs ``xs`` (of the recorded shapes and dtypes)."""
-        pool = [*xs, *[t.data for t in self.leaves]]
-        append = pool.append
-        for forward, cls, getter, options in self.plan:
-            if options:
-                append(forward(cls(), *getter(pool), **options))
-            else:
-                append(forward(cls(), *getter(pool)))
-        return [pool[k] for k in self.output_at]
 
 
 def outputs(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[np.ndarray]:
