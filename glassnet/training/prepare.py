@@ -11,7 +11,7 @@ from glassnet import metrics as _metrics
 from glassnet._checks import check_sample_weight
 from glassnet.layers.module import evaluating
 from glassnet.losses._outputs import check_target_rows
-from glassnet.models import _CLASS_LOSSES, check_output_width
+from glassnet.models import CLASS_LOSSES, check_output_width
 from glassnet.training import data as _data
 
 __all__ = [
@@ -124,10 +124,10 @@ def _target(part: Any, loss: Any, dtype: np.dtype, n: int, name: str) -> np.ndar
             "(sklearn.preprocessing.LabelEncoder)"
         )
     one_hot = array.ndim > 1 and array.shape[-1] > 1
-    if not isinstance(loss, _CLASS_LOSSES) or one_hot:
+    if not isinstance(loss, CLASS_LOSSES) or one_hot:
         array = _data.as_array(array, dtype, name)
     _data.check_inputs(np.zeros((n, 0)), array, "X", name)
-    if isinstance(loss, _CLASS_LOSSES) and not one_hot and _metrics.is_integer_valued(array):
+    if isinstance(loss, CLASS_LOSSES) and not one_hot and _metrics.is_integer_valued(array):
         array = array.astype(np.int64, copy=False)  # labels stored as floats (0.0, 1.0, 2.0)
     if one_hot and isinstance(loss, (_losses.CrossEntropy, _losses.NLL)):
         check_target_rows(name, array)
@@ -146,7 +146,7 @@ def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None
     for i, (shape, y, loss) in enumerate(zip(shapes, ys, model.loss_fns)):
         name = f"y[{i}] ({model._output_label(i)})" if len(shapes) > 1 else "y"
         per_sample = int(np.prod(shape)) if shape else 1
-        if isinstance(loss, _CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
+        if isinstance(loss, CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
             _check_label_range(y, shape[-1] if shape else 1, name)
         elif y[:1].size != per_sample:
             raise ValueError(f"{name} has {y[:1].size} value(s) per sample but the model's output has "
@@ -176,7 +176,7 @@ def _check_label_range(y: np.ndarray, classes: int, name: str = "y") -> None:
 
 def stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
     y, loss = ys[0], model.loss_fns[0]
-    if not isinstance(loss, _CLASS_LOSSES):
+    if not isinstance(loss, CLASS_LOSSES):
         return None
     return y.argmax(axis=1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
 

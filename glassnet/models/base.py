@@ -1,9 +1,4 @@
-"""Models: Sequential stacks and functional graphs, with compile / fit / evaluate / predict.
-
-The lectures' recipe: choose the architecture, the activations, the loss, the optimizer
-and its hyperparameters and the epochs; then repeat forward, backward, update while
-keeping track of the loss. ``compile`` makes the choices, ``fit`` repeats the steps.
-"""
+"""The Model class: a functional graph of layers, its forward pass, weights and modes."""
 
 from __future__ import annotations
 
@@ -13,18 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import losses as _losses
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module, evaluating
-from glassnet.symbolic import Input, Symbolic
+from glassnet.models.compiling import Compiling
+from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
-__all__ = ["Model", "Sequential", "Input", "attach_runner"]
-
-# Losses that train a classifier: their outputs are class probabilities.
-_CLASS_LOSSES = (_losses.CrossEntropy, _losses.NLL, _losses.BinaryCrossEntropy)
+__all__ = ["Model", "attach_runner", "pre_activation"]
 
 
 #: The functions behind Model.fit, evaluate and predict, by name. The training package, one
@@ -47,7 +39,7 @@ def _runner(name: str) -> Callable[..., Any]:
     return runner
 
 
-class Model(Module):
+class Model(Compiling, Module):
     """A network of layers with the training loop attached.
 
     Two ways to build one:
@@ -165,7 +157,7 @@ class Model(Module):
         def call(node: Symbolic, args: list[Any]) -> Any:
             if id(node) not in split:
                 return node.op(*args, **node.options)
-            z = zs[id(node)] = _pre_activation(node.op, args[0])
+            z = zs[id(node)] = pre_activation(node.op, args[0])
             return node.op.activate(z) if id(node) in self._fed else z
 
         outs = [zs.get(id(o), value) for o, value in zip(self._outputs, self.walk(tensors, call))]
@@ -292,67 +284,6 @@ class Model(Module):
                 total = penalty if total is None else total + penalty
         return total
 
-    # -------------------------------------------------------------- compile
-    def compile(self, optimizer: Any = "adam", loss: Any = "mse",
-                metrics: Sequence[Any] | None = None) -> None:
-        """Choose the optimizer, the loss and the metrics (objects or names).
-
-        A softmax (sigmoid) output followed by cross-entropy (binary cross-entropy) is
-        trained from the logits through one fused, stable node.
-        """
-        from glassnet import optim
-
-        self.optimizer = optim.get(optimizer)
-        loss_list = list(loss) if isinstance(loss, (list, tuple)) else [loss] * len(self._output_list())
-        if len(loss_list) != len(self._output_list()):
-            raise ValueError(f"{len(loss_list)} losses given for {len(self._output_list())} outputs")
-        self.loss_fns = [_losses.get(item) for item in loss_list]
-        for i, (act, node) in enumerate(zip(self.output_activations, self._output_list())):
-            check_output_width(act, self._declared_width(node), self._output_label(i))
-        self._compile_metrics(metrics)
-        self.compiled = True
-
-    def _compile_metrics(self, metrics: Sequence[Any] | None) -> None:
-        """Resolve the metrics; a regression metric for a classification loss is refused here."""
-        from glassnet import metrics as _metrics
-
-        if isinstance(metrics, str) or (metrics is not None and not isinstance(metrics, (list, tuple))):
-            raise TypeError(f"metrics must be a list of names or functions (['accuracy']), got {metrics!r}")
-        classifier = isinstance(self.loss_fns[0], _CLASS_LOSSES)
-        self.metric_names = []
-        self._metric_fns = []
-        for m in metrics or []:
-            fn = _metrics.get(m)
-            _metrics.check_task(m, classifier, type(self.loss_fns[0]).__name__)
-            self.metric_names.append(m if isinstance(m, str) else getattr(m, "__name__", "metric"))
-            self._metric_fns.append(fn)
-
-    @property
-    def metrics_names(self) -> list[str]:
-        """``["loss", *metrics]``: the order of the list that :meth:`evaluate` returns (Keras's name)."""
-        return ["loss", *self.metric_names]
-
-    def _output_list(self) -> list[Any]:
-        return self._outputs
-
-    def _declared_width(self, node: Any) -> int | None:
-        """The number of units of an output, when known before any data."""
-        shape = getattr(node, "shape", None)
-        return shape[-1] if shape else None
-
-    def _output_label(self, i: int) -> str:
-        """How messages name output ``i``: "the output" for one, else its index and layer name."""
-        outputs = self._output_list()
-        if len(outputs) == 1:
-            return "the output"
-        op = getattr(outputs[i], "op", None)
-        return f"output {i}" + (f" ({op.name!r})" if isinstance(op, Layer) else "")
-
-    def training_losses(self) -> list[tuple[Any, bool]]:
-        """For each output: the loss to apply during training and whether it takes logits."""
-        return [loss.for_activation(act) if isinstance(loss, _losses.Loss) else (loss, False)
-                for act, loss in zip(self.output_activations, self.loss_fns)]
-
     # ---------------------------------------------------------- train/infer
     def fit(self, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
         """Train; see :func:`glassnet.training.loop.fit` for every argument (``x=`` is
@@ -415,7 +346,6 @@ class Model(Module):
 
         return io.load_weights(self, path)
 
-    # -------------------------------------------------------------- summary
     def summary(self, print_fn: Any = print) -> str:
         """A table of layer, output shape and parameter count, with the totals."""
         rows = [("Layer (type)", "Output shape", "Params")]
@@ -444,165 +374,8 @@ class Model(Module):
         return None
 
 
-class Sequential(Model):
-    """A stack of layers, each feeding the next.
-
-    Parameters
-    ----------
-    layers : list of Layer
-        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``.
-    seed : int >= 0, optional
-        Seeds weight initialization and dropout.
-    dtype : float32 or float64, default float32
-    name : str, optional
-
-    The weights are created at once when the first layer has ``input_dim`` (so that
-    ``model.parameters()`` is ready for a manual loop) and they do not exist yet,
-    otherwise from the first data.
-
-    Examples
-    --------
-    >>> model = Sequential([Dense(4, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])
-    >>> model.compile(optimizer="adam", loss="binary_cross_entropy", metrics=["accuracy"])
-    """
-
-    def __init__(self, layers: Sequence[Layer] | Layer | None = None, *more: Layer, seed: int | None = None,
-                 dtype: Any = np.float32, name: str | None = None) -> None:
-        super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
-        self.layers = []
-        seen: set[int] = set()
-        for layer in _layer_list(layers, more):
-            self._check_new(layer, seen)
-            seen.add(id(layer))
-            self.layers.append(layer)
-        self._name_layers()
-        self.seed = seed
-        self._seed_layers(seed)
-        if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
-            self.build()
-
-    def add(self, layer: Layer) -> None:
-        """Append a layer to the stack."""
-        self._check_new(layer, {id(existing) for existing in self.layers})
-        self.layers.append(layer)
-        self._name_layers()
-
-    @staticmethod
-    def _check_new(layer: Any, present: set[int]) -> None:
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
-        if id(layer) in present:
-            raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
-
-    def logits(self, x: Any) -> Tensor:
-        if not isinstance(x, Tensor):
-            x = Tensor(np.asarray(x, dtype=np.float32))
-        if not self.layers:
-            raise ValueError("this Sequential model has no layers; add some first")
-        *body, last = self.layers
-        for i, layer in enumerate(body):
-            x = self._call_checked(layer, x, i)
-        if final_activation(last) is None:
-            return self._call_checked(last, x, len(body))
-        self._check_fit(last, x, len(body))
-        return _pre_activation(last, x)
-
-    def _splits(self) -> list[bool]:
-        return [bool(self.layers) and final_activation(self.layers[-1]) is not None]
-
-    def _output_layer(self, i: int) -> Any:
-        return self.layers[-1]
-
-    def _call_checked(self, layer: Layer, x: Tensor, i: int) -> Tensor:
-        self._check_fit(layer, x, i)
-        return layer(x)
-
-    def _check_fit(self, layer: Layer, x: Tensor, i: int) -> None:
-        """A clear error when a built layer receives a shape other than the one it was built for."""
-        if layer.built and layer.input_shape is not None and tuple(x.shape[1:]) != layer.input_shape:
-            source = f"the output of layer {self.layers[i - 1].name!r}" if i else "the model input"
-            raise ValueError(
-                f"layer {layer.name!r} ({type(layer).__name__}) expects inputs of shape "
-                f"(N, {', '.join(map(str, layer.input_shape))}) but {source} has shape "
-                f"(N, {', '.join(map(str, x.shape[1:]))})"
-            )
-
-    @property
-    def output_activations(self) -> list[str | None]:
-        return [final_activation(self.layers[-1])] if self.layers else [None]
-
-    def output_shapes(self) -> list[tuple[int, ...]]:
-        """The per-sample shape of the output of the built model, from each layer's
-        ``compute_output_shape``."""
-        shape = self.layers[0].input_shape
-        for layer in self.layers:
-            shape = layer.compute_output_shape(shape)
-        return [tuple(shape)]
-
-    @property
-    def n_inputs(self) -> int:
-        return 1
-
-    def _output_list(self) -> list[Any]:
-        return [None]
-
-    def _declared_width(self, node: Any) -> int | None:
-        if not self.layers:
-            return None
-        shape = self._layer_output_shape(self.layers[-1])
-        return shape[-1] if shape else getattr(self.layers[-1], "units", None)
-
-    def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
-        if input_shape is None:
-            first = self.layers[0] if self.layers else None
-            dim = getattr(first, "input_dim", None)
-            if first is not None and first.input_shape is not None:
-                return [first.input_shape]
-            if dim is None:
-                raise ValueError(
-                    "build() needs input_shape (per sample) unless the first layer has input_dim")
-            return [(dim,)]
-        return [(input_shape,) if isinstance(input_shape, int) else tuple(input_shape)]
-
-    def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
-        shape = self.layers[0].input_shape
-        if shape is None:
-            return None
-        for current in self.layers:
-            shape = current.compute_output_shape(shape)
-            if current is layer:
-                return tuple(shape)
-        return None
-
-
-def check_output_width(activation: str | None, width: int | None, label: str = "the output") -> None:
-    """Refuse a softmax (log-softmax) over one unit: it always outputs 1.0 (0.0), so nothing
-    is ever learned."""
-    if activation in ("softmax", "log_softmax") and width == 1:
-        raise ValueError(
-            f"{label} is a {activation} over 1 unit, which always outputs the same value and never "
-            "learns. For two classes use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
-            "Dense(2, activation='softmax') with a cross-entropy loss")
-
-
-def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
-    """The layers of ``Sequential([l1, l2])`` or of PyTorch's ``Sequential(l1, l2)``."""
-    if isinstance(first, Module):
-        return [first, *more]
-    if more:
-        raise TypeError(
-            f"Sequential takes the layers as one list, Sequential([l1, l2]), or as arguments, "
-            f"Sequential(l1, l2); got {type(first).__name__} then {type(more[0]).__name__}. seed, dtype "
-            "and name are keyword arguments")
-    if first is None:
-        return []
-    if isinstance(first, (str, bytes, dict)) or not hasattr(first, "__iter__"):
-        raise TypeError(f"Sequential takes a list of glassnet layers (or layers as arguments), got "
-                        f"{type(first).__name__}")
-    return list(first)
-
-
-def _pre_activation(layer: Any, x: Tensor) -> Tensor:
+def pre_activation(layer: Any, x: Tensor) -> Tensor:
+    """z of ``layer`` (built for x if it is not yet) when it splits into z and g(z), else x."""
     if hasattr(layer, "pre_activation"):
         layer.ensure_built(x.shape[1:], x.dtype)
         return layer.pre_activation(x)

@@ -1,0 +1,165 @@
+"""Sequential: a stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet.layers.core import final_activation
+from glassnet.layers.module import Layer, Module
+from glassnet.models.base import Model, pre_activation
+from glassnet.tensor import Tensor
+
+__all__ = ["Sequential"]
+
+
+class Sequential(Model):
+    """A stack of layers, each feeding the next.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``.
+    seed : int >= 0, optional
+        Seeds weight initialization and dropout.
+    dtype : float32 or float64, default float32
+    name : str, optional
+
+    The weights are created at once when the first layer has ``input_dim`` (so that
+    ``model.parameters()`` is ready for a manual loop) and they do not exist yet,
+    otherwise from the first data.
+
+    Examples
+    --------
+    >>> model = Sequential([Dense(4, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])
+    >>> model.compile(optimizer="adam", loss="binary_cross_entropy", metrics=["accuracy"])
+    """
+
+    def __init__(self, layers: Sequence[Layer] | Layer | None = None, *more: Layer, seed: int | None = None,
+                 dtype: Any = np.float32, name: str | None = None) -> None:
+        super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
+        self.layers = []
+        seen: set[int] = set()
+        for layer in _layer_list(layers, more):
+            self._check_new(layer, seen)
+            seen.add(id(layer))
+            self.layers.append(layer)
+        self._name_layers()
+        self.seed = seed
+        self._seed_layers(seed)
+        if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
+            self.build()
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer to the stack."""
+        self._check_new(layer, {id(existing) for existing in self.layers})
+        self.layers.append(layer)
+        self._name_layers()
+
+    @staticmethod
+    def _check_new(layer: Any, present: set[int]) -> None:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
+        if id(layer) in present:
+            raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
+
+    def logits(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(np.asarray(x, dtype=np.float32))
+        if not self.layers:
+            raise ValueError("this Sequential model has no layers; add some first")
+        *body, last = self.layers
+        for i, layer in enumerate(body):
+            x = self._call_checked(layer, x, i)
+        if final_activation(last) is None:
+            return self._call_checked(last, x, len(body))
+        self._check_fit(last, x, len(body))
+        return pre_activation(last, x)
+
+    def _splits(self) -> list[bool]:
+        return [bool(self.layers) and final_activation(self.layers[-1]) is not None]
+
+    def _output_layer(self, i: int) -> Any:
+        return self.layers[-1]
+
+    def _call_checked(self, layer: Layer, x: Tensor, i: int) -> Tensor:
+        self._check_fit(layer, x, i)
+        return layer(x)
+
+    def _check_fit(self, layer: Layer, x: Tensor, i: int) -> None:
+        """A clear error when a built layer receives a shape other than the one it was built for."""
+        if layer.built and layer.input_shape is not None and tuple(x.shape[1:]) != layer.input_shape:
+            source = f"the output of layer {self.layers[i - 1].name!r}" if i else "the model input"
+            raise ValueError(
+                f"layer {layer.name!r} ({type(layer).__name__}) expects inputs of shape "
+                f"(N, {', '.join(map(str, layer.input_shape))}) but {source} has shape "
+                f"(N, {', '.join(map(str, x.shape[1:]))})"
+            )
+
+    @property
+    def output_activations(self) -> list[str | None]:
+        return [final_activation(self.layers[-1])] if self.layers else [None]
+
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """The per-sample shape of the output of the built model, from each layer's
+        ``compute_output_shape``."""
+        shape = self.layers[0].input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return [tuple(shape)]
+
+    @property
+    def n_inputs(self) -> int:
+        return 1
+
+    def _output_list(self) -> list[Any]:
+        return [None]
+
+    def _declared_width(self, node: Any) -> int | None:
+        if not self.layers:
+            return None
+        shape = self._layer_output_shape(self.layers[-1])
+        return shape[-1] if shape else getattr(self.layers[-1], "units", None)
+
+    def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
+        if input_shape is None:
+            first = self.layers[0] if self.layers else None
+            dim = getattr(first, "input_dim", None)
+            if first is not None and first.input_shape is not None:
+                return [first.input_shape]
+            if dim is None:
+                raise ValueError(
+                    "build() needs input_shape (per sample) unless the first layer has input_dim")
+            return [(dim,)]
+        return [(input_shape,) if isinstance(input_shape, int) else tuple(input_shape)]
+
+    def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
+        shape = self.layers[0].input_shape
+        if shape is None:
+            return None
+        for current in self.layers:
+            shape = current.compute_output_shape(shape)
+            if current is layer:
+                return tuple(shape)
+        return None
+
+
+def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
+    """The layers of ``Sequential([l1, l2])`` or of PyTorch's ``Sequential(l1, l2)``."""
+    if isinstance(first, Module):
+        return [first, *more]
+    if more:
+        raise TypeError(
+            f"Sequential takes the layers as one list, Sequential([l1, l2]), or as arguments, "
+            f"Sequential(l1, l2); got {type(first).__name__} then {type(more[0]).__name__}. seed, dtype "
+            "and name are keyword arguments")
+    if first is None:
+        return []
+    if isinstance(first, (str, bytes, dict)) or not hasattr(first, "__iter__"):
+        raise TypeError(f"Sequential takes a list of glassnet layers (or layers as arguments), got "
+                        f"{type(first).__name__}")
+    return list(first)
+
+
