@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain import _util, _views
+from glassnet.layers.core import KernelLayer, splits
 from glassnet.layers.module import Layer
 from glassnet.tensor import Tensor
 
@@ -167,8 +168,10 @@ def forward_layers(model: Any, x: Tensor) -> tuple[list[tuple[Any, Tensor, Tenso
     """Run the model layer call by layer call: (layer, a_prev, z, a) each, z and a retaining
     their gradients, and the model's output.
 
-    A layer with ``pre_activation`` and ``g`` (Dense) runs as its two halves z = a_prev W + b
-    and a = g(z); any other layer (Dropout, Flatten, ...) as a whole, with z None. A
+    A layer with weights whose call is its two halves (Dense, the convolutions: see
+    :func:`glassnet.layers.core.splits`) runs as z = a_prev W + b and a = g(z), the layer's
+    own ``pre_activation`` and ``g``; any other layer (Dropout, Flatten, ...) runs
+    as a whole, with z None. A
     functional model runs its graph: a_prev is each layer's input, a layer called twice
     (shared) gives two records, and the graph's operations (``+``, ``concatenate``) run
     between them unrecorded.
@@ -176,7 +179,7 @@ def forward_layers(model: Any, x: Tensor) -> tuple[list[tuple[Any, Tensor, Tenso
     nodes: list[tuple[Any, Tensor, Tensor | None, Tensor]] = []
 
     def through(layer: Any, a_prev: Tensor) -> Tensor:
-        if hasattr(layer, "pre_activation") and hasattr(layer, "g"):
+        if isinstance(layer, KernelLayer) and splits(layer):
             layer.ensure_built(a_prev.shape[1:], a_prev.dtype)
             z = layer.pre_activation(a_prev).retain_grad()
             a = layer.g(z)

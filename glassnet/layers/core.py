@@ -15,7 +15,8 @@ from glassnet.ops.linalg import Linear
 from glassnet.ops.shape import Reshape as _ReshapeOp
 from glassnet.tensor import Tensor
 
-__all__ = ["KernelLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "final_activation"]
+__all__ = ["KernelLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "final_activation",
+           "splits"]
 
 
 def _activation_name(activation: str | Callable[[Tensor], Tensor] | None) -> str | None:
@@ -218,14 +219,16 @@ class Activation(Layer):
         return {"activation": self.activation, "name": self.name}
 
 
+def splits(layer: Any) -> bool:
+    """Whether the layer's call is its two halves, ``activate(pre_activation(x))``: Dense,
+    the convolutions and :class:`Activation`, not a subclass that defines its own ``call``."""
+    return getattr(type(layer), "call", None) in (KernelLayer.call, Activation.call)
+
+
 def final_activation(layer: Any) -> str | None:
-    """The activation name of a layer whose call is its two halves,
-    ``activate(pre_activation(x))`` (Dense, the convolutions, :class:`Activation`), so that
-    a model can hand a loss the logits z; None for any other layer, and for a subclass that
-    defines its own ``call``."""
-    if getattr(type(layer), "call", None) in (KernelLayer.call, Activation.call):
-        return layer.activation
-    return None
+    """The activation name of a layer that :func:`splits`, so that a model can hand a loss
+    the logits z; None for any other layer."""
+    return layer.activation if splits(layer) else None
 
 
 class _DropoutMask(Function):
