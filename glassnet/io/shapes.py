@@ -12,9 +12,8 @@ is allocated is bounded by the size of the file.
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -74,37 +73,10 @@ def check_function_inputs(where: str, name: str, args: list[Any]) -> None:
     check_sample_shape((size * max(entries, 1),), where)
 
 
-def _dense(layer: Any, shape: Shape) -> dict[str, Shape]:
-    if len(shape) != 1:
-        return {}
-    return {"W": (shape[0], layer.units), **({"b": (layer.units,)} if layer.use_bias else {})}
-
-
-def _conv(layer: Any, shape: Shape) -> dict[str, Shape]:
-    if not shape:
-        return {}
-    return {"W": (layer.filters, shape[0], *layer.kernel_size),
-            **({"b": (layer.filters,)} if layer.use_bias else {})}
-
-
-def _batch_norm(layer: Any, shape: Shape) -> dict[str, Shape]:
-    if not shape:
-        return {}
-    return {name: (shape[0],) for name in ("gamma", "beta", "running_mean", "running_var")}
-
-
-@functools.cache
-def _shape_rules() -> dict[type, Callable[[Any, Shape], dict[str, Shape]]]:
-    from glassnet.layers import conv, core, norm
-
-    return {core.Dense: _dense, conv.Conv2D: _conv, conv.Conv1D: _conv, norm.BatchNormalization: _batch_norm}
-
-
 def layer_weight_shapes(layer: Layer, input_shape: Shape) -> dict[str, Shape]:
     """The shapes of the parameters and buffers ``layer.build(input_shape)`` creates, by
-    attribute name; {} for a layer without weights (or an input it will refuse)."""
-    rule = _shape_rules().get(type(layer))
-    return rule(layer, tuple(input_shape)) if rule is not None else {}
+    attribute name (:meth:`~glassnet.layers.Layer.weight_shapes`)."""
+    return layer.weight_shapes(tuple(input_shape))
 
 
 def _output_shape(layer: Layer, shape: Shape, where: str) -> Shape:

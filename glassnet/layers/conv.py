@@ -109,7 +109,14 @@ class _Conv(KernelLayer):
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         self._check_rank(input_shape)
         self.compute_output_shape(input_shape)
-        self.create_weights((self.filters, input_shape[0], *self.kernel_size), self.filters, rng)
+        self.create_weights(self.kernel_shape(input_shape), self.filters, rng)
+
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        return (self.filters, input_shape[0], *self.kernel_size) if input_shape else None
+
+    @property
+    def n_units(self) -> int:
+        return self.filters
 
     def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
         """Any spatial size is accepted; the channels must match the built kernels."""

@@ -51,6 +51,24 @@ class KernelLayer(Layer):
     def pre_activation(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define pre_activation()")
 
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The shape of W for inputs of per-sample ``input_shape``; None for an input of
+        another rank than the layer takes."""
+        raise NotImplementedError(f"{type(self).__name__} does not define kernel_shape()")
+
+    def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """W from :meth:`kernel_shape`, and b with one value per unit (its last axis for
+        Dense, its first for the convolutions)."""
+        kernel = self.kernel_shape(tuple(input_shape))
+        if kernel is None:
+            return {}
+        return {"W": kernel, **({"b": (self.n_units,)} if self.use_bias else {})}
+
+    @property
+    def n_units(self) -> int:
+        """The number of outputs per position: Dense's units, a convolution's filters."""
+        raise NotImplementedError(f"{type(self).__name__} does not define n_units")
+
     def create_weights(self, kernel_shape: tuple[int, ...], units: int, rng: np.random.Generator) -> None:
         """W from ``kernel_initializer`` (default: by activation, see
         :func:`glassnet.initializers.default_for`) and b of ``units`` values, each
@@ -157,7 +175,14 @@ class Dense(KernelLayer):
                 f"Dense layer {self.name!r} was declared with input_dim={self.input_dim} but "
                 f"receives {fan_in} features"
             )
-        self.create_weights((fan_in, self.units), self.units, rng)
+        self.create_weights(self.kernel_shape(input_shape), self.units, rng)
+
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        return (input_shape[0], self.units) if len(input_shape) == 1 else None
+
+    @property
+    def n_units(self) -> int:
+        return self.units
 
     def pre_activation(self, x: Tensor) -> Tensor:
         """z = a_prev W + b, the input of the activation (the lectures' z^l)."""

@@ -330,6 +330,13 @@ class Layer(Module):
     def call(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define call()")
 
+    def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """The shapes of the parameters and buffers :meth:`build` creates for inputs of
+        per-sample ``input_shape``, by attribute name, without creating them (model files
+        are checked against them before anything is allocated); {} for a layer without
+        weights or for an input it would refuse."""
+        return {}
+
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: unchanged)."""
         return tuple(input_shape)

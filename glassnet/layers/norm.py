@@ -195,6 +195,12 @@ class BatchNormalization(Layer):
         return _BatchNorm.apply(x, self.gamma, self.beta, mean=mean, var=var, eps=self.epsilon,
                                 batch_stats=True)
 
+    def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """gamma, beta and the running estimates: one value per channel (axis 1)."""
+        if not input_shape:
+            return {}
+        return {name: (input_shape[0],) for name in ("gamma", "beta", "running_mean", "running_var")}
+
     def _update_running(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
         """In place, so that views and ``load_state_dict`` keep pointing at the buffers."""
         m = self.momentum
