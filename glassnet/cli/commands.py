@@ -16,7 +16,7 @@ import typer
 
 from glassnet.cli.paths import check_given
 from glassnet.cli.settings import CliError, UsageError
-from glassnet.io.onnx import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
+from glassnet.io.onnx import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, check_opset
 
 __all__ = ["app", "main"]
 
@@ -295,9 +295,10 @@ def export(
 
     with _reporting(ctx, debug):
         check_given({"MODEL": model, "--onnx": onnx})
-        if not MIN_OPSET <= opset <= MAX_OPSET:
-            raise UsageError(f"--opset must be from {MIN_OPSET} to {MAX_OPSET} (the ONNX opsets glassnet "
-                             f"writes and onnxruntime runs; default {DEFAULT_OPSET}), got {opset}")
+        try:
+            check_opset(opset)
+        except ValueError as err:
+            raise UsageError(f"--{err}") from None
         use.export(model, onnx, opset, _console(), force=force)
 
 
