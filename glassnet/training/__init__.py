@@ -7,7 +7,7 @@ from glassnet.training.evaluation import evaluate, predict
 from glassnet.training.loop import fit
 from glassnet.training.step import Step, train_step
 
-attach_runner(_methods.fit, _methods.evaluate, _methods.predict)
+attach_runner(_methods.fit, _methods.evaluate, predict)
 
 __all__ = ["Callback", "History", "ProgressLogger", "TerminateOnNaN", "fit", "evaluate", "predict",
            "train_step", "Step"]

@@ -75,13 +75,16 @@ def _warn_if_untrained(model: Any) -> None:
             "(fit) nor loaded (gn.load, load_weights). Shown once per model", UserWarning, stacklevel=4)
 
 
-def predict(model: Any, X: Any, batch_size: int | None = None, verbose: Any = 0) -> Any:
+def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: Any = 0, x: Any = None) -> Any:
     """The model's outputs for X (NumPy), in evaluation mode and without a graph.
 
     Raises a ValueError for a model that was never built (a Sequential model without an
     input shape, before ``fit``); warns once (UserWarning) when a built model still holds
-    the weights it was initialized with. ``verbose`` is accepted as in Keras and prints nothing.
+    the weights it was initialized with. ``verbose`` is accepted as in Keras and prints
+    nothing; ``x=`` is accepted for ``X``.
     """
+    if X is None or x is not None:
+        X = _args.data_argument("predict", X, x)
     _args.check_batch_size(batch_size)
     _args.check_verbose(verbose)
     _ensure_built(model, "predict")

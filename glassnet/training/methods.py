@@ -1,4 +1,5 @@
-"""What ``Model.fit``, ``evaluate`` and ``predict`` run: the argument spellings, then the loop.
+"""What ``Model.fit`` and ``evaluate`` run: the argument spellings, then the loop
+(``Model.predict`` is given :func:`glassnet.training.evaluation.predict` directly, which takes ``x=`` too).
 
 :mod:`glassnet.training` attaches these to the models (:func:`glassnet.models.attach_runner`)
 when it is imported, so that the models, one level below, never import the training code.
@@ -10,7 +11,7 @@ from typing import Any
 
 from glassnet.training import arguments, evaluation, loop
 
-__all__ = ["fit", "evaluate", "predict"]
+__all__ = ["fit", "evaluate"]
 
 
 def fit(model: Any, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
@@ -26,9 +27,3 @@ def evaluate(model: Any, X: Any, y: Any, batch_size: int | None, verbose: Any, s
     X = arguments.data_argument("evaluate", X, x)
     return evaluation.evaluate(model, X, y, batch_size=batch_size, verbose=verbose,
                                sample_weight=sample_weight, return_dict=return_dict)
-
-
-def predict(model: Any, X: Any, batch_size: int | None, verbose: Any, x: Any) -> Any:
-    """``model.predict``: ``x=`` accepted for ``X``, then :func:`evaluation.predict`."""
-    X = arguments.data_argument("predict", X, x)
-    return evaluation.predict(model, X, batch_size=batch_size, verbose=verbose)
