@@ -1,5 +1,5 @@
 """What ``Model.fit`` and ``evaluate`` run: the argument spellings, then the loop
-(``Model.predict`` is given :func:`glassnet.training.evaluation.predict` directly, which takes ``x=`` too).
+(``Model.predict`` is given :func:`glassnet.training.evaluation.predict`, which takes ``x=`` too).
 
 :mod:`glassnet.training` attaches these to the models (:func:`glassnet.models.attach_runner`)
 when it is imported, so that the models, one level below, never import the training code.
