@@ -11,7 +11,7 @@ import numpy as np
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
 from glassnet.layers.core import final_activation
-from glassnet.layers.module import Layer, Module, evaluating
+from glassnet.layers.module import Layer, Module
 from glassnet.models.compiling import Compiling
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
@@ -219,15 +219,17 @@ class Model(Compiling, Module):
             self.dtype = np.dtype(dtype)
         dtype = self.dtype
         was_built = self.built
-        shapes = self._input_shapes(input_shape)
-        dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
-        from glassnet.tensor import no_grad
-
-        with no_grad(), evaluating():
-            self.forward(*dummies)
+        self._build_layers(self._input_shapes(input_shape), dtype)
         if not was_built:
             self._initial_weights = self._weights_fingerprint()
         return self
+
+    def _build_layers(self, shapes: list[tuple[int, ...]], dtype: np.dtype) -> None:
+        """Each layer's weights for the per-sample shape it receives (the shapes the graph
+        recorded when it was defined), without running the network."""
+        for node in self._nodes:
+            if isinstance(node.op, Layer):
+                node.op.ensure_built(tuple(node.inputs[0].shape), dtype)
 
     def _weights_fingerprint(self) -> int:
         """A CRC-32 of every weight: tells whether the weights changed since the model was built."""

@@ -84,6 +84,14 @@ class Sequential(Model):
     def _output_layer(self, i: int) -> Any:
         return self.layers[-1]
 
+    def _build_layers(self, shapes: list[tuple[int, ...]], dtype: np.dtype) -> None:
+        """Each layer's weights for the shape the previous layer's ``compute_output_shape``
+        gives, without running the network."""
+        (shape,) = shapes
+        for layer in self.layers:
+            layer.ensure_built(shape, dtype)
+            shape = tuple(layer.compute_output_shape(shape))
+
     def _call_checked(self, layer: Layer, x: Tensor, i: int) -> Tensor:
         self._check_fit(layer, x, i)
         return layer(x)
@@ -91,11 +99,17 @@ class Sequential(Model):
     def _check_fit(self, layer: Layer, x: Tensor, i: int) -> None:
         """A clear error when a built layer receives a shape other than the one it was built for."""
         if layer.built and layer.input_shape is not None and tuple(x.shape[1:]) != layer.input_shape:
-            source = f"the output of layer {self.layers[i - 1].name!r}" if i else "the model input"
+            previous = self.layers[i - 1] if i else None
+            source = f"the output of layer {previous.name!r}" if previous else "the model input"
+            hint = ""
+            if previous is not None and type(previous).compute_output_shape is Layer.compute_output_shape:
+                hint = (f". Layer {previous.name!r} changes the shape of its input: give its class a "
+                        "compute_output_shape(input_shape) method that says how, so that the model builds "
+                        "the next layers for it")
             raise ValueError(
                 f"layer {layer.name!r} ({type(layer).__name__}) expects inputs of shape "
                 f"(N, {', '.join(map(str, layer.input_shape))}) but {source} has shape "
-                f"(N, {', '.join(map(str, x.shape[1:]))})"
+                f"(N, {', '.join(map(str, x.shape[1:]))}){hint}"
             )
 
     @property
