@@ -208,7 +208,8 @@ def test_multilabel_targets():
 
 def test_multi_output_regression_and_model_access(tmp_path):
     X, Y = _problem("regression", n=100)
-    model = MLPRegressor((32,), max_iter=200, learning_rate_init=0.01, random_state=0, dtype="float32").fit(X, Y)
+    model = MLPRegressor((32,), max_iter=200, learning_rate_init=0.01, random_state=0,
+                         dtype="float32").fit(X, Y)
     assert model.predict(X).shape == (100, 2) and model.predict(X).dtype == np.float64
     assert model.score(X, Y) > 0.7 and model.n_outputs_ == 2 and model.n_layers_ == 3
     assert isinstance(model.model_, gn.Sequential) and model.model_.dtype == np.float32
