@@ -20,7 +20,6 @@ from sklearn.utils.estimator_checks import (
     check_methods_subset_invariance,
     check_sample_weight_equivalence_on_dense_data,
     estimator_checks_generator,
-    parametrize_with_checks,
 )
 
 import glassnet as gn
@@ -28,17 +27,12 @@ from glassnet.errors import NonFiniteError
 from glassnet.estimators import MLPClassifier, MLPRegressor
 from glassnet.estimators._mlp_training import Penalty
 
-
 # ---------------------------------------------------------------------- check_estimator
-@parametrize_with_checks([MLPClassifier(), MLPRegressor()])
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
-
-
-# Forced to float32, the estimators pass every check as well but two, which compare two fits
-# (sample_weight vs repeated rows) or two predictions (of a subset vs of the whole) to rtol
-# 1e-7: below float32's resolution (eps = 1.2e-7), where a float32 network differs by an ulp
-# or two (summation order). The test after runs those two to float32's tolerance.
+# At the default settings, check_estimator runs in test_habits_sklearn.py. Forced to float32,
+# the estimators pass every check as well but two, which compare two fits (sample_weight vs
+# repeated rows) or two predictions (of a subset vs of the whole) to rtol 1e-7: below
+# float32's resolution (eps = 1.2e-7), where a float32 network differs by an ulp or two
+# (summation order). The test after runs those two to float32's tolerance.
 FLOAT64_RESOLUTION = {"check_sample_weight_equivalence_on_dense_data", "check_methods_subset_invariance"}
 
 

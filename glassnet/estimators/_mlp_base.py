@@ -33,6 +33,9 @@ __all__ = ["BaseMLP", "stochastic_solver"]
 #: The input dtypes the estimators compute in; other inputs are converted to the first.
 _FLOATS = [np.float64, np.float32]
 
+#: scikit-learn's names of output activations, for ``out_activation_``.
+_SKLEARN_NAMES = {"sigmoid": "logistic"}
+
 
 def stochastic_solver(estimator: BaseMLP) -> bool:
     """True for a stochastic solver; an AttributeError for "lbfgs", which has no ``partial_fit``
@@ -197,7 +200,7 @@ class BaseMLP(BaseEstimator):
             penalty=self._penalty, dtype=np.dtype(dtype), seed=int(self._rng.integers(2**32 - 1)))
         self._architecture = self._describe(hidden, output.units, dtype)
         self.n_outputs_, self.n_layers_ = output.units, len(hidden) + 2
-        self.out_activation_ = output.activation
+        self.out_activation_ = _SKLEARN_NAMES.get(output.activation, output.activation)
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_: list[float] = []
         self._best_state = self.model_.state_dict()

@@ -168,7 +168,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     t_ : int
         Training samples seen over all calls (0 for "lbfgs", as in scikit-learn).
     out_activation_ : str
-        "softmax", "sigmoid" (scikit-learn's "logistic") or "identity".
+        "softmax", "logistic" (the sigmoid) or "identity", scikit-learn's names.
     n_outputs_, n_layers_, n_features_in_, feature_names_in_
 
     Examples
