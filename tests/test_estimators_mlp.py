@@ -338,3 +338,33 @@ def test_divergence_raises_one_clear_error():
         warnings.simplefilter("error")                    # no overflow warning on the way
         with pytest.raises(NonFiniteError, match="learning_rate_init=1000.0 is too large"):
             model.fit(X * 1e3, y * 1e3)
+
+
+# ---------------------------------------------------------------------------- lbfgs
+def test_lbfgs_limits_verbose_and_refusals(capsys):
+    X, y = _problem("multiclass", n=60)
+    with pytest.warns(ConvergenceWarning, match=r"L-BFGS stopped after .* Raise max_iter \(now 200\) "
+                                                r"or max_fun \(now 5\)"):
+        few = MLPClassifier((6,), solver="lbfgs", max_fun=5, random_state=0).fit(X, y)
+    assert few.n_iter_ <= 5
+    with pytest.warns(ConvergenceWarning, match="L-BFGS stopped after 3 iteration"):
+        MLPClassifier((6,), solver="lbfgs", max_iter=3, verbose=True, random_state=0).fit(X, y)
+    assert "Iteration 3, loss = " in capsys.readouterr().out
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
+        MLPClassifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1, 2])
+    assert "solver='lbfgs' fits the whole training set at once" in str(error.value.__cause__)
+    for option in (dict(dropout=0.1), dict(batch_norm=True)):
+        with pytest.raises(ValueError, match="use dropout=0 and batch_norm=False with 'lbfgs'"):
+            MLPClassifier(solver="lbfgs", **option).fit(X, y)
+
+
+def test_a_stochastic_solver_continues_after_lbfgs():
+    X, y = _problem("multiclass", n=60)
+    model = MLPClassifier((6,), solver="lbfgs", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    before = [W.copy() for W in model.coefs_]
+    model.set_params(solver="sgd").partial_fit(X, y)
+    assert type(model.model_.optimizer).__name__ == "SGD" and model.model_.optimizer.nesterov
+    assert not any(np.array_equal(old, new) for old, new in zip(before, model.coefs_))
+    assert len(model.loss_curve_) == 6

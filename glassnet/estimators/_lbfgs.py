@@ -21,10 +21,10 @@ from glassnet.errors import NonFiniteError
 from glassnet.estimators._mlp_training import NonFiniteStop, Output
 from glassnet.optim import Optimizer
 
-__all__ = ["fit_lbfgs"]
+__all__ = ["fit_lbfgs", "GradientOnly"]
 
 
-class _GradientOnly(Optimizer):
+class GradientOnly(Optimizer):
     """An optimizer that leaves the weights as they are: a training step with it only
     computes the objective and the gradients in ``.grad``."""
 
@@ -86,7 +86,7 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, target: np.ndarray, sample_weight: 
     from scipy.optimize import minimize
 
     model = estimator.model_
-    model.compile(optimizer=_GradientOnly(), loss=output.loss)
+    model.compile(optimizer=GradientOnly(), loss=output.loss)
     total_weight = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     estimator._penalty.scale(estimator.alpha, estimator.l1, total_weight * output.penalty_scale)
     objective = _Objective(model, X, target, sample_weight, output)
@@ -109,4 +109,4 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, target: np.ndarray, sample_weight: 
         warnings.warn(
             f"{type(estimator).__name__}: L-BFGS stopped after {result.nit} iteration(s) before "
             f"converging ({result.message}). Raise max_iter (now {estimator.max_iter}) or max_fun "
-            f"(now {estimator.max_fun}), or scale X.", ConvergenceWarning, stacklevel=4)
+            f"(now {estimator.max_fun}), or scale X.", ConvergenceWarning, stacklevel=5)

@@ -17,7 +17,7 @@ from glassnet import activations
 from glassnet._checks import can_stratify
 from glassnet.errors import NonFiniteError
 from glassnet.estimators._base import rng_from
-from glassnet.estimators._lbfgs import fit_lbfgs
+from glassnet.estimators._lbfgs import GradientOnly, fit_lbfgs
 from glassnet.estimators._mlp_solvers import SOLVERS, make_optimizer
 from glassnet.estimators._mlp_training import (
     EpochMonitor,
@@ -160,7 +160,7 @@ class BaseMLP(BaseEstimator):
         if self.solver == "lbfgs":
             fit_lbfgs(self, X, target, sample_weight, output)
             return self
-        if not incremental or not self.model_.compiled:
+        if not incremental or not self.model_.compiled or isinstance(self.model_.optimizer, GradientOnly):
             self.model_.compile(optimizer=make_optimizer(self), loss=output.loss)
             self._lr = self.learning_rate_init
             self._no_improvement_count = 0
