@@ -8,6 +8,7 @@ import pytest
 from sklearn import datasets
 from sklearn import linear_model as sk_linear
 from sklearn import neural_network as sk
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -208,3 +209,15 @@ def test_perceptron_on_the_digits_is_within_three_points_of_sklearn():
     assert abs(ours - reference) <= 0.03, (ours, reference)
     model = Perceptron(random_state=0).fit(split[0], split[2])
     assert model.coef_.shape == (10, 64) and model.decision_function(split[1]).shape == (len(split[1]), 10)
+
+
+def test_perceptron_takes_eta0_for_its_step_size():
+    X, y = datasets.load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ppn = Perceptron(max_iter=40, eta0=0.1, random_state=1).fit(X, y)
+        same = Perceptron(max_iter=40, learning_rate=0.1, random_state=1).fit(X, y)
+    np.testing.assert_array_equal(ppn.coef_, same.coef_)
+    assert clone(ppn).get_params()["eta0"] == 0.1
+    with pytest.raises(ValueError, match="learning_rate=0.5 and eta0=0.1, two names of one step size"):
+        Perceptron(eta0=0.1, learning_rate=0.5).fit(X, y)

@@ -69,6 +69,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         Seeds the order.
     fit_intercept : bool, default True
         Learn b; otherwise b = 0.
+    eta0 : float or None, default None
+        scikit-learn's name for ``learning_rate``; when given, it is the step size.
 
     Attributes
     ----------
@@ -101,15 +103,17 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "fit_intercept": ["boolean"],
+        "eta0": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(self, learning_rate: float = 1.0, max_iter: int = 100, shuffle: bool = True,
-                 random_state: Any = None, fit_intercept: bool = True) -> None:
+                 random_state: Any = None, fit_intercept: bool = True, eta0: float | None = None) -> None:
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
         self.fit_intercept = fit_intercept
+        self.eta0 = eta0
 
     @classmethod
     def from_weights(cls, w: Any, b: float = 0.0, classes: Any = (0, 1), **params: Any) -> Perceptron:
@@ -148,14 +152,14 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 f"The Perceptron needs samples of at least two classes; y holds 1 class "
                 f"{self.classes_.tolist()}. Give samples of every class.")
         targets = codes[:, None] if k == 2 else (codes[:, None] == np.arange(k)).astype(np.intp)
-        W, b = self._train(X, targets)
+        W, b = self._train(X, targets, self._step_size())
         if k == 2:
             self.coef_, self.intercept_ = W[0], float(b[0])
         else:
             self.coef_, self.intercept_ = W, b
         return self
 
-    def _train(self, X: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _train(self, X: np.ndarray, targets: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
         """The rule for each column of ``targets`` (0/1 outputs of one unit each), all units
         visiting the samples in the same order; a unit stops after an epoch without a mistake."""
         rng = rng_from(self.random_state)
@@ -166,7 +170,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
             X_epoch = X[order]
             for j in np.flatnonzero(learning):
-                W[j], b[j], mistakes = self._epoch(X_epoch, targets[order, j], W[j], float(b[j]))
+                W[j], b[j], mistakes = self._epoch(X_epoch, targets[order, j], W[j], float(b[j]), eta)
                 learning[j] = mistakes > 0
             self.n_iter_ = epoch
             if not learning.any():
@@ -180,15 +184,24 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             )
         return W, b
 
-    def _epoch(self, X: np.ndarray, t: np.ndarray, w: np.ndarray,
-               b: float) -> tuple[np.ndarray, float, int]:
+    def _step_size(self) -> float:
+        """eta: ``learning_rate``, or scikit-learn's ``eta0`` when given."""
+        if self.eta0 is None:
+            return self.learning_rate
+        if self.learning_rate not in (1.0, self.eta0):
+            raise ValueError(f"Perceptron got learning_rate={self.learning_rate!r} and "
+                             f"eta0={self.eta0!r}, two names of one step size; give one of them")
+        return self.eta0
+
+    def _epoch(self, X: np.ndarray, t: np.ndarray, w: np.ndarray, b: float,
+               eta: float) -> tuple[np.ndarray, float, int]:
         """One pass of the rule over the samples in order; returns w, b and the mistake count.
 
         The rule is sequential (each update changes the predictions of the samples after it),
         so the loop runs once per mistake: the samples up to the next mistake are checked in one
         vectorised product over a chunk, as the weights do not change in between.
         """
-        eta, mistakes, start, n = self.learning_rate, 0, 0, len(X)
+        mistakes, start, n = 0, 0, len(X)
         while start < n:
             stop = min(start + _CHUNK, n)
             out = (X[start:stop] @ w + b > 0).astype(np.intp)
