@@ -86,11 +86,19 @@ def test_sample_weight_is_sklearns():
 ])
 def test_sgd_mini_batches_in_order_are_sklearns(momentum):
     # 48 samples in batches of 12, unshuffled: every batch is full, so the penalty
-    # alpha / (2 b) ||W||^2 is scikit-learn's on every step. (Adam is torch's, whose epsilon
-    # is added after the bias correction of sqrt(v), scikit-learn's before: the steps differ
-    # where a gradient is below about 1e-6, so Adam is compared by its scores below.)
+    # alpha / (2 b) ||W||^2 is scikit-learn's on every step.
     params = dict(solver="sgd", batch_size=12, **momentum)
     ours, reference, X = _twins("multiclass", dict(params, shuffle=False), params, epochs=3)
+    _assert_same_run(ours, reference, X, 3, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "regression"])
+@pytest.mark.parametrize("adam", [{}, dict(epsilon=1e-3, beta_1=0.8, beta_2=0.99)])
+def test_adam_mini_batches_in_order_are_sklearns(kind, adam):
+    # scikit-learn's epsilon is added to sqrt(v) before the bias correction (torch's after):
+    # the estimators' "adam" takes scikit-learn's steps.
+    params = dict(solver="adam", batch_size=12, **adam)
+    ours, reference, X = _twins(kind, dict(params, shuffle=False), params, epochs=3)
     _assert_same_run(ours, reference, X, 3, atol=1e-9)
 
 

@@ -130,8 +130,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     beta_1, beta_2 : float in [0, 1), default 0.9, 0.999
         Decay rates of Adam's running means of the gradient and of its square.
     epsilon : float, default 1e-8
-        Adam's epsilon. glassnet's Adam is torch's, which adds it to sqrt(v) after the bias
-        correction (scikit-learn: before); the two differ only where sqrt(v) is about epsilon.
+        Adam's epsilon, added to sqrt(v) before the bias correction as in scikit-learn
+        ("adamw" is torch's, which adds it after).
     max_fun : int, default 15000
         "lbfgs": evaluations of the loss at most.
     early_stopping : bool, default False
