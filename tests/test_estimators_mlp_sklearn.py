@@ -30,10 +30,10 @@ def _problem(kind, n=48, seed=0):
     return X, (X[:, :3] + 0.5 * rng.normal(size=(n, 3))).argmax(axis=1)
 
 
-def _twins(kind, ours_params, theirs_params, epochs, sample_weight=None):
+def _twins(kind, ours_params, theirs_params, epochs, sample_weight=None, data=None):
     """Ours (float64) and scikit-learn's from the same weights: both take one epoch, ours gets
     scikit-learn's weights, then both continue ``epochs`` epochs with warm_start."""
-    X, y = _problem(kind)
+    X, y = _problem(kind) if data is None else data
     ours_cls, theirs_cls = (MLPRegressor, sk.MLPRegressor) if kind == "regression" else (
         MLPClassifier, sk.MLPClassifier)
     common = dict(hidden_layer_sizes=(7, 4), activation="tanh", alpha=0.3, learning_rate_init=0.05,
@@ -168,6 +168,25 @@ def test_lbfgs_multilabel_is_sklearns():
         theirs.set_params(max_iter=6).fit(X, Y)
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("outputs", [1, 2])
+@pytest.mark.parametrize("solver", [dict(solver="sgd", batch_size=12), dict(solver="lbfgs")])
+def test_poisson_loss_is_sklearns(outputs, solver):
+    # Half the Poisson deviance through the log link, summed over the outputs; predict is e^z.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(48, 5))
+    y = rng.poisson(np.exp(0.4 * X[:, :outputs] + 0.2)).astype(float)
+    params = dict(solver, loss="poisson")
+    ours, theirs, X = _twins("regression", dict(params, shuffle=False), params, epochs=4,
+                             data=(X, y[:, 0] if outputs == 1 else y))
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-10)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+    with pytest.raises(ValueError, match="loss='poisson' needs targets y >= 0"):
+        MLPRegressor(loss="poisson").fit(X, -y)
 
 
 def test_stopping_rule_counts_epochs_without_improvement():

@@ -77,6 +77,13 @@ def test_mlp_dtype_follows_x_unless_forced():
 
 
 # ---------------------------------------------------------------------------- MLPClassifier
+@pytest.mark.parametrize(("ours", "theirs"), [(MLPClassifier, sk.MLPClassifier),
+                                               (MLPRegressor, sk.MLPRegressor)])
+def test_every_keyword_of_sklearns_mlp_with_its_default(ours, theirs):
+    mine, reference = ours().get_params(), theirs().get_params()
+    assert {name: mine[name] for name in reference} == reference
+
+
 def test_user_guide_lbfgs_example():
     X, y = [[0.0, 0.0], [1.0, 1.0]], [0, 1]
     clf = MLPClassifier(solver="lbfgs", alpha=1e-5, hidden_layer_sizes=(5, 2), random_state=1)
