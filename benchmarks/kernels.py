@@ -96,7 +96,7 @@ def _estimator(loader: str, hidden: tuple[int, ...], solver: str, batch: object)
         y = (y - y.mean()) / y.std()
     cls = MLPRegressor if regression else MLPClassifier
     params = dict(hidden_layer_sizes=hidden, solver=solver, batch_size=batch, max_iter=3, tol=0.0,
-                  n_iter_no_change=10**6, random_state=0)
+                  n_iter_no_change=10**6, random_state=0, dtype="float32")
     return lambda: _cpu(lambda: cls(**params).fit(X, y))
 
 

@@ -1,9 +1,9 @@
 """glassnet's MLPClassifier / MLPRegressor vs scikit-learn's, time per epoch, in one run.
 
 The same data (scaled), architecture, solver, batch size and number of epochs for both
-(``tol=0`` and a large ``n_iter_no_change``, so that both run every epoch); each estimator
-as a user runs it: scikit-learn computes in float64 (its input's type), glassnet in float32
-(its default; ``--dtype float64`` to compare like for like).
+(``tol=0`` and a large ``n_iter_no_change``, so that both run every epoch). Both would
+compute in float64, the type of the scaled data; glassnet is given ``dtype="float32"`` by
+default here (``--dtype float64`` to compare like for like).
 
 How an epoch is timed: both estimators append to ``loss_curve_`` once per epoch, at its
 end; after a first one-epoch fit, ``loss_curve_`` is replaced by a list that records the

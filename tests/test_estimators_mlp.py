@@ -20,7 +20,6 @@ from sklearn.utils.estimator_checks import (
     check_methods_subset_invariance,
     check_sample_weight_equivalence_on_dense_data,
     estimator_checks_generator,
-    parametrize_with_checks,
 )
 
 import glassnet as gn
@@ -28,17 +27,12 @@ from glassnet.errors import NonFiniteError
 from glassnet.estimators import MLPClassifier, MLPRegressor
 from glassnet.estimators._mlp_training import Penalty
 
-
 # ---------------------------------------------------------------------- check_estimator
-@parametrize_with_checks([MLPClassifier(dtype="float64"), MLPRegressor(dtype="float64")])
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
-
-
-# The float32 defaults pass every check as well but two, which compare two fits
-# (sample_weight vs repeated rows) or two predictions (of a subset vs of the whole) to rtol
-# 1e-7: below float32's resolution (eps = 1.2e-7), where a float32 network differs by an ulp
-# or two (summation order). The test after runs those two to float32's tolerance.
+# At the default settings, check_estimator runs in test_habits_sklearn.py. Forced to float32,
+# the estimators pass every check as well but two, which compare two fits (sample_weight vs
+# repeated rows) or two predictions (of a subset vs of the whole) to rtol 1e-7: below
+# float32's resolution (eps = 1.2e-7), where a float32 network differs by an ulp or two
+# (summation order). The test after runs those two to float32's tolerance.
 FLOAT64_RESOLUTION = {"check_sample_weight_equivalence_on_dense_data", "check_methods_subset_invariance"}
 
 
@@ -47,14 +41,14 @@ def _check_name(check):
 
 
 def _float32_checks():
-    for estimator in (MLPClassifier(), MLPRegressor()):
+    for estimator in (MLPClassifier(dtype="float32"), MLPRegressor(dtype=np.float32)):
         for est, check in estimator_checks_generator(estimator, legacy=True):
             if _check_name(check) not in FLOAT64_RESOLUTION:
                 yield pytest.param(est, check, id=f"{type(est).__name__}-{_check_name(check)}")
 
 
 @pytest.mark.parametrize(("estimator", "check"), list(_float32_checks()))
-def test_sklearn_estimator_checks_float32_defaults(estimator, check):
+def test_sklearn_estimator_checks_forced_float32(estimator, check):
     check(estimator)
 
 
@@ -68,9 +62,8 @@ def test_float32_meets_the_two_checks_to_float32_tolerance(cls, monkeypatch):
 
     monkeypatch.setattr(estimator_checks, "assert_allclose_dense_sparse", loose)
     monkeypatch.setattr(estimator_checks, "assert_allclose", loose)
-    check_sample_weight_equivalence_on_dense_data(cls.__name__, cls())
-    check_methods_subset_invariance(cls.__name__, cls())
-
+    check_sample_weight_equivalence_on_dense_data(cls.__name__, cls(dtype="float32"))
+    check_methods_subset_invariance(cls.__name__, cls(dtype="float32"))
 
 
 # ---------------------------------------------------------------- hyperparameters, layers
@@ -94,7 +87,7 @@ def test_every_solver_learns(solver):
         model.fit(X, y)
     expected = {"sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "gd": "SGD", "adagrad": "Adagrad",
                 "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}[solver]
-    assert type(model.model_.optimizer).__name__ == expected
+    assert isinstance(model.model_.optimizer, getattr(gn.optim, expected))
     assert model.loss_curve_[-1] < 0.8 * model.loss_curve_[0] and model.score(X, y) > 0.75
 
 
@@ -209,7 +202,8 @@ def test_multilabel_targets():
 
 def test_multi_output_regression_and_model_access(tmp_path):
     X, Y = _problem("regression", n=100)
-    model = MLPRegressor((32,), max_iter=200, learning_rate_init=0.01, random_state=0).fit(X, Y)
+    model = MLPRegressor((32,), max_iter=200, learning_rate_init=0.01, random_state=0,
+                         dtype="float32").fit(X, Y)
     assert model.predict(X).shape == (100, 2) and model.predict(X).dtype == np.float64
     assert model.score(X, Y) > 0.7 and model.n_outputs_ == 2 and model.n_layers_ == 3
     assert isinstance(model.model_, gn.Sequential) and model.model_.dtype == np.float32
@@ -315,14 +309,18 @@ def test_single_class_and_regression_targets_are_refused():
 
 
 @pytest.mark.parametrize(("param", "value", "allowed"), [
-    ("solver", "lbfgs", ["'adagrad'", "'adam'", "'adamw'", "'gd'", "'momentum'", "'nesterov'",
-                         "'rmsprop'", "'sgd'"]),
+    ("solver", "newton-cg", ["'adagrad'", "'adam'", "'adamw'", "'gd'", "'lbfgs'", "'momentum'",
+                             "'nesterov'", "'rmsprop'", "'sgd'"]),
+    ("momentum", 1.5, ["a float in the range [0.0, 1.0)"]),
+    ("beta_2", 1.0, ["a float in the range [0.0, 1.0)"]),
+    ("epsilon", 0.0, ["a float in the range (0.0, inf)"]),
+    ("max_fun", 0, ["an int in the range [1, inf)"]),
     ("activation", "swish", [repr(name) for name in gn.activations.names()]),
     ("learning_rate", "optimal", ["'adaptive'", "'constant'", "'invscaling'", "a callable"]),
     ("alpha", -1.0, ["a float in the range [0.0, inf)"]),
     ("dropout", 1.0, ["a float in the range [0.0, 1.0)"]),
     ("batch_size", 0, ["a str among {'auto'}", "an int in the range [1, inf)"]),
-    ("dtype", "float16", ["'float32'", "'float64'"]),
+    ("dtype", "float16", ["'float32'", "'float64'", "None"]),
 ])
 def test_invalid_hyperparameters_name_the_parameter_and_the_choices(param, value, allowed):
     X, y = _problem("binary", n=12)
@@ -340,3 +338,33 @@ def test_divergence_raises_one_clear_error():
         warnings.simplefilter("error")                    # no overflow warning on the way
         with pytest.raises(NonFiniteError, match="learning_rate_init=1000.0 is too large"):
             model.fit(X * 1e3, y * 1e3)
+
+
+# ---------------------------------------------------------------------------- lbfgs
+def test_lbfgs_limits_verbose_and_refusals(capsys):
+    X, y = _problem("multiclass", n=60)
+    with pytest.warns(ConvergenceWarning, match=r"L-BFGS stopped after .* Raise max_iter \(now 200\) "
+                                                r"or max_fun \(now 5\)"):
+        few = MLPClassifier((6,), solver="lbfgs", max_fun=5, random_state=0).fit(X, y)
+    assert few.n_iter_ <= 5
+    with pytest.warns(ConvergenceWarning, match="L-BFGS stopped after 3 iteration"):
+        MLPClassifier((6,), solver="lbfgs", max_iter=3, verbose=True, random_state=0).fit(X, y)
+    assert "Iteration 3, loss = " in capsys.readouterr().out
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
+        MLPClassifier(solver="lbfgs").partial_fit(X, y, classes=[0, 1, 2])
+    assert "solver='lbfgs' fits the whole training set at once" in str(error.value.__cause__)
+    for option in (dict(dropout=0.1), dict(batch_norm=True)):
+        with pytest.raises(ValueError, match="use dropout=0 and batch_norm=False with 'lbfgs'"):
+            MLPClassifier(solver="lbfgs", **option).fit(X, y)
+
+
+def test_a_stochastic_solver_continues_after_lbfgs():
+    X, y = _problem("multiclass", n=60)
+    model = MLPClassifier((6,), solver="lbfgs", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    before = [W.copy() for W in model.coefs_]
+    model.set_params(solver="sgd").partial_fit(X, y)
+    assert type(model.model_.optimizer).__name__ == "SGD" and model.model_.optimizer.nesterov
+    assert not any(np.array_equal(old, new) for old, new in zip(before, model.coefs_))
+    assert len(model.loss_curve_) == 6

@@ -30,10 +30,10 @@ def _problem(kind, n=48, seed=0):
     return X, (X[:, :3] + 0.5 * rng.normal(size=(n, 3))).argmax(axis=1)
 
 
-def _twins(kind, ours_params, theirs_params, epochs, sample_weight=None):
+def _twins(kind, ours_params, theirs_params, epochs, sample_weight=None, data=None):
     """Ours (float64) and scikit-learn's from the same weights: both take one epoch, ours gets
     scikit-learn's weights, then both continue ``epochs`` epochs with warm_start."""
-    X, y = _problem(kind)
+    X, y = _problem(kind) if data is None else data
     ours_cls, theirs_cls = (MLPRegressor, sk.MLPRegressor) if kind == "regression" else (
         MLPClassifier, sk.MLPClassifier)
     common = dict(hidden_layer_sizes=(7, 4), activation="tanh", alpha=0.3, learning_rate_init=0.05,
@@ -78,19 +78,49 @@ def test_sample_weight_is_sklearns():
     _assert_same_run(ours, theirs, X, 4)
 
 
+@pytest.mark.parametrize("momentum", [
+    {},                                                    # scikit-learn's default: 0.9, Nesterov
+    dict(nesterovs_momentum=False),
+    dict(momentum=0.5),
+    dict(momentum=0.0),
+])
+def test_sgd_mini_batches_in_order_are_sklearns(momentum):
+    # 48 samples in batches of 12, unshuffled: every batch is full, so the penalty
+    # alpha / (2 b) ||W||^2 is scikit-learn's on every step.
+    params = dict(solver="sgd", batch_size=12, **momentum)
+    ours, reference, X = _twins("multiclass", dict(params, shuffle=False), params, epochs=3)
+    _assert_same_run(ours, reference, X, 3, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "regression"])
+@pytest.mark.parametrize("adam", [{}, dict(epsilon=1e-3, beta_1=0.8, beta_2=0.99)])
+def test_adam_mini_batches_in_order_are_sklearns(kind, adam):
+    # scikit-learn's epsilon is added to sqrt(v) before the bias correction (torch's after):
+    # the estimators' "adam" takes scikit-learn's steps.
+    params = dict(solver="adam", batch_size=12, **adam)
+    ours, reference, X = _twins(kind, dict(params, shuffle=False), params, epochs=3)
+    _assert_same_run(ours, reference, X, 3, atol=1e-9)
+
+
 @pytest.mark.parametrize(("solver", "theirs"), [
-    ("sgd", PLAIN_SGD),
     ("momentum", dict(solver="sgd", momentum=0.9, nesterovs_momentum=False)),
     ("nesterov", dict(solver="sgd", momentum=0.9, nesterovs_momentum=True)),
 ])
-def test_mini_batches_in_order_are_sklearns(solver, theirs):
-    # 48 samples in batches of 12, unshuffled: every batch is full, so the penalty
-    # alpha / (2 b) ||W||^2 is scikit-learn's on every step. (Adam is torch's, whose epsilon
-    # is added after the bias correction of sqrt(v), scikit-learn's before: the steps differ
-    # where a gradient is below about 1e-6, so Adam is compared by its scores below.)
+def test_momentum_solvers_are_sklearns_sgd(solver, theirs):
     ours, reference, X = _twins("multiclass", dict(solver=solver, batch_size=12, shuffle=False),
                                 dict(theirs, batch_size=12), epochs=3)
     _assert_same_run(ours, reference, X, 3, atol=1e-9)
+
+
+@pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])
+def test_rate_rules_with_momentum_are_sklearns(learning_rate):
+    # scikit-learn's velocity holds the learning rate (v <- mu v - eta g): after the rate
+    # changes, the steps go on as scikit-learn's, not as a buffer of gradients times the new rate.
+    params = dict(solver="sgd", batch_size=12, learning_rate=learning_rate, power_t=0.25,
+                  n_iter_no_change=2, tol=1e-3, learning_rate_init=0.02)
+    ours, theirs, X = _twins("binary", dict(params, shuffle=False), params, epochs=200)
+    assert ours.n_iter_ == theirs.n_iter_ < 200
+    _assert_same_run(ours, theirs, X, ours.n_iter_, atol=1e-9)
 
 
 @pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])
@@ -101,6 +131,62 @@ def test_learning_rate_rules_and_stopping_are_sklearns(learning_rate):
     assert ours.n_iter_ == theirs.n_iter_ < 300
     assert ours.t_ == theirs.t_ and ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-9)
     _assert_same_run(ours, theirs, X, ours.n_iter_)
+
+
+@pytest.mark.parametrize(("kind", "sample_weight"), [
+    ("multiclass", None), ("binary", None), ("regression", None),
+    ("multiclass", np.random.default_rng(1).integers(0, 4, size=48).astype(float)),
+])
+def test_lbfgs_iterations_are_sklearns(kind, sample_weight):
+    # From the same weights, L-BFGS-B on the same objective and gradient (alpha's penalty and
+    # sample weights included) goes through scikit-learn's iterates.
+    ours, theirs, X = _twins(kind, dict(solver="lbfgs"), dict(solver="lbfgs"), epochs=8,
+                             sample_weight=sample_weight)
+    assert ours.n_iter_ == theirs.n_iter_ == 8 and ours.t_ == theirs.t_ == 0
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-10)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    assert len(ours.loss_curve_) == 1 + 8 and ours.loss_curve_[-1] == ours.loss_
+    assert ours.best_loss_ == min(ours.loss_curve_)
+    method = "predict" if isinstance(ours, MLPRegressor) else "predict_proba"
+    np.testing.assert_allclose(getattr(ours, method)(X), getattr(theirs, method)(X), rtol=1e-8, atol=1e-10)
+
+
+def test_lbfgs_multilabel_is_sklearns():
+    X, _ = _problem("multiclass", n=60)
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
+    common = dict(hidden_layer_sizes=(6,), solver="lbfgs", alpha=0.1, random_state=0, max_iter=1,
+                  warm_start=True)
+    ours, theirs = MLPClassifier(**common), sk.MLPClassifier(**common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, Y)
+        theirs.fit(X, Y)
+        for mine, source in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+            mine[...] = source
+        ours.set_params(max_iter=6).fit(X, Y)
+        theirs.set_params(max_iter=6).fit(X, Y)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("outputs", [1, 2])
+@pytest.mark.parametrize("solver", [dict(solver="sgd", batch_size=12), dict(solver="lbfgs")])
+def test_poisson_loss_is_sklearns(outputs, solver):
+    # Half the Poisson deviance through the log link, summed over the outputs; predict is e^z.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(48, 5))
+    y = rng.poisson(np.exp(0.4 * X[:, :outputs] + 0.2)).astype(float)
+    params = dict(solver, loss="poisson")
+    ours, theirs, X = _twins("regression", dict(params, shuffle=False), params, epochs=4,
+                             data=(X, y[:, 0] if outputs == 1 else y))
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-10)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+    with pytest.raises(ValueError, match="loss='poisson' needs targets y >= 0"):
+        MLPRegressor(loss="poisson").fit(X, -y)
 
 
 def test_stopping_rule_counts_epochs_without_improvement():

@@ -2,6 +2,7 @@
 
 import itertools
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -104,14 +105,52 @@ def test_any_two_labels_and_learning_rate():
     assert no_bias.intercept_ == 0.0 and not no_bias.converged_
 
 
-def test_labels_other_than_two_are_rejected():
-    X, y = AND
-    with pytest.raises(ValueError, match="Only binary classification is supported.*3 class"):
-        Perceptron().fit(X, [0, 1, 2, 1])
-    with pytest.raises(ValueError, match="1 class"):
+def test_one_class_is_rejected():
+    X, _ = AND
+    with pytest.raises(ValueError, match="at least two classes; y holds 1 class"):
         Perceptron().fit(X, [1, 1, 1, 1])
     with pytest.raises(ValueError, match="two different labels"):
         Perceptron.from_weights([1, 2], 0, classes=("a", "a"))
+
+
+@pytest.mark.parametrize(("seed", "shuffle"), [(0, True), (5, True), (None, False)])
+def test_several_classes_are_one_unit_per_class(seed, shuffle):
+    # One-vs-rest: unit c is exactly the two-class perceptron fitted to y == c (the same
+    # orders of the samples), and predict answers the unit with the largest sum.
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(150, 4))
+    y = np.array(["ant", "bee", "cat", "dog"])[(X[:, :4] + 0.3 * rng.normal(size=(150, 4))).argmax(axis=1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = Perceptron(max_iter=30, random_state=seed, shuffle=shuffle).fit(X, y)
+        units = [Perceptron(max_iter=30, random_state=seed, shuffle=shuffle).fit(X, y == c)
+                 for c in model.classes_]
+    assert model.coef_.shape == (4, 4) and model.intercept_.shape == (4,)
+    np.testing.assert_array_equal(model.coef_, [unit.coef_ for unit in units])
+    np.testing.assert_array_equal(model.intercept_, [unit.intercept_ for unit in units])
+    assert model.n_iter_ == max(unit.n_iter_ for unit in units)
+    assert model.converged_ == all(unit.converged_ for unit in units)
+    sums = np.column_stack([unit.decision_function(X) for unit in units])
+    np.testing.assert_allclose(model.decision_function(X), sums, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[model.decision_function(X).argmax(axis=1)])
+
+
+def test_separable_classes_converge():
+    centres = np.array([[0.0, 6.0], [6.0, 0.0], [-6.0, -6.0]])
+    X = np.repeat(centres, 10, axis=0) + np.random.default_rng(0).uniform(-1, 1, size=(30, 2))
+    y = np.repeat([0, 1, 2], 10)
+    model = Perceptron(random_state=0).fit(X, y)
+    assert model.converged_ and model.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_computes_in_the_dtype_of_x(dtype):
+    X, y = AND
+    unit = Perceptron(shuffle=False).fit(X.astype(dtype), y)
+    assert unit.coef_.dtype == dtype
+    np.testing.assert_array_equal(unit.coef_, [2, 1])        # the rule's numbers, as in float64
+    assert unit.intercept_ == -2
+    assert Perceptron(shuffle=False).fit(X.astype(int), y).coef_.dtype == np.float64
 
 
 def test_bad_input_follows_sklearn():

@@ -13,10 +13,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from glassnet import activations, optim
+from glassnet import activations
 from glassnet._checks import can_stratify
 from glassnet.errors import NonFiniteError
 from glassnet.estimators._base import rng_from
+from glassnet.estimators._lbfgs import GradientOnly, fit_lbfgs
+from glassnet.estimators._mlp_solvers import SOLVERS, make_optimizer
 from glassnet.estimators._mlp_training import (
     EpochMonitor,
     NonFiniteStop,
@@ -26,11 +28,22 @@ from glassnet.estimators._mlp_training import (
     hidden_sizes,
 )
 
-__all__ = ["BaseMLP", "SOLVERS"]
+__all__ = ["BaseMLP", "stochastic_solver"]
 
-#: solver -> glassnet optimizer name; "gd" is plain gradient descent on the whole training set.
-SOLVERS = {"sgd": "sgd", "momentum": "momentum", "nesterov": "nesterov", "adagrad": "adagrad",
-           "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw", "gd": "sgd"}
+#: The input dtypes the estimators compute in; other inputs are converted to the first.
+_FLOATS = [np.float64, np.float32]
+
+#: scikit-learn's names of output activations, for ``out_activation_``.
+_SKLEARN_NAMES = {"sigmoid": "logistic"}
+
+
+def stochastic_solver(estimator: BaseMLP) -> bool:
+    """True for a stochastic solver; an AttributeError for "lbfgs", which has no ``partial_fit``
+    (as in scikit-learn, ``hasattr(estimator, "partial_fit")`` is then False)."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError("partial_fit is only available for the stochastic solvers; "
+                             "solver='lbfgs' fits the whole training set at once: call fit")
+    return True
 
 
 class BaseMLP(BaseEstimator):
@@ -61,8 +74,14 @@ class BaseMLP(BaseEstimator):
         "warm_start": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64}), None],
     }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu",
@@ -71,9 +90,10 @@ class BaseMLP(BaseEstimator):
                  learning_rate: Any = "constant", learning_rate_init: float = 0.001,
                  power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
                  random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
-                 warm_start: bool = False, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
-                 dtype: Any = np.float32) -> None:
+                 warm_start: bool = False, momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 n_iter_no_change: int = 10, max_fun: int = 15000, dtype: Any = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -91,9 +111,15 @@ class BaseMLP(BaseEstimator):
         self.tol = tol
         self.verbose = verbose
         self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dtype = dtype
 
     # ------------------------------------------------------------------ weights
@@ -116,51 +142,69 @@ class BaseMLP(BaseEstimator):
     # ---------------------------------------------------------------- training
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
         hidden = hidden_sizes(self.hidden_layer_sizes)
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        self._check_options(incremental)
         first = not hasattr(self, "model_") or (not self.warm_start and not incremental)
         X, target, y = self._validate_input(X, y, incremental, reset=first)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
         output = self._output(target)
-        n_outputs, out_activation = output.units, output.activation
+        architecture = self._describe(hidden, output.units, X.dtype)
         if first:
-            self._initialize(X.shape[1], hidden, n_outputs, out_activation)
-        elif self._architecture != self._describe(hidden, n_outputs):
+            self._initialize(X.shape[1], hidden, output, X.dtype)
+        elif self._architecture != architecture:
             raise ValueError(
                 f"{'partial_fit' if incremental else 'warm_start=True'} continues the network of "
                 f"the previous fit, {self._architecture}, but the data and hyperparameters now ask "
-                f"for {self._describe(hidden, n_outputs)}; call fit with warm_start=False to start "
-                "afresh")
-        if not incremental or not self.model_.compiled:
-            self.model_.compile(optimizer=optim.get(SOLVERS[self.solver], lr=self.learning_rate_init),
-                                loss=output.loss)
+                f"for {architecture}; call fit with warm_start=False to start afresh")
+        if self.solver == "lbfgs":
+            fit_lbfgs(self, X, target, sample_weight, output)
+            return self
+        if not incremental or not self.model_.compiled or isinstance(self.model_.optimizer, GradientOnly):
+            self.model_.compile(optimizer=make_optimizer(self), loss=output.loss)
             self._lr = self.learning_rate_init
             self._no_improvement_count = 0
         self._train(X, target, y, sample_weight, output, incremental)
         return self
 
-    def _describe(self, hidden: list[int], n_outputs: int) -> dict[str, Any]:
+    def _check_options(self, incremental: bool) -> None:
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.solver == "lbfgs" and (self.dropout or self.batch_norm):
+            raise ValueError(
+                f"solver='lbfgs' minimises one deterministic function of the weights, which "
+                f"dropout={self.dropout!r} and batch_norm={self.batch_norm!r} make random or "
+                "dependent on the batch; use dropout=0 and batch_norm=False with 'lbfgs', or a "
+                "stochastic solver ('adam', 'sgd', ...) with them")
+
+    def _input_dtype(self, reset: bool) -> Any:
+        """The dtype X is converted to: ``dtype`` when given, else the fitted network's for a
+        continued fit or a prediction, else X's own (float64 or float32; others -> float64)."""
+        if self.dtype is not None:
+            return np.dtype(self.dtype)
+        if not reset and hasattr(self, "model_"):
+            return self.model_.dtype
+        return _FLOATS
+
+    def _describe(self, hidden: list[int], n_outputs: int, dtype: np.dtype) -> dict[str, Any]:
         return {"hidden_layer_sizes": hidden, "activation": self.activation,
                 "dropout": self.dropout, "batch_norm": self.batch_norm,
-                "dtype": np.dtype(self.dtype).name, "n_outputs": n_outputs}
+                "dtype": np.dtype(dtype).name, "n_outputs": n_outputs}
 
-    def _initialize(self, n_features: int, hidden: list[int], n_outputs: int,
-                    out_activation: str) -> None:
+    def _initialize(self, n_features: int, hidden: list[int], output: Output, dtype: np.dtype) -> None:
         self._rng = rng_from(self.random_state)
         self._penalty = Penalty()
         self.model_ = build_network(
-            n_features, hidden, n_outputs, activation=self.activation,
-            out_activation=out_activation, dropout=self.dropout, batch_norm=self.batch_norm,
-            penalty=self._penalty, dtype=np.dtype(self.dtype),
-            seed=int(self._rng.integers(2**32 - 1)))
-        self._architecture = self._describe(hidden, n_outputs)
-        self.n_outputs_, self.n_layers_, self.out_activation_ = n_outputs, len(hidden) + 2, out_activation
+            n_features, hidden, output.units, activation=self.activation,
+            out_activation=output.activation, dropout=self.dropout, batch_norm=self.batch_norm,
+            penalty=self._penalty, dtype=np.dtype(dtype), seed=int(self._rng.integers(2**32 - 1)))
+        self._architecture = self._describe(hidden, output.units, dtype)
+        self.n_outputs_, self.n_layers_ = output.units, len(hidden) + 2
+        self.out_activation_ = _SKLEARN_NAMES.get(output.activation, output.activation)
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_: list[float] = []
         self._best_state = self.model_.state_dict()
-        if self.early_stopping:
+        if self.early_stopping and self.solver != "lbfgs":
             self.validation_scores_: list[float] | None = []
             self.best_validation_score_: float | None = -np.inf
             self.best_loss_: float | None = None
@@ -228,7 +272,7 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X: Any) -> np.ndarray:
         """The network's outputs for X after scikit-learn's checks (features, NaN, dtype)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.dtype(self.dtype), reset=False)
+        X = validate_data(self, X, dtype=self._input_dtype(reset=False), reset=False)
         return self._predict_validated(X)
 
     def _outputs(self, X: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from glassnet.estimators._mlp_solvers import follows_rate_rules, set_rate
 from glassnet.layers import Activation, BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
 from glassnet.regularizers import L1L2
@@ -138,7 +139,7 @@ class EpochMonitor(Callback):
         est = self.estimator
         if callable(est.learning_rate):
             est._lr = float(est.learning_rate(len(est.loss_curve_)))
-        self.model.optimizer.lr = est._lr
+        set_rate(self.model.optimizer, est._lr)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         est = self.estimator
@@ -155,7 +156,7 @@ class EpochMonitor(Callback):
             self._score_validation()
         else:
             self._watch_loss(loss)
-        if est.learning_rate == "invscaling":
+        if est.learning_rate == "invscaling" and follows_rate_rules(est.solver):
             est._lr = est.learning_rate_init / (est.t_ + 1) ** est.power_t
         if est._no_improvement_count > est.n_iter_no_change:
             self._plateau()
@@ -187,14 +188,14 @@ class EpochMonitor(Callback):
         watched = "Validation score" if self.validation is not None else "Training loss"
         message = (f"{watched} did not improve more than tol={est.tol:f} for "
                    f"{est.n_iter_no_change} consecutive epochs.")
-        if est.learning_rate == "adaptive" and est._lr > _SMALLEST_RATE:
+        adaptive = est.learning_rate == "adaptive" and follows_rate_rules(est.solver)
+        if adaptive and est._lr > _SMALLEST_RATE:
             est._lr /= 5.0
             est._no_improvement_count = 0
             if est.verbose:
                 print(f"{message} Setting learning rate to {est._lr:f}")
             return
         if est.verbose:
-            print(message + (" Learning rate too small. Stopping." if est.learning_rate == "adaptive"
-                             else " Stopping."))
+            print(message + (" Learning rate too small. Stopping." if adaptive else " Stopping."))
         self.stopped = True
         self.model.stop_training = True

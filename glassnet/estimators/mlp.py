@@ -42,8 +42,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
@@ -52,9 +53,10 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from glassnet.estimators._mlp_base import BaseMLP
+from glassnet.estimators._mlp_base import BaseMLP, stochastic_solver
 from glassnet.estimators._mlp_training import Output
-from glassnet.losses import MSE, BinaryCrossEntropy, CrossEntropy
+from glassnet.estimators.mlp_regressor import MLPRegressor
+from glassnet.losses import BinaryCrossEntropy, CrossEntropy
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -79,10 +81,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     activation : str, default "relu"
         Activation of the hidden layers, any name of :mod:`glassnet.activations` ("relu",
         "tanh", "logistic", "elu", "gelu", ...).
-    solver : {"adam", "adamw", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "gd"}
-        The optimizer of :mod:`glassnet.optim`, with torch's defaults. "momentum" and
-        "nesterov" use momentum 0.9 ("nesterov" is scikit-learn's default "sgd"); "gd" is plain
-        gradient descent with one step per epoch on the whole training set.
+    solver : {"adam", "sgd", "lbfgs", "adamw", "momentum", "nesterov", "adagrad", "rmsprop", "gd"}
+        scikit-learn's three with their meaning: "adam" (``beta_1``, ``beta_2``, ``epsilon``),
+        "sgd" (mini-batch gradient descent with ``momentum`` and ``nesterovs_momentum``) and
+        "lbfgs" (``scipy.optimize.minimize`` on the whole training set; no ``partial_fit``,
+        no dropout or batch normalization; ``early_stopping`` and ``batch_size`` do not apply).
+        glassnet's others: "momentum" and "nesterov" are "sgd" with ``momentum`` without / with
+        Nesterov's look-ahead; "adagrad", "rmsprop" and "adamw" are :mod:`glassnet.optim`'s
+        (torch's defaults); "gd" is plain gradient descent with one step per epoch on the whole
+        training set.
     alpha : float, default 1e-4
         L2 penalty, scikit-learn's convention (module docstring).
     l1 : float, default 0
@@ -94,24 +101,40 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     batch_size : int or "auto", default "auto"
         Samples per step; "auto" is min(200, n_samples). Ignored by "gd".
     learning_rate : {"constant", "invscaling", "adaptive"} or callable, default "constant"
-        "invscaling": eta = learning_rate_init / (t + 1)^power_t after each epoch, t the
+        As scikit-learn, for the gradient-descent solvers ("sgd", "momentum", "nesterov",
+        "gd"): "invscaling": eta = learning_rate_init / (t + 1)^power_t after each epoch, t the
         samples seen; "adaptive": divide eta by 5 when the stopping rule fires, stop once eta
-        <= 1e-6; a callable ``schedule(epoch) -> eta`` (epochs counted from 0 over all fits,
-        e.g. :class:`glassnet.schedules.CosineDecay`). Applies to every solver (scikit-learn:
-        to "sgd" only).
+        <= 1e-6. "adam" and the other adaptive solvers keep learning_rate_init, as in
+        scikit-learn. glassnet's own: a callable ``schedule(epoch) -> eta`` (epochs counted
+        from 0 over all fits, e.g. :class:`glassnet.schedules.CosineDecay`), for every
+        stochastic solver.
     learning_rate_init : float, default 1e-3
     power_t : float, default 0.5
     max_iter : int, default 200
-        Epochs at most (one per ``partial_fit`` call).
+        Epochs at most (one per ``partial_fit`` call); "lbfgs": iterations at most.
     shuffle : bool, default True
         Visit the samples in a new random order every epoch.
     random_state : int, RandomState or None
         Seeds the weights, the batches, dropout and the validation split.
     tol : float, default 1e-4
+        "lbfgs": stop once the largest gradient component is at most ``tol`` (scipy's gtol).
     n_iter_no_change : int, default 10
         Stop when, more than ``n_iter_no_change`` epochs in a row, the training loss did not
         fall below its best minus ``tol`` (with ``early_stopping``: the validation score did
         not rise above its best plus ``tol``).
+    momentum : float in [0, 1), default 0.9
+        Of "sgd", "momentum" and "nesterov", as scikit-learn's velocity v <- mu v - eta g
+        (the same steps as torch's buffer while eta is constant; kept equal to
+        scikit-learn's when ``learning_rate`` changes eta).
+    nesterovs_momentum : bool, default True
+        "sgd" with Nesterov's momentum.
+    beta_1, beta_2 : float in [0, 1), default 0.9, 0.999
+        Decay rates of Adam's running means of the gradient and of its square.
+    epsilon : float, default 1e-8
+        Adam's epsilon, added to sqrt(v) before the bias correction as in scikit-learn
+        ("adamw" is torch's, which adds it after).
+    max_fun : int, default 15000
+        "lbfgs": evaluations of the loss at most.
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the data (stratified), score it after every epoch
         (accuracy) and end with the weights of the best epoch.
@@ -120,8 +143,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         ``fit`` continues from the previous weights (with a new optimizer).
     verbose : bool, default False
         Print the loss (and validation score) of every epoch.
-    dtype : {float32, float64}, default float32
-        Type of the weights and of the computation.
+    dtype : {float32, float64} or None, default None
+        Type of the weights and of the computation. None: the dtype of X, as in scikit-learn
+        (float32 stays float32; float64 and other inputs compute in float64); later fits
+        and predictions convert X to the fitted network's dtype.
 
     Attributes
     ----------
@@ -131,7 +156,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     coefs_, intercepts_ : list of ndarray
         W (inputs, units) and b (units,) of each Dense layer.
     loss_curve_ : list of float
-        The objective (data loss plus penalties) averaged over each epoch, scikit-learn's value.
+        The objective (data loss plus penalties) averaged over each epoch, scikit-learn's value
+        ("lbfgs", which scikit-learn gives no curve: the objective after each iteration).
     loss_ : float
         The last value of ``loss_curve_``.
     best_loss_ : float or None
@@ -139,11 +165,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     validation_scores_ : list of float or None
     best_validation_score_ : float or None
     n_iter_ : int
-        Epochs run by the last call.
+        Epochs run by the last call ("lbfgs": iterations).
     t_ : int
-        Training samples seen over all calls.
+        Training samples seen over all calls (0 for "lbfgs", as in scikit-learn).
     out_activation_ : str
-        "softmax", "sigmoid" (scikit-learn's "logistic") or "identity".
+        "softmax", "logistic" (the sigmoid) or "identity", scikit-learn's names.
     n_outputs_, n_layers_, n_features_in_, feature_names_in_
 
     Examples
@@ -168,6 +194,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Train on X (n_samples, n_features) and labels y (or an indicator matrix). Returns self."""
         return self._fit(X, y, sample_weight, incremental=False)
 
+    @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
                     classes: Any = None) -> MLPClassifier:
@@ -180,7 +207,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _validate_input(self, X: Any, y: Any, incremental: bool,
                         reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        X, y = validate_data(self, X, y, multi_output=True, dtype=np.dtype(self.dtype), reset=reset)
+        X, y = validate_data(self, X, y, multi_output=True, dtype=self._input_dtype(reset), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -253,83 +280,3 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """ln of :meth:`predict_proba`."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
-
-
-class MLPRegressor(RegressorMixin, BaseMLP):
-    """Multi-layer perceptron regressor trained on glassnet's engine.
-
-    The network is ``Dense(h_1, activation) -> ... -> Dense(n_outputs)`` (identity output),
-    trained on half the squared error summed over the outputs,
-    l = (1/2) ||y_hat - y||^2, with the penalties of the module docstring: scikit-learn's
-    gradient exactly. ``loss_curve_`` reports scikit-learn's value, in which (for several
-    outputs) the squared error is averaged over the outputs rather than summed.
-
-    Parameters
-    ----------
-    hidden_layer_sizes, activation, solver, alpha, l1, dropout, batch_norm, batch_size, \
-learning_rate, learning_rate_init, power_t, max_iter, shuffle, random_state, tol, \
-n_iter_no_change, early_stopping, validation_fraction, warm_start, verbose, dtype
-        As for :class:`MLPClassifier`; ``early_stopping`` scores the held-out part (not
-        stratified) with R^2.
-
-    Attributes
-    ----------
-    model_ : glassnet.Sequential
-        The trained network; ``model_.predict(X)`` gives the predictions.
-    coefs_, intercepts_, loss_curve_, loss_, best_loss_, validation_scores_, \
-best_validation_score_, n_iter_, t_, n_outputs_, n_layers_, out_activation_, n_features_in_, \
-feature_names_in_
-        As for :class:`MLPClassifier`.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_diabetes
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> X, y = load_diabetes(return_X_y=True)
-    >>> net = make_pipeline(StandardScaler(), MLPRegressor((32,), learning_rate_init=0.1,
-    ...                                                   batch_size=32, random_state=0))
-    >>> net.fit(X, y).predict(X[:3]).shape
-    (3,)
-    """
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
-        return self._fit(X, y, sample_weight, incremental=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """One epoch over (X, y), continuing the optimizer's state."""
-        return self._fit(X, y, sample_weight, incremental=True)
-
-    def _validate_input(self, X: Any, y: Any, incremental: bool,
-                        reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
-                             dtype=np.dtype(self.dtype), reset=reset)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        return X, y.reshape(y.shape[0], -1).astype(X.dtype), y
-
-    def _output(self, target: np.ndarray) -> Output:
-        k = target.shape[1]
-        return Output(k, "identity", MSE(scale=k / 2), data_scale=1 / k)
-
-    def _predict_validated(self, X: np.ndarray) -> np.ndarray:
-        out = self._outputs(X)
-        return out[:, 0] if self.n_outputs_ == 1 else out
-
-    def _val_score(self, X: np.ndarray, y: np.ndarray, sample_weight: Any) -> float:
-        pred = self._predict_validated(X)
-        if not np.isfinite(pred).all():
-            return float("nan")
-        return float(r2_score(y, pred, sample_weight=sample_weight))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions, shape (n_samples,) or (n_samples, n_outputs), as float64."""
-        return self._forward(X)

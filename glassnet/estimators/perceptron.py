@@ -18,7 +18,8 @@ from glassnet.estimators._base import rng_from
 __all__ = ["Perceptron"]
 
 _CHUNK = 64
-_BINARY_ONLY = "Only binary classification is supported."
+#: The input dtypes the perceptron computes in; other inputs are converted to the first.
+_FLOATS = [np.float64, np.float32]
 
 
 class Perceptron(ClassifierMixin, BaseEstimator):
@@ -46,6 +47,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     The two labels may be of any type: ``classes_[1]`` (the larger, sorted) is output 1 and
     ``classes_[0]`` output 0, so {0, 1} and {-1, +1} keep their usual meaning.
 
+    With K > 2 classes it trains K units one-vs-rest, as scikit-learn's Perceptron: unit c
+    learns output 1 for class c and 0 for every other class, by the same rule on its own
+    (all units visit the samples in the same order; each stops after an epoch without a
+    mistake), so unit c is exactly the two-class perceptron fitted to ``y == classes_[c]``.
+    ``predict`` answers the class whose unit has the largest weighted sum.
+
+    The computation runs in the dtype of X: float32 stays float32, other inputs become
+    float64.
+
     Parameters
     ----------
     learning_rate : float, default 1.0
@@ -59,18 +69,21 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         Seeds the order.
     fit_intercept : bool, default True
         Learn b; otherwise b = 0.
+    eta0 : float or None, default None
+        scikit-learn's name for ``learning_rate``; when given, it is the step size.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-        The weights w.
-    intercept_ : float
-        The bias b (minus the threshold).
-    classes_ : ndarray of shape (2,)
+    coef_ : ndarray of shape (n_features,) or (n_classes, n_features)
+        The weights w; for K > 2 classes one row per class's unit. (scikit-learn's has
+        shape (1, n_features) for two classes: here the lectures' vector w.)
+    intercept_ : float or ndarray of shape (n_classes,)
+        The bias b (minus the threshold); for K > 2 classes one per unit.
+    classes_ : ndarray of shape (n_classes,)
     n_iter_ : int
-        Epochs run.
+        Epochs run (by the unit that ran longest).
     converged_ : bool
-        Whether the last epoch made no mistake.
+        Whether every unit's last epoch made no mistake.
     n_features_in_, feature_names_in_
 
     Examples
@@ -90,20 +103,17 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "fit_intercept": ["boolean"],
+        "eta0": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(self, learning_rate: float = 1.0, max_iter: int = 100, shuffle: bool = True,
-                 random_state: Any = None, fit_intercept: bool = True) -> None:
+                 random_state: Any = None, fit_intercept: bool = True, eta0: float | None = None) -> None:
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
         self.fit_intercept = fit_intercept
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
+        self.eta0 = eta0
 
     @classmethod
     def from_weights(cls, w: Any, b: float = 0.0, classes: Any = (0, 1), **params: Any) -> Perceptron:
@@ -131,45 +141,67 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> Perceptron:
-        """Run the perceptron rule on X (n_samples, n_features) and two-class labels y."""
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        """Run the perceptron rule on X (n_samples, n_features) and labels y: one unit for two
+        classes, one unit per class (one-vs-rest) for more."""
+        X, y = validate_data(self, X, y, dtype=_FLOATS)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) != 2:
+        k = len(self.classes_)
+        if k < 2:
             raise ValueError(
-                f"{_BINARY_ONLY} The Perceptron separates two classes; y holds "
-                f"{len(self.classes_)} class(es) {self.classes_[:10].tolist()}. Give samples of "
-                "exactly two classes (for more, use LogisticRegression or "
-                "sklearn.multiclass.OneVsRestClassifier(Perceptron()))."
-            )
+                f"The Perceptron needs samples of at least two classes; y holds 1 class "
+                f"{self.classes_.tolist()}. Give samples of every class.")
+        targets = codes[:, None] if k == 2 else (codes[:, None] == np.arange(k)).astype(np.intp)
+        W, b = self._train(X, targets, self._step_size())
+        if k == 2:
+            self.coef_, self.intercept_ = W[0], float(b[0])
+        else:
+            self.coef_, self.intercept_ = W, b
+        return self
+
+    def _train(self, X: np.ndarray, targets: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
+        """The rule for each column of ``targets`` (0/1 outputs of one unit each), all units
+        visiting the samples in the same order; a unit stops after an epoch without a mistake."""
         rng = rng_from(self.random_state)
-        w, b = np.zeros(X.shape[1]), 0.0
-        self.converged_ = False
+        units = targets.shape[1]
+        W, b = np.zeros((units, X.shape[1]), dtype=X.dtype), np.zeros(units, dtype=X.dtype)
+        learning = np.ones(units, dtype=bool)
         for epoch in range(1, self.max_iter + 1):
             order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-            w, b, mistakes = self._epoch(X[order], codes[order], w, b)
+            X_epoch = X[order]
+            for j in np.flatnonzero(learning):
+                W[j], b[j], mistakes = self._epoch(X_epoch, targets[order, j], W[j], float(b[j]), eta)
+                learning[j] = mistakes > 0
             self.n_iter_ = epoch
-            if mistakes == 0:
-                self.converged_ = True
+            if not learning.any():
                 break
-        else:
+        self.converged_ = not learning.any()
+        if not self.converged_:
             warnings.warn(
                 f"Perceptron made mistakes in every one of max_iter={self.max_iter} epochs: the "
                 "data may not be linearly separable (or needs more epochs).",
-                ConvergenceWarning, stacklevel=3,
+                ConvergenceWarning, stacklevel=4,
             )
-        self.coef_, self.intercept_ = w, b
-        return self
+        return W, b
 
-    def _epoch(self, X: np.ndarray, t: np.ndarray, w: np.ndarray,
-               b: float) -> tuple[np.ndarray, float, int]:
+    def _step_size(self) -> float:
+        """eta: ``learning_rate``, or scikit-learn's ``eta0`` when given."""
+        if self.eta0 is None:
+            return self.learning_rate
+        if self.learning_rate not in (1.0, self.eta0):
+            raise ValueError(f"Perceptron got learning_rate={self.learning_rate!r} and "
+                             f"eta0={self.eta0!r}, two names of one step size; give one of them")
+        return self.eta0
+
+    def _epoch(self, X: np.ndarray, t: np.ndarray, w: np.ndarray, b: float,
+               eta: float) -> tuple[np.ndarray, float, int]:
         """One pass of the rule over the samples in order; returns w, b and the mistake count.
 
         The rule is sequential (each update changes the predictions of the samples after it),
         so the loop runs once per mistake: the samples up to the next mistake are checked in one
         vectorised product over a chunk, as the weights do not change in between.
         """
-        eta, mistakes, start, n = self.learning_rate, 0, 0, len(X)
+        mistakes, start, n = 0, 0, len(X)
         while start < n:
             stop = min(start + _CHUNK, n)
             out = (X[start:stop] @ w + b > 0).astype(np.intp)
@@ -187,13 +219,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         return w, b, mistakes
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """The weighted sums w . x + b, shape (n_samples,); positive means ``classes_[1]``."""
+        """The weighted sums w . x + b: shape (n_samples,) for two classes (positive means
+        ``classes_[1]``), else (n_samples, n_classes), one column per class's unit."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X @ self.coef_ + self.intercept_
+        X = validate_data(self, X, dtype=_FLOATS, reset=False)
+        return X @ self.coef_.T + self.intercept_
 
     def predict(self, X: Any) -> np.ndarray:
-        """``classes_[1]`` where w . x + b > 0, else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(np.intp)]
-
+        """Two classes: ``classes_[1]`` where w . x + b > 0, else ``classes_[0]``. More: the class
+        whose unit has the largest weighted sum (the first one on a tie)."""
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            return self.classes_[(z > 0).astype(np.intp)]
+        return self.classes_[z.argmax(axis=1)]
