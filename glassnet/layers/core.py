@@ -11,6 +11,7 @@ import numpy as np
 from glassnet import _aligned, activations, regularizers
 from glassnet._checks import check_flag
 from glassnet.function import Function
+from glassnet.layers._arguments import check_input_shape, dense_input_dim
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear, _product
 from glassnet.ops.shape import Reshape as _ReshapeOp
@@ -123,6 +124,8 @@ class Dense(KernelLayer):
     input_dim : int, optional
         Number of inputs; without it the layer is built from its first input.
     name : str, optional
+    input_shape : (int,), optional
+        Keras's spelling of ``input_dim``: ``input_shape=(4,)`` is ``input_dim=4``.
 
     Examples
     --------
@@ -143,7 +146,10 @@ class Dense(KernelLayer):
         kernel_regularizer: Any = None,
         input_dim: int | None = None,
         name: str | None = None,
+        *,
+        input_shape: tuple[int] | None = None,
     ) -> None:
+        input_dim = dense_input_dim(input_dim, input_shape)
         super().__init__(name or "dense", activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
@@ -153,6 +159,11 @@ class Dense(KernelLayer):
             raise ValueError(f"Dense: input_dim must be a positive integer, got {input_dim!r}")
         self.units = int(units)
         self.input_dim = None if input_dim is None else int(input_dim)
+
+    @property
+    def declared_input_shape(self) -> tuple[int, ...] | None:
+        """``(input_dim,)`` when the number of inputs was given, else None."""
+        return None if self.input_dim is None else (self.input_dim,)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         if len(input_shape) != 1:
@@ -309,12 +320,22 @@ class Dropout(Layer):
 
 
 class Flatten(Layer):
-    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...)."""
+    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...).
+
+    Parameters
+    ----------
+    name : str, optional
+    input_shape : tuple of int, optional
+        The per-sample input shape, as Keras's ``Flatten(input_shape=(28, 28))``: first in a
+        Sequential model, it lets the model create its weights at once.
+    """
 
     static_graph = True
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *, input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "flatten")
+        if input_shape is not None:
+            self.declared_input_shape = check_input_shape("Flatten", input_shape)
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
@@ -324,6 +345,10 @@ class Flatten(Layer):
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
+
+    def get_config(self) -> dict[str, Any]:
+        shape = self.declared_input_shape
+        return {"name": self.name, **({} if shape is None else {"input_shape": list(shape)})}
 
 
 class Reshape(Layer):
