@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._checks import check_weight_array
-from glassnet._saved import overwrite
+from glassnet import _random
+from glassnet.layers import _weights
+from glassnet.layers._weights import load_into
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor, no_grad
 
@@ -239,9 +240,9 @@ class Module:
             )
         for name, value in state.items():
             if name in params:
-                _load_into(name, params[name], value)
+                load_into(name, params[name], value)
             elif name in buffers:
-                _load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
+                load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
 
     def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
         for mname, module in self.named_modules():
@@ -250,21 +251,6 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
-
-
-def _load_into(name: str, target: Any, value: Any) -> None:
-    """Copy one state entry into its parameter (a Tensor, through :func:`overwrite`) or buffer
-    array in place, after checking its shape, its type (floating-point) and its values (finite)."""
-    value = check_weight_array(f"state entry {name!r}", value) if target.dtype.kind == "f" \
-        else np.asarray(value)
-    if np.shape(target) != value.shape:
-        raise ValueError(
-            f"state entry {name!r} has shape {value.shape}, but the model expects {np.shape(target)}"
-        )
-    if isinstance(target, Tensor):
-        overwrite(target, value)
-    else:
-        np.copyto(target, value, casting="same_kind")
 
 
 class Layer(Module):
@@ -291,9 +277,14 @@ class Layer(Module):
         Python. Training records one step of a model made of such layers and replays it
         (:mod:`glassnet.training.replay`). It counts only for the class that declares it,
         not for its subclasses, which may compute something else.
+    declared_input_shape : tuple or None
+        The per-sample input shape given to the constructor (``input_dim``, Keras's
+        ``input_shape``), known before any data: a Sequential model whose first layer
+        declares one creates its weights at once.
     """
 
     static_graph = False
+    declared_input_shape: tuple[int, ...] | None = None
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)
@@ -318,6 +309,15 @@ class Layer(Module):
         """
         with no_grad():
             return self.call(Tensor._make(x, False, None)).data
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights as NumPy arrays (Keras's name): the Parameters, then the buffers."""
+        return _weights.get_weights(self)
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Copy arrays into the weights, in :meth:`get_weights` order; their number and each
+        shape are checked first, and the messages name this layer."""
+        _weights.set_weights(self, weights)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: unchanged)."""
@@ -352,7 +352,7 @@ class Layer(Module):
             return
         input_shape = tuple(int(n) for n in input_shape)
         if self.rng is None:
-            self.rng = np.random.default_rng()
+            self.rng = _random.generator()
         self.dtype = np.dtype(dtype)
         self.input_shape = input_shape
         self.build(input_shape, self.rng)
