@@ -37,11 +37,12 @@ __all__ = ["replayable", "StepTape"]
 
 def replayable(model: Any, losses: list[Any]) -> bool:
     """Whether a training step of ``model`` with ``losses`` can be recorded and replayed:
-    the model's own forward (Sequential or functional), only layers whose exact class
-    declares ``static_graph`` with a registered activation, and glassnet's losses."""
+    the model's own forward (Sequential or functional, not a subclass's ``call``), only layers
+    whose exact class declares ``static_graph`` with a registered activation, and glassnet's
+    losses."""
     if not accel.replay_allowed():
         return False
-    if type(model).forward not in (Model.forward, Sequential.forward) or not model.layers:
+    if type(model).forward not in (Model.forward, Sequential.forward) or model.subclassed or not model.layers:
         return False
     for layer in model.layers:
         if not vars(type(layer)).get("static_graph", False):
