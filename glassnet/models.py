@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _model_keras, _subclassed
 from glassnet import losses as _losses
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
@@ -21,7 +22,10 @@ from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.symbolic import Input, Symbolic
 from glassnet.tensor import Tensor
 
-__all__ = ["Model", "Sequential", "Input", "attach_runner"]
+__all__ = ["Model", "Sequential", "Input", "attach_runner", "load_model", "model_from_json"]
+
+load_model = _model_keras.load_model
+model_from_json = _model_keras.model_from_json
 
 # Losses that train a classifier: their outputs are class probabilities.
 _CLASS_LOSSES = (_losses.CrossEntropy, _losses.NLL, _losses.BinaryCrossEntropy)
@@ -50,12 +54,18 @@ def _runner(name: str) -> Callable[..., Any]:
 class Model(Module):
     """A network of layers with the training loop attached.
 
-    Two ways to build one:
+    Three ways to build one:
 
     - ``gn.Sequential([layer, layer, ...])``: each layer feeds the next;
     - functional: ``x = gn.Input((4,)); h = Dense(8, activation="relu")(x);
       y = Dense(1)(h); model = gn.Model(x, y)`` (several inputs and outputs, shared
-      layers, ``a + b`` and ``gn.concatenate([a, b])`` between symbolic tensors).
+      layers, ``a + b`` and ``gn.concatenate([a, b])`` between symbolic tensors);
+    - a subclass, as in Keras: layers assigned as attributes after ``super().__init__()``
+      and the computation of one input in ``call(self, inputs)`` (or ``call(self, inputs,
+      training=None)``, told whether it trains). It is built from its first data
+      (``fit``) or by ``build(input_shape)``; a softmax or sigmoid that ends ``call`` is
+      trained from its logits, as for the other two. Its weights are saved with
+      ``save_weights``; ``save`` and ``to_json`` refuse it, as its architecture is code.
 
     Parameters
     ----------
@@ -91,10 +101,40 @@ class Model(Module):
         self._inputs: list[Symbolic] = []
         self._outputs: list[Symbolic] = []
         self._nodes: list[Symbolic] = []
+        self._subclass_input: tuple[int, ...] | None = None  # a subclass's: per-sample input shape,
+        self._subclass_output: tuple[tuple[int, ...], str | None] | None = None  # output shape, activation
         self.layers: list[Layer] = []
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
         self._seed_layers(seed)
+
+    # --------------------------------------------------------- Keras's methods
+    get_layer = _model_keras.get_layer
+    get_weights = _model_keras.get_weights
+    set_weights = _model_keras.set_weights
+    train_on_batch = _model_keras.train_on_batch
+    test_on_batch = _model_keras.test_on_batch
+    predict_on_batch = _model_keras.predict_on_batch
+    save = _model_keras.save
+    to_json = _model_keras.to_json
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, in order: those of the stack or graph, or a subclass's Layer attributes."""
+        return _subclassed.tracked_layers(self) if self.subclassed else self.__dict__["layers"]
+
+    @layers.setter
+    def layers(self, layers: list[Layer]) -> None:
+        self.__dict__["layers"] = layers
+
+    @property
+    def subclassed(self) -> bool:
+        """True for a Keras-style subclass that defines its computation in ``call``."""
+        return type(self).call is not Model.call
+
+    def call(self, inputs: Tensor) -> Tensor:
+        """The computation of a subclassed model (Keras's hook): define it in the subclass."""
+        raise NotImplementedError(f"{type(self).__name__} does not define call(self, inputs)")
 
     # ----------------------------------------------------------- functional
     def _init_graph(self, inputs: Any, outputs: Any) -> None:
@@ -150,6 +190,8 @@ class Model(Module):
         """Run the network. ``logits=True`` (or one flag per output) skips the final
         activation of those outputs, for a loss fused with it (softmax/sigmoid +
         cross-entropy): the training loop asks for it through :meth:`training_losses`."""
+        if self.subclassed:
+            return _subclassed.run(self, xs, bool(logits[0] if isinstance(logits, (list, tuple)) else logits))
         if len(xs) != len(self._inputs):
             raise ValueError(f"model {self.name!r} takes {len(self._inputs)} input(s), got {len(xs)}")
         tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)) for x in xs]
@@ -176,15 +218,19 @@ class Model(Module):
 
     @property
     def output_activations(self) -> list[str | None]:
+        if self.subclassed:
+            return [self._subclass_output[1] if self._subclass_output else None]
         return [final_activation(o.op) for o in self._outputs]
 
     def output_shapes(self) -> list[tuple[int, ...]]:
         """The per-sample shape of each output, from the layers' ``compute_output_shape``."""
+        if self.subclassed:
+            return [self._subclass_output[0]] if self._subclass_output else []
         return [o.shape for o in self._outputs]
 
     @property
     def n_inputs(self) -> int:
-        return len(self._inputs)
+        return 1 if self.subclassed else len(self._inputs)
 
     # ---------------------------------------------------------------- build
     def build(self, input_shape: Any = None, seed: int | None = None, dtype: Any = None) -> Model:
@@ -202,12 +248,18 @@ class Model(Module):
             self.dtype = np.dtype(dtype)
         dtype = self.dtype
         was_built = self.built
-        shapes = self._input_shapes(input_shape)
-        dummies = [Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes]
-        from glassnet.tensor import no_grad
+        shapes = self._input_shapes(_per_sample(input_shape))
+        if self.subclassed:
+            self._name_layers()
+            if not was_built and seed is None:
+                self._seed_layers(self.seed)
+            self._subclass_input = shapes[0]
+            self._subclass_output = _subclassed.probe(self, shapes[0])
+        else:
+            from glassnet.tensor import no_grad
 
-        with no_grad(), evaluating():
-            self.forward(*dummies)
+            with no_grad(), evaluating():
+                self.forward(*[Tensor(np.zeros((1, *s), dtype=dtype)) for s in shapes])
         if not was_built:
             self._initial_weights = self._weights_fingerprint()
         return self
@@ -220,6 +272,12 @@ class Model(Module):
         return crc
 
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
+        if self.subclassed:
+            shape = input_shape if input_shape is not None else self._subclass_input
+            if shape is None:
+                raise ValueError(f"build() needs input_shape (per sample) for {type(self).__name__}, whose "
+                                 "layers are built from their first input")
+            return [(shape,) if isinstance(shape, int) else tuple(shape)]
         return [sym.shape for sym in self._inputs]
 
     def train(self, mode: bool = True) -> Model:
@@ -308,11 +366,11 @@ class Model(Module):
         return ["loss", *self.metric_names]
 
     def _output_list(self) -> list[Any]:
-        return self._outputs
+        return [None] if self.subclassed else self._outputs
 
     def _declared_width(self, node: Any) -> int | None:
         """The number of units of an output, when known before any data."""
-        shape = getattr(node, "shape", None)
+        shape = self.output_shapes()[0] if self.subclassed and self.built else getattr(node, "shape", None)
         return shape[-1] if shape else None
 
     def _output_label(self, i: int) -> str:
@@ -425,15 +483,17 @@ class Sequential(Model):
     Parameters
     ----------
     layers : list of Layer
-        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``.
+        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``. The first entry
+        may be ``gn.Input(shape=...)``, as in Keras: it gives the per-sample input shape and
+        is not a layer.
     seed : int >= 0, optional
         Seeds weight initialization and dropout.
     dtype : float32 or float64, default float32
     name : str, optional
 
-    The weights are created at once when the first layer has ``input_dim`` (so that
-    ``model.parameters()`` is ready for a manual loop) and they do not exist yet,
-    otherwise from the first data.
+    The weights are created at once when the input shape is known (``gn.Input`` first, or
+    a first layer given ``input_dim`` / ``input_shape``), so that ``model.parameters()`` is
+    ready for a manual loop; otherwise from the first data.
 
     Examples
     --------
@@ -445,25 +505,48 @@ class Sequential(Model):
                  dtype: Any = np.float32, name: str | None = None) -> None:
         super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
         self.layers = []
+        self._input_shape: tuple[int, ...] | None = None  # from a gn.Input first entry
+        entries = _layer_list(layers, more)
+        if entries and _is_input(entries[0]):
+            self._input_shape = entries.pop(0).shape
         seen: set[int] = set()
-        for layer in _layer_list(layers, more):
+        for layer in entries:
             self._check_new(layer, seen)
             seen.add(id(layer))
             self.layers.append(layer)
         self._name_layers()
         self.seed = seed
         self._seed_layers(seed)
-        if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
+        if self.layers and self._declared_input_shape() is not None and not self.built:
             self.build()
 
     def add(self, layer: Layer) -> None:
-        """Append a layer to the stack."""
+        """Append a layer to the stack (a first ``gn.Input(shape=...)`` gives the input shape)."""
+        if _is_input(layer) and not self.layers and self._input_shape is None:
+            self._input_shape = layer.shape
+            return
         self._check_new(layer, {id(existing) for existing in self.layers})
         self.layers.append(layer)
         self._name_layers()
 
+    def pop(self) -> Layer:
+        """Remove the last layer and return it (Keras's ``pop``); the layers before it keep their weights."""
+        if not self.layers:
+            raise ValueError(f"pop: model {self.name!r} has no layers to remove")
+        return self.layers.pop()
+
+    def _declared_input_shape(self) -> tuple[int, ...] | None:
+        """The per-sample input shape known before any data: a ``gn.Input`` first, or the
+        first layer's ``input_dim`` / ``input_shape``."""
+        if self._input_shape is not None:
+            return self._input_shape
+        return self.layers[0].declared_input_shape if self.layers else None
+
     @staticmethod
     def _check_new(layer: Any, present: set[int]) -> None:
+        if _is_input(layer):
+            raise ValueError("gn.Input(shape=...) can only be the first entry of a Sequential model; it "
+                             "gives the input shape, and the layers follow it")
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
         if id(layer) in present:
@@ -526,13 +609,14 @@ class Sequential(Model):
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
         if input_shape is None:
             first = self.layers[0] if self.layers else None
-            dim = getattr(first, "input_dim", None)
             if first is not None and first.input_shape is not None:
                 return [first.input_shape]
-            if dim is None:
+            declared = self._declared_input_shape()
+            if declared is None:
                 raise ValueError(
-                    "build() needs input_shape (per sample) unless the first layer has input_dim")
-            return [(dim,)]
+                    "build() needs input_shape (per sample) unless the model starts with gn.Input(shape=...) "
+                    "or its first layer has input_dim")
+            return [declared]
         return [(input_shape,) if isinstance(input_shape, int) else tuple(input_shape)]
 
     def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
@@ -558,7 +642,7 @@ def check_output_width(activation: str | None, width: int | None, label: str = "
 
 def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
     """The layers of ``Sequential([l1, l2])`` or of PyTorch's ``Sequential(l1, l2)``."""
-    if isinstance(first, Module):
+    if isinstance(first, (Module, Symbolic)):
         return [first, *more]
     if more:
         raise TypeError(
@@ -571,6 +655,18 @@ def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
         raise TypeError(f"Sequential takes a list of glassnet layers (or layers as arguments), got "
                         f"{type(first).__name__}")
     return list(first)
+
+
+def _per_sample(input_shape: Any) -> Any:
+    """A shape without Keras's batch axis: ``(None, 4)`` is ``(4,)``."""
+    if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+        return tuple(input_shape[1:])
+    return input_shape
+
+
+def _is_input(entry: Any) -> bool:
+    """Whether ``entry`` is a ``gn.Input(...)`` placeholder (not a computed symbolic tensor)."""
+    return isinstance(entry, Symbolic) and entry.op is None
 
 
 def _pre_activation(layer: Any, x: Tensor) -> Tensor:
