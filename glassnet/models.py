@@ -251,8 +251,9 @@ class Model(Module):
         shapes = self._input_shapes(_per_sample(input_shape))
         if self.subclassed:
             self._name_layers()
-            if not was_built and seed is None:
-                self._seed_layers(self.seed)
+            if not was_built and all(layer.rng is None for layer in self.layers
+                                     if getattr(layer, "seed", None) is None):
+                self._seed_layers(self.seed)  # what the constructor does for the other models
             self._subclass_input = shapes[0]
             self._subclass_output = _subclassed.probe(self, shapes[0])
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,42 +9,12 @@ import numpy as np
 
 from glassnet import _random
 from glassnet.layers import _weights
+from glassnet.layers._modes import _evaluation, evaluating, layer_mode
 from glassnet.layers._weights import load_into
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor, no_grad
 
 __all__ = ["Parameter", "Module", "Layer", "evaluating"]
-
-
-class _Evaluation(threading.local):
-    """Per thread: whether every module computes in evaluation mode, whatever its own
-    ``training`` flag (see :class:`evaluating`)."""
-
-    active = False
-
-
-_evaluation = _Evaluation()
-
-
-class evaluating:  # noqa: N801 - used like a function: ``with evaluating():``
-    """Every module runs in evaluation mode inside the block, in this thread only.
-
-    ``predict`` and ``evaluate`` use it instead of switching the model's mode, so that a
-    prediction in one thread never changes what a ``fit`` or a prediction in another
-    thread computes, on the same model or another.
-    """
-
-    __slots__ = ("previous",)
-
-    def __init__(self) -> None:
-        self.previous = False
-
-    def __enter__(self) -> None:
-        self.previous = _evaluation.active
-        _evaluation.active = True
-
-    def __exit__(self, *exc: object) -> None:
-        _evaluation.active = self.previous
 
 
 class Parameter(Tensor):
@@ -369,7 +338,13 @@ class Layer(Module):
                 f"(N, {', '.join(map(str, input_shape))})"
             )
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Any, training: bool | None = None) -> Any:
+        """Build from the first input, then :meth:`call`. ``training=True`` / ``False`` runs
+        this call in training / evaluation mode whatever the model's (Keras's
+        ``layer(x, training=training)`` inside a subclassed model's ``call``)."""
+        if training is not None:
+            with layer_mode(self, training):
+                return self.forward(x)
         if isinstance(x, Symbolic):
             return Symbolic.record(self, x)
         if not isinstance(x, Tensor):
