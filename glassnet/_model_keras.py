@@ -18,7 +18,7 @@ import numpy as np
 from glassnet.layers import _weights
 
 __all__ = ["get_layer", "get_weights", "set_weights", "train_on_batch", "test_on_batch", "predict_on_batch",
-           "save", "to_json", "load_model", "model_from_json"]
+           "save", "to_json", "load_model", "model_from_json", "refuse_keras_format"]
 
 # Keras's model formats, which glassnet neither writes nor reads.
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -109,14 +109,16 @@ def predict_on_batch(model: Any, x: Any) -> Any:
     return model.predict(x, batch_size=None)
 
 
-def _refuse_keras_format(path: Any, what: str) -> Path:
+def refuse_keras_format(path: Any, call: str) -> Path:
+    """``path`` as a Path; a ValueError with the glassnet spelling when it names Keras's
+    ``.keras`` or ``.h5`` format (``call``: the method, as the message writes it)."""
     target = Path(os.fspath(path))
     if target.suffix.lower() in _KERAS_SUFFIXES:
+        verb = "read" if "load" in call else "write"
         raise ValueError(
-            f"{what}: {str(target)!r} names Keras's {target.suffix} format, which glassnet does not "
-            f"{'write' if what == 'save' else 'read'}. glassnet's model files are safetensors: "
-            f"model.save({str(target.with_suffix('.safetensors'))!r}) and "
-            f"gn.models.load_model({str(target.with_suffix('.safetensors'))!r})")
+            f"{call.split('.')[-1]}: {str(target)!r} names Keras's {target.suffix} format, which glassnet "
+            f"does not {verb}. glassnet's model files are safetensors: "
+            f"{call}({str(target.with_suffix('.safetensors'))!r})")
     return target
 
 
@@ -130,7 +132,7 @@ def save(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> Pat
     """
     from glassnet import io
 
-    target = _refuse_keras_format(filepath, "save")
+    target = refuse_keras_format(filepath, "model.save")
     if not isinstance(overwrite, bool):
         raise TypeError(f"save: overwrite must be True or False, got {overwrite!r}")
     if not overwrite and target.exists():
@@ -187,7 +189,7 @@ def load_model(filepath: str | os.PathLike, custom_objects: Any = None, compile:
     for name, flag in (("compile", compile), ("safe_mode", safe_mode)):
         if not isinstance(flag, bool):
             raise TypeError(f"load_model: {name} must be True or False, got {flag!r}")
-    model = io.load(_refuse_keras_format(filepath, "load_model"))
+    model = io.load(refuse_keras_format(filepath, "gn.models.load_model"))
     if not compile:
         model.optimizer, model.loss_fns, model.metric_names, model.compiled = None, [], [], False
     return model

@@ -438,16 +438,17 @@ class Model(Module):
         self._initial_weights = None
 
     def save_weights(self, path: Any) -> Any:
-        """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`."""
+        """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`
+        (Keras's ``.weights.h5`` is refused with the glassnet spelling)."""
         from glassnet import io
 
-        return io.save_weights(self, path)
+        return io.save_weights(self, _model_keras.refuse_keras_format(path, "model.save_weights"))
 
     def load_weights(self, path: Any) -> Model:
         """Copy the weights of a file into this model; see :func:`glassnet.io.load_weights`."""
         from glassnet import io
 
-        return io.load_weights(self, path)
+        return io.load_weights(self, _model_keras.refuse_keras_format(path, "model.load_weights"))
 
     # -------------------------------------------------------------- summary
     def summary(self, print_fn: Any = print) -> str:

@@ -64,6 +64,19 @@ def test_flatten_input_shape_as_in_the_keras_quickstart():
     assert model.predict(RNG.normal(size=(2, 28, 28))).shape == (2, 10)
 
 
+@pytest.mark.parametrize("first", [
+    lambda: Dropout(0.2, input_shape=(4, 3)),
+    lambda: layers.Activation("relu", input_shape=(4, 3)),
+    lambda: layers.Reshape((12,), input_shape=(4, 3)),
+    lambda: layers.BatchNormalization(input_shape=(4, 3)),
+], ids=["Dropout", "Activation", "Reshape", "BatchNormalization"])
+def test_layers_without_weights_of_their_own_take_input_shape_first(first):
+    model = gn.Sequential([first(), Flatten(), Dense(2)], seed=0)
+    assert model.built and model.layers[-1].W.shape == (12, 2)
+    rebuilt = gn.models.model_from_json(model.to_json())
+    assert rebuilt.built and rebuilt.layers[0].get_config() == model.layers[0].get_config()
+
+
 def test_input_as_first_entry_of_sequential():
     model = gn.Sequential([gn.Input(shape=(4,)), Dense(8, activation="relu"), Dense(2)], seed=0)
     reference = gn.Sequential([Dense(8, activation="relu", input_dim=4), Dense(2)], seed=0)

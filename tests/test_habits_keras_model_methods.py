@@ -131,12 +131,16 @@ def test_save_and_load_model(tmp_path):
 def test_keras_file_formats_are_refused_with_the_glassnet_spelling(tmp_path, name):
     model = _model()
     path = tmp_path / name
-    with pytest.raises(ValueError, match=r"names Keras's \.(keras|h5) format, which glassnet does not write.*"
-                                         r"model\.save\('.*\.safetensors'\)"):
+    with pytest.raises(ValueError, match=r"save: '.*' names Keras's \.(keras|h5) format, which glassnet "
+                                         r"does not write.*model\.save\('.*\.safetensors'\)"):
         model.save(path)
+    with pytest.raises(ValueError, match=r"does not write.*model\.save_weights\('.*\.safetensors'\)"):
+        model.save_weights(path)
     assert not path.exists()
     with pytest.raises(ValueError, match=r"does not read.*gn\.models\.load_model\('.*safetensors'\)"):
         gn.models.load_model(path)
+    with pytest.raises(ValueError, match=r"does not read.*model\.load_weights\('.*safetensors'\)"):
+        model.load_weights(path)
 
 
 def test_save_with_overwrite_false_keeps_an_existing_file(tmp_path):

@@ -1,4 +1,9 @@
-"""Keras's ``input_shape`` argument of the layers, checked in one place."""
+"""Keras's ``input_shape`` argument of the layers, checked in one place.
+
+Keras lets the first layer of a Sequential model say the per-sample input shape
+(``Flatten(input_shape=(28, 28))``); the layer keeps it as ``declared_input_shape``, which
+the model reads to create its weights at once, and its config holds it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_input_shape", "dense_input_dim"]
+__all__ = ["check_input_shape", "dense_input_dim", "declare_input", "input_config"]
 
 
 def dense_input_dim(input_dim: Any, input_shape: Any) -> Any:
@@ -31,3 +36,15 @@ def check_input_shape(layer: str, input_shape: Any) -> tuple[int, ...]:
         raise ValueError(f"{layer}: input_shape must be a tuple of positive sizes per sample, without the "
                          f"batch axis (e.g. (784,)), got {input_shape!r}")
     return tuple(int(n) for n in items)
+
+
+def declare_input(layer: Any, input_shape: Any) -> None:
+    """Keep ``input_shape`` (checked) as the layer's ``declared_input_shape``; None keeps none."""
+    if input_shape is not None:
+        layer.declared_input_shape = check_input_shape(type(layer).__name__, input_shape)
+
+
+def input_config(layer: Any) -> dict[str, Any]:
+    """``{"input_shape": [...]}`` for a layer that declares one, else nothing: for ``get_config``."""
+    shape = layer.declared_input_shape
+    return {} if shape is None else {"input_shape": list(shape)}

@@ -11,7 +11,7 @@ import numpy as np
 from glassnet import _aligned, activations, regularizers
 from glassnet._checks import check_flag
 from glassnet.function import Function
-from glassnet.layers._arguments import check_input_shape, dense_input_dim
+from glassnet.layers._arguments import declare_input, dense_input_dim, input_config
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear, _product
 from glassnet.ops.shape import Reshape as _ReshapeOp
@@ -232,8 +232,10 @@ class Activation(Layer):
 
     static_graph = True
 
-    def __init__(self, activation: str | Callable[[Tensor], Tensor], name: str | None = None) -> None:
+    def __init__(self, activation: str | Callable[[Tensor], Tensor], name: str | None = None, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "activation")
+        declare_input(self, input_shape)
         self.g = activations.get(activation)
         self.activation = _activation_name(activation)
 
@@ -245,7 +247,7 @@ class Activation(Layer):
         return activations.on_array(self.g, x)
 
     def get_config(self) -> dict[str, Any]:
-        return {"activation": self.activation, "name": self.name}
+        return {"activation": self.activation, "name": self.name, **input_config(self)}
 
 
 def final_activation(layer: Any) -> str | None:
@@ -289,10 +291,14 @@ class Dropout(Layer):
         The probability p of dropping a unit.
     seed : int, optional
         Seeds the mask; otherwise the model's seed does (``fit(seed=...)``).
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer (see :class:`Flatten`).
     """
 
-    def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "dropout")
+        declare_input(self, input_shape)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
                 or not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate must be a number in [0, 1), got {rate!r}")
@@ -316,26 +322,22 @@ class Dropout(Layer):
         return x
 
     def get_config(self) -> dict[str, Any]:
-        return {"rate": self.rate, "seed": self.seed, "name": self.name}
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, **input_config(self)}
 
 
 class Flatten(Layer):
     """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...).
 
-    Parameters
-    ----------
-    name : str, optional
-    input_shape : tuple of int, optional
-        The per-sample input shape, as Keras's ``Flatten(input_shape=(28, 28))``: first in a
-        Sequential model, it lets the model create its weights at once.
+    ``input_shape``: Keras's per-sample input shape, ``Flatten(input_shape=(28, 28))``; first
+    in a Sequential model, the model creates its weights at once (Dropout, Activation,
+    Reshape and BatchNormalization take it too).
     """
 
     static_graph = True
 
     def __init__(self, name: str | None = None, *, input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "flatten")
-        if input_shape is not None:
-            self.declared_input_shape = check_input_shape("Flatten", input_shape)
+        declare_input(self, input_shape)
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
@@ -347,8 +349,7 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def get_config(self) -> dict[str, Any]:
-        shape = self.declared_input_shape
-        return {"name": self.name, **({} if shape is None else {"input_shape": list(shape)})}
+        return {"name": self.name, **input_config(self)}
 
 
 class Reshape(Layer):
@@ -356,8 +357,10 @@ class Reshape(Layer):
 
     static_graph = True
 
-    def __init__(self, target_shape: tuple[int, ...], name: str | None = None) -> None:
+    def __init__(self, target_shape: tuple[int, ...], name: str | None = None, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "reshape")
+        declare_input(self, input_shape)
         items = (target_shape,) if isinstance(target_shape, (int, np.integer)) else target_shape
         try:
             items = tuple(items)
@@ -392,4 +395,4 @@ class Reshape(Layer):
         return tuple(np.empty((1, *input_shape)).reshape(1, *self.target_shape).shape[1:])
 
     def get_config(self) -> dict[str, Any]:
-        return {"target_shape": list(self.target_shape), "name": self.name}
+        return {"target_shape": list(self.target_shape), "name": self.name, **input_config(self)}
