@@ -109,9 +109,12 @@ def predict_on_batch(model: Any, x: Any) -> Any:
     return model.predict(x, batch_size=None)
 
 
-def refuse_keras_format(path: Any, call: str) -> Path:
-    """``path`` as a Path; a ValueError with the glassnet spelling when it names Keras's
-    ``.keras`` or ``.h5`` format (``call``: the method, as the message writes it)."""
+def refuse_keras_format(path: Any, call: str) -> Any:
+    """``path`` unchanged (the model files check it), or a ValueError with the glassnet
+    spelling when it names Keras's ``.keras`` or ``.h5`` format (``call``: the method, as
+    the message writes it)."""
+    if not isinstance(path, (str, os.PathLike)):
+        return path
     target = Path(os.fspath(path))
     if target.suffix.lower() in _KERAS_SUFFIXES:
         verb = "read" if "load" in call else "write"
@@ -119,7 +122,7 @@ def refuse_keras_format(path: Any, call: str) -> Path:
             f"{call.split('.')[-1]}: {str(target)!r} names Keras's {target.suffix} format, which glassnet "
             f"does not {verb}. glassnet's model files are safetensors: "
             f"{call}({str(target.with_suffix('.safetensors'))!r})")
-    return target
+    return path
 
 
 def save(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> Path:
@@ -135,7 +138,7 @@ def save(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> Pat
     target = refuse_keras_format(filepath, "model.save")
     if not isinstance(overwrite, bool):
         raise TypeError(f"save: overwrite must be True or False, got {overwrite!r}")
-    if not overwrite and target.exists():
+    if not overwrite and isinstance(target, (str, os.PathLike)) and os.path.exists(target):
         raise FileExistsError(f"save: {str(target)!r} exists and overwrite=False; remove it or pass "
                               "overwrite=True")
     return io.save(model, target)

@@ -151,6 +151,13 @@ def test_save_with_overwrite_false_keeps_an_existing_file(tmp_path):
     assert path.read_bytes() == b"mine"
 
 
+def test_save_checks_its_path_as_gn_save_does():
+    with pytest.raises(ValueError, match="path is empty"):
+        _model().save("")
+    with pytest.raises(TypeError, match="path must be a str or os.PathLike"):
+        _model().save(3)
+
+
 def test_load_model_refuses_custom_objects(tmp_path):
     _model().save(tmp_path / "m.safetensors")
     with pytest.raises(TypeError, match="custom_objects is not supported"):
