@@ -20,7 +20,7 @@ from glassnet.function import recording
 from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.tensor import Tensor, no_grad
 
-__all__ = ["tracked_layers", "run", "probe"]
+__all__ = ["tracked_layers", "TrackedLayers", "run", "probe"]
 
 # Final operations whose input is the logits that a fused loss takes.
 _FUSABLE = ("softmax", "sigmoid")
@@ -44,6 +44,15 @@ def tracked_layers(model: Module) -> list[Layer]:
 
     visit(model)
     return found
+
+
+class TrackedLayers:
+    """``model.layers`` of a subclassed model, found again on each read: the layers among its
+    attributes. A model that stores its own ``layers`` list (Sequential, functional) reads
+    that one instead, as an instance attribute comes before this class attribute."""
+
+    def __get__(self, model: Any, owner: type | None = None) -> Any:
+        return self if model is None else tracked_layers(model)
 
 
 @functools.cache

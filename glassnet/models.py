@@ -103,7 +103,8 @@ class Model(Module):
         self._nodes: list[Symbolic] = []
         self._subclass_input: tuple[int, ...] | None = None  # a subclass's: per-sample input shape,
         self._subclass_output: tuple[tuple[int, ...], str | None] | None = None  # output shape, activation
-        self.layers: list[Layer] = []
+        if not self.subclassed:
+            self.layers: list[Layer] = []
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
         self._seed_layers(seed)
@@ -118,14 +119,9 @@ class Model(Module):
     save = _model_keras.save
     to_json = _model_keras.to_json
 
-    @property
-    def layers(self) -> list[Layer]:
-        """The layers, in order: those of the stack or graph, or a subclass's Layer attributes."""
-        return _subclassed.tracked_layers(self) if self.subclassed else self.__dict__["layers"]
-
-    @layers.setter
-    def layers(self, layers: list[Layer]) -> None:
-        self.__dict__["layers"] = layers
+    #: The layers in order: a Sequential or functional model holds its list in the instance
+    #: (read at the cost of a plain attribute); a subclass's are its Layer attributes.
+    layers = _subclassed.TrackedLayers()
 
     @property
     def subclassed(self) -> bool:
