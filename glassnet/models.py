@@ -101,8 +101,9 @@ class Model(Module):
         self._inputs: list[Symbolic] = []
         self._outputs: list[Symbolic] = []
         self._nodes: list[Symbolic] = []
-        self._subclass_input: tuple[int, ...] | None = None  # a subclass's: per-sample input shape,
-        self._subclass_output: tuple[tuple[int, ...], str | None] | None = None  # output shape, activation
+        # A subclass's per-sample input shape, and its output shape and final activation, once built.
+        self._subclass_input: tuple[int, ...] | None = None
+        self._subclass_output: tuple[tuple[int, ...], str | None] | None = None
         if not self.subclassed:
             self.layers: list[Layer] = []
         if inputs is not None or outputs is not None:
