@@ -17,11 +17,13 @@ from glassnet import (
     layers,
     losses,
     metrics,
+    models,
     optim,
     plot,
     regularizers,
     schedules,
     training,
+    utils,
 )
 from glassnet.accel import reference
 from glassnet.data import cross_validate
@@ -38,7 +40,7 @@ __all__ = [
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
-    "explain", "io", "save", "load", "callbacks", "data", "cross_validate",
+    "explain", "io", "save", "load", "callbacks", "data", "cross_validate", "models", "utils",
     "__version__",
 ]
 

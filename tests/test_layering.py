@@ -19,13 +19,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "glassnet"
 # Lowest first. Each name is a module or subpackage directly under glassnet/.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("_compiled", "_graph", "_grad_mode", "_backward", "_dtypes", "_checks", "_aligned", "_files", "accel",
-     "_saved", "tensor", "function", "errors", "_registry", "symbolic"),
+     "_saved", "tensor", "function", "errors", "_registry", "symbolic", "_random"),
     ("ops",),
     ("activations", "losses", "functional", "initializers", "regularizers", "metrics", "datasets"),
     ("layers", "optim", "schedules"),
-    ("models",),
+    ("models", "_model_keras", "_subclassed"),
     ("training", "callbacks", "data", "io"),
-    ("estimators", "plot", "explain", "tune", "playground"),
+    ("estimators", "plot", "explain", "tune", "playground", "utils"),
     ("cli",),  # the command line calls the library, the glass-box tools included
 )
 LEVEL = {name: level for level, names in enumerate(LAYER_ORDER) for name in names}
@@ -35,6 +35,7 @@ ROOT = len(LAYER_ORDER)  # glassnet/__init__.py gathers the public API from ever
 SANCTIONED = {
     ("tensor", "ops"),  # Tensor's operators (+, @, .sum, ...) dispatch to the ops, which import Tensor
     ("models", "io"),  # Model.save_weights / load_weights delegate to the model files
+    ("_model_keras", "io"),  # Keras's model.save, to_json and load_model delegate to the model files
 }
 ROOT_CONSTANTS = {"__version__"}
 

@@ -262,3 +262,12 @@ def test_the_recorded_pass_reads_as_one_line_per_operation():
     operations = [line.split("# ")[1] for line in tape.source.splitlines() if "# " in line]
     assert operations == ["Linear", "ReLU", "Linear", "Softmax"]
     assert [t.name for t in tape.leaves] == ["W", "b", "W", "b"]
+
+
+def test_a_popped_layer_is_gone_from_the_next_prediction():
+    model = gn.Sequential([Dense(4, activation="relu", input_dim=3), Dense(2, activation="softmax")], seed=0)
+    x = np.ones((1, 3), dtype=np.float32)
+    assert model.predict(x).shape == (1, 2)
+    model.pop()
+    np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
+    assert model.predict(x).shape == (1, 4)

@@ -10,6 +10,7 @@ import numpy as np
 from glassnet import _aligned, activations, regularizers
 from glassnet._checks import check_flag
 from glassnet.function import Function
+from glassnet.layers._arguments import declare_input, dense_input_dim, input_config
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear
 from glassnet.ops.shape import Reshape as _ReshapeOp
@@ -132,6 +133,8 @@ class Dense(KernelLayer):
     input_dim : int, optional
         Number of inputs; without it the layer is built from its first input.
     name : str, optional
+    input_shape : (int,), optional
+        Keras's spelling of ``input_dim``: ``input_shape=(4,)`` is ``input_dim=4``.
 
     Examples
     --------
@@ -152,7 +155,10 @@ class Dense(KernelLayer):
         kernel_regularizer: Any = None,
         input_dim: int | None = None,
         name: str | None = None,
+        *,
+        input_shape: tuple[int] | None = None,
     ) -> None:
+        input_dim = dense_input_dim(input_dim, input_shape)
         super().__init__(name or "dense", activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
@@ -162,6 +168,11 @@ class Dense(KernelLayer):
             raise ValueError(f"Dense: input_dim must be a positive integer, got {input_dim!r}")
         self.units = int(units)
         self.input_dim = None if input_dim is None else int(input_dim)
+
+    @property
+    def declared_input_shape(self) -> tuple[int, ...] | None:
+        """``(input_dim,)`` when the number of inputs was given, else None."""
+        return None if self.input_dim is None else (self.input_dim,)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         if len(input_shape) != 1:
@@ -224,8 +235,10 @@ class Activation(Layer):
 
     static_graph = True
 
-    def __init__(self, activation: str | Callable[[Tensor], Tensor], name: str | None = None) -> None:
+    def __init__(self, activation: str | Callable[[Tensor], Tensor], name: str | None = None, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "activation")
+        declare_input(self, input_shape)
         self.g = activations.get(activation)
         self.activation = _activation_name(activation)
 
@@ -241,7 +254,7 @@ class Activation(Layer):
         return self.g(z)
 
     def get_config(self) -> dict[str, Any]:
-        return {"activation": self.activation, "name": self.name}
+        return {"activation": self.activation, "name": self.name, **input_config(self)}
 
 
 def splits(layer: Any) -> bool:
@@ -288,12 +301,16 @@ class Dropout(Layer):
         The probability p of dropping a unit.
     seed : int, optional
         Seeds the mask; otherwise the model's seed does (``fit(seed=...)``).
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer (see :class:`Flatten`).
     """
 
     static_in_evaluation = True
 
-    def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "dropout")
+        declare_input(self, input_shape)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
                 or not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate must be a number in [0, 1), got {rate!r}")
@@ -313,16 +330,22 @@ class Dropout(Layer):
         return _DropoutMask.apply(x, mask=mask.astype(x.dtype, copy=False))
 
     def get_config(self) -> dict[str, Any]:
-        return {"rate": self.rate, "seed": self.seed, "name": self.name}
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, **input_config(self)}
 
 
 class Flatten(Layer):
-    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...)."""
+    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...).
+
+    ``input_shape``: Keras's per-sample input shape, ``Flatten(input_shape=(28, 28))``; first
+    in a Sequential model, the model creates its weights at once (Dropout, Activation,
+    Reshape and BatchNormalization take it too).
+    """
 
     static_graph = True
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *, input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "flatten")
+        declare_input(self, input_shape)
 
     def call(self, x: Tensor) -> Tensor:
         return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
@@ -330,14 +353,19 @@ class Flatten(Layer):
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, **input_config(self)}
+
 
 class Reshape(Layer):
     """Reshapes each sample to ``target_shape`` (the batch axis is kept)."""
 
     static_graph = True
 
-    def __init__(self, target_shape: tuple[int, ...], name: str | None = None) -> None:
+    def __init__(self, target_shape: tuple[int, ...], name: str | None = None, *,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "reshape")
+        declare_input(self, input_shape)
         items = (target_shape,) if isinstance(target_shape, (int, np.integer)) else target_shape
         try:
             items = tuple(items)
@@ -369,4 +397,4 @@ class Reshape(Layer):
         return tuple(np.empty((1, *input_shape)).reshape(1, *self.target_shape).shape[1:])
 
     def get_config(self) -> dict[str, Any]:
-        return {"target_shape": list(self.target_shape), "name": self.name}
+        return {"target_shape": list(self.target_shape), "name": self.name, **input_config(self)}

@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from glassnet._checks import check_weight_array
-from glassnet._saved import overwrite
+from glassnet import _random
+from glassnet.layers import _weights
+from glassnet.layers._modes import _evaluation, evaluating, layer_mode
+from glassnet.layers._weights import load_into
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "Layer", "evaluating", "structure_version"]
-
-
-class _Evaluation(threading.local):
-    """Per thread: whether every module computes in evaluation mode, whatever its own
-    ``training`` flag (see :class:`evaluating`)."""
-
-    active = False
-
-
-_evaluation = _Evaluation()
-
-
-class evaluating:  # noqa: N801 - used like a function: ``with evaluating():``
-    """Every module runs in evaluation mode inside the block, in this thread only.
-
-    ``predict`` and ``evaluate`` use it instead of switching the model's mode, so that a
-    prediction in one thread never changes what a ``fit`` or a prediction in another
-    thread computes, on the same model or another.
-    """
-
-    __slots__ = ("previous",)
-
-    def __init__(self) -> None:
-        self.previous = False
-
-    def __enter__(self) -> None:
-        self.previous = _evaluation.active
-        _evaluation.active = True
-
-    def __exit__(self, *exc: object) -> None:
-        _evaluation.active = self.previous
 
 
 class _Structure:
@@ -257,9 +227,9 @@ class Module:
             )
         for name, value in state.items():
             if name in params:
-                _load_into(name, params[name], value)
+                load_into(name, params[name], value)
             elif name in buffers:
-                _load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
+                load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
 
     def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
         for mname, module in self.named_modules():
@@ -268,21 +238,6 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
-
-
-def _load_into(name: str, target: Any, value: Any) -> None:
-    """Copy one state entry into its parameter (a Tensor, through :func:`overwrite`) or buffer
-    array in place, after checking its shape, its type (floating-point) and its values (finite)."""
-    value = check_weight_array(f"state entry {name!r}", value) if target.dtype.kind == "f" \
-        else np.asarray(value)
-    if np.shape(target) != value.shape:
-        raise ValueError(
-            f"state entry {name!r} has shape {value.shape}, but the model expects {np.shape(target)}"
-        )
-    if isinstance(target, Tensor):
-        overwrite(target, value)
-    else:
-        np.copyto(target, value, casting="same_kind")
 
 
 class Layer(Module):
@@ -312,10 +267,15 @@ class Layer(Module):
     static_in_evaluation : bool
         The same promise for evaluation mode only (Dropout, BatchNormalization): ``predict``
         and ``evaluate`` record one pass and replay it (:mod:`glassnet.training.forward`).
+    declared_input_shape : tuple or None
+        The per-sample input shape given to the constructor (``input_dim``, Keras's
+        ``input_shape``), known before any data: a Sequential model whose first layer
+        declares one creates its weights at once.
     """
 
     static_graph = False
     static_in_evaluation = False
+    declared_input_shape: tuple[int, ...] | None = None
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)
@@ -336,6 +296,15 @@ class Layer(Module):
         are checked against them before anything is allocated); {} for a layer without
         weights or for an input it would refuse."""
         return {}
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights as NumPy arrays (Keras's name): the Parameters, then the buffers."""
+        return _weights.get_weights(self)
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Copy arrays into the weights, in :meth:`get_weights` order; their number and each
+        shape are checked first, and the messages name this layer."""
+        _weights.set_weights(self, weights)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: unchanged)."""
@@ -370,7 +339,7 @@ class Layer(Module):
             return
         input_shape = tuple(int(n) for n in input_shape)
         if self.rng is None:
-            self.rng = np.random.default_rng()
+            self.rng = _random.generator()
         self.dtype = np.dtype(dtype)
         self.input_shape = input_shape
         self.build(input_shape, self.rng)
@@ -387,7 +356,13 @@ class Layer(Module):
                 f"(N, {', '.join(map(str, input_shape))})"
             )
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Any, training: bool | None = None) -> Any:
+        """Build from the first input, then :meth:`call`. ``training=True`` / ``False`` runs
+        this call in training / evaluation mode whatever the model's (Keras's
+        ``layer(x, training=training)`` inside a subclassed model's ``call``)."""
+        if training is not None:
+            with layer_mode(self, training):
+                return self.forward(x)
         if isinstance(x, Symbolic):
             return Symbolic.record(self, x)
         if not isinstance(x, Tensor):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.function import Function
+from glassnet.layers._arguments import declare_input, input_config
 from glassnet.layers.module import Layer, Parameter
 from glassnet.tensor import Tensor
 
@@ -118,6 +119,8 @@ class BatchNormalization(Layer):
         The channel axis: 1 (channels first, as PyTorch). Keras's default -1 is accepted for
         (N, C) inputs, where it is the same axis.
     name : str, optional
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer (see :class:`~glassnet.layers.Flatten`).
 
     References
     ----------
@@ -138,8 +141,9 @@ class BatchNormalization(Layer):
     static_in_evaluation = True
 
     def __init__(self, momentum: float = 0.1, epsilon: float = 1e-5, name: str | None = None,
-                 axis: int = 1) -> None:
+                 axis: int = 1, *, input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "batch_normalization")
+        declare_input(self, input_shape)
         if not _real(momentum) or not 0 <= momentum <= 1:
             raise ValueError(
                 f"BatchNormalization: momentum must be a number in [0, 1] (PyTorch's convention, "
@@ -210,4 +214,5 @@ class BatchNormalization(Layer):
         self.running_var += m * unbiased_var
 
     def get_config(self) -> dict[str, Any]:
-        return {"momentum": self.momentum, "epsilon": self.epsilon, "axis": self.axis, "name": self.name}
+        return {"momentum": self.momentum, "epsilon": self.epsilon, "axis": self.axis, "name": self.name,
+                **input_config(self)}

@@ -9,9 +9,11 @@ weights and modes), :mod:`~glassnet.models.compiling` the choices of ``compile``
 :mod:`~glassnet.models.sequential` the stack of layers.
 """
 
+from glassnet._model_keras import load_model, model_from_json
 from glassnet.models.base import Model, attach_runner
 from glassnet.models.compiling import CLASS_LOSSES, check_output_width
 from glassnet.models.sequential import Sequential
 from glassnet.symbolic import Input
 
-__all__ = ["Model", "Sequential", "Input", "attach_runner", "check_output_width", "CLASS_LOSSES"]
+__all__ = ["Model", "Sequential", "Input", "attach_runner", "check_output_width", "CLASS_LOSSES",
+           "load_model", "model_from_json"]

@@ -8,46 +8,34 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _model_keras, _subclassed
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module
 from glassnet.models.compiling import Compiling
+from glassnet.models.running import Running, attach_runner
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
 __all__ = ["Model", "attach_runner", "pre_activation"]
 
 
-#: The functions behind Model.fit, evaluate and predict, by name. The training package, one
-#: level up, gives them (:func:`attach_runner`) when it is imported, which ``import glassnet``
-#: does: a model is trained by the loop without this module importing it.
-_RUNNERS: dict[str, Callable[..., Any]] = {}
-
-
-def attach_runner(fit: Callable[..., Any], evaluate: Callable[..., Any], predict: Callable[..., Any]) -> None:
-    """Install the functions that ``Model.fit``, ``evaluate`` and ``predict`` call, each with
-    the model first and the method's arguments after it."""
-    _RUNNERS.update(fit=fit, evaluate=evaluate, predict=predict)
-
-
-def _runner(name: str) -> Callable[..., Any]:
-    runner = _RUNNERS.get(name)
-    if runner is None:
-        raise RuntimeError(
-            f"Model.{name}() needs the training loop: import glassnet (or glassnet.training) first")
-    return runner
-
-
-class Model(Compiling, Module):
+class Model(Compiling, Running, Module):
     """A network of layers with the training loop attached.
 
-    Two ways to build one:
+    Three ways to build one:
 
     - ``gn.Sequential([layer, layer, ...])``: each layer feeds the next;
     - functional: ``x = gn.Input((4,)); h = Dense(8, activation="relu")(x);
       y = Dense(1)(h); model = gn.Model(x, y)`` (several inputs and outputs, shared
-      layers, ``a + b`` and ``gn.concatenate([a, b])`` between symbolic tensors).
+      layers, ``a + b`` and ``gn.concatenate([a, b])`` between symbolic tensors);
+    - a subclass, as in Keras: layers assigned as attributes after ``super().__init__()``
+      and the computation of one input in ``call(self, inputs)`` (or ``call(self, inputs,
+      training=None)``, told whether it trains). It is built from its first data
+      (``fit``) or by ``build(input_shape)``; a softmax or sigmoid that ends ``call`` is
+      trained from its logits, as for the other two. Its weights are saved with
+      ``save_weights``; ``save`` and ``to_json`` refuse it, as its architecture is code.
 
     Parameters
     ----------
@@ -83,10 +71,37 @@ class Model(Compiling, Module):
         self._inputs: list[Symbolic] = []
         self._outputs: list[Symbolic] = []
         self._nodes: list[Symbolic] = []
-        self.layers: list[Layer] = []
+        # A subclass's per-sample input shape, and its output shape and final activation, once built.
+        self._subclass_input: tuple[int, ...] | None = None
+        self._subclass_output: tuple[tuple[int, ...], str | None] | None = None
+        if not self.subclassed:
+            self.layers: list[Layer] = []
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
         self._seed_layers(seed)
+
+    # --------------------------------------------------------- Keras's methods
+    get_layer = _model_keras.get_layer
+    get_weights = _model_keras.get_weights
+    set_weights = _model_keras.set_weights
+    train_on_batch = _model_keras.train_on_batch
+    test_on_batch = _model_keras.test_on_batch
+    predict_on_batch = _model_keras.predict_on_batch
+    save = _model_keras.save
+    to_json = _model_keras.to_json
+
+    #: The layers in order: a Sequential or functional model holds its list in the instance
+    #: (read at the cost of a plain attribute); a subclass's are its Layer attributes.
+    layers = _subclassed.TrackedLayers()
+
+    @property
+    def subclassed(self) -> bool:
+        """True for a Keras-style subclass that defines its computation in ``call``."""
+        return type(self).call is not Model.call
+
+    def call(self, inputs: Tensor) -> Tensor:
+        """The computation of a subclassed model (Keras's hook): define it in the subclass."""
+        raise NotImplementedError(f"{type(self).__name__} does not define call(self, inputs)")
 
     # ----------------------------------------------------------- functional
     def _init_graph(self, inputs: Any, outputs: Any) -> None:
@@ -140,7 +155,10 @@ class Model(Compiling, Module):
                 layer.rng = np.random.default_rng(child)
 
     def forward(self, *xs: Any) -> Any:
-        """Run the network: each output's final activation applied to :meth:`logits`."""
+        """Run the network: each output's final activation applied to :meth:`logits` (a
+        subclass: its ``call``)."""
+        if self.subclassed:
+            return _subclassed.run(self, xs, False)
         return self.activate(self.logits(*xs))
 
     def logits(self, *xs: Any) -> Any:
@@ -148,6 +166,8 @@ class Model(Compiling, Module):
         that splits into z and g(z) (see :func:`~glassnet.layers.final_activation`), the
         other outputs as they are. A loss fused with the final activation (softmax/sigmoid
         + cross-entropy) takes these. One Tensor for a single-output model, else a list."""
+        if self.subclassed:
+            return _subclassed.run(self, xs, True)
         if len(xs) != len(self._inputs):
             raise ValueError(f"model {self.name!r} takes {len(self._inputs)} input(s), got {len(xs)}")
         tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32)) for x in xs]
@@ -193,15 +213,19 @@ class Model(Compiling, Module):
 
     @property
     def output_activations(self) -> list[str | None]:
+        if self.subclassed:
+            return [self._subclass_output[1] if self._subclass_output else None]
         return [final_activation(o.op) for o in self._outputs]
 
     def output_shapes(self) -> list[tuple[int, ...]]:
         """The per-sample shape of each output, from the layers' ``compute_output_shape``."""
+        if self.subclassed:
+            return [self._subclass_output[0]] if self._subclass_output else []
         return [o.shape for o in self._outputs]
 
     @property
     def n_inputs(self) -> int:
-        return len(self._inputs)
+        return 1 if self.subclassed else len(self._inputs)
 
     # ---------------------------------------------------------------- build
     def build(self, input_shape: Any = None, seed: int | None = None, dtype: Any = None) -> Model:
@@ -219,10 +243,25 @@ class Model(Compiling, Module):
             self.dtype = np.dtype(dtype)
         dtype = self.dtype
         was_built = self.built
-        self._build_layers(self._input_shapes(input_shape), dtype)
+        shapes = self._input_shapes(_per_sample(input_shape))
+        if self.subclassed:
+            self._build_subclass(shapes[0], was_built)
+        else:
+            self._build_layers(shapes, dtype)
         if not was_built:
             self._initial_weights = self._weights_fingerprint()
         return self
+
+    def _build_subclass(self, input_shape: tuple[int, ...], was_built: bool) -> None:
+        """A subclass's layers, built by one pass of its ``call`` over a zero sample (its
+        computation is code: only running it tells the shapes), seeded as the constructor
+        seeds the other models."""
+        self._name_layers()
+        unseeded = [layer for layer in self.layers if getattr(layer, "seed", None) is None]
+        if not was_built and all(layer.rng is None for layer in unseeded):
+            self._seed_layers(self.seed)
+        self._subclass_input = input_shape
+        self._subclass_output = _subclassed.probe(self, input_shape)
 
     def _build_layers(self, shapes: list[tuple[int, ...]], dtype: np.dtype) -> None:
         """Each layer's weights for the per-sample shape it receives (the shapes the graph
@@ -239,6 +278,12 @@ class Model(Compiling, Module):
         return crc
 
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
+        if self.subclassed:
+            shape = input_shape if input_shape is not None else self._subclass_input
+            if shape is None:
+                raise ValueError(f"build() needs input_shape (per sample) for {type(self).__name__}, whose "
+                                 "layers are built from their first input")
+            return [(shape,) if isinstance(shape, int) else tuple(shape)]
         return [sym.shape for sym in self._inputs]
 
     def train(self, mode: bool = True) -> Model:
@@ -286,88 +331,11 @@ class Model(Compiling, Module):
                 total = penalty if total is None else total + penalty
         return total
 
-    # ---------------------------------------------------------- train/infer
-    def fit(self, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
-        """Train; see :func:`glassnet.training.loop.fit` for every argument (``x=`` is
-        accepted for ``X``, as in Keras).
-
-        Returns the :class:`~glassnet.training.callbacks.History` of the run.
-        """
-        return _runner("fit")(self, X, y, **kwargs)
-
-    def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
-                 sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
-        """Loss and metrics on data, in evaluation mode, as Keras returns them.
-
-        The loss (a float) for a model compiled without metrics, else the list
-        ``[loss, *metrics]`` in :attr:`metrics_names` order, so that ``loss, acc =
-        model.evaluate(X, y)`` works; ``return_dict=True`` gives ``{"loss": ..., "accuracy":
-        ...}``. ``verbose=1`` or ``2`` (default 1, as in Keras) prints them as one line, ``0``
-        prints nothing; ``x=`` is accepted for ``X``. A model that carries its preprocessing
-        (``model.preprocessing``, from ``glassnet train``) takes X as in :meth:`predict`. See
-        :func:`glassnet.training.evaluation.evaluate`.
-        """
-        return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x)
-
-    def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
-                x: Any = None) -> Any:
-        """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
-        computed in evaluation mode without recording a graph, ``batch_size`` rows at a time
-        (None: all at once).
-
-        A model that was never built (a Sequential model without ``input_dim``, before
-        ``fit``) raises a ValueError: it has no weights. A built model that still holds the
-        random weights it was initialized with, never trained nor loaded, predicts with them
-        and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
-        or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
-
-        A model that carries its column preprocessing (``model.preprocessing``: trained by
-        ``glassnet train`` and loaded with ``gn.load``) applies it to a pandas DataFrame of
-        the raw columns (checked by name; an ExtrapolationWarning for values outside the
-        training data). A plain array is taken as already-preprocessed features, and warned
-        about when its values lie far outside the range the training data had after
-        preprocessing (raw columns, most likely).
-        """
-        return _runner("predict")(self, X, batch_size, verbose, x)
-
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Copy weights and buffers from ``state`` (see :meth:`Module.load_state_dict`); the
         model counts as given its weights, so that ``predict`` does not warn about them."""
         super().load_state_dict(state, strict)
         self._initial_weights = None
-
-    def save_weights(self, path: Any) -> Any:
-        """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`."""
-        from glassnet import io
-
-        return io.save_weights(self, path)
-
-    def load_weights(self, path: Any) -> Model:
-        """Copy the weights of a file into this model; see :func:`glassnet.io.load_weights`."""
-        from glassnet import io
-
-        return io.load_weights(self, path)
-
-    def summary(self, print_fn: Any = print) -> str:
-        """A table of layer, output shape and parameter count, with the totals."""
-        rows = [("Layer (type)", "Output shape", "Params")]
-        for layer in self.layers:
-            shape = self._layer_output_shape(layer)
-            shape_text = "(None, " + ", ".join(map(str, shape)) + ")" if shape is not None else "?"
-            count = sum(p.size for p in layer.parameters()) if layer.built else "?"
-            rows.append((f"{layer.name} ({type(layer).__name__})", shape_text, str(count)))
-        widths = [max(len(r[i]) for r in rows) + 2 for i in range(3)]
-        line = "-" * sum(widths)
-        text = [f'Model "{self.name}"', line, "".join(c.ljust(w) for c, w in zip(rows[0], widths)), line]
-        text += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows[1:]]
-        total = self.count_params()
-        trainable = sum(p.size for p in self.parameters() if p.requires_grad)
-        text += [line, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                 f"Non-trainable params: {total - trainable:,}", line]
-        out = "\n".join(text)
-        if print_fn is not None:
-            print_fn(out)
-        return out
 
     def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
         for node in self._nodes:
@@ -400,3 +368,10 @@ def _symbolic_inputs(node: Symbolic) -> list[Symbolic]:
         elif isinstance(arg, (list, tuple)):
             out.extend(a for a in arg if isinstance(a, Symbolic))
     return out
+
+
+def _per_sample(input_shape: Any) -> Any:
+    """A shape without Keras's batch axis: ``(None, 4)`` is ``(4,)``."""
+    if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+        return tuple(input_shape[1:])
+    return input_shape

@@ -59,11 +59,11 @@ class Compiling:
         return ["loss", *self.metric_names]
 
     def _output_list(self) -> list[Any]:
-        return self._outputs
+        return [None] if self.subclassed else self._outputs
 
     def _declared_width(self, node: Any) -> int | None:
         """The number of units of an output, when known before any data."""
-        shape = getattr(node, "shape", None)
+        shape = self.output_shapes()[0] if self.subclassed and self.built else getattr(node, "shape", None)
         return shape[-1] if shape else None
 
     def _output_label(self, i: int) -> str:

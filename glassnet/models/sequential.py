@@ -10,6 +10,7 @@ import numpy as np
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module
 from glassnet.models.base import Model, pre_activation
+from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
 __all__ = ["Sequential"]
@@ -21,15 +22,17 @@ class Sequential(Model):
     Parameters
     ----------
     layers : list of Layer
-        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``.
+        Or the layers as arguments, PyTorch's ``Sequential(l1, l2, ...)``. The first entry
+        may be ``gn.Input(shape=...)``, as in Keras: it gives the per-sample input shape and
+        is not a layer.
     seed : int >= 0, optional
         Seeds weight initialization and dropout.
     dtype : float32 or float64, default float32
     name : str, optional
 
-    The weights are created at once when the first layer has ``input_dim`` (so that
-    ``model.parameters()`` is ready for a manual loop) and they do not exist yet,
-    otherwise from the first data.
+    The weights are created at once when the input shape is known (``gn.Input`` first, or
+    a first layer given ``input_dim`` / ``input_shape``), so that ``model.parameters()`` is
+    ready for a manual loop; otherwise from the first data.
 
     Examples
     --------
@@ -42,24 +45,48 @@ class Sequential(Model):
         super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
         self.layers = []
         seen: set[int] = set()
-        for layer in _layer_list(layers, more):
+        self._input_shape: tuple[int, ...] | None = None  # from a gn.Input first entry
+        entries = _layer_list(layers, more)
+        if entries and _is_input(entries[0]):
+            self._input_shape = entries.pop(0).shape
+        for layer in entries:
             self._check_new(layer, seen)
             seen.add(id(layer))
             self.layers.append(layer)
         self._name_layers()
         self.seed = seed
         self._seed_layers(seed)
-        if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
+        if self.layers and self._declared_input_shape() is not None and not self.built:
             self.build()
 
     def add(self, layer: Layer) -> None:
-        """Append a layer to the stack."""
+        """Append a layer to the stack (a first ``gn.Input(shape=...)`` gives the input shape)."""
+        if _is_input(layer) and not self.layers and self._input_shape is None:
+            self._input_shape = layer.shape
+            return
         self._check_new(layer, {id(existing) for existing in self.layers})
-        self.layers.append(layer)
+        self.layers = [*self.layers, layer]
         self._name_layers()
+
+    def pop(self) -> Layer:
+        """Remove the last layer and return it (Keras's ``pop``); the layers before it keep their weights."""
+        if not self.layers:
+            raise ValueError(f"pop: model {self.name!r} has no layers to remove")
+        *self.layers, last = self.layers
+        return last
+
+    def _declared_input_shape(self) -> tuple[int, ...] | None:
+        """The per-sample input shape known before any data: a ``gn.Input`` first, or the
+        first layer's ``input_dim`` / ``input_shape``."""
+        if self._input_shape is not None:
+            return self._input_shape
+        return self.layers[0].declared_input_shape if self.layers else None
 
     @staticmethod
     def _check_new(layer: Any, present: set[int]) -> None:
+        if _is_input(layer):
+            raise ValueError("gn.Input(shape=...) can only be the first entry of a Sequential model; it "
+                             "gives the input shape, and the layers follow it")
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
         if id(layer) in present:
@@ -140,13 +167,14 @@ class Sequential(Model):
     def _input_shapes(self, input_shape: Any) -> list[tuple[int, ...]]:
         if input_shape is None:
             first = self.layers[0] if self.layers else None
-            dim = getattr(first, "input_dim", None)
             if first is not None and first.input_shape is not None:
                 return [first.input_shape]
-            if dim is None:
+            declared = self._declared_input_shape()
+            if declared is None:
                 raise ValueError(
-                    "build() needs input_shape (per sample) unless the first layer has input_dim")
-            return [(dim,)]
+                    "build() needs input_shape (per sample) unless the model starts with gn.Input(shape=...) "
+                    "or its first layer has input_dim")
+            return [declared]
         return [(input_shape,) if isinstance(input_shape, int) else tuple(input_shape)]
 
     def _layer_output_shape(self, layer: Layer) -> tuple[int, ...] | None:
@@ -162,7 +190,7 @@ class Sequential(Model):
 
 def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
     """The layers of ``Sequential([l1, l2])`` or of PyTorch's ``Sequential(l1, l2)``."""
-    if isinstance(first, Module):
+    if isinstance(first, (Module, Symbolic)):
         return [first, *more]
     if more:
         raise TypeError(
@@ -177,3 +205,6 @@ def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
     return list(first)
 
 
+def _is_input(entry: Any) -> bool:
+    """Whether ``entry`` is a ``gn.Input(...)`` placeholder (not a computed symbolic tensor)."""
+    return isinstance(entry, Symbolic) and entry.op is None

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _random
 from glassnet.function import recording
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
@@ -175,7 +176,7 @@ def fit(
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
     ys = _prep.targets(model, y, dtype, xs[0].shape[0])
-    rng = np.random.default_rng(seed)
+    rng = _random.generator(seed)
     _prepare_model(model, xs, seed, dtype)
     model._initial_weights = None  # trained from here on: predict no longer warns
     _prep.check_labels(model, xs, ys)

@@ -49,9 +49,10 @@ def static_model(model: Any, training: bool) -> bool:
     """Whether ``model`` records the same calls on every pass for inputs of one shape, in
     training or in evaluation mode: the model's own forward (Sequential or functional), and
     only layers whose exact class declares ``static_graph`` (or, in evaluation,
-    ``static_in_evaluation``) with a registered activation."""
+    ``static_in_evaluation``) with a registered activation; not a subclass that computes
+    in its own ``call``."""
     own = type(model).forward is Model.forward and type(model).logits in (Model.logits, Sequential.logits)
-    if not own or not model.layers:
+    if not own or model.subclassed or not model.layers:
         return False
     for layer in model.layers:
         declared = vars(type(layer))

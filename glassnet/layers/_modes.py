@@ -1,0 +1,60 @@
+"""Training and evaluation mode: per thread for a whole block (:class:`evaluating`), or
+for one call of one layer (:class:`layer_mode`, Keras's ``layer(x, training=...)``)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+__all__ = ["evaluating", "layer_mode"]
+
+
+class _Evaluation(threading.local):
+    """Per thread: whether every module computes in evaluation mode, whatever its own
+    ``training`` flag (see :class:`evaluating`)."""
+
+    active = False
+
+
+_evaluation = _Evaluation()
+
+
+class evaluating:  # noqa: N801 - used like a function: ``with evaluating():``
+    """Every module runs in evaluation mode inside the block, in this thread only.
+
+    ``predict`` and ``evaluate`` use it instead of switching the model's mode, so that a
+    prediction in one thread never changes what a ``fit`` or a prediction in another
+    thread computes, on the same model or another.
+    """
+
+    __slots__ = ("previous",)
+
+    def __init__(self) -> None:
+        self.previous = False
+
+    def __enter__(self) -> None:
+        self.previous = _evaluation.active
+        _evaluation.active = True
+
+    def __exit__(self, *exc: object) -> None:
+        _evaluation.active = self.previous
+
+
+class layer_mode:  # noqa: N801 - used like a function: ``with layer_mode(layer, True):``
+    """One call of ``layer`` in training (True) or evaluation (False) mode, whatever the
+    model's mode; the previous modes come back after the block."""
+
+    __slots__ = ("layer", "training", "previous")
+
+    def __init__(self, layer: Any, training: Any) -> None:
+        if not isinstance(training, bool):
+            raise TypeError(f"layer {layer.name!r}: training must be True, False or None, got {training!r}")
+        self.layer, self.training, self.previous = layer, training, (False, True)
+
+    def __enter__(self) -> None:
+        self.previous = (_evaluation.active, self.layer._training)
+        _evaluation.active = not self.training
+        self.layer._training = self.training
+
+    def __exit__(self, *exc: object) -> None:
+        _evaluation.active, self.layer._training = self.previous

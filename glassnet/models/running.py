@@ -1,0 +1,113 @@
+"""What a model hands to the training loop and to the model files: fit, evaluate, predict,
+the weights' files and the summary table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from glassnet import _model_keras
+
+__all__ = ["Running", "attach_runner"]
+
+
+#: The functions behind Model.fit, evaluate and predict, by name. The training package, one
+#: level up, gives them (:func:`attach_runner`) when it is imported, which ``import glassnet``
+#: does: a model is trained by the loop without this module importing it.
+_RUNNERS: dict[str, Callable[..., Any]] = {}
+
+
+def attach_runner(fit: Callable[..., Any], evaluate: Callable[..., Any], predict: Callable[..., Any]) -> None:
+    """Install the functions that ``Model.fit``, ``evaluate`` and ``predict`` call, each with
+    the model first and the method's arguments after it."""
+    _RUNNERS.update(fit=fit, evaluate=evaluate, predict=predict)
+
+
+def _runner(name: str) -> Callable[..., Any]:
+    runner = _RUNNERS.get(name)
+    if runner is None:
+        raise RuntimeError(
+            f"Model.{name}() needs the training loop: import glassnet (or glassnet.training) first")
+    return runner
+
+
+class Running:
+    """The methods of :class:`~glassnet.models.Model` that call the training loop (attached by
+    :mod:`glassnet.training`) and the model files (:mod:`glassnet.io`, imported on first use)."""
+
+    def fit(self, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
+        """Train; see :func:`glassnet.training.loop.fit` for every argument (``x=`` is
+        accepted for ``X``, as in Keras).
+
+        Returns the :class:`~glassnet.training.callbacks.History` of the run.
+        """
+        return _runner("fit")(self, X, y, **kwargs)
+
+    def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
+                 sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
+        """Loss and metrics on data, in evaluation mode, as Keras returns them.
+
+        The loss (a float) for a model compiled without metrics, else the list
+        ``[loss, *metrics]`` in :attr:`metrics_names` order, so that ``loss, acc =
+        model.evaluate(X, y)`` works; ``return_dict=True`` gives ``{"loss": ..., "accuracy":
+        ...}``. ``verbose=1`` or ``2`` (default 1, as in Keras) prints them as one line, ``0``
+        prints nothing; ``x=`` is accepted for ``X``. A model that carries its preprocessing
+        (``model.preprocessing``, from ``glassnet train``) takes X as in :meth:`predict`. See
+        :func:`glassnet.training.evaluation.evaluate`.
+        """
+        return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x)
+
+    def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
+                x: Any = None) -> Any:
+        """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
+        computed in evaluation mode without recording a graph, ``batch_size`` rows at a time
+        (None: all at once).
+
+        A model that was never built (a Sequential model without ``input_dim``, before
+        ``fit``) raises a ValueError: it has no weights. A built model that still holds the
+        random weights it was initialized with, never trained nor loaded, predicts with them
+        and warns once (UserWarning); weights set by hand count as given. ``verbose`` (0, 1
+        or 2, as in Keras) is accepted and prints nothing; ``x=`` is accepted for ``X``.
+
+        A model that carries its column preprocessing (``model.preprocessing``: trained by
+        ``glassnet train`` and loaded with ``gn.load``) applies it to a pandas DataFrame of
+        the raw columns (checked by name; an ExtrapolationWarning for values outside the
+        training data). A plain array is taken as already-preprocessed features, and warned
+        about when its values lie far outside the range the training data had after
+        preprocessing (raw columns, most likely).
+        """
+        return _runner("predict")(self, X, batch_size, verbose, x)
+
+    def save_weights(self, path: Any) -> Any:
+        """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`
+        (Keras's ``.weights.h5`` is refused with the glassnet spelling)."""
+        from glassnet import io
+
+        return io.save_weights(self, _model_keras.refuse_keras_format(path, "model.save_weights"))
+
+    def load_weights(self, path: Any) -> Any:
+        """Copy the weights of a file into this model; see :func:`glassnet.io.load_weights`."""
+        from glassnet import io
+
+        return io.load_weights(self, _model_keras.refuse_keras_format(path, "model.load_weights"))
+
+    def summary(self, print_fn: Any = print) -> str:
+        """A table of layer, output shape and parameter count, with the totals."""
+        rows = [("Layer (type)", "Output shape", "Params")]
+        for layer in self.layers:
+            shape = self._layer_output_shape(layer)
+            shape_text = "(None, " + ", ".join(map(str, shape)) + ")" if shape is not None else "?"
+            count = sum(p.size for p in layer.parameters()) if layer.built else "?"
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape_text, str(count)))
+        widths = [max(len(r[i]) for r in rows) + 2 for i in range(3)]
+        line = "-" * sum(widths)
+        text = [f'Model "{self.name}"', line, "".join(c.ljust(w) for c, w in zip(rows[0], widths)), line]
+        text += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows[1:]]
+        total = self.count_params()
+        trainable = sum(p.size for p in self.parameters() if p.requires_grad)
+        text += [line, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                 f"Non-trainable params: {total - trainable:,}", line]
+        out = "\n".join(text)
+        if print_fn is not None:
+            print_fn(out)
+        return out
