@@ -6,6 +6,7 @@ The core is a reverse-mode automatic-differentiation engine over NumPy arrays
 
 # The engine first: the ops it dispatches to import it back.
 from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
+from glassnet import _tensor_methods  # noqa: F401 isort: skip  (installs Tensor.sum, .relu, .view, ...)
 from glassnet import (
     accel,
     activations,
