@@ -28,7 +28,7 @@ from glassnet.accel import reference
 from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
-from glassnet.layers.module import Parameter
+from glassnet.layers.module import Module, Parameter
 from glassnet.models import Input, Model, Sequential
 
 __version__ = "0.1.0"
@@ -37,7 +37,7 @@ __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "reference", "accel",
     "concatenate", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
-    "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
+    "layers", "metrics", "training", "Module", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
     "explain", "io", "save", "load", "callbacks", "data", "cross_validate",
     "__version__",

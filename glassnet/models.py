@@ -8,7 +8,7 @@ keeping track of the loss. ``compile`` makes the choices, ``fit`` repeats the st
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,7 @@ class Model(Module):
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
         self._seed_layers(seed)
+        self._adopt_construction_weights()
 
     # ----------------------------------------------------------- functional
     def _init_graph(self, inputs: Any, outputs: Any) -> None:
@@ -145,6 +146,14 @@ class Model(Module):
         for layer, child in zip(self.layers, children):
             if getattr(layer, "seed", None) is None:
                 layer.rng = np.random.default_rng(child)
+
+    def _adopt_construction_weights(self) -> None:
+        """Redraw, from the model's seed and in its dtype, the weights that layers given their
+        input size drew when constructed and that nothing has changed since (see
+        :meth:`Layer.build_at_construction`), as if the model had built them."""
+        for layer in self.layers:
+            if layer.has_construction_weights() and (self.seed is not None or layer.dtype != self.dtype):
+                layer.renew_weights(self.dtype)
 
     def forward(self, *xs: Any, logits: bool | Sequence[bool] = False) -> Any:
         """Run the network. ``logits=True`` (or one flag per output) skips the final
@@ -208,7 +217,7 @@ class Model(Module):
 
         with no_grad(), evaluating():
             self.forward(*dummies)
-        if not was_built:
+        if not was_built or all(layer.has_construction_weights() for layer in self.layers):
             self._initial_weights = self._weights_fingerprint()
         return self
 
@@ -453,14 +462,33 @@ class Sequential(Model):
         self._name_layers()
         self.seed = seed
         self._seed_layers(seed)
-        if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
+        self._adopt_construction_weights()
+        if self.layers and getattr(self.layers[0], "input_dim", None) is not None:
             self.build()
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """``model[i]``: the i-th layer; ``model[1:]``: a Sequential of those layers (the same
+        layer objects), as in PyTorch."""
+        if isinstance(index, slice):
+            return Sequential(self.layers[index], dtype=self.dtype)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"a Sequential model is indexed by position (model[0]) or a slice, got {index!r}")
+        if not -len(self.layers) <= index < len(self.layers):
+            raise IndexError(f"layer index {index} is out of range: the model has {len(self.layers)} layers")
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
 
     def add(self, layer: Layer) -> None:
         """Append a layer to the stack."""
         self._check_new(layer, {id(existing) for existing in self.layers})
         self.layers.append(layer)
         self._name_layers()
+        self._adopt_construction_weights()
 
     @staticmethod
     def _check_new(layer: Any, present: set[int]) -> None:
