@@ -263,7 +263,79 @@ def _log_softmax(self: Tensor, dim: int | None = None, *, axis: int | None = Non
     return activations.log_softmax(self, -1 if chosen is None else chosen)
 
 
+# ------------------------------------------------ PyTorch's names of operators
+def _add(self: Tensor, other: Any) -> Tensor:
+    """x + other."""
+    return self + other
+
+
+def _sub(self: Tensor, other: Any) -> Tensor:
+    """x - other."""
+    return self - other
+
+
+def _mul(self: Tensor, other: Any) -> Tensor:
+    """x * other."""
+    return self * other
+
+
+def _div(self: Tensor, other: Any) -> Tensor:
+    """x / other."""
+    return self / other
+
+
+def _neg(self: Tensor) -> Tensor:
+    """-x."""
+    return -self
+
+
+def _matmul(self: Tensor, other: Any) -> Tensor:
+    """x @ other (``mm`` is PyTorch's name for the 2-D case)."""
+    return self @ other
+
+
+def _clone(self: Tensor) -> Tensor:
+    """A copy of the values that stays in the graph (the gradient passes through), as x * 1."""
+    return self * 1
+
+
+def _float(self: Tensor) -> Tensor:
+    """This tensor in float32 (differentiable)."""
+    return self.astype(np.float32)
+
+
+def _double(self: Tensor) -> Tensor:
+    """This tensor in float64 (differentiable)."""
+    return self.astype(np.float64)
+
+
 # ----------------------------------------------------------------- values
+def _numel(self: Tensor) -> int:
+    """The number of values (NumPy's ``size``)."""
+    return int(self.data.size)
+
+
+def _dim(self: Tensor) -> int:
+    """The number of axes (``ndim``)."""
+    return self.data.ndim
+
+
+def _cpu(self: Tensor) -> Tensor:
+    """The tensor itself: glassnet computes on the CPU (so ``x.detach().cpu().numpy()`` runs)."""
+    return self
+
+
+def _requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
+    """Set ``requires_grad`` in place (on a leaf) and return the tensor, as PyTorch's."""
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        raise TypeError(f"requires_grad_ takes True or False, got {requires_grad!r}")
+    if self._ctx is not None and not requires_grad:
+        raise RuntimeError("requires_grad_(False) applies to a leaf; this tensor was computed by a "
+                           f"{self.op!r} node. Use x.detach() for a copy cut from the graph")
+    self.requires_grad = bool(requires_grad)
+    return self
+
+
 def _tolist(self: Tensor) -> Any:
     """The values as (nested) Python lists of floats; a float for a 0-d tensor."""
     return self.data.tolist()
@@ -286,7 +358,10 @@ _METHODS = {
     "pow": _pow, "clip": _clip, "clamp": _clip,
     "relu": activations.relu, "sigmoid": activations.sigmoid, "tanh": activations.tanh,
     "softmax": _softmax, "log_softmax": _log_softmax,
-    "tolist": _tolist, "zero_": _zero_, "size": property(_size),
+    "add": _add, "sub": _sub, "mul": _mul, "div": _div, "neg": _neg, "matmul": _matmul, "mm": _matmul,
+    "clone": _clone, "float": _float, "double": _double,
+    "tolist": _tolist, "zero_": _zero_, "size": property(_size), "numel": _numel, "dim": _dim,
+    "cpu": _cpu, "requires_grad_": _requires_grad_,
 }
 
 for _name, _method in _METHODS.items():

@@ -64,6 +64,14 @@ METHODS: tuple[Spec, ...] = (
     Spec("log_softmax_dim", lambda a: F.log_softmax(a, dim=0), lambda a: torch.log_softmax(a, dim=0), CUBE),
     Spec("softmax_method", lambda a: a.softmax(dim=-1), lambda a: a.softmax(dim=-1), MATRIX),
     Spec("log_softmax_method", lambda a: a.log_softmax(1), lambda a: a.log_softmax(1), MATRIX),
+    Spec("add", lambda a, b: a.add(b), lambda a, b: a.add(b), (((3, 4), (4,)),)),
+    Spec("sub", lambda a, b: a.sub(b), lambda a, b: a.sub(b), (((3, 4), (3, 4)),)),
+    Spec("mul", lambda a, b: a.mul(b), lambda a, b: a.mul(b), (((3, 4), (3, 1)),)),
+    Spec("div", lambda a, b: a.div(b), lambda a, b: a.div(b), (((3, 4), (4,)),), ("real", "nonzero")),
+    Spec("neg", lambda a: a.neg(), lambda a: a.neg(), UNARY),
+    Spec("matmul", lambda a, b: a.matmul(b), lambda a, b: a.matmul(b), (((3, 4), (4, 2)),)),
+    Spec("mm", lambda a, b: a.mm(b), lambda a, b: a.mm(b), (((3, 4), (4, 2)),)),
+    Spec("clone", lambda a: a.clone(), lambda a: a.clone(), UNARY),
 )
 
 
@@ -120,6 +128,20 @@ def test_axis_spelling_keeps_numpy_meaning():
     cube = gn.tensor(values)
     np.testing.assert_array_equal(cube.transpose(2, 0, 1).numpy(), values.transpose(2, 0, 1))
     np.testing.assert_array_equal(cube.transpose((1, 0, 2)).numpy(), values.transpose((1, 0, 2)))
+
+
+def test_float_double_clone_and_requires_grad_as_in_torch():
+    x = gn.tensor([1.5, -2.0]).requires_grad_()
+    assert x.requires_grad and x.double().dtype == np.float64 and x.double().float().dtype == np.float32
+    y = x.clone()
+    assert not np.shares_memory(y.numpy(), x.numpy())
+    (x.double() * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    assert x.grad.dtype == np.float32
+    assert x.detach().cpu().numpy() is x.numpy()
+    assert x.numel() == 2 and x.dim() == 1
+    with pytest.raises(RuntimeError, match="requires_grad_.False. applies to a leaf"):
+        (x * 2).requires_grad_(False)
 
 
 def test_zero_on_a_plain_tensor_is_in_place():
