@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -48,10 +49,13 @@ class _SetGrad:
 
     def __call__(self, function: _F) -> _F:
         enabled = self.enabled
+        name = "enable_grad" if enabled else "no_grad"
         if not callable(function):
-            name = "enable_grad" if enabled else "no_grad"
             raise TypeError(f"{name} decorates a function (@gn.{name}() above a def), got {function!r}; "
                             f"as a context it takes no argument: with gn.{name}():")
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError(f"{name} does not decorate a generator function ({function.__name__}): its "
+                            f"body runs later, outside the call. Put `with gn.{name}():` inside it instead")
 
         @functools.wraps(function)
         def switched(*args: Any, **kwargs: Any) -> Any:

@@ -142,3 +142,10 @@ def test_decorator_switches_only_the_calling_thread():
 def test_decorator_on_something_not_callable_says_how_to_use_it():
     with pytest.raises(TypeError, match=r"no_grad decorates a function .* with gn.no_grad\(\):"):
         gn.no_grad(3)
+
+
+def test_decorating_a_generator_is_refused_with_the_context_spelling():
+    with pytest.raises(TypeError, match=r"not decorate a generator function \(batches\).*with gn.no_grad"):
+        @gn.no_grad()
+        def batches():
+            yield 1
