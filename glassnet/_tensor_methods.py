@@ -9,8 +9,8 @@ Where the two libraries name one argument differently, both names are accepted: 
 ``dim``, ``keepdims`` or ``keepdim``, ``clip(low, high)`` or ``clamp(min=, max=)``. Where
 they disagree on a meaning, the PyTorch spelling gets PyTorch's meaning:
 
-- ``x.max(dim=1)`` and ``x.min(dim=1)`` return ``(values, indices)`` as PyTorch does, while
-  ``x.max(axis=1)`` (or ``x.max(1)``) returns the values as NumPy does;
+- ``x.max(1)`` / ``x.max(dim=1)`` and ``x.min(1)`` return ``(values, indices)`` as PyTorch does,
+  while ``x.max(axis=1)`` returns the values as NumPy does;
 - ``x.transpose(0, 1)`` (two axes) swaps them as ``torch.transpose``; a full permutation
   ``x.transpose(2, 0, 1)`` or ``x.transpose((2, 0, 1))`` is NumPy's;
 - ``x.size`` is the number of values (NumPy) and ``x.size()`` / ``x.size(0)`` the shape
@@ -75,21 +75,19 @@ def _mean(self: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis 
                               keepdims=keepdims_or_keepdim(keepdims, keepdim, "mean"))
 
 
-def _extreme(x: Tensor, op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None) -> Any:
-    """The maximum (``op`` "max") or minimum over ``axis``; with PyTorch's ``dim=``, the
-    pair (values, indices) as ``torch.max(x, dim)`` returns it. Ties share the gradient."""
+def _extreme(x: Tensor, op: str, dim: Any, keepdim: bool | None, axis: Any, keepdims: bool) -> Any:
+    """The maximum (``op`` "max") or minimum: over one ``dim``, the pair (values, indices) as
+    ``torch.max(x, dim)`` returns it; over ``axis`` (or several dims, or all), the values.
+    Ties share the gradient evenly, as ``torch.amax``."""
     if isinstance(axis, (Tensor, np.ndarray)) or isinstance(dim, (Tensor, np.ndarray)):
         name = "maximum" if op == "max" else "minimum"
         raise TypeError(f"{op}() reduces one tensor over an axis; for the element-wise {name} of two "
                         f"tensors use gn.functional.{name}(x, y)")
     keep = keepdims_or_keepdim(keepdims, keepdim, op)
-    if dim is None:
-        return _largest(x, op, axis, keep)
+    if dim is None or isinstance(dim, (tuple, list)):
+        return _largest(x, op, axis_or_dim(axis, dim, op), keep)
     if axis is not None:
         axis_or_dim(axis, dim, op)
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{op}(dim=...) takes one dimension and returns (values, indices), as in PyTorch; "
-                        f"for the {op} over several axes use {op}(axis={tuple(dim)!r})")
     axis_index(dim, x.ndim, op)
     return ValuesIndices(_largest(x, op, dim, keep), _arg(x, op, dim, keep))
 
@@ -100,17 +98,22 @@ def _largest(x: Tensor, op: str, axis: Axis, keepdims: bool) -> Tensor:
     return -_reduce.Max.apply(-x, axis=axis, keepdims=keepdims)
 
 
-def _max(self: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
-         keepdim: bool | None = None) -> Any:
-    """Maximum over ``axis`` (all axes when None); ties share the gradient evenly, as
-    ``torch.amax``. ``x.max(dim=d)`` returns (values, indices), as PyTorch's."""
-    return _extreme(self, "max", axis, keepdims, dim, keepdim)
+def _max(self: Tensor, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+         keepdims: bool = False) -> Any:
+    """The maximum, as PyTorch and NumPy give it.
+
+    ``x.max()``: over every value. ``x.max(1)`` or ``x.max(dim=1)``: the pair (values, indices)
+    over that axis, as ``torch.max``. ``x.max(axis=1)`` or over several axes: the values only,
+    as NumPy's ``max`` and ``torch.amax``. Ties share the gradient evenly.
+    """
+    return _extreme(self, "max", dim, keepdim, axis, keepdims)
 
 
-def _min(self: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None,
-         keepdim: bool | None = None) -> Any:
-    """Minimum over ``axis``, composed as -max(-x); ``x.min(dim=d)`` returns (values, indices)."""
-    return _extreme(self, "min", axis, keepdims, dim, keepdim)
+def _min(self: Tensor, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+         keepdims: bool = False) -> Any:
+    """The minimum, composed as -max(-x); the arguments as for :func:`_max`: ``x.min(1)`` is
+    (values, indices), ``x.min(axis=1)`` the values."""
+    return _extreme(self, "min", dim, keepdim, axis, keepdims)
 
 
 def _arg(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndarray:

@@ -44,6 +44,8 @@ METHODS: tuple[Spec, ...] = (
     Spec("min", lambda a: a.min(), lambda a: a.min(), CUBE, "distinct"),
     Spec("min_dim_values", lambda a: a.min(dim=0).values, lambda a: a.min(dim=0).values, CUBE, "distinct"),
     Spec("min_axis", lambda a: a.min(axis=2), lambda a: torch.amin(a, dim=2), CUBE, "distinct"),
+    Spec("max_positional", lambda a: a.max(1)[0], lambda a: a.max(1)[0], CUBE, "distinct"),
+    Spec("max_dims", lambda a: a.max(dim=(0, 2)), lambda a: torch.amax(a, dim=(0, 2)), CUBE, "distinct"),
     Spec("unsqueeze", lambda a: a.unsqueeze(1), lambda a: a.unsqueeze(1), MATRIX),
     Spec("unsqueeze_end", lambda a: a.unsqueeze(-1), lambda a: a.unsqueeze(-1), MATRIX),
     Spec("squeeze", lambda a: a.unsqueeze(0).squeeze(), lambda a: a.unsqueeze(0).squeeze(), MATRIX),
@@ -114,6 +116,8 @@ def test_max_with_dim_unpacks_as_in_torch():
     np.testing.assert_array_equal(indices, [1, 2])
     _, predicted = x.min(dim=1)
     np.testing.assert_array_equal(predicted, [2, 1])
+    np.testing.assert_array_equal(x.max(1)[1], [1, 2])
+    np.testing.assert_array_equal(x.min(0, True).values.numpy(), [[0.5, -4.0, -1.0]])
     values.sum().backward()
     np.testing.assert_array_equal(x.grad, [[0, 1, 0], [0, 0, 1]])
 
@@ -121,7 +125,7 @@ def test_max_with_dim_unpacks_as_in_torch():
 def test_axis_spelling_keeps_numpy_meaning():
     x = gn.tensor([[0.5, 3.0, -1.0], [2.0, -4.0, 7.0]])
     np.testing.assert_array_equal(x.max(axis=1).numpy(), [3.0, 7.0])
-    np.testing.assert_array_equal(x.max(1).numpy(), [3.0, 7.0])
+    np.testing.assert_array_equal(x.max(axis=(0, 1)).numpy(), 7.0)
     np.testing.assert_array_equal(x.min(axis=0, keepdims=True).numpy(), [[0.5, -4.0, -1.0]])
     np.testing.assert_array_equal(x.transpose(1, 0).numpy(), x.numpy().T)
     values = np.arange(24.0).reshape(2, 3, 4)
@@ -156,7 +160,7 @@ def test_zero_on_a_plain_tensor_is_in_place():
     (lambda x: x.mean(keepdims=True, keepdim=False), TypeError, "give keepdims= or PyTorch's keepdim="),
     (lambda x: x.max(gn.tensor([1.0, 2.0])), TypeError, r"use gn.functional.maximum\(x, y\)"),
     (lambda x: x.min(dim=gn.tensor([1.0])), TypeError, r"use gn.functional.minimum\(x, y\)"),
-    (lambda x: x.max(dim=(0, 1)), TypeError, r"for the max over several axes use max\(axis=\(0, 1\)\)"),
+    (lambda x: x.max(dim=1, axis=0), TypeError, r"max: give axis= or PyTorch's dim="),
     (lambda x: x.max(dim=2), ValueError, "max: axis 2 is out of range"),
     (lambda x: x.argmax(dim=3), ValueError, "argmax: axis 3 is out of range"),
     (lambda x: x.unsqueeze(4), ValueError, "unsqueeze: axis 4 is out of range"),
