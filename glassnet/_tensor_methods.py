@@ -64,15 +64,17 @@ def _size(self: Tensor) -> ElementCount:
 def _sum(self: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
          keepdim: bool | None = None) -> Tensor:
     """Sum over ``axis`` (``dim``), all axes when None."""
-    return _reduce.Sum.apply(self, axis=axis_or_dim(axis, dim, "sum"),
-                             keepdims=keepdims_or_keepdim(keepdims, keepdim, "sum"))
+    if dim is not None or keepdim is not None:
+        axis, keepdims = axis_or_dim(axis, dim, "sum"), keepdims_or_keepdim(keepdims, keepdim, "sum")
+    return _reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
 
 
 def _mean(self: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
           keepdim: bool | None = None) -> Tensor:
     """Mean over ``axis`` (``dim``), all axes when None."""
-    return _reduce.Mean.apply(self, axis=axis_or_dim(axis, dim, "mean"),
-                              keepdims=keepdims_or_keepdim(keepdims, keepdim, "mean"))
+    if dim is not None or keepdim is not None:
+        axis, keepdims = axis_or_dim(axis, dim, "mean"), keepdims_or_keepdim(keepdims, keepdim, "mean")
+    return _reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
 
 
 def _extreme(x: Tensor, op: str, dim: Any, keepdim: bool | None, axis: Any, keepdims: bool) -> Any:

@@ -51,11 +51,11 @@ class Tensor:
     grad : Gradient (a numpy.ndarray with ``zero_()``) or None
         dE/d(this tensor) after ``backward``; accumulates until zeroed.
 
+    Notes
+    -----
     The methods in the spellings of NumPy and PyTorch (``sum``, ``max``, ``reshape``, ``view``,
     ``relu``, ``clamp``, ``size``, ``zero_``, ...) are in :mod:`glassnet._tensor_methods`.
 
-    Notes
-    -----
     **In-place changes and the graph.** A recorded node whose backward reads the values of
     its inputs or of its output (mul, matmul, exp, relu, ...; not add, sum or reshape, see
     ``Function.saves_values``) keeps their arrays. Changing them in place before
