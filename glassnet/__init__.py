@@ -6,6 +6,7 @@ The core is a reverse-mode automatic-differentiation engine over NumPy arrays
 
 # The engine first: the ops it dispatches to import it back.
 from glassnet.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # isort: skip
+from glassnet import _tensor_methods  # noqa: F401 isort: skip  (installs Tensor.sum, .relu, .view, ...)
 from glassnet import (
     accel,
     activations,
@@ -29,7 +30,7 @@ from glassnet.accel import reference
 from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
 from glassnet.functional import concatenate, stack, where
-from glassnet.layers.module import Parameter
+from glassnet.layers.module import Module, Parameter
 from glassnet.models import Input, Model, Sequential
 
 __version__ = "0.1.0"
@@ -38,7 +39,7 @@ __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "reference", "accel",
     "concatenate", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
-    "layers", "metrics", "training", "Parameter", "Input", "Model", "Sequential",
+    "layers", "metrics", "training", "Module", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
     "explain", "io", "save", "load", "callbacks", "data", "cross_validate", "models", "utils",
     "__version__",

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import inspect
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _GradMode(threading.local):
@@ -26,7 +31,8 @@ def is_grad_enabled() -> bool:
 
 class _SetGrad:
     """Switches graph recording on or off inside a ``with`` block, then restores it (a plain
-    class rather than a generator: it is entered on every prediction)."""
+    class rather than a generator: it is entered on every prediction). Used as a decorator,
+    it does the same around every call of the function."""
 
     __slots__ = ("enabled", "previous")
 
@@ -41,10 +47,27 @@ class _SetGrad:
     def __exit__(self, *exc: object) -> None:
         _mode.enabled = self.previous
 
+    def __call__(self, function: _F) -> _F:
+        enabled = self.enabled
+        name = "enable_grad" if enabled else "no_grad"
+        if not callable(function):
+            raise TypeError(f"{name} decorates a function (@gn.{name}() above a def), got {function!r}; "
+                            f"as a context it takes no argument: with gn.{name}():")
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError(f"{name} does not decorate a generator function ({function.__name__}): its "
+                            f"body runs later, outside the call. Put `with gn.{name}():` inside it instead")
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
+        @functools.wraps(function)
+        def switched(*args: Any, **kwargs: Any) -> Any:
+            with _SetGrad(enabled):  # one per call: each call restores its own thread's mode
+                return function(*args, **kwargs)
+
+        return switched  # type: ignore[return-value]
+
+
+def no_grad(function: _F | None = None) -> Any:
     """Context in which no graph is recorded (inference, parameter updates), in the thread
-    that enters it only.
+    that enters it only; also a decorator, ``@gn.no_grad()`` or ``@gn.no_grad``, as in PyTorch.
 
     Examples
     --------
@@ -54,10 +77,16 @@ def no_grad() -> contextlib.AbstractContextManager[None]:
     ...     y = x * 2
     >>> y.requires_grad
     False
+    >>> @gn.no_grad()
+    ... def double(t):
+    ...     return t * 2
+    >>> double(x).requires_grad
+    False
     """
-    return _SetGrad(False)
+    return _SetGrad(False) if function is None else _SetGrad(False)(function)
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
-    """Context that records the graph again inside a ``no_grad`` block."""
-    return _SetGrad(True)
+def enable_grad(function: _F | None = None) -> Any:
+    """Context that records the graph again inside a ``no_grad`` block; also a decorator,
+    ``@gn.enable_grad()`` or ``@gn.enable_grad``."""
+    return _SetGrad(True) if function is None else _SetGrad(True)(function)

@@ -44,7 +44,7 @@ from glassnet.tensor import Tensor
 __all__ = [
     "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
     "softplus", "softmax", "log_softmax", "gaussian",
-    "exp", "log", "sqrt", "abs", "clip", "maximum", "minimum", "where", "sum", "mean", "max",
+    "exp", "log", "sqrt", "abs", "sin", "cos", "clip", "maximum", "minimum", "where", "sum", "mean", "max",
     "logsumexp", "reshape", "transpose", "concatenate", "stack", "pad", "broadcast_to",
     "matmul", "linear",
     "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
@@ -77,6 +77,16 @@ def sqrt(x: Tensor) -> Tensor:
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - NumPy's name
     """|x|, element-wise."""
     return _ew.Abs.apply(_t(x))
+
+
+def sin(x: Tensor) -> Tensor:
+    """sin x, element-wise (radians); the gradient is cos x."""
+    return _ew.Sin.apply(_t(x))
+
+
+def cos(x: Tensor) -> Tensor:
+    """cos x, element-wise (radians); the gradient is -sin x."""
+    return _ew.Cos.apply(_t(x))
 
 
 def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tensor:

@@ -20,6 +20,7 @@ import numpy as np
 from glassnet._backward import backpropagate
 from glassnet._dtypes import DEFAULT_DTYPE, _float_dtype, _to_array
 from glassnet._grad_mode import _mode, enable_grad, is_grad_enabled, no_grad
+from glassnet._gradient import Gradient
 from glassnet._graph import topological_order
 
 __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"]
@@ -47,11 +48,14 @@ class Tensor:
     Attributes
     ----------
     data : numpy.ndarray
-    grad : numpy.ndarray or None
+    grad : Gradient (a numpy.ndarray with ``zero_()``) or None
         dE/d(this tensor) after ``backward``; accumulates until zeroed.
 
     Notes
     -----
+    The methods in the spellings of NumPy and PyTorch (``sum``, ``max``, ``reshape``, ``view``,
+    ``relu``, ``clamp``, ``size``, ``zero_``, ...) are in :mod:`glassnet._tensor_methods`.
+
     **In-place changes and the graph.** A recorded node whose backward reads the values of
     its inputs or of its output (mul, matmul, exp, relu, ...; not add, sum or reshape, see
     ``Function.saves_values``) keeps their arrays. Changing them in place before
@@ -124,10 +128,6 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        return self.data.size
 
     @property
     def op(self) -> str:
@@ -212,7 +212,7 @@ class Tensor:
 
     def _accumulate(self, g: np.ndarray) -> None:
         if self.grad is None:
-            self.grad = np.array(g, dtype=self.dtype, copy=True)
+            self.grad = np.array(g, dtype=self.dtype, copy=True).view(Gradient)
         else:
             self.grad += g
 
@@ -331,49 +331,6 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    # ---------------------------------------------------------------- methods
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _reduce.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _shape.Reshape.apply(self, shape=shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _shape.Transpose.apply(self, axes=axes or None)
-
-    @property
-    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
-        return _shape.Transpose.apply(self, axes=None)
-
-    def exp(self) -> Tensor:
-        return _ew.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return _ew.Log.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return _ew.Sqrt.apply(self)
-
-    def abs(self) -> Tensor:
-        return _ew.Abs.apply(self)
-
-    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
-        for bound, value in (("low", low), ("high", high)):
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, (int, float, np.integer, np.floating))):
-                raise TypeError(f"clip: {bound} must be a real number or None, got {value!r}")
-        return _ew.Clip.apply(self, low=low, high=high)
-
 
 def _recorded_parents(node: Tensor) -> tuple[Tensor, ...]:
     """The parents a node recorded; only nodes that require grad record any, so the walk
@@ -416,5 +373,4 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 
 from glassnet.ops import elementwise as _ew  # noqa: E402  (ops need Tensor defined)
 from glassnet.ops import linalg as _linalg  # noqa: E402
-from glassnet.ops import reduce as _reduce  # noqa: E402
 from glassnet.ops import shape as _shape  # noqa: E402

@@ -130,6 +130,8 @@ OPS: tuple[Spec, ...] = (
     Spec("log", F.log, torch.log, UNARY, "positive"),
     Spec("sqrt", lambda a: a.sqrt(), torch.sqrt, UNARY, "positive"),
     Spec("abs", F.abs, torch.abs, UNARY, "nonzero"),
+    Spec("sin", F.sin, torch.sin, UNARY),
+    Spec("cos", F.cos, torch.cos, UNARY),
     Spec("clip", lambda a: a.clip(-0.5, 0.5), lambda a: torch.clamp(a, -0.5, 0.5), UNARY),
     Spec("clip_low", lambda a: F.clip(a, low=0.0), lambda a: torch.clamp(a, min=0.0), UNARY),
     Spec("maximum", F.maximum, torch.maximum, BINARY),

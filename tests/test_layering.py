@@ -18,10 +18,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "glassnet"
 
 # Lowest first. Each name is a module or subpackage directly under glassnet/.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
-    ("_compiled", "_graph", "_grad_mode", "_backward", "_dtypes", "_checks", "_aligned", "_files", "accel",
-     "_saved", "tensor", "function", "errors", "_registry", "symbolic", "_random"),
+    ("_compiled", "_graph", "_grad_mode", "_gradient", "_backward", "_dtypes", "_checks", "_aligned",
+     "_files", "accel", "_saved", "tensor", "function", "errors", "_registry", "symbolic", "_random"),
     ("ops",),
-    ("activations", "losses", "functional", "initializers", "regularizers", "metrics", "datasets"),
+    ("activations", "_tensor_methods", "losses", "functional", "initializers", "regularizers", "metrics",
+     "datasets"),
     ("layers", "optim", "schedules"),
     ("models", "_model_keras", "_subclassed"),
     ("training", "callbacks", "data", "io"),

@@ -8,7 +8,7 @@ import numpy as np
 
 from glassnet.activations._arrays import _log_softmax, _softmax
 from glassnet.function import Function
-from glassnet.ops._axis import axis_index
+from glassnet.ops._axis import axis_index, axis_or_dim
 from glassnet.tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "Softmax", "LogSoftmax"]
@@ -48,13 +48,19 @@ class LogSoftmax(Function):
         return (grad - ctx.softmax * grad.sum(axis=ctx.axis, keepdims=True),)
 
 
-def softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """g(z)_i = e^{z_i} / sum_j e^{z_j};  dg_i/dz_j = g_i (1[i = j] - g_j)."""
+def softmax(z: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """g(z)_i = e^{z_i} / sum_j e^{z_j};  dg_i/dz_j = g_i (1[i = j] - g_j).
+
+    Over ``axis`` (the last by default); ``dim=`` is PyTorch's name for it."""
+    axis = axis_or_dim(axis, dim, "softmax", default=-1)
     axis_index(axis, z.ndim, "softmax")
     return Softmax.apply(z, axis=axis)
 
 
-def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """g(z)_i = z_i - ln sum_j e^{z_j};  dg_i/dz_j = 1[i = j] - softmax(z)_j."""
+def log_softmax(z: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """g(z)_i = z_i - ln sum_j e^{z_j};  dg_i/dz_j = 1[i = j] - softmax(z)_j.
+
+    Over ``axis`` (the last by default); ``dim=`` is PyTorch's name for it."""
+    axis = axis_or_dim(axis, dim, "log_softmax", default=-1)
     axis_index(axis, z.ndim, "log_softmax")
     return LogSoftmax.apply(z, axis=axis)

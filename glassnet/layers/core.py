@@ -131,7 +131,11 @@ class Dense(KernelLayer):
     kernel_regularizer : regularizer, optional
         A penalty on W added to the training loss (see :mod:`glassnet.regularizers`).
     input_dim : int, optional
-        Number of inputs; without it the layer is built from its first input.
+        Number of inputs. With it, the weights exist at once (as in PyTorch's
+        ``nn.Linear(10, 64)``), so that ``optimizer(module.parameters())`` works before any
+        data; a model given the layer redraws them from its ``seed`` and in its ``dtype``
+        (see :meth:`~glassnet.layers.module.Layer.build_at_construction`). Without it the
+        layer is built from its first input.
     name : str, optional
     input_shape : (int,), optional
         Keras's spelling of ``input_dim``: ``input_shape=(4,)`` is ``input_dim=4``.
@@ -163,11 +167,20 @@ class Dense(KernelLayer):
                          kernel_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        if input_dim is not None and (isinstance(input_dim, bool)
-                                      or not isinstance(input_dim, (int, np.integer)) or input_dim < 1):
-            raise ValueError(f"Dense: input_dim must be a positive integer, got {input_dim!r}")
         self.units = int(units)
-        self.input_dim = None if input_dim is None else int(input_dim)
+        self.input_dim = _input_dim(input_dim)
+        if self.input_dim is not None:
+            self.build_at_construction((self.input_dim,))
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Dense:
+        """The layer a config describes, not yet built (a model file's architecture is checked
+        against its weights before any weight is allocated)."""
+        config = dict(config)
+        input_dim = _input_dim(config.pop("input_dim", None))
+        layer = cls(**config)
+        layer.input_dim = input_dim
+        return layer
 
     @property
     def declared_input_shape(self) -> tuple[int, ...] | None:
@@ -212,6 +225,13 @@ class Dense(KernelLayer):
                 self.input_shape[0] if self.input_shape else None),
             "name": self.name,
         }
+
+
+def _input_dim(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                              or value < 1):
+        raise ValueError(f"Dense: input_dim must be a positive integer, got {value!r}")
+    return None if value is None else int(value)
 
 
 def _config_of(obj: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -110,7 +110,18 @@ class Module:
                         yield f"{key}.{i}", item
 
     def children(self) -> list[Module]:
+        """The direct sub-modules (see :meth:`named_children`)."""
         return [m for _, m in self.named_children()]
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn(module)`` on every sub-module, children first, then on this module, as
+        PyTorch's ``apply`` (e.g. to initialize weights); returns this module."""
+        if not callable(fn):
+            raise TypeError(f"apply takes a function of one module, got {fn!r}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every sub-module, depth first; a shared module appears once."""
@@ -283,6 +294,7 @@ class Layer(Module):
         self.input_shape: tuple[int, ...] | None = None
         self.dtype: np.dtype | None = None
         self.rng: np.random.Generator | None = None
+        self._construction_weights: list[np.ndarray] | None = None
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         """Create the weights for inputs of per-sample shape ``input_shape``."""
@@ -346,6 +358,38 @@ class Layer(Module):
         self.built = True
         if not self._trainable:
             self.trainable = False
+
+    def build_at_construction(self, input_shape: tuple[int, ...]) -> None:
+        """Create the weights now, for a layer told its input size (``Dense(64, input_dim=10)``),
+        so that ``parameters()`` is ready for an optimizer, as a PyTorch layer's is.
+
+        They are drawn from an unseeded generator in float32. A model that receives the layer
+        while these weights are untouched (never stepped, loaded nor written by glassnet)
+        draws them again from its own ``seed`` and in its ``dtype``: see :meth:`renew_weights`.
+        """
+        self.ensure_built(input_shape)
+        self._construction_weights = [p.data for p in self._own_parameters().values()]
+
+    def has_construction_weights(self) -> bool:
+        """Whether the weights are still the arrays :meth:`build_at_construction` drew."""
+        arrays = self._construction_weights
+        params = list(self._own_parameters().values())
+        return arrays is not None and len(arrays) == len(params) and all(
+            p.data is a and p._version == 0 for p, a in zip(params, arrays))
+
+    def renew_weights(self, dtype: Any) -> None:
+        """Draw the weights again from ``self.rng`` in ``dtype``; the Parameter objects stay
+        (an optimizer already holding them keeps working), their arrays are replaced."""
+        previous = self._own_parameters()
+        self.built = False
+        self.ensure_built(self.input_shape, dtype)
+        for key, param in previous.items():
+            param.data = getattr(self, key).data
+            setattr(self, key, param)
+        self._construction_weights = [p.data for p in previous.values()]
+
+    def _own_parameters(self) -> dict[str, Parameter]:
+        return {key: value for key, value in vars(self).items() if isinstance(value, Parameter)}
 
     def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
         """Raise a clear error when an input does not fit the built weights."""

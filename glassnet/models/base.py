@@ -79,6 +79,7 @@ class Model(Compiling, Running, Module):
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
         self._seed_layers(seed)
+        self._adopt_construction_weights()
 
     # --------------------------------------------------------- Keras's methods
     get_layer = _model_keras.get_layer
@@ -153,6 +154,14 @@ class Model(Compiling, Running, Module):
         for layer, child in zip(self.layers, children):
             if getattr(layer, "seed", None) is None:
                 layer.rng = np.random.default_rng(child)
+
+    def _adopt_construction_weights(self) -> None:
+        """Redraw, from the model's seed and in its dtype, the weights that layers given their
+        input size drew when constructed and that nothing has changed since (see
+        :meth:`Layer.build_at_construction`), as if the model had built them."""
+        for layer in self.layers:
+            if layer.has_construction_weights() and (self.seed is not None or layer.dtype != self.dtype):
+                layer.renew_weights(self.dtype)
 
     def forward(self, *xs: Any) -> Any:
         """Run the network: each output's final activation applied to :meth:`logits` (a
@@ -248,7 +257,7 @@ class Model(Compiling, Running, Module):
             self._build_subclass(shapes[0], was_built)
         else:
             self._build_layers(shapes, dtype)
-        if not was_built:
+        if not was_built or all(layer.has_construction_weights() for layer in self.layers):
             self._initial_weights = self._weights_fingerprint()
         return self
 

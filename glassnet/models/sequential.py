@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,8 +56,26 @@ class Sequential(Model):
         self._name_layers()
         self.seed = seed
         self._seed_layers(seed)
-        if self.layers and self._declared_input_shape() is not None and not self.built:
+        self._adopt_construction_weights()
+        if self.layers and self._declared_input_shape() is not None:
             self.build()
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """``model[i]``: the i-th layer; ``model[1:]``: a Sequential of those layers (the same
+        layer objects), as in PyTorch."""
+        if isinstance(index, slice):
+            return Sequential(self.layers[index], dtype=self.dtype)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"a Sequential model is indexed by position (model[0]) or a slice, got {index!r}")
+        if not -len(self.layers) <= index < len(self.layers):
+            raise IndexError(f"layer index {index} is out of range: the model has {len(self.layers)} layers")
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
 
     def add(self, layer: Layer) -> None:
         """Append a layer to the stack (a first ``gn.Input(shape=...)`` gives the input shape)."""
@@ -67,6 +85,7 @@ class Sequential(Model):
         self._check_new(layer, {id(existing) for existing in self.layers})
         self.layers = [*self.layers, layer]
         self._name_layers()
+        self._adopt_construction_weights()
 
     def pop(self) -> Layer:
         """Remove the last layer and return it (Keras's ``pop``); the layers before it keep their weights."""

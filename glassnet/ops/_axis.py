@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["axis_index", "axes_tuple"]
+__all__ = ["axis_index", "axes_tuple", "axis_or_dim", "keepdims_or_keepdim"]
 
 
 def axis_index(axis: Any, ndim: int, op: str) -> int:
@@ -28,3 +28,24 @@ def axes_tuple(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
         return tuple(range(ndim))
     items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     return tuple(sorted(axis_index(ax, ndim, op) for ax in items))
+
+
+def axis_or_dim(axis: Any, dim: Any, op: str, default: Any = None) -> Any:
+    """``axis``, or ``dim``, PyTorch's name for the same argument, when that one is given;
+    both given (``axis`` other than its ``default``) is an error."""
+    if dim is None:
+        return axis
+    if axis is not None and axis != default:
+        raise TypeError(f"{op}: give axis= or PyTorch's dim= (the same thing), not both; "
+                        f"got axis={axis!r}, dim={dim!r}")
+    return dim
+
+
+def keepdims_or_keepdim(keepdims: bool, keepdim: bool | None, op: str) -> bool:
+    """``keepdims``, or ``keepdim``, PyTorch's name for it, when that one is given."""
+    if keepdim is None:
+        return keepdims
+    if keepdims and not keepdim:
+        raise TypeError(f"{op}: give keepdims= or PyTorch's keepdim= (the same thing), not both; "
+                        f"got keepdims={keepdims!r}, keepdim={keepdim!r}")
+    return keepdim

@@ -1,5 +1,5 @@
 """Element-wise operations with NumPy broadcasting: add, sub, mul, div, neg, pow, exp, log,
-sqrt, abs, maximum, minimum, clip, where."""
+sqrt, abs, sin, cos, maximum, minimum, clip, where."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from glassnet.function import Function, unbroadcast
 
 __all__ = [
-    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Abs",
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos",
     "Maximum", "Minimum", "Clip", "Where",
 ]
 
@@ -227,6 +227,36 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
         return (grad * np.sign(ctx.a),)
+
+
+class Sin(Function):
+    """z = sin a;  dz/da = cos a."""
+
+    name = "sin"
+
+    @staticmethod
+    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+        ctx.a = a
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * np.cos(ctx.a),)
+
+
+class Cos(Function):
+    """z = cos a;  dz/da = -sin a."""
+
+    name = "cos"
+
+    @staticmethod
+    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+        ctx.a = a
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * -np.sin(ctx.a),)
 
 
 class Maximum(_Binary):
