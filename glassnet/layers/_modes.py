@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["evaluating", "layer_mode"]
+__all__ = ["evaluating", "layer_mode", "structure_version"]
 
 
 class _Evaluation(threading.local):
@@ -58,3 +58,16 @@ class layer_mode:  # noqa: N801 - used like a function: ``with layer_mode(layer,
 
     def __exit__(self, *exc: object) -> None:
         _evaluation.active, self.layer._training = self.previous
+
+
+class _Structure:
+    """A count of the assignments to any module's attributes (other than ``training``)
+    since import, in every thread: recordings of a model's calls are valid while it is
+    unchanged (:mod:`glassnet.training.forward`)."""
+
+    version = 0
+
+
+def structure_version() -> int:
+    """The number of assignments to module attributes so far (see :class:`_Structure`)."""
+    return _Structure.version

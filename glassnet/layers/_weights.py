@@ -12,7 +12,7 @@ from glassnet._checks import check_weight_array
 from glassnet._saved import overwrite
 from glassnet.tensor import Tensor
 
-__all__ = ["load_into", "weight_entries", "get_weights", "set_weights", "check_weight_list"]
+__all__ = ["load_into", "load_state", "weight_entries", "get_weights", "set_weights", "check_weight_list"]
 
 
 def load_into(name: str, target: Any, value: Any) -> None:
@@ -77,3 +77,22 @@ def set_weights(module: Any, weights: Sequence[Any]) -> None:
                          f"array(s). Expected {describe(label, entries)}")
     for (name, target), array in zip(entries, check_weight_list(label, entries, weights)):
         load_into(name, target, array)
+
+
+def load_state(module: Any, state: dict[str, Any], strict: bool) -> None:
+    """``module.load_state_dict(state, strict)``: each value copied into its parameter or
+    buffer in place, the names checked first (with ``strict``) and each shape on copy."""
+    params = dict(module.named_parameters())
+    buffers = {name: owner for name, owner in module._buffer_owners()}
+    expected = set(params) | set(buffers)
+    missing, unexpected = expected - set(state), set(state) - expected
+    if strict and (missing or unexpected):
+        raise KeyError(
+            f"state does not fit {type(module).__name__}: missing {sorted(missing)}, "
+            f"unexpected {sorted(unexpected)}"
+        )
+    for name, value in state.items():
+        if name in params:
+            load_into(name, params[name], value)
+        elif name in buffers:
+            load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)

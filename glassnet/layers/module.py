@@ -9,25 +9,12 @@ import numpy as np
 
 from glassnet import _random
 from glassnet.layers import _weights
-from glassnet.layers._modes import _evaluation, evaluating, layer_mode
-from glassnet.layers._weights import load_into
+from glassnet.layers._modes import _evaluation, _Structure, evaluating, layer_mode, structure_version
+from glassnet.layers._weights import load_state
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "Layer", "evaluating", "structure_version"]
-
-
-class _Structure:
-    """A count of the assignments to any module's attributes (other than ``training``)
-    since import, in every thread: recordings of a model's calls are valid while it is
-    unchanged (:mod:`glassnet.training.forward`)."""
-
-    version = 0
-
-
-def structure_version() -> int:
-    """The number of assignments to module attributes so far (see :class:`_Structure`)."""
-    return _Structure.version
 
 
 class Parameter(Tensor):
@@ -227,20 +214,7 @@ class Module:
         A graph recorded before the load and not yet back-propagated refuses ``backward``
         afterwards (the loaded parameters' versions went up).
         """
-        params = dict(self.named_parameters())
-        buffers = {name: module for name, module in self._buffer_owners()}
-        expected = set(params) | set(buffers)
-        missing, unexpected = expected - set(state), set(state) - expected
-        if strict and (missing or unexpected):
-            raise KeyError(
-                f"state does not fit {type(self).__name__}: missing {sorted(missing)}, "
-                f"unexpected {sorted(unexpected)}"
-            )
-        for name, value in state.items():
-            if name in params:
-                load_into(name, params[name], value)
-            elif name in buffers:
-                load_into(name, getattr(buffers[name], name.rsplit(".", 1)[-1]), value)
+        load_state(self, state, strict)
 
     def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
         for mname, module in self.named_modules():
