@@ -45,6 +45,13 @@ class Callback:
         callback (stop reason, weight snapshot, epoch, shuffling generator)."""
         return self.params["run"]
 
+    def logs_incomplete(self) -> bool:
+        """Whether this epoch's logs may lack values that others hold: training is stopping (the
+        epoch was cut short: divergence, an interrupt) or the run skipped its validation
+        (``validation_freq``)."""
+        run = (getattr(self, "params", None) or {}).get("run")
+        return bool(self.model.stop_training) or bool(getattr(run, "validation_skipped", False))
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None: ...
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None: ...

@@ -213,7 +213,7 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = dict(logs or {})
-        stopping = self.model.stop_training
+        stopping = self.logs_incomplete()
         if self.save_best_only:
             value = self._watch.value(logs, epoch, stopping)
             if value is None or not self._watch.improved(value):

@@ -94,8 +94,9 @@ class Monitor:
     def value(self, logs: dict[str, Any] | None, epoch: int, stopping: bool = False) -> float | None:
         """The monitored value of this epoch.
 
-        None when the logs lack it and training is ``stopping`` for another reason (the
-        epoch was cut short: divergence, an interrupt; its validation was not run);
+        None when the logs lack it and may (``stopping``, from
+        :meth:`~glassnet.training.callbacks.Callback.logs_incomplete`: the epoch was cut
+        short by divergence or an interrupt, or ``validation_freq`` skipped its validation);
         otherwise a missing value is an error that lists what the logs hold.
         """
         logs = logs or {}
@@ -201,7 +202,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._last_epoch = epoch
-        value = self._watch.value(logs, epoch, stopping=self.model.stop_training)
+        value = self._watch.value(logs, epoch, stopping=self.logs_incomplete())
         if value is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
@@ -294,7 +295,7 @@ class ConvergenceStop(Callback):
         self.previous, self.wait = self._training_loss(), 0
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        value = self._watch.value(logs, epoch, stopping=self.model.stop_training)
+        value = self._watch.value(logs, epoch, stopping=self.logs_incomplete())
         if value is None:
             return
         measured = self._training_loss()
@@ -364,7 +365,7 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         if logs is not None:
             logs["lr"] = float(optimizer.lr)
-        value = self._watch.value(logs, epoch, stopping=self.model.stop_training)
+        value = self._watch.value(logs, epoch, stopping=self.logs_incomplete())
         if value is None:
             return
         cooling = self.cooldown_left > 0
