@@ -275,9 +275,13 @@ def _run_epoch(run: _Run, state: RunState, epoch: int, stream: _data.EpochBatche
     loss_sum = reg_sum = 0.0
     seen = 0
     batch_listeners = cbs.listeners("on_batch_end")
+    begin_listeners = cbs.listeners("on_batch_begin")
     for b, index in enumerate(stream.epoch()):
-        loss, reg, outs = run.step(index)
         size = len(range(n)[index]) if isinstance(index, slice) else len(index)
+        if begin_listeners:
+            for method in begin_listeners:
+                method(b, {"batch": b, "size": size})
+        loss, reg, outs = run.step(index)
         loss_sum += loss * size
         reg_sum += reg * size
         seen += size
