@@ -1,6 +1,7 @@
 """Keras's arguments of ``fit``, ``evaluate`` and ``predict``."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,4 +169,8 @@ def test_the_docs_say_how_glassnet_and_keras_defaults_differ():
     assert "Keras differs: it takes the last fraction" in fit_doc
     assert 'validation_split_mode="last"' in fit_doc
     early_doc = gn.callbacks.EarlyStopping.__doc__
-    assert "Keras's default is False" in early_doc
+    assert "Keras's default is False" in early_doc and "restore_best_weights=False" in early_doc
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert 'Keras instead holds out the last fraction of the samples, unshuffled; ' \
+           '`validation_split_mode="last"` does exactly that' in readme
+    assert "Keras's default is `False`, which keeps the weights of the last epoch" in readme

@@ -132,3 +132,8 @@ def test_keras_epsilon_survives_the_optimizer_state_round_trip():
     other.load_state_dict(opt.state_dict())
     assert other.epsilon == 1e-3 and other.lr == 0.1
     assert gn.optim.get(opt.get_config()).epsilon == 1e-3
+
+
+def test_a_schedule_as_the_learning_rate_fails_at_once_naming_the_callback():
+    with pytest.raises(TypeError, match=r"callbacks=\[gn.callbacks.LearningRateScheduler\(schedule\)\]"):
+        gn.optim.Adam(learning_rate=gn.schedules.ExponentialDecay(0.1, 0.9))

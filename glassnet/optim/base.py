@@ -203,6 +203,11 @@ class Optimizer(Configurable):
 
     @lr.setter
     def lr(self, value: float) -> None:
+        if callable(value):
+            raise TypeError(
+                f"lr must be a number, got the schedule {value!r}: give the starting rate here and the "
+                "schedule to fit, callbacks=[gn.callbacks.LearningRateScheduler(schedule)], which sets "
+                "lr = schedule(epoch) once per epoch (in a loop of your own, set optimizer.lr)")
         self._lr = check_hyperparameter("lr", value)
 
     @property

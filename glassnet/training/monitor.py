@@ -150,8 +150,8 @@ class EarlyStopping(Callback):
         A value the monitored quantity must beat for an epoch to reset the count.
     restore_best_weights : bool, default True
         At the end of training, put back the weights (and buffers) of the best epoch, whether
-        training stopped early or ran every epoch. Keras's default is False: glassnet keeps
-        the best weights unless told otherwise.
+        training stopped early or ran every epoch. Keras's default is False, which keeps the
+        weights of the last epoch: pass ``restore_best_weights=False`` for that.
     start_from_epoch : int >= 0, default 0
         Number of epochs to wait before watching (a warm-up).
 
