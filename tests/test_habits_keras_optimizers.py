@@ -108,6 +108,7 @@ def test_a_positional_learning_rate_trains_a_compiled_model():
     (lambda: gn.optim.Adam(0.001, lr=0.01), "the learning rate was given twice"),
     (lambda: gn.optim.Adam(learning_rate=0.01, lr=0.02), "give lr or learning_rate"),
     (lambda: gn.optim.Adam(eps=1e-6, epsilon=1e-7), "give eps or epsilon"),
+    (lambda: gn.optim.Adam(global_clipnorm=1.0), "pass clipnorm=1.0: glassnet's clipnorm"),
 ])
 def test_what_keras_and_glassnet_would_read_differently_fails_at_once(call, match):
     with pytest.raises(TypeError, match=match):

@@ -49,6 +49,9 @@ def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, An
             if value is not None:
                 _given_once(owner, key, ("eps",), values)
             values["epsilon"] = value
+        elif key == "global_clipnorm":
+            raise TypeError(f"{name}: pass clipnorm={value!r}: glassnet's clipnorm rescales the gradients to "
+                            "a global norm, as Keras's global_clipnorm does")
         else:
             raise TypeError(
                 f"{name} got an unexpected argument {key!r}; it takes params and "
