@@ -187,3 +187,16 @@ def test_fit_verbosity(capsys, verbose):
     _model().fit(X, y, epochs=2, verbose=verbose)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert len(lines) == (0 if verbose == 0 else 2)
+
+
+@pytest.mark.parametrize("metric", ["sparse_categorical_accuracy", "acc"])
+def test_early_stopping_maximizes_accuracy_under_keras_names(metric):
+    X, y = _data()
+    model = gn.Sequential([gn.layers.Dense(8, activation="relu", input_dim=4),
+                           gn.layers.Dense(2, activation="softmax")], seed=0, dtype=np.float64)
+    model.compile(optimizer=gn.optim.SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy",
+                  metrics=[metric])
+    stop = callbacks.EarlyStopping(monitor=f"val_{metric}", patience=100)
+    history = model.fit(X, y, epochs=6, verbose=0, validation_split=0.5, seed=0, callbacks=[stop])
+    values = history.history[f"val_{metric}"]
+    assert stop.best == max(values) and min(values) < max(values)

@@ -17,8 +17,10 @@ from glassnet.training.callbacks import Callback
 __all__ = ["Monitor", "EarlyStopping", "ConvergenceStop", "ReduceLROnPlateau", "check_patience",
            "check_count", "check_number", "check_verbose"]
 
-#: Logged quantities where a larger value is better (mode="auto" maximizes them).
+#: Logged quantities where a larger value is better (mode="auto" maximizes them), and the endings
+#: of such names (Keras's "sparse_categorical_accuracy", "binary_accuracy").
 _HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "f1", "precision", "recall", "r2")
+_HIGHER_IS_BETTER_ENDINGS = ("_accuracy", "_acc")
 
 
 def check_count(owner: str, name: str, value: Any, minimum: int = 0) -> int:
@@ -62,7 +64,8 @@ class Monitor:
     monitor : str
         Key of the epoch logs ("val_loss", "accuracy", ...).
     mode : {"auto", "min", "max"}
-        "auto" maximizes accuracy, AUC, F1, precision, recall and R^2 and minimizes the rest.
+        "auto" maximizes accuracy (also under Keras's names, such as
+        "sparse_categorical_accuracy"), AUC, F1, precision, recall and R^2 and minimizes the rest.
     min_delta : float >= 0
         An improvement must beat the best by more than this.
     """
@@ -76,7 +79,8 @@ class Monitor:
         self.monitor = monitor
         self.min_delta = check_number(owner, "min_delta", min_delta, 0.0)
         base = monitor.removeprefix("val_")
-        self.maximize = mode == "max" or (mode == "auto" and base in _HIGHER_IS_BETTER)
+        higher = base in _HIGHER_IS_BETTER or base.endswith(_HIGHER_IS_BETTER_ENDINGS)
+        self.maximize = mode == "max" or (mode == "auto" and higher)
         self.best = self.worst
 
     @property
