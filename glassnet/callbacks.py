@@ -10,15 +10,17 @@ passed in ``callbacks=[...]``:
 - :class:`ModelCheckpoint` saves the model after every epoch or its best one, atomically;
 - :class:`BackupAndRestore` lets an interrupted run resume where it stopped;
 - :class:`LearningRateScheduler` and :class:`ReduceLROnPlateau` change ``model.optimizer.lr``;
-- :class:`CSVLogger` writes the logs of every epoch to a CSV file.
+- :class:`CSVLogger` writes the logs of every epoch to a CSV file;
+- :class:`LambdaCallback` runs functions given for the hooks.
 
 A callback of your own subclasses :class:`Callback` and overrides ``on_train_begin``,
-``on_train_end``, ``on_epoch_begin``, ``on_epoch_end`` or ``on_batch_end``; each gets the
+``on_train_end``, ``on_epoch_begin``, ``on_epoch_end``, ``on_batch_begin`` or ``on_batch_end``
+(Keras's ``on_train_batch_begin``/``on_train_batch_end`` are called in their place); each gets the
 ``logs`` dict, reaches the model as ``self.model`` and stops training with
 ``self.model.stop_training = True``.
 """
 
-from glassnet.training.callbacks import Callback, History, ProgressLogger, TerminateOnNaN
+from glassnet.training.callbacks import Callback, History, LambdaCallback, ProgressLogger, TerminateOnNaN
 from glassnet.training.checkpoint import CSVLogger, ModelCheckpoint, load_checkpoint
 from glassnet.training.lr_scheduler import LearningRateScheduler
 from glassnet.training.monitor import ConvergenceStop, EarlyStopping, ReduceLROnPlateau
@@ -27,5 +29,5 @@ from glassnet.training.resume import BackupAndRestore
 __all__ = [
     "Callback", "History", "TerminateOnNaN", "ProgressLogger", "EarlyStopping", "ConvergenceStop",
     "ModelCheckpoint", "load_checkpoint", "BackupAndRestore", "LearningRateScheduler",
-    "ReduceLROnPlateau", "CSVLogger",
+    "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
 ]

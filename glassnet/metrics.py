@@ -108,9 +108,13 @@ def _classification(name: str, *aliases: str) -> Callable[[Callable[..., float]]
     return decorate
 
 
-@_classification("accuracy", "acc")
+@_classification("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy")
 def accuracy(y_true: Any, y_pred: Any) -> float:
-    """Fraction of samples whose predicted class equals the true class."""
+    """Fraction of samples whose predicted class equals the true class.
+
+    Keras's names ``sparse_categorical_accuracy`` (labels), ``categorical_accuracy`` (one-hot
+    rows) and ``binary_accuracy`` (one output thresholded at 0.5) are this metric: the
+    target's form says which comparison is made."""
     from sklearn.metrics import accuracy_score
 
     t, p, _ = _label_pair("accuracy", y_true, y_pred)

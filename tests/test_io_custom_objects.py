@@ -38,7 +38,7 @@ class _MyAdam(gn.optim.Adam):
 
 @pytest.mark.parametrize(("compile_args", "part"), [
     ({"optimizer": "adam", "loss": _MyLoss()}, r"custom loss \['_MyLoss'\]"),
-    ({"optimizer": "adam", "loss": lambda y_pred, y_true: (y_pred - y_true).sum()}, r"custom loss"),
+    ({"optimizer": "adam", "loss": lambda y_true, y_pred: (y_pred - y_true).sum()}, r"custom loss"),
     ({"optimizer": _MyAdam(), "loss": "mse"}, r"custom optimizer \['_MyAdam'\]"),
 ])
 def test_custom_loss_or_optimizer_loads_uncompiled_with_a_warning(tmp_path, compile_args, part):

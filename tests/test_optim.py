@@ -65,6 +65,7 @@ def torch_optimizer(opt, tparams):
     config = opt.get_config()
     name = config.pop("name")
     config.pop("clipnorm"), config.pop("clipvalue")
+    assert config.pop("epsilon", None) is None  # Keras's epsilon: torch has only eps
     if "rho" in config:
         config["alpha"] = config.pop("rho")
     if "beta1" in config:

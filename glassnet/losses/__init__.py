@@ -34,23 +34,38 @@ from typing import Any
 from glassnet.losses.base import LOSSES, REDUCTIONS, Loss
 from glassnet.losses.binary import BinaryCrossEntropy
 from glassnet.losses.classification import NLL, CrossEntropy
+from glassnet.losses.custom import FunctionLoss
 from glassnet.losses.regression import MAE, MSE, Huber
 
 __all__ = [
-    "Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "CrossEntropy", "NLL", "get", "names",
-    "LOSSES", "REDUCTIONS",
+    "Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "CrossEntropy", "NLL", "FunctionLoss", "get",
+    "names", "LOSSES", "REDUCTIONS", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
 ]
+
+# Keras's names for the same losses. The cross-entropies read integer labels and one-hot rows
+# alike; a Keras user's from_logits=False on a softmax (sigmoid) output is trained from its logits
+# with the same values.
+MeanSquaredError = MSE
+MeanAbsoluteError = MAE
+BinaryCrossentropy = BinaryCrossEntropy
+CategoricalCrossentropy = CrossEntropy
+SparseCategoricalCrossentropy = CrossEntropy
 
 
 def get(loss: str | Loss | Any) -> Loss:
-    """Resolve a loss given by name (a new instance with defaults) or as an object/callable."""
+    """Resolve a loss given by name (a new instance with defaults), class or object; a plain
+    function is called ``fn(y_true, y_pred)``, Keras's order (:class:`FunctionLoss`)."""
     if isinstance(loss, str):
         return LOSSES.get(loss)()
     if isinstance(loss, type) and issubclass(loss, Loss):
         return loss()
-    if callable(loss):
+    if isinstance(loss, Loss):
         return loss
-    raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
+    if callable(loss):
+        return FunctionLoss(loss)
+    raise TypeError(f"loss must be a name, a Loss or a function fn(y_true, y_pred), got "
+                    f"{type(loss).__name__}")
 
 
 def names() -> list[str]:

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_hyperparameter
 from glassnet.tensor import Tensor
 
-__all__ = ["other_spellings"]
+__all__ = ["other_spellings", "is_number", "check_leading_number", "keras_epsilon"]
 
 NO_PARAMETERS = (
     "the model has no parameters yet: build it (give input_dim or call it on data) "
@@ -24,13 +25,15 @@ _SAME_MEANING = {"learning_rate": "lr", "beta_1": "beta1", "beta_2": "beta2", "a
 def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """``values`` (glassnet's names) updated from ``spellings``, the keyword arguments given
     in Keras's or PyTorch's names: ``learning_rate``, ``beta_1``/``beta_2``, ``betas=(b1, b2)``
-    and RMSprop's ``alpha`` (PyTorch's rho).
+    and RMSprop's ``alpha`` (PyTorch's rho). Keras's ``epsilon``, which enters the update
+    where Keras adds it (not where ``eps`` does), is passed on as ``values["epsilon"]``
+    (see :func:`keras_epsilon`).
 
     Raises
     ------
     TypeError
-        For ``epsilon`` (Keras's enters the update elsewhere than ``eps``) and any name that
-        is not an argument of the optimizer class ``owner``; the message lists the accepted ones.
+        For any name that is not an argument of the optimizer class ``owner`` (the message
+        lists the accepted ones), and for a setting given in both spellings.
     """
     name, values = owner.__name__, dict(values)
     for key, value in spellings.items():
@@ -43,10 +46,12 @@ def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, An
             _given_once(owner, key, (_SAME_MEANING[key],), values)
             values[_SAME_MEANING[key]] = value
         elif key == "epsilon" and "eps" in values:
-            raise TypeError(
-                f"{name}: pass eps={value!r}, not epsilon: glassnet's eps enters the update as in "
-                "PyTorch, which is not where Keras adds its epsilon"
-            )
+            if value is not None:
+                _given_once(owner, key, ("eps",), values)
+            values["epsilon"] = value
+        elif key == "global_clipnorm":
+            raise TypeError(f"{name}: pass clipnorm={value!r}: glassnet's clipnorm rescales the gradients to "
+                            "a global norm, as Keras's global_clipnorm does")
         else:
             raise TypeError(
                 f"{name} got an unexpected argument {key!r}; it takes params and "
@@ -64,11 +69,49 @@ def _given_once(owner: type, spelling: str, names: tuple[str, ...], values: dict
         raise TypeError(f"{owner.__name__}: give {both[0]} or {spelling} (the same setting), not both")
 
 
-def _check_params(params: Any) -> list[Tensor]:
-    if isinstance(params, (int, float, np.number)) and not isinstance(params, bool):
+def keras_epsilon(owner: type, given: dict[str, Any]) -> float | None:
+    """Keras's ``epsilon`` from what :func:`other_spellings` returned: None when it was not
+    given, else a number > 0."""
+    value = given.get("epsilon")
+    return None if value is None else check_hyperparameter(f"{owner.__name__}: epsilon", value, low_open=True)
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a real number (not a bool)."""
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_leading_number(owner: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Allow Keras's ``Adam(0.001)``, a learning rate as the only positional argument, and
+    refuse what would be read otherwise than Keras reads it.
+
+    Raises
+    ------
+    TypeError
+        For a number given by name as ``params``; for more positional arguments after it (Keras
+        and glassnet order them differently); for a learning rate also given by name.
+    """
+    name = owner.__name__
+    if not args:
+        _check_params(kwargs["params"])
+    if len(args) > 1:
         raise TypeError(
-            f"params must be an iterable of Parameters, got the number {params!r}: the first argument "
-            f"is the parameters, as in PyTorch; give the learning rate by name, lr={params!r} (or "
+            f"{name}({', '.join(map(repr, args))}): a number first is read as the learning rate, as in "
+            "Keras; give the other settings by name, e.g. beta_1=..., momentum=... (glassnet's positional "
+            "order is params, lr, ..., as in PyTorch, so Keras's second positional argument would land "
+            "elsewhere)"
+        )
+    given = [key for key in ("lr", "learning_rate") if key in kwargs]
+    if given:
+        raise TypeError(f"{name}: the learning rate was given twice, as {args[0]!r} and as {given[0]}=; "
+                        "give it once")
+
+
+def _check_params(params: Any) -> list[Tensor]:
+    if is_number(params):
+        raise TypeError(
+            f"params must be an iterable of Parameters, got the number {params!r}: give the learning rate "
+            f"first without a name (Adam({params!r}), as in Keras) or by name, lr={params!r} (or "
             f"learning_rate={params!r})"
         )
     if isinstance(params, Tensor) or hasattr(params, "parameters"):

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.optim._arguments import keras_epsilon
 from glassnet.optim.base import (
     OPTIMIZERS,
     Optimizer,
@@ -42,11 +43,12 @@ class Adam(Optimizer):
     \frac{m_t}{\sqrt{v_t} + \epsilon \sqrt{1 - \beta_2^t}}`, which saves passes over memory.
 
     This is ``torch.optim.Adam`` exactly (defaults included; torch passes
-    ``betas=(beta1, beta2)``). Keras differs: epsilon = 1e-7 and its epsilon is the
-    "epsilon hat" of the paper, added to :math:`\sqrt{v_t}` before the bias correction
-    (:math:`w_t = w_{t-1} - \frac{\alpha \sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
-    \frac{m_t}{\sqrt{v_t} + \epsilon}`); and Keras's ``weight_decay`` is decoupled, as in
-    :class:`AdamW`, where here (as in torch) Adam's weight_decay is added to the gradient.
+    ``betas=(beta1, beta2)``). Keras's epsilon (default 1e-7) is the "epsilon hat" of the
+    paper, added to :math:`\sqrt{v_t}` before the bias correction,
+    :math:`w_t = w_{t-1} - \frac{\alpha \sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+    \frac{m_t}{\sqrt{v_t} + \epsilon}`: given as ``epsilon=``, it enters the update there,
+    as in Keras. Keras's ``weight_decay`` is decoupled, as in :class:`AdamW`, where here (as
+    in torch) Adam's weight_decay is added to the gradient.
 
     Parameters
     ----------
@@ -56,7 +58,9 @@ class Adam(Optimizer):
         Decay rates of the two running means, in [0, 1). PyTorch's ``betas=(beta1, beta2)``
         and Keras's ``beta_1``, ``beta_2`` are accepted too.
     eps : float, default 1e-8
-        epsilon > 0 (Keras's ``epsilon`` is refused: it enters the update elsewhere).
+        epsilon > 0, added to :math:`\sqrt{\hat v_t}` (PyTorch's).
+    epsilon : float, optional
+        Keras's epsilon > 0, added to :math:`\sqrt{v_t}` (see above); replaces ``eps``.
     weight_decay : float, default 0
         lambda >= 0: L2 penalty added to the gradient (see :class:`AdamW` for the decoupled form).
     amsgrad : bool, default False
@@ -81,7 +85,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    config_keys = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "clipnorm", "clipvalue")
+    config_keys = ("lr", "beta1", "beta2", "eps", "epsilon", "weight_decay", "amsgrad", "clipnorm",
+                   "clipvalue")
     decoupled_weight_decay = False
 
     def __init__(
@@ -103,6 +108,7 @@ class Adam(Optimizer):
         self.beta1 = check_hyperparameter("beta1", given["beta1"], 0.0, 1.0, high_open=True)
         self.beta2 = check_hyperparameter("beta2", given["beta2"], 0.0, 1.0, high_open=True)
         self.eps = check_hyperparameter("eps", eps, low_open=True)
+        self.epsilon = keras_epsilon(type(self), given)
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
         self.amsgrad = check_flag("amsgrad", amsgrad)
         super().__init__(params, lr, clipnorm, clipvalue)
@@ -111,7 +117,7 @@ class Adam(Optimizer):
         beta1, beta2, t = self.beta1, self.beta2, self.iterations
         correction2 = math.sqrt(1.0 - beta2**t)
         step = -self.lr * correction2 / (1.0 - beta1**t)
-        eps = self.eps * correction2
+        eps = self.eps * correction2 if self.epsilon is None else self.epsilon
         decoupled = self.decoupled_weight_decay and self.weight_decay != 0
         decay = 1.0 - self.lr * self.weight_decay if decoupled else 1.0
         l2 = 0.0 if self.decoupled_weight_decay else self.weight_decay
@@ -160,7 +166,7 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    params, lr, beta1, beta2, eps, amsgrad, clipnorm, clipvalue
+    params, lr, beta1, beta2, eps, epsilon, amsgrad, clipnorm, clipvalue
         As in :class:`Adam`.
     weight_decay : float, default 0.01
         lambda >= 0.

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.optim._arguments import keras_epsilon
 from glassnet.optim.base import (
     OPTIMIZERS,
     Optimizer,
@@ -18,6 +19,18 @@ from glassnet.optim.base import (
 from glassnet.tensor import Tensor
 
 __all__ = ["Adagrad", "RMSprop"]
+
+
+def _denominator(values: np.ndarray, out: np.ndarray, eps: float, epsilon: float | None) -> np.ndarray:
+    """``sqrt(values) + eps`` (PyTorch's place for epsilon), or ``sqrt(values + epsilon)``
+    (Keras's) when ``epsilon`` is given, written into ``out``."""
+    if epsilon is None:
+        np.sqrt(values, out=out)
+        out += eps
+    else:
+        np.add(values, epsilon, out=out)
+        np.sqrt(out, out=out)
+    return out
 
 
 @OPTIMIZERS.register("adagrad")
@@ -38,8 +51,8 @@ class Adagrad(Optimizer):
 
     This is ``torch.optim.Adagrad`` exactly (defaults included). Keras differs: its
     defaults are lr = 0.001, initial_accumulator_value = 0.1 and epsilon = 1e-7, and it
-    puts epsilon inside the square root, :math:`w_t = w_{t-1} - \alpha g_t / \sqrt{G_t + \epsilon}`;
-    it has no lr_decay.
+    puts epsilon inside the square root, :math:`w_t = w_{t-1} - \alpha g_t / \sqrt{G_t + \epsilon}`,
+    which ``epsilon=`` does here; it has no lr_decay.
 
     Parameters
     ----------
@@ -52,7 +65,9 @@ class Adagrad(Optimizer):
     initial_accumulator_value : float, default 0
         G_0 >= 0.
     eps : float, default 1e-10
-        epsilon > 0, added to the square root.
+        epsilon > 0, added to the square root (PyTorch's).
+    epsilon : float, optional
+        Keras's epsilon > 0, added inside the square root; replaces ``eps``.
     clipnorm, clipvalue : float, optional
         Gradient clipping before the update.
 
@@ -64,7 +79,8 @@ class Adagrad(Optimizer):
 
     name = "adagrad"
     config_keys = (
-        "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "clipnorm", "clipvalue",
+        "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "epsilon", "clipnorm",
+        "clipvalue",
     )
 
     def __init__(
@@ -79,7 +95,8 @@ class Adagrad(Optimizer):
         clipvalue: float | None = None,
         **spellings: Any,
     ) -> None:
-        lr = other_spellings(type(self), spellings, {"lr": lr, "eps": eps})["lr"]
+        given = other_spellings(type(self), spellings, {"lr": lr, "eps": eps})
+        lr, self.epsilon = given["lr"], keras_epsilon(type(self), given)
         self.lr_decay = check_hyperparameter("lr_decay", lr_decay)
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
         self.initial_accumulator_value = check_hyperparameter(
@@ -95,8 +112,7 @@ class Adagrad(Optimizer):
         tmp = group.scratch("tmp")
         np.multiply(g, g, out=tmp)
         G += tmp
-        np.sqrt(G, out=tmp)
-        tmp += self.eps
+        _denominator(G, tmp, self.eps, self.epsilon)
         np.divide(g, tmp, out=tmp)
         tmp *= -step_size
         group.data += tmp
@@ -126,8 +142,9 @@ class RMSprop(Optimizer):
     This is ``torch.optim.RMSprop`` exactly (torch calls rho ``alpha``): rho = 0.99 and
     epsilon = 1e-8 outside the square root. Keras's defaults are lr = 0.001, rho = 0.9,
     epsilon = 1e-7, epsilon goes inside the square root,
-    :math:`w_t = w_{t-1} - \alpha g_t / \sqrt{\tilde v_t + \epsilon}`, and its momentum
-    buffer accumulates the steps with alpha already applied.
+    :math:`w_t = w_{t-1} - \alpha g_t / \sqrt{\tilde v_t + \epsilon}` (as ``epsilon=``
+    does here), and its momentum buffer accumulates the steps with alpha already applied
+    (the same steps while alpha is constant).
 
     Parameters
     ----------
@@ -136,7 +153,9 @@ class RMSprop(Optimizer):
     rho : float, default 0.99
         Decay rate of the averages, in [0, 1) (PyTorch's ``alpha=`` is accepted too).
     eps : float, default 1e-8
-        epsilon > 0.
+        epsilon > 0, added to the square root (PyTorch's).
+    epsilon : float, optional
+        Keras's epsilon > 0, added inside the square root; replaces ``eps``.
     weight_decay : float, default 0
         lambda >= 0 (L2 penalty added to the gradient).
     momentum : float, default 0
@@ -152,7 +171,8 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
-    config_keys = ("lr", "rho", "eps", "weight_decay", "momentum", "centered", "clipnorm", "clipvalue")
+    config_keys = ("lr", "rho", "eps", "epsilon", "weight_decay", "momentum", "centered", "clipnorm",
+                   "clipvalue")
 
     def __init__(
         self,
@@ -171,6 +191,7 @@ class RMSprop(Optimizer):
         lr = given["lr"]
         self.rho = check_hyperparameter("rho", given["rho"], 0.0, 1.0, high_open=True)
         self.eps = check_hyperparameter("eps", eps, low_open=True)
+        self.epsilon = keras_epsilon(type(self), given)
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
         self.momentum = check_hyperparameter("momentum", momentum, 0.0, 1.0, high_open=True)
         self.centered = check_flag("centered", centered)
@@ -191,10 +212,9 @@ class RMSprop(Optimizer):
             g_avg += tmp
             np.multiply(g_avg, g_avg, out=tmp)
             np.subtract(v, tmp, out=tmp)
-            np.sqrt(tmp, out=tmp)
+            _denominator(tmp, tmp, self.eps, self.epsilon)
         else:
-            np.sqrt(v, out=tmp)
-        tmp += self.eps
+            _denominator(v, tmp, self.eps, self.epsilon)
         np.divide(g, tmp, out=tmp)
         if self.momentum > 0:
             buf = group.state_array("momentum_buffer")

@@ -22,7 +22,7 @@ import numpy as np
 from glassnet import _aligned, accel
 from glassnet._checks import check_flag, check_hyperparameter
 from glassnet._registry import Configurable, Registry
-from glassnet.optim._arguments import _check_params, other_spellings
+from glassnet.optim._arguments import _check_params, check_leading_number, is_number, other_spellings
 from glassnet.optim._state import state_problem
 from glassnet.tensor import Tensor
 
@@ -150,7 +150,8 @@ class Optimizer(Configurable):
     ----------
     params : iterable of Parameter, optional
         Bound at once when given; otherwise :meth:`bind` is called later (by
-        ``model.compile``).
+        ``model.compile``). A number alone in this place is the learning rate, as Keras's
+        ``RMSprop(0.001)`` writes it (further settings then go by name).
     lr : float
         Learning rate alpha; may be changed at any time (schedules do).
     clipnorm : float, optional
@@ -170,6 +171,12 @@ class Optimizer(Configurable):
     name = "optimizer"
     config_keys: tuple[str, ...] = ("lr", "clipnorm", "clipvalue")
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:
+        first = args[0] if args else kwargs.get("params")
+        if is_number(first):
+            check_leading_number(cls, args, kwargs)
+        return super().__new__(cls)
+
     def __init__(
         self,
         params: Iterable[Tensor] | None,
@@ -177,6 +184,8 @@ class Optimizer(Configurable):
         clipnorm: float | None = None,
         clipvalue: float | None = None,
     ) -> None:
+        if is_number(params):  # Keras's Adam(0.001); __new__ checked that nothing else is positional
+            params, lr = None, params
         self.lr = lr
         self.clipnorm = _optional_positive("clipnorm", clipnorm)
         self.clipvalue = _optional_positive("clipvalue", clipvalue)
@@ -194,6 +203,11 @@ class Optimizer(Configurable):
 
     @lr.setter
     def lr(self, value: float) -> None:
+        if callable(value):
+            raise TypeError(
+                f"lr must be a number, got the schedule {value!r}: give the starting rate here and the "
+                "schedule to fit, callbacks=[gn.callbacks.LearningRateScheduler(schedule)], which sets "
+                "lr = schedule(epoch) once per epoch (in a loop of your own, set optimizer.lr)")
         self._lr = check_hyperparameter("lr", value)
 
     @property

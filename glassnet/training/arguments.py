@@ -20,7 +20,8 @@ from glassnet._checks import check_flag
 from glassnet.training.callbacks import Callback
 
 __all__ = [
-    "check_fit", "check_seed", "check_batch_size", "check_verbose", "check_class_weight",
+    "check_fit", "check_validation_freq", "validates", "check_steps", "check_seed", "check_batch_size",
+    "check_verbose", "check_class_weight",
     "data_argument", "check_names",
 ]
 
@@ -79,8 +80,13 @@ def check_seed(seed: Any) -> None:
 
 def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validation_split: Any,
               validation_data: Any, callbacks: Any, seed: Any, class_weight: Any,
-              validation_split_mode: Any, track_gradients: Any, initial_epoch: Any) -> None:
+              validation_split_mode: Any, track_gradients: Any, initial_epoch: Any,
+              validation_freq: Any = 1, steps_per_epoch: Any = None) -> None:
     """Check every argument of ``fit`` that does not depend on the data."""
+    check_validation_freq(validation_freq)
+    if steps_per_epoch is not None and (not _is_int(steps_per_epoch) or steps_per_epoch < 1):
+        raise ValueError(f"steps_per_epoch must be a positive integer or None (one pass over the data "
+                         f"per epoch), got {steps_per_epoch!r}")
     if not _is_int(epochs) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     check_batch_size(batch_size)
@@ -95,6 +101,34 @@ def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validati
             f"initial_epoch must be an integer in [0, epochs) = [0, {epochs}), got {initial_epoch!r}; "
             "epochs counts from the start of the run, as in Keras")
     check_class_weight(class_weight)
+
+
+def check_validation_freq(validation_freq: Any) -> None:
+    """Keras's ``validation_freq``: an integer n >= 1 (every n-th epoch) or a list of epochs,
+    counted from 1."""
+    if _is_int(validation_freq) and validation_freq >= 1:
+        return
+    if isinstance(validation_freq, (list, tuple, set, range)) and all(
+            _is_int(e) and e >= 1 for e in validation_freq):
+        return
+    raise ValueError(f"validation_freq must be an integer >= 1 (validate every n-th epoch) or a list of "
+                     f"epochs counted from 1 ([1, 5, 10]), got {validation_freq!r}")
+
+
+def validates(validation_freq: int | Any, epoch: int) -> bool:
+    """Whether the epoch ``epoch`` (counted from 0) is validated under ``validation_freq``."""
+    if _is_int(validation_freq):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
+def check_steps(steps_per_epoch: int | None, per_pass: int, n: int, batch_size: int | None) -> None:
+    """``steps_per_epoch`` at most the batches of one pass over the training data."""
+    if steps_per_epoch is not None and steps_per_epoch > per_pass:
+        raise ValueError(
+            f"steps_per_epoch={steps_per_epoch} is more than the {per_pass} batch(es) of one pass over the "
+            f"{n} training samples at batch_size={batch_size}; the data would run out (Keras stops there). "
+            "Leave steps_per_epoch unset for one pass per epoch, or lower it")
 
 
 def _check_split(fraction: Any, mode: Any, validation_data: Any) -> None:

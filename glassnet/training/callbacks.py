@@ -1,9 +1,11 @@
 """The callback contract of the training loop, and the callbacks every run has.
 
-A callback sees ``on_train_begin/end``, ``on_epoch_begin/end`` and ``on_batch_end`` with
-a ``logs`` dict (``loss``, ``reg_loss``, each metric and their ``val_`` versions at epoch
-end; ``loss`` and ``batch`` at batch end). It reaches the model through ``self.model``
-and stops training by setting ``self.model.stop_training = True``.
+A callback sees ``on_train_begin/end``, ``on_epoch_begin/end`` and ``on_batch_begin/end``
+with a ``logs`` dict (``loss``, ``reg_loss``, each metric and their ``val_`` versions at
+epoch end; ``batch``, ``size`` and, at its end, ``loss`` for a batch). Keras's names of the
+batch hooks, ``on_train_batch_begin/end``, are called in their place when a callback
+defines them. It reaches the model through ``self.model`` and stops training by setting
+``self.model.stop_training = True``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Callback", "CallbackList", "History", "TerminateOnNaN", "ProgressLogger"]
+__all__ = ["Callback", "CallbackList", "History", "TerminateOnNaN", "ProgressLogger", "LambdaCallback"]
+
+#: Keras's name of each batch hook: a callback that defines it has it called instead.
+_KERAS_BATCH_HOOKS = {"on_batch_begin": "on_train_batch_begin", "on_batch_end": "on_train_batch_end"}
+
+#: Keras's hooks of evaluate and predict: fit runs neither, so a callback defining one is refused.
+_NOT_CALLED = tuple(f"on_{kind}_{what}" for kind in ("test", "predict")
+                    for what in ("begin", "end", "batch_begin", "batch_end"))
 
 
 class Callback:
@@ -45,6 +54,13 @@ class Callback:
         callback (stop reason, weight snapshot, epoch, shuffling generator)."""
         return self.params["run"]
 
+    def logs_incomplete(self) -> bool:
+        """Whether this epoch's logs may lack values that others hold: training is stopping (the
+        epoch was cut short: divergence, an interrupt) or the run skipped its validation
+        (``validation_freq``)."""
+        run = (getattr(self, "params", None) or {}).get("run")
+        return bool(self.model.stop_training) or bool(getattr(run, "validation_skipped", False))
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None: ...
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None: ...
@@ -53,7 +69,32 @@ class Callback:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
 
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+
+def _defines(cb: Callback, hook: str) -> bool:
+    """Whether ``cb`` has its own ``hook``: a method of its class, or a function of its own."""
+    method = getattr(cb, hook, None)
+    if method is None:
+        return False
+    empty = getattr(Callback, hook, None)
+    return empty is None or getattr(method, "__func__", None) is not empty
+
+
+def _check_hooks(cb: Callback) -> None:
+    """A TypeError for a callback that defines a hook of Keras's evaluate or predict."""
+    defined = [hook for hook in _NOT_CALLED if _defines(cb, hook)]
+    if defined:
+        raise TypeError(
+            f"{type(cb).__name__} defines {', '.join(defined)}, which glassnet never calls: fit runs the "
+            "validation without batch hooks, and evaluate and predict take no callbacks. Read the val_ "
+            "values in on_epoch_end(epoch, logs)")
 
 
 class CallbackList:
@@ -63,6 +104,7 @@ class CallbackList:
         for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be glassnet Callback objects, got {type(cb).__name__}")
+            _check_hooks(cb)
             cb.set_model(model)
             cb.set_params(params)
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
@@ -75,14 +117,17 @@ class CallbackList:
     def listeners(self, hook: str) -> list[Any]:
         """The callbacks' bound ``hook`` methods, in order, leaving out those that keep the
         empty one of :class:`Callback` (looked up once per hook: a batch-end call then
-        costs nothing for the callbacks that ignore batches)."""
+        costs nothing for the callbacks that ignore batches). For a batch hook, a callback's
+        own Keras-named hook (``on_train_batch_end``) is called in its place."""
         methods = self._listeners.get(hook)
         if methods is None:
-            empty = getattr(Callback, hook)
-            methods = self._listeners[hook] = [
-                getattr(cb, hook) for cb in self.callbacks
-                if getattr(getattr(cb, hook), "__func__", None) is not empty
-            ]
+            keras = _KERAS_BATCH_HOOKS.get(hook)
+            methods = self._listeners[hook] = []
+            for cb in self.callbacks:
+                if keras is not None and _defines(cb, keras):
+                    methods.append(getattr(cb, keras))
+                elif _defines(cb, hook):
+                    methods.append(getattr(cb, hook))
         return methods
 
 
@@ -100,10 +145,19 @@ class History(Callback):
     order = 10
 
     def __init__(self) -> None:
-        self.history: dict[str, list[float]] = {}
+        self.history = {}
         self.epoch: list[int] = []
         self.stopped_reason: str | None = None
         self.gradient_norms: dict[str, list[float]] = {}
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """The logged values by name; a name not logged raises a KeyError that lists those logged."""
+        return self._history
+
+    @history.setter
+    def history(self, values: dict[str, list[float]]) -> None:
+        self._history = _Logged(values)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.stopped_reason = None
@@ -119,6 +173,20 @@ class History(Callback):
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
+
+
+#: Keras's names of logged quantities that glassnet logs under another name.
+_LOGGED_AS = {"learning_rate": "lr", "acc": "accuracy", "val_acc": "val_accuracy"}
+
+
+class _Logged(dict):
+    """History's dict: a missing name is a KeyError that says what was logged (and the name
+    glassnet uses where Keras's differs)."""
+
+    def __missing__(self, key: Any) -> list[float]:
+        ours = _LOGGED_AS.get(key)
+        hint = f"; glassnet logs it as {ours!r}" if ours in self else ""
+        raise KeyError(f"{key!r} was not logged{hint}; the history holds {sorted(self)}")
 
 
 class TerminateOnNaN(Callback):
@@ -197,3 +265,45 @@ class ProgressLogger(Callback):
         elif self.verbose:
             print(f"epoch {epoch + 1}/{self.params['epochs']} - {seconds:.2f}s - {text}",
                   file=self.stream, flush=True)
+
+
+class LambdaCallback(Callback):
+    """A callback made of functions given for the hooks, as Keras's ``LambdaCallback``.
+
+    Parameters
+    ----------
+    on_epoch_begin, on_epoch_end : callable, optional
+        ``fn(epoch, logs)``.
+    on_train_begin, on_train_end : callable, optional
+        ``fn(logs)``.
+    on_train_batch_begin, on_train_batch_end : callable, optional
+        ``fn(batch, logs)``; Keras's older names ``on_batch_begin``, ``on_batch_end`` are
+        accepted too.
+
+    Examples
+    --------
+    >>> losses = []
+    >>> keep = LambdaCallback(on_epoch_end=lambda epoch, logs: losses.append(logs["loss"]))
+    >>> # model.fit(X, y, epochs=5, callbacks=[keep])
+    """
+
+    _HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end", "on_train_batch_begin",
+              "on_train_batch_end", "on_batch_begin", "on_batch_end")
+
+    def __init__(self, on_epoch_begin: Any = None, on_epoch_end: Any = None, on_train_begin: Any = None,
+                 on_train_end: Any = None, on_train_batch_begin: Any = None, on_train_batch_end: Any = None,
+                 **hooks: Any) -> None:
+        unknown = sorted(set(hooks) - set(self._HOOKS))
+        if unknown:
+            raise TypeError(f"LambdaCallback got {', '.join(unknown)}; it takes {', '.join(self._HOOKS)} "
+                            "(fit calls no evaluate or predict hooks)")
+        given = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
+                 "on_train_begin": on_train_begin, "on_train_end": on_train_end,
+                 "on_train_batch_begin": on_train_batch_begin, "on_train_batch_end": on_train_batch_end,
+                 **hooks}
+        for hook, fn in given.items():
+            if fn is None:
+                continue
+            if not callable(fn):
+                raise TypeError(f"LambdaCallback: {hook} must be a function, got {fn!r}")
+            setattr(self, hook, fn)

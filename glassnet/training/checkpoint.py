@@ -154,15 +154,18 @@ def load_checkpoint(path: str | os.PathLike[str], model: Any = None) -> dict[str
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model after every epoch, or only when the monitored quantity improves.
+    """Saves the model after every epoch (or every ``save_freq`` batches), or only when the
+    monitored quantity improves.
 
     Each file is a full model file of :func:`glassnet.io.save` (safetensors: the
     ``model.state_dict()`` weights and buffers, with the architecture and compile settings
     as JSON metadata), so ``gn.load(path)`` rebuilds the model; the checkpoint's own
     metadata (epoch, monitored value, logs) is its ``info["checkpoint"]``, read back by
     :func:`load_checkpoint`. Files are written atomically (see the module docstring).
-    ``path`` may contain fields filled from the epoch and its logs, e.g.
-    ``"ckpt/model-{epoch:03d}-{val_loss:.3f}.safetensors"``.
+    ``path`` may contain fields filled from the epoch (counted from 1), the batch (with an
+    integer ``save_freq``, counted from 1 in its epoch) and the logs, e.g.
+    ``"ckpt/model-{epoch:02d}-{val_loss:.2f}.safetensors"``. The positional arguments are
+    Keras's, in Keras's order.
 
     Parameters
     ----------
@@ -170,15 +173,16 @@ class ModelCheckpoint(Callback):
         Keras's name ``filepath=`` is accepted too.
     monitor : str, default "val_loss"
         Used by ``save_best_only`` and recorded in the metadata when logged.
-    save_best_only : bool, default False
-        Save only when ``monitor`` improves on the best so far.
-    mode : {"auto", "min", "max"}, default "auto"
     verbose : {0, 1}, default 0
         1 prints each file written.
+    save_best_only : bool, default False
+        Save only when ``monitor`` improves on the best so far.
     save_weights_only : bool, default False
         Write the weights alone (:func:`glassnet.io.save_weights`).
-    save_freq : "epoch"
-        Keras's argument; glassnet saves at the end of every epoch.
+    mode : {"auto", "min", "max"}, default "auto"
+    save_freq : "epoch" or int >= 1, default "epoch"
+        Save at the end of every epoch, or after every ``save_freq`` batches (then the
+        monitored value comes from the batch's logs, which hold the training ``loss``).
     initial_value_threshold : float, optional
         With ``save_best_only``: the value the first saved epoch must beat.
 
@@ -189,10 +193,10 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, monitor: str = "val_loss",
-                 save_best_only: bool = False, mode: str = "auto", *,
-                 filepath: str | os.PathLike[str] | None = None, verbose: int = 0,
-                 save_weights_only: bool = False, save_freq: str = "epoch",
-                 initial_value_threshold: float | None = None) -> None:
+                 verbose: int = 0, save_best_only: bool = False, save_weights_only: bool = False,
+                 mode: str = "auto", save_freq: str | int = "epoch",
+                 initial_value_threshold: float | None = None, *,
+                 filepath: str | os.PathLike[str] | None = None) -> None:
         owner = "ModelCheckpoint"
         path = keras_name(owner, "path", path, "filepath", filepath)
         self.path = os.fspath(check_path(owner, "path", path))
@@ -200,26 +204,46 @@ class ModelCheckpoint(Callback):
         self.save_best_only = check_flag(f"{owner}: save_best_only", save_best_only)
         self.save_weights_only = check_flag(f"{owner}: save_weights_only", save_weights_only)
         self.verbose = check_verbose(owner, verbose)
-        check_save_freq(owner, save_freq)
+        self.save_freq = _check_batch_freq(owner, save_freq)
         self._watch = Monitor(owner, monitor, mode)
+        if self.save_best_only and self.save_freq != "epoch" and monitor.startswith("val_"):
+            raise ValueError(f"{owner}: with save_freq={save_freq} (batches) the monitored value comes from "
+                             f"the batch's logs, which hold no {monitor!r}; monitor='loss', or "
+                             "save_freq='epoch'")
         self.initial_value_threshold = None if initial_value_threshold is None else \
             check_number(owner, "initial_value_threshold", initial_value_threshold, -math.inf)
         self.saved: list[str] = []
+        self._epoch = self._batches = 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._watch.restore_best(self.initial_value_threshold)
-        self.saved = []
+        self.saved, self._batches = [], 0
         check_writable("ModelCheckpoint", self.path)
 
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.save_freq == "epoch":
+            return
+        self._batches += 1
+        if self._batches >= self.save_freq:
+            self._batches = 0
+            self._checkpoint(self._epoch, dict(logs or {}), batch)
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = dict(logs or {})
-        stopping = self.model.stop_training
+        if self.save_freq == "epoch":
+            self._checkpoint(epoch, dict(logs or {}))
+
+    def _checkpoint(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> None:
+        """Save the model for this epoch (or batch) unless ``save_best_only`` finds no improvement."""
+        stopping = self.logs_incomplete()
         if self.save_best_only:
             value = self._watch.value(logs, epoch, stopping)
             if value is None or not self._watch.improved(value):
                 return
             self._watch.best = value
-        target = self._format(epoch, logs, stopping)
+        target = self._format(epoch, batch, logs, stopping)
         if target is None:
             return
         scalars = {k: v for k, v in logs.items() if isinstance(v, (int, float, np.number))}
@@ -253,18 +277,29 @@ class ModelCheckpoint(Callback):
         self._watch.restore_best(state["json"]["best"])
         self.saved = list(state["json"]["saved"])
 
-    def _format(self, epoch: int, logs: dict[str, Any], stopping: bool) -> str | None:
-        """The file name of this epoch; None for an epoch cut short by another stop whose
-        logs lack a field of the name (its validation was not run)."""
+    def _format(self, epoch: int, batch: int | None, logs: dict[str, Any], stopping: bool) -> str | None:
+        """The file name of this epoch (or batch); None for an epoch whose logs lack a field of
+        the name that they may lack (cut short by another stop, or not validated)."""
+        fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1})}
         try:
-            return self.path.format(epoch=epoch + 1, **logs)
+            return self.path.format(**{**logs, **fields})
         except (KeyError, IndexError, ValueError) as err:
             if stopping:
                 return None
             raise ValueError(
                 f"ModelCheckpoint: path {self.path!r} names a field that the logs do not provide "
-                f"({err}); available: ['epoch', {', '.join(repr(k) for k in sorted(logs))}]"
+                f"({err}); available: {sorted({*fields, *logs})}"
             ) from None
+
+
+def _check_batch_freq(owner: str, save_freq: Any) -> str | int:
+    """Keras's ``save_freq``: "epoch", or a number of batches >= 1."""
+    if isinstance(save_freq, str) and save_freq == "epoch":
+        return save_freq
+    whole = isinstance(save_freq, (int, np.integer)) and not isinstance(save_freq, (bool, np.bool_))
+    if whole and save_freq >= 1:
+        return int(save_freq)
+    raise ValueError(f"{owner}: save_freq must be 'epoch' or a number of batches >= 1, got {save_freq!r}")
 
 
 class CSVLogger(Callback):

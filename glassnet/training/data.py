@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from glassnet._checks import can_stratify, check_finite
 
-__all__ = ["as_array", "check_inputs", "validation_split", "batches", "class_sample_weights"]
+__all__ = ["as_array", "check_inputs", "validation_split", "batches", "EpochBatches", "class_sample_weights"]
 
 
 def as_array(data: Any, dtype: Any = None, what: str = "X") -> np.ndarray:
@@ -115,12 +116,13 @@ def validation_split(
     """Indices (train, validation) holding out ``fraction`` of ``n`` samples.
 
     ``mode="random"`` draws a seeded random split, stratified by ``stratify`` labels when
-    given (scikit-learn's ``train_test_split``); ``mode="last"`` takes the last fraction
-    unshuffled (Keras's behaviour, for ordered data such as time series).
+    given (scikit-learn's ``train_test_split``, which holds out ceil(n fraction) samples);
+    ``mode="last"`` takes the last fraction unshuffled, after the first floor(n (1 - fraction))
+    samples, as Keras splits (for ordered data such as time series).
     """
     if not 0 < fraction < 1:
         raise ValueError(f"validation_split must be in (0, 1), got {fraction!r}")
-    n_val = int(np.ceil(n * fraction))
+    n_val = n - math.floor(n * (1 - fraction)) if mode == "last" else math.ceil(n * fraction)
     if n_val < 1 or n - n_val < 1:
         raise ValueError(f"validation_split={fraction} leaves no training or no validation samples of {n}")
     if mode == "last":
@@ -147,6 +149,45 @@ def batches(n: int, batch_size: int | None, rng: np.random.Generator | None) -> 
     order = rng.permutation(n)
     for start in range(0, n, size):
         yield order[start:start + size]
+
+
+class EpochBatches:
+    """The batches of each epoch: a whole pass over the n samples, or, with ``steps``, that
+    many batches of a pass that continues from one epoch to the next, as Keras's
+    ``steps_per_epoch`` reads arrays. An epoch that reaches the end of a pass ends there,
+    and the next starts a new (newly shuffled) pass.
+
+    Parameters
+    ----------
+    n, batch_size, rng
+        As :func:`batches` takes them (``rng`` None: no shuffling).
+    steps : int, optional
+        Batches per epoch, at most the number of batches in a pass.
+    """
+
+    def __init__(self, n: int, batch_size: int | None, rng: np.random.Generator | None,
+                 steps: int | None = None) -> None:
+        self.n, self.batch_size, self.rng, self.steps = n, batch_size, rng, steps
+        self.per_pass = math.ceil(n / (batch_size or n))
+        self._pass: Iterator[np.ndarray | slice] | None = None
+        self._taken = 0
+
+    def epoch(self) -> Iterator[np.ndarray | slice]:
+        """The batch index sets of the next epoch."""
+        if self.steps is None:
+            return batches(self.n, self.batch_size, self.rng)
+        return self._continued()
+
+    def _continued(self) -> Iterator[np.ndarray | slice]:
+        if self._pass is None:
+            self._pass, self._taken = batches(self.n, self.batch_size, self.rng), 0
+        for _ in range(self.steps):
+            if self._taken == self.per_pass:
+                break
+            self._taken += 1
+            yield next(self._pass)
+        if self._taken == self.per_pass:
+            self._pass = None
 
 
 def class_sample_weights(labels: np.ndarray, class_weight: dict[Any, float] | str) -> np.ndarray:

@@ -117,6 +117,8 @@ def fit(
     validation_split_mode: str = "random",
     track_gradients: bool = False,
     initial_epoch: int = 0,
+    validation_freq: int | Sequence[int] = 1,
+    steps_per_epoch: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by mini-batch gradient descent.
 
@@ -137,12 +139,23 @@ def fit(
     shuffle : bool, default True
         Visit the samples in a new random order every epoch.
     validation_split : float in [0, 1), default 0
-        Fraction of the data held out for validation: a seeded random split, stratified
-        for classification (Keras takes the last fraction; ``validation_split_mode="last"``
-        does that, unshuffled, for ordered data).
+        Fraction of the data held out for validation. glassnet draws a seeded random
+        split, stratified for classification. Keras differs: it takes the last fraction of
+        the samples, unshuffled; ``validation_split_mode="last"`` does exactly that (the
+        first floor(n (1 - validation_split)) samples train), as ordered data such as
+        time series need.
     validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), optional
         Checked and converted before training, like X and y; overrides
         ``validation_split``, as in Keras.
+    validation_freq : int >= 1 or list of int, default 1
+        Validate every n-th epoch, or at the listed epochs (counted from 1), as in Keras.
+        The other epochs log no ``val_`` values: History holds NaN there (Keras's lists
+        are shorter instead; take ``np.nanmin``), and the callbacks watching a ``val_``
+        quantity skip them.
+    steps_per_epoch : int >= 1, optional
+        Batches per epoch, at most one pass over the data; the pass continues in the next
+        epoch, and an epoch that reaches its end stops there, as Keras reads arrays. A
+        run resumed by BackupAndRestore starts a new pass. Default: one pass per epoch.
     callbacks : list of Callback
         Added to History and TerminateOnNaN (always on) and the progress display.
     verbose : {0, 1, 2} or "auto" (= 1)
@@ -170,7 +183,8 @@ def fit(
     if not model.compiled:
         raise RuntimeError("fit() called before compile(): call model.compile(optimizer=..., loss=...) first")
     _args.check_fit(epochs, batch_size, verbose, shuffle, validation_split, validation_data, callbacks, seed,
-                    class_weight, validation_split_mode, track_gradients, initial_epoch)
+                    class_weight, validation_split_mode, track_gradients, initial_epoch, validation_freq,
+                    steps_per_epoch)
     verbose = _args.check_verbose(verbose)
     X, y = _data.unpack_bunch(X, y)
     dtype = _prep.model_dtype(model)
@@ -193,7 +207,9 @@ def fit(
     if verbose:
         extra.append(ProgressLogger(verbose))
     n = xs[0].shape[0]
-    steps = math.ceil(n / (batch_size or n))
+    stream = _data.EpochBatches(n, batch_size, rng if shuffle else None, steps_per_epoch)
+    _args.check_steps(steps_per_epoch, stream.per_pass, n, batch_size)
+    steps = steps_per_epoch or stream.per_pass
     every = [history, *extra, *user]
     loop = RunState(initial_epoch, rng, history, every,
                      functools.partial(_train_loss, model, xs, ys, weights))
@@ -206,8 +222,9 @@ def fit(
             np.errstate(over="ignore", invalid="ignore"):
         cbs.call("on_train_begin", {})
         for epoch in range(loop.epoch, epochs):
-            logs = _run_epoch(run, loop, epoch, batch_size, shuffle, cbs)
-            if val is not None and not model.stop_training:
+            loop.validation_skipped = val is not None and not _args.validates(validation_freq, epoch)
+            logs = _run_epoch(run, loop, epoch, stream, cbs)
+            if val is not None and not loop.validation_skipped and not model.stop_training:
                 with _prep.model_mode(model, False):
                     scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True)
                     logs.update({f"val_{k}": v for k, v in scores.items()})
@@ -247,7 +264,7 @@ def _bind_optimizer(model: Any) -> None:
         opt.bind(params)
 
 
-def _run_epoch(run: _Run, state: RunState, epoch: int, batch_size: int | None, shuffle: bool,
+def _run_epoch(run: _Run, state: RunState, epoch: int, stream: _data.EpochBatches,
                cbs: CallbackList) -> dict[str, float]:
     model = run.model
     n = run.xs[0].shape[0]
@@ -259,9 +276,13 @@ def _run_epoch(run: _Run, state: RunState, epoch: int, batch_size: int | None, s
     loss_sum = reg_sum = 0.0
     seen = 0
     batch_listeners = cbs.listeners("on_batch_end")
-    for b, index in enumerate(_data.batches(n, batch_size, state.rng if shuffle else None)):
-        loss, reg, outs = run.step(index)
+    begin_listeners = cbs.listeners("on_batch_begin")
+    for b, index in enumerate(stream.epoch()):
         size = len(range(n)[index]) if isinstance(index, slice) else len(index)
+        if begin_listeners:
+            for method in begin_listeners:
+                method(b, {"batch": b, "size": size})
+        loss, reg, outs = run.step(index)
         loss_sum += loss * size
         reg_sum += reg * size
         seen += size
@@ -278,12 +299,22 @@ def _run_epoch(run: _Run, state: RunState, epoch: int, batch_size: int | None, s
     if run.penalized:
         logs["reg_loss"] = reg_sum / max(seen, 1)
     if want_outputs and not model.stop_training:
-        raw = [_gather(store, n) for store in collected]
-        logs.update(metric_logs(model, run.ys, to_outputs(model, raw, run.logits)))
+        ys, raw = _epoch_outputs(run.ys, collected, n, seen)
+        logs.update(metric_logs(model, ys, to_outputs(model, raw, run.logits)))
     if run.track_gradients:
         for name, values in run.norms.items():
             state.history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
     return logs
+
+
+def _epoch_outputs(ys: list[np.ndarray], collected: list[list[tuple[Any, np.ndarray]]], n: int,
+                   seen: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The targets and outputs of the samples an epoch visited: every sample, in the data's
+    order, or (``steps_per_epoch``) those of its batches, in the order visited."""
+    if seen == n:
+        return ys, [_gather(store, n) for store in collected]
+    rows = np.concatenate([np.arange(n)[index] for index, _ in collected[0]])
+    return [y[rows] for y in ys], [np.concatenate([o for _, o in store]) for store in collected]
 
 
 def _gather(store: list[tuple[Any, np.ndarray]], n: int) -> np.ndarray:

@@ -17,8 +17,10 @@ from glassnet.training.callbacks import Callback
 __all__ = ["Monitor", "EarlyStopping", "ConvergenceStop", "ReduceLROnPlateau", "check_patience",
            "check_count", "check_number", "check_verbose"]
 
-#: Logged quantities where a larger value is better (mode="auto" maximizes them).
+#: Logged quantities where a larger value is better (mode="auto" maximizes them), and the endings
+#: of such names (Keras's "sparse_categorical_accuracy", "binary_accuracy").
 _HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "f1", "precision", "recall", "r2")
+_HIGHER_IS_BETTER_ENDINGS = ("_accuracy", "_acc")
 
 
 def check_count(owner: str, name: str, value: Any, minimum: int = 0) -> int:
@@ -62,7 +64,8 @@ class Monitor:
     monitor : str
         Key of the epoch logs ("val_loss", "accuracy", ...).
     mode : {"auto", "min", "max"}
-        "auto" maximizes accuracy, AUC, F1, precision, recall and R^2 and minimizes the rest.
+        "auto" maximizes accuracy (also under Keras's names, such as
+        "sparse_categorical_accuracy"), AUC, F1, precision, recall and R^2 and minimizes the rest.
     min_delta : float >= 0
         An improvement must beat the best by more than this.
     """
@@ -76,7 +79,8 @@ class Monitor:
         self.monitor = monitor
         self.min_delta = check_number(owner, "min_delta", min_delta, 0.0)
         base = monitor.removeprefix("val_")
-        self.maximize = mode == "max" or (mode == "auto" and base in _HIGHER_IS_BETTER)
+        higher = base in _HIGHER_IS_BETTER or base.endswith(_HIGHER_IS_BETTER_ENDINGS)
+        self.maximize = mode == "max" or (mode == "auto" and higher)
         self.best = self.worst
 
     @property
@@ -94,8 +98,9 @@ class Monitor:
     def value(self, logs: dict[str, Any] | None, epoch: int, stopping: bool = False) -> float | None:
         """The monitored value of this epoch.
 
-        None when the logs lack it and training is ``stopping`` for another reason (the
-        epoch was cut short: divergence, an interrupt; its validation was not run);
+        None when the logs lack it and may (``stopping``, from
+        :meth:`~glassnet.training.callbacks.Callback.logs_incomplete`: the epoch was cut
+        short by divergence or an interrupt, or ``validation_freq`` skipped its validation);
         otherwise a missing value is an error that lists what the logs hold.
         """
         logs = logs or {}
@@ -149,8 +154,8 @@ class EarlyStopping(Callback):
         A value the monitored quantity must beat for an epoch to reset the count.
     restore_best_weights : bool, default True
         At the end of training, put back the weights (and buffers) of the best epoch, whether
-        training stopped early or ran every epoch. Keras's default is False: glassnet keeps
-        the best weights unless told otherwise.
+        training stopped early or ran every epoch. Keras's default is False, which keeps the
+        weights of the last epoch: pass ``restore_best_weights=False`` for that.
     start_from_epoch : int >= 0, default 0
         Number of epochs to wait before watching (a warm-up).
 
@@ -201,7 +206,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._last_epoch = epoch
-        value = self._watch.value(logs, epoch, stopping=self.model.stop_training)
+        value = self._watch.value(logs, epoch, stopping=self.logs_incomplete())
         if value is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
@@ -294,7 +299,7 @@ class ConvergenceStop(Callback):
         self.previous, self.wait = self._training_loss(), 0
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        value = self._watch.value(logs, epoch, stopping=self.model.stop_training)
+        value = self._watch.value(logs, epoch, stopping=self.logs_incomplete())
         if value is None:
             return
         measured = self._training_loss()
@@ -364,7 +369,7 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         if logs is not None:
             logs["lr"] = float(optimizer.lr)
-        value = self._watch.value(logs, epoch, stopping=self.model.stop_training)
+        value = self._watch.value(logs, epoch, stopping=self.logs_incomplete())
         if value is None:
             return
         cooling = self.cooldown_left > 0

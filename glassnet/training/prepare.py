@@ -148,7 +148,7 @@ def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None
         per_sample = int(np.prod(shape)) if shape else 1
         if isinstance(loss, CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
             _check_label_range(y, shape[-1] if shape else 1, name)
-        elif y[:1].size != per_sample:
+        elif y[:1].size != per_sample and not isinstance(loss, _losses.FunctionLoss):  # fn reads y its way
             raise ValueError(f"{name} has {y[:1].size} value(s) per sample but the model's output has "
                              f"{per_sample} (shape {tuple(shape)}); give one target per output")
     outputs = shapes[0][-1] if shapes[0] else 1
@@ -181,6 +181,24 @@ def stratify_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray | None:
     return y.argmax(axis=1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
 
 
+def _class_labels(model: Any, ys: list[np.ndarray]) -> np.ndarray:
+    """The class of each sample, for ``class_weight``: the labels of a classification loss;
+    for another loss (a function of the user's, MSE on 0/1), the targets themselves when
+    they are class labels, integers in one column or one-hot rows, as Keras reads them."""
+    labels = stratify_labels(model, ys)
+    if labels is not None:
+        return labels
+    y = ys[0].reshape(len(ys[0]), -1)
+    if y.shape[1] > 1:
+        if ((y == 0) | (y == 1)).all() and (y.sum(axis=1) == 1).all():
+            return y.argmax(axis=1)
+    elif _metrics.is_integer_valued(y):
+        return y[:, 0].astype(np.int64)
+    raise ValueError(
+        "class_weight needs class labels as targets (integers, or one-hot rows), but y holds other "
+        "values; weight the samples with sample_weight= instead")
+
+
 def sample_weights(model: Any, ys: list[np.ndarray], class_weight: Any, sample_weight: Any, n: int,
                     dtype: np.dtype, name: str = "sample_weight") -> np.ndarray | None:
     """The per-sample weights of the loss: ``sample_weight`` times the weight of each sample's
@@ -189,9 +207,7 @@ def sample_weights(model: Any, ys: list[np.ndarray], class_weight: Any, sample_w
     if sample_weight is not None:
         weights = check_sample_weight(name, _data.as_array(sample_weight, dtype, name), n, dtype)
     if class_weight is not None:
-        labels = stratify_labels(model, ys)
-        if labels is None:
-            raise ValueError("class_weight needs a classification loss (cross-entropy)")
+        labels = _class_labels(model, ys)
         cw = _data.as_array(_data.class_sample_weights(labels, class_weight), dtype, "class_weight")
         weights = cw if weights is None else weights * cw
     if weights is not None and not weights.any():

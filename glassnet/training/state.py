@@ -33,6 +33,9 @@ class RunState:
     stop_reason : str or None
         Why the run stopped early, set by the callback that stopped it; ``fit`` copies it
         into ``History.stopped_reason``.
+    validation_skipped : bool
+        Whether the run has validation data but the current epoch is not validated
+        (``validation_freq``).
     """
 
     def __init__(self, epoch: int, rng: np.random.Generator, history: Any,
@@ -43,6 +46,7 @@ class RunState:
         self.callbacks = callbacks
         self.train_loss = train_loss
         self.stop_reason: str | None = None
+        self.validation_skipped = False
         self._snapshot: list[tuple[Any, np.ndarray]] = []
 
     def take_snapshot(self, params: list[Any]) -> None:
