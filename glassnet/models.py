@@ -16,6 +16,7 @@ import numpy as np
 from glassnet import losses as _losses
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
+from glassnet.layers import layout
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module, evaluating
 from glassnet.symbolic import Input, Symbolic
@@ -118,6 +119,7 @@ class Model(Module):
                 layers.append(node.op)
         self.layers = layers
         self._name_layers()
+        layout.resolve(layers, None, f"model {self.name!r}", recorded=True)
 
     def _name_layers(self) -> None:
         """Make layer names unique within the model: a repeated name gets the first free
@@ -430,6 +432,17 @@ class Sequential(Model):
         Seeds weight initialization and dropout.
     dtype : float32 or float64, default float32
     name : str, optional
+    data_format : "channels_first", "channels_last" or None, default None
+        The layout of the images (or signals) the model takes and returns: (N, C, H, W),
+        as PyTorch, or (N, H, W, C), as Keras. It applies to every convolution and pooling
+        layer that does not say otherwise (a layer that does must agree); a layer's own
+        ``data_format`` sets it too. Keras's global ``image_data_format`` has no
+        equivalent: the layout belongs to the model. A channels-last model transposes its
+        input once, computes channels first, and Flatten orders the features (H, W, C) as
+        Keras does (:mod:`glassnet.layers.layout`). BatchNormalization over images is
+        channels first only (refused in a channels-last model). None: channels first,
+        and data that looks channels last, such as (N, 28, 28, 1), is refused
+        (:func:`glassnet.layers.layout.check_input_layout`).
 
     The weights are created at once when the first layer has ``input_dim`` (so that
     ``model.parameters()`` is ready for a manual loop) and they do not exist yet,
@@ -442,7 +455,7 @@ class Sequential(Model):
     """
 
     def __init__(self, layers: Sequence[Layer] | Layer | None = None, *more: Layer, seed: int | None = None,
-                 dtype: Any = np.float32, name: str | None = None) -> None:
+                 dtype: Any = np.float32, name: str | None = None, data_format: str | None = None) -> None:
         super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
         self.layers = []
         seen: set[int] = set()
@@ -451,6 +464,8 @@ class Sequential(Model):
             seen.add(id(layer))
             self.layers.append(layer)
         self._name_layers()
+        self.data_format = layout.check_data_format(data_format, "Sequential")
+        self._layout = layout.resolve(self.layers, self.data_format, "Sequential")
         self.seed = seed
         self._seed_layers(seed)
         if self.layers and getattr(self.layers[0], "input_dim", None) is not None and not self.built:
@@ -459,6 +474,7 @@ class Sequential(Model):
     def add(self, layer: Layer) -> None:
         """Append a layer to the stack."""
         self._check_new(layer, {id(existing) for existing in self.layers})
+        self._layout = layout.resolve([*self.layers, layer], self.data_format, "Sequential")
         self.layers.append(layer)
         self._name_layers()
 
@@ -476,6 +492,8 @@ class Sequential(Model):
             x = Tensor(np.asarray(x, dtype=np.float32))
         if not self.layers:
             raise ValueError("this Sequential model has no layers; add some first")
+        if self._layout == layout.CHANNELS_LAST:
+            return layout.forward_channels_last(self.layers, x, bool(logits), self._step)
         *body, last = self.layers
         for i, layer in enumerate(body):
             x = self._call_checked(layer, x, i)
@@ -488,6 +506,13 @@ class Sequential(Model):
         self._check_fit(layer, x, i)
         return layer(x)
 
+    def _step(self, layer: Layer, x: Tensor, i: int, logits: bool) -> Tensor:
+        """Layer ``i`` on ``x``, checked; its pre-activation when ``logits`` and it has an activation."""
+        if logits and final_activation(layer) is not None:
+            self._check_fit(layer, x, i)
+            return _pre_activation(layer, x)
+        return self._call_checked(layer, x, i)
+
     def _check_fit(self, layer: Layer, x: Tensor, i: int) -> None:
         """A clear error when a built layer receives a shape other than the one it was built for."""
         if layer.built and layer.input_shape is not None and tuple(x.shape[1:]) != layer.input_shape:
@@ -495,7 +520,7 @@ class Sequential(Model):
             raise ValueError(
                 f"layer {layer.name!r} ({type(layer).__name__}) expects inputs of shape "
                 f"(N, {', '.join(map(str, layer.input_shape))}) but {source} has shape "
-                f"(N, {', '.join(map(str, x.shape[1:]))})"
+                f"(N, {', '.join(map(str, x.shape[1:]))}){layout.channels_hint(layer, x.shape[1:])}"
             )
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.layers.core import final_activation
+from glassnet.layers.layout import CHANNELS_LAST
 from glassnet.layers.module import Layer
 from glassnet.models import Sequential
 from glassnet.training import prepare as _prep
@@ -53,12 +54,13 @@ def forward_arrays(model: Any, xs: list[np.ndarray],
     built, or a shape other than the one a layer was built for): the caller then runs the
     graph, which also gives the errors their usual messages.
 
-    ``logits`` (one flag per output, or one for all) leaves out the final activation.
+    ``logits`` (one flag per output, or one for all) leaves out the final activation. A
+    channels-last model runs its graph, which holds the images channels first.
     Layers that infer natively do not read the model's mode, so a stack of them runs
     without switching it (each switch walks every module); from the first layer that
     runs its graph on, the rest run in evaluation mode.
     """
-    if type(model).forward is not Sequential.forward or len(xs) != 1:
+    if type(model).forward is not Sequential.forward or len(xs) != 1 or model._layout == CHANNELS_LAST:
         return None
     layers = model.layers
     if not layers:
