@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.io.config import ModelFileError
+from glassnet.layers.layout import to_channels_first
 from glassnet.layers.module import Layer
 from glassnet.symbolic import Symbolic
 
@@ -83,7 +84,8 @@ def _dense(layer: Any, shape: Shape) -> dict[str, Shape]:
 def _conv(layer: Any, shape: Shape) -> dict[str, Shape]:
     if not shape:
         return {}
-    return {"W": (layer.filters, shape[0], *layer.kernel_size),
+    channels = to_channels_first(shape, layer.layout)[0]
+    return {"W": (layer.filters, channels, *layer.kernel_size),
             **({"b": (layer.filters,)} if layer.use_bias else {})}
 
 
