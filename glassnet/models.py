@@ -439,8 +439,8 @@ class Sequential(Model):
         ``data_format`` sets it too. Keras's global ``image_data_format`` has no
         equivalent: the layout belongs to the model. A channels-last model transposes its
         input once, computes channels first, and Flatten orders the features (H, W, C) as
-        Keras does (:mod:`glassnet.layers.layout`). BatchNormalization over images is
-        channels first only (refused in a channels-last model). None: channels first,
+        Keras does (:mod:`glassnet.layers.layout`); BatchNormalization normalizes each
+        channel, as Keras's ``axis=-1``. None: channels first,
         and data that looks channels last, such as (N, 28, 28, 1), is refused
         (:func:`glassnet.layers.layout.check_input_layout`).
 
@@ -600,8 +600,7 @@ def _layer_list(first: Any, more: tuple[Any, ...]) -> list[Any]:
 
 def _pre_activation(layer: Any, x: Tensor) -> Tensor:
     if hasattr(layer, "pre_activation"):
-        layer.ensure_built(x.shape[1:], x.dtype)
-        return layer.pre_activation(x)
+        return layout.pre_activation(layer, x)
     return x
 
 

@@ -92,7 +92,8 @@ def _conv(layer: Any, shape: Shape) -> dict[str, Shape]:
 def _batch_norm(layer: Any, shape: Shape) -> dict[str, Shape]:
     if not shape:
         return {}
-    return {name: (shape[0],) for name in ("gamma", "beta", "running_mean", "running_var")}
+    channels = to_channels_first(shape, layer.layout)[0]
+    return {name: (channels,) for name in ("gamma", "beta", "running_mean", "running_var")}
 
 
 @functools.cache

@@ -5,9 +5,9 @@ given ``data_format="channels_last"`` takes and returns channels-last arrays (si
 (N, L, C) instead of (N, C, L)) and reads the shapes it is given that way:
 
 - a layer called on its own transposes its input to channels first and its output back;
-- a Sequential model transposes its input once, runs its convolution and pooling layers,
-  and the dropout and element-wise activation layers between them, on the channels-first
-  transpose, and transposes back only where a layer needs the data as the user holds it
+- a Sequential model transposes its input once, runs its convolution, pooling and batch
+  normalization layers, and the dropout and element-wise activation layers between them,
+  on the channels-first transpose, and transposes back only where a layer needs the data as the user holds it
   (Flatten, Dense, Reshape, ...) or at the output. So the computation is that of the
   channels-first model on the transposed data, and Flatten orders the features (H, W, C)
   as Keras does.
@@ -32,7 +32,7 @@ from glassnet.tensor import Tensor
 __all__ = ["CHANNELS_FIRST", "CHANNELS_LAST", "check_data_format", "init_layout", "to_channels_first",
            "from_channels_first", "channels_first", "channels_last", "describe", "resolve",
            "check_input_layout", "channels_hint", "runs_channels_first", "forward_channels_last",
-           "forward_layer"]
+           "forward_layer", "pre_activation"]
 
 CHANNELS_FIRST = "channels_first"
 CHANNELS_LAST = "channels_last"
@@ -62,7 +62,7 @@ def init_layout(layer: Any, data_format: Any) -> None:
     layer.data_format = check_data_format(data_format, type(layer).__name__)
     layer.layout = layer.data_format or CHANNELS_FIRST
     layer.layout_declared = layer.data_format is not None
-    layer.checks_layout = True
+    layer.checks_layout = getattr(type(layer), "checks_input_layout", True)
 
 
 def describe(layout: str, rank: int = 2) -> str:
@@ -103,8 +103,8 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
     """Give a model's layers one layout; return it (None when nobody declares one).
 
     The layout is ``data_format`` if given, else the one the layers declare. Every layer
-    that declares one must agree; the others follow. The first layer that computes on
-    channels-first data is the one that meets the user's data and checks its layout.
+    that declares one must agree; the others follow. The first convolution or pooling
+    layer is the one that meets the user's images and checks their layout.
     ``recorded``: the layers were already called on symbolic tensors in their layout (a
     functional graph), which then must not change.
     """
@@ -131,7 +131,8 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
                 f"before they are called"
             )
         layer.layout, layer.layout_declared = layout, layer.data_format is not None or choice is not None
-        layer.checks_layout, edge = edge and not recorded, False
+        if getattr(type(layer), "checks_input_layout", True):
+            layer.checks_layout, edge = edge and not recorded, False
     return choice
 
 
@@ -229,8 +230,9 @@ def channels_hint(layer: Any, shape: Sequence[int]) -> str:
 def runs_channels_first(layer: Any, holding: bool) -> bool:
     """Whether a channels-last model runs ``layer`` on the channels-first transpose: the
     layers whose ``call`` computes channels first (their exact class declares
-    ``channels_first_call``), and, while the data is held transposed, dropout and the
-    element-wise activation layers, which compute the same on either layout."""
+    ``channels_first_call``: convolution, pooling, batch normalization), and, while the data
+    is held transposed, dropout and the element-wise activation layers, which compute the
+    same on either layout."""
     if vars(type(layer)).get("channels_first_call", False):
         return True
     if not holding:
@@ -239,19 +241,6 @@ def runs_channels_first(layer: Any, holding: bool) -> bool:
 
     return type(layer) is Dropout or (type(layer) is Activation and layer.activation not in
                                       ("softmax", "log_softmax"))
-
-
-def _check_channels_last_support(layer: Any, x: Tensor) -> None:
-    """Refuse a batch normalization over channels-last images: it normalizes axis 1."""
-    from glassnet.layers.norm import BatchNormalization
-
-    if isinstance(layer, BatchNormalization) and x.ndim > 2:
-        raise ValueError(
-            f"BatchNormalization layer {layer.name!r} in a channels_last model receives images of shape "
-            f"{x.shape}: glassnet normalizes images per channel on axis 1, channels first, only. Build the "
-            f"model channels_first (N, C, H, W): transpose the images with "
-            f"X.transpose{_permutation(x.ndim, CHANNELS_FIRST)} and leave data_format out"
-        )
 
 
 def forward_channels_last(layers: Sequence[Any], x: Tensor, last_logits: bool,
@@ -267,7 +256,7 @@ def forward_channels_last(layers: Sequence[Any], x: Tensor, last_logits: bool,
     for i, layer in enumerate(layers):
         logits = last_logits and i == last
         if runs_channels_first(layer, holding):
-            if not holding:
+            if not holding and x.ndim > 2:
                 x, holding = channels_first(x), True
             shape = from_channels_first(x.shape[1:], CHANNELS_LAST)
             if not layer.built:
@@ -278,7 +267,6 @@ def forward_channels_last(layers: Sequence[Any], x: Tensor, last_logits: bool,
         else:
             if holding:
                 x, holding = channels_last(x), False
-            _check_channels_last_support(layer, x)
             x = step(layer, x, i, logits)
     return channels_last(x) if holding else x
 
@@ -293,6 +281,15 @@ def _symbolic_layout(x: Any) -> str | None:
         x = next((arg for arg in x.inputs if isinstance(arg, Symbolic)), None)
         seen += 1
     return None
+
+
+def pre_activation(layer: Any, x: Tensor) -> Tensor:
+    """z of a layer that has an activation (Dense, the convolutions), for ``x`` as the layer
+    takes it: a channels-last convolution transposes its input and its z."""
+    layer.ensure_built(x.shape[1:], x.dtype)
+    if getattr(layer, "layout", CHANNELS_FIRST) == CHANNELS_FIRST:
+        return layer.pre_activation(x)
+    return channels_last(layer.pre_activation(channels_first(x)))
 
 
 def forward_layer(layer: Any, x: Any) -> Any:
