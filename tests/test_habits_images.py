@@ -159,12 +159,17 @@ def test_layer_config_round_trip_keeps_data_format():
         assert config["data_format"] == layer.data_format
 
 
-def test_onnx_export_of_a_channels_last_model_takes_channels_last_input(tmp_path):
+@pytest.mark.parametrize("make", [
+    lambda: _mnist_convnet(data_format=LAST),
+    lambda: gn.Sequential([Conv2D(8, 3, activation="relu"), BatchNormalization(), MaxPool2D(2), Conv2D(4, 3),
+                           GlobalAvgPool2D(), Dense(3, activation="softmax")], seed=0, data_format=LAST),
+])
+def test_onnx_export_of_a_channels_last_model_takes_channels_last_input(tmp_path, make):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    x = np.random.default_rng(5).normal(size=(4, 28, 28, 1)).astype("float32")
-    model = _mnist_convnet(data_format=LAST)
-    model.build((28, 28, 1))
+    x, y = _digits_28x28(32)
+    model = make()
+    _fit(model, x, y % 3)
     path = gn.io.export_onnx(model, tmp_path / "m.onnx")
     out = ort.InferenceSession(str(path)).run(None, {"input": x})[0]
     np.testing.assert_allclose(out, model.predict(x), rtol=1e-5, atol=1e-6)
@@ -181,6 +186,15 @@ def test_onnx_export_of_a_functional_channels_last_model(tmp_path):
     path = gn.io.export_onnx(model, tmp_path / "f.onnx")
     out = ort.InferenceSession(str(path)).run(None, {"input": x})[0]
     np.testing.assert_allclose(out, model.predict(x), rtol=1e-5, atol=1e-6)
+
+
+def test_trace_of_a_channels_last_convnet_shows_channels_last_activations():
+    x, y = _digits_28x28(8)
+    model = _mnist_convnet(data_format=LAST)
+    _fit(model, x, y)
+    record = gn.explain.trace(model, x, y, training=False)
+    assert record.layers[0].a.shape == (8, 26, 26, 32)
+    np.testing.assert_allclose(record.output, model.predict(x), rtol=1e-5, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- wrong layouts
@@ -265,8 +279,22 @@ def test_an_unknown_data_format_is_refused(value):
             make()
 
 
-def test_batch_normalization_over_channels_last_images_is_refused():
-    model = gn.Sequential([Conv2D(4, 3), BatchNormalization(), Flatten(), Dense(2)], data_format=LAST)
-    with pytest.raises(ValueError, match="BatchNormalization.*channels_first") as err:
-        _predict(model, np.zeros((2, 10, 10, 3), dtype="float32"))
-    assert "X.transpose(0, 3, 1, 2)" in _names_both_layouts(err)
+def test_batch_normalization_normalizes_each_channel_of_channels_last_images_as_keras():
+    x = np.random.default_rng(7).normal(size=(16, 10, 10, 3)).astype("float32")
+    y = np.arange(16) % 2
+
+    def convnet(data_format=None, flatten=None):
+        return gn.Sequential([Conv2D(4, 3), BatchNormalization(), MaxPool2D(2), flatten or Flatten(),
+                              Dense(2, activation="softmax")], seed=0, data_format=data_format)
+
+    keras_like, torch_like = convnet(LAST), convnet(flatten=Flatten(data_format=FIRST))
+    history = _fit(keras_like, x, y)
+    reference = _fit(torch_like, x.transpose(0, 3, 1, 2), y)
+    assert keras_like.layers[1].gamma.shape == (4,)
+    np.testing.assert_array_equal(history.history["loss"], reference.history["loss"])
+    np.testing.assert_array_equal(keras_like.layers[1].running_var, torch_like.layers[1].running_var)
+    np.testing.assert_array_equal(keras_like.predict(x), torch_like.predict(x.transpose(0, 3, 1, 2)))
+    bn = BatchNormalization(axis=-1)
+    inputs = gn.Input((10, 10, 3))
+    outputs = bn(Conv2D(4, 3, data_format=LAST)(inputs))
+    assert outputs.shape == (8, 8, 4) and bn.layout == LAST
