@@ -93,6 +93,7 @@ class Model(Module):
         self._outputs: list[Symbolic] = []
         self._nodes: list[Symbolic] = []
         self.layers: list[Layer] = []
+        self._layout: str | None = None
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
         self._seed_layers(seed)
@@ -119,7 +120,7 @@ class Model(Module):
                 layers.append(node.op)
         self.layers = layers
         self._name_layers()
-        layout.resolve(layers, None, f"model {self.name!r}", recorded=True)
+        self._layout = layout.resolve(layers, None, f"model {self.name!r}", recorded=True)
 
     def _name_layers(self) -> None:
         """Make layer names unique within the model: a repeated name gets the first free
@@ -163,7 +164,12 @@ class Model(Module):
                 return _pre_activation(node.op, args[0])
             return node.op(*args, **node.options)
 
-        outs = self.walk(tensors, call)
+        if self._layout == layout.CHANNELS_LAST:
+            ends = {id(o) for o in self._outputs if id(o) in final and final_activation(o.op) is not None}
+            outs = layout.walk_channels_last(self._nodes, self._inputs, self._outputs, tensors, call, ends,
+                                             _resolve_with)
+        else:
+            outs = self.walk(tensors, call)
         return outs[0] if self._single_output else outs
 
     def walk(self, xs: list[Tensor], call: Callable[[Symbolic, list[Any]], Any]) -> list[Any]:
@@ -605,10 +611,15 @@ def _pre_activation(layer: Any, x: Tensor) -> Tensor:
 
 
 def _resolve(arg: Any, values: dict[int, Any]) -> Any:
+    return _resolve_with(arg, lambda sym: values[id(sym)])
+
+
+def _resolve_with(arg: Any, value_of: Callable[[Symbolic], Any]) -> Any:
+    """A node argument with its symbolic tensors (also inside lists and tuples) replaced by values."""
     if isinstance(arg, Symbolic):
-        return values[id(arg)]
+        return value_of(arg)
     if isinstance(arg, (list, tuple)):
-        return type(arg)(_resolve(a, values) for a in arg)
+        return type(arg)(_resolve_with(a, value_of) for a in arg)
     return arg
 
 

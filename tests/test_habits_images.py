@@ -6,8 +6,10 @@ import pytest
 from sklearn.datasets import load_digits
 
 import glassnet as gn
+from glassnet.function import recording
 from glassnet.io.config import model_from_config, model_to_config
 from glassnet.layers import (
+    Activation,
     AvgPool2D,
     BatchNormalization,
     Conv1D,
@@ -19,6 +21,7 @@ from glassnet.layers import (
     MaxPool1D,
     MaxPool2D,
 )
+from glassnet.ops.shape import Transpose
 
 LAST, FIRST = "channels_last", "channels_first"
 
@@ -133,6 +136,43 @@ def test_functional_model_takes_the_layout_declared_upstream():
     model = gn.Model(inputs, outputs, seed=0)
     x = np.random.default_rng(4).normal(size=(3, 16, 16, 3)).astype("float32")
     assert model.predict(x).shape == (3, 2)
+
+
+def _functional_convnet(data_format=None):
+    inputs = gn.Input((28, 28, 1) if data_format == LAST else (1, 28, 28))
+    h = Conv2D(8, 3, activation="relu", data_format=data_format)(inputs)
+    h = BatchNormalization()(h)
+    a = MaxPool2D(2)(h)
+    b = AvgPool2D(2)(h)
+    h = Dropout(0.25)(a + b)
+    outputs = Dense(10, activation="softmax")(Flatten(data_format=None if data_format else FIRST)(h))
+    return gn.Model(inputs, outputs, seed=0)
+
+
+def _transposes(model, x):
+    with recording() as calls:
+        model(x)
+    return sum(cls is Transpose for cls, *_ in calls)
+
+
+def test_functional_channels_last_model_equals_the_channels_first_model_on_transposed_data():
+    x, y = _digits_28x28(96)
+    keras_like, torch_like = _functional_convnet(LAST), _functional_convnet()
+    history = _fit(keras_like, x, y)
+    reference = _fit(torch_like, x.transpose(0, 3, 1, 2), y)
+    np.testing.assert_array_equal(history.history["loss"], reference.history["loss"])
+    np.testing.assert_array_equal(keras_like.predict(x), torch_like.predict(x.transpose(0, 3, 1, 2)))
+
+
+def test_a_channels_last_model_transposes_the_images_once_in_and_once_out():
+    x = np.zeros((2, 28, 28, 1), dtype="float32")
+    assert _transposes(_mnist_convnet(LAST), x) == 2  # in, and back before Flatten
+    assert _transposes(_functional_convnet(LAST), x) == 2
+    assert _transposes(_mnist_convnet(), x.transpose(0, 3, 1, 2)) == 0
+    maps = gn.Sequential([Conv2D(4, 3), BatchNormalization(), Activation("relu"), MaxPool2D(2), Conv2D(4, 3)],
+                         data_format=LAST)
+    assert _transposes(maps, x) == 2
+    assert maps(x).shape == (2, 11, 11, 4)
 
 
 # --------------------------------------------------------------------------- files

@@ -20,6 +20,7 @@ A wrong layout is refused where the data enters (:func:`check_input_layout`).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,7 +33,7 @@ from glassnet.tensor import Tensor
 __all__ = ["CHANNELS_FIRST", "CHANNELS_LAST", "check_data_format", "init_layout", "to_channels_first",
            "from_channels_first", "channels_first", "channels_last", "describe", "resolve",
            "check_input_layout", "channels_hint", "runs_channels_first", "forward_channels_last",
-           "forward_layer", "pre_activation"]
+           "forward_layer", "pre_activation", "walk_channels_last"]
 
 CHANNELS_FIRST = "channels_first"
 CHANNELS_LAST = "channels_last"
@@ -173,7 +174,7 @@ def check_input_layout(layer: Any, shape: Sequence[int]) -> None:
       (:func:`channels_hint` says which layout the data seems to have).
     """
     shape = tuple(int(n) for n in shape)
-    if not getattr(layer, "checks_layout", True) or len(shape) not in (2, 3):
+    if not getattr(layer, "checks_layout", False) or len(shape) not in (2, 3):
         return
     layout = layer.layout
     other = CHANNELS_LAST if layout == CHANNELS_FIRST else CHANNELS_FIRST
@@ -317,3 +318,86 @@ def forward_layer(layer: Any, x: Any) -> Any:
     if layer.layout == CHANNELS_FIRST:
         return layer.call(x)
     return channels_last(layer.call(channels_first(x)))
+
+
+# ------------------------------------------------------------------ a channels-last functional graph
+class _Values:
+    """The values of a graph's nodes, each as computed (channels first where a convolution or
+    pooling layer made it) and, once asked for, in the other layout (one transpose each)."""
+
+    def __init__(self) -> None:
+        self.computed: dict[int, Tensor] = {}
+        self.held_first: set[int] = set()
+        self.other: dict[int, Tensor] = {}
+
+    def put(self, node: Any, value: Tensor, held_first: bool) -> None:
+        self.computed[id(node)] = value
+        if held_first and value.ndim > 2:
+            self.held_first.add(id(node))
+
+    def as_user(self, node: Any) -> Tensor:
+        """The value as the user holds it (channels last)."""
+        key = id(node)
+        if key not in self.held_first:
+            return self.computed[key]
+        if key not in self.other:
+            self.other[key] = channels_last(self.computed[key])
+        return self.other[key]
+
+    def as_first(self, node: Any) -> Tensor:
+        """The value channels first (images and signals; other values as they are)."""
+        key = id(node)
+        value = self.computed[key]
+        if key in self.held_first or value.ndim <= 2:
+            return value
+        if key not in self.other:
+            self.other[key] = channels_first(value)
+        return self.other[key]
+
+
+def walk_channels_last(nodes: Sequence[Any], inputs: Sequence[Any], outputs: Sequence[Any],
+                       xs: Sequence[Tensor], call: Callable[[Any, list[Any]], Any], logits: set[int],
+                       resolve_args: Callable[[Any, Callable[[Any], Tensor]], Any]) -> list[Tensor]:
+    """Evaluate a channels-last functional graph as :func:`forward_channels_last` runs a stack:
+    each value is transposed at most once each way; the convolution, pooling and batch
+    normalization layers run on channels-first data, and so do dropout, element-wise
+    activations and ``+ - * /`` between values held so; every other operation runs on data
+    as the user holds it.
+
+    ``call(node, args)`` runs a node on user-layout arguments (the model's call);
+    ``logits`` holds the ids of the output nodes that give their pre-activation;
+    ``resolve_args(arg, value_of)`` replaces the symbolic tensors inside a node argument.
+    """
+    values = _Values()
+    for sym, x in zip(inputs, xs):
+        values.put(sym, x, held_first=False)
+    for node in nodes:
+        if node.op is None:
+            continue
+        source = node.inputs[0] if node.inputs else None
+        if isinstance(source, Symbolic) and runs_channels_first(node.op, id(source) in values.held_first):
+            x = values.as_first(source)
+            layer = node.op
+            shape = from_channels_first(x.shape[1:], CHANNELS_LAST) if x.ndim > 2 else x.shape[1:]
+            layer.ensure_built(shape, x.dtype)
+            out = layer.pre_activation(x) if id(node) in logits else layer.call(x)
+            values.put(node, out, held_first=x.ndim > 2)
+        elif _elementwise(node, values.held_first):
+            values.put(node, node.op(*[resolve_args(a, values.as_first) for a in node.inputs]), True)
+        else:
+            values.put(node, call(node, [resolve_args(a, values.as_user) for a in node.inputs]), False)
+    return [values.as_user(o) for o in outputs]
+
+
+_ELEMENTWISE = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg)
+
+
+def _elementwise(node: Any, held_first: set[int]) -> bool:
+    """Whether a graph operation computes the same on either layout: +, -, *, / and negation
+    of values all held channels first, or of such a value and a number."""
+    if node.op not in _ELEMENTWISE or node.options:
+        return False
+    tensors = [a for a in node.inputs if isinstance(a, Symbolic)]
+    numbers = [a for a in node.inputs if not isinstance(a, Symbolic)]
+    return (bool(tensors) and all(id(a) in held_first for a in tensors)
+            and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in numbers))
