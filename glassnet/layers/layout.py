@@ -5,12 +5,12 @@ given ``data_format="channels_last"`` takes and returns channels-last arrays (si
 (N, L, C) instead of (N, C, L)) and reads the shapes it is given that way:
 
 - a layer called on its own transposes its input to channels first and its output back;
-- a Sequential model transposes its input once, runs its convolution, pooling and batch
+- a model transposes its input once, runs its convolution, pooling and batch
   normalization layers, and the dropout and element-wise activation layers between them,
-  on the channels-first transpose, and transposes back only where a layer needs the data as the user holds it
-  (Flatten, Dense, Reshape, ...) or at the output. So the computation is that of the
-  channels-first model on the transposed data, and Flatten orders the features (H, W, C)
-  as Keras does.
+  on the channels-first transpose, and transposes back only where a layer needs the data
+  as the user holds it (Flatten, Dense, Reshape, ...) or at the output. So the
+  computation is that of the channels-first model on the transposed data, and Flatten
+  orders the features (H, W, C) as Keras does.
 
 One model holds its images in one layout: ``data_format`` on the model, or on any of its
 layers, sets it for the layers that do not say; layers that say otherwise are refused.
@@ -119,10 +119,8 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
                 f"model's images are {describe(choice)}; a model holds its images in one layout: give "
                 f"data_format once, to the model or its first layer, and leave it out of the others"
             )
-    edge = True
-    for layer in layers:
-        if not hasattr(layer, "layout"):
-            continue
+    aware = [layer for layer in layers if hasattr(layer, "layout")]
+    for layer in aware:
         layout = layer.data_format or choice or CHANNELS_FIRST
         if (layer.built or recorded) and layout != layer.layout:
             how = "built" if layer.built else "called on gn.Input"
@@ -131,7 +129,10 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
                 f"model whose images are {describe(layout)}; give data_format={layout!r} to the layers "
                 f"before they are called"
             )
-        layer.layout, layer.layout_declared = layout, layer.data_format is not None or choice is not None
+    edge = True
+    for layer in aware:
+        layer.layout = layer.data_format or choice or CHANNELS_FIRST
+        layer.layout_declared = layer.data_format is not None or choice is not None
         if getattr(type(layer), "checks_input_layout", True):
             layer.checks_layout, edge = edge and not recorded, False
     return choice
