@@ -446,8 +446,8 @@ class Sequential(Model):
         equivalent: the layout belongs to the model. A channels-last model transposes its
         input once, computes channels first, and Flatten orders the features (H, W, C) as
         Keras does (:mod:`glassnet.layers.layout`); BatchNormalization normalizes each
-        channel, as Keras's ``axis=-1``. None: channels first,
-        and data that looks channels last, such as (N, 28, 28, 1), is refused
+        channel, as Keras's ``axis=-1``. None: channels first, and data that looks channels
+        last, such as (N, 28, 28, 1), is refused
         (:func:`glassnet.layers.layout.check_input_layout`).
 
     The weights are created at once when the first layer has ``input_dim`` (so that

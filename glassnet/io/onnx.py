@@ -206,7 +206,7 @@ def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: di
     for layer in model.layers:
         out = layer.compute_output_shape(shape)
         if runs_channels_first(layer, holding):
-            if not holding:
+            if not holding and len(shape) > 1:
                 x = g.op("Transpose", [x], perm=[0, len(shape), *range(1, len(shape))])
             x = _emit_layer(g, layer, x, emitters)
             holding = len(out) > 1
@@ -266,8 +266,8 @@ def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type,
     from glassnet.layers.module import Layer
 
     op = node.op
-    if isinstance(op, Layer) and getattr(op, "layout", None) == CHANNELS_LAST:
-        rank = len(node.inputs[0].shape)
+    rank = len(getattr(node.inputs[0], "shape", ())) if node.inputs else 0
+    if isinstance(op, Layer) and getattr(op, "layout", None) == CHANNELS_LAST and rank > 1:
         x = g.op("Transpose", [_value(g, node.inputs[0], names)], perm=[0, rank, *range(1, rank)])
         y = _emit_layer(g, op, x, emitters)
         return y if len(node.shape) < 2 else g.op("Transpose", [y], perm=[0, *range(2, rank + 1), 1])

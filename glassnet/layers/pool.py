@@ -93,7 +93,6 @@ class _Pool(Layer):
                 "padding": plain(self.padding), "data_format": self.data_format, "name": self.name}
 
 
-
 class MaxPool2D(_Pool):
     """Max pooling layer: the largest value of each window of each channel.
 
@@ -102,8 +101,8 @@ class MaxPool2D(_Pool):
         a_{n,c,i,j} = \\max_{u < k_h,\\, v < k_w} x_{n,\\,c,\\; s_h i + u - p_h,\\; s_w j + v - p_w}
 
     Shape: (N, C, H, W) -> (N, C, Ho, Wo), or (N, H, W, C) -> (N, Ho, Wo, C) channels last.
-    The gradient of a window goes entirely to its
-    first maximum in row-major order (ties as PyTorch). No weights.
+    The gradient of a window goes entirely to its first maximum in row-major order (ties as
+    PyTorch). No weights.
 
     Parameters
     ----------
