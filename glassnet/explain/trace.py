@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain import _util, _views
+from glassnet.layers import layout
 from glassnet.layers.core import KernelLayer, splits
 from glassnet.layers.module import Layer
 from glassnet.tensor import Tensor
@@ -180,8 +181,7 @@ def forward_layers(model: Any, x: Tensor) -> tuple[list[tuple[Any, Tensor, Tenso
 
     def through(layer: Any, a_prev: Tensor) -> Tensor:
         if isinstance(layer, KernelLayer) and splits(layer):
-            layer.ensure_built(a_prev.shape[1:], a_prev.dtype)
-            z = layer.pre_activation(a_prev).retain_grad()
+            z = layout.pre_activation(layer, a_prev).retain_grad()
             a = layer.g(z)
         else:
             z, a = None, layer(a_prev)

@@ -7,7 +7,9 @@ by a name read from a file and no code from a file is ever run.
 A Sequential model becomes::
 
     {"class_name": "Sequential", "name": ..., "seed": ..., "input_shape": [64],
-     "layers": [{"class_name": "Dense", "config": {...}}, ...]}
+     "data_format": null, "layers": [{"class_name": "Dense", "config": {...}}, ...]}
+
+(``data_format``, the model's image layout, when it was given; ``input_shape`` is in it.)
 
 A functional model lists its layers the same way, plus its graph: the nodes in
 topological order, each an input (``{"input": shape}``), a layer call
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import functional
+from glassnet.layers.layout import resolve as resolve_layout
 from glassnet.layers.module import Layer
 from glassnet.models import Model, Sequential
 from glassnet.symbolic import Input, Symbolic
@@ -157,6 +160,7 @@ def model_to_config(model: Model) -> dict[str, Any]:
     if isinstance(model, Sequential):
         first = model.layers[0] if model.layers else None
         config["input_shape"] = list(first.input_shape) if first is not None and first.input_shape else None
+        config["data_format"] = model.data_format
     else:
         config["graph"] = _graph_config(model, model.layers)
     return config
@@ -311,7 +315,7 @@ def _functional_from_config(config: dict[str, Any], layers: list[Layer], dtype: 
     return model
 
 
-_MODEL_KEYS = {"class_name", "name", "seed", "dtype", "layers", "input_shape", "graph"}
+_MODEL_KEYS = {"class_name", "name", "seed", "dtype", "layers", "input_shape", "graph", "data_format"}
 
 
 def _sequential_input(config: dict[str, Any], layers: list[Layer]) -> tuple[int, ...] | None:
@@ -363,12 +367,17 @@ def model_from_config(config: Any, weights: Mapping[str, tuple[str, tuple[int, .
             build_layers(calls, dtype, "the file")
         return model
     shape = _sequential_input(config, layers)
+    data_format = config.get("data_format")
+    try:
+        resolve_layout(layers, data_format, "the saved Sequential model")
+    except ValueError as err:
+        raise ModelFileError(str(err)) from None
     if weights is not None:
         _expect(shape is not None, "a saved Sequential model gives no input_shape")
         calls = sequential_calls(layers, shape)
         check_state(declared_state(calls), weights, dtype, "the file")
         build_layers(calls, dtype, "the file")
     try:
-        return Sequential(layers, seed=seed, dtype=dtype, name=config["name"])
+        return Sequential(layers, seed=seed, dtype=dtype, name=config["name"], data_format=data_format)
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"the Sequential model cannot be rebuilt: {err}") from None

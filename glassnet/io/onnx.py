@@ -24,6 +24,7 @@ import numpy as np
 
 from glassnet import functional
 from glassnet.activations import SELU_ALPHA, SELU_LAMBDA
+from glassnet.layers.layout import CHANNELS_FIRST, CHANNELS_LAST, runs_channels_first, to_channels_first
 from glassnet.models import Model, Sequential
 
 __all__ = ["export", "ACTIVATIONS", "DEFAULT_OPSET", "MIN_OPSET", "MAX_OPSET", "NO_FLOAT64_IN_ONNXRUNTIME",
@@ -163,7 +164,8 @@ def _conv(g: _Graph, layer: Any, x: str) -> str:
     from glassnet.ops._window import conv_geometry
 
     pairs = layer._pairs()
-    spatial = layer.input_shape[1:] if layer.rank == 2 else (1, *layer.input_shape[1:])
+    shape = to_channels_first(layer.input_shape, layer.layout)
+    spatial = shape[1:] if layer.rank == 2 else (1, *shape[1:])
     kernel = layer.kernel_size if layer.rank == 2 else (1, *layer.kernel_size)
     geo = conv_geometry(spatial, kernel, pairs["stride"], pairs["padding"], pairs["dilation"], layer.name)
     axes = slice(2 - layer.rank, 2)
@@ -187,6 +189,37 @@ def _pool(g: _Graph, layer: Any, x: str) -> str:
                 pads=list(layer.padding) * 2, **extra)
 
 
+def _flatten(g: _Graph, layer: Any, x: str) -> str:
+    """Flatten; Keras's ``data_format="channels_first"`` moves the channels last first."""
+    if layer.data_format == CHANNELS_FIRST and len(layer.input_shape) > 1:
+        x = g.op("Transpose", [x], f"{layer.name}.channels_last",
+                 perm=[0, *range(2, len(layer.input_shape) + 1), 1])
+    return g.op("Flatten", [x], layer.name, axis=1)
+
+
+def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: dict[type, Any]) -> str:
+    """A channels-last stack as the model runs it: transposed to channels first where the data
+    enters the convolution and pooling layers, back where it leaves them
+    (:func:`glassnet.layers.layout.forward_channels_last`)."""
+    holding = False
+    shape = model.layers[0].input_shape
+    for layer in model.layers:
+        out = layer.compute_output_shape(shape)
+        if runs_channels_first(layer, holding):
+            if not holding and len(shape) > 1:
+                x = g.op("Transpose", [x], perm=[0, len(shape), *range(1, len(shape))])
+            x = _emit_layer(g, layer, x, emitters)
+            holding = len(out) > 1
+        else:
+            if holding:
+                x, holding = g.op("Transpose", [x], perm=[0, *range(2, len(shape) + 1), 1]), False
+            x = _emit_layer(g, layer, x, emitters)
+        shape = out
+    if holding:
+        x = g.op("Transpose", [x], perm=[0, *range(2, len(shape) + 1), 1])
+    return x
+
+
 def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
     from glassnet.layers import conv, core, norm, pool
 
@@ -194,7 +227,7 @@ def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
         core.Dense: _dense,
         core.Activation: lambda g, layer, x: _activation(g, layer.activation, x, layer),
         core.Dropout: lambda g, layer, x: g.op("Identity", [x], layer.name),
-        core.Flatten: lambda g, layer, x: g.op("Flatten", [x], layer.name, axis=1),
+        core.Flatten: _flatten,
         core.Reshape: _reshape,
         norm.BatchNormalization: _batch_norm,
         conv.Conv2D: _conv,
@@ -233,6 +266,11 @@ def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type,
     from glassnet.layers.module import Layer
 
     op = node.op
+    rank = len(getattr(node.inputs[0], "shape", ())) if node.inputs else 0
+    if isinstance(op, Layer) and getattr(op, "layout", None) == CHANNELS_LAST and rank > 1:
+        x = g.op("Transpose", [_value(g, node.inputs[0], names)], perm=[0, rank, *range(1, rank)])
+        y = _emit_layer(g, op, x, emitters)
+        return y if len(node.shape) < 2 else g.op("Transpose", [y], perm=[0, *range(2, rank + 1), 1])
     if isinstance(op, Layer):
         return _emit_layer(g, op, _value(g, node.inputs[0], names), emitters)
     if id(op) in _BINARY:
@@ -272,8 +310,11 @@ def _trace(g: _Graph, model: Model) -> tuple[Shapes, Shapes]:
     emitters = _layer_emitters()
     if isinstance(model, Sequential):
         x = "input"
-        for layer in model.layers:
-            x = _emit_layer(g, layer, x, emitters)
+        if model._layout == CHANNELS_LAST:
+            x = _sequential_channels_last(g, model, x, emitters)
+        else:
+            for layer in model.layers:
+                x = _emit_layer(g, layer, x, emitters)
         return [("input", model.layers[0].input_shape)], [(x, model._layer_output_shape(model.layers[-1]))]
     names: dict[int, str] = {}
     inputs = []

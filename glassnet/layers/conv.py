@@ -1,7 +1,9 @@
 """Convolution layers: Conv2D, Conv1D (the pooling layers are in :mod:`glassnet.layers.pool`).
 
-Images are (N, C, H, W) and signals (N, C, L), channels first as in PyTorch. The
-computations are the ops of :mod:`glassnet.ops.conv`.
+Images are (N, C, H, W) and signals (N, C, L), channels first as in PyTorch, unless the
+layer or its model says ``data_format="channels_last"`` ((N, H, W, C) and (N, L, C), as
+Keras; see :mod:`glassnet.layers.layout`). The computations are the ops of
+:mod:`glassnet.ops.conv`, on channels-first arrays.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.layers import layout
 from glassnet.layers.core import KernelLayer
 from glassnet.ops._window import as_int, conv_geometry, conv_padding, pair
 from glassnet.ops.conv import Conv1d, Conv2d
@@ -66,6 +69,7 @@ class _Conv(KernelLayer):
         *,
         strides: int | tuple[int, ...] | None = None,
         dilation_rate: int | tuple[int, ...] | None = None,
+        data_format: str | None = None,
     ) -> None:
         kind = type(self).__name__
         super().__init__(name or kind.lower(), activation, use_bias, kernel_initializer, bias_initializer,
@@ -79,6 +83,7 @@ class _Conv(KernelLayer):
         self.dilation = self._sizes(1 if dilation is None else dilation, "dilation", 1)
         self.padding = (conv_padding(padding, kind) if isinstance(padding, str)
                         else self._sizes(padding, "padding", 0))
+        layout.init_layout(self, data_format)
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
         return window_sizes(value, name, type(self).__name__, self.rank, minimum)
@@ -97,14 +102,16 @@ class _Conv(KernelLayer):
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         return {"stride": self.stride[0], "padding": padding, "dilation": self.dilation[0]}
 
-    def _check_rank(self, input_shape: tuple[int, ...]) -> None:
-        layout = "(N, C, H, W)" if self.rank == 2 else "(N, C, L)"
+    def _check_rank(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample input shape, channels first, after checking its rank."""
         if len(input_shape) != self.rank + 1:
             raise ValueError(
-                f"{type(self).__name__} layer {self.name!r} expects inputs of shape {layout}; got "
+                f"{type(self).__name__} layer {self.name!r} expects inputs "
+                f"{layout.describe(self.layout, self.rank)}; got "
                 f"samples of shape {tuple(input_shape)} (the input is {len(input_shape) + 1}-D, "
                 f"it must be {self.rank + 2}-D)"
             )
+        return layout.to_channels_first(input_shape, self.layout)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         self._check_rank(input_shape)
@@ -112,7 +119,9 @@ class _Conv(KernelLayer):
         self.create_weights(self.kernel_shape(input_shape), self.filters, rng)
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
-        return (self.filters, input_shape[0], *self.kernel_size) if input_shape else None
+        if len(input_shape) != self.rank + 1:
+            return None
+        return (self.filters, layout.to_channels_first(input_shape, self.layout)[0], *self.kernel_size)
 
     @property
     def n_units(self) -> int:
@@ -120,26 +129,31 @@ class _Conv(KernelLayer):
 
     def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
         """Any spatial size is accepted; the channels must match the built kernels."""
-        self._check_rank(input_shape)
-        if self.W is not None and input_shape[0] != self.W.shape[1]:
+        channels = self._check_rank(input_shape)[0]
+        if self.W is not None and channels != self.W.shape[1]:
             raise ValueError(
                 f"{type(self).__name__} layer {self.name!r} was built for {self.W.shape[1]} input "
-                f"channels (W has shape {self.W.shape}) but received {input_shape[0]}"
+                f"channels (W has shape {self.W.shape}) but received {channels}, in samples of shape "
+                f"{tuple(input_shape)}{layout.channels_hint(self, input_shape)}"
             )
 
+    def forward(self, x: Any) -> Any:
+        """The layer on ``x`` in its layout (see :func:`glassnet.layers.layout.forward_layer`)."""
+        return layout.forward_layer(self, x)
+
     def pre_activation(self, x: Tensor) -> Tensor:
-        """z = W * x + b, the input of the activation."""
+        """z = W * x + b, the input of the activation, for channels-first ``x``."""
         inputs = (x, self.W) if self.b is None else (x, self.W, self.b)
         return self.op.apply(*inputs, **self._options())
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        self._check_rank(input_shape)
-        spatial = tuple(input_shape[1:]) if self.rank == 2 else (1, *input_shape[1:])
+        shape = self._check_rank(input_shape)
+        spatial = tuple(shape[1:]) if self.rank == 2 else (1, *shape[1:])
         kernel = self.kernel_size if self.rank == 2 else (1, *self.kernel_size)
         options = self._pairs()
         geo = conv_geometry(spatial, kernel, options["stride"], options["padding"],
                             options["dilation"], type(self).__name__)
-        return (self.filters, *geo.out[2 - self.rank:])
+        return layout.from_channels_first((self.filters, *geo.out[2 - self.rank:]), self.layout)
 
     def get_config(self) -> dict[str, Any]:
         def plain(sizes: tuple[int, ...]) -> Any:
@@ -151,6 +165,7 @@ class _Conv(KernelLayer):
             "stride": plain(self.stride),
             "padding": self.padding if isinstance(self.padding, str) else plain(self.padding),
             "dilation": plain(self.dilation),
+            "data_format": self.data_format,
             **self.weight_config(),
             "name": self.name,
         }
@@ -166,9 +181,11 @@ class Conv2D(_Conv):
         \\qquad a = g(z)
 
     (cross-correlation, as in PyTorch and Keras). Shape: (N, C, H, W) -> (N, filters, Ho, Wo),
-    Ho = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1. ``W`` has shape
-    (filters, C, kh, kw), as in PyTorch, and ``b`` shape (filters,). Any image size is
-    accepted after the build; the channels must stay the same.
+    Ho = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1; with ``data_format="channels_last"``
+    (N, H, W, C) -> (N, Ho, Wo, filters). ``W`` has shape (filters, C, kh, kw) in both
+    layouts, as in PyTorch (Keras's kernel (kh, kw, C, filters) is its transpose
+    ``W.transpose(2, 3, 1, 0)``), and ``b`` shape (filters,). Any image size is accepted
+    after the build; the channels must stay the same.
 
     Initialization: ``kernel_initializer``, by default He normal for the ReLU family, LeCun
     normal for selu and Glorot uniform otherwise, with fan_in = C kh kw and
@@ -192,6 +209,14 @@ class Conv2D(_Conv):
     kernel_regularizer : str or regularizer, optional
         A penalty on W added to the training loss (see :meth:`regularization_loss`).
     name : str, optional
+    data_format : "channels_first", "channels_last" or None, default None
+        The layout of the images: (N, C, H, W), as PyTorch, or (N, H, W, C), as Keras.
+        None follows the model (``gn.Sequential([...], data_format=...)``, or the layout
+        declared upstream in a functional graph), else channels first. Unlike Keras, there
+        is no global default. A model transposes channels-last data once and computes
+        channels first (:mod:`glassnet.layers.layout`); data that looks channels last
+        reaching a layer whose layout nobody declared is refused
+        (:func:`glassnet.layers.layout.check_input_layout`).
 
     Examples
     --------
@@ -200,9 +225,12 @@ class Conv2D(_Conv):
     (8, 6, 28, 28)
     >>> layer.W.shape
     (6, 1, 5, 5)
+    >>> Conv2D(6, 5, padding="same", data_format="channels_last")(np.zeros((8, 28, 28, 1))).shape
+    (8, 28, 28, 6)
     """
 
     static_graph = True
+    channels_first_call = True
 
     rank = 2
     op = Conv2d
@@ -216,7 +244,8 @@ class Conv1D(_Conv):
         z_{n,f,i} = b_f + \\sum_{c=1}^{C} \\sum_{u} W_{f,c,u}\\, x_{n,\\,c,\\; s i + d u - p},
         \\qquad a = g(z)
 
-    Shape: (N, C, L) -> (N, filters, Lo), Lo = floor((L + 2p - d (k - 1) - 1) / s) + 1.
+    Shape: (N, C, L) -> (N, filters, Lo), Lo = floor((L + 2p - d (k - 1) - 1) / s) + 1;
+    (N, L, C) -> (N, Lo, filters) with ``data_format="channels_last"``.
     ``W`` has shape (filters, C, k) and ``b`` shape (filters,). Arguments and initialization
     as :class:`Conv2D`, with single ints for ``kernel_size``, ``stride``, ``padding`` and
     ``dilation``.
@@ -228,6 +257,7 @@ class Conv1D(_Conv):
     """
 
     static_graph = True
+    channels_first_call = True
 
     rank = 1
     op = Conv1d

@@ -11,6 +11,7 @@ from glassnet import _aligned, activations, regularizers
 from glassnet._checks import check_flag
 from glassnet.function import Function
 from glassnet.layers._arguments import declare_input, dense_input_dim, input_config
+from glassnet.layers.layout import CHANNELS_FIRST, channels_last, check_data_format
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.linalg import Linear
 from glassnet.ops.shape import Reshape as _ReshapeOp
@@ -354,27 +355,49 @@ class Dropout(Layer):
 
 
 class Flatten(Layer):
-    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...).
+    """Flattens each sample to one axis: (N, d1, d2, ...) -> (N, d1 d2 ...), in the order
+    the model holds the data: (C, H, W) in a channels-first model, as PyTorch; (H, W, C)
+    in a channels-last model, as Keras (see :mod:`glassnet.layers.layout`).
 
-    ``input_shape``: Keras's per-sample input shape, ``Flatten(input_shape=(28, 28))``; first
-    in a Sequential model, the model creates its weights at once (Dropout, Activation,
-    Reshape and BatchNormalization take it too).
+    Parameters
+    ----------
+    name : str, optional
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape, ``Flatten(input_shape=(28, 28))``; first in a
+        Sequential model, the model creates its weights at once (Dropout, Activation,
+        Reshape and BatchNormalization take it too).
+    data_format : "channels_first", "channels_last" or None, default None
+        Keras's option: the layout of the input. Flatten then orders the features
+        (H, W, C), as Keras does in both layouts: "channels_first" moves the channels last
+        before flattening (to keep the order of weights made for a channels-last model).
+        None flattens the data as the model holds it. A model's layers must agree on the
+        layout (:func:`glassnet.layers.layout.resolve`).
+
+    Examples
+    --------
+    >>> Flatten()(np.zeros((2, 3, 4, 4))).shape
+    (2, 48)
     """
 
     static_graph = True
 
-    def __init__(self, name: str | None = None, *, input_shape: tuple[int, ...] | None = None) -> None:
+    def __init__(self, name: str | None = None, *, input_shape: tuple[int, ...] | None = None,
+                 data_format: str | None = None) -> None:
         super().__init__(name or "flatten")
         declare_input(self, input_shape)
+        self.data_format = check_data_format(data_format, "Flatten")
+        self._channels_to_last = self.data_format == CHANNELS_FIRST
 
     def call(self, x: Tensor) -> Tensor:
+        if self._channels_to_last and x.ndim > 2:
+            x = channels_last(x)
         return _ReshapeOp.apply(x, shape=(x.shape[0], -1))
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, **input_config(self)}
+        return {"data_format": self.data_format, "name": self.name, **input_config(self)}
 
 
 class Reshape(Layer):

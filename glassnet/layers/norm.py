@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.function import Function
+from glassnet.layers import layout
 from glassnet.layers._arguments import declare_input, input_config
 from glassnet.layers.module import Layer, Parameter
 from glassnet.tensor import Tensor
@@ -117,10 +118,15 @@ class BatchNormalization(Layer):
         Added to the variance before the square root.
     axis : {1, -1}, default 1
         The channel axis: 1 (channels first, as PyTorch). Keras's default -1 is accepted for
-        (N, C) inputs, where it is the same axis.
+        (N, C) inputs, where it is the same axis, and in a channels-last model.
     name : str, optional
     input_shape : tuple of int, optional
         Keras's per-sample input shape of a first layer (see :class:`~glassnet.layers.Flatten`).
+
+    In a model with ``data_format="channels_last"``, images (N, H, W, C) are normalized per
+    channel C, as Keras's ``axis=-1`` does (with either ``axis``): the layer takes the
+    model's layout and computes on the channels-first transpose (see
+    :mod:`glassnet.layers.layout`).
 
     References
     ----------
@@ -139,6 +145,9 @@ class BatchNormalization(Layer):
     """
 
     static_in_evaluation = True
+    channels_first_call = True
+    #: Any (N, C, ...) data is normalized, so it is not the layer that checks the images' layout.
+    checks_input_layout = False
 
     def __init__(self, momentum: float = 0.1, epsilon: float = 1e-5, name: str | None = None,
                  axis: int = 1, *, input_shape: tuple[int, ...] | None = None) -> None:
@@ -166,6 +175,7 @@ class BatchNormalization(Layer):
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.axis = int(axis)
+        layout.init_layout(self, None)
         self.gamma: Parameter | None = None
         self.beta: Parameter | None = None
 
@@ -175,19 +185,25 @@ class BatchNormalization(Layer):
                 f"BatchNormalization layer {self.name!r} expects inputs (N, C), (N, C, L) or "
                 f"(N, C, H, W), got per-sample shape {input_shape}"
             )
-        if self.axis == -1 and len(input_shape) != 1:
+        if self.axis == -1 and len(input_shape) != 1 and self.layout == layout.CHANNELS_FIRST:
             raise ValueError(
                 f"BatchNormalization layer {self.name!r}: axis=-1 (channels last, Keras's default) "
                 f"is only the channel axis for (N, C) inputs; these have per-sample shape "
-                f"{tuple(input_shape)}, channels first, so use axis=1"
+                f"{tuple(input_shape)}, channels first, so use axis=1 (or build the model with "
+                f"data_format='channels_last' for (N, H, W, C) images)"
             )
-        channels = input_shape[0]
+        channels = layout.to_channels_first(input_shape, self.layout)[0]
         self.gamma = Parameter(np.ones(channels, dtype=self.dtype), name="gamma")
         self.beta = Parameter(np.zeros(channels, dtype=self.dtype), name="beta")
         self.register_buffer("running_mean", np.zeros(channels, dtype=self.dtype))
         self.register_buffer("running_var", np.ones(channels, dtype=self.dtype))
 
+    def forward(self, x: Any) -> Any:
+        """The layer on ``x`` in its layout (see :func:`glassnet.layers.layout.forward_layer`)."""
+        return layout.forward_layer(self, x)
+
     def call(self, x: Tensor) -> Tensor:
+        """Normalization of channels-first ``x`` (channel axis 1)."""
         if not self.training:
             return _BatchNorm.apply(x, self.gamma, self.beta, mean=self.running_mean,
                                     var=self.running_var, eps=self.epsilon, batch_stats=False)
@@ -200,10 +216,11 @@ class BatchNormalization(Layer):
                                 batch_stats=True)
 
     def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
-        """gamma, beta and the running estimates: one value per channel (axis 1)."""
+        """gamma, beta and the running estimates: one value per channel."""
         if not input_shape:
             return {}
-        return {name: (input_shape[0],) for name in ("gamma", "beta", "running_mean", "running_var")}
+        channels = layout.to_channels_first(input_shape, self.layout)[0]
+        return {name: (channels,) for name in ("gamma", "beta", "running_mean", "running_var")}
 
     def _update_running(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
         """In place, so that views and ``load_state_dict`` keep pointing at the buffers."""

@@ -1,7 +1,9 @@
 """Pooling layers: MaxPool2D, AvgPool2D, MaxPool1D, GlobalAvgPool2D.
 
-Images are (N, C, H, W) and signals (N, C, L), channels first as in PyTorch. The
-computations are the ops of :mod:`glassnet.ops.pool`.
+Images are (N, C, H, W) and signals (N, C, L), channels first as in PyTorch, unless the
+layer or its model says ``data_format="channels_last"`` ((N, H, W, C) and (N, L, C), as
+Keras; see :mod:`glassnet.layers.layout`). The computations are the ops of
+:mod:`glassnet.ops.pool`, on channels-first arrays.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.layers import layout
 from glassnet.layers.conv import _keras_alias, window_sizes
 from glassnet.layers.module import Layer
 from glassnet.ops.pool import AvgPool2d, MaxPool1d, MaxPool2d, global_avg_pool2d, pool_geometry
@@ -25,9 +28,10 @@ class _Pool(Layer):
     op: Any = MaxPool2d
 
     def __init__(self, pool_size: int | tuple[int, int] = 2, stride: Any = None, padding: Any = 0,
-                 name: str | None = None, *, strides: Any = None) -> None:
+                 name: str | None = None, *, strides: Any = None, data_format: str | None = None) -> None:
         super().__init__(name or type(self).__name__.lower())
         kind = type(self).__name__
+        layout.init_layout(self, data_format)
         stride = _keras_alias(stride, strides, "stride", "strides", kind)
         if isinstance(padding, str):
             if padding.lower() != "valid":
@@ -47,11 +51,11 @@ class _Pool(Layer):
         """Window sizes over (H, W); a signal is an image of height 1."""
         kind = type(self).__name__
         if len(input_shape) != self.rank + 1:
-            layout = "(N, C, H, W)" if self.rank == 2 else "(N, C, L)"
             raise ValueError(
-                f"{kind} layer {self.name!r} expects inputs of shape {layout}; got samples of "
-                f"shape {tuple(input_shape)}"
+                f"{kind} layer {self.name!r} expects inputs {layout.describe(self.layout, self.rank)}; "
+                f"got samples of shape {tuple(input_shape)}"
             )
+        input_shape = layout.to_channels_first(input_shape, self.layout)
         if self.rank == 2:
             return pool_geometry((1, *input_shape), self.pool_size, self.stride, self.padding,
                                  (1, 1), kind)
@@ -65,7 +69,12 @@ class _Pool(Layer):
         """Any size the window fits is accepted: pooling has no weights."""
         self._geometry(input_shape)
 
+    def forward(self, x: Any) -> Any:
+        """The layer on ``x`` in its layout (see :func:`glassnet.layers.layout.forward_layer`)."""
+        return layout.forward_layer(self, x)
+
     def call(self, x: Tensor) -> Tensor:
+        """Pooling of channels-first ``x``."""
         if self.rank == 1:
             return self.op.apply(x, kernel=self.pool_size[0], stride=self.stride[0],
                                  padding=self.padding[0])
@@ -73,14 +82,15 @@ class _Pool(Layer):
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         out = self._geometry(input_shape).out
-        return (input_shape[0], *out[2 - self.rank:])
+        channels = layout.to_channels_first(input_shape, self.layout)[0]
+        return layout.from_channels_first((channels, *out[2 - self.rank:]), self.layout)
 
     def get_config(self) -> dict[str, Any]:
         def plain(sizes: tuple[int, ...]) -> Any:
             return sizes[0] if self.rank == 1 else list(sizes)
 
         return {"pool_size": plain(self.pool_size), "stride": plain(self.stride),
-                "padding": plain(self.padding), "name": self.name}
+                "padding": plain(self.padding), "data_format": self.data_format, "name": self.name}
 
 
 class MaxPool2D(_Pool):
@@ -90,8 +100,9 @@ class MaxPool2D(_Pool):
 
         a_{n,c,i,j} = \\max_{u < k_h,\\, v < k_w} x_{n,\\,c,\\; s_h i + u - p_h,\\; s_w j + v - p_w}
 
-    Shape: (N, C, H, W) -> (N, C, Ho, Wo). The gradient of a window goes entirely to its
-    first maximum in row-major order (ties as PyTorch). No weights.
+    Shape: (N, C, H, W) -> (N, C, Ho, Wo), or (N, H, W, C) -> (N, Ho, Wo, C) channels last.
+    The gradient of a window goes entirely to its first maximum in row-major order (ties as
+    PyTorch). No weights.
 
     Parameters
     ----------
@@ -101,6 +112,9 @@ class MaxPool2D(_Pool):
     padding : int or (int, int), default 0
         At most half the pool size; padded positions never win.
     name : str, optional
+    data_format : "channels_first", "channels_last" or None, default None
+        The layout of the images, (N, C, H, W) or (N, H, W, C), as for
+        :class:`~glassnet.layers.Conv2D`; None follows the model, else channels first.
 
     Examples
     --------
@@ -109,6 +123,7 @@ class MaxPool2D(_Pool):
     """
 
     static_graph = True
+    channels_first_call = True
 
     op = MaxPool2d
 
@@ -131,6 +146,7 @@ class AvgPool2D(_Pool):
     """
 
     static_graph = True
+    channels_first_call = True
 
     op = AvgPool2d
 
@@ -147,17 +163,25 @@ class MaxPool1D(_Pool):
     """
 
     static_graph = True
+    channels_first_call = True
 
     rank = 1
     op = MaxPool1d
 
 
 class GlobalAvgPool2D(Layer):
-    """The mean of each channel over the whole image: (N, C, H, W) -> (N, C).
+    """The mean of each channel over the whole image: (N, C, H, W) -> (N, C), or
+    (N, H, W, C) -> (N, C) with ``data_format="channels_last"``.
 
     .. math::
 
         a_{n,c} = \\frac{1}{H W} \\sum_{i,j} x_{n,c,i,j}
+
+    Parameters
+    ----------
+    name : str, optional
+    data_format : "channels_first", "channels_last" or None, default None
+        As for :class:`MaxPool2D`.
 
     Examples
     --------
@@ -166,9 +190,11 @@ class GlobalAvgPool2D(Layer):
     """
 
     static_graph = True
+    channels_first_call = True
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *, data_format: str | None = None) -> None:
         super().__init__(name or "globalavgpool2d")
+        layout.init_layout(self, data_format)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         self.compute_output_shape(input_shape)
@@ -177,13 +203,21 @@ class GlobalAvgPool2D(Layer):
         """Any image size is accepted."""
         self.compute_output_shape(input_shape)
 
+    def forward(self, x: Any) -> Any:
+        """The layer on ``x`` in its layout (see :func:`glassnet.layers.layout.forward_layer`)."""
+        return layout.forward_layer(self, x)
+
     def call(self, x: Tensor) -> Tensor:
+        """The channel means of channels-first ``x``."""
         return global_avg_pool2d(x)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         if len(input_shape) != 3:
             raise ValueError(
-                f"GlobalAvgPool2D layer {self.name!r} expects inputs of shape (N, C, H, W); got "
+                f"GlobalAvgPool2D layer {self.name!r} expects inputs {layout.describe(self.layout)}; got "
                 f"samples of shape {tuple(input_shape)}"
             )
-        return (input_shape[0],)
+        return (layout.to_channels_first(input_shape, self.layout)[0],)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"data_format": self.data_format, "name": self.name}

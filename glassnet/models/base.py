@@ -11,6 +11,7 @@ import numpy as np
 from glassnet import _model_keras, _subclassed
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
+from glassnet.layers import layout
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module
 from glassnet.models.compiling import Compiling
@@ -71,6 +72,7 @@ class Model(Compiling, Running, Module):
         self._inputs: list[Symbolic] = []
         self._outputs: list[Symbolic] = []
         self._nodes: list[Symbolic] = []
+        self._layout: str | None = None
         # A subclass's per-sample input shape, and its output shape and final activation, once built.
         self._subclass_input: tuple[int, ...] | None = None
         self._subclass_output: tuple[tuple[int, ...], str | None] | None = None
@@ -127,6 +129,7 @@ class Model(Compiling, Running, Module):
                 layers.append(node.op)
         self.layers = layers
         self._name_layers()
+        self._layout = layout.resolve(layers, None, f"model {self.name!r}", recorded=True)
 
     def _name_layers(self) -> None:
         """Make layer names unique within the model: a repeated name gets the first free
@@ -189,7 +192,12 @@ class Model(Compiling, Running, Module):
             z = zs[id(node)] = pre_activation(node.op, args[0])
             return node.op.activate(z) if id(node) in self._fed else z
 
-        outs = [zs.get(id(o), value) for o, value in zip(self._outputs, self.walk(tensors, call))]
+        if self._layout == layout.CHANNELS_LAST:
+            values = layout.walk_channels_last(self._nodes, self._inputs, self._outputs, tensors, call, split,
+                                               _resolve_with)
+        else:
+            values = self.walk(tensors, call)
+        outs = [zs.get(id(o), value) for o, value in zip(self._outputs, values)]
         return outs[0] if self._single_output else outs
 
     def activate(self, zs: Any, skip: Sequence[bool] | None = None) -> Any:
@@ -355,17 +363,19 @@ class Model(Compiling, Running, Module):
 
 def pre_activation(layer: Any, x: Tensor) -> Tensor:
     """z of ``layer`` (built for x if it is not yet) when it splits into z and g(z), else x."""
-    if hasattr(layer, "pre_activation"):
-        layer.ensure_built(x.shape[1:], x.dtype)
-        return layer.pre_activation(x)
-    return x
+    return layout.pre_activation(layer, x) if hasattr(layer, "pre_activation") else x
 
 
 def _resolve(arg: Any, values: dict[int, Any]) -> Any:
+    return _resolve_with(arg, lambda sym: values[id(sym)])
+
+
+def _resolve_with(arg: Any, value_of: Callable[[Symbolic], Any]) -> Any:
+    """A node argument with its symbolic tensors (also inside lists and tuples) replaced by values."""
     if isinstance(arg, Symbolic):
-        return values[id(arg)]
+        return value_of(arg)
     if isinstance(arg, (list, tuple)):
-        return type(arg)(_resolve(a, values) for a in arg)
+        return type(arg)(_resolve_with(a, value_of) for a in arg)
     return arg
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.layers import layout
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module
 from glassnet.models.base import Model, pre_activation
@@ -29,6 +30,17 @@ class Sequential(Model):
         Seeds weight initialization and dropout.
     dtype : float32 or float64, default float32
     name : str, optional
+    data_format : "channels_first", "channels_last" or None, default None
+        The layout of the images (or signals) the model takes and returns: (N, C, H, W),
+        as PyTorch, or (N, H, W, C), as Keras. It applies to every convolution and pooling
+        layer that does not say otherwise (a layer that does must agree); a layer's own
+        ``data_format`` sets it too. Keras's global ``image_data_format`` has no
+        equivalent: the layout belongs to the model. A channels-last model transposes its
+        input once, computes channels first, and Flatten orders the features (H, W, C) as
+        Keras does (:mod:`glassnet.layers.layout`); BatchNormalization normalizes each
+        channel, as Keras's ``axis=-1``. None: channels first, and data that looks channels
+        last, such as (N, 28, 28, 1), is refused
+        (:func:`glassnet.layers.layout.check_input_layout`).
 
     The weights are created at once when the input shape is known (``gn.Input`` first, or
     a first layer given ``input_dim`` / ``input_shape``), so that ``model.parameters()`` is
@@ -41,7 +53,7 @@ class Sequential(Model):
     """
 
     def __init__(self, layers: Sequence[Layer] | Layer | None = None, *more: Layer, seed: int | None = None,
-                 dtype: Any = np.float32, name: str | None = None) -> None:
+                 dtype: Any = np.float32, name: str | None = None, data_format: str | None = None) -> None:
         super().__init__(seed=seed, dtype=dtype, name=name or "sequential")
         self.layers = []
         seen: set[int] = set()
@@ -54,6 +66,8 @@ class Sequential(Model):
             seen.add(id(layer))
             self.layers.append(layer)
         self._name_layers()
+        self.data_format = layout.check_data_format(data_format, "Sequential")
+        self._layout = layout.resolve(self.layers, self.data_format, "Sequential")
         self.seed = seed
         self._seed_layers(seed)
         self._adopt_construction_weights()
@@ -83,6 +97,7 @@ class Sequential(Model):
             self._input_shape = layer.shape
             return
         self._check_new(layer, {id(existing) for existing in self.layers})
+        self._layout = layout.resolve([*self.layers, layer], self.data_format, "Sequential")
         self.layers = [*self.layers, layer]
         self._name_layers()
         self._adopt_construction_weights()
@@ -92,6 +107,7 @@ class Sequential(Model):
         if not self.layers:
             raise ValueError(f"pop: model {self.name!r} has no layers to remove")
         *self.layers, last = self.layers
+        self._layout = layout.resolve(self.layers, self.data_format, "Sequential")
         return last
 
     def _declared_input_shape(self) -> tuple[int, ...] | None:
@@ -117,6 +133,9 @@ class Sequential(Model):
         if not self.layers:
             raise ValueError("this Sequential model has no layers; add some first")
         *body, last = self.layers
+        if self._layout == layout.CHANNELS_LAST:
+            splits = final_activation(last) is not None
+            return layout.forward_channels_last(self.layers, x, splits, self._step)
         for i, layer in enumerate(body):
             x = self._call_checked(layer, x, i)
         if final_activation(last) is None:
@@ -132,11 +151,21 @@ class Sequential(Model):
 
     def _build_layers(self, shapes: list[tuple[int, ...]], dtype: np.dtype) -> None:
         """Each layer's weights for the shape the previous layer's ``compute_output_shape``
-        gives, without running the network."""
+        gives, without running the network (where images enter, their layout is checked:
+        :func:`glassnet.layers.layout.check_input_layout`)."""
         (shape,) = shapes
         for layer in self.layers:
+            if not layer.built:
+                layout.check_input_layout(layer, shape)
             layer.ensure_built(shape, dtype)
             shape = tuple(layer.compute_output_shape(shape))
+
+    def _step(self, layer: Layer, x: Tensor, i: int, logits: bool) -> Tensor:
+        """Layer ``i`` on ``x``, checked; its pre-activation when ``logits`` and it has an activation."""
+        if logits and final_activation(layer) is not None:
+            self._check_fit(layer, x, i)
+            return pre_activation(layer, x)
+        return self._call_checked(layer, x, i)
 
     def _call_checked(self, layer: Layer, x: Tensor, i: int) -> Tensor:
         self._check_fit(layer, x, i)
@@ -155,7 +184,7 @@ class Sequential(Model):
             raise ValueError(
                 f"layer {layer.name!r} ({type(layer).__name__}) expects inputs of shape "
                 f"(N, {', '.join(map(str, layer.input_shape))}) but {source} has shape "
-                f"(N, {', '.join(map(str, x.shape[1:]))}){hint}"
+                f"(N, {', '.join(map(str, x.shape[1:]))}){hint}{layout.channels_hint(layer, x.shape[1:])}"
             )
 
     @property
