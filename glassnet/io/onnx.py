@@ -221,14 +221,14 @@ def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: di
 
 
 def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
-    from glassnet.layers import conv, core, norm, pool
+    from glassnet.layers import conv, core, norm, pool, reshaping
 
     return {
         core.Dense: _dense,
         core.Activation: lambda g, layer, x: _activation(g, layer.activation, x, layer),
         core.Dropout: lambda g, layer, x: g.op("Identity", [x], layer.name),
-        core.Flatten: _flatten,
-        core.Reshape: _reshape,
+        reshaping.Flatten: _flatten,
+        reshaping.Reshape: _reshape,
         norm.BatchNormalization: _batch_norm,
         conv.Conv2D: _conv,
         conv.Conv1D: _conv,

@@ -6,10 +6,11 @@ Keras's names of the pooling layers are the same classes: ``MaxPooling2D`` is
 """
 
 from glassnet.layers.conv import Conv1D, Conv2D
-from glassnet.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from glassnet.layers.core import Activation, Dense, Dropout
 from glassnet.layers.module import Layer, Module, Parameter
 from glassnet.layers.norm import BatchNormalization
 from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
+from glassnet.layers.reshaping import Flatten, Reshape
 
 MaxPooling2D = MaxPool2D
 AveragePooling2D = AvgPool2D
