@@ -9,8 +9,9 @@ import numpy as np
 
 from glassnet.optim.base import (
     OPTIMIZERS,
+    FlatGroup,
     Optimizer,
-    _FlatGroup,
+    Option,
     check_flag,
     check_hyperparameter,
     other_spellings,
@@ -66,6 +67,7 @@ class Adagrad(Optimizer):
     config_keys = (
         "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "clipnorm", "clipvalue",
     )
+    lr_decay, weight_decay, initial_accumulator_value, eps = Option(), Option(), Option(), Option()
 
     def __init__(
         self,
@@ -88,15 +90,16 @@ class Adagrad(Optimizer):
         self.eps = check_hyperparameter("eps", eps, low_open=True)
         super().__init__(params, lr, clipnorm, clipvalue)
 
-    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        g = self._add_weight_decay(group, g, self.weight_decay)
-        step_size = self.lr / (1.0 + (self.iterations - 1) * self.lr_decay)
-        G = group.state_array("sum", self.initial_accumulator_value)
+    def _update(self, group: FlatGroup, g: np.ndarray) -> None:
+        o = group.options
+        g = self._add_weight_decay(group, g, o["weight_decay"])
+        step_size = o["lr"] / (1.0 + (group.steps - 1) * o["lr_decay"])
+        G = group.state_array("sum", o["initial_accumulator_value"])
         tmp = group.scratch("tmp")
         np.multiply(g, g, out=tmp)
         G += tmp
         np.sqrt(G, out=tmp)
-        tmp += self.eps
+        tmp += o["eps"]
         np.divide(g, tmp, out=tmp)
         tmp *= -step_size
         group.data += tmp
@@ -153,6 +156,7 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
     config_keys = ("lr", "rho", "eps", "weight_decay", "momentum", "centered", "clipnorm", "clipvalue")
+    rho, eps, weight_decay, momentum, centered = Option(), Option(), Option(), Option(), Option()
 
     def __init__(
         self,
@@ -176,15 +180,16 @@ class RMSprop(Optimizer):
         self.centered = check_flag("centered", centered)
         super().__init__(params, lr, clipnorm, clipvalue)
 
-    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        g = self._add_weight_decay(group, g, self.weight_decay)
-        rho, tmp = self.rho, group.scratch("tmp")
+    def _update(self, group: FlatGroup, g: np.ndarray) -> None:
+        o = group.options
+        g = self._add_weight_decay(group, g, o["weight_decay"])
+        rho, tmp = o["rho"], group.scratch("tmp")
         v = group.state_array("square_avg")
         v *= rho
         np.multiply(g, g, out=tmp)
         tmp *= 1.0 - rho
         v += tmp
-        if self.centered:
+        if o["centered"]:
             g_avg = group.state_array("grad_avg")
             np.subtract(g, g_avg, out=tmp)
             tmp *= 1.0 - rho
@@ -194,13 +199,13 @@ class RMSprop(Optimizer):
             np.sqrt(tmp, out=tmp)
         else:
             np.sqrt(v, out=tmp)
-        tmp += self.eps
+        tmp += o["eps"]
         np.divide(g, tmp, out=tmp)
-        if self.momentum > 0:
+        if o["momentum"] > 0:
             buf = group.state_array("momentum_buffer")
-            buf *= self.momentum
+            buf *= o["momentum"]
             buf += tmp
-            np.multiply(buf, -self.lr, out=tmp)
+            np.multiply(buf, -o["lr"], out=tmp)
         else:
-            tmp *= -self.lr
+            tmp *= -o["lr"]
         group.data += tmp
