@@ -145,6 +145,8 @@ class Optimizer(Configurable):
     def _group_options(self, entries: Any, current: Any) -> dict[str, Any]:
         """The ``entries`` of a group (its own options and keys, no "params") checked against
         the ``current`` values of the others; options in glassnet's names."""
+        if len(entries) == 1 and "lr" in entries:  # what schedulers set, at every step for some
+            return {"lr": check_hyperparameter("lr", entries["lr"])}
         options, extra = group_spellings(type(self), dict(entries))
         if options:
             merged = {key: current[key] for key in self.option_keys}
