@@ -54,6 +54,12 @@ class ParamGroup(dict):
             self[key] = default
         return self[key]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
     def __missing__(self, key: str) -> Any:
         names = _READ_ALIASES.get(key, ())
         if names and all(name in self for name in names):

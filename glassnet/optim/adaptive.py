@@ -51,7 +51,8 @@ class Adagrad(Optimizer):
     weight_decay : float, default 0
         lambda >= 0 (L2 penalty added to the gradient).
     initial_accumulator_value : float, default 0
-        G_0 >= 0.
+        G_0 >= 0. A parameter group's own value is used for its parameters (PyTorch's Adagrad
+        starts every group from the constructor's value).
     eps : float, default 1e-10
         epsilon > 0, added to the square root.
     clipnorm, clipvalue : float, optional

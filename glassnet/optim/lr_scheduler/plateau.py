@@ -86,8 +86,8 @@ class ReduceLROnPlateau(LRScheduler):
             Without a value, or with one that is not a number.
         """
         try:
-            value = float(metrics)
-        except (TypeError, ValueError):
+            value = float(metrics.item() if hasattr(metrics, "item") else metrics)
+        except (TypeError, ValueError, AttributeError):
             raise TypeError(f"ReduceLROnPlateau.step takes the watched quantity, e.g. "
                             f"scheduler.step(val_loss); got {metrics!r}") from None
         self.last_epoch += 1
