@@ -242,3 +242,29 @@ def test_binding_the_same_parameters_in_another_order_keeps_the_groups():
     model.compile(optimizer=opt, loss="mse")
     model.fit(np.ones((8, 3), np.float32), np.zeros((8, 1), np.float32), epochs=2, verbose=0)
     assert [g["lr"] for g in opt.param_groups] == [0.01, 0.1] and opt.iterations > 0
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_step_with_a_closure_and_zero_grad_set_to_none_as_torch(set_to_none):
+    x, y = np.linspace(-1, 1, 8).reshape(8, 1), np.linspace(0, 2, 8).reshape(8, 1)
+    w, tw = Parameter(np.array([[0.5]])), torch.tensor([[0.5]], dtype=torch.float64, requires_grad=True)
+    opt = gn.optim.SGD([w], lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD([tw], lr=0.1, momentum=0.9)
+
+    def closure():
+        opt.zero_grad(set_to_none=set_to_none)
+        loss = ((gn.tensor(x, dtype=np.float64) @ w - y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    def torch_closure():
+        topt.zero_grad(set_to_none=set_to_none)
+        loss = ((torch.tensor(x) @ tw - torch.tensor(y)) ** 2).mean()
+        loss.backward()
+        return loss
+
+    for _ in range(5):
+        loss, tloss = opt.step(closure), topt.step(torch_closure)
+        assert float(loss.item()) == pytest.approx(tloss.item(), rel=1e-12)
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-12)
+    assert opt.step() is None

@@ -14,12 +14,13 @@ SGD, Adam and AdamW also have compiled single-pass updates, asked of
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from glassnet._checks import check_flag, check_hyperparameter
+from glassnet._grad_mode import enable_grad
 from glassnet._registry import Configurable, Registry
 from glassnet.optim import _state
 from glassnet.optim._arguments import group_spellings, other_spellings
@@ -134,7 +135,7 @@ class Optimizer(Configurable):
         if "param_groups" not in self.__dict__:  # the constructor, which validated the value
             self.__dict__.setdefault("defaults", {})[name] = value
             return
-        self.defaults = self._checked_options({**self.defaults, name: value})
+        self.defaults = {**self.defaults, **self._group_options({name: value}, self.defaults)}
         for group in self.param_groups:
             group[name] = value
 
@@ -236,13 +237,23 @@ class Optimizer(Configurable):
         return self._groups
 
     # -------------------------------------------------------------------- step
-    def zero_grad(self) -> None:
-        """Set every gradient to zero (in the flat buffer; ``p.grad`` stays a view)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every gradient to zero (in the flat buffer; ``p.grad`` stays a view).
+
+        ``set_to_none`` is PyTorch's, accepted either way: here a gradient is always an array
+        of the flat buffer, and zeros are what PyTorch's None stands for (the next backward
+        pass adds the new gradient in both).
+        """
+        check_flag("set_to_none", set_to_none)
         for group in self._bound_groups():
             group.zero_grad()
 
-    def step(self) -> None:
-        """Update every parameter in place from its gradient.
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter in place from its gradient; return what ``closure`` returned.
+
+        ``closure`` (PyTorch's), when given, is called first with gradients enabled: a
+        function that computes the loss again and its gradients (``zero_grad``, forward,
+        ``backward``) and returns the loss.
 
         A ``p.data`` or ``p.grad`` that was replaced by another array is first copied into
         the flat buffers. A ``None`` gradient counts as zero, so, with momentum or Adam,
@@ -250,6 +261,10 @@ class Optimizer(Configurable):
         parameter (``requires_grad`` False) never moves; its optimizer state still decays
         as for a zero gradient.
         """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         groups = self._bound_groups()
         frozen = [pair for group in groups for pair in group.relink()]
         grads = self._clipped_grads(groups)
@@ -259,6 +274,7 @@ class Optimizer(Configurable):
             self._update(group, g)
         for view, values in frozen:
             np.copyto(view, values)
+        return loss
 
     def _update(self, group: FlatGroup, g: np.ndarray) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update()")
