@@ -268,3 +268,14 @@ def test_step_with_a_closure_and_zero_grad_set_to_none_as_torch(set_to_none):
         assert float(loss.item()) == pytest.approx(tloss.item(), rel=1e-12)
     np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-12)
     assert opt.step() is None
+
+
+def test_the_glass_box_steps_with_the_groups_of_the_optimizer():
+    model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    W, b = model.layers[0].parameters()
+    w0, b0 = float(W.data[0, 0]), float(b.data[0])
+    opt = gn.optim.SGD([{"params": [W], "lr": 0.1}, {"params": [b], "lr": 0.0}], lr=0.5)
+    table = gn.explain.iterate(model, [[1.5]], [[0.5]], steps=2, optimizer=opt, loss=gn.losses.MSE("sum"),
+                               params={"layers.0.W": "w", "layers.0.b": "b"})
+    assert table["b"].tolist() == [b0, b0]                      # the group at lr 0 stays put
+    assert table["w"][0] == pytest.approx(w0 - 0.1 * 2 * (w0 * 1.5 + b0 - 0.5) * 1.5)
