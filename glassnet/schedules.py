@@ -92,7 +92,8 @@ class Schedule:
     """Base of the schedules: ``__call__(epoch, lr=None)`` and ``get_config``.
 
     A subclass gives ``next_rate(lr, epoch)``, the rate of ``epoch`` >= 1 from that of the
-    epoch before; the rate of an epoch applies it from ``initial_lr`` epoch after epoch.
+    epoch before; the rate of an epoch applies it from ``initial_lr`` epoch after epoch (from
+    the last epoch asked, when that is earlier).
     """
 
     config_keys: tuple[str, ...] = ()
@@ -105,9 +106,15 @@ class Schedule:
         return self.rate(int(epoch))
 
     def rate(self, epoch: int) -> float:
-        rate = self.initial_lr
-        for e in range(1, epoch + 1):
+        """The rate of ``epoch``, continuing from the epoch asked last when it is not later
+        (a callback asks epoch after epoch) and the settings are unchanged."""
+        settings = tuple(getattr(self, key) for key in self.config_keys)
+        start, rate, seen = getattr(self, "_last", (0, self.initial_lr, settings))
+        if start > epoch or seen != settings:
+            start, rate = 0, self.initial_lr
+        for e in range(start + 1, epoch + 1):
             rate = self.next_rate(rate, e)
+        self._last = (epoch, rate, settings)
         return rate
 
     def next_rate(self, lr: float, epoch: int) -> float:

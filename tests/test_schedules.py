@@ -95,3 +95,12 @@ def test_bad_arguments(make, match):
 def test_non_numbers_are_type_errors():
     with pytest.raises(TypeError, match="initial_lr must be a real number"):
         schedules.ExponentialDecay("0.1", gamma=0.9)
+
+
+def test_rates_asked_in_any_order_are_the_rates_in_order():
+    in_order = [schedules.CosineDecay(0.1, epochs=30, min_lr=1e-3)(e) for e in range(40)]
+    schedule = schedules.CosineDecay(0.1, epochs=30, min_lr=1e-3)
+    for epoch in (39, 3, 3, 17, 0, 30, 12):
+        assert schedule(epoch) == in_order[epoch]
+    schedule.min_lr = 0.0
+    assert schedule(39) == 0.0
