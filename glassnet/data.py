@@ -1,10 +1,13 @@
-"""Splitting data and cross-validation (``gn.data``), on scikit-learn's splitters.
+"""Splitting data, cross-validation and batches for manual loops (``gn.data``).
 
 The splits come from scikit-learn (``train_test_split``, ``KFold``, ``StratifiedKFold``);
 these helpers add the defaults that avoid known traps: seeded shuffling, and stratified
 splits for class labels, so every part keeps the class proportions. Scaling and encoding
 are scikit-learn's too (``StandardScaler``, ``MinMaxScaler(feature_range=(a, b))``,
 ``OneHotEncoder``): fit them on the training part only.
+
+For a training loop of your own, :class:`DataLoader` cuts arrays (or a dataset) into
+batches, as PyTorch's ``DataLoader`` does.
 
 Examples
 --------
@@ -24,8 +27,9 @@ from glassnet._checks import can_stratify, check_seed
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
+from glassnet.training.loader import DataLoader
 
-__all__ = ["train_test_split", "folds", "cross_validate", "CVScores", "is_class_labels"]
+__all__ = ["train_test_split", "folds", "cross_validate", "CVScores", "is_class_labels", "DataLoader"]
 
 
 def is_class_labels(y: Any) -> bool:
@@ -223,3 +227,4 @@ def _compiled(model: Any) -> Any:
             f"build_fn() must return a compiled model (call model.compile(...) inside it), got {model!r}"
         )
     return model
+

@@ -5,20 +5,27 @@ rate, which these schedules ignore: they depend on the epoch only) and returns t
 for that epoch, counted from 0. A learning-rate callback sets ``optimizer.lr`` from it
 at the start of every epoch. Any function ``f(epoch, lr) -> float`` works the same way.
 
-Each one gives the same values as the ``torch.optim.lr_scheduler`` class named in its
-docstring after ``epoch`` calls of ``scheduler.step()``.
+This module is the one home of the decay formulas: the functions :func:`step_decay`,
+:func:`multi_step_decay`, :func:`exponential_decay` and :func:`cosine_annealing` give the
+rate of an epoch from the rate of the epoch before, as ``torch.optim.lr_scheduler``
+computes it, and serve both the schedules here (which apply them epoch after epoch from
+the initial rate) and the PyTorch-style schedulers of :mod:`glassnet.optim.lr_scheduler`.
+So each schedule gives the values of the ``torch.optim.lr_scheduler`` class named in its
+docstring after ``epoch`` calls of ``scheduler.step()``, bit for bit.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from glassnet._checks import check_hyperparameter
 
-__all__ = ["Schedule", "StepDecay", "ExponentialDecay", "CosineDecay"]
+__all__ = ["Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "step_decay", "multi_step_decay",
+           "exponential_decay", "cosine_annealing"]
 
 
 def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
@@ -42,10 +49,55 @@ def _count(name: str, value: Any) -> int:
     return int(value)
 
 
+def step_decay(lr: float, epoch: int, gamma: float, every: int) -> float:
+    """The rate of ``epoch`` (>= 1) from ``lr``, the previous epoch's: times ``gamma`` when
+    ``epoch`` is a multiple of ``every``."""
+    return lr * gamma if epoch % every == 0 else lr
+
+
+def multi_step_decay(lr: float, epoch: int, gamma: float, milestones: Mapping[int, int]) -> float:
+    """The rate of ``epoch`` (>= 1) from ``lr``: times ``gamma`` to the number of times
+    ``epoch`` is among the milestones (``milestones`` counts them)."""
+    count = milestones.get(epoch, 0)
+    return lr * gamma**count if count else lr
+
+
+def exponential_decay(lr: float, epoch: int, gamma: float) -> float:
+    """The rate of ``epoch`` (>= 1) from ``lr``: times ``gamma``."""
+    return lr * gamma
+
+
+def cosine_annealing(lr: float, epoch: int, period: int, initial_lr: float, min_lr: float) -> float:
+    r"""The rate of ``epoch`` (>= 1) from ``lr`` on the cosine from ``initial_lr`` at epoch 0
+    down to ``min_lr`` at ``period``, and back up over the next ``period`` epochs (periodic):
+
+    .. math::
+
+        \alpha_e = \alpha_{\min} + (\alpha_{e-1} - \alpha_{\min})
+            \frac{1 + \cos(\pi e / T)}{1 + \cos(\pi (e - 1) / T)},
+
+    and at the start of a climb (the denominator 0), :math:`\alpha_e = \alpha_{e-1} +
+    \tfrac{1}{2} (\alpha_0 - \alpha_{\min}) (1 - \cos(\pi / T))`. Both keep
+    :math:`\alpha_e = \alpha_{\min} + \tfrac{1}{2} (\alpha_0 - \alpha_{\min})(1 + \cos(\pi e / T))`
+    when nothing else changes the rate; written from the previous rate, as PyTorch's
+    ``CosineAnnealingLR`` writes it, a rate changed by someone else is annealed from there.
+    """
+    if (epoch - 1 - period) % (2 * period) == 0:
+        return lr + (initial_lr - min_lr) * (1 - math.cos(math.pi / period)) / 2
+    ratio = (1 + math.cos(math.pi * epoch / period)) / (1 + math.cos(math.pi * (epoch - 1) / period))
+    return ratio * (lr - min_lr) + min_lr
+
+
 class Schedule:
-    """Base of the schedules: ``__call__(epoch, lr=None)`` and ``get_config``."""
+    """Base of the schedules: ``__call__(epoch, lr=None)`` and ``get_config``.
+
+    A subclass gives ``next_rate(lr, epoch)``, the rate of ``epoch`` >= 1 from that of the
+    epoch before; the rate of an epoch applies it from ``initial_lr`` epoch after epoch (from
+    the last epoch asked, when that is earlier).
+    """
 
     config_keys: tuple[str, ...] = ()
+    initial_lr: float
 
     def __call__(self, epoch: int, lr: float | None = None) -> float:
         """The learning rate for ``epoch`` (0, 1, 2, ...); ``lr`` is accepted and ignored."""
@@ -54,7 +106,19 @@ class Schedule:
         return self.rate(int(epoch))
 
     def rate(self, epoch: int) -> float:
-        raise NotImplementedError(f"{type(self).__name__} does not define rate()")
+        """The rate of ``epoch``, continuing from the epoch asked last when it is not later
+        (a callback asks epoch after epoch) and the settings are unchanged."""
+        settings = tuple(getattr(self, key) for key in self.config_keys)
+        start, rate, seen = getattr(self, "_last", (0, self.initial_lr, settings))
+        if start > epoch or seen != settings:
+            start, rate = 0, self.initial_lr
+        for e in range(start + 1, epoch + 1):
+            rate = self.next_rate(rate, e)
+        self._last = (epoch, rate, settings)
+        return rate
+
+    def next_rate(self, lr: float, epoch: int) -> float:
+        raise NotImplementedError(f"{type(self).__name__} does not define next_rate()")
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments (``cls(**config)`` rebuilds the schedule)."""
@@ -90,8 +154,8 @@ class StepDecay(Schedule):
         self.drop = _factor("drop", drop)
         self.every = _count("every", every)
 
-    def rate(self, epoch: int) -> float:
-        return self.initial_lr * self.drop ** (epoch // self.every)
+    def next_rate(self, lr: float, epoch: int) -> float:
+        return step_decay(lr, epoch, self.drop, self.every)
 
 
 class ExponentialDecay(Schedule):
@@ -113,8 +177,8 @@ class ExponentialDecay(Schedule):
         self.initial_lr = _positive("initial_lr", initial_lr)
         self.gamma = _factor("gamma", gamma)
 
-    def rate(self, epoch: int) -> float:
-        return self.initial_lr * self.gamma**epoch
+    def next_rate(self, lr: float, epoch: int) -> float:
+        return exponential_decay(lr, epoch, self.gamma)
 
 
 class CosineDecay(Schedule):
@@ -146,8 +210,7 @@ class CosineDecay(Schedule):
         if self.min_lr > self.initial_lr:
             raise ValueError(f"min_lr ({min_lr!r}) must not exceed initial_lr ({initial_lr!r})")
 
-    def rate(self, epoch: int) -> float:
-        if epoch >= self.epochs:
+    def next_rate(self, lr: float, epoch: int) -> float:
+        if epoch > self.epochs:
             return self.min_lr
-        cosine = 0.5 * (1.0 + math.cos(math.pi * epoch / self.epochs))
-        return self.min_lr + (self.initial_lr - self.min_lr) * cosine
+        return cosine_annealing(lr, epoch, self.epochs, self.initial_lr, self.min_lr)

@@ -133,12 +133,19 @@ def test_a_callable_activation_made_of_glassnet_operations_works():
 
 
 # ------------------------------------------------------------ optimizer state
+_EMPTY_STATE = {"config": {"name": "sgd"}, "iterations": 0, "param_groups": [], "shapes": [], "steps": [],
+                "state": {}}
+
+
 @pytest.mark.parametrize("state, words", [
-    ({"bogus": 1}, r"the keys must be exactly \['config', 'iterations', 'shapes', 'state'\]"),
+    ({"bogus": 1}, r"the keys must be exactly \['config', 'iterations', 'param_groups', 'shapes', 'steps', "
+                   r"'state'\]"),
     ([1, 2], "a dict is expected, got list"),
-    ({"config": {}, "iterations": 0, "shapes": [], "state": {}}, "'config' must be a dict"),
-    ({"config": {"name": "sgd"}, "iterations": -1, "shapes": [], "state": {}}, "'iterations'"),
-    ({"config": {"name": "sgd"}, "iterations": 0, "shapes": [], "state": {"x": 1}}, "'<group>.<name>'"),
+    ({**_EMPTY_STATE, "config": {}}, "'config' must be a dict"),
+    ({**_EMPTY_STATE, "iterations": -1}, "'iterations'"),
+    ({**_EMPTY_STATE, "param_groups": [{"lr": 0.1}]}, "'param_groups' must be a list of dicts with 'params'"),
+    ({**_EMPTY_STATE, "steps": [1]}, "'steps' must be a list of one integer >= 0 per entry of 'shapes'"),
+    ({**_EMPTY_STATE, "state": {"x": 1}}, "'<group>.<name>'"),
 ])
 def test_optimizer_load_state_dict_checks_the_layout(state, words):
     opt = gn.optim.SGD(_classifier().parameters(), lr=0.1)

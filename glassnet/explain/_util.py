@@ -160,15 +160,16 @@ def loss_value(model: Any, x: Tensor, y: Any, loss: Any) -> float:
 
 def optimizer_copy(optimizer: Any, params: list[Tensor], source_params: list[Tensor] | None = None) -> Any:
     """A new optimizer with the hyperparameters of ``optimizer`` (an object or a name),
-    bound to ``params``; its state (moments, step count) is copied when ``optimizer`` is
-    bound to ``source_params`` (the parameters ``params`` were copied from)."""
+    bound to ``params``; its parameter groups and state (moments, step counts) are copied
+    when ``optimizer`` holds ``source_params`` (the parameters ``params`` were copied from)."""
     from glassnet import optim
 
     original = optim.get(optimizer)
     fresh = type(original).from_config(original.get_config())
-    fresh.bind(params)
-    bound = original.params
-    if source_params is not None and len(bound) == len(source_params) and all(
-            a is b for a, b in zip(bound, source_params)):
-        fresh.load_state_dict(original.state_dict())
+    if source_params is None or {id(p) for p in original.params} != {id(p) for p in source_params}:
+        return fresh.bind(params)
+    copy_of = {id(source): p for source, p in zip(source_params, params, strict=True)}
+    fresh.bind([{**{k: v for k, v in group.items() if k != "params"},
+                 "params": [copy_of[id(p)] for p in group["params"]]} for group in original.param_groups])
+    fresh.load_state_dict(original.state_dict())
     return fresh

@@ -8,6 +8,12 @@ parameters for a manual loop::
     opt = gn.optim.Adam(model.parameters(), lr=1e-3)
     opt.zero_grad(); loss.backward(); opt.step()
 
+As in PyTorch, a list of dicts gives parameter groups with options of their own
+(``Adam([{"params": a.parameters()}, {"params": b.parameters(), "lr": 1e-3}], lr=1e-2)``),
+read and changed in ``opt.param_groups``; ``opt.state_dict()`` / ``opt.load_state_dict()``
+save and restore them with the state. The learning-rate schedulers of a manual loop are in
+:mod:`glassnet.optim.lr_scheduler` (``StepLR``, ``CosineAnnealingLR``, ``OneCycleLR``, ...).
+
 Names for :func:`get`: "sgd" and "gd", "momentum" (SGD with momentum 0.9), "nesterov"
 (SGD with Nesterov momentum 0.9), "adagrad", "rmsprop", "adam", "adamw".
 
@@ -23,6 +29,7 @@ from typing import Any
 
 from glassnet import accel
 from glassnet._checks import check_flag
+from glassnet.optim import lr_scheduler
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.adaptive import Adagrad, RMSprop
 from glassnet.optim.base import OPTIMIZERS, Optimizer
@@ -31,7 +38,7 @@ from glassnet.optim.sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
-    "clip_grad_norm_", "clip_grad_value_", "fused_kernels", "get", "names",
+    "clip_grad_norm_", "clip_grad_value_", "fused_kernels", "get", "names", "lr_scheduler",
 ]
 
 

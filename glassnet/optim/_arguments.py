@@ -11,7 +11,7 @@ import numpy as np
 from glassnet._checks import check_hyperparameter
 from glassnet.tensor import Tensor
 
-__all__ = ["other_spellings", "is_number", "check_leading_number", "keras_epsilon"]
+__all__ = ["other_spellings", "group_spellings", "is_number", "check_leading_number", "keras_epsilon"]
 
 NO_PARAMETERS = (
     "the model has no parameters yet: build it (give input_dim or call it on data) "
@@ -58,6 +58,59 @@ def other_spellings(owner: type, spellings: dict[str, Any], values: dict[str, An
                 f"{', '.join(getattr(owner, 'config_keys', values))}"
             )
     return values
+
+
+#: Hyperparameters of some optimizer (glassnet's, PyTorch's or Keras's): in a parameter group of an
+#: optimizer that does not take one of them, it is an error rather than a key of the user's own.
+_OPTION_NAMES = frozenset({
+    "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps", "amsgrad",
+    "rho", "centered", "lr_decay", "initial_accumulator_value", "clipnorm", "clipvalue", "betas",
+    "epsilon", "maximize", "foreach", "capturable", "differentiable", "fused", "decoupled_weight_decay",
+    "global_clipnorm", *_SAME_MEANING,
+})
+
+#: Set on the optimizer, for all its parameters together.
+_OPTIMIZER_WIDE = ("clipnorm", "clipvalue")
+
+
+def group_spellings(owner: type, entries: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The entries of a parameter group (without "params") split into (options, other keys),
+    the options in glassnet's names (PyTorch's ``betas`` and ``alpha`` and Keras's names
+    translated as :func:`other_spellings` does).
+
+    Raises
+    ------
+    TypeError
+        For an option the optimizer ``owner`` does not take, clipnorm or clipvalue (which apply
+        to all parameters together), or one setting given in two spellings.
+    """
+    names = [k for k in owner.config_keys if k not in _OPTIMIZER_WIDE]
+    options: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in entries.items():
+        if key in _OPTIMIZER_WIDE:
+            raise TypeError(f"{owner.__name__}: {key} applies to all parameters together; give it to "
+                            f"the optimizer ({owner.__name__}(..., {key}={value!r})), not to a group")
+        if key in names:
+            given = {key: value}
+        elif key == "betas" and "beta1" in names:
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise TypeError(f"{owner.__name__}: betas must be a pair (beta1, beta2), got {value!r}")
+            given = {"beta1": value[0], "beta2": value[1]}
+        elif _SAME_MEANING.get(key) in names:
+            given = {_SAME_MEANING[key]: value}
+        elif key in _OPTION_NAMES:
+            other_spellings(owner, {key: value}, {})  # raises the message for a foreign option
+            continue
+        else:
+            extra[key] = value
+            continue
+        for name in given:
+            if name in options:
+                raise TypeError(f"{owner.__name__}: a parameter group gives {name} twice (as {key} and "
+                                f"{name}); give it once")
+        options.update(given)
+    return options, extra
 
 
 def _given_once(owner: type, spelling: str, names: tuple[str, ...], values: dict[str, Any]) -> None:

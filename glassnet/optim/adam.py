@@ -11,8 +11,9 @@ import numpy as np
 from glassnet.optim._arguments import keras_epsilon
 from glassnet.optim.base import (
     OPTIMIZERS,
+    FlatGroup,
     Optimizer,
-    _FlatGroup,
+    Option,
     check_flag,
     check_hyperparameter,
     other_spellings,
@@ -88,6 +89,7 @@ class Adam(Optimizer):
     config_keys = ("lr", "beta1", "beta2", "eps", "epsilon", "weight_decay", "amsgrad", "clipnorm",
                    "clipvalue")
     decoupled_weight_decay = False
+    beta1, beta2, eps, epsilon, weight_decay, amsgrad = (Option() for _ in range(6))
 
     def __init__(
         self,
@@ -113,16 +115,17 @@ class Adam(Optimizer):
         self.amsgrad = check_flag("amsgrad", amsgrad)
         super().__init__(params, lr, clipnorm, clipvalue)
 
-    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        beta1, beta2, t = self.beta1, self.beta2, self.iterations
+    def _update(self, group: FlatGroup, g: np.ndarray) -> None:
+        o = group.options
+        lr, beta1, beta2, weight_decay, t = o["lr"], o["beta1"], o["beta2"], o["weight_decay"], group.steps
         correction2 = math.sqrt(1.0 - beta2**t)
-        step = -self.lr * correction2 / (1.0 - beta1**t)
-        eps = self.eps * correction2 if self.epsilon is None else self.epsilon
-        decoupled = self.decoupled_weight_decay and self.weight_decay != 0
-        decay = 1.0 - self.lr * self.weight_decay if decoupled else 1.0
-        l2 = 0.0 if self.decoupled_weight_decay else self.weight_decay
+        step = -lr * correction2 / (1.0 - beta1**t)
+        eps = o["eps"] * correction2 if o["epsilon"] is None else o["epsilon"]
+        decoupled = self.decoupled_weight_decay and weight_decay != 0
+        decay = 1.0 - lr * weight_decay if decoupled else 1.0
+        l2 = 0.0 if self.decoupled_weight_decay else weight_decay
         m, v = group.state_array("exp_avg"), group.state_array("exp_avg_sq")
-        vmax = group.state_array("max_exp_avg_sq") if self.amsgrad else None
+        vmax = group.state_array("max_exp_avg_sq") if o["amsgrad"] else None
         kernel = group.kernel("adam")
         if kernel is not None:
             kernel(group.data, g, m, v, vmax, beta1, beta2, eps, step, l2, decay)

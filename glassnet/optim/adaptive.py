@@ -10,8 +10,9 @@ import numpy as np
 from glassnet.optim._arguments import keras_epsilon
 from glassnet.optim.base import (
     OPTIMIZERS,
+    FlatGroup,
     Optimizer,
-    _FlatGroup,
+    Option,
     check_flag,
     check_hyperparameter,
     other_spellings,
@@ -63,7 +64,8 @@ class Adagrad(Optimizer):
     weight_decay : float, default 0
         lambda >= 0 (L2 penalty added to the gradient).
     initial_accumulator_value : float, default 0
-        G_0 >= 0.
+        G_0 >= 0. A parameter group's own value is used for its parameters (PyTorch's Adagrad
+        starts every group from the constructor's value).
     eps : float, default 1e-10
         epsilon > 0, added to the square root (PyTorch's).
     epsilon : float, optional
@@ -82,6 +84,7 @@ class Adagrad(Optimizer):
         "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "epsilon", "clipnorm",
         "clipvalue",
     )
+    lr_decay, weight_decay, initial_accumulator_value, eps, epsilon = (Option() for _ in range(5))
 
     def __init__(
         self,
@@ -105,14 +108,15 @@ class Adagrad(Optimizer):
         self.eps = check_hyperparameter("eps", eps, low_open=True)
         super().__init__(params, lr, clipnorm, clipvalue)
 
-    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        g = self._add_weight_decay(group, g, self.weight_decay)
-        step_size = self.lr / (1.0 + (self.iterations - 1) * self.lr_decay)
-        G = group.state_array("sum", self.initial_accumulator_value)
+    def _update(self, group: FlatGroup, g: np.ndarray) -> None:
+        o = group.options
+        g = self._add_weight_decay(group, g, o["weight_decay"])
+        step_size = o["lr"] / (1.0 + (group.steps - 1) * o["lr_decay"])
+        G = group.state_array("sum", o["initial_accumulator_value"])
         tmp = group.scratch("tmp")
         np.multiply(g, g, out=tmp)
         G += tmp
-        _denominator(G, tmp, self.eps, self.epsilon)
+        _denominator(G, tmp, o["eps"], o["epsilon"])
         np.divide(g, tmp, out=tmp)
         tmp *= -step_size
         group.data += tmp
@@ -173,6 +177,7 @@ class RMSprop(Optimizer):
     name = "rmsprop"
     config_keys = ("lr", "rho", "eps", "epsilon", "weight_decay", "momentum", "centered", "clipnorm",
                    "clipvalue")
+    rho, eps, epsilon, weight_decay, momentum, centered = (Option() for _ in range(6))
 
     def __init__(
         self,
@@ -197,30 +202,31 @@ class RMSprop(Optimizer):
         self.centered = check_flag("centered", centered)
         super().__init__(params, lr, clipnorm, clipvalue)
 
-    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
-        g = self._add_weight_decay(group, g, self.weight_decay)
-        rho, tmp = self.rho, group.scratch("tmp")
+    def _update(self, group: FlatGroup, g: np.ndarray) -> None:
+        o = group.options
+        g = self._add_weight_decay(group, g, o["weight_decay"])
+        rho, tmp = o["rho"], group.scratch("tmp")
         v = group.state_array("square_avg")
         v *= rho
         np.multiply(g, g, out=tmp)
         tmp *= 1.0 - rho
         v += tmp
-        if self.centered:
+        if o["centered"]:
             g_avg = group.state_array("grad_avg")
             np.subtract(g, g_avg, out=tmp)
             tmp *= 1.0 - rho
             g_avg += tmp
             np.multiply(g_avg, g_avg, out=tmp)
             np.subtract(v, tmp, out=tmp)
-            _denominator(tmp, tmp, self.eps, self.epsilon)
+            _denominator(tmp, tmp, o["eps"], o["epsilon"])
         else:
-            _denominator(v, tmp, self.eps, self.epsilon)
+            _denominator(v, tmp, o["eps"], o["epsilon"])
         np.divide(g, tmp, out=tmp)
-        if self.momentum > 0:
+        if o["momentum"] > 0:
             buf = group.state_array("momentum_buffer")
-            buf *= self.momentum
+            buf *= o["momentum"]
             buf += tmp
-            np.multiply(buf, -self.lr, out=tmp)
+            np.multiply(buf, -o["lr"], out=tmp)
         else:
-            tmp *= -self.lr
+            tmp *= -o["lr"]
         group.data += tmp

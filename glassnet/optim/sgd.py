@@ -9,8 +9,9 @@ import numpy as np
 
 from glassnet.optim.base import (
     OPTIMIZERS,
+    FlatGroup,
     Optimizer,
-    _FlatGroup,
+    Option,
     check_flag,
     check_hyperparameter,
     other_spellings,
@@ -81,6 +82,7 @@ class SGD(Optimizer):
 
     name = "sgd"
     config_keys = ("lr", "momentum", "dampening", "nesterov", "weight_decay", "clipnorm", "clipvalue")
+    momentum, dampening, nesterov, weight_decay = Option(), Option(), Option(), Option()
 
     def __init__(
         self,
@@ -106,37 +108,40 @@ class SGD(Optimizer):
         self.weight_decay = check_hyperparameter("weight_decay", weight_decay)
         super().__init__(params, lr, clipnorm, clipvalue)
 
-    def _update(self, group: _FlatGroup, g: np.ndarray) -> None:
+    def _update(self, group: FlatGroup, g: np.ndarray) -> None:
+        o = group.options
+        lr, momentum, dampening, nesterov = o["lr"], o["momentum"], o["dampening"], o["nesterov"]
         kernel = group.kernel("sgd")
         if kernel is not None:
             buf, first = None, False
-            if self.momentum != 0:
+            if momentum != 0:
                 first = "momentum_buffer" not in group.state
                 buf = group.state_array("momentum_buffer")
-            kernel(group.data, g, buf, -self.lr, self.momentum, self.dampening, self.nesterov,
-                   self.weight_decay, first)
+            kernel(group.data, g, buf, -lr, momentum, dampening, nesterov, o["weight_decay"], first)
             return
-        g = self._add_weight_decay(group, g, self.weight_decay)
+        g = self._add_weight_decay(group, g, o["weight_decay"])
         tmp = group.scratch("tmp")
         direction = g
-        if self.momentum != 0:
-            direction = self._momentum_buffer(group, g, tmp)
-            if self.nesterov:
-                np.multiply(direction, self.momentum, out=tmp)
+        if momentum != 0:
+            direction = _momentum_buffer(group, g, tmp, momentum, dampening)
+            if nesterov:
+                np.multiply(direction, momentum, out=tmp)
                 direction = np.add(tmp, g, out=tmp)
-        np.multiply(direction, -self.lr, out=tmp)
+        np.multiply(direction, -lr, out=tmp)
         group.data += tmp
 
-    def _momentum_buffer(self, group: _FlatGroup, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-        """b_t = mu b_{t-1} + (1 - tau) g_t, with b_1 = g_1 (the first step is not damped)."""
-        buf = group.state.get("momentum_buffer")
-        if buf is None:
-            buf = group.state["momentum_buffer"] = g.copy()
-            return buf
-        buf *= self.momentum
-        if self.dampening != 0:
-            np.multiply(g, 1.0 - self.dampening, out=tmp)
-            buf += tmp
-        else:
-            buf += g
+
+def _momentum_buffer(group: FlatGroup, g: np.ndarray, tmp: np.ndarray, momentum: float,
+                     dampening: float) -> np.ndarray:
+    """b_t = mu b_{t-1} + (1 - tau) g_t, with b_1 = g_1 (the first step is not damped)."""
+    buf = group.state.get("momentum_buffer")
+    if buf is None:
+        buf = group.state["momentum_buffer"] = g.copy()
         return buf
+    buf *= momentum
+    if dampening != 0:
+        np.multiply(g, 1.0 - dampening, out=tmp)
+        buf += tmp
+    else:
+        buf += g
+    return buf
