@@ -40,9 +40,9 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
     """The outputs for the inputs ``xs`` in evaluation mode (logits where ``fused``),
     ``batch_size`` rows at a time (all at once for None)."""
     n = xs[0].shape[0]
-    size = min(batch_size or n, n)
-    if size == n:
+    if batch_size is None or batch_size >= n:
         return _forward.outputs(model, xs, fused)
+    size = batch_size
     chunks = [_forward.outputs(model, [x[start:start + size] for x in xs], fused)
               for start in range(0, n, size)]
     return [np.concatenate(parts) for parts in zip(*chunks)]

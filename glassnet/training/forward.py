@@ -81,7 +81,10 @@ def outputs(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[np.
     """The outputs of ``model`` for the arrays ``xs`` in evaluation mode, without a graph:
     logits where ``fused[i]`` (a loss fused with output i's activation takes them), the
     final outputs elsewhere. Replayed from a recording where the model allows it."""
-    tapes = _tapes(model)
+    cache = vars(model).get("_forward_tapes")
+    if cache is None or cache[0] != structure_version():
+        cache = _renew(model)
+    tapes = cache[1] if accel.replay_allowed() else None
     if tapes is None:
         return [o.data for o in _run_graph(model, xs, fused)]
     key = (xs[0].shape if len(xs) == 1 else tuple(x.shape for x in xs), xs[0].dtype, *fused)
@@ -102,12 +105,9 @@ def _run_graph(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[
     return out if isinstance(out, list) else [out]
 
 
-def _tapes(model: Any) -> dict[Any, ForwardTape] | None:
-    """The model's recordings by input signature, or None when it cannot be replayed. The
-    dictionary is renewed whenever a module's attribute was assigned since it was made."""
-    version = structure_version()
-    cache = vars(model).get("_forward_tapes")
-    if cache is None or cache[0] != version:
-        cache = (version, {} if _replay.static_model(model, training=False) else None)
-        vars(model)["_forward_tapes"] = cache
-    return cache[1] if accel.replay_allowed() else None
+def _renew(model: Any) -> tuple[int, dict[Any, ForwardTape] | None]:
+    """A new, empty store of the model's recordings by input signature (None when the model
+    cannot be replayed), valid until a module's attribute is assigned."""
+    cache = (structure_version(), {} if _replay.static_model(model, training=False) else None)
+    vars(model)["_forward_tapes"] = cache
+    return cache
