@@ -201,3 +201,27 @@ def test_pop_removes_the_last_layer_and_returns_it():
 def test_pop_of_an_empty_model_is_refused():
     with pytest.raises(ValueError, match="has no layers to remove"):
         gn.Sequential().pop()
+
+
+def test_convolution_and_pooling_take_keras_input_shape_first_in_a_model():
+    model = gn.Sequential([gn.layers.Conv2D(4, 3, activation="relu", input_shape=(28, 28, 1),
+                                            data_format="channels_last"),
+                           gn.layers.MaxPooling2D(2), gn.layers.Flatten(), gn.layers.Dense(3)], seed=0)
+    assert model.built and model.layers[0].W.shape == (4, 1, 3, 3)
+    pool = gn.layers.MaxPooling2D(2, input_shape=(1, 8, 8))
+    assert pool.get_config()["input_shape"] == [1, 8, 8]
+    assert gn.Sequential([gn.layers.GlobalAveragePooling2D(input_shape=(2, 4, 4)), gn.layers.Dense(1)]).built
+
+
+@pytest.mark.parametrize("keyword", ["bias_regularizer", "activity_regularizer"])
+@pytest.mark.parametrize("make", [lambda **kw: gn.layers.Dense(3, **kw),
+                                  lambda **kw: gn.layers.Conv2D(2, 3, **kw)])
+def test_keras_penalties_glassnet_lacks_are_refused_with_kernel_regularizer_named(make, keyword):
+    with pytest.raises(ValueError, match=rf"{keyword} is not supported.*kernel_regularizer"):
+        make(**{keyword: gn.regularizers.l2(1e-4)})
+
+
+@pytest.mark.parametrize("name", ["GlobalMaxPooling2D", "AveragePooling1D", "LSTM", "ReLU"])
+def test_keras_layer_names_glassnet_lacks_say_what_it_has(name):
+    with pytest.raises(AttributeError, match=rf"no {name} \(Keras's name\).*Dense"):
+        getattr(gn.layers, name)

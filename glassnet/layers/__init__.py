@@ -21,3 +21,22 @@ __all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Fl
            "BatchNormalization",
            "Conv2D", "Conv1D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D",
            "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "MaxPooling1D"]
+
+
+#: Keras layer names with no glassnet class yet: asking for one says what there is.
+_NOT_IN_GLASSNET = (
+    "AveragePooling1D", "AvgPool1D", "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
+    "GlobalAveragePooling1D", "GlobalAvgPool1D", "MaxPooling3D", "Conv3D", "Conv2DTranspose",
+    "SeparableConv2D", "DepthwiseConv2D", "LayerNormalization", "Embedding", "LSTM", "GRU", "SimpleRNN",
+    "ZeroPadding2D", "UpSampling2D", "Cropping2D", "Concatenate", "Add", "InputLayer", "Normalization",
+    "Rescaling", "RandomFlip", "SpatialDropout2D", "GaussianNoise", "LeakyReLU", "PReLU", "ReLU", "Softmax",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _NOT_IN_GLASSNET:
+        raise AttributeError(
+            f"glassnet.layers has no {name} (Keras's name). Its layers are {', '.join(__all__[2:])}; "
+            "an activation such as ReLU or Softmax is Activation('relu') or activation='relu' on a layer, "
+            "and gn.concatenate / + join functional tensors")
+    raise AttributeError(f"module 'glassnet.layers' has no attribute {name!r}")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.layers import layout
+from glassnet.layers._arguments import declare_input, input_config
 from glassnet.layers.core import KernelLayer
 from glassnet.ops._window import as_int, conv_geometry, conv_padding, pair
 from glassnet.ops.conv import Conv1d, Conv2d
@@ -70,10 +71,14 @@ class _Conv(KernelLayer):
         strides: int | tuple[int, ...] | None = None,
         dilation_rate: int | tuple[int, ...] | None = None,
         data_format: str | None = None,
+        input_shape: tuple[int, ...] | None = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
     ) -> None:
         kind = type(self).__name__
         super().__init__(name or kind.lower(), activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer)
+                         kernel_regularizer, bias_regularizer, activity_regularizer)
+        declare_input(self, input_shape)
         self.filters = _positive(filters, "filters", kind)
         self.kernel_size = self._sizes(kernel_size, "kernel_size", 1)
         stride = _keras_alias(None if stride == 1 else stride, strides, "stride", "strides", kind)
@@ -168,6 +173,7 @@ class _Conv(KernelLayer):
             "data_format": self.data_format,
             **self.weight_config(),
             "name": self.name,
+            **input_config(self),
         }
 
 

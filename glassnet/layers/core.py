@@ -31,10 +31,12 @@ class KernelLayer(Layer):
     activation, the initializers, the kernel regularizer, and their config."""
 
     def __init__(self, name: str, activation: str | Callable[[Tensor], Tensor] | None, use_bias: bool,
-                 kernel_initializer: Any, bias_initializer: Any, kernel_regularizer: Any) -> None:
+                 kernel_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None) -> None:
         from glassnet import initializers
 
         super().__init__(name)
+        _refuse_other_penalties(type(self).__name__, bias_regularizer, activity_regularizer)
         self.g = activations.get(activation)
         self.activation = _activation_name(activation)
         self.use_bias = check_flag("use_bias", use_bias)
@@ -160,10 +162,12 @@ class Dense(KernelLayer):
         name: str | None = None,
         *,
         input_shape: tuple[int] | None = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
     ) -> None:
         input_dim = dense_input_dim(input_dim, input_shape)
         super().__init__(name or "dense", activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer)
+                         kernel_regularizer, bias_regularizer, activity_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
@@ -224,6 +228,17 @@ class Dense(KernelLayer):
                 self.input_shape[0] if self.input_shape else None),
             "name": self.name,
         }
+
+
+def _refuse_other_penalties(kind: str, bias_regularizer: Any, activity_regularizer: Any) -> None:
+    """Keras's ``bias_regularizer`` and ``activity_regularizer`` are refused, with what glassnet has."""
+    given = {"bias_regularizer": bias_regularizer, "activity_regularizer": activity_regularizer}
+    for name, value in given.items():
+        if value is not None:
+            raise ValueError(
+                f"{kind}: {name} is not supported; glassnet penalizes the weights W through "
+                "kernel_regularizer (e.g. kernel_regularizer=gn.regularizers.l2(1e-4)), and a penalty on "
+                "anything else can be added to the loss in a train_step of your own")
 
 
 def _input_dim(value: Any) -> int | None:

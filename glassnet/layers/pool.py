@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.layers import layout
+from glassnet.layers._arguments import declare_input, input_config
 from glassnet.layers.conv import _keras_alias, window_sizes
 from glassnet.layers.module import Layer
 from glassnet.ops.pool import AvgPool2d, MaxPool1d, MaxPool2d, global_avg_pool2d, pool_geometry
@@ -28,8 +29,10 @@ class _Pool(Layer):
     op: Any = MaxPool2d
 
     def __init__(self, pool_size: int | tuple[int, int] = 2, stride: Any = None, padding: Any = 0,
-                 name: str | None = None, *, strides: Any = None, data_format: str | None = None) -> None:
+                 name: str | None = None, *, strides: Any = None, data_format: str | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or type(self).__name__.lower())
+        declare_input(self, input_shape)
         kind = type(self).__name__
         layout.init_layout(self, data_format)
         stride = _keras_alias(stride, strides, "stride", "strides", kind)
@@ -90,7 +93,8 @@ class _Pool(Layer):
             return sizes[0] if self.rank == 1 else list(sizes)
 
         return {"pool_size": plain(self.pool_size), "stride": plain(self.stride),
-                "padding": plain(self.padding), "data_format": self.data_format, "name": self.name}
+                "padding": plain(self.padding), "data_format": self.data_format, "name": self.name,
+                **input_config(self)}
 
 
 class MaxPool2D(_Pool):
@@ -192,8 +196,10 @@ class GlobalAvgPool2D(Layer):
     static_graph = True
     channels_first_call = True
 
-    def __init__(self, name: str | None = None, *, data_format: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *, data_format: str | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name or "globalavgpool2d")
+        declare_input(self, input_shape)
         layout.init_layout(self, data_format)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
@@ -220,4 +226,4 @@ class GlobalAvgPool2D(Layer):
         return (layout.to_channels_first(input_shape, self.layout)[0],)
 
     def get_config(self) -> dict[str, Any]:
-        return {"data_format": self.data_format, "name": self.name}
+        return {"data_format": self.data_format, "name": self.name, **input_config(self)}
