@@ -12,7 +12,6 @@ from glassnet import (
     activations,
     callbacks,
     data,
-    datasets,
     functional,
     initializers,
     layers,
@@ -20,11 +19,9 @@ from glassnet import (
     metrics,
     models,
     optim,
-    plot,
     regularizers,
     schedules,
     training,
-    utils,
 )
 from glassnet.accel import reference
 from glassnet.data import cross_validate
@@ -47,11 +44,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``gn.explain`` (the glass-box tools) and ``gn.io`` with ``gn.save`` / ``gn.load`` (the
-    model files) are imported on first use."""
+    """``gn.explain`` (the glass-box tools), ``gn.io`` with ``gn.save`` / ``gn.load`` (the
+    model files), ``gn.plot``, ``gn.datasets`` and ``gn.utils`` are imported on first use."""
     import importlib
 
-    if name in ("explain", "io"):
+    if name in ("explain", "io", "utils", "plot", "datasets"):
         module = importlib.import_module(f"glassnet.{name}")
         globals()[name] = module
         return module

@@ -21,13 +21,25 @@ A callback of your own subclasses :class:`Callback` and overrides ``on_train_beg
 """
 
 from glassnet.training.callbacks import Callback, History, LambdaCallback, ProgressLogger, TerminateOnNaN
-from glassnet.training.checkpoint import CSVLogger, ModelCheckpoint, load_checkpoint
 from glassnet.training.lr_scheduler import LearningRateScheduler
 from glassnet.training.monitor import ConvergenceStop, EarlyStopping, ReduceLROnPlateau
-from glassnet.training.resume import BackupAndRestore
 
 __all__ = [
     "Callback", "History", "TerminateOnNaN", "ProgressLogger", "EarlyStopping", "ConvergenceStop",
-    "ModelCheckpoint", "load_checkpoint", "BackupAndRestore", "LearningRateScheduler",
-    "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",
+    "ModelCheckpoint", "load_checkpoint", "BackupAndRestore", "LearningRateScheduler",  # noqa: F822
+    "ReduceLROnPlateau", "CSVLogger", "LambdaCallback",  # noqa: F822 - the writers load on first use
 ]
+
+#: The callbacks that write files, imported on first use (with the model files they need).
+_WRITERS = {"CSVLogger": "checkpoint", "ModelCheckpoint": "checkpoint", "load_checkpoint": "checkpoint",
+            "BackupAndRestore": "resume"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _WRITERS:
+        import importlib
+
+        value = getattr(importlib.import_module(f"glassnet.training.{_WRITERS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'glassnet.callbacks' has no attribute {name!r}")

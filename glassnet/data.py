@@ -27,9 +27,8 @@ from glassnet._checks import can_stratify, check_seed
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
-from glassnet.training.loader import DataLoader
 
-__all__ = ["train_test_split", "folds", "cross_validate", "CVScores", "is_class_labels", "DataLoader"]
+__all__ = ["train_test_split", "folds", "cross_validate", "CVScores", "is_class_labels", "DataLoader"]  # noqa: F822 - DataLoader is imported on first use
 
 
 def is_class_labels(y: Any) -> bool:
@@ -228,3 +227,11 @@ def _compiled(model: Any) -> Any:
         )
     return model
 
+
+def __getattr__(name: str) -> Any:
+    """:class:`DataLoader` (for loops of your own) is imported on first use."""
+    if name == "DataLoader":
+        from glassnet.training.loader import DataLoader
+
+        return DataLoader
+    raise AttributeError(f"module 'glassnet.data' has no attribute {name!r}")

@@ -29,3 +29,22 @@ def test_every_public_name_exists():
     import glassnet
 
     assert [name for name in glassnet.__all__ if not hasattr(glassnet, name)] == []
+
+
+LAZY = {
+    "glassnet.plot": "gn.plot.history",
+    "glassnet.datasets": "gn.datasets.load",
+    "glassnet.utils": "gn.utils.to_categorical",
+    "glassnet.optim.lr_scheduler": "gn.optim.lr_scheduler.StepLR",
+    "glassnet.training.loader": "gn.data.DataLoader",
+    "glassnet.training.checkpoint": "gn.callbacks.ModelCheckpoint",
+    "glassnet.training.resume": "gn.callbacks.BackupAndRestore",
+}
+
+
+def test_the_less_used_modules_are_imported_on_first_use():
+    for module, name in LAZY.items():
+        code = (f"import sys, glassnet as gn; before = {module!r} in sys.modules; {name}; "
+                f"print(before, {module!r} in sys.modules)")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert result.stdout.split() == ["False", "True"], (module, result.stdout, result.stderr)

@@ -29,7 +29,6 @@ from typing import Any
 
 from glassnet import accel
 from glassnet._checks import check_flag
-from glassnet.optim import lr_scheduler
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.adaptive import Adagrad, RMSprop
 from glassnet.optim.base import OPTIMIZERS, Optimizer
@@ -115,3 +114,12 @@ def fused_kernels(enable: bool | None = None) -> bool:
             )
         accel._mode.reference = not enable
     return accel.compiled_in_use()
+
+
+def __getattr__(name: str) -> Any:
+    """``gn.optim.lr_scheduler`` (PyTorch's schedulers) is imported on first use."""
+    if name == "lr_scheduler":
+        import importlib
+
+        return importlib.import_module("glassnet.optim.lr_scheduler")
+    raise AttributeError(f"module 'glassnet.optim' has no attribute {name!r}")
