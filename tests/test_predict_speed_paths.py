@@ -271,3 +271,13 @@ def test_a_popped_layer_is_gone_from_the_next_prediction():
     model.pop()
     np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
     assert model.predict(x).shape == (1, 4)
+
+
+def test_recordings_of_ever_new_shapes_do_not_pile_up():
+    from glassnet.training.forward import MAX_RECORDINGS
+
+    model = _mlp(sizes=(4, 3, 2))
+    for n in range(1, MAX_RECORDINGS + 10):
+        x = np.ones((n, 4), dtype=np.float32)
+        np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
+    assert len(vars(model)["_forward_tapes"][1]) == MAX_RECORDINGS

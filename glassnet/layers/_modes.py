@@ -61,7 +61,7 @@ class layer_mode:  # noqa: N801 - used like a function: ``with layer_mode(layer,
 
 
 class _Structure:
-    """A count of the assignments to any module's attributes (other than ``training``)
+    """A count of the assignments to any module's attributes (other than the mode flags)
     since import, in every thread: recordings of a model's calls are valid while it is
     unchanged (:mod:`glassnet.training.forward`)."""
 

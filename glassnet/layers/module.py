@@ -17,6 +17,11 @@ from glassnet.tensor import Tensor
 __all__ = ["Parameter", "Module", "Layer", "evaluating", "structure_version"]
 
 
+#: Attributes whose assignment changes no computation's structure: the mode flags (read at
+#: call time) and the models' cache of their modules.
+_MODES = frozenset({"training", "_training", "_module_cache"})
+
+
 class Parameter(Tensor):
     """A Tensor that requires grad and is found by the Module that holds it.
 
@@ -70,7 +75,7 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if name != "training":
+        if name not in _MODES:
             _Structure.version += 1
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:

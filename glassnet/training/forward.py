@@ -27,7 +27,11 @@ from glassnet.layers.module import evaluating, structure_version
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import replay as _replay
 
-__all__ = ["outputs", "ForwardTape"]
+__all__ = ["outputs", "ForwardTape", "MAX_RECORDINGS"]
+
+#: Recordings kept per model, one per input signature (the batch size is part of it):
+#: predictions on ever new shapes replace the oldest instead of piling up.
+MAX_RECORDINGS = 32
 
 
 class ForwardTape:
@@ -94,6 +98,8 @@ def outputs(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[np.
     with recording() as calls:
         outs = _run_graph(model, xs, fused)
     if ForwardTape.can_record(calls, outs):
+        if len(tapes) >= MAX_RECORDINGS:  # inputs of ever new shapes: forget the oldest
+            del tapes[next(iter(tapes))]
         tapes[key] = ForwardTape(calls, xs, outs)
     return [o.data for o in outs]
 
