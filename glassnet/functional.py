@@ -144,10 +144,13 @@ def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis (0 by default, as NumPy and ``torch.cat``). In a
+    functional model, axis 0 is the batch: it is refused there (Keras's ``concatenate``
+    joins the last axis by default; give ``axis=-1``)."""
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
     if any(isinstance(x, Symbolic) for x in tensors):
+        _refuse_batch_axis("concatenate", axis)
         return Symbolic.record(concatenate, list(tensors), axis=axis)
     return _shape.Concatenate.apply(*[_t(x) for x in tensors], axis=axis)
 
@@ -157,8 +160,18 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     if any(isinstance(x, Symbolic) for x in tensors):
+        _refuse_batch_axis("stack", axis)
         return Symbolic.record(stack, list(tensors), axis=axis)
     return _shape.Stack.apply(*[_t(x) for x in tensors], axis=axis)
+
+
+def _refuse_batch_axis(name: str, axis: int) -> None:
+    """In a model, axis 0 of a symbolic tensor is the batch: joining along it mixes samples."""
+    if axis == 0:
+        raise ValueError(
+            f"gn.{name}(..., axis=0) in a model would join along the batch axis, mixing the samples. "
+            f"Join the features with axis=-1 (gn.{name}([a, b], axis=-1), Keras's default for "
+            "concatenate), or another axis of the samples")
 
 
 def pad(x: Tensor, pad_width: Sequence[tuple[int, int]]) -> Tensor:

@@ -187,3 +187,18 @@ def test_model_from_json_of_a_functional_model():
 def test_model_from_json_refuses_what_is_not_json():
     with pytest.raises(ValueError, match="the text is not JSON"):
         gn.models.model_from_json("{not json")
+
+
+def test_concatenate_along_the_batch_axis_in_a_model_is_refused_with_keras_s_axis():
+    i = gn.Input((4,))
+    a, b = gn.layers.Dense(3)(i), gn.layers.Dense(3)(i)
+    with pytest.raises(ValueError, match=r"batch axis.*axis=-1"):
+        gn.concatenate([a, b])
+    model = gn.Model(i, gn.layers.Dense(2)(gn.concatenate([a, b], axis=-1)), seed=0)
+    assert model.predict(np.ones((5, 4), dtype=np.float32)).shape == (5, 2)
+
+
+@pytest.mark.parametrize("path", ["best.keras", "best.weights.h5", "m.h5"])
+def test_model_checkpoint_refuses_keras_file_names_as_save_does(path):
+    with pytest.raises(ValueError, match=r"Keras's .* format.*safetensors"):
+        gn.callbacks.ModelCheckpoint(path)

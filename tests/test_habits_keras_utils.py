@@ -112,7 +112,7 @@ def test_plot_model_of_a_sequential_model(tmp_path):
 def test_plot_model_of_a_functional_model_left_to_right(tmp_path):
     x = gn.Input(shape=(4,))
     a, b = Dense(3, name="left")(x), Dense(3, name="right")(x)
-    model = gn.Model(x, Dense(1, name="head")(gn.concatenate([a, b])))
+    model = gn.Model(x, Dense(1, name="head")(gn.concatenate([a, b], axis=-1)))
     fig = gn.utils.plot_model(model, to_file=tmp_path / "graph.png", rankdir="LR", show_layer_names=False)
     boxes, arrows = _boxes_and_arrows(fig)
     assert boxes == ["input_0 (Input)", "Dense", "Dense", "concatenate", "Dense"]

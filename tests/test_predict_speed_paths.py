@@ -281,3 +281,13 @@ def test_recordings_of_ever_new_shapes_do_not_pile_up():
         x = np.ones((n, 4), dtype=np.float32)
         np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
     assert len(vars(model)["_forward_tapes"][1]) == MAX_RECORDINGS
+
+
+@pytest.mark.parametrize("edit", [lambda layers: layers.pop(), lambda layers: layers.__delitem__(-1),
+                                  lambda layers: layers.__setitem__(1, Dense(5))])
+def test_editing_the_layer_list_in_place_is_seen_by_the_next_prediction(edit):
+    model = gn.Sequential([Dense(4, activation="relu", input_dim=3), Dense(2, activation="softmax")], seed=0)
+    x = np.ones((2, 3), dtype=np.float32)
+    model.predict(x)
+    edit(model.layers)
+    np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))

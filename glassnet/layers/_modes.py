@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["evaluating", "layer_mode", "structure_version"]
+__all__ = ["evaluating", "layer_mode", "structure_version", "LayerList"]
 
 
 class _Evaluation(threading.local):
@@ -71,3 +71,28 @@ class _Structure:
 def structure_version() -> int:
     """The number of assignments to module attributes so far (see :class:`_Structure`)."""
     return _Structure.version
+
+
+class LayerList(list):
+    """A model's ``layers``: a list whose changes in place (``del model.layers[-1]``,
+    ``append``, ``pop``, ...) count as a change of structure, as assigning an attribute does,
+    so that no recording outlives the layers it recorded."""
+
+    __slots__ = ()
+
+
+def _counting(name: str) -> Any:
+    method = getattr(list, name)
+
+    def changed(self: LayerList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        _Structure.version += 1
+        return result
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert", "pop",
+              "remove", "clear", "sort", "reverse"):
+    setattr(LayerList, _name, _counting(_name))

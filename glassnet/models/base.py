@@ -12,6 +12,7 @@ from glassnet import _model_keras, _subclassed
 from glassnet._checks import check_model_dtype, check_seed
 from glassnet._graph import topological_order
 from glassnet.layers import layout
+from glassnet.layers._modes import LayerList
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module
 from glassnet.models.compiling import Compiling
@@ -106,7 +107,6 @@ class Model(Compiling, Running, Module):
         """The computation of a subclassed model (Keras's hook): define it in the subclass."""
         raise NotImplementedError(f"{type(self).__name__} does not define call(self, inputs)")
 
-    # ----------------------------------------------------------- functional
     def _init_graph(self, inputs: Any, outputs: Any) -> None:
         if inputs is None or outputs is None:
             raise ValueError("Model(inputs, outputs): give both the Input(s) and the output tensor(s)")
@@ -157,6 +157,11 @@ class Model(Compiling, Running, Module):
         for layer, child in zip(self.layers, children):
             if getattr(layer, "seed", None) is None:
                 layer.rng = np.random.default_rng(child)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "layers" and type(value) is list:
+            value = LayerList(value)  # its changes in place are seen, as an assignment is
+        super().__setattr__(name, value)
 
     def _adopt_construction_weights(self) -> None:
         """Redraw, from the model's seed and in its dtype, the weights that layers given their
@@ -244,7 +249,6 @@ class Model(Compiling, Running, Module):
     def n_inputs(self) -> int:
         return 1 if self.subclassed else len(self._inputs)
 
-    # ---------------------------------------------------------------- build
     def build(self, input_shape: Any = None, seed: int | None = None, dtype: Any = None) -> Model:
         """Create every layer's weights (per-sample ``input_shape``; not needed for a
         functional model or after ``input_dim``), seeded by ``seed`` when given, in

@@ -20,6 +20,7 @@ import numpy as np
 from glassnet import _files as files
 from glassnet._checks import check_flag
 from glassnet._files import atomic_write
+from glassnet._model_keras import refuse_keras_format
 from glassnet.training.callbacks import Callback
 from glassnet.training.monitor import Monitor, check_number, check_verbose
 
@@ -198,7 +199,7 @@ class ModelCheckpoint(Callback):
                  initial_value_threshold: float | None = None, *,
                  filepath: str | os.PathLike[str] | None = None) -> None:
         owner = "ModelCheckpoint"
-        path = keras_name(owner, "path", path, "filepath", filepath)
+        path = refuse_keras_format(keras_name(owner, "path", path, "filepath", filepath), owner)
         self.path = os.fspath(check_path(owner, "path", path))
         self.monitor = monitor
         self.save_best_only = check_flag(f"{owner}: save_best_only", save_best_only)
