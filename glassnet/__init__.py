@@ -26,7 +26,7 @@ from glassnet import (
 from glassnet.accel import reference
 from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
-from glassnet.functional import concatenate, stack, where
+from glassnet.functional import cat, concatenate, stack, where
 from glassnet.layers.module import Module, Parameter
 from glassnet.models import Input, Model, Sequential
 
@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "reference", "accel",
-    "concatenate", "stack", "where",
+    "concatenate", "cat", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Module", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",

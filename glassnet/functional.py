@@ -36,6 +36,7 @@ from glassnet.ops import elementwise as _ew
 from glassnet.ops import linalg as _linalg
 from glassnet.ops import reduce as _reduce
 from glassnet.ops import shape as _shape
+from glassnet.ops._axis import axis_or_dim
 from glassnet.ops.conv import conv1d, conv2d
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool1d, max_pool2d
 from glassnet.symbolic import Symbolic
@@ -45,7 +46,7 @@ __all__ = [
     "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
     "softplus", "softmax", "log_softmax", "gaussian",
     "exp", "log", "sqrt", "abs", "sin", "cos", "clip", "maximum", "minimum", "where", "sum", "mean", "max",
-    "logsumexp", "reshape", "transpose", "concatenate", "stack", "pad", "broadcast_to",
+    "logsumexp", "reshape", "transpose", "concatenate", "cat", "stack", "pad", "broadcast_to",
     "matmul", "linear",
     "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
@@ -143,10 +144,11 @@ def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     return _shape.Transpose.apply(_t(x), axes=None if axes is None else tuple(axes))
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (0 by default, as NumPy and ``torch.cat``). In a
-    functional model, axis 0 is the batch: it is refused there (Keras's ``concatenate``
-    joins the last axis by default; give ``axis=-1``)."""
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (0 by default, as NumPy and ``torch.cat``; ``dim=``
+    is PyTorch's name for ``axis``). In a functional model, axis 0 is the batch: it is
+    refused there (Keras's ``concatenate`` joins the last axis by default; give ``axis=-1``)."""
+    axis = axis_or_dim(axis, dim, "concatenate", default=0)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
     if any(isinstance(x, Symbolic) for x in tensors):
@@ -155,8 +157,13 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return _shape.Concatenate.apply(*[_t(x) for x in tensors], axis=axis)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new axis."""
+#: PyTorch's name for :func:`concatenate` (``torch.cat``).
+cat = concatenate
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of equal shape along a new axis (``dim=``: PyTorch's name for ``axis``)."""
+    axis = axis_or_dim(axis, dim, "stack", default=0)
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     if any(isinstance(x, Symbolic) for x in tensors):

@@ -174,3 +174,17 @@ def test_the_docs_say_how_glassnet_and_keras_defaults_differ():
     assert 'Keras instead holds out the last fraction of the samples, unshuffled; ' \
            '`validation_split_mode="last"` does exactly that' in readme
     assert "Keras's default is `False`, which keeps the weights of the last epoch" in readme
+
+
+def test_inputs_keyed_by_the_names_of_the_model_s_inputs():
+    rng = np.random.default_rng(0)
+    xa, xb = rng.normal(size=(16, 3)).astype(np.float32), rng.normal(size=(16, 2)).astype(np.float32)
+    a, b = gn.Input((3,), name="left"), gn.Input((2,), name="right")
+    out = gn.layers.Dense(1)(gn.concatenate([a, b], axis=-1))
+    model = gn.Model([a, b], out, seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    y = xa[:, :1]
+    model.fit({"right": xb, "left": xa}, y, epochs=1, batch_size=8, verbose=0)
+    np.testing.assert_array_equal(model.predict({"left": xa, "right": xb}), model.predict([xa, xb]))
+    with pytest.raises(ValueError, match=r"keys \['left'\].*named \['left', 'right'\]"):
+        model.predict({"left": xa})

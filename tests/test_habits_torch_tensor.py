@@ -174,3 +174,12 @@ def test_zero_on_a_plain_tensor_is_in_place():
 def test_wrong_calls_are_refused_in_glassnet_s_words(call, error, message):
     with pytest.raises(error, match=message):
         call(gn.tensor([[0.5, 3.0, -1.0], [2.0, -4.0, 7.0]]))
+
+
+def test_cat_and_stack_take_torch_s_dim():
+    a, b = gn.tensor(np.ones((2, 3))), gn.tensor(np.zeros((2, 3)))
+    assert gn.cat([a, b], dim=1).shape == (2, 6)
+    assert gn.stack([a, b], dim=0).shape == (2, 2, 3)
+    assert gn.concatenate([a, b], dim=-1).shape == (2, 6)
+    with pytest.raises(TypeError, match="not both"):
+        gn.stack([a, b], axis=1, dim=0)

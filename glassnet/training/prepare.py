@@ -60,6 +60,8 @@ def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndar
         if not _surely_valid(X):
             _data.check_inputs(X, None, name)
         return [X]
+    if isinstance(X, dict):
+        X = by_input_name(model, X, name)
     parts = X if isinstance(X, (list, tuple)) and model.n_inputs > 1 else [X]
     if len(parts) != model.n_inputs:
         raise ValueError(f"the model takes {model.n_inputs} inputs; pass a list of {model.n_inputs} arrays")
@@ -75,6 +77,18 @@ def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndar
     if len({a.shape[0] for a in arrays}) > 1:
         raise ValueError(f"the inputs have different numbers of samples: {[a.shape[0] for a in arrays]}")
     return arrays
+
+
+def by_input_name(model: Any, X: dict[str, Any], name: str = "X") -> list[Any]:
+    """Keras's inputs keyed by the names of the model's ``gn.Input(shape, name=...)``, in the
+    model's order; a key that names no input, or an input without a key, is an error."""
+    names = [getattr(sym, "name", None) for sym in getattr(model, "_inputs", [])]
+    if not names or None in names or sorted(map(str, X)) != sorted(names):
+        raise ValueError(
+            f"{name} is a dict with keys {sorted(map(str, X))}, but the model's inputs are named "
+            f"{names or 'nothing (it is not a functional model)'}: give gn.Input(shape, name=...) to each "
+            "input and one key per name, or pass the arrays in a list, in the order of the model's inputs")
+    return [X[n] for n in names] if len(names) > 1 else X[names[0]]
 
 
 def _surely_valid(a: np.ndarray) -> bool:
