@@ -10,8 +10,6 @@ from glassnet import _tensor_methods  # noqa: F401 isort: skip  (installs Tensor
 from glassnet import (
     accel,
     activations,
-    callbacks,
-    data,
     functional,
     initializers,
     layers,
@@ -21,10 +19,8 @@ from glassnet import (
     optim,
     regularizers,
     schedules,
-    training,
 )
 from glassnet.accel import reference
-from glassnet.data import cross_validate
 from glassnet.errors import NonFiniteError
 from glassnet.functional import cat, concatenate, stack, where
 from glassnet.layers.module import Module, Parameter
@@ -43,17 +39,23 @@ __all__ = [
 ]
 
 
+#: Imported on first use, so that ``import glassnet`` loads the engine, the layers, the
+#: models and the optimizers only: the training loop comes with the first ``fit``.
+_LAZY_MODULES = ("training", "callbacks", "data", "explain", "io", "utils", "plot", "datasets")
+_LAZY_FUNCTIONS = {"save": "glassnet.io", "load": "glassnet.io", "cross_validate": "glassnet.data"}
+
+
 def __getattr__(name: str) -> object:
-    """``gn.explain`` (the glass-box tools), ``gn.io`` with ``gn.save`` / ``gn.load`` (the
-    model files), ``gn.plot``, ``gn.datasets`` and ``gn.utils`` are imported on first use."""
+    """The modules of :data:`_LAZY_MODULES` and the functions of :data:`_LAZY_FUNCTIONS`,
+    imported on first use."""
     import importlib
 
-    if name in ("explain", "io", "utils", "plot", "datasets"):
+    if name in _LAZY_MODULES:
         module = importlib.import_module(f"glassnet.{name}")
         globals()[name] = module
         return module
-    if name in ("save", "load"):
-        function = getattr(importlib.import_module("glassnet.io"), name)
+    if name in _LAZY_FUNCTIONS:
+        function = getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
         globals()[name] = function
         return function
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

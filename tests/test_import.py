@@ -32,6 +32,7 @@ def test_every_public_name_exists():
 
 
 LAZY = {
+    "glassnet.training": "gn.callbacks.EarlyStopping",
     "glassnet.plot": "gn.plot.history",
     "glassnet.datasets": "gn.datasets.load",
     "glassnet.utils": "gn.utils.to_categorical",
@@ -48,3 +49,12 @@ def test_the_less_used_modules_are_imported_on_first_use():
                 f"print(before, {module!r} in sys.modules)")
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert result.stdout.split() == ["False", "True"], (module, result.stdout, result.stderr)
+
+
+def test_a_model_trains_right_after_import_glassnet():
+    code = ("import sys, numpy as np, glassnet as gn; assert 'glassnet.training' not in sys.modules; "
+            "m = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0); m.compile(loss='mse'); "
+            "h = m.fit(np.ones((4, 2), 'float32'), np.ones((4, 1), 'float32'), epochs=2, verbose=0); "
+            "print(len(h.history['loss']), m.predict(np.ones((1, 2), 'float32')).shape)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["2", "(1,", "1)"]

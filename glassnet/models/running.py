@@ -3,6 +3,7 @@ the weights' files and the summary table."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +13,8 @@ __all__ = ["Running", "attach_runner"]
 
 
 #: The functions behind Model.fit, evaluate and predict, by name. The training package, one
-#: level up, gives them (:func:`attach_runner`) when it is imported, which ``import glassnet``
-#: does: a model is trained by the loop without this module importing it.
+#: level up, gives them (:func:`attach_runner`) when it is imported, on the first call: a
+#: model is trained by the loop without this module importing it.
 _RUNNERS: dict[str, Callable[..., Any]] = {}
 
 
@@ -24,11 +25,11 @@ def attach_runner(fit: Callable[..., Any], evaluate: Callable[..., Any], predict
 
 
 def _runner(name: str) -> Callable[..., Any]:
-    runner = _RUNNERS.get(name)
-    if runner is None:
-        raise RuntimeError(
-            f"Model.{name}() needs the training loop: import glassnet (or glassnet.training) first")
-    return runner
+    """The function behind ``Model.<name>``; the first call imports the training package,
+    which attaches them."""
+    if name not in _RUNNERS:
+        importlib.import_module("glassnet.training")
+    return _RUNNERS[name]
 
 
 class Running:
