@@ -291,3 +291,19 @@ def test_editing_the_layer_list_in_place_is_seen_by_the_next_prediction(edit):
     model.predict(x)
     edit(model.layers)
     np.testing.assert_array_equal(model.predict(x), _graph_outputs(model, x))
+
+
+def test_training_another_model_keeps_this_model_s_recordings():
+    """Training changes weights and statistics in place (BatchNormalization's running
+    estimates too), which the recordings read anew: no recording is thrown away for it."""
+    model = _mlp(sizes=(4, 3, 2))
+    other = gn.Sequential([Dense(3, input_dim=4), BatchNormalization(), Dense(1)], seed=0)
+    other.compile(optimizer="sgd", loss="mse")
+    data = np.ones((8, 4), dtype=np.float32), np.ones((8, 1), dtype=np.float32)
+    other.fit(*data, epochs=1, verbose=0)
+    x = np.ones((2, 4), dtype=np.float32)
+    model.predict(x)
+    store = vars(model)["_forward_tapes"]
+    other.fit(*data, epochs=2, verbose=0)
+    model.predict(x)
+    assert vars(model)["_forward_tapes"] is store

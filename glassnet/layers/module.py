@@ -74,8 +74,9 @@ class Module:
         self._buffers: list[str] = []
 
     def __setattr__(self, name: str, value: Any) -> None:
+        changed = name not in _MODES and vars(self).get(name, _Structure) is not value
         object.__setattr__(self, name, value)
-        if name not in _MODES:
+        if changed:  # ``self.running_mean *= m`` rebinds the same array: nothing changed
             _Structure.version += 1
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
