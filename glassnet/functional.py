@@ -152,7 +152,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = N
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
     if any(isinstance(x, Symbolic) for x in tensors):
-        _refuse_batch_axis("concatenate", axis)
+        _refuse_batch_axis("concatenate", axis, _sample_rank(tensors))
         return Symbolic.record(concatenate, list(tensors), axis=axis)
     return _shape.Concatenate.apply(*[_t(x) for x in tensors], axis=axis)
 
@@ -167,16 +167,22 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     if any(isinstance(x, Symbolic) for x in tensors):
-        _refuse_batch_axis("stack", axis)
+        _refuse_batch_axis("stack", axis, _sample_rank(tensors) + 1)
         return Symbolic.record(stack, list(tensors), axis=axis)
     return _shape.Stack.apply(*[_t(x) for x in tensors], axis=axis)
 
 
-def _refuse_batch_axis(name: str, axis: int) -> None:
-    """In a model, axis 0 of a symbolic tensor is the batch: joining along it mixes samples."""
-    if axis == 0:
+def _sample_rank(tensors: Sequence[Any]) -> int:
+    """The number of per-sample axes of the symbolic tensors among ``tensors``."""
+    return next(len(x.shape) for x in tensors if isinstance(x, Symbolic))
+
+
+def _refuse_batch_axis(name: str, axis: int, sample_rank: int) -> None:
+    """In a model, axis 0 of a symbolic tensor is the batch (samples of ``sample_rank`` axes
+    follow it): joining along it, by 0 or by a negative index, mixes samples."""
+    if isinstance(axis, (int, np.integer)) and (axis if axis >= 0 else axis + sample_rank + 1) == 0:
         raise ValueError(
-            f"gn.{name}(..., axis=0) in a model would join along the batch axis, mixing the samples. "
+            f"gn.{name}(..., axis={axis}) in a model would join along the batch axis, mixing the samples. "
             f"Join the features with axis=-1 (gn.{name}([a, b], axis=-1), Keras's default for "
             "concatenate), or another axis of the samples")
 

@@ -202,3 +202,12 @@ def test_concatenate_along_the_batch_axis_in_a_model_is_refused_with_keras_s_axi
 def test_model_checkpoint_refuses_keras_file_names_as_save_does(path):
     with pytest.raises(ValueError, match=r"Keras's .* format.*safetensors"):
         gn.callbacks.ModelCheckpoint(path)
+
+
+def test_a_negative_axis_that_names_the_batch_is_refused_too():
+    a, b = gn.Input((3,)), gn.Input((3,))
+    with pytest.raises(ValueError, match=r"axis=-2\) in a model would join along the batch axis"):
+        gn.concatenate([a, b], axis=-2)
+    with pytest.raises(ValueError, match="batch axis"):
+        gn.stack([a, b], axis=-3)
+    assert gn.stack([a, b], axis=-1).shape == (3, 2)
