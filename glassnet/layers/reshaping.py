@@ -86,9 +86,8 @@ class Reshape(Layer):
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         known = [n for n in self.target_shape if n != -1]
         size = int(np.prod(input_shape))
-        if self.target_shape.count(-1) > 1 or (
-            -1 not in self.target_shape and int(np.prod(known)) != size
-        ) or (known and size % int(np.prod(known))):
+        if (-1 not in self.target_shape and int(np.prod(known)) != size) or (
+                known and size % int(np.prod(known))):
             raise ValueError(
                 f"Reshape layer {self.name!r}: cannot reshape samples of shape {input_shape} "
                 f"({size} values) into {self.target_shape}"

@@ -78,7 +78,7 @@ class Sequential(Model):
         """``model[i]``: the i-th layer; ``model[1:]``: a Sequential of those layers (the same
         layer objects), as in PyTorch."""
         if isinstance(index, slice):
-            return Sequential(self.layers[index], dtype=self.dtype)
+            return Sequential(self.layers[index], dtype=self.dtype, data_format=self._layout)
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"a Sequential model is indexed by position (model[0]) or a slice, got {index!r}")
         if not -len(self.layers) <= index < len(self.layers):

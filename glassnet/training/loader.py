@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _random
 from glassnet._checks import check_flag, check_seed
 from glassnet.tensor import Tensor
 from glassnet.training import data as _data
@@ -79,7 +80,7 @@ class DataLoader:
         self.shuffle = check_flag("shuffle", shuffle)
         self.drop_last = check_flag("drop_last", drop_last)
         self.collate_fn = collate_fn
-        self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
+        self._rng = seed if isinstance(seed, np.random.Generator) else _random.generator(check_seed(seed))
 
     def __len__(self) -> int:
         n = len(self.dataset)
