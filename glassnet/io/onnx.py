@@ -24,6 +24,7 @@ import numpy as np
 
 from glassnet import functional
 from glassnet.activations import SELU_ALPHA, SELU_LAMBDA
+from glassnet.io.serialize import check_model
 from glassnet.layers.layout import CHANNELS_FIRST, CHANNELS_LAST, runs_channels_first, to_channels_first
 from glassnet.models import Model, Sequential
 
@@ -373,9 +374,7 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     from glassnet import __version__
     from glassnet._files import check_writable, write_atomic
 
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a glassnet Model (Sequential or gn.Model), got "
-                        f"{type(model).__name__}")
+    check_model(model)
     if not model.built:
         raise ValueError("export needs a built glassnet Model: fit it, or call model.build(input_shape), "
                          "first")

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._checks import check_flag, check_model_dtype
+
 __all__ = ["TabularPreprocessor", "ExtrapolationWarning", "missing_cells_message"]
 
 
@@ -234,14 +236,8 @@ class TabularPreprocessor:
         """
         if not hasattr(self, "transformer_"):
             raise ValueError("this TabularPreprocessor is not fitted yet; call fit(table) first")
-        if not isinstance(warn, bool):
-            raise TypeError(f"warn must be True or False, got {warn!r}")
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"dtype must be a NumPy float type (float32 or float64), got {dtype!r}") from None
-        if dtype.kind != "f":
-            raise TypeError(f"dtype must be a NumPy float type (float32 or float64), got {dtype}")
+        warn = check_flag("warn", warn)
+        dtype = check_model_dtype(dtype)
         frame = _as_frame(data, self.columns_)
         self.check_columns(frame)
         frame = frame[self.columns_]
