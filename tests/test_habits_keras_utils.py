@@ -32,8 +32,13 @@ def test_to_categorical_trains_with_categorical_crossentropy():
     X = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
     y = (X[:, 0] > 0).astype(int)
     model = gn.Sequential([Dense(2, activation="softmax", input_dim=3)], seed=0)
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
-    model.fit(X, gn.utils.to_categorical(y), epochs=1, verbose=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    one_hot = model.fit(X, gn.utils.to_categorical(y), epochs=3, batch_size=30, verbose=0).history["loss"]
+    sparse = gn.Sequential([Dense(2, activation="softmax", input_dim=3)], seed=0)
+    sparse.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    labels = sparse.fit(X, y, epochs=3, batch_size=30, verbose=0).history["loss"]
+    np.testing.assert_allclose(one_hot, labels, rtol=1e-6)
+    assert one_hot[-1] < one_hot[0]
 
 
 @pytest.mark.parametrize("labels, num_classes, message", [
