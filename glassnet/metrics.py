@@ -108,17 +108,30 @@ def _classification(name: str, *aliases: str) -> Callable[[Callable[..., float]]
     return decorate
 
 
-@_classification("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy")
+@_classification("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
 def accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose predicted class equals the true class.
 
-    Keras's names ``sparse_categorical_accuracy`` (labels), ``categorical_accuracy`` (one-hot
-    rows) and ``binary_accuracy`` (one output thresholded at 0.5) are this metric: the
-    target's form says which comparison is made."""
+    Keras's names ``sparse_categorical_accuracy`` (labels) and ``categorical_accuracy``
+    (one-hot rows) are this metric: the target's form says which comparison is made."""
     from sklearn.metrics import accuracy_score
 
     t, p, _ = _label_pair("accuracy", y_true, y_pred)
     return float(accuracy_score(t, p))
+
+
+@_classification("binary_accuracy")
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
+    """Keras's ``binary_accuracy``: the fraction of outputs on the true side of ``threshold``,
+    element by element, so that each label of a multi-label output (N, C) counts; for one
+    sigmoid output it is the accuracy of its 0/1 decisions."""
+    p = np.asarray(y_pred, dtype=np.float64)
+    t = np.asarray(y_true, dtype=np.float64)
+    if t.size != p.size:
+        raise ValueError(
+            f"binary_accuracy compares each output with its 0/1 target: y_pred has {p.size} values but "
+            f"y_true {t.size}. For one label per sample over several classes use 'accuracy'")
+    return float(np.mean((p.reshape(-1) > threshold) == (t.reshape(-1) > threshold)))
 
 
 @_classification("precision")

@@ -191,3 +191,11 @@ def test_regression_metrics_by_keras_names_and_callables():
     assert scores["mse"] == pytest.approx(np.mean((p - target) ** 2))
     assert scores["max_error"] == pytest.approx(np.max(np.abs(p - target)))
     assert model.metrics_names == ["loss", "mae", "mse", "max_error"]
+
+
+def test_binary_accuracy_counts_each_label_of_a_multi_label_output_as_keras():
+    y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=np.float32)
+    y_pred = np.array([[0.9, 0.2, 0.7], [0.1, 0.8, 0.3], [0.6, 0.4, 0.2], [0.3, 0.1, 0.9]])
+    assert gn.metrics.get("binary_accuracy")(y_true, y_pred) == pytest.approx(11 / 12)
+    with pytest.raises(ValueError, match="use 'accuracy'"):
+        gn.metrics.get("binary_accuracy")(np.array([0, 2]), np.full((2, 3), 1 / 3))

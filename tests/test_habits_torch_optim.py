@@ -279,3 +279,10 @@ def test_the_glass_box_steps_with_the_groups_of_the_optimizer():
                                params={"layers.0.W": "w", "layers.0.b": "b"})
     assert table["b"].tolist() == [b0, b0]                      # the group at lr 0 stays put
     assert table["w"][0] == pytest.approx(w0 - 0.1 * 2 * (w0 * 1.5 + b0 - 0.5) * 1.5)
+
+
+def test_torch_s_names_are_in_a_group_as_they_are_read():
+    w = gn.Parameter(np.ones(2))
+    group = gn.optim.Adam([w], lr=0.1).param_groups[0]
+    assert "betas" in group and group["betas"] == (0.9, 0.999)
+    assert "lr" in group and "momentum" not in group

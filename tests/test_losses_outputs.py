@@ -267,12 +267,18 @@ def test_compiled_outputs_that_agree_with_their_loss_train(activation, loss, uni
 
 
 # ----------------------------------------------------------------- reduction
-@pytest.mark.parametrize("keras, ours", [(None, "none"), ("sum_over_batch_size", "mean")])
-def test_keras_reduction_spellings_mean_the_same(keras, ours):
+def test_keras_none_reduction_gives_one_loss_per_sample():
     z = _logits((5, 3), seed=17)
-    expected = losses.CrossEntropy(reduction=ours)(_leaf(z), LABELS).data
-    np.testing.assert_array_equal(losses.CrossEntropy(reduction=keras)(_leaf(z), LABELS).data, expected)
-    assert losses.CrossEntropy(reduction=keras).reduction == ours
+    per_sample = losses.CrossEntropy(reduction=None)(_leaf(z), LABELS).data
+    assert per_sample.shape == (5,)
+    np.testing.assert_allclose(per_sample.mean(), losses.CrossEntropy()(_leaf(z), LABELS).data, rtol=1e-6)
+    assert losses.CrossEntropy(reduction=None).reduction == "none"
+
+
+def test_keras_sum_over_batch_size_is_refused_naming_how_mean_differs():
+    """Keras divides a weighted loss by the batch size, glassnet's mean by the weights' sum."""
+    with pytest.raises(ValueError, match=r"sum_over_batch_size.*batch size.*sum of the sample weights"):
+        losses.CrossEntropy(reduction="sum_over_batch_size")
 
 
 @pytest.mark.parametrize("reduction", ["average", "batchmean", 1, ["mean"]])

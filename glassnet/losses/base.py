@@ -45,18 +45,25 @@ def _weights(sample_weight: Any, n: int, dtype: np.dtype) -> np.ndarray | None:
     return None if sample_weight is None else check_sample_weight("sample_weight", sample_weight, n, dtype)
 
 
-#: Keras's spellings of the same reductions: None is per sample, "sum_over_batch_size" the mean.
-_KERAS_REDUCTIONS = {None: "none", "sum_over_batch_size": "mean"}
+#: Keras's spelling of the same reduction: None is per sample. (Keras's "sum_over_batch_size"
+#: divides weighted losses by the batch size, glassnet's "mean" by the sum of the weights:
+#: it is refused, with that said.)
+_KERAS_REDUCTIONS = {None: "none"}
 
 
 def _reduction(owner: str, reduction: Any) -> str:
     if isinstance(reduction, str) and reduction in REDUCTIONS:
         return reduction
+    if reduction == "sum_over_batch_size":
+        raise ValueError(
+            f"{owner}: Keras's reduction='sum_over_batch_size' divides a weighted loss by the batch size; "
+            "glassnet's reduction='mean' divides it by the sum of the sample weights (PyTorch's rule). "
+            "Without sample or class weights the two agree: use reduction='mean'")
     if (reduction is None or isinstance(reduction, str)) and reduction in _KERAS_REDUCTIONS:
         return _KERAS_REDUCTIONS[reduction]
     raise ValueError(
-        f"{owner}: reduction must be one of {', '.join(map(repr, REDUCTIONS))} (or Keras's None and "
-        f"'sum_over_batch_size'), got {reduction!r}"
+        f"{owner}: reduction must be one of {', '.join(map(repr, REDUCTIONS))} (or Keras's None), "
+        f"got {reduction!r}"
     )
 
 

@@ -60,6 +60,12 @@ class ParamGroup(dict):
         except KeyError:
             return default
 
+    def __contains__(self, key: object) -> bool:
+        """True for the keys the group holds and for PyTorch's names it reads them under
+        (``"betas" in group``), as ``group[key]`` finds them."""
+        names = _READ_ALIASES.get(key, ()) if isinstance(key, str) else ()
+        return dict.__contains__(self, key) or bool(names) and all(dict.__contains__(self, n) for n in names)
+
     def __missing__(self, key: str) -> Any:
         names = _READ_ALIASES.get(key, ())
         if names and all(name in self for name in names):
