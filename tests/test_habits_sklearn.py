@@ -179,7 +179,7 @@ def test_adam_keywords_reach_the_optimizer():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier(beta_1=0.8, beta_2=0.99, epsilon=1e-6, max_iter=3).fit(X, y)
     optimizer = model.model_.optimizer
-    assert (optimizer.beta1, optimizer.beta2, optimizer.eps) == (0.8, 0.99, 1e-6)
+    assert (optimizer.beta1, optimizer.beta2, optimizer.epsilon) == (0.8, 0.99, 1e-6)
 
 
 @pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])

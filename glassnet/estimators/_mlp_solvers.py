@@ -10,15 +10,12 @@ and "nesterov" (mini-batch SGD with ``momentum``, without / with Nesterov's look
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import numpy as np
 
 from glassnet import optim
 from glassnet.optim import SGD, Adam, AdamW, Optimizer
 
-__all__ = ["SOLVERS", "STOCHASTIC", "ScikitAdam", "make_optimizer", "follows_rate_rules", "set_rate"]
+__all__ = ["SOLVERS", "STOCHASTIC", "make_optimizer", "follows_rate_rules", "set_rate"]
 
 #: The solvers that take a step per mini-batch (every one but "lbfgs").
 STOCHASTIC = ("sgd", "momentum", "nesterov", "gd", "adam", "adamw", "adagrad", "rmsprop")
@@ -46,31 +43,11 @@ def make_optimizer(estimator: Any) -> Optimizer:
         return SGD(lr=lr, momentum=estimator.momentum, nesterov=nesterov and estimator.momentum > 0)
     if solver == "gd":
         return SGD(lr=lr)
-    if solver in ("adam", "adamw"):
-        cls = ScikitAdam if solver == "adam" else AdamW
-        return cls(lr=lr, beta1=estimator.beta_1, beta2=estimator.beta_2, eps=estimator.epsilon)
+    if solver == "adam":  # scikit-learn's epsilon is Keras's: added to sqrt(v) before the bias correction
+        return Adam(lr=lr, beta1=estimator.beta_1, beta2=estimator.beta_2, epsilon=estimator.epsilon)
+    if solver == "adamw":
+        return AdamW(lr=lr, beta1=estimator.beta_1, beta2=estimator.beta_2, eps=estimator.epsilon)
     return optim.get(solver, lr=lr)
-
-
-class ScikitAdam(Adam):
-    r"""Adam with scikit-learn's epsilon: added to :math:`\sqrt{v_t}` before the bias correction,
-
-    .. math:: w_t = w_{t-1} - \frac{\alpha \sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
-              \frac{m_t}{\sqrt{v_t} + \epsilon},
-
-    where :class:`glassnet.optim.Adam` (torch's) adds :math:`\epsilon \sqrt{1 - \beta_2^t}`.
-    Each step runs Adam's update with that epsilon divided by :math:`\sqrt{1 - \beta_2^t}`;
-    ``eps`` keeps the value given. A file of ``model_`` records it as a custom optimizer:
-    the loaded network comes back uncompiled (compile it to train it further).
-    """
-
-    def _update(self, group: Any, g: np.ndarray) -> None:
-        epsilon = self.eps
-        self.eps = epsilon / math.sqrt(1.0 - self.beta2 ** self.iterations)
-        try:
-            super()._update(group, g)
-        finally:
-            self.eps = epsilon
 
 
 def set_rate(optimizer: Optimizer, lr: float) -> None:
