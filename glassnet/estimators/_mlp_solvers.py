@@ -63,10 +63,8 @@ def set_rate(optimizer: Optimizer, lr: float) -> None:
     if lr == old:
         return
     if isinstance(optimizer, SGD) and optimizer.momentum and lr > 0:
-        state = optimizer.state_dict()
-        buffers = [name for name in state["state"] if name.endswith("momentum_buffer")]
-        if buffers:
-            for name in buffers:
-                state["state"][name] *= old / lr
-            optimizer.load_state_dict(state)
+        for group in optimizer._groups:  # the flat buffers, scaled in place
+            buffer = group.state.get("momentum_buffer")
+            if buffer is not None:
+                buffer *= old / lr
     optimizer.lr = lr
