@@ -19,14 +19,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "glassnet"
 # Lowest first. Each name is a module or subpackage directly under glassnet/.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("_compiled", "_graph", "_grad_mode", "_gradient", "_backward", "_dtypes", "_checks", "_aligned",
-     "_files", "accel", "_saved", "tensor", "function", "errors", "_registry", "symbolic", "_random"),
+     "_files", "accel", "_saved", "tensor", "function", "errors", "_registry", "symbolic", "_random", "_backends"),
     ("ops",),
     ("activations", "_tensor_methods", "losses", "functional", "initializers", "regularizers", "metrics",
      "datasets"),
     ("layers", "optim", "schedules"),
     ("models", "_model_keras", "_subclassed"),
     ("training", "callbacks", "data", "io"),
-    ("estimators", "plot", "explain", "tune", "playground", "utils"),
+    ("estimators", "plot", "explain", "tune", "uncertainty", "playground", "utils"),
     ("cli",),  # the command line calls the library, the glass-box tools included
 )
 LEVEL = {name: level for level, names in enumerate(LAYER_ORDER) for name in names}
