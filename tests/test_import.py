@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch")
+HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch", "optuna", "dask", "distributed", "mapie")
 
 
 def test_import_glassnet_loads_none_of_the_heavy_libraries():
