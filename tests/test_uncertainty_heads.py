@@ -409,3 +409,13 @@ def test_one_number_is_one_quantile_and_pytorchs_call_order_is_named():
     assert Pinball(0.9).quantiles == (0.9,) == QuantileHead(0.9).quantiles
     with pytest.raises(ValueError, match=r"gn\.functional\.gaussian_nll\(input, target, var\)"):
         GaussianNLL()(_t(np.ones((4, 2))), np.zeros((4, 2)), np.ones((4, 2)))
+
+
+@pytest.mark.parametrize("head", [lambda: GaussianHead(2), lambda: QuantileHead((0.1, 0.9), units=2)])
+def test_the_glass_box_tools_judge_an_uncompiled_head_by_its_own_loss(head):
+    model = _model(head(), hidden=4).build()
+    y = X3[:6, :2].copy()
+    assert gn.explain.gradcheck(model, X3[:6], y).passed
+    prediction = gn.tensor(model.predict(X3[:6]), dtype=np.float64)
+    expected = model.layers[-1].training_loss()(prediction, y).item()
+    assert gn.explain.trace(model, X3[:6], y).loss == pytest.approx(expected, rel=1e-5)
