@@ -419,3 +419,23 @@ def test_the_glass_box_tools_judge_an_uncompiled_head_by_its_own_loss(head):
     prediction = gn.tensor(model.predict(X3[:6]), dtype=np.float64)
     expected = model.layers[-1].training_loss()(prediction, y).item()
     assert gn.explain.trace(model, X3[:6], y).loss == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("head, loss", [
+    (lambda: GaussianHead(2), GaussianNLL()),
+    (lambda: QuantileHead((0.1, 0.5, 0.9), units=2), Pinball((0.1, 0.5, 0.9))),
+])
+def test_recorded_training_and_prediction_give_the_bits_of_the_plain_graph(head, loss):
+    y = 2 * X3[:, :2]
+    outputs = []
+    for reference in (False, True):
+        model = _model(head())
+        model.compile(optimizer="adam", loss=loss)
+        if reference:
+            with gn.reference():
+                model.fit(X3, y, epochs=3, batch_size=8, verbose=0, seed=0)
+                outputs.append(model.predict(X3))
+        else:
+            model.fit(X3, y, epochs=3, batch_size=8, verbose=0, seed=0)
+            outputs.append(model.predict(X3))
+    np.testing.assert_array_equal(*outputs)
