@@ -186,6 +186,10 @@ def test_predict_return_std_and_interval_read_the_output_through_the_head():
     lower, upper = quantiles.predict_interval(X3)
     np.testing.assert_array_equal(lower[:, 0], out[:, 0])
     np.testing.assert_array_equal(upper[:, 0], out[:, 2])
+    no_median = _model(QuantileHead((0.025, 0.975))).build()
+    for each in (model, quantiles, no_median):  # the readings keep the model's dtype
+        assert all(a.dtype == np.float32 for a in (*each.predict(X3, return_std=True),
+                                                   *each.predict_interval(X3)))
 
 
 def test_return_std_false_is_plain_predict_and_a_non_flag_is_refused():

@@ -250,9 +250,10 @@ class QuantileHead(Dense):
         if len(self.quantiles) < 2:
             raise ValueError(f"QuantileHead {self.name!r} predicts one quantile {list(self.quantiles)}; a "
                              "spread (std) needs at least two")
-        k, (z_low, z_high) = self.units, norm.ppf([self.quantiles[0], self.quantiles[-1]])
+        k = self.units
+        z_low, z_high = (float(z) for z in norm.ppf([self.quantiles[0], self.quantiles[-1]]))
         low, high = out[:, :k], out[:, -k:]
-        std = ((high - low) / (z_high - z_low)).astype(out.dtype, copy=False)
+        std = (high - low) / (z_high - z_low)
         if np.isclose(self.quantiles, 0.5, rtol=0, atol=1e-9).any():
             return self.column(out, 0.5), std
         return low - std * z_low, std
