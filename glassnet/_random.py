@@ -8,11 +8,13 @@ next child of the program's seed sequence, so that the same program gives the sa
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["set_seed", "generator"]
+__all__ = ["set_seed", "seeded", "generator"]
 
 _lock = threading.Lock()
 _program: dict[str, np.random.SeedSequence | None] = {"seeds": None}
@@ -22,6 +24,19 @@ def set_seed(seed: int) -> None:
     """From now on, every unseeded generator is the next child of ``SeedSequence(seed)``."""
     with _lock:
         _program["seeds"] = np.random.SeedSequence(seed)
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Within the block, unseeded generators draw from ``SeedSequence(seed)`` (so a model built
+    there gets the same weights every time); the program's own seeds again after it."""
+    with _lock:
+        saved, _program["seeds"] = _program["seeds"], np.random.SeedSequence(seed)
+    try:
+        yield
+    finally:
+        with _lock:
+            _program["seeds"] = saved
 
 
 def generator(seed: int | None = None) -> np.random.Generator:
