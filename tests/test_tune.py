@@ -170,3 +170,12 @@ def test_without_optuna_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "optuna", None)
     with pytest.raises(ImportError, match=r'pip install "glassnet\[tune\]"'):
         gn.tune.search(build_mlp, {"units": [2]}, data=blobs())
+
+
+def test_fit_kwargs_may_be_a_function_of_the_parameters_and_on_trial_sees_each_trial():
+    rows = []
+    result = gn.tune.search(build_mlp, {"epochs": [1, 3]}, data=blobs(), cv=2,
+                            fit_kwargs=lambda params: {"epochs": params["epochs"]}, on_trial=rows.append)
+    assert result.trials["epochs"].tolist() == [2, 6]
+    assert [row["param_epochs"] for row in rows] == [1, 3]
+    assert [row["mean_score"] for row in rows] == result.trials["mean_score"].tolist()

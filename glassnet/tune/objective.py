@@ -72,18 +72,23 @@ class TrialSpec:
     folds: list[tuple[np.ndarray, np.ndarray]] | None  # None: cv="validation"
     scoring: Any
     maximize: bool
-    fit_kwargs: dict[str, Any]
+    fit_kwargs: Any  # a dict, or a function of the parameters returning one
     seed: int
     link: Any = None  # a StudyLink when the trial reports each epoch to a pruner
     trial_id: int | None = None
 
 
-def fit_kwargs_for(model: Any, fit_kwargs: dict[str, Any], validation: bool) -> dict[str, Any]:
-    """``fit_kwargs`` for a glassnet model (silent, and holding out validation data for
-    ``cv="validation"`` when none is named); as given for an estimator."""
+def fit_kwargs_for(model: Any, fit_kwargs: Any, params: dict[str, Any], validation: bool) -> dict[str, Any]:
+    """The keywords of ``fit`` (``fit_kwargs``, or ``fit_kwargs(params)`` when it is a function):
+    as given for an estimator; for a glassnet model silent, and holding out validation data for
+    ``cv="validation"`` when none is named."""
+    given = fit_kwargs(params) if callable(fit_kwargs) else fit_kwargs
+    if not isinstance(given, dict):
+        raise TypeError(f"fit_kwargs must be a dict of fit's keywords or a function of the parameters "
+                        f"returning one, got {given!r}")
     if is_estimator(model):
-        return dict(fit_kwargs)
-    kwargs = {"verbose": 0, **fit_kwargs}
+        return dict(given)
+    kwargs = {"verbose": 0, **given}
     if validation and not kwargs.get("validation_split") and kwargs.get("validation_data") is None:
         kwargs["validation_split"] = DEFAULT_VALIDATION_SPLIT
     return kwargs
@@ -154,7 +159,7 @@ def _one_fold(spec: TrialSpec, X: Any, y: Any, fold: tuple[np.ndarray, np.ndarra
               epochs_done: int) -> tuple[float, int, bool]:
     """(score, epochs, pruned) of one fold (``fold`` None: the validation split of fit)."""
     model = make(spec.build, spec.params, spec.seed)
-    kwargs = fit_kwargs_for(model, spec.fit_kwargs, validation=fold is None)
+    kwargs = fit_kwargs_for(model, spec.fit_kwargs, spec.params, validation=fold is None)
     estimator = is_estimator(model)
     if fold is None and estimator:
         raise ValueError("cv='validation' needs a glassnet model (its fit holds out validation data); give "

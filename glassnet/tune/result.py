@@ -15,10 +15,31 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["SearchResult"]
+__all__ = ["SearchResult", "trial_row"]
 
 _STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running",
            "WAITING": "waiting"}
+
+
+def _values(stored: dict[str, Any], space: Space) -> dict[str, Any]:
+    """Parameters as the model gets them (choices from their Optuna labels)."""
+    dists = space.distributions
+    return {name: (dists[name].value(stored[name]) if isinstance(dists[name], Choice) else stored[name])
+            for name in dists if name in stored}
+
+
+def trial_row(trial: Any, space: Space) -> dict[str, Any]:
+    """One row of :attr:`SearchResult.trials` for an Optuna trial."""
+    attrs = trial.user_attrs
+    scores = attrs.get("scores") or []
+    state = _STATES.get(trial.state.name, trial.state.name.lower())
+    state = "interrupted" if attrs.get("interrupted") else state
+    row = {"number": trial.number, **{f"param_{k}": v for k, v in _values(trial.params, space).items()}}
+    row.update({"mean_score": float(trial.value) if state == "complete" else math.nan,
+                "std_score": float(np.std(scores)) if state == "complete" else math.nan,
+                "epochs": attrs.get("epochs", 0), "seconds": attrs.get("seconds", math.nan),
+                "state": state, "worker": attrs.get("worker", ""), "error": attrs.get("error", "")})
+    return row
 
 
 class SearchResult:
@@ -47,35 +68,17 @@ class SearchResult:
         self.study, self.space, self._spec, self._data = study, space, spec, data
         self.scoring, self.direction = scoring, direction
         best = study.best_trial
-        self.best_params = self._values(best.params)
+        self.best_params = _values(best.params, space)
         self.best_score = float(best.value)
         self.best_trial = best.number
         self.trials = self._frame()
         self._best_model: Any = None
 
-    def _values(self, stored: dict[str, Any]) -> dict[str, Any]:
-        """Parameters as the model gets them (choices from their Optuna labels)."""
-        dists = self.space.distributions
-        return {name: (dists[name].value(stored[name]) if isinstance(dists[name], Choice) else stored[name])
-                for name in dists if name in stored}
 
     def _frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        rows = []
-        for trial in self.study.get_trials(deepcopy=False):
-            attrs = trial.user_attrs
-            scores = attrs.get("scores") or []
-            state = _STATES.get(trial.state.name, trial.state.name.lower())
-            state = "interrupted" if attrs.get("interrupted") else state
-            row = {"number": trial.number}
-            row.update({f"param_{k}": v for k, v in self._values(trial.params).items()})
-            row.update({"mean_score": float(trial.value) if state == "complete" else math.nan,
-                        "std_score": float(np.std(scores)) if state == "complete" else math.nan,
-                        "epochs": attrs.get("epochs", 0), "seconds": attrs.get("seconds", math.nan),
-                        "state": state, "worker": attrs.get("worker", ""), "error": attrs.get("error", "")})
-            rows.append(row)
-        return pd.DataFrame(rows)
+        return pd.DataFrame([trial_row(trial, self.space) for trial in self.study.get_trials(deepcopy=False)])
 
     @property
     def best_model(self) -> Any:
@@ -85,7 +88,8 @@ class SearchResult:
         if self._best_model is None:
             spec, (X, y) = self._spec, self._data
             model = _objective.make(spec.build, self.best_params, spec.seed)
-            kwargs = _objective.fit_kwargs_for(model, spec.fit_kwargs, validation=spec.folds is None)
+            kwargs = _objective.fit_kwargs_for(model, spec.fit_kwargs, self.best_params,
+                                               validation=spec.folds is None)
             _objective.fit(model, X, y, kwargs, spec.seed)
             self._best_model = model
         return self._best_model

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from glassnet import _backends
 from glassnet._checks import check_seed
 from glassnet.tune import objective as _objective
 from glassnet.tune import study as _study
-from glassnet.tune.result import SearchResult
+from glassnet.tune.result import SearchResult, trial_row
 from glassnet.tune.space import Space
 
 __all__ = ["search", "METHODS"]
@@ -80,7 +81,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
            cv: Any = 5, scoring: Any = None, fit_kwargs: dict[str, Any] | None = None, seed: int = 0,
            backend: str = "local", n_workers: int | None = None, address: str | None = None,
            storage: str | None = None, study_name: str | None = None, timeout: float | None = None,
-           pruning: bool = True) -> SearchResult:
+           pruning: bool = True, on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
     """Search hyperparameters: train a model for each trial's parameters and score it.
 
     Parameters
@@ -109,8 +110,10 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         "accuracy" and the like: greater is better). An estimator: a scikit-learn scorer name
         (default: its ``score``; greater is better). A callable ``scoring(model, X, y)``:
         greater is better. :attr:`SearchResult.direction` says which.
-    fit_kwargs : dict, optional
-        Passed to every ``fit`` (epochs, batch_size, callbacks, ...).
+    fit_kwargs : dict or callable, optional
+        Passed to every ``fit`` (epochs, batch_size, callbacks, ...); a function
+        ``fit_kwargs(params)`` returning them when parameters of the space go to ``fit``
+        (a batch size, a number of epochs).
     seed : int, default 0
         Seeds the sampler, the folds and every ``fit``.
     backend : {"local", "processes", "dask"}, default "local"
@@ -126,6 +129,9 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     pruning : bool, default True
         Bayesian search: stop a trial whose validation score at an epoch is worse than the
         median of the earlier trials' at the same epoch (Optuna's ``MedianPruner``).
+    on_trial : callable, optional
+        Called as ``on_trial(row)`` when a trial finishes, ``row`` a dict as a row of
+        :attr:`SearchResult.trials` (to show the search's progress).
 
     Returns
     -------
@@ -145,7 +151,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     _backends.check_backend(backend, n_workers, address)
     space = Space(space)
     X, y = _data(data)
-    fit_kwargs = dict(fit_kwargs or {})
+    fit_kwargs = fit_kwargs if callable(fit_kwargs) else dict(fit_kwargs or {})
     folds = _folds(X, y, cv, seed)
     plan = _plan(space, method, n_trials, seed)
     first = _objective.first_model(build, (plan or space.sample(1, seed))[0], seed)
@@ -162,7 +168,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         study, link = _study.open_study(storage, study_name, direction, sampler, pruner, signature, pool,
                                         temporary)
         _study.mark_interrupted(study)
-        runner = _Runner(study, space, spec, pool, link if method == "bayes" and pruning else None)
+        runner = _Runner(study, space, spec, pool, link if method == "bayes" and pruning else None, on_trial)
         runner.run(_Budget(study, plan, n_trials or DEFAULT_TRIALS, timeout), (X, y))
     _check_completed(study)
     return SearchResult(study, space, spec, (X, y), score_name, direction)
@@ -205,8 +211,9 @@ class _Budget:
 class _Runner:
     """Keeps up to ``pool.n_workers`` trials running (Optuna's ask and tell) and records each."""
 
-    def __init__(self, study: Any, space: Space, spec: Any, pool: Any, link: Any) -> None:
-        self.study, self.space, self.spec, self.pool = study, space, spec, pool
+    def __init__(self, study: Any, space: Space, spec: Any, pool: Any, link: Any,
+                 on_trial: Callable[[dict[str, Any]], None] | None) -> None:
+        self.study, self.space, self.spec, self.pool, self.on_trial = study, space, spec, pool, on_trial
         self.link = None if link is None else (link if pool.backend == "local" else link.remote())
         self.running: dict[int, Any] = {}
 
@@ -218,7 +225,10 @@ class _Runner:
             while len(self.running) < self.pool.n_workers and self._launch(budget, shared):
                 pass
             for outcome in self.pool.results() if self.running else ():
-                self._record(self.running.pop(outcome.index), outcome)
+                trial = self.running.pop(outcome.index)
+                self._record(trial, outcome)
+                if self.on_trial is not None:
+                    self.on_trial(trial_row(self.study._storage.get_trial(trial._trial_id), self.space))
                 while len(self.running) < self.pool.n_workers and self._launch(budget, shared):
                     pass
                 if not self.running:
