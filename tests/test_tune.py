@@ -179,3 +179,24 @@ def test_fit_kwargs_may_be_a_function_of_the_parameters_and_on_trial_sees_each_t
     assert result.trials["epochs"].tolist() == [2, 6]
     assert [row["param_epochs"] for row in rows] == [1, 3]
     assert [row["mean_score"] for row in rows] == result.trials["mean_score"].tolist()
+
+
+def test_a_timeout_lets_the_first_trial_start_and_no_other_after_it():
+    result = gn.tune.search(build_mlp, {"units": [2, 3, 4]}, data=blobs(), cv=2, timeout=1e-9, fit_kwargs=FIT)
+    assert len(result.trials) == 1
+
+
+@pytest.mark.parametrize("name, spelling", [("n_iter", "n_trials"), ("param_grid", "space"),
+                                            ("random_state", "seed"), ("max_trials", "n_trials"),
+                                            ("objective", "scoring"), ("n_jobs", "n_workers")])
+def test_other_libraries_names_get_glassnets_spelling(name, spelling):
+    with pytest.raises(TypeError, match=f"search\\(\\) got {name}=...; glassnet spells it {spelling}"):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), **{name: 1})
+
+
+def test_keras_tuners_val_names_score_the_held_out_value():
+    kwargs = dict(data=blobs(), cv=2, fit_kwargs=FIT)
+    keras = gn.tune.search(build_mlp, {"units": [2, 3]}, scoring="val_accuracy", **kwargs)
+    plain = gn.tune.search(build_mlp, {"units": [2, 3]}, scoring="accuracy", **kwargs)
+    assert keras.direction == "maximize" and keras.scoring == "accuracy"
+    np.testing.assert_array_equal(keras.trials["mean_score"], plain.trials["mean_score"])

@@ -44,6 +44,25 @@ def _check(method: Any, n_trials: Any, timeout: Any, storage: Any, study_name: A
         raise ValueError(f"storage={storage!r} keeps the study to resume it: give it a study_name= too")
 
 
+#: Other libraries' names of search arguments, and glassnet's.
+_OTHER_NAMES = {"n_iter": "n_trials", "max_trials": "n_trials", "param_grid": "space",
+                "param_distributions": "space", "random_state": "seed", "objective": "scoring",
+                "n_jobs": "n_workers (with backend='processes' or 'dask')", "sampler": "method",
+                "pruner": "pruning", "refit": "result.best_model (refit on first use)",
+                "callbacks": "on_trial, or fit_kwargs={'callbacks': [...]}",
+                "epochs": "fit_kwargs={'epochs': ...}"}
+
+
+def _refuse(others: dict[str, Any]) -> None:
+    """A TypeError for keywords search does not take, giving glassnet's name for other libraries'."""
+    if not others:
+        return
+    name = next(iter(others))
+    if name in _OTHER_NAMES:
+        raise TypeError(f"search() got {name}=...; glassnet spells it {_OTHER_NAMES[name]}")
+    raise TypeError(f"search() got an unexpected keyword argument {name!r}")
+
+
 def _data(data: Any) -> tuple[np.ndarray, np.ndarray]:
     from glassnet.training import data as _tdata
 
@@ -81,7 +100,8 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
            cv: Any = 5, scoring: Any = None, fit_kwargs: dict[str, Any] | None = None, seed: int = 0,
            backend: str = "local", n_workers: int | None = None, address: str | None = None,
            storage: str | None = None, study_name: str | None = None, timeout: float | None = None,
-           pruning: bool = True, on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
+           pruning: bool = True, on_trial: Callable[[dict[str, Any]], None] | None = None,
+           **others: Any) -> SearchResult:
     """Search hyperparameters: train a model for each trial's parameters and score it.
 
     Parameters
@@ -107,9 +127,10 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         value (``fit_kwargs``' ``validation_split``, 0.2 by default), as Keras Tuner does.
     scoring : str or callable, optional
         A model: the value of ``model.evaluate`` to score (default "loss", lower is better;
-        "accuracy" and the like: greater is better). An estimator: a scikit-learn scorer name
-        (default: its ``score``; greater is better). A callable ``scoring(model, X, y)``:
-        greater is better. :attr:`SearchResult.direction` says which.
+        "accuracy" and the like: greater is better; Keras Tuner's "val_loss" means "loss").
+        An estimator: a scikit-learn scorer name (default: its ``score``; greater is better).
+        A callable ``scoring(model, X, y)``: greater is better. :attr:`SearchResult.direction`
+        says which.
     fit_kwargs : dict or callable, optional
         Passed to every ``fit`` (epochs, batch_size, callbacks, ...); a function
         ``fit_kwargs(params)`` returning them when parameters of the space go to ``fit``
@@ -125,13 +146,17 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         the finished trials are not run again.
     study_name : str, optional
     timeout : float, optional
-        No trial starts after this many seconds; those running finish.
+        No trial starts after this many seconds (the first always does); those running finish.
     pruning : bool, default True
         Bayesian search: stop a trial whose validation score at an epoch is worse than the
         median of the earlier trials' at the same epoch (Optuna's ``MedianPruner``).
     on_trial : callable, optional
         Called as ``on_trial(row)`` when a trial finishes, ``row`` a dict as a row of
         :attr:`SearchResult.trials` (to show the search's progress).
+    **others
+        Refused: scikit-learn's, Keras Tuner's and Optuna's names (``n_iter``, ``param_grid``,
+        ``random_state``, ``max_trials``, ``objective``, ``n_jobs``, ...) get a TypeError giving
+        glassnet's.
 
     Returns
     -------
@@ -143,8 +168,11 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     ...                         data=(X, y), method="bayes", n_trials=30, fit_kwargs={"epochs": 20})
     >>> result.best_params, result.best_score
     """
+    _refuse(others)
     optuna = _study.import_optuna()
     _check(method, n_trials, timeout, storage, study_name)
+    if isinstance(scoring, str) and scoring.startswith("val_"):
+        scoring = scoring[len("val_"):]  # the value scored on held-out data, as Keras Tuner's objective
     check_seed(seed)
     if seed is None:
         raise ValueError("seed must be an integer >= 0 (the search is seeded), got None")
@@ -170,6 +198,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         _study.mark_interrupted(study)
         runner = _Runner(study, space, spec, pool, link if method == "bayes" and pruning else None, on_trial)
         runner.run(_Budget(study, plan, n_trials or DEFAULT_TRIALS, timeout), (X, y))
+        study = _study.detached(study, link, storage)
     _check_completed(study)
     return SearchResult(study, space, spec, (X, y), score_name, direction)
 
@@ -199,11 +228,15 @@ class _Budget:
         else:
             self.todo = list(range(max(n_trials - len(finished), 0)))
         self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.started = 0
 
     def next(self) -> tuple[int, dict[str, Any] | None] | None:
-        """(plan index, parameters) of the next trial (parameters None: the sampler's); None when done."""
-        if not self.todo or (self.deadline is not None and time.monotonic() > self.deadline):
+        """(plan index, parameters) of the next trial (parameters None: the sampler's); None when
+        done. The first trial always starts, as in Optuna's ``optimize(timeout=...)``."""
+        late = self.started and self.deadline is not None and time.monotonic() > self.deadline
+        if not self.todo or late:
             return None
+        self.started += 1
         index = self.todo.pop(0)
         return index, (self.plan[index] if self.plan is not None else None)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from typing import Any
 
-__all__ = ["import_optuna", "StudyLink", "open_study", "finished_trials", "mark_interrupted", "fail",
-           "INTERRUPTED"]
+__all__ = ["import_optuna", "StudyLink", "open_study", "detached", "finished_trials", "mark_interrupted",
+           "fail", "INTERRUPTED"]
 
 #: The message of a trial that was running when its search stopped.
 INTERRUPTED = "interrupted: the search stopped before this trial finished"
@@ -63,7 +64,9 @@ def _storage(storage: Any, pool: Any, temporary: Any) -> Any:
     if client is not None:
         from optuna_integration import DaskStorage
 
-        return DaskStorage(storage, client=client)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return DaskStorage(storage, client=client)
     if storage is None and pool.backend == "processes":
         from optuna.storages.journal import JournalFileBackend
 
@@ -90,6 +93,17 @@ def open_study(storage: Any, study_name: str | None, direction: str, sampler: An
                          "another study_name to start a new search, or the same settings to resume it")
     link = StudyLink(study.study_name, backend_storage, pruner, study)
     return study, link
+
+
+def detached(study: Any, link: StudyLink, storage: Any) -> Any:
+    """The study as it stands, readable after the pool closes: a copy in memory when it lives
+    in a storage of the pool's (Dask's scheduler, a temporary journal file), else ``study``."""
+    if link.storage is storage:
+        return study
+    optuna = import_optuna()
+    memory = optuna.storages.InMemoryStorage()
+    optuna.copy_study(from_study_name=study.study_name, from_storage=link.storage, to_storage=memory)
+    return optuna.load_study(study_name=study.study_name, storage=memory)
 
 
 def fail(study: Any, trial_id: int, message: str, **attrs: Any) -> None:
