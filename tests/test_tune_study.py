@@ -48,7 +48,7 @@ def test_a_trial_in_another_process_reports_through_the_storage_and_is_pruned(tm
 def test_a_trial_on_a_dask_worker_reports_through_daskstorage(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=1,
-                            dashboard_address=None) as client:
+                            dashboard_address=":0") as client:
         study, link, trial = _open(None, SimpleNamespace(backend="dask", client=client), tmp_path)
         assert type(link.storage).__name__ == "DaskStorage"
         assert client.submit(_report, link.remote(), trial._trial_id, 5.0).result()
