@@ -152,10 +152,22 @@ def test_bayes_plots_the_parameter_importances():
     ({"storage": "sqlite:///x.db"}, "give it a study_name= too"),
     ({"backend": "spark"}, "backend must be one of"),
     ({"timeout": -1}, "timeout must be a number of seconds > 0"),
+    ({"fit_kwargs": {"seed": 1}}, "fit_kwargs must not hold a seed: every fit is seeded with search's seed="),
+    ({"data": (np.zeros((3, 2)), np.zeros(4))}, "X and y must have as many rows, got 3 and 4"),
 ])
 def test_bad_arguments_are_refused_in_words(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), **kwargs)
+        gn.tune.search(build_mlp, {"units": [2]}, **{"data": blobs(), **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"build": 3}, r"build must be a function build\(params\) returning a new compiled model, or a scikit"),
+    ({"fit_kwargs": [("epochs", 1)]}, "fit_kwargs must be a dict of fit's keywords or a function"),
+    ({"data": np.zeros((3, 2))}, r"data must be a pair \(X, y\), got ndarray"),
+])
+def test_arguments_of_the_wrong_kind_are_type_errors(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        gn.tune.search(**{"build": build_mlp, "space": {"units": [2]}, "data": blobs(), **kwargs})
 
 
 def test_import_glassnet_loads_neither_optuna_nor_dask():

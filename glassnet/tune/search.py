@@ -63,6 +63,17 @@ def _refuse(others: dict[str, Any]) -> None:
     raise TypeError(f"search() got an unexpected keyword argument {name!r}")
 
 
+def _check_build(build: Any, fit_kwargs: Any) -> None:
+    if not callable(build) and not _objective.is_estimator(build):
+        raise TypeError(f"build must be a function build(params) returning a new compiled model, or a "
+                        f"scikit-learn estimator class or instance, got {build!r}")
+    if fit_kwargs is not None and not callable(fit_kwargs) and not isinstance(fit_kwargs, dict):
+        raise TypeError(f"fit_kwargs must be a dict of fit's keywords or a function of the parameters "
+                        f"returning one, got {fit_kwargs!r}")
+    if isinstance(fit_kwargs, dict) and "seed" in fit_kwargs:
+        raise ValueError("fit_kwargs must not hold a seed: every fit is seeded with search's seed=")
+
+
 def _data(data: Any) -> tuple[np.ndarray, np.ndarray]:
     from glassnet.training import data as _tdata
 
@@ -177,6 +188,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     if seed is None:
         raise ValueError("seed must be an integer >= 0 (the search is seeded), got None")
     _backends.check_backend(backend, n_workers, address)
+    _check_build(build, fit_kwargs)
     space = Space(space)
     X, y = _data(data)
     fit_kwargs = fit_kwargs if callable(fit_kwargs) else dict(fit_kwargs or {})
