@@ -80,3 +80,30 @@ def test_bad_options_are_usage_errors_before_any_training(tmp_path, args, messag
     assert result.exit_code == 2, result.output
     assert message in _flat(result.output)
     assert not (tmp_path / "runs").exists()
+
+
+def test_an_interrupted_tune_with_a_storage_resumes_when_run_again(tmp_path, monkeypatch):
+    from glassnet.cli import tune
+
+    build = tune.SettingsModel.__call__
+    calls = []
+
+    def interrupted(self, params):
+        calls.append(params)
+        if len(calls) == 3:                       # the first parameters seen, then the second trial
+            raise KeyboardInterrupt
+        return build(self, params)
+
+    monkeypatch.setattr(tune.SettingsModel, "__call__", interrupted)
+    space = tmp_path / "space.yaml"
+    space.write_text("hidden: [[8], [16], [32]]\n")
+    args = ["tune", "--space", space, "--method", "grid", "--epochs", 1, "--out", tmp_path / "runs",
+            "--storage", f"sqlite:///{tmp_path}/study.db", "--study", "digits"]
+    first = _invoke(*args)
+    assert first.exit_code == 130, first.output
+    assert "run the same command again to resume the search" in _flat(first.output)
+    again = _invoke(*args)
+    assert again.exit_code == 0, again.output
+    trials = pd.read_csv(_only(tmp_path / "runs", "*-tune-digits") / "trials.csv")
+    assert sorted(trials["state"]) == ["complete", "complete", "complete", "interrupted"]
+    assert len(calls) == 3 + 1 + 2               # again: the first parameters seen, then the two trials left

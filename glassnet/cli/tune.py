@@ -176,11 +176,17 @@ def tune(base: TrainSettings, o: TuneOptions, console: Any) -> TuneRun:
     started = time.perf_counter()
     title = ("score: the best epoch's validation loss" if o.cv is None
              else f"score: the mean loss over {o.cv} folds") + ", lower is better"
-    with TrialsDisplay(console, space.names, total, title, quiet=base.quiet) as display:
-        result = gn_tune.search(build, space, data=(X, y), method=o.method, n_trials=n_trials,
-                                cv=o.cv or "validation", fit_kwargs=SettingsFit(build), seed=base.seed,
-                                backend=o.backend, n_workers=o.workers, address=o.address, storage=o.storage,
-                                study_name=o.study, on_trial=display.add)
+    try:
+        with TrialsDisplay(console, space.names, total, title, quiet=base.quiet) as display:
+            result = gn_tune.search(build, space, data=(X, y), method=o.method, n_trials=n_trials,
+                                    cv=o.cv or "validation", fit_kwargs=SettingsFit(build), seed=base.seed,
+                                    backend=o.backend, n_workers=o.workers, address=o.address,
+                                    storage=o.storage, study_name=o.study, on_trial=display.add)
+    except KeyboardInterrupt:
+        if o.storage is not None:
+            console.print(f"the finished trials are kept in {o.storage} (study {o.study!r}): run the same "
+                          "command again to resume the search")
+        raise
     folder = run_folder(base, f"tune-{name}")
     folder.mkdir(parents=True)
     result.to_csv(folder / "trials.csv")
