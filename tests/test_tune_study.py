@@ -44,7 +44,6 @@ def test_a_trial_in_another_process_reports_through_the_storage_and_is_pruned(tm
     assert [t.intermediate_values for t in kept.trials] == [{0: 1.0}, {0: 5.0}]
 
 
-@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 def test_a_trial_on_a_dask_worker_reports_through_daskstorage(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=1,

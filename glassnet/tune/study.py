@@ -35,25 +35,42 @@ def import_optuna() -> Any:
 @dataclasses.dataclass
 class StudyLink:
     """How a trial running anywhere reaches its study: the study itself in this process, else
-    its name and a storage the worker can open, with the pruner that decides."""
+    its name and a storage the worker can open (a Dask storage by its name on the scheduler),
+    with the pruner that decides."""
 
     study_name: str
     storage: Any
     pruner: Any
     study: Any = None
+    dask_storage: str | None = None
 
     def trial(self, trial_id: int) -> Any:
         """The Optuna trial ``trial_id`` (for ``report`` and ``should_prune``)."""
         optuna = import_optuna()
         study = self.study
         if study is None:
-            study = optuna.load_study(study_name=self.study_name, storage=self.storage,
+            storage = self.storage if self.dask_storage is None else _dask_storage(name=self.dask_storage,
+                                                                                   register=False)
+            study = optuna.load_study(study_name=self.study_name, storage=storage,
                                       sampler=optuna.samplers.RandomSampler(), pruner=self.pruner)
         return optuna.trial.Trial(study, trial_id)
 
     def remote(self) -> StudyLink:
         """This link without the study object, for a worker in another process."""
+        if self.dask_storage is not None:
+            return dataclasses.replace(self, study=None, storage=None)
         return dataclasses.replace(self, study=None)
+
+
+def _dask_storage(*args: Any, **kwargs: Any) -> Any:
+    """Optuna's ``DaskStorage`` (its storage on the scheduler of the Dask client), made without
+    the warning that it is experimental."""
+    optuna = import_optuna()
+    from optuna_integration import DaskStorage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return DaskStorage(*args, **kwargs)
 
 
 def _storage(storage: Any, pool: Any, temporary: Any) -> Any:
@@ -62,11 +79,7 @@ def _storage(storage: Any, pool: Any, temporary: Any) -> Any:
     optuna = import_optuna()
     client = getattr(pool, "client", None)
     if client is not None:
-        from optuna_integration import DaskStorage
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return DaskStorage(storage, client=client)
+        return _dask_storage(storage, client=client)
     if storage is None and pool.backend == "processes":
         from optuna.storages.journal import JournalFileBackend
 
@@ -91,7 +104,8 @@ def open_study(storage: Any, study_name: str | None, direction: str, sampler: An
         raise ValueError(f"study_name={study_name!r} holds a search with other settings "
                          f"({', '.join(changed)} differ: stored {[stored.get(k) for k in changed]}); give "
                          "another study_name to start a new search, or the same settings to resume it")
-    link = StudyLink(study.study_name, backend_storage, pruner, study)
+    dask_name = getattr(backend_storage, "name", None) if getattr(pool, "client", None) is not None else None
+    link = StudyLink(study.study_name, backend_storage, pruner, study, dask_name)
     return study, link
 
 
