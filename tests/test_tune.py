@@ -212,3 +212,16 @@ def test_keras_tuners_val_names_score_the_held_out_value():
     plain = gn.tune.search(build_mlp, {"units": [2, 3]}, scoring="accuracy", **kwargs)
     assert keras.direction == "maximize" and keras.scoring == "accuracy"
     np.testing.assert_array_equal(keras.trials["mean_score"], plain.trials["mean_score"])
+
+
+def test_the_heat_map_holds_each_pairs_mean_score_and_continuous_parameters_are_points():
+    space = {"units": [2, 4, 8], "lr": [0.01, 0.1]}
+    grid = gn.tune.search(build_mlp, space, data=blobs(), cv=2, fit_kwargs=FIT)
+    cells = grid.plot()["heatmap"].axes[0].images[0].get_array()
+    expected = grid.trials.pivot(index="param_lr", columns="param_units", values="mean_score")
+    np.testing.assert_array_equal(cells, expected.to_numpy())
+    space = {"units": [2, 4], "lr": gn.tune.loguniform(1e-3, 1e-1)}
+    drawn = gn.tune.search(build_mlp, space, data=blobs(), method="random", n_trials=3, cv=2, fit_kwargs=FIT)
+    axes = drawn.plot()["heatmap"].axes[0]
+    assert not axes.images and axes.get_yscale() == "log"
+    np.testing.assert_array_equal(axes.collections[0].get_array(), drawn.trials["mean_score"])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet.plot._canvas import finish, new_figure
-from glassnet.tune.space import LogUniform
+from glassnet.tune.space import Choice, IntUniform, LogUniform
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,6 +33,16 @@ def _axis_values(column: Any) -> tuple[np.ndarray, list[str] | None]:
     return np.asarray([labels.index(str(v)) for v in values], dtype=float), labels
 
 
+def _log_axes(ax: Any, x: Any, y: Any = None) -> None:
+    """A log scale (labelled at its decades) on the axes whose distribution is log-uniform."""
+    from matplotlib.ticker import NullFormatter
+
+    for dist, axis, scale in ((x, ax.xaxis, ax.set_xscale), (y, ax.yaxis, ax.set_yscale)):
+        if isinstance(dist, LogUniform):
+            scale("log")
+            axis.set_minor_formatter(NullFormatter())
+
+
 def scores(result: Any, path: str | Path | None = None) -> Figure:
     """The mean score of each completed trial against each parameter (one panel each)."""
     done = _complete(result)
@@ -43,8 +53,8 @@ def scores(result: Any, path: str | Path | None = None) -> Figure:
         ax.errorbar(x, done["mean_score"], yerr=done["std_score"], fmt="o", alpha=0.7, capsize=2)
         if labels is not None:
             ax.set_xticks(range(len(labels)), labels, rotation=30)
-        elif isinstance(result.space.distributions[name], LogUniform):
-            ax.set_xscale("log")
+        else:
+            _log_axes(ax, result.space.distributions[name])
         ax.set_xlabel(name)
         better = "lower" if result.direction == "minimize" else "higher"
         ax.set_ylabel(f"{result.scoring} ({better} is better)")
@@ -53,15 +63,17 @@ def scores(result: Any, path: str | Path | None = None) -> Figure:
 
 
 def heatmap(result: Any, x: str, y: str, path: str | Path | None = None) -> Figure:
-    """The mean score over the values of two parameters: a heat map when each has few values,
-    else the trials as points coloured by their score."""
+    """The mean score over the values of two parameters: a heat map when both take a few
+    discrete values (choices, integers), else the trials as points coloured by their score."""
     done = _complete(result)
     fig, axes = new_figure(1, 1, (5.0, 4.0))
     ax = axes[0, 0]
     xs, x_labels = _axis_values(done[f"param_{x}"])
     ys, y_labels = _axis_values(done[f"param_{y}"])
     score = done["mean_score"].to_numpy(dtype=float)
-    if len(np.unique(xs)) <= _MAX_CELLS and len(np.unique(ys)) <= _MAX_CELLS:
+    dists = result.space.distributions
+    if all(isinstance(dists[n], (Choice, IntUniform)) and len(np.unique(v)) <= _MAX_CELLS
+           for n, v in ((x, xs), (y, ys))):
         cols, rows = np.unique(xs), np.unique(ys)
         cells = np.full((len(rows), len(cols)), np.nan)
         for i, row in enumerate(rows):
@@ -70,10 +82,14 @@ def heatmap(result: Any, x: str, y: str, path: str | Path | None = None) -> Figu
                 if hit.any():
                     cells[i, j] = score[hit].mean()
         image = ax.imshow(cells, origin="lower", aspect="auto", cmap="viridis")
+        for (i, j), value in np.ndenumerate(cells):
+            if np.isfinite(value):
+                ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
         ax.set_xticks(range(len(cols)), x_labels or [f"{c:g}" for c in cols], rotation=30)
         ax.set_yticks(range(len(rows)), y_labels or [f"{r:g}" for r in rows])
     else:
         image = ax.scatter(xs, ys, c=score, cmap="viridis")
+        _log_axes(ax, dists[x], dists[y])
     fig.colorbar(image, ax=ax, label=result.scoring)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
