@@ -62,3 +62,10 @@ def test_bad_spaces_are_refused_in_words(spec, error, match):
 def test_a_missing_yaml_file_is_named():
     with pytest.raises(FileNotFoundError, match="no file 'nowhere.yaml'"):
         gn.tune.Space("nowhere.yaml")
+
+
+def test_random_draws_from_a_small_space_of_choices_give_each_combination_once():
+    space = gn.tune.Space({"units": [2, 4], "act": ["relu", "tanh"]})
+    with pytest.warns(UserWarning, match="the space has 4 combinations of choices, fewer than n_trials=6"):
+        drawn = space.sample(6, seed=0)
+    assert sorted(map(repr, drawn)) == sorted(map(repr, space.grid()))

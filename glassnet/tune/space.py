@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -274,11 +275,20 @@ class Space:
         return [self._ordered(params) for params in ParameterGrid(lists)]
 
     def sample(self, n: int, seed: int) -> list[dict[str, Any]]:
-        """``n`` draws (scikit-learn's ``ParameterSampler``, seeded), as plain Python values."""
+        """``n`` draws (scikit-learn's ``ParameterSampler``, seeded), as plain Python values.
+
+        When every parameter is a choice, the draws are distinct combinations: a space of fewer
+        than ``n`` gives each once (with a warning).
+        """
         from sklearn.model_selection import ParameterSampler
 
-        spec = {n_: (list(d.values) if isinstance(d, Choice) else d.scipy())
-                for n_, d in self.distributions.items()}
+        spec = {name: (list(d.values) if isinstance(d, Choice) else d.scipy())
+                for name, d in self.distributions.items()}
+        sizes = [len(d.values) for d in self.distributions.values() if isinstance(d, Choice)]
+        if len(sizes) == len(spec) and math.prod(sizes) < n:
+            warnings.warn(f"random search: the space has {math.prod(sizes)} combinations of choices, fewer "
+                          f"than n_trials={n}; each is tried once", UserWarning, stacklevel=3)
+            n = math.prod(sizes)
         return [self._ordered({k: _plain(v) for k, v in p.items()})
                 for p in ParameterSampler(spec, n_iter=n, random_state=seed)]
 
