@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from tune_problems import NoisyBowl, blobs, build_mlp
 
 import glassnet as gn
@@ -129,8 +130,9 @@ def test_models_built_without_a_seed_start_every_search_from_the_same_weights():
 def test_result_plots_and_csv(tmp_path):
     result = gn.tune.search(build_mlp, {"units": [2, 4], "lr": [0.01, 0.1]}, data=blobs(), cv=2,
                             fit_kwargs=FIT)
-    figures = result.plot(tmp_path)
+    figures = {figure.get_label(): figure for figure in result.plot(tmp_path)}
     assert set(figures) == {"scores", "heatmap", "history"}
+    assert all(isinstance(figure, Figure) for figure in figures.values())
     assert all((tmp_path / f"{name}.png").stat().st_size > 0 for name in figures)
     result.to_csv(tmp_path / "trials.csv")
     import pandas as pd
@@ -142,7 +144,7 @@ def test_result_plots_and_csv(tmp_path):
 def test_bayes_plots_the_parameter_importances():
     space = {"a": gn.tune.uniform(-1, 1), "b": gn.tune.uniform(-1, 1)}
     result = gn.tune.search(NoisyBowl(), space, data=blobs(), method="bayes", n_trials=6, cv=2)
-    assert set(result.plot()) == {"scores", "heatmap", "history", "importances"}
+    assert [figure.get_label() for figure in result.plot()] == ["scores", "heatmap", "history", "importances"]
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -217,11 +219,11 @@ def test_keras_tuners_val_names_score_the_held_out_value():
 def test_the_heat_map_holds_each_pairs_mean_score_and_continuous_parameters_are_points():
     space = {"units": [2, 4, 8], "lr": [0.01, 0.1]}
     grid = gn.tune.search(build_mlp, space, data=blobs(), cv=2, fit_kwargs=FIT)
-    cells = grid.plot()["heatmap"].axes[0].images[0].get_array()
+    cells = grid.plot()[1].axes[0].images[0].get_array()
     expected = grid.trials.pivot(index="param_lr", columns="param_units", values="mean_score")
     np.testing.assert_array_equal(cells, expected.to_numpy())
     space = {"units": [2, 4], "lr": gn.tune.loguniform(1e-3, 1e-1)}
     drawn = gn.tune.search(build_mlp, space, data=blobs(), method="random", n_trials=3, cv=2, fit_kwargs=FIT)
-    axes = drawn.plot()["heatmap"].axes[0]
+    axes = drawn.plot()[1].axes[0]
     assert not axes.images and axes.get_yscale() == "log"
     np.testing.assert_array_equal(axes.collections[0].get_array(), drawn.trials["mean_score"])

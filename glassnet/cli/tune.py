@@ -190,7 +190,7 @@ def tune(base: TrainSettings, o: TuneOptions, console: Any) -> TuneRun:
     folder = run_folder(base, f"tune-{name}")
     folder.mkdir(parents=True)
     result.to_csv(folder / "trials.csv")
-    figures = [f"{figure}.png" for figure in result.plot(folder)]
+    figures = [f"{figure.get_label()}.png" for figure in result.plot(folder)]
     best_settings = build.settings(result.best_params)
     if not base.quiet:
         console.print(f"{len(result.trials)} trials in {time.perf_counter() - started:.1f} s; training the "

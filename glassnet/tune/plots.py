@@ -127,21 +127,21 @@ def importances(result: Any, path: str | Path | None = None) -> Figure:
     return finish(fig, path)
 
 
-def search_figures(result: Any, folder: str | Path | None = None) -> dict[str, Figure]:
-    """Every figure that fits the search, by name: ``scores``, ``heatmap`` (exactly two
-    parameters), ``history``, ``importances`` (Bayesian search of two or more parameters);
-    saved as ``<name>.png`` in ``folder`` when given."""
-    folder = None if folder is None else Path(folder)
-
-    def where(name: str) -> Path | None:
-        return None if folder is None else folder / f"{name}.png"
-
+def search_figures(result: Any, folder: str | Path | None = None) -> list[Figure]:
+    """Every figure that fits the search: ``scores``, ``heatmap`` (exactly two parameters),
+    ``history``, ``importances`` (Bayesian search of two or more parameters), each labelled
+    with its name (``figure.get_label()``) and saved as ``<name>.png`` in ``folder`` when given."""
     names = result.space.names
-    figures = {"scores": scores(result, where("scores"))}
+    draw = {"scores": lambda path: scores(result, path)}
     if len(names) == 2:
-        figures["heatmap"] = heatmap(result, *names, path=where("heatmap"))
-    figures["history"] = history(result, where("history"))
+        draw["heatmap"] = lambda path: heatmap(result, *names, path=path)
+    draw["history"] = lambda path: history(result, path)
     if result.study.user_attrs.get("glassnet", {}).get("method") == "bayes" and len(names) >= 2 \
             and len(_complete(result)) >= 2:
-        figures["importances"] = importances(result, where("importances"))
+        draw["importances"] = lambda path: importances(result, path)
+    figures = []
+    for name, figure in draw.items():
+        fig = figure(None if folder is None else Path(folder) / f"{name}.png")
+        fig.set_label(name)
+        figures.append(fig)
     return figures

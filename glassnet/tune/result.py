@@ -94,9 +94,11 @@ class SearchResult:
             self._best_model = model
         return self._best_model
 
-    def plot(self, folder: str | Path | None = None) -> dict[str, Figure]:
-        """The figures of the search (see :func:`glassnet.tune.plots.search_figures`), saved as
-        ``<name>.png`` in ``folder`` when given."""
+    def plot(self, folder: str | Path | None = None) -> list[Figure]:
+        """The figures of the search: the score against each parameter, the heat map of two
+        parameters, the optimization history, the parameter importances of a Bayesian search
+        (see :func:`glassnet.tune.plots.search_figures`; ``figure.get_label()`` names each),
+        saved as ``<name>.png`` in ``folder`` when given."""
         from glassnet.tune.plots import search_figures
 
         return search_figures(self, folder)
