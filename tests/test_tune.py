@@ -139,6 +139,7 @@ def test_result_plots_and_csv(tmp_path):
 
     written = pd.read_csv(tmp_path / "trials.csv")
     assert list(written.columns) == list(result.trials.columns) and len(written) == 4
+    assert result.to_csv() == (tmp_path / "trials.csv").read_text()
 
 
 def test_bayes_plots_the_parameter_importances():

@@ -103,9 +103,9 @@ class SearchResult:
 
         return search_figures(self, folder)
 
-    def to_csv(self, path: str | Path) -> None:
-        """Write :attr:`trials` to a CSV file."""
-        self.trials.to_csv(path, index=False)
+    def to_csv(self, path: str | Path | None = None) -> str | None:
+        """Write :attr:`trials` to a CSV file; without a path, return the CSV text (as pandas)."""
+        return self.trials.to_csv(path, index=False)
 
     def __repr__(self) -> str:
         better = "lower" if self.direction == "minimize" else "higher"
