@@ -228,3 +228,10 @@ def test_the_heat_map_holds_each_pairs_mean_score_and_continuous_parameters_are_
     axes = drawn.plot()[1].axes[0]
     assert not axes.images and axes.get_yscale() == "log"
     np.testing.assert_array_equal(axes.collections[0].get_array(), drawn.trials["mean_score"])
+
+
+def test_optuna_logs_as_before_after_a_search():
+    optuna = pytest.importorskip("optuna")
+    before = optuna.logging.get_verbosity()
+    gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT)
+    assert optuna.logging.get_verbosity() == before

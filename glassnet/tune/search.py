@@ -203,7 +203,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         sampler, pruner = optuna.samplers.RandomSampler(seed=seed), optuna.pruners.NopPruner()
     signature = {"method": method, "space": repr(space), "seed": seed, "scoring": score_name, "cv": repr(cv)}
     spec = _objective.TrialSpec(build, {}, folds, scoring, direction == "maximize", fit_kwargs, seed)
-    with tempfile.TemporaryDirectory(prefix="glassnet-tune-") as temporary, \
+    with tempfile.TemporaryDirectory(prefix="glassnet-tune-") as temporary, _study.quiet_optuna(), \
             _backends.Pool(backend, n_workers, address) as pool:
         study, link = _study.open_study(storage, study_name, direction, sampler, pruner, signature, pool,
                                         temporary)

@@ -9,13 +9,15 @@ through Optuna's ``DaskStorage``, which lives on the scheduler).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["import_optuna", "StudyLink", "open_study", "detached", "finished_trials", "mark_interrupted",
-           "fail", "INTERRUPTED"]
+__all__ = ["import_optuna", "quiet_optuna", "StudyLink", "open_study", "detached", "finished_trials",
+           "mark_interrupted", "fail", "INTERRUPTED"]
 
 #: The message of a trial that was running when its search stopped.
 INTERRUPTED = "interrupted: the search stopped before this trial finished"
@@ -28,8 +30,20 @@ def import_optuna() -> Any:
     except ImportError as err:
         raise ImportError('gn.tune needs Optuna (and Dask for backend="dask"): pip install "glassnet[tune]"'
                           ) from err
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
+
+
+@contextlib.contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna logs errors only within the block (the search records each trial and the error of a
+    failed one); as before after it."""
+    optuna = import_optuna()
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(verbosity)
 
 
 @dataclasses.dataclass
