@@ -233,5 +233,9 @@ def test_the_heat_map_holds_each_pairs_mean_score_and_continuous_parameters_are_
 def test_optuna_logs_as_before_after_a_search():
     optuna = pytest.importorskip("optuna")
     before = optuna.logging.get_verbosity()
-    gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT)
-    assert optuna.logging.get_verbosity() == before
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    try:
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT)
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+    finally:
+        optuna.logging.set_verbosity(before)
