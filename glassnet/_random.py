@@ -8,13 +8,13 @@ next child of the program's seed sequence, so that the same program gives the sa
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["set_seed", "seeded", "generator"]
+__all__ = ["set_seed", "generator", "children", "program_seeds"]
 
 _lock = threading.Lock()
 _program: dict[str, np.random.SeedSequence | None] = {"seeds": None}
@@ -26,19 +26,6 @@ def set_seed(seed: int) -> None:
         _program["seeds"] = np.random.SeedSequence(seed)
 
 
-@contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Within the block, unseeded generators draw from ``SeedSequence(seed)`` (so a model built
-    there gets the same weights every time); the program's own seeds again after it."""
-    with _lock:
-        saved, _program["seeds"] = _program["seeds"], np.random.SeedSequence(seed)
-    try:
-        yield
-    finally:
-        with _lock:
-            _program["seeds"] = saved
-
-
 def generator(seed: int | None = None) -> np.random.Generator:
     """``np.random.default_rng(seed)``; without a seed, the program's next child seed when
     one was set, else fresh entropy."""
@@ -48,3 +35,25 @@ def generator(seed: int | None = None) -> np.random.Generator:
         seeds = _program["seeds"]
         child = None if seeds is None else seeds.spawn(1)[0]
     return np.random.default_rng(child)
+
+
+def children(n: int) -> list[np.random.SeedSequence]:
+    """``n`` seed sequences for independent runs: the program's next children when a seed
+    was set, else fresh entropy."""
+    with _lock:
+        seeds = _program["seeds"]
+        return np.random.SeedSequence().spawn(n) if seeds is None else seeds.spawn(n)
+
+
+@contextmanager
+def program_seeds(seeds: np.random.SeedSequence) -> Iterator[None]:
+    """Within the block, unseeded generators are the children of ``seeds`` (a run that must
+    not depend on the draws made before it, in whichever process it runs); the program's
+    sequence is back after it."""
+    with _lock:
+        saved, _program["seeds"] = _program["seeds"], seeds
+    try:
+        yield
+    finally:
+        with _lock:
+            _program["seeds"] = saved

@@ -43,7 +43,7 @@ def make(build: Any, params: dict[str, Any], seed: int) -> Any:
         from sklearn.base import clone
 
         return clone(build).set_params(**params)
-    with _random.seeded(seed):
+    with _random.program_seeds(np.random.SeedSequence(seed)):
         model = build(params)
     if not is_estimator(model) and not getattr(model, "compiled", False):
         raise TypeError(f"build(params) must return a compiled glassnet model (call model.compile(...) in "
