@@ -63,12 +63,19 @@ def _distributed() -> Any:
 
 
 def _local_cluster(n_workers: int) -> Any:
-    return _distributed().LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, env=ONE_THREAD,
-        dashboard_address=None, silence_logs=logging.CRITICAL,
-        # no dashboard; the scheduler's HTTP server (health checks) on a free local port, not 8787
-        scheduler_kwargs={"allowed_failures": ATTEMPTS - 1, "dashboard_address": "127.0.0.1:0"},
-    )
+    try:
+        return _distributed().LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, env=ONE_THREAD,
+            dashboard_address=None, silence_logs=logging.CRITICAL,
+            # no dashboard; the scheduler's HTTP server (health checks) on a free local port, not 8787
+            scheduler_kwargs={"allowed_failures": ATTEMPTS - 1, "dashboard_address": "127.0.0.1:0"},
+        )
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"the local Dask cluster's worker processes did not start ({exc}). Each worker process "
+            "imports the main script: in a script, run the search or cross-validation under "
+            "`if __name__ == \"__main__\":`"
+        ) from exc
 
 
 def _reachable(address: str) -> None:
