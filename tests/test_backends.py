@@ -137,6 +137,24 @@ def test_a_task_that_raises_is_a_failed_outcome_and_the_others_finish(pool):
     assert all(isinstance(o.exception, ValueError) for o in outcomes if not o.ok)
 
 
+def _a_lock(_):
+    return threading.Lock()
+
+
+def test_a_task_or_a_result_that_cannot_be_pickled_is_a_failed_outcome(pool):
+    if pool.backend == "local":
+        pytest.skip("nothing is pickled in this process")
+    first = pool.submit(_a_lock, threading.Lock())
+    pool.submit(_a_lock, 1)
+    pool.submit(abs, -2)
+    outcomes = sorted(pool.results(), key=lambda o: o.index)
+    assert [o.index - first for o in outcomes] == [0, 1, 2]
+    assert [o.error for o in outcomes] == [
+        "TypeError: the task could not be sent to the workers (cannot pickle '_thread.lock' object)",
+        "TypeError: the task's result cannot be sent back (cannot pickle '_thread.lock' object)", None]
+    assert outcomes[2].value == 2
+
+
 def test_tasks_submitted_while_reading_the_results_run_too(pool):
     data = pool.share(np.arange(5.0))
     submitted = [pool.submit(np.dot, data, np.full(5, float(i))) for i in range(pool.n_workers)]

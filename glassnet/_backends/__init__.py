@@ -18,14 +18,14 @@ failed with a message saying that its worker died.
 from __future__ import annotations
 
 import os
-import pickle
 import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["BACKENDS", "Outcome", "Shared", "Pool", "run_all", "check_backend", "worker_id", "cores"]
+__all__ = ["BACKENDS", "Outcome", "Shared", "Pool", "run_all", "check_backend", "worker_id", "cores",
+           "unsent"]
 
 BACKENDS = ("local", "processes", "dask")
 #: How many times a task is started when its worker process dies under it.
@@ -116,15 +116,22 @@ _BLAS_LIMITED: list[bool] = []
 
 
 def run_in_worker(fn: Callable[..., Any], index: int, *args: Any) -> Outcome:
-    """A task in a worker process: one BLAS thread, then :func:`_run`; the outcome keeps
-    the exception only if it can be sent back."""
+    """A task in a worker process: one BLAS thread, then :func:`_run`; an outcome that can be
+    sent back (a result that cannot be pickled fails its task; an exception that cannot is
+    dropped, its message stays)."""
+    import cloudpickle
+
     limit_blas_threads()
     outcome = _run(fn, index, args)
-    if outcome.exception is not None:
-        try:
-            pickle.loads(pickle.dumps(outcome.exception))
-        except Exception:  # an exception that cannot travel: its message does
-            outcome.exception = None
+    try:
+        cloudpickle.dumps(outcome.value)
+    except Exception as exc:  # the caller gets the reason instead of the result
+        outcome.value, outcome.exception = None, exc
+        outcome.error = f"{type(exc).__name__}: the task's result cannot be sent back ({exc})"
+    try:
+        cloudpickle.dumps(outcome.exception)
+    except Exception:  # an exception that cannot travel: its message does
+        outcome.exception = None
     return outcome
 
 
@@ -137,6 +144,14 @@ def _run(fn: Callable[..., Any], index: int, args: tuple[Any, ...]) -> Outcome:
     except Exception as exc:  # a task's failure is its outcome; the other tasks go on
         value, error, exception = None, f"{type(exc).__name__}: {exc}", exc
     return Outcome(index, value, error, worker_id(), time.perf_counter() - start, exception)
+
+
+def unsent(index: int, exc: BaseException) -> Outcome:
+    """The failed outcome of a task that could not be sent to a worker (its function or
+    arguments cannot be pickled), naming the first cause."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return Outcome(index, error=f"{type(exc).__name__}: the task could not be sent to the workers ({exc})")
 
 
 class Engine(Protocol):

@@ -1,7 +1,7 @@
 """backend="dask": tasks on a Dask ``distributed`` cluster.
 
 Without an address, a ``LocalCluster`` is started (one worker process per core, one thread
-and one BLAS thread each, no dashboard, only errors logged) and closed with the pool; its
+and one BLAS thread each, no dashboard, no log output) and closed with the pool; its
 scheduler runs a task again once when its worker dies, then reports it failed. With
 ``address="tcp://host:8786"`` the pool connects to that scheduler and leaves the cluster
 running when it closes. Shared values are scattered once to every worker (workers that
@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
-from glassnet._backends import ATTEMPTS, ONE_THREAD, Outcome, Shared, cores, run_in_worker
+from glassnet._backends import ATTEMPTS, ONE_THREAD, Outcome, Shared, cores, run_in_worker, unsent
 
 __all__ = ["Dask", "check_address", "CONNECT_TIMEOUT"]
 
@@ -129,6 +129,13 @@ def _connect(address: str) -> Any:
     return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
 
 
+def _sent(arg: Any) -> Any:
+    """What goes to the worker for a task's argument: a shared value's future, or the argument."""
+    if isinstance(arg, Shared):
+        return arg.ref if isinstance(arg.ref, _distributed().Future) else arg.value
+    return arg
+
+
 class Dask:
     """Tasks on a Dask cluster: a ``LocalCluster`` of ``n_workers`` processes, or the one at ``address``."""
 
@@ -141,6 +148,7 @@ class Dask:
             self.client = _connect(address)
         self._running: dict[Any, int] = {}
         self._waiting: deque[tuple[int, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._unsent: deque[Outcome] = deque()
         self._shared: list[Any] = []
 
     @property
@@ -173,14 +181,20 @@ class Dask:
         """Send waiting tasks to the cluster while it has free threads."""
         while self._waiting and len(self._running) < self.n_workers:
             index, fn, args = self._waiting.popleft()
-            args = tuple(a.ref if isinstance(a, Shared) else a for a in args)
-            future = self.client.submit(run_in_worker, fn, index, *args, pure=False)
+            args = tuple(_sent(a) for a in args)
+            try:
+                future = self.client.submit(run_in_worker, fn, index, *args, pure=False)
+            except Exception as exc:  # its function or arguments cannot be pickled: that task failed
+                self._unsent.append(unsent(index, exc))
+                continue
             self._running[future] = index
 
     def busy(self) -> bool:
-        return bool(self._running or self._waiting)
+        return bool(self._running or self._waiting or self._unsent)
 
     def next_outcome(self) -> Outcome:
+        if self._unsent:
+            return self._unsent.popleft()
         done = self._wait()
         index = self._running.pop(done)
         self._dispatch()
@@ -212,6 +226,7 @@ class Dask:
             future.release()
         self._running.clear()
         self._waiting.clear()
+        self._unsent.clear()
         self._shared.clear()
         self.client.close()
         if self._cluster is not None:

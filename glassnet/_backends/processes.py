@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glassnet._backends import ATTEMPTS, ONE_THREAD, Outcome, Shared, cores, limit_blas_threads, run_in_worker
+from glassnet._backends import ATTEMPTS, ONE_THREAD, Outcome, Shared, cores, run_in_worker, unsent
 
 __all__ = ["Processes"]
 
@@ -44,6 +44,13 @@ class _Stored(Shared):
         return _LOADED[self.ref]
 
 
+def _sent(arg: Any) -> Any:
+    """What goes to the worker for a task's argument: a shared value's file, or the argument."""
+    if isinstance(arg, Shared):
+        return arg.ref if isinstance(arg.ref, _Stored) else arg.value
+    return arg
+
+
 @dataclass
 class _Task:
     index: int
@@ -60,26 +67,37 @@ class Processes:
     def __init__(self, n_workers: int | None) -> None:
         self.n_workers = n_workers or cores()
         self._folder = Path(tempfile.mkdtemp(prefix="glassnet-shared-"))
+        self._files: list[Path] = []
         self._idle = [self._start() for _ in range(self.n_workers)]
         self._running: dict[Future, tuple[_Task, Any]] = {}
         self._waiting: deque[_Task] = deque()
+        self._unsent: deque[Outcome] = deque()
 
     @staticmethod
     def _start() -> Any:
         """A worker: a one-process executor, so that its death breaks nothing else."""
         from joblib.externals.loky import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(1, env=ONE_THREAD, initializer=limit_blas_threads)
+        return ProcessPoolExecutor(1, env=ONE_THREAD)
 
     def share(self, value: Any) -> Shared:
         import cloudpickle
 
-        path = self._folder / f"shared-{len(list(self._folder.iterdir()))}.pkl"
+        path = self._folder / f"shared-{len(self._files)}.pkl"
+        self._files.append(path)
         with open(path, "wb") as file:
             cloudpickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         return Shared(value, _Stored(str(path)))
 
     def submit(self, index: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        import cloudpickle
+
+        args = tuple(_sent(a) for a in args)
+        try:
+            cloudpickle.dumps((fn, args))
+        except Exception as exc:  # its function or arguments cannot be pickled: that task failed
+            self._unsent.append(unsent(index, exc))
+            return
         self._waiting.append(_Task(index, fn, args))
         self._dispatch()
 
@@ -88,13 +106,14 @@ class Processes:
         while self._idle and self._waiting:
             task, worker = self._waiting.popleft(), self._idle.pop()
             task.attempts += 1
-            args = tuple(a.ref if isinstance(a, Shared) else a for a in task.args)
-            self._running[worker.submit(run_in_worker, task.fn, task.index, *args)] = (task, worker)
+            self._running[worker.submit(run_in_worker, task.fn, task.index, *task.args)] = (task, worker)
 
     def busy(self) -> bool:
-        return bool(self._running or self._waiting)
+        return bool(self._running or self._waiting or self._unsent)
 
     def next_outcome(self) -> Outcome:
+        if self._unsent:
+            return self._unsent.popleft()
         while True:
             done, _ = wait(list(self._running), return_when=FIRST_COMPLETED)
             future = min(done, key=lambda f: self._running[f][0].index)
@@ -120,13 +139,14 @@ class Processes:
                                                      if "exit codes" in line)
             return Outcome(task.index, error=f"WorkerDied: the worker process running this task died "
                                              f"{task.attempts} times ({type(exc).__name__}: {how})")
-        except Exception as exc:  # the task or its result could not be sent: that task failed
+        except Exception as exc:  # it could not be sent or its result sent back: that task failed
             outcome = Outcome(task.index, error=f"{type(exc).__name__}: {exc}")
         self._idle.append(worker)
         return outcome
 
     def close(self) -> None:
         self._waiting.clear()
+        self._unsent.clear()
         for worker in [*self._idle, *(worker for _, worker in self._running.values())]:
             worker.shutdown(wait=False, kill_workers=True)
         self._running.clear()
