@@ -264,6 +264,11 @@ def test_bad_backend_options_are_refused_naming_the_argument(kwargs, error, mess
         Pool(**kwargs)
 
 
+def test_a_numpy_integer_is_a_number_of_workers():
+    with Pool("processes", n_workers=np.int64(1)) as pool:
+        assert pool.n_workers == 1 and type(pool.n_workers) is int
+
+
 def test_without_dask_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r'pip install "glassnet\[tune\]"'):

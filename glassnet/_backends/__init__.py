@@ -17,6 +17,8 @@ failed with a message saying that its worker died.
 
 from __future__ import annotations
 
+import functools
+import numbers
 import os
 import socket
 import time
@@ -85,7 +87,7 @@ def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> N
     """A ValueError/TypeError naming the argument when the backend options are not valid."""
     if not isinstance(backend, str) or backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
-    if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)):
+    if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, numbers.Integral)):
         raise TypeError(f"n_workers must be a positive integer or None (one per core), got {n_workers!r}")
     if n_workers is not None and n_workers < 1:
         raise ValueError(f"n_workers must be a positive integer or None (one per core), got {n_workers!r}")
@@ -103,16 +105,13 @@ def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> N
     check_address(address)
 
 
+@functools.cache
 def limit_blas_threads() -> None:
-    """One BLAS thread in this (worker) process: the workers share the cores."""
+    """One BLAS (and OpenMP) thread in this worker process, from its first task on: the
+    workers share the cores."""
     from threadpoolctl import threadpool_limits
 
-    if not _BLAS_LIMITED:
-        threadpool_limits(1)
-        _BLAS_LIMITED.append(True)
-
-
-_BLAS_LIMITED: list[bool] = []
+    threadpool_limits(1)
 
 
 def run_in_worker(fn: Callable[..., Any], index: int, *args: Any) -> Outcome:
@@ -236,6 +235,7 @@ class Pool:
     def __init__(self, backend: str = "local", n_workers: int | None = None,
                  address: str | None = None) -> None:
         check_backend(backend, n_workers, address)
+        n_workers = None if n_workers is None else int(n_workers)
         self.backend, self.address = backend, address
         self._engine = _engine(backend, n_workers, address)
         self.client = self._engine.client
