@@ -6,7 +6,8 @@ of 100 epochs, about a second) runs
 - as a plain loop in this process (build, fit, evaluate; one BLAS thread, as a worker has),
 - through the backends' ``Pool`` on 1 and 2 local Dask workers (the cluster started and its
   workers warmed up before the clock starts: the cost of sending tasks and results),
-- as ``gn.tune.search`` on 1 and 2 local Dask workers (starting its cluster included).
+- as ``gn.tune.search`` on 1 and 2 local Dask workers (starting its cluster, the Optuna study
+  and the refit of the best model included).
 
 Prints trials per minute, the speed-up of 2 workers over 1 (target >= 1.7x on 2 free cores)
 and the overhead per trial over the plain loop (target <= 5%). Wall times: on a machine
