@@ -2,8 +2,9 @@
 
 The same 12-trial grid (hidden width x learning rate, 3-fold cross-validation, 40 epochs) is
 run as a plain loop of ``gn.cross_validate`` calls, as ``gn.tune.search`` in this process,
-and on 1 and 2 local Dask workers (a cluster already running: its start-up is not timed). Prints trials per minute, the speed-up of 2 Dask workers
-over 1, and the search's overhead per trial over the plain loop (wall time).
+and on 1 and 2 local Dask workers (a cluster already running: its start-up is not timed).
+Prints trials per minute, the speed-up of 2 Dask workers over 1, and the search's overhead
+per trial over the plain loop (wall time).
 
 Run:  python benchmarks/tune.py [--backends local,dask]
 """
