@@ -16,13 +16,30 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import _random
 from glassnet._backends import Pool, run_all, worker_id
+from glassnet._backends import dask as dask_backend
 from glassnet.layers import Dense
 
 distributed = pytest.importorskip("distributed")
 
 WORKER_BACKENDS = ["processes", "dask"]
 WAIT = 30  # seconds a task waits for the others before giving up
+
+
+@pytest.fixture(scope="module", params=["local", *WORKER_BACKENDS])
+def pool(request):
+    """A pool of each backend (two workers), for the tests that leave its workers alive."""
+    with Pool(request.param, n_workers=None if request.param == "local" else 2) as pool:
+        yield pool
+
+
+def _outcomes(pool, fn, tasks, shared=()):
+    """``run_all`` on an open pool."""
+    handles = tuple(pool.share(value) for value in shared)
+    for task in tasks:
+        pool.submit(fn, *handles, *task)
+    return sorted(pool.results(), key=lambda o: o.index)
 
 
 def _data(n=40):
@@ -32,7 +49,8 @@ def _data(n=40):
 
 
 def _build(seed=None):
-    model = gn.Sequential([Dense(4, activation="tanh", input_dim=3), Dense(2, activation="softmax")], seed=seed)
+    model = gn.Sequential([Dense(4, activation="tanh", input_dim=3), Dense(2, activation="softmax")],
+                          seed=seed)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -99,37 +117,34 @@ def test_a_local_cluster_of_two_workers_runs_tasks_in_two_other_processes(tmp_pa
     assert all(w.split(":")[0] == socket.gethostname() for w in workers)
 
 
-@pytest.mark.parametrize("backend", WORKER_BACKENDS)
-def test_seeded_trainings_give_the_local_results_on_worker_processes(backend):
+def test_seeded_trainings_give_the_local_results_on_every_backend(pool):
     tasks = [(seed,) for seed in range(3)]
     local = run_all(_train, tasks, shared=(_data(),))
-    other = run_all(_train, tasks, backend, n_workers=2, shared=(_data(),))
+    other = _outcomes(pool, _train, tasks, shared=(_data(),))
     assert [o.index for o in other] == [0, 1, 2] and all(o.ok for o in other)
-    assert len({o.worker for o in other} - {worker_id()}) >= 1
+    assert (pool.backend == "local") == ({o.worker for o in other} == {worker_id()})
     for mine, theirs in zip(local, other):
         for a, b in zip(mine.value, theirs.value):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(local[0].value[0], local[1].value[0])  # the seeds matter
 
 
-@pytest.mark.parametrize("backend", ["local", *WORKER_BACKENDS])
-def test_a_task_that_raises_is_a_failed_outcome_and_the_others_finish(backend):
-    outcomes = run_all(_fail_odd, [(i,) for i in range(4)], backend, n_workers=None if backend == "local" else 2)
+def test_a_task_that_raises_is_a_failed_outcome_and_the_others_finish(pool):
+    outcomes = _outcomes(pool, _fail_odd, [(i,) for i in range(4)])
     assert [o.value for o in outcomes if o.ok] == [0, 2]
-    assert [o.error for o in outcomes if not o.ok] == [f"ValueError: task {i} refuses odd numbers" for i in (1, 3)]
+    errors = [o.error for o in outcomes if not o.ok]
+    assert errors == [f"ValueError: task {i} refuses odd numbers" for i in (1, 3)]
     assert all(isinstance(o.exception, ValueError) for o in outcomes if not o.ok)
 
 
-@pytest.mark.parametrize("backend", ["local", *WORKER_BACKENDS])
-def test_tasks_submitted_while_reading_the_results_run_too(backend):
-    with Pool(backend, n_workers=None if backend == "local" else 2) as pool:
-        data = pool.share(np.arange(5.0))
-        submitted = [pool.submit(np.dot, data, np.full(5, float(i))) for i in range(pool.n_workers)]
-        seen = []
-        for outcome in pool.results():                         # one new task as each finishes
-            seen.append((outcome.index, outcome.value))
-            if len(submitted) < 6:
-                submitted.append(pool.submit(np.dot, data, np.full(5, float(len(submitted)))))
+def test_tasks_submitted_while_reading_the_results_run_too(pool):
+    data = pool.share(np.arange(5.0))
+    submitted = [pool.submit(np.dot, data, np.full(5, float(i))) for i in range(pool.n_workers)]
+    seen = []
+    for outcome in pool.results():                             # one new task as each finishes
+        seen.append((outcome.index - submitted[0], outcome.value))
+        if len(submitted) < 6:
+            submitted.append(pool.submit(np.dot, data, np.full(5, float(len(submitted)))))
     assert sorted(seen) == [(i, 10.0 * i) for i in range(6)]
 
 
@@ -150,8 +165,9 @@ def test_a_task_that_kills_its_worker_every_time_is_failed_saying_so(backend):
 
 
 def test_a_running_cluster_is_used_at_its_address_gets_new_workers_and_stays_up(tmp_path):
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
-                                  silence_logs=50) as cluster:
+    quiet = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+             "silence_logs": 50}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, **quiet) as cluster:
         with Pool("dask", address=cluster.scheduler_address) as pool:
             assert pool.n_workers == 1
             data = pool.share(np.ones(3))
@@ -188,19 +204,19 @@ def test_an_address_where_no_scheduler_listens_is_a_clear_error_at_once():
     assert time.monotonic() - start < 10  # not Dask's 30 s of retries
 
 
-def test_a_listener_that_is_not_a_scheduler_is_a_clear_error():
+def test_a_listener_that_is_not_a_scheduler_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1.0)
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
-        threading.Thread(target=lambda: server.accept()[0].sendall(b"HTTP/1.1 200 OK\r\n\r\n" * 8),
-                         daemon=True).start()
+        threading.Thread(target=lambda: server.accept()[0].sendall(b"\xff" * 64), daemon=True).start()
         with pytest.raises(ConnectionError, match="no Dask scheduler answers"):
             Pool("dask", address=address)
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"backend": "threads"}, ValueError, "backend must be one of 'local', 'processes', 'dask', got 'threads'"),
+    ({"backend": "threads"}, ValueError, "must be one of 'local', 'processes', 'dask', got 'threads'"),
     ({"backend": None}, ValueError, "backend must be one of"),
     ({"backend": "processes", "n_workers": 0}, ValueError, "n_workers must be a positive integer or None"),
     ({"backend": "dask", "n_workers": 2.0}, TypeError, "n_workers must be a positive integer or None"),
@@ -220,3 +236,35 @@ def test_without_dask_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r'pip install "glassnet\[tune\]"'):
         Pool("dask")
+
+
+# ------------------------------------------------------------------------ cross_validate
+def _unseeded_model():
+    """Weights drawn at construction, from no seed of the model's own."""
+    return _build()
+
+
+@pytest.mark.parametrize("backend", WORKER_BACKENDS)
+def test_cross_validate_gives_the_local_scores_on_worker_processes(backend):
+    X, y = _data()
+    local = gn.cross_validate(_unseeded_model, X, y, cv=3, seed=0, epochs=2, batch_size=8)
+    other = gn.cross_validate(_unseeded_model, X, y, cv=3, seed=0, epochs=2, batch_size=8,
+                              backend=backend, n_workers=2)
+    assert other.folds == local.folds and len(local.folds) == 3
+
+
+def test_cross_validate_folds_do_not_depend_on_the_draws_made_before_them(monkeypatch):
+    monkeypatch.setitem(_random._program, "seeds", None)        # the program's seed is back afterwards
+    X, y = _data()
+    runs = []
+    for program_seed in (1, 2):
+        _random.set_seed(program_seed)
+        gn.Sequential([Dense(3, input_dim=2)])                  # draws from the program's seed
+        runs.append(gn.cross_validate(_unseeded_model, X, y, cv=2, seed=0, epochs=1).folds)
+    assert runs[0] == runs[1]
+
+
+def test_cross_validate_raises_a_fold_error_as_its_own_type_from_a_worker():
+    X, y = _data()
+    with pytest.raises(ValueError, match="epochs"):
+        gn.cross_validate(_unseeded_model, X, y, cv=2, seed=0, epochs=-1, backend="processes", n_workers=1)

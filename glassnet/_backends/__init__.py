@@ -30,6 +30,9 @@ __all__ = ["BACKENDS", "Outcome", "Shared", "Pool", "run_all", "check_backend", 
 BACKENDS = ("local", "processes", "dask")
 #: How many times a task is started when its worker process dies under it.
 ATTEMPTS = 2
+#: The environment of a worker process: one thread for BLAS and OpenMP (the workers share the cores).
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
 
 @dataclass

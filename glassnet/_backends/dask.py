@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
-from glassnet._backends import ATTEMPTS, Outcome, Shared, cores, run_in_worker
+from glassnet._backends import ATTEMPTS, ONE_THREAD, Outcome, Shared, cores, run_in_worker
 
 __all__ = ["Dask", "check_address", "CONNECT_TIMEOUT"]
 
@@ -33,6 +33,7 @@ CONNECT_TIMEOUT = 10.0
 WORKER_TIMEOUT = 60.0
 #: Seconds between two looks for workers that joined, while tasks wait.
 POLL = 1.0
+EXAMPLE = "tcp://host:8786"
 PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
 INSTALL = 'backend="dask" needs Dask distributed: pip install "glassnet[tune]"'
 
@@ -40,17 +41,17 @@ INSTALL = 'backend="dask" needs Dask distributed: pip install "glassnet[tune]"'
 def check_address(address: Any) -> None:
     """A TypeError/ValueError when ``address`` cannot name a Dask scheduler."""
     if not isinstance(address, str):
-        raise TypeError(f"address must be a Dask scheduler's address such as 'tcp://host:8786', got {address!r}")
+        raise TypeError(f"address must be a Dask scheduler's address such as {EXAMPLE!r}, got {address!r}")
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme not in PROTOCOLS or not parts.hostname:
         raise ValueError(
-            f"address must be a Dask scheduler's address such as 'tcp://host:8786' (protocols "
+            f"address must be a Dask scheduler's address such as {EXAMPLE!r} (protocols "
             f"{', '.join(PROTOCOLS)}), got {address!r}"
         )
     try:
-        parts.port
+        _ = parts.port
     except ValueError:
-        raise ValueError(f"address {address!r} has a port that is not a number; e.g. 'tcp://host:8786'") from None
+        raise ValueError(f"address {address!r} has a port that is not a number; e.g. {EXAMPLE!r}") from None
 
 
 def _distributed() -> Any:
@@ -62,14 +63,19 @@ def _distributed() -> Any:
 
 
 def _local_cluster(n_workers: int) -> Any:
-    import dask
-
-    distributed = _distributed()
-    with dask.config.set({"distributed.scheduler.allowed-failures": ATTEMPTS - 1}):
-        return distributed.LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.CRITICAL, scheduler_kwargs={"allowed_failures": ATTEMPTS - 1},
+    try:
+        return _distributed().LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, env=ONE_THREAD,
+            dashboard_address=None, silence_logs=logging.CRITICAL,
+            # no dashboard; the scheduler's HTTP server (health checks) on a free local port, not 8787
+            scheduler_kwargs={"allowed_failures": ATTEMPTS - 1, "dashboard_address": "127.0.0.1:0"},
         )
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"the local Dask cluster's worker processes did not start ({exc}). Each worker process "
+            "imports the main script: in a script, run the search or cross-validation under "
+            "`if __name__ == \"__main__\":`"
+        ) from exc
 
 
 def _reachable(address: str) -> None:
@@ -194,7 +200,8 @@ class Dask:
         while True:
             try:
                 with self.client.as_current():
-                    finished = distributed.wait(list(self._running), timeout=POLL, return_when="FIRST_COMPLETED").done
+                    finished = distributed.wait(list(self._running), timeout=POLL,
+                                                return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 self._dispatch()
                 continue

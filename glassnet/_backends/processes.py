@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glassnet._backends import ATTEMPTS, Outcome, Shared, cores, limit_blas_threads, run_in_worker
+from glassnet._backends import ATTEMPTS, ONE_THREAD, Outcome, Shared, cores, limit_blas_threads, run_in_worker
 
 __all__ = ["Processes"]
 
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
 _LOADED: dict[str, Any] = {}  # in a worker: the shared values it has read, by file
 
 
@@ -90,7 +88,7 @@ class Processes:
         while self._idle and self._waiting:
             task, worker = self._waiting.popleft(), self._idle.pop()
             task.attempts += 1
-            args = tuple(a.ref if isinstance(a, Shared) and isinstance(a.ref, _Stored) else a for a in task.args)
+            args = tuple(a.ref if isinstance(a, Shared) else a for a in task.args)
             self._running[worker.submit(run_in_worker, task.fn, task.index, *args)] = (task, worker)
 
     def busy(self) -> bool:
