@@ -22,16 +22,3 @@ def test_a_grid_on_two_workers_gives_the_local_results_from_two_processes(backen
     by_units = spread.trials.sort_values("param_units")
     np.testing.assert_array_equal(by_units["mean_score"], local.trials["mean_score"])
     assert spread.best_params == local.best_params
-
-
-@pytest.mark.parametrize("backend", ["processes", "dask"])
-def test_bayes_on_workers_prunes_through_a_study_the_workers_reach(backend):
-    if backend == "dask":
-        pytest.importorskip("distributed")
-    space = {"lr": gn.tune.loguniform(1e-4, 1.0), "units": gn.tune.intuniform(1, 8)}
-    result = gn.tune.search(build_mlp, space, data=blobs(), method="bayes", n_trials=12, cv=2,
-                            fit_kwargs={"epochs": 5, "batch_size": 16}, backend=backend, n_workers=2)
-    states = result.trials["state"]
-    assert len(states) == 12 and set(states) <= {"complete", "pruned"} and (states == "pruned").any()
-    assert result.trials.loc[states == "pruned", "epochs"].lt(10).all()
-    assert [figure.get_label() for figure in result.plot()][-1] == "importances"   # the study outlives the pool

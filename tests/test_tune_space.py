@@ -69,3 +69,30 @@ def test_random_draws_from_a_small_space_of_choices_give_each_combination_once()
     with pytest.warns(UserWarning, match="the space has 4 combinations of choices, fewer than n_trials=6"):
         drawn = space.sample(6, seed=0)
     assert sorted(map(repr, drawn)) == sorted(map(repr, space.grid()))
+
+
+def test_scipy_and_optuna_distributions_mean_the_same_as_glassnets():
+    from optuna import distributions as od
+    from scipy import stats
+
+    space = gn.tune.Space({"a": stats.uniform(0.1, 0.4), "b": stats.loguniform(1e-4, 1e-1),
+                           "c": stats.randint(2, 6), "d": od.FloatDistribution(0.0, 0.5),
+                           "e": od.FloatDistribution(1e-3, 1.0, log=True), "f": od.IntDistribution(1, 3),
+                           "g": od.CategoricalDistribution(["relu", "tanh"])})
+    assert space.distributions == {
+        "a": gn.tune.uniform(0.1, 0.5), "b": gn.tune.loguniform(1e-4, 1e-1), "c": gn.tune.intuniform(2, 5),
+        "d": gn.tune.uniform(0.0, 0.5), "e": gn.tune.loguniform(1e-3, 1.0), "f": gn.tune.intuniform(1, 3),
+        "g": gn.tune.choice("relu", "tanh")}
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda stats, od: stats.norm(0, 1), "scipy's norm distribution; glassnet searches uniform"),
+    (lambda stats, od: od.FloatDistribution(0.0, 1.0, step=0.1), "no step"),
+    (lambda stats, od: od.IntDistribution(1, 64, log=True), "no logarithmic integers"),
+])
+def test_scipy_and_optuna_distributions_glassnet_lacks_are_refused_in_words(make, match):
+    from optuna import distributions as od
+    from scipy import stats
+
+    with pytest.raises(TypeError, match=match):
+        gn.tune.Space({"x": make(stats, od)})

@@ -225,8 +225,8 @@ def _show_run(console: Any, run: Any) -> None:
 
 _TUNE = "Search"
 _Space = Annotated[_Str, _opt("--space", "-s", panel=_TUNE, default="hidden, lr and dropout",
-                              help="A YAML file of the settings to search: setting: [choices] or {uniform: "
-                                   "[low, high]}, {loguniform: ...}, {intuniform: ...}.")]
+                              help="A YAML file of the settings to search, each a list of choices or "
+                                   "{uniform: \\[low, high]}, {loguniform: ...}, {intuniform: ...}.")]
 _Method = Annotated[str, typer.Option("--method", "-m", rich_help_panel=_TUNE,
                                       help="grid, random or bayes (Optuna's TPE with pruning).")]
 _Trials = Annotated[_Str, _opt("--trials", "-n", panel=_TUNE, default="20; grid: every combination",
@@ -241,6 +241,9 @@ _Address = Annotated[_Str, _opt("--address", panel=_TUNE, metavar="URL",
                                 help="A Dask scheduler (tcp://host:8786) for --backend dask.")]
 _Storage = Annotated[_Str, _opt("--storage", panel=_TUNE, metavar="URL",
                                 help="Keep the search in a database (sqlite:///study.db) to resume it.")]
+_TuneName = Annotated[_Str, _opt("--name", default="tune-<the data's name>", panel="Output",
+                                 help="Name of the run folder made inside --out (a folder name, not a "
+                                      "path).")]
 _Study = Annotated[_Str, _opt("--study", panel=_TUNE, metavar="NAME",
                               help="The search's name in --storage; run again with it to resume.")]
 
@@ -251,7 +254,8 @@ def tune(
     method: _Method = "bayes", trials: _Trials = None, cv: _Cv = None, backend: _Backend = "local",
     workers: _Workers = None, address: _Address = None, storage: _Storage = None, study: _Study = None,
     epochs: _Epochs = None, batch_size: _Batch = None, patience: _Patience = None, seed: _Seed = None,
-    out: _Out = None, name: _Name = None, config: _Config = None, quiet: _Quiet = False, debug: Debug = False,
+    out: _Out = None, name: _TuneName = None, config: _Config = None, quiet: _Quiet = False,
+    debug: Debug = False,
 ) -> None:
     """Search the training settings (grid, random or Bayesian) and train the best.
 

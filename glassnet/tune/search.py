@@ -147,7 +147,9 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         ``fit_kwargs(params)`` returning them when parameters of the space go to ``fit``
         (a batch size, a number of epochs).
     seed : int, default 0
-        Seeds the sampler, the folds and every ``fit``.
+        Seeds the sampler, the folds, and every glassnet model: its ``fit`` and the weights it
+        draws without a seed of its own, so that each trial starts from the same draws (an
+        estimator keeps its own ``random_state``).
     backend : {"local", "processes", "dask"}, default "local"
         Where the trials run (see :mod:`glassnet._backends`); ``n_workers`` and ``address``
         (a Dask scheduler) choose the workers. Up to ``n_workers`` trials run at once.

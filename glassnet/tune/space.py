@@ -10,6 +10,10 @@ mapping may be written in YAML::
     units: {intuniform: [16, 128]}
     activation: {choice: [relu, tanh]}
 
+scikit-learn's habit, a frozen scipy distribution (``scipy.stats.uniform``, ``loguniform``,
+``randint``), and Optuna's (``FloatDistribution``, ``IntDistribution``,
+``CategoricalDistribution``) are taken with the same meaning.
+
 Grid search enumerates the choices with scikit-learn's ``ParameterGrid``; random search
 draws with ``ParameterSampler`` (scipy distributions for the continuous ones); Bayesian
 search asks Optuna's trial (``suggest_float``, ``suggest_int``, ``suggest_categorical``).
@@ -222,6 +226,34 @@ def _number(value: Any) -> Any:
         return value
 
 
+def _from_scipy(name: str, spec: Any) -> Distribution:
+    """scikit-learn's habit: a frozen scipy distribution (uniform, loguniform, randint)."""
+    low, high = (_plain(end) for end in spec.support())
+    kind = spec.dist.name
+    if kind == "uniform":
+        return Uniform(low, high)
+    if kind in ("loguniform", "reciprocal"):
+        return LogUniform(low, high)
+    if kind == "randint":
+        return IntUniform(int(low), int(high))
+    raise TypeError(f"space: {name!r} is scipy's {kind} distribution; glassnet searches uniform, loguniform "
+                    "and randint ones, written gn.tune.uniform(low, high), gn.tune.loguniform(low, high) and "
+                    "gn.tune.intuniform(low, high)")
+
+
+def _from_optuna(name: str, spec: Any) -> Distribution:
+    """Optuna's habit: a FloatDistribution, IntDistribution or CategoricalDistribution."""
+    kind = type(spec).__name__
+    if kind == "CategoricalDistribution":
+        return Choice(tuple(spec.choices))
+    if getattr(spec, "step", None) not in (None, 1) or (kind == "IntDistribution" and spec.log):
+        raise TypeError(f"space: {name!r} is {spec!r}; glassnet's distributions have no step and no "
+                        "logarithmic integers: give the values as a list, or gn.tune.intuniform(low, high)")
+    if kind == "IntDistribution":
+        return IntUniform(spec.low, spec.high)
+    return (LogUniform if spec.log else Uniform)(spec.low, spec.high)
+
+
 def _distribution(name: str, spec: Any) -> Distribution:
     if isinstance(spec, (Uniform, LogUniform, IntUniform, Choice)):
         return spec
@@ -229,6 +261,10 @@ def _distribution(name: str, spec: Any) -> Distribution:
         return Choice(tuple(spec))
     if isinstance(spec, dict):
         return _from_mapping(name, spec)
+    if hasattr(spec, "dist") and hasattr(spec, "support"):
+        return _from_scipy(name, spec)
+    if type(spec).__module__.startswith("optuna.distributions"):
+        return _from_optuna(name, spec)
     raise TypeError(f"space: {name!r} must be {_HOW} (or gn.tune.uniform(...) and the like); got {spec!r}")
 
 
