@@ -12,7 +12,8 @@ import numpy as np
 from glassnet._checks import check_hyperparameter
 from glassnet._registry import Configurable
 
-__all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "Orthogonal", "compute_fans",
+__all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "Orthogonal",
+           "compute_fans",
            "TRUNCATED_STD"]
 
 #: Standard deviation of a standard normal truncated to [-2, 2].

@@ -132,7 +132,8 @@ class SimpleRNNSequence(Function):
 
     @staticmethod
     def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh", reverse: bool = False,
-                bias: bool = True, masked: bool = False, recurrent_mask: np.ndarray | None = None) -> np.ndarray:
+                bias: bool = True, masked: bool = False,
+                recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h,), W, U, b, b_U, mask = _parts(arrays, 1, bias, masked)
         g, _ = CELL_ACTIVATIONS[activation]
         N, T, _ = x.shape
@@ -199,7 +200,8 @@ class LSTMSequence(Function):
     saves_values = False
 
     @staticmethod
-    def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh", recurrent_activation: str = "sigmoid",
+    def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh",
+                recurrent_activation: str = "sigmoid",
                 reverse: bool = False, bias: bool = True, masked: bool = False,
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h, c), W, U, b, b_U, mask = _parts(arrays, 2, bias, masked)
@@ -216,7 +218,9 @@ class LSTMSequence(Function):
             H_in[t] = h if recurrent_mask is None else h * recurrent_mask
             z = Z[t] + H_in[t] @ U
             q = gates[t]
-            q[:, :2 * H], q[:, 2 * H:3 * H], q[:, 3 * H:] = s(z[:, :2 * H]), g(z[:, 2 * H:3 * H]), s(z[:, 3 * H:])
+            q[:, :2 * H] = s(z[:, :2 * H])
+            q[:, 2 * H:3 * H] = g(z[:, 2 * H:3 * H])
+            q[:, 3 * H:] = s(z[:, 3 * H:])
             C_prev[t] = c
             c_new = q[:, H:2 * H] * c + q[:, :H] * q[:, 2 * H:3 * H]
             TC[t] = g(c_new)
@@ -290,7 +294,8 @@ class GRUSequence(Function):
     saves_values = False
 
     @staticmethod
-    def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh", recurrent_activation: str = "sigmoid",
+    def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh",
+                recurrent_activation: str = "sigmoid",
                 reverse: bool = False, bias: bool = True, masked: bool = False,
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h,), W, U, b, b_U, mask = _parts(arrays, 1, bias, masked)
