@@ -15,8 +15,16 @@ N, F, H = 3, 4, 5
 TOL = {"rtol": 1e-6, "atol": 1e-9}
 
 KINDS = {
-    "rnn-tanh": (lambda **kw: L.SimpleRNN(H, activation="tanh", **kw), torch.nn.RNN, {"nonlinearity": "tanh"}),
-    "rnn-relu": (lambda **kw: L.SimpleRNN(H, activation="relu", **kw), torch.nn.RNN, {"nonlinearity": "relu"}),
+    "rnn-tanh": (
+        lambda **kw: L.SimpleRNN(H, activation="tanh", **kw),
+        torch.nn.RNN,
+        {"nonlinearity": "tanh"},
+    ),
+    "rnn-relu": (
+        lambda **kw: L.SimpleRNN(H, activation="relu", **kw),
+        torch.nn.RNN,
+        {"nonlinearity": "relu"},
+    ),
     "lstm": (lambda **kw: L.LSTM(H, **kw), torch.nn.LSTM, {}),
     "gru": (lambda **kw: L.GRU(H, **kw), torch.nn.GRU, {}),
 }
@@ -30,17 +38,31 @@ def _torch_module(kind: str, bidirectional: bool = False, seed: int = 0) -> torc
 
 def _copy(layer, module: torch.nn.Module, suffix: str = "") -> None:
     """W = weight_ih.T, U = weight_hh.T, b = bias_ih, b_U = bias_hh."""
-    for ours, theirs, transpose in (("W", "weight_ih", True), ("U", "weight_hh", True), ("b", "bias_ih", False),
-                                    ("b_U", "bias_hh", False)):
+    for ours, theirs, transpose in (
+        ("W", "weight_ih", True),
+        ("U", "weight_hh", True),
+        ("b", "bias_ih", False),
+        ("b_U", "bias_hh", False),
+    ):
         value = getattr(module, f"{theirs}_l0{suffix}").detach().numpy()
         getattr(layer, ours).data[...] = value.T if transpose else value
 
 
 def _grads(layer, module, suffix: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(getattr(layer, ours).grad, getattr(module, f"{theirs}_l0{suffix}").grad.numpy().T
-             if transpose else getattr(module, f"{theirs}_l0{suffix}").grad.numpy())
-            for ours, theirs, transpose in (("W", "weight_ih", True), ("U", "weight_hh", True),
-                                            ("b", "bias_ih", False), ("b_U", "bias_hh", False))]
+    return [
+        (
+            getattr(layer, ours).grad,
+            getattr(module, f"{theirs}_l0{suffix}").grad.numpy().T
+            if transpose
+            else getattr(module, f"{theirs}_l0{suffix}").grad.numpy(),
+        )
+        for ours, theirs, transpose in (
+            ("W", "weight_ih", True),
+            ("U", "weight_hh", True),
+            ("b", "bias_ih", False),
+            ("b_U", "bias_hh", False),
+        )
+    ]
 
 
 def _data(T: int, lstm: bool, seed: int = 1) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -133,9 +155,15 @@ def test_bidirectional_concat_equals_torch_bidirectional(kind, T, return_sequenc
             np.testing.assert_allclose(ours, theirs, **TOL)
 
 
-@pytest.mark.parametrize("merge_mode, merge", [
-    ("sum", lambda a, b: a + b), ("mul", lambda a, b: a * b), ("ave", lambda a, b: (a + b) / 2),
-    (None, lambda a, b: [a, b])])
+@pytest.mark.parametrize(
+    "merge_mode, merge",
+    [
+        ("sum", lambda a, b: a + b),
+        ("mul", lambda a, b: a * b),
+        ("ave", lambda a, b: (a + b) / 2),
+        (None, lambda a, b: [a, b]),
+    ],
+)
 def test_bidirectional_merge_modes_combine_the_two_directions(merge_mode, merge):
     x, _ = _data(5, False)
     concat = L.Bidirectional(L.GRU(H, return_sequences=True))

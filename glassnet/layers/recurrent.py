@@ -90,6 +90,11 @@ class Recurrent(Layer):
         """Dropout is off in evaluation; carried states still change from call to call."""
         return not self.stateful
 
+    @property
+    def single_output(self) -> bool:
+        """Whether a call returns one Tensor (not ``[output, *states]``)."""
+        return not self.return_state
+
     # --------------------------------------------------------------- weights
     def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
         """W (F, G H), U (H, G H), and with ``use_bias`` b and b_U (G H,)."""

@@ -92,6 +92,10 @@ class Masking(Layer):
         args.attach_mask(out, m)
         return out
 
+    def check_input_shape(self, input_shape: tuple[int, ...]) -> None:
+        """Sequences of any length (N, T, F)."""
+        args.check_sequence_shape(self, input_shape)
+
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         args.check_sequence_shape(self, tuple(input_shape))
         return tuple(input_shape)
@@ -153,6 +157,11 @@ class Bidirectional(Layer):
     @property
     def static_in_evaluation(self) -> bool:  # type: ignore[override]
         return True
+
+    @property
+    def single_output(self) -> bool:
+        """Whether a call returns one Tensor."""
+        return self.merge_mode is not None and not self.forward_layer.return_state
 
     @property
     def n_states(self) -> int:
