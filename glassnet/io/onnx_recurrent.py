@@ -62,9 +62,9 @@ def _node(g: Any, layers: list[Any], x: str, direction: str, states: list[str] |
     kind = type(layer).__name__
     if g.dtype == np.float64:
         raise ValueError(
-            f"layer {layer.name!r} ({kind}) becomes ONNX's {_OPERATOR[kind]} operator, which onnxruntime runs in "
-            "float32 only: the file would not run there. Export a float32 copy: build the same model with "
-            "dtype=np.float32, then copy.load_state_dict(model.state_dict())")
+            f"layer {layer.name!r} ({kind}) becomes ONNX's {_OPERATOR[kind]} operator, which onnxruntime "
+            "runs in float32 only: the file would not run there. Export a float32 copy: build the same model "
+            "with dtype=np.float32, then copy.load_state_dict(model.state_dict())")
     x_tm = g.op("Transpose", [x], perm=[1, 0, 2])
     inputs = [x_tm, *_weights(g, layers), lengths or "", *(states or [])]
     while inputs[-1] == "":
