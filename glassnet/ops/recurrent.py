@@ -23,6 +23,11 @@ masked steps), then the S final states (h_T; for the LSTM h_T and c_T). With
 ``reverse=True`` the steps run from T-1 down to 0 and y_t stays at position t (PyTorch's
 backward direction); the final states are then those after step 0.
 
+**Through time**: after ``backward``, ``ctx.state_grads`` (T, N, H) holds dE/dh_t of every
+step, the gradient that reached h_t from its output and from the later steps (zero at a
+masked step, which carries the state unchanged), which the glass-box tools show
+(:func:`glassnet.explain.through_time`).
+
 **Recurrent dropout** (Keras's): ``recurrent_mask`` (N, H), the same for every step,
 multiplies h_{t-1} where it enters U.
 """
@@ -34,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.activations._arrays import _relu, _sigmoid
+from glassnet import accel
 from glassnet.function import Function
 
 __all__ = ["SimpleRNNSequence", "LSTMSequence", "GRUSequence", "CELL_ACTIVATIONS"]
@@ -44,11 +49,16 @@ def _identity(z: np.ndarray) -> np.ndarray:
     return z
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """sigma(z) = (1 + tanh(z / 2)) / 2: the logistic function, without overflow for any z."""
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+
 #: The activations a recurrent cell computes inside its loop: name -> (g, g' from g's output).
 CELL_ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], Any]]] = {
     "tanh": (np.tanh, lambda a: 1 - a * a),
     "sigmoid": (_sigmoid, lambda a: a * (1 - a)),
-    "relu": (_relu, lambda a: a > 0),
+    "relu": (accel.relu, lambda a: a > 0),
     "linear": (_identity, lambda a: 1),
 }
 
@@ -158,11 +168,11 @@ class SimpleRNNSequence(Function):
         dg = CELL_ACTIVATIONS[ctx.activation][1]
         gy = grad.transpose(1, 0, 2)
         dh = np.array(gy[T])
-        dZ = np.empty_like(ctx.A)
+        dZ, ctx.state_grads = np.empty_like(ctx.A), np.empty_like(ctx.A)
         UT = ctx.U.T
         for t in _steps(T, not ctx.reverse):
             keep = _keep(ctx.mask, t)
-            da = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
+            ctx.state_grads[t] = da = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
             dZ[t] = dz = da * dg(ctx.A[t])
             back = dz @ UT
             if ctx.recurrent_mask is not None:
@@ -244,12 +254,12 @@ class LSTMSequence(Function):
         ds = CELL_ACTIVATIONS[ctx.recurrent_activation][1]
         gy = grad.transpose(1, 0, 2)
         dh, dc = np.array(gy[T]), np.array(gy[T + 1])
-        dZ = np.empty_like(ctx.gates)
+        dZ, ctx.state_grads = np.empty_like(ctx.gates), np.empty_like(ctx.TC)
         UT = ctx.U.T
         for t in _steps(T, not ctx.reverse):
             q, tc, keep = ctx.gates[t], ctx.TC[t], _keep(ctx.mask, t)
             i, f, gg, o = q[:, :H], q[:, H:2 * H], q[:, 2 * H:3 * H], q[:, 3 * H:]
-            dh_new = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
+            ctx.state_grads[t] = dh_new = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
             dc_new = dc if keep is None else np.where(keep, dc, 0)
             dc_new = dc_new + dh_new * o * dg(tc)
             d = dZ[t]
@@ -338,11 +348,12 @@ class GRUSequence(Function):
         gy = grad.transpose(1, 0, 2)
         dh = np.array(gy[T])
         dX, dGH = np.empty_like(ctx.gates), np.empty_like(ctx.gates)
+        ctx.state_grads = np.empty_like(ctx.H_prev)
         UT = ctx.U.T
         for t in _steps(T, not ctx.reverse):
             q, h_prev, keep = ctx.gates[t], ctx.H_prev[t], _keep(ctx.mask, t)
             r, zt, n = q[:, :H], q[:, H:2 * H], q[:, 2 * H:]
-            dh_new = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
+            ctx.state_grads[t] = dh_new = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
             dn = dh_new * (1 - zt) * dg(n)
             dx, dgh = dX[t], dGH[t]
             dx[:, :H] = dgh[:, :H] = dn * ctx.GH_n[t] * ds(r)
