@@ -154,7 +154,8 @@ class Recurrent(Layer):
         T = x.shape[1]
         mask = args.mask_tensor(self, mask, x)
         packed = self.sequence(x, initial_state, mask, self.go_backwards)
-        states = [packed[:, T + k] for k in range(self.n_states)]
+        kept = self.n_states if self.return_state or self.stateful else 1
+        states = [packed[:, T + k] for k in range(kept)]
         if self.stateful:
             self.states[:] = [s.data.copy() for s in states]
         if not self.return_sequences:

@@ -34,6 +34,7 @@ multiplies h_{t-1} where it enters U.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ import numpy as np
 
 from glassnet import accel
 from glassnet.function import Function
+from glassnet.ops._window import one_blas_thread
 
 __all__ = ["SimpleRNNSequence", "LSTMSequence", "GRUSequence", "CELL_ACTIVATIONS"]
 
@@ -61,6 +63,19 @@ CELL_ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[
     "relu": (accel.relu, lambda a: a > 0),
     "linear": (_identity, lambda a: 1),
 }
+
+
+def _one_blas_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a whole-sequence forward or backward on one BLAS thread: its T per-step products
+    h_{t-1} U are small, and two threads waiting on each other while another process holds
+    the second core made LSTM(64) inference on batches of 256 five to thirty times slower
+    (``benchmarks/rnn.py``; see :func:`glassnet.ops._window.one_blas_thread`)."""
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with one_blas_thread():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def _parts(arrays: tuple[np.ndarray, ...], states: int, bias: bool, masked: bool) -> tuple[Any, ...]:
@@ -141,6 +156,7 @@ class SimpleRNNSequence(Function):
     saves_values = False
 
     @staticmethod
+    @_one_blas_thread
     def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh", reverse: bool = False,
                 bias: bool = True, masked: bool = False,
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
@@ -163,6 +179,7 @@ class SimpleRNNSequence(Function):
         return out.transpose(1, 0, 2)
 
     @staticmethod
+    @_one_blas_thread
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         T = ctx.A.shape[0]
         dg = CELL_ACTIVATIONS[ctx.activation][1]
@@ -210,6 +227,7 @@ class LSTMSequence(Function):
     saves_values = False
 
     @staticmethod
+    @_one_blas_thread
     def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh",
                 recurrent_activation: str = "sigmoid",
                 reverse: bool = False, bias: bool = True, masked: bool = False,
@@ -248,6 +266,7 @@ class LSTMSequence(Function):
         return out.transpose(1, 0, 2)
 
     @staticmethod
+    @_one_blas_thread
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         T, _, H = ctx.TC.shape
         dg = CELL_ACTIVATIONS[ctx.activation][1]
@@ -304,6 +323,7 @@ class GRUSequence(Function):
     saves_values = False
 
     @staticmethod
+    @_one_blas_thread
     def forward(ctx: Any, *arrays: np.ndarray, activation: str = "tanh",
                 recurrent_activation: str = "sigmoid",
                 reverse: bool = False, bias: bool = True, masked: bool = False,
@@ -341,6 +361,7 @@ class GRUSequence(Function):
         return out.transpose(1, 0, 2)
 
     @staticmethod
+    @_one_blas_thread
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         T, _, H = ctx.H_prev.shape
         dg = CELL_ACTIVATIONS[ctx.activation][1]
