@@ -142,7 +142,7 @@ class Recurrent(Layer):
         if training is not None:
             with layer_mode(self, training):
                 return self.forward(x, initial_state, mask)
-        if any(isinstance(v, Symbolic) for v in _flat(x, initial_state, mask)):
+        if any(isinstance(v, Symbolic) for v in args.flat(x, initial_state, mask)):
             return self._symbolic(x, initial_state, mask)
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x, dtype=self.dtype or np.float32))
@@ -234,13 +234,6 @@ class Recurrent(Layer):
         if self.declared_input_shape is not None:
             config["input_shape"] = list(self.declared_input_shape)
         return config
-
-
-def _flat(*values: Any) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        out.extend(v if isinstance(v, (list, tuple)) else [v])
-    return out
 
 
 class SimpleRNN(Recurrent):
