@@ -267,7 +267,8 @@ class SimpleRNN(Recurrent):
         Read the sequence from its last step; the output sequence is in that order (Keras's).
     stateful : bool, default False
         Each batch starts from the previous batch's final states (truncated backpropagation
-        through time), until :meth:`reset_states`.
+        through time), until :meth:`reset_states`; train with ``fit(..., shuffle=False)`` and
+        batches of one size, so that row i of a batch continues row i of the previous one.
     seed : int, optional
         Seeds the dropout masks (otherwise the model's seed does).
 
