@@ -27,6 +27,7 @@ import torch.nn.functional as tnf
 
 import glassnet as gn
 from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, GaussianNLL, Huber, Pinball
+from glassnet.ops.recurrent import GRUSequence, LSTMSequence, SimpleRNNSequence
 
 F = gn.functional
 
@@ -136,6 +137,28 @@ def _step(x: torch.Tensor) -> torch.Tensor:
     return (x > 0).to(x.dtype) + 0 * x
 
 
+def _torch_sequence(kind: str, reverse: bool = False) -> Callable[..., torch.Tensor]:
+    """PyTorch's RNN/LSTM/GRU as glassnet's recurrent ops lay out their result: the outputs
+    (N, T, H), then the final states, along the time axis; W and U as (inputs, units)."""
+    fn, states = {"rnn": (torch.rnn_tanh, 1), "lstm": (torch.lstm, 2), "gru": (torch.gru, 1)}[kind]
+
+    def run(x: torch.Tensor, *arrays: torch.Tensor) -> torch.Tensor:
+        hx = [h[None] for h in arrays[:states]]
+        W, U, b, b_U = arrays[states:]
+        x = x.flip(1) if reverse else x
+        y, *finals = fn(x, tuple(hx) if states == 2 else hx[0], [W.T, U.T, b, b_U], True, 1, 0.0, False,
+                        False, True)
+        y = y.flip(1) if reverse else y
+        return torch.cat([y, *[f[0][:, None] for f in finals]], dim=1)
+
+    return run
+
+
+def _sequence_shapes(gates: int, states: int) -> tuple[Shapes, ...]:
+    """x (N, T, F), the initial states (N, H), W (F, G H), U (H, G H), b and b_U (G H,)."""
+    return (((2, 3, 2), *[(2, 3)] * states, (2, 3 * gates), (3, 3 * gates), (3 * gates,), (3 * gates,)),)
+
+
 # --------------------------------------------------------------- the tables
 OPS: tuple[Spec, ...] = (
     Spec("add", lambda a, b: a + b, lambda a, b: a + b, BINARY),
@@ -208,6 +231,11 @@ OPS: tuple[Spec, ...] = (
     Spec("broadcast_to", lambda a: F.broadcast_to(a, (2, 3, 4)), lambda a: torch.broadcast_to(a, (2, 3, 4)),
          (((3, 1),), ((4,),))),
     Spec("cast", lambda a: a.astype(np.float64).astype(a.dtype), lambda a: a.double().to(a.dtype), UNARY),
+    Spec("simple_rnn_sequence", SimpleRNNSequence.apply, _torch_sequence("rnn"), _sequence_shapes(1, 1)),
+    Spec("lstm_sequence", LSTMSequence.apply, _torch_sequence("lstm"), _sequence_shapes(4, 2)),
+    Spec("lstm_sequence_reverse", lambda *a: LSTMSequence.apply(*a, reverse=True),
+         _torch_sequence("lstm", reverse=True), _sequence_shapes(4, 2)),
+    Spec("gru_sequence", GRUSequence.apply, _torch_sequence("gru"), _sequence_shapes(3, 1)),
 )
 
 ACTIVATIONS: tuple[Spec, ...] = (

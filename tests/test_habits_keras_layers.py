@@ -145,7 +145,8 @@ def test_kernel_regularizer_l2_adds_lambda_times_the_sum_of_squares():
 def _example_layers():
     """One instance of every layer class of gn.layers, by the arguments it needs."""
     needs = {"Dense": (3,), "Activation": ("relu",), "Dropout": (0.5,), "Reshape": ((2, 2),),
-             "Conv2D": (2, 3), "Conv1D": (2, 3), "GaussianHead": (1,)}
+             "Conv2D": (2, 3), "Conv1D": (2, 3), "GaussianHead": (1,), "SimpleRNN": (2,), "LSTM": (2,),
+             "GRU": (2,), "Bidirectional": (layers.LSTM(2),)}
     bases = {layers.Module, layers.Parameter, layers.Layer}
     classes = {getattr(layers, name) for name in layers.__all__} - bases
     return [(cls, needs.get(cls.__name__, ())) for cls in sorted(classes, key=lambda c: c.__name__)]
@@ -221,7 +222,7 @@ def test_keras_penalties_glassnet_lacks_are_refused_with_kernel_regularizer_name
         make(**{keyword: gn.regularizers.l2(1e-4)})
 
 
-@pytest.mark.parametrize("name", ["GlobalMaxPooling2D", "AveragePooling1D", "LSTM", "ReLU"])
+@pytest.mark.parametrize("name", ["GlobalMaxPooling2D", "AveragePooling1D", "Embedding", "ReLU"])
 def test_keras_layer_names_glassnet_lacks_say_what_it_has(name):
     with pytest.raises(AttributeError, match=rf"no {name} \(Keras's name\).*Dense"):
         getattr(gn.layers, name)

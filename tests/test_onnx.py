@@ -171,7 +171,12 @@ def _every_op_models():
     x = gn.Input((3,))
     h = Dense(4, activation="tanh")(x)
     heads = gn.Model(x, [GaussianHead(2)(h), QuantileHead((0.1, 0.5, 0.9), units=2)(h)], seed=0).build()
+    sequences = gn.Sequential([gn.Input((5, 3)), gn.layers.Masking(0.0),
+                               gn.layers.Bidirectional(gn.layers.LSTM(3, return_sequences=True)),
+                               gn.layers.GRU(2, go_backwards=True, return_sequences=True),
+                               gn.layers.SimpleRNN(2)], seed=0).build()
     return [(cnn, [RNG.normal(size=(5, 64)).astype(np.float32)]),
+            (sequences, [RNG.normal(size=(4, 5, 3)).astype(np.float32)]),
             (heads, [RNG.normal(size=(5, 3)).astype(np.float32)]),
             (signal, [RNG.normal(size=(4, 2, 10)).astype(np.float32)]),
             (graph, [RNG.normal(size=(6, 4)).astype(np.float32), RNG.normal(size=(6, 3)).astype(np.float32)]),

@@ -369,7 +369,8 @@ def export(
 def explain(
     ctx: typer.Context,
     what: Annotated[str, typer.Argument(help="A lecture example (chain-rule, two-layer-sigmoid, one-neuron, "
-                                             "simplest-nn) or a model file.", show_default=False,
+                                             "simplest-nn), rnn-through-time (backpropagation through time "
+                                             "in a tiny RNN) or a model file.", show_default=False,
                                         metavar="EXAMPLE|MODEL")],
     data: Annotated[str | None, typer.Option("--data", "-d", help="For a model: a data set name or a CSV "
                                              "file with the target column.", show_default=False)] = None,
@@ -377,6 +378,10 @@ def explain(
                                                "differs from training.", show_default=False)] = None,
     rows: Annotated[str, typer.Option("--rows", metavar="INTEGER", help="Rows in the batch (1: that sample's "
                                       "numbers; more: the batch mean).")] = "1",
+    steps: Annotated[str, typer.Option("--steps", metavar="INTEGER", help="For rnn-through-time: the "
+                                       "sequence's time steps.")] = "50",
+    activation: Annotated[str, typer.Option("--activation", help="For rnn-through-time: the RNN's activation "
+                                            "(tanh, relu, sigmoid, linear).")] = "tanh",
     debug: Debug = False,
 ) -> None:
     """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
@@ -386,7 +391,9 @@ def explain(
         check_given({"EXAMPLE|MODEL": what, "--data": data})
         if not rows.strip().isdigit() or int(rows) < 1:
             raise UsageError(f"--rows must be an integer >= 1 (the rows of the batch shown), got {rows!r}")
-        show(what, data, target, int(rows), _console())
+        if not steps.strip().isdigit() or int(steps) < 1:
+            raise UsageError(f"--steps must be an integer >= 1 (the sequence's time steps), got {steps!r}")
+        show(what, data, target, int(rows), _console(), int(steps), activation)
 
 
 def main() -> None:

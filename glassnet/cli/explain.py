@@ -4,6 +4,7 @@
 
     glassnet explain chain-rule
     glassnet explain two-layer-sigmoid
+    glassnet explain rnn-through-time --steps 50 --activation tanh
     glassnet explain runs/<run>/model.safetensors --data iris --rows 1
 """
 
@@ -15,20 +16,28 @@ from glassnet.cli import use
 from glassnet.cli.settings import UsageError
 from glassnet.explain import examples
 from glassnet.explain._util import check_positive_int
+from glassnet.explain.through_time import through_time
 from glassnet.explain.trace import Trace, trace
+from glassnet.ops.recurrent import CELL_ACTIVATIONS
 
 __all__ = ["explain"]
 
 
+#: The view of backpropagation through time in a tiny recurrent network.
+THROUGH_TIME = "rnn-through-time"
+
+
 def explain(what: str, data: str | None = None, target: str | None = None, rows: int = 1,
-            console: Any = None) -> Any:
+            console: Any = None, steps: int = 50, activation: str = "tanh") -> Any:
     """Print a worked example, or one forward/backward pass of a saved model on ``rows`` rows.
 
     Parameters
     ----------
     what : str
         An example name (``chain-rule``, ``two-layer-sigmoid``, ``one-neuron``,
-        ``simplest-nn``) or the path of a model file written by ``glassnet train``.
+        ``simplest-nn``), ``rnn-through-time`` (a tiny SimpleRNN's h_t and dE/dh_t at each
+        step, see :func:`glassnet.explain.through_time`) or the path of a model file written
+        by ``glassnet train``.
     data : str, optional
         For a model: a data set name or a CSV file with the input and target columns.
     target : str, optional
@@ -37,6 +46,8 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
         How many rows form the batch; one row shows that sample's numbers, several rows
         the batch mean.
     console : rich.console.Console, optional
+    steps, activation : int, str
+        For ``rnn-through-time``: the sequence's length and the layer's activation.
 
     Returns
     -------
@@ -52,13 +63,21 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
     from rich.console import Console
 
     console = Console(highlight=False) if console is None else console
+    if what == THROUGH_TIME:
+        if activation not in CELL_ACTIVATIONS:
+            raise UsageError(f"--activation must be one of {', '.join(CELL_ACTIVATIONS)} (what a recurrent "
+                             f"cell computes), got {activation!r}")
+        result = through_time(steps=check_positive_int("steps", steps), activation=activation)
+        result.print(console)
+        return result
     if what in examples.EXAMPLES:
         example = examples.run(what)
         example.print(console)
         return example
     if data is None:
         raise UsageError(
-            f"{what!r} is not one of the examples ({', '.join(examples.EXAMPLES)}); to explain a saved "
+            f"{what!r} is not one of the examples ({', '.join([*examples.EXAMPLES, THROUGH_TIME])}); to "
+            "explain a saved "
             "model, give its file and --data with the rows to run"
         )
     rows = check_positive_int("rows", rows)

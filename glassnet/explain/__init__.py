@@ -4,6 +4,8 @@
   dW, db and the step of every layer; tables, a DataFrame, Markdown and the chain rule
   with the numbers substituted (:meth:`Trace.equations`).
 - :func:`iterate`: the lectures' iteration tables, one row per gradient-descent step.
+- :func:`through_time`: a tiny recurrent network's h_t and dE/dh_t at every step
+  (backpropagation through time; the gradient vanishing with tanh).
 - :func:`gradcheck`: backpropagation against central finite differences in float64.
 - :func:`graph`: the computation graph of an expression as Graphviz DOT text.
 - :func:`loss_landscape`: the loss on a line or a filter-normalized plane in weight space.
@@ -24,10 +26,11 @@ from glassnet.explain.graph import Graph, graph
 from glassnet.explain.iteration import Iteration, iterate
 from glassnet.explain.landscape import Landscape, filter_normalized_direction, loss_landscape
 from glassnet.explain.lr_finder import LRFinderResult, lr_finder
+from glassnet.explain.through_time import ThroughTime, through_time
 from glassnet.explain.trace import LayerTrace, Trace, trace
 
 __all__ = [
-    "trace", "Trace", "LayerTrace", "iterate", "Iteration",
+    "trace", "Trace", "LayerTrace", "iterate", "Iteration", "through_time", "ThroughTime",
     "gradcheck", "GradcheckResult", "graph", "Graph",
     "loss_landscape", "Landscape", "filter_normalized_direction",
     "lr_finder", "LRFinderResult",

@@ -24,6 +24,7 @@ from glassnet.initializers.base import (
     Constant,
     Initializer,
     Ones,
+    Orthogonal,
     RandomNormal,
     RandomUniform,
     Zeros,
@@ -40,7 +41,7 @@ from glassnet.initializers.scaling import (
 )
 
 __all__ = [
-    "Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal",
+    "Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "Orthogonal",
     "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal",
     "LecunUniform", "LecunNormal", "compute_fans", "default_for", "get", "names", "TRUNCATED_STD",
 ]
@@ -59,6 +60,7 @@ _TABLE: tuple[tuple[type[Initializer], tuple[str, ...]], ...] = (
     (HeNormal, ("he_normal",)),
     (LecunUniform, ("lecun_uniform",)),
     (LecunNormal, ("lecun_normal",)),
+    (Orthogonal, ("orthogonal",)),
 )
 
 INITIALIZERS = Registry("initializer")

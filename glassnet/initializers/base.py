@@ -12,7 +12,8 @@ import numpy as np
 from glassnet._checks import check_hyperparameter
 from glassnet._registry import Configurable
 
-__all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "compute_fans",
+__all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal", "Orthogonal",
+           "compute_fans",
            "TRUNCATED_STD"]
 
 #: Standard deviation of a standard normal truncated to [-2, 2].
@@ -219,3 +220,32 @@ class RandomNormal(Initializer):
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
         return _generator(rng).normal(self.mean, self.std, shape)
+
+
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain`` (Keras's and PyTorch's ``orthogonal``; the
+    default recurrent kernel U of the recurrent layers).
+
+    The shape is read as a matrix of ``prod(shape[:-1])`` rows and ``shape[-1]`` columns. A
+    matrix of standard normal draws is factored as Q R; Q with each column's sign set by
+    the diagonal of R is uniformly distributed among the orthogonal matrices (Saxe et al.,
+    2014). Its rows are orthonormal when there are fewer rows than columns (a recurrent
+    kernel (H, G H)), its columns otherwise, so h_{t-1} U keeps the norm of h_{t-1}.
+    """
+
+    name = "orthogonal"
+    config_keys = ("gain",)
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = _number("gain", gain)
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator | None) -> np.ndarray:
+        if len(shape) < 2:
+            raise ValueError(f"orthogonal needs a shape of at least 2 axes, got {shape}")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        flat = _generator(rng).standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(flat)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)

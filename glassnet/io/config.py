@@ -57,12 +57,13 @@ _FUNCTION_NAMES = {id(fn): name for name, fn in FUNCTIONS.items()}
 
 def layer_classes() -> dict[str, type[Layer]]:
     """The allow-list of layer types a file may name: class name -> class."""
-    from glassnet.layers import conv, core, heads, norm, pool, reshaping
+    from glassnet.layers import conv, core, heads, norm, pool, recurrent, reshaping, sequences
 
     classes: tuple[type[Layer], ...] = (
         core.Dense, core.Activation, core.Dropout, reshaping.Flatten, reshaping.Reshape,
         norm.BatchNormalization, heads.GaussianHead, heads.QuantileHead,
         conv.Conv2D, conv.Conv1D, pool.MaxPool2D, pool.AvgPool2D, pool.MaxPool1D, pool.GlobalAvgPool2D,
+        recurrent.SimpleRNN, recurrent.LSTM, recurrent.GRU, sequences.Bidirectional, sequences.Masking,
     )
     return {cls.__name__: cls for cls in classes}
 
@@ -267,9 +268,10 @@ def _build_node(i: int, entry: Any, layers: list[Layer], built: list[Any]) -> An
         k = entry["layer"]
         _expect(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(layers),
                 f"node {i} calls layer {_short(k)}, which is not listed")
-        _expect(len(args) == 1 and isinstance(args[0], Symbolic) and not options,
-                f"node {i} must call its layer on one earlier node")
         op: Callable[..., Any] = layers[k]
+        # A recurrent layer's call may also take its initial states and a mask.
+        _expect(1 <= len(args) <= getattr(op, "call_inputs", 1) and isinstance(args[0], Symbolic)
+                and not options, f"node {i} must call its layer on one earlier node")
     else:
         name = entry["function"]
         if not isinstance(name, str) or name not in FUNCTIONS:
@@ -283,7 +285,8 @@ def _build_node(i: int, entry: Any, layers: list[Layer], built: list[Any]) -> An
         node = op(*args, **options)
     except (TypeError, ValueError, IndexError) as err:
         raise ModelFileError(f"node {i} of the graph cannot be rebuilt: {err}") from None
-    check_sample_shape(node.shape, f"node {i}")
+    for each in node if isinstance(node, list) else [node]:  # a layer returning its states too
+        check_sample_shape(each.shape, f"node {i}")
     return node
 
 

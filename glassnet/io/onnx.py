@@ -3,7 +3,9 @@
 Supported: Dense (MatMul + Add), every activation with an ONNX form (see
 :data:`ACTIVATIONS`), Activation, Dropout (the identity: ONNX graphs are for inference),
 GaussianHead and QuantileHead (their outputs as ``predict`` gives them),
-Flatten, Reshape, BatchNormalization (with its running statistics), Sequential stacks and
+Flatten, Reshape, BatchNormalization (with its running statistics), SimpleRNN, LSTM, GRU,
+Bidirectional and Masking (ONNX's RNN, LSTM and GRU operators: :mod:`glassnet.io.onnx_recurrent`),
+Sequential stacks and
 functional graphs joined by +, -, *, /, negation, ``gn.concatenate`` and ``gn.stack``.
 The graph keeps the model's dtype (float32 or float64); its first axis, the batch, is
 named ``N`` and may take any size. The preprocessing a model carries is not part of the
@@ -74,6 +76,8 @@ class _Graph:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._count = 0
+        #: The step mask (N, T, 1) that travels with a value from a Masking layer, by value name.
+        self.masks: dict[str, str | None] = {}
 
     def fresh(self, hint: str) -> str:
         self._count += 1
@@ -240,9 +244,18 @@ def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: di
 
 
 def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
-    from glassnet.layers import conv, core, heads, norm, pool, reshaping
+    from glassnet.io import onnx_recurrent as rec
+    from glassnet.layers import conv, core, heads, norm, pool, recurrent, reshaping, sequences
+
+    def masked(emit: Callable[..., Any]) -> Callable[[_Graph, Any, str], Any]:
+        return lambda g, layer, x: emit(g, layer, x, None, g.masks.get(x))
 
     return {
+        recurrent.SimpleRNN: masked(rec.emit_recurrent),
+        recurrent.LSTM: masked(rec.emit_recurrent),
+        recurrent.GRU: masked(rec.emit_recurrent),
+        sequences.Bidirectional: masked(rec.emit_bidirectional),
+        sequences.Masking: rec.emit_masking,
         core.Dense: _dense,
         heads.GaussianHead: _head,
         heads.QuantileHead: _head,
@@ -284,9 +297,15 @@ def _value(g: _Graph, arg: Any, names: dict[int, str]) -> str:
 
 
 def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type, Any]) -> str:
+    from glassnet.io import onnx_recurrent
     from glassnet.layers.module import Layer
 
     op = node.op
+    picked = onnx_recurrent.pick(node, names)  # one of the outputs of a layer with return_state
+    if picked is not None:
+        return picked
+    if isinstance(op, Layer) and getattr(op, "call_inputs", 1) > 1:
+        return onnx_recurrent.emit_call(g, op, node, names)
     rank = len(getattr(node.inputs[0], "shape", ())) if node.inputs else 0
     if isinstance(op, Layer) and getattr(op, "layout", None) == CHANNELS_LAST and rank > 1:
         x = g.op("Transpose", [_value(g, node.inputs[0], names)], perm=[0, rank, *range(1, rank)])

@@ -126,6 +126,11 @@ class Sequential(Model):
             raise TypeError(f"Sequential takes glassnet layers, got {type(layer).__name__}")
         if id(layer) in present:
             raise ValueError(f"layer {layer.name!r} is already in this Sequential model")
+        if not getattr(layer, "single_output", True):
+            raise ValueError(
+                f"layer {layer.name!r} ({type(layer).__name__}) returns several tensors (return_state=True, "
+                "or Bidirectional's merge_mode=None), but a Sequential model passes one tensor from layer to "
+                "layer; use the functional API: x = gn.Input(shape); out, *states = layer(x)")
 
     def logits(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):

@@ -55,12 +55,19 @@ def static_model(model: Any, training: bool) -> bool:
     if not own or model.subclassed or not model.layers:
         return False
     for layer in model.layers:
-        declared = vars(type(layer))
-        if not declared.get("static_graph", False) and (training or not declared.get("static_in_evaluation")):
+        evaluation = not training and _declares(layer, "static_in_evaluation")
+        if not _declares(layer, "static_graph") and not evaluation:
             return False
         if hasattr(layer, "g") and activations.name_of(layer.g) is None:
             return False
     return True
+
+
+def _declares(layer: Any, promise: str) -> bool:
+    """Whether the layer's exact class declares ``promise`` true: a class attribute, or a
+    property read on the layer (a promise that holds for some arguments only)."""
+    declared = vars(type(layer)).get(promise, False)
+    return bool(declared.fget(layer) if isinstance(declared, property) else declared)
 
 
 def layout(calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
