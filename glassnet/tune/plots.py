@@ -34,12 +34,18 @@ def _axis_values(column: Any) -> tuple[np.ndarray, list[str] | None]:
 
 
 def _log_axes(ax: Any, x: Any, y: Any = None) -> None:
-    """A log scale (labelled at its decades) on the axes whose distribution is log-uniform."""
-    from matplotlib.ticker import NullFormatter
+    """A log scale over the distribution's whole range on the axes whose distribution is
+    log-uniform, labelled at 1, 2 and 5 times each power of ten (so that a range within one
+    decade has labels too)."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
-    for dist, axis, scale in ((x, ax.xaxis, ax.set_xscale), (y, ax.yaxis, ax.set_yscale)):
+    for dist, axis, scale, limits in ((x, ax.xaxis, ax.set_xscale, ax.set_xlim),
+                                      (y, ax.yaxis, ax.set_yscale, ax.set_ylim)):
         if isinstance(dist, LogUniform):
             scale("log")
+            limits(dist.low, dist.high)
+            axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
             axis.set_minor_formatter(NullFormatter())
 
 
