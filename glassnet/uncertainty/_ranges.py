@@ -35,8 +35,9 @@ def training_ranges(X: Any) -> np.ndarray | None:
     return np.stack([table.min(axis=0), table.max(axis=0)])
 
 
-def warn_outside(ranges: np.ndarray | None, X: Any, what: str) -> None:
-    """An ExtrapolationWarning naming the columns of X with values outside ``ranges``."""
+def warn_outside(ranges: np.ndarray | None, X: Any, what: str, stacklevel: int = 5) -> None:
+    """An ExtrapolationWarning naming the columns of X with values outside ``ranges``
+    (``stacklevel`` counted from here, as :func:`warnings.warn` counts it)."""
     table = _numeric_table(X)
     if ranges is None or table is None or table.shape[1] != ranges.shape[1] or table.shape[0] == 0:
         return
@@ -51,4 +52,4 @@ def warn_outside(ranges: np.ndarray | None, X: Any, what: str) -> None:
     warnings.warn(
         f"{what}: the model is extrapolating: inputs fall outside its training data in {columns.size} "
         f"column(s) ({details}). Predictions and their uncertainty there are less reliable",
-        ExtrapolationWarning, stacklevel=5)
+        ExtrapolationWarning, stacklevel=stacklevel)
