@@ -31,7 +31,7 @@ from glassnet.activations import (
     softplus,
     tanh,
 )
-from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, Huber
+from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, GaussianNLL, Huber, Pinball
 from glassnet.ops import elementwise as _ew
 from glassnet.ops import linalg as _linalg
 from glassnet.ops import reduce as _reduce
@@ -49,6 +49,7 @@ __all__ = [
     "logsumexp", "reshape", "transpose", "concatenate", "cat", "stack", "pad", "broadcast_to",
     "matmul", "linear",
     "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
+    "gaussian_nll", "pinball_loss",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
 ]
 
@@ -239,3 +240,41 @@ def cross_entropy(y_pred: Tensor, y_true: Any, from_logits: bool | None = None,
 def nll_loss(log_probs: Tensor, y_true: Any, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities (see :class:`glassnet.losses.NLL`)."""
     return NLL(reduction)(log_probs, y_true)
+
+
+def gaussian_nll(input: Any, target: Any, var: Any, full: bool = False, eps: float = 1e-6,  # noqa: A002
+                 reduction: str = "mean") -> Tensor:
+    """Gaussian negative log-likelihood of ``target`` under N(input, var), in PyTorch's argument
+    order (``torch.nn.functional.gaussian_nll_loss``); see :class:`glassnet.losses.GaussianNLL`
+    for the formula and its gradients.
+
+    ``input`` (the mean) and ``target`` have shape (N, ...); ``var`` has their shape, or one
+    value per sample (the shape without its last axis, or with a last axis of 1) for a
+    variance shared by a sample's outputs, as PyTorch allows. ``reduction="none"`` gives one
+    value per sample, the mean over its outputs (PyTorch's is element by element; they agree
+    for a mean of shape (N,)).
+    """
+    mean = _t(input, var if isinstance(var, Tensor) else None)
+    var = _t(var, mean)
+    if mean.ndim == 0:
+        raise ValueError("gaussian_nll: input must have a batch axis, shape (N, ...), got a scalar")
+    if var.shape != mean.shape:
+        if var.shape == mean.shape[:-1]:
+            var = reshape(var, (*var.shape, 1))
+        if var.shape[:-1] != mean.shape[:-1] or var.shape[-1] != 1:
+            raise ValueError(
+                f"gaussian_nll: var of shape {var.shape} does not fit input of shape {mean.shape}: give the "
+                "same shape, or one variance per sample (the shape without the last axis, or with a last "
+                "axis of 1)")
+        var = broadcast_to(var, mean.shape)
+    n = mean.shape[0]
+    both = concatenate([reshape(mean, (n, -1)), reshape(var, (n, -1))], axis=-1)
+    target = np.reshape(target.data if isinstance(target, Tensor) else np.asarray(target), (n, -1))
+    return GaussianNLL(full, eps, reduction)(both, target)
+
+
+def pinball_loss(y_pred: Tensor, y_true: Any, quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+                 reduction: str = "mean") -> Tensor:
+    """Pinball (quantile) loss of predictions (N, m k) for ``quantiles`` (see
+    :class:`glassnet.losses.Pinball`)."""
+    return Pinball(quantiles, reduction)(y_pred, y_true)

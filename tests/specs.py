@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as tnf
 
 import glassnet as gn
-from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, Huber
+from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, GaussianNLL, Huber, Pinball
 
 F = gn.functional
 
@@ -92,6 +92,15 @@ def _soft_target(rng: np.random.Generator, shapes: Shapes) -> tuple[np.ndarray, 
     return (p / p.sum(axis=1, keepdims=True),)
 
 
+def _narrow_target(blocks: int) -> Callable[..., tuple[np.ndarray, ...]]:
+    """A real target (N, k) for a prediction (N, blocks * k): a Gaussian head's or a quantile head's."""
+    def make(rng: np.random.Generator, shapes: Shapes) -> tuple[np.ndarray, ...]:
+        n, width = shapes[0]
+        return (rng.uniform(-2.0, 2.0, (n, width // blocks)),)
+
+    return make
+
+
 def _weighted(target: Callable[..., tuple[np.ndarray, ...]]) -> Callable[..., tuple[np.ndarray, ...]]:
     def make(rng: np.random.Generator, shapes: Shapes) -> tuple[np.ndarray, ...]:
         return target(rng, shapes) + (rng.uniform(0.2, 2.0, shapes[0][0]),)
@@ -107,6 +116,19 @@ def _per_sample(elements: torch.Tensor) -> torch.Tensor:
 
 def _weighted_mean(elements: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return (_per_sample(elements) * w).sum() / w.sum()
+
+
+def _gaussian_nll_of_head(p: torch.Tensor, t: torch.Tensor, **options: Any) -> torch.Tensor:
+    """PyTorch's Gaussian NLL of a GaussianHead output p = [mean, variance]."""
+    k = p.shape[1] // 2
+    return tnf.gaussian_nll_loss(p[:, :k], t, p[:, k:], **options)
+
+
+def _pinball(p: torch.Tensor, t: torch.Tensor, quantiles: tuple[float, ...]) -> torch.Tensor:
+    """The pinball loss of a QuantileHead output, elements (N, m k), written in PyTorch."""
+    q = torch.tensor(quantiles, dtype=p.dtype).repeat_interleave(t.shape[1])
+    u = t.repeat(1, len(quantiles)) - p
+    return torch.maximum(q * u, (q - 1) * u)
 
 
 def _step(x: torch.Tensor) -> torch.Tensor:
@@ -257,6 +279,28 @@ LOSSES: tuple[Spec, ...] = (
     Spec("cross_entropy_probabilities_soft", lambda p, t: CrossEntropy(from_logits=False)(p, t),
          lambda p, t: -(t * torch.log(p)).sum(dim=1).mean(), _MATRIX, "unit", _soft_target),
     Spec("nll", lambda x, y: NLL()(x, y), tnf.nll_loss, _MATRIX, "log_probability", _labels),
+    Spec("gaussian_nll", lambda m, v, t: F.gaussian_nll(m, t, v),
+         lambda m, v, t: tnf.gaussian_nll_loss(m, t, v),
+         (((4, 3), (4, 3)), ((6,), (6,))), ("real", "positive"), _real_target),
+    Spec("gaussian_nll_full_sum", lambda m, v, t: F.gaussian_nll(m, t, v, full=True, reduction="sum"),
+         lambda m, v, t: tnf.gaussian_nll_loss(m, t, v, full=True, reduction="sum"), (((4, 3), (4, 3)),),
+         ("real", "positive"), _real_target),
+    Spec("gaussian_nll_shared_variance", lambda m, v, t: F.gaussian_nll(m, t, v),
+         lambda m, v, t: tnf.gaussian_nll_loss(m, t, v), (((4, 3), (4,)), ((4, 3), (4, 1))),
+         ("real", "positive"), _real_target),
+    Spec("gaussian_nll_head", lambda p, t: GaussianNLL()(p, t), _gaussian_nll_of_head, (((4, 6),), ((5, 2),)),
+         "positive", _narrow_target(2)),
+    Spec("gaussian_nll_head_none_weighted",
+         lambda p, t, w: GaussianNLL(reduction="none")(p, t, sample_weight=w),
+         lambda p, t, w: _per_sample(_gaussian_nll_of_head(p, t, reduction="none")) * w, (((4, 6),),),
+         "positive", _weighted(_narrow_target(2))),
+    Spec("pinball", lambda p, t: Pinball()(p, t), lambda p, t: _pinball(p, t, (0.05, 0.5, 0.95)).mean(),
+         (((4, 6),), ((5, 3),)), constants=_narrow_target(3)),
+    Spec("pinball_sum", lambda p, t: Pinball((0.1, 0.9), reduction="sum")(p, t),
+         lambda p, t: _pinball(p, t, (0.1, 0.9)).sum(), (((4, 2),),), constants=_narrow_target(2)),
+    Spec("pinball_none_weighted", lambda p, t, w: Pinball((0.25,), reduction="none")(p, t, sample_weight=w),
+         lambda p, t, w: _per_sample(_pinball(p, t, (0.25,))) * w, (((4, 3),),),
+         constants=_weighted(_narrow_target(1))),
     Spec("nll_none_soft_target", lambda x, t: NLL(reduction="none")(x, t),
          lambda x, t: -(t * x).sum(dim=1), _MATRIX, "log_probability", _soft_target),
 )

@@ -163,6 +163,8 @@ LOSS_INPUTS = [
     (losses.BinaryCrossEntropy(from_logits=True), (3, 2), np.zeros((3, 2))),
     (losses.CrossEntropy(), (3, 2), np.array([0, 1, 1])),
     (losses.NLL(), (3, 2), np.array([0, 1, 1])),
+    (losses.GaussianNLL(), (3, 2), np.zeros((3, 1))),
+    (losses.Pinball(), (3, 3), np.zeros((3, 1))),
 ]
 
 

@@ -14,9 +14,11 @@ from glassnet.layers import (
     Dense,
     Dropout,
     Flatten,
+    GaussianHead,
     GlobalAvgPool2D,
     MaxPool1D,
     MaxPool2D,
+    QuantileHead,
     Reshape,
 )
 
@@ -166,7 +168,11 @@ def _every_op_models():
                            + [Dense(2)],
                            seed=0, dtype=np.float64)
     double.build((3,))
+    x = gn.Input((3,))
+    h = Dense(4, activation="tanh")(x)
+    heads = gn.Model(x, [GaussianHead(2)(h), QuantileHead((0.1, 0.5, 0.9), units=2)(h)], seed=0).build()
     return [(cnn, [RNG.normal(size=(5, 64)).astype(np.float32)]),
+            (heads, [RNG.normal(size=(5, 3)).astype(np.float32)]),
             (signal, [RNG.normal(size=(4, 2, 10)).astype(np.float32)]),
             (graph, [RNG.normal(size=(6, 4)).astype(np.float32), RNG.normal(size=(6, 3)).astype(np.float32)]),
             (double, [RNG.normal(size=(5, 3))])]

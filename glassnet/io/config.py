@@ -57,11 +57,11 @@ _FUNCTION_NAMES = {id(fn): name for name, fn in FUNCTIONS.items()}
 
 def layer_classes() -> dict[str, type[Layer]]:
     """The allow-list of layer types a file may name: class name -> class."""
-    from glassnet.layers import conv, core, norm, pool, reshaping
+    from glassnet.layers import conv, core, heads, norm, pool, reshaping
 
     classes: tuple[type[Layer], ...] = (
         core.Dense, core.Activation, core.Dropout, reshaping.Flatten, reshaping.Reshape,
-        norm.BatchNormalization,
+        norm.BatchNormalization, heads.GaussianHead, heads.QuantileHead,
         conv.Conv2D, conv.Conv1D, pool.MaxPool2D, pool.AvgPool2D, pool.MaxPool1D, pool.GlobalAvgPool2D,
     )
     return {cls.__name__: cls for cls in classes}

@@ -2,6 +2,7 @@
 
 Supported: Dense (MatMul + Add), every activation with an ONNX form (see
 :data:`ACTIVATIONS`), Activation, Dropout (the identity: ONNX graphs are for inference),
+GaussianHead and QuantileHead (their outputs as ``predict`` gives them),
 Flatten, Reshape, BatchNormalization (with its running statistics), Sequential stacks and
 functional graphs joined by +, -, *, /, negation, ``gn.concatenate`` and ``gn.stack``.
 The graph keeps the model's dtype (float32 or float64); its first axis, the batch, is
@@ -148,6 +149,23 @@ def _dense(g: _Graph, layer: Any, x: str) -> str:
     return _activation(g, layer.activation, z, layer)
 
 
+def _head(g: _Graph, layer: Any, x: str) -> str:
+    """A GaussianHead (QuantileHead): Dense's z; its first k columns kept, the others through softplus,
+    plus the variance floor (times the matrix that sums the quantiles' increments)."""
+    z, k = _dense(g, layer, x), layer.units
+    if k == layer.n_units:
+        return z
+    axes = g.const([1], "axes", np.int64)
+    first = g.op("Slice", [z, g.const([0], "starts", np.int64), g.const([k], "ends", np.int64), axes])
+    rest = g.op("Softplus", [g.op("Slice", [z, g.const([k], "starts", np.int64),
+                                            g.const([layer.n_units], "ends", np.int64), axes])])
+    if hasattr(layer, "min_variance"):
+        return g.op("Concat", [first, g.op("Add", [rest, g.const(layer.min_variance, "min_variance")])],
+                    layer.name, axis=1)
+    steps = g.op("Concat", [first, rest], axis=1)
+    return g.op("MatMul", [steps, g.const(layer.cumulative(g.dtype), "cumulative")], layer.name)
+
+
 def _reshape(g: _Graph, layer: Any, x: str) -> str:
     shape = layer.compute_output_shape(layer.input_shape)
     return g.op("Reshape", [x, g.const([-1, *shape], f"{layer.name}.shape", np.int64)], layer.name)
@@ -222,10 +240,12 @@ def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: di
 
 
 def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
-    from glassnet.layers import conv, core, norm, pool, reshaping
+    from glassnet.layers import conv, core, heads, norm, pool, reshaping
 
     return {
         core.Dense: _dense,
+        heads.GaussianHead: _head,
+        heads.QuantileHead: _head,
         core.Activation: lambda g, layer, x: _activation(g, layer.activation, x, layer),
         core.Dropout: lambda g, layer, x: g.op("Identity", [x], layer.name),
         reshaping.Flatten: _flatten,

@@ -7,6 +7,7 @@ Keras's names of the pooling layers are the same classes: ``MaxPooling2D`` is
 
 from glassnet.layers.conv import Conv1D, Conv2D
 from glassnet.layers.core import Activation, Dense, Dropout
+from glassnet.layers.heads import GaussianHead, QuantileHead
 from glassnet.layers.module import Layer, Module, Parameter
 from glassnet.layers.norm import BatchNormalization
 from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
@@ -18,7 +19,7 @@ GlobalAveragePooling2D = GlobalAvgPool2D
 MaxPooling1D = MaxPool1D
 
 __all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
-           "BatchNormalization",
+           "BatchNormalization", "GaussianHead", "QuantileHead",
            "Conv2D", "Conv1D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D",
            "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "MaxPooling1D"]
 

@@ -202,10 +202,10 @@ class Dense(KernelLayer):
                 f"Dense layer {self.name!r} was declared with input_dim={self.input_dim} but "
                 f"receives {fan_in} features"
             )
-        self.create_weights(self.kernel_shape(input_shape), self.units, rng)
+        self.create_weights(self.kernel_shape(input_shape), self.n_units, rng)
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
-        return (input_shape[0], self.units) if len(input_shape) == 1 else None
+        return (input_shape[0], self.n_units) if len(input_shape) == 1 else None
 
     @property
     def n_units(self) -> int:
@@ -218,7 +218,7 @@ class Dense(KernelLayer):
         return Linear.apply(x, self.W, self.b)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (self.units,)
+        return (self.n_units,)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -1,4 +1,5 @@
-"""Loss functions E(y_hat, y): MSE, MAE, Huber, binary and categorical cross-entropy, NLL.
+"""Loss functions E(y_hat, y): MSE, MAE, Huber, binary and categorical cross-entropy, NLL,
+and for probabilistic outputs the Gaussian negative log-likelihood and the pinball loss.
 
 Every loss is called ``loss(y_pred, y_true, sample_weight=None)`` (PyTorch's order) and
 returns a Tensor: a scalar for ``reduction="mean"`` or ``"sum"``, one value per sample
@@ -24,7 +25,8 @@ softmax (sigmoid) output is trained from its logits in the same way. An activati
 would be applied twice, or an output the loss cannot read, raises a ValueError.
 
 Adding a loss touches one file: its fused node and its :class:`Loss` subclass go in
-``regression.py``, ``binary.py`` or ``classification.py``, registered with ``@LOSSES.register(name)``.
+``regression.py``, ``binary.py``, ``classification.py`` or ``probabilistic.py``, registered with
+``@LOSSES.register(name)``.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from glassnet.losses.base import LOSSES, REDUCTIONS, Loss
 from glassnet.losses.binary import BinaryCrossEntropy
 from glassnet.losses.classification import NLL, CrossEntropy
 from glassnet.losses.custom import FunctionLoss
+from glassnet.losses.probabilistic import GaussianNLL, Pinball
 from glassnet.losses.regression import MAE, MSE, Huber
 
 __all__ = [
-    "Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "CrossEntropy", "NLL", "FunctionLoss", "get",
+    "Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "CrossEntropy", "NLL", "GaussianNLL", "Pinball",
+    "FunctionLoss", "get",
     "names", "LOSSES", "REDUCTIONS", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
 ]

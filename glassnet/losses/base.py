@@ -167,6 +167,11 @@ class Loss:
         return self.function.apply(y_pred, target=target, weights=weights, reduction=self.reduction,
                                    **self._options())
 
+    def targets_per_sample(self, output_shape: tuple[int, ...]) -> int:
+        """How many target values a sample has for a per-sample output of ``output_shape``:
+        one per output, except for a loss that reads several outputs per target."""
+        return int(np.prod(output_shape))
+
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         return _as_target(self.name, y_pred, y_true)
 

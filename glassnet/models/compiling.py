@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from glassnet import losses as _losses
+from glassnet.layers.heads import check_head
 from glassnet.layers.module import Layer
 
 __all__ = ["Compiling", "CLASS_LOSSES", "check_output_width"]
@@ -35,6 +36,7 @@ class Compiling:
         self.loss_fns = [_losses.get(item) for item in loss_list]
         for i, (act, node) in enumerate(zip(self.output_activations, self._output_list())):
             check_output_width(act, self._declared_width(node), self._output_label(i))
+            check_head(self.loss_fns[i], self.final_layer(i), self._output_label(i))
         self._compile_metrics(metrics)
         self.compiled = True
 
@@ -65,6 +67,14 @@ class Compiling:
         """The number of units of an output, when known before any data."""
         shape = self.output_shapes()[0] if self.subclassed and self.built else getattr(node, "shape", None)
         return shape[-1] if shape else None
+
+    def final_layer(self, i: int = 0) -> Layer | None:
+        """The layer that makes output ``i``; None for a subclassed model or an output that a
+        graph function (``+``, ``gn.concatenate``, ...) makes."""
+        if self.subclassed or not self.layers:
+            return None
+        layer = self._output_layer(i)
+        return layer if isinstance(layer, Layer) else None
 
     def _output_label(self, i: int) -> str:
         """How messages name output ``i``: "the output" for one, else its index and layer name."""

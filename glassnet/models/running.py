@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from glassnet import _model_keras
+from glassnet._checks import check_flag
+from glassnet.layers.heads import check_level
 
 __all__ = ["Running", "attach_runner"]
 
@@ -59,10 +61,15 @@ class Running:
         return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x)
 
     def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
-                x: Any = None) -> Any:
+                x: Any = None, return_std: bool = False) -> Any:
         """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
         computed in evaluation mode without recording a graph, ``batch_size`` rows at a time
         (None: all at once).
+
+        ``return_std=True`` (scikit-learn's ``GaussianProcessRegressor`` convention) gives
+        ``(mean, std)``, each (N, k), for a model whose output layer reads as a distribution:
+        a :class:`~glassnet.layers.GaussianHead` or :class:`~glassnet.layers.QuantileHead`
+        (its ``mean_std``); another model raises a TypeError naming what gives one.
 
         A model that was never built (a Sequential model without ``input_dim``, before
         ``fit``) raises a ValueError: it has no weights. A built model that still holds the
@@ -77,7 +84,22 @@ class Running:
         about when its values lie far outside the range the training data had after
         preprocessing (raw columns, most likely).
         """
-        return _runner("predict")(self, X, batch_size, verbose, x)
+        if return_std is False:
+            return _runner("predict")(self, X, batch_size, verbose, x)
+        head = _head(self, "predict(return_std=True)") if check_flag("return_std", return_std) else None
+        out = _runner("predict")(self, X, batch_size, verbose, x)
+        return out if head is None else head.mean_std(out)
+
+    def predict_interval(self, X: Any = None, level: float = 0.95, batch_size: int | None = None, *,
+                         x: Any = None) -> tuple[Any, Any]:
+        """``(lower, upper)``, each (N, k): the central prediction interval of probability
+        ``level`` that the model's output layer gives (its ``interval``): mean -/+ z std for a
+        :class:`~glassnet.layers.GaussianHead`, the predicted quantiles (1 -/+ level) / 2 for a
+        :class:`~glassnet.layers.QuantileHead` (which must be among its quantiles). Another
+        model raises a TypeError naming what gives one. X as for :meth:`predict`."""
+        head = _head(self, "predict_interval")
+        check_level("predict_interval", level)
+        return head.interval(_runner("predict")(self, X, batch_size, 0, x), level)
 
     def save_weights(self, path: Any) -> Any:
         """Write the weights and buffers to a ``.safetensors`` file; see :func:`glassnet.io.save_weights`
@@ -112,3 +134,22 @@ class Running:
         if print_fn is not None:
             print_fn(out)
         return out
+
+
+def _head(model: Any, method: str) -> Any:
+    """The output layer that reads its output as a distribution (``mean_std`` and ``interval``)."""
+    layer = model.final_layer(0) if len(model._output_list()) == 1 else None
+    if hasattr(layer, "mean_std") and hasattr(layer, "interval"):
+        return layer
+    if len(model._output_list()) > 1:
+        ends = f"has {len(model._output_list())} outputs"
+    elif layer is None:
+        ends = "ends with no layer that predicts a distribution"
+    else:
+        ends = f"ends with {type(layer).__name__} {layer.name!r}, which predicts values without an error bar"
+    raise TypeError(
+        f"{method}: model {model.name!r} {ends}. For a prediction with an error bar, end a one-output model "
+        "with gn.layers.GaussianHead(k) (trained with gn.losses.GaussianNLL: the data's noise) or "
+        "gn.layers.QuantileHead(quantiles, units=k) (gn.losses.Pinball), or wrap it: "
+        "gn.uncertainty.MCDropout(model) for a model with Dropout layers, gn.uncertainty.DeepEnsemble(build) "
+        "for several trained copies (the model's own ignorance)")

@@ -160,11 +160,14 @@ def check_labels(model: Any, xs: list[np.ndarray], ys: list[np.ndarray]) -> None
     for i, (shape, y, loss) in enumerate(zip(shapes, ys, model.loss_fns)):
         name = f"y[{i}] ({model._output_label(i)})" if len(shapes) > 1 else "y"
         per_sample = int(np.prod(shape)) if shape else 1
+        wanted = loss.targets_per_sample(tuple(shape)) if isinstance(loss, _losses.Loss) else per_sample
         if isinstance(loss, CLASS_LOSSES) and not (y.ndim > 1 and y.shape[-1] > 1):
             _check_label_range(y, shape[-1] if shape else 1, name)
-        elif y[:1].size != per_sample and not isinstance(loss, _losses.FunctionLoss):  # fn reads y its way
+        elif y[:1].size != wanted and not isinstance(loss, _losses.FunctionLoss):  # fn reads y its way
+            read = "give one target per output" if wanted == per_sample else \
+                f"{type(loss).__name__} reads it as {wanted} target(s) per sample"
             raise ValueError(f"{name} has {y[:1].size} value(s) per sample but the model's output has "
-                             f"{per_sample} (shape {tuple(shape)}); give one target per output")
+                             f"{per_sample} (shape {tuple(shape)}); {read}")
     outputs = shapes[0][-1] if shapes[0] else 1
     for name in model.metric_names:
         if _metrics.is_classification_metric(name):
