@@ -77,10 +77,12 @@ def check_level(level: Any) -> float:
 
 
 def output_head(model: Any) -> Any:
-    """The model's final layer when it converts its output into a mean and a spread (it has
-    ``mean_std``: a Gaussian or quantile head), else None."""
-    layers = model.layers
-    last = layers[-1] if len(layers) else None
+    """The layer making the model's single output when it reads that output as a mean and a
+    spread (``mean_std``: a :class:`~glassnet.layers.GaussianHead` or
+    :class:`~glassnet.layers.QuantileHead`), else None."""
+    if len(model.output_activations) != 1:
+        return None
+    last = model.final_layer(0)
     return last if callable(getattr(last, "mean_std", None)) else None
 
 
