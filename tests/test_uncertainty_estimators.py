@@ -61,6 +61,28 @@ def test_ensemble_mean_and_std_are_those_of_its_networks(ensemble):
     np.testing.assert_allclose((upper - lower) / 2, 1.959963984540054 * std, rtol=1e-9)
 
 
+def test_gaussian_output_predicts_the_noise_and_covers_92_to_98_percent():
+    rng = np.random.default_rng(4)
+
+    def data(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X = rng.uniform(-1, 1, (n, 1))
+        noise = 0.05 + 0.2 * (X[:, 0] + 1)  # noise std growing with x
+        return X, np.sin(3 * X[:, 0]) + noise * rng.normal(size=n), noise
+
+    (X, y, _), (X_test, y_test, noise) = data(2000), data(5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator = MLPRegressor((32, 32), uncertainty="gaussian", max_iter=40, learning_rate_init=0.01,
+                                 batch_size=64, random_state=0).fit(X, y)
+        mean, std = estimator.predict(X_test, return_std=True)
+        lower, upper = estimator.predict_interval(X_test, level=0.95)
+    assert mean.shape == std.shape == (5000,)
+    assert np.corrcoef(std, noise)[0, 1] > 0.9
+    assert 0.92 <= np.mean((lower <= y_test) & (y_test <= upper)) <= 0.98
+    np.testing.assert_allclose(estimator.predict(X_test[:5]), mean[:5], rtol=1e-12)
+    assert estimator.coefs_[-1].shape == (32, 2)  # the head: a mean and a variance
+
+
 def test_seeded_by_random_state(dropout):
     again = fitted(hidden_layer_sizes=(128,), dropout=0.2, uncertainty="mc_dropout", n_samples=40)
     np.testing.assert_array_equal(dropout.predict(INSIDE, return_std=True)[1],
@@ -101,6 +123,8 @@ def test_options_the_method_cannot_use_are_refused():
         MLPRegressor((4,), uncertainty="ensemble", loss="poisson").fit(X, np.abs(y))
     with pytest.raises(ValueError, match="uncertainty"):
         MLPRegressor((4,), uncertainty="bayes").fit(X, y)
+    with pytest.raises(ValueError, match="solver='adam'"):
+        MLPRegressor((4,), uncertainty="gaussian", solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="n_members"):
         MLPRegressor((4,), uncertainty="ensemble", n_members=1).fit(X, y)
 

@@ -16,7 +16,7 @@ from glassnet.estimators import _mlp_uncertainty as _uncertainty
 from glassnet.estimators._mlp_base import BaseMLP, stochastic_solver
 from glassnet.estimators._mlp_training import Output
 from glassnet.estimators._poisson import HalfPoissonDeviance
-from glassnet.losses import MSE
+from glassnet.losses import MSE, GaussianNLL
 from glassnet.uncertainty._draws import check_level, normal_interval
 
 __all__ = ["MLPRegressor"]
@@ -159,15 +159,25 @@ feature_names_in_
         k = target.shape[1]
         if self.loss == "poisson":
             return Output(k, "identity", HalfPoissonDeviance(scale=k))
+        if self.uncertainty == "gaussian":
+            return Output(k, "gaussian", GaussianNLL())
         return Output(k, "identity", MSE(scale=k / 2), data_scale=1 / k)
 
     def _initialize(self, n_features: int, hidden: list[int], output: Output, dtype: np.dtype) -> None:
         super()._initialize(n_features, hidden, output, dtype)
         if self.loss == "poisson":
             self.out_activation_ = "exp"
+        if output.activation == "gaussian":
+            self.out_activation_ = "identity"  # the mean; the head's variance goes through softplus
+
+    def _describe(self, hidden: list[int], n_outputs: int, dtype: np.dtype) -> dict[str, Any]:
+        gaussian = self.uncertainty == "gaussian"
+        return {**super()._describe(hidden, n_outputs, dtype), "output": "gaussian" if gaussian else "values"}
 
     def _predict_validated(self, X: np.ndarray) -> np.ndarray:
         out = self._outputs(X)
+        if self._architecture["output"] == "gaussian":
+            out = out[:, :self.n_outputs_]  # the means; the variances follow
         if self.out_activation_ == "exp":
             out = np.exp(out)
         return out[:, 0] if self.n_outputs_ == 1 else out
