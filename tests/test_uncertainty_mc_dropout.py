@@ -41,14 +41,26 @@ def test_mean_and_std_are_those_of_the_passes(regressor):
     assert len({p.tobytes() for p in passes}) == 20  # fresh masks in every pass
 
 
+def test_a_pass_is_one_thinned_network_for_every_row(regressor):
+    mc = MCDropout(regressor, n_samples=10)
+    whole = mc.predict(INSIDE, return_std=True)
+    order = np.random.default_rng(0).permutation(len(INSIDE))
+    shuffled = mc.predict(INSIDE[order], return_std=True)
+    part = mc.predict(INSIDE[:7], return_std=True)
+    for full, other in zip(whole, shuffled):
+        np.testing.assert_allclose(other, full[order], rtol=1e-6)
+    for full, other in zip(whole, part):
+        np.testing.assert_allclose(other, full[:7], rtol=1e-6)
+
+
 def test_seeded_reproducible_and_the_model_left_as_it_was(regressor):
     dropout = regressor.layers[1]
-    state = dropout.rng.bit_generator.state
+    rng, state = dropout.rng, dropout.rng.bit_generator.state
     modes = [m.training for m in regressor.modules()]
     first = MCDropout(regressor, n_samples=10, seed=1).predict(INSIDE)
     np.testing.assert_array_equal(first, MCDropout(regressor, n_samples=10, seed=1).predict(INSIDE))
     assert not np.array_equal(first, MCDropout(regressor, n_samples=10, seed=2).predict(INSIDE))
-    assert dropout.rng.bit_generator.state == state
+    assert dropout.rng is rng and dropout.rng.bit_generator.state == state
     assert [m.training for m in regressor.modules()] == modes
     deterministic = regressor.predict(INSIDE)
     np.testing.assert_array_equal(deterministic, regressor.predict(INSIDE))

@@ -20,40 +20,52 @@ from glassnet.uncertainty._predictive import Predictive
 __all__ = ["MCDropout"]
 
 
+class _MaskPerPass:
+    """A Dropout layer's generator during MC dropout: each draw gives one mask for the whole
+    batch (shape (1, ...), broadcast over the rows), so that a pass is one thinned network,
+    the same for every input: a row's prediction does not depend on the other rows, their
+    number or their order."""
+
+    __slots__ = ("generator",)
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+
+    def random(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        return np.broadcast_to(self.generator.random((1, *shape[1:]), dtype=dtype), shape)
+
+
 @contextmanager
 def _dropout_on(model: Model, seed: int) -> Iterator[None]:
-    """Every module in evaluation mode but the Dropout layers, whose masks are drawn from
-    generators spawned from ``seed``; the modes and the layers' own generators come back
-    after the block."""
+    """Every module in evaluation mode but the Dropout layers, whose masks come from
+    generators spawned from ``seed`` (one mask per pass, see :class:`_MaskPerPass`); the
+    modes and the layers' own generators come back after the block.
+
+    The generators are swapped in the layers' ``__dict__``: a generator is not part of the
+    structure that recorded predictions depend on, so they stay valid."""
     modules = model.modules()
     dropouts = [m for m in modules if isinstance(m, Dropout)]
     modes = [m._training for m in modules]
-    saved = [(d.rng, d.rng.bit_generator.state if d.rng is not None else None) for d in dropouts]
+    saved = [vars(layer).get("rng") for layer in dropouts]
     try:
         for module in modules:
             module.training = False
         for layer, child in zip(dropouts, np.random.SeedSequence(seed).spawn(len(dropouts))):
             layer.training = True
-            fresh = np.random.PCG64(child)
-            if layer.rng is not None and type(layer.rng.bit_generator) is np.random.PCG64:
-                layer.rng.bit_generator.state = fresh.state  # no new attribute: recordings stay valid
-            else:
-                layer.rng = np.random.Generator(fresh)
+            vars(layer)["rng"] = _MaskPerPass(np.random.default_rng(child))
         yield
     finally:
         for module, mode in zip(modules, modes):
             module.training = mode
-        for layer, (rng, state) in zip(dropouts, saved):
-            if layer.rng is not rng:
-                layer.rng = rng
-            elif state is not None:
-                rng.bit_generator.state = state
+        for layer, rng in zip(dropouts, saved):
+            vars(layer)["rng"] = rng
 
 
 class MCDropout(Predictive):
     """Predictions of a trained model with its dropout kept on: ``n_samples`` passes, each
     with fresh dropout masks; every other layer (batch normalization, ...) computes in
-    evaluation mode.
+    evaluation mode. A pass draws one mask per Dropout layer for the whole batch: it is one
+    thinned network, so that each input's prediction is independent of the other inputs.
 
     The passes' mean is the prediction and their spread the epistemic uncertainty (Gal and
     Ghahramani 2016); a model ending in a :class:`~glassnet.layers.GaussianHead` adds the
