@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from glassnet.estimators import MLPClassifier, MLPRegressor
 from glassnet.io import ExtrapolationWarning
@@ -127,6 +128,27 @@ def test_options_the_method_cannot_use_are_refused():
         MLPRegressor((4,), uncertainty="gaussian", solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="n_members"):
         MLPRegressor((4,), uncertainty="ensemble", n_members=1).fit(X, y)
+
+
+# Dropout in training draws a mask per row, so that weighting a row twice and repeating it
+# differ: this check fails for MLPRegressor(dropout=0.1) whatever its uncertainty.
+DROPOUT_TRAINING = {"check_sample_weight_equivalence_on_dense_data"}
+
+
+def _uncertainty_checks():
+    for method in ("ensemble", "mc_dropout", "gaussian"):
+        estimator = MLPRegressor(uncertainty=method, dropout=0.1 if method == "mc_dropout" else 0.0)
+        for est, check in estimator_checks_generator(estimator, legacy=True):
+            name = getattr(check, "func", check).__name__
+            if not (method == "mc_dropout" and name in DROPOUT_TRAINING):
+                yield pytest.param(est, check, id=f"{method}-{name}")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::glassnet.io.ExtrapolationWarning")
+@pytest.mark.parametrize(("estimator", "check"), list(_uncertainty_checks()))
+def test_sklearn_estimator_checks_with_each_uncertainty(estimator, check):
+    check(estimator)
 
 
 # ------------------------------------------------------------------------- MAPIE
