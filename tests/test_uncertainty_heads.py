@@ -388,3 +388,24 @@ def test_probabilistic_losses_keep_their_config_through_get_and_repr():
     assert repr(Pinball((0.2, 0.8), reduction="sum")) == "Pinball(quantiles=[0.2, 0.8], reduction='sum')"
     assert isinstance(gn.losses.get("gaussian_nll_loss"), GaussianNLL)
     assert isinstance(gn.losses.get("mse"), MSE)
+
+
+@pytest.mark.parametrize("head, loss", [
+    (lambda: GaussianHead(2), GaussianNLL()),
+    (lambda: QuantileHead((0.1, 0.5, 0.9), units=2), Pinball((0.1, 0.5, 0.9))),
+])
+def test_metrics_of_a_head_model_score_its_point_prediction(head, loss):
+    model = _model(head())
+    model.compile(optimizer="adam", loss=loss, metrics=["mae", "r2"])
+    y = np.column_stack([X3[:, 0], X3[:, 1]])
+    history = model.fit(X3, y, epochs=2, batch_size=8, validation_split=0.25, verbose=0, seed=0)
+    assert {"mae", "val_mae", "r2"} <= set(history.history)
+    mean, _ = model.predict(X3, return_std=True)
+    scores = model.evaluate(X3, y, return_dict=True, verbose=0)
+    assert scores["mae"] == pytest.approx(np.abs(mean - y).mean(), rel=1e-6)
+
+
+def test_one_number_is_one_quantile_and_pytorchs_call_order_is_named():
+    assert Pinball(0.9).quantiles == (0.9,) == QuantileHead(0.9).quantiles
+    with pytest.raises(ValueError, match=r"gn\.functional\.gaussian_nll\(input, target, var\)"):
+        GaussianNLL()(_t(np.ones((4, 2))), np.zeros((4, 2)), np.ones((4, 2)))

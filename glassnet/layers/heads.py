@@ -154,7 +154,7 @@ class QuantileHead(Dense):
 
     Parameters
     ----------
-    quantiles : sequence of float in (0, 1), default (0.05, 0.5, 0.95)
+    quantiles : sequence of float in (0, 1), or one float; default (0.05, 0.5, 0.95)
         Increasing.
     units : int, default 1
         k, the number of targets.

@@ -20,10 +20,15 @@ from glassnet.tensor import Tensor
 __all__ = ["GaussianNLL", "Pinball", "check_quantiles"]
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+_TORCH_ORDER = ("PyTorch's GaussianNLLLoss()(input, target, var) is "
+                "gn.functional.gaussian_nll(input, target, var)")
 
 
 def check_quantiles(owner: str, quantiles: Any) -> tuple[float, ...]:
-    """``quantiles`` as a tuple of floats, each in (0, 1), strictly increasing; else a clear error."""
+    """``quantiles`` as a tuple of floats, each in (0, 1), strictly increasing (one number is one
+    quantile, as scikit-learn's ``alpha``); else a clear error."""
+    if isinstance(quantiles, (int, float, np.integer, np.floating)) and not isinstance(quantiles, bool):
+        quantiles = (quantiles,)
     if isinstance(quantiles, (str, bytes)) or not isinstance(quantiles, Sequence | np.ndarray):
         raise TypeError(f"{owner}: quantiles must be a sequence of numbers in (0, 1) such as "
                         f"(0.05, 0.5, 0.95), got {quantiles!r}")
@@ -135,7 +140,7 @@ class GaussianNLL(Loss):
 
     def _target(self, y_pred: np.ndarray, y_true: Any) -> np.ndarray:
         advice = ("GaussianNLL reads [mean, variance] from a GaussianHead: end the model with "
-                  "gn.layers.GaussianHead(k) for k targets (it outputs 2k values)")
+                  f"gn.layers.GaussianHead(k) for k targets (it outputs 2k values). {_TORCH_ORDER}")
         target = _array(y_true, y_pred.dtype)
         as_wide = target.ndim > 0 and target.shape[0] == y_pred.shape[0] and target.size == y_pred.size
         if y_pred.ndim == 2 and as_wide:
@@ -155,7 +160,7 @@ class GaussianNLL(Loss):
                 raise ValueError(
                     f"GaussianNLL: the variance half of y_pred holds negative values (down to "
                     f"{var.min():.4g}); a variance is >= 0. gn.layers.GaussianHead(k) makes it "
-                    "softplus(z) + min_variance")
+                    f"softplus(z) + min_variance. {_TORCH_ORDER}")
         return y_pred, self._options()
 
     def _options(self) -> dict[str, Any]:
@@ -203,7 +208,7 @@ class Pinball(Loss):
 
     Parameters
     ----------
-    quantiles : sequence of float in (0, 1), default (0.05, 0.5, 0.95)
+    quantiles : sequence of float in (0, 1), or one float; default (0.05, 0.5, 0.95)
         Increasing; the same as the model's QuantileHead (``compile`` checks it).
     reduction : {"mean", "sum", "none"}, default "mean"
         "mean" averages over the N m k elements; "none" gives one value per sample.

@@ -10,6 +10,7 @@ not load them.
 - training: :func:`history`, :func:`gradient_flow`
 - results: :func:`confusion_matrix`, :func:`roc_curve`, :func:`decision_boundary`,
   :func:`regression_fit`
+- uncertainty: :func:`calibration`, :func:`uncertainty_band`
 - the lectures' figures: :func:`activations`, :func:`gradient_descent_path`
 """
 
@@ -22,9 +23,10 @@ from glassnet.plot.lectures import (
     ill_conditioned_quadratic,
 )
 from glassnet.plot.training import gradient_flow, history
+from glassnet.plot.uncertainty import calibration, uncertainty_band
 
 __all__ = [
     "history", "gradient_flow", "confusion_matrix", "roc_curve", "decision_boundary",
     "regression_fit", "activations", "gradient_descent_path", "ill_conditioned_quadratic",
-    "ACTIVATIONS", "DPI",
+    "calibration", "uncertainty_band", "ACTIVATIONS", "DPI",
 ]

@@ -31,8 +31,14 @@ def to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.
 
 
 def metric_logs(model: Any, ys: list[np.ndarray], outs: list[np.ndarray]) -> dict[str, float]:
-    """The compiled metrics of the first output, by name."""
-    return {name: fn(ys[0], outs[0]) for name, fn in zip(model.metric_names, model._metric_fns)}
+    """The compiled metrics of the first output, by name. An output layer that reads its output
+    as a distribution (a GaussianHead, a QuantileHead) is scored by its point prediction, the
+    mean of its ``mean_std``."""
+    if not model.metric_names:
+        return {}
+    head = model.final_layer(0)
+    out = head.mean_std(outs[0])[0] if hasattr(head, "mean_std") else outs[0]
+    return {name: fn(ys[0], out) for name, fn in zip(model.metric_names, model._metric_fns)}
 
 
 def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
