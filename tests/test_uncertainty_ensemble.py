@@ -169,3 +169,14 @@ def test_a_member_that_fails_is_reported():
 
     with pytest.raises(RuntimeError, match="2 of 2 ensemble members failed.*uncompiled"):
         DeepEnsemble(uncompiled, n_members=2).fit(*sine_data(8))
+
+
+def test_an_ensemble_of_models_trained_elsewhere(ensemble, tmp_path):
+    made = DeepEnsemble.from_models(ensemble.members_, ensemble.member_seeds_)
+    np.testing.assert_array_equal(made.predict(INSIDE), ensemble.predict(INSIDE))
+    loaded = DeepEnsemble.load(made.save(tmp_path / "made.safetensors"))
+    assert loaded.member_seeds_ == ensemble.member_seeds_
+    with pytest.raises(TypeError, match="at least two glassnet Models"):
+        DeepEnsemble.from_models(ensemble.members_[:1])
+    with pytest.raises(ValueError, match="one each"):
+        DeepEnsemble.from_models(ensemble.members_, [1, 2])

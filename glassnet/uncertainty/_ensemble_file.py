@@ -76,6 +76,29 @@ def _check_format(path: Path, meta: dict[str, str]) -> None:
                              f"version {FORMAT_VERSION}. Upgrade glassnet or save the ensemble again")
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _description_problem(description: Any) -> str | None:
+    """What is wrong with an ensemble section read from a file, or None."""
+    if not isinstance(description, dict):
+        return "not a JSON object"
+    count = description.get("n_members")
+    if not _is_int(count) or count < 2:
+        return f"n_members {count!r} is not an integer >= 2"
+    seed = description.get("seed")
+    if seed is not None and not _is_int(seed):
+        return f"seed {seed!r} is not an integer"
+    seeds = description.get("member_seeds", [])
+    if not isinstance(seeds, list) or not all(_is_int(s) for s in seeds):
+        return "member_seeds is not a list of integers"
+    histories = description.get("histories", [])
+    if not isinstance(histories, list) or not all(isinstance(h, dict) for h in histories):
+        return "histories is not a list of objects"
+    return None
+
+
 def read(path: str | os.PathLike) -> tuple[list[bytes], np.ndarray | None, dict[str, Any]]:
     """(members' model-file bytes, training ranges or None, description) of an ensemble file."""
     target = check_readable(path, "ensemble file")
@@ -87,9 +110,12 @@ def read(path: str | os.PathLike) -> tuple[list[bytes], np.ndarray | None, dict[
         raise damaged("its members or description do not match the checksum written with them (corrupted "
                       "or edited)")
     description = _header.parse_json(header.metadata.get("ensemble", ""), "ensemble section", damaged)
-    count = description.get("n_members") if isinstance(description, dict) else None
-    names = {_member_name(i) for i in range(count)} if isinstance(count, int) and count > 0 else set()
-    if not names or set(tensors) - {_RANGES} != names:
+    problem = _description_problem(description)
+    if problem:
+        raise damaged(f"its ensemble section is malformed: {problem}")
+    count = description["n_members"]
+    names = {_member_name(i) for i in range(count)}
+    if set(tensors) - {_RANGES} != names:
         raise damaged("its members do not match the number its description gives")
     if any(tensors[name].dtype != np.uint8 or tensors[name].ndim != 1 for name in names):
         raise damaged("a member is not stored as the bytes of a model file")

@@ -192,6 +192,37 @@ class DeepEnsemble(Predictive):
         return Draws(kind, np.stack(means), np.stack(variances) if kind == "gaussian" else None,
                      first.output_activations[0] if kind == "probabilities" else None)
 
+    @classmethod
+    def from_models(cls, models: list[Any], member_seeds: list[int] | None = None,
+                    training_ranges: np.ndarray | None = None) -> DeepEnsemble:
+        """An ensemble of models trained elsewhere (each from its own seed), to predict, save
+        and load as one; :meth:`fit` needs a ``DeepEnsemble(build, ...)``.
+
+        Parameters
+        ----------
+        models : list of Model
+            At least two trained models with the same kind of output.
+        member_seeds : list of int, optional
+            The seed each was trained from, kept in the file.
+        training_ranges : ndarray (2, n_features), optional
+            Each input column's [min, max] in training, for the ExtrapolationWarning.
+        """
+        from glassnet.models import Model
+
+        models = list(models)
+        if len(models) < 2 or not all(isinstance(m, Model) for m in models):
+            raise TypeError(f"models must be a list of at least two glassnet Models, got "
+                            f"{[type(m).__name__ for m in models]}")
+        seeds = list(member_seeds) if member_seeds is not None else []
+        if seeds and len(seeds) != len(models):
+            raise ValueError(f"member_seeds gives {len(seeds)} seeds for {len(models)} models; give one each")
+        ensemble = cls.__new__(cls)
+        ensemble.build, ensemble.n_members, ensemble.seed = None, len(models), None
+        ensemble.backend, ensemble.n_workers, ensemble.address = "local", None, None
+        ranges = None if training_ranges is None else np.asarray(training_ranges, dtype=np.float64)
+        ensemble._set_members(models, seeds, [{} for _ in models], ranges)
+        return ensemble
+
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:
         """Write the ensemble to one ``.safetensors`` file: every member's model file (as
@@ -217,13 +248,10 @@ class DeepEnsemble(Predictive):
             For a damaged or edited file, or a file that is not an ensemble.
         """
         members, ranges, description = _ensemble_file.read(path)
-        ensemble = cls.__new__(cls)
-        ensemble.build = None
-        ensemble.n_members = len(members)
+        ensemble = cls.from_models([from_bytes(m) for m in members], training_ranges=ranges)
         ensemble.seed = description.get("seed")
-        ensemble.backend, ensemble.n_workers, ensemble.address = "local", None, None
-        ensemble._set_members([from_bytes(m) for m in members], list(description.get("member_seeds", [])),
-                              list(description.get("histories", [])), ranges)
+        ensemble.member_seeds_ = list(description.get("member_seeds", []))
+        ensemble.histories_ = list(description.get("histories", []))
         return ensemble
 
     def __repr__(self) -> str:
