@@ -159,7 +159,7 @@ def test_arguments_are_checked_with_the_glassnet_spelling():
         ensemble.predict(INSIDE)
     with pytest.raises(ValueError, match="DeepEnsemble.build, seed=...|DeepEnsemble\\(build, seed=...\\)"):
         ensemble.fit(*sine_data(8), seed=1)
-    with pytest.raises(ValueError, match="level must be in \\(0, 1\\).*use 0.95"):
+    with pytest.raises(ValueError, match="predict_interval: level must be in \\(0, 1\\), got 95"):
         ensemble.predict_interval(INSIDE, level=95)
 
 

@@ -16,8 +16,9 @@ from glassnet.estimators import _mlp_uncertainty as _uncertainty
 from glassnet.estimators._mlp_base import BaseMLP, stochastic_solver
 from glassnet.estimators._mlp_training import Output
 from glassnet.estimators._poisson import HalfPoissonDeviance
+from glassnet.layers.heads import check_level
 from glassnet.losses import MSE, GaussianNLL
-from glassnet.uncertainty._draws import check_level, normal_interval
+from glassnet.uncertainty._draws import normal_interval
 
 __all__ = ["MLPRegressor"]
 
@@ -55,8 +56,8 @@ nesterovs_momentum, beta_1, beta_2, epsilon, max_fun, dtype
         - ``"mc_dropout"``: ``n_samples`` passes with dropout kept on (needs
           ``dropout > 0``); the prediction is their mean, the std their spread.
         - ``"gaussian"``: the output layer is a :class:`~glassnet.layers.GaussianHead`
-          trained with the Gaussian negative log-likelihood; the std is the predicted
-          noise (aleatoric).
+          trained with the Gaussian negative log-likelihood (``loss_curve_`` holds it); the
+          std is the predicted noise (aleatoric).
         - None: no std; ``predict`` is the network's output.
 
         Predictions with uncertainty warn (:class:`~glassnet.io.ExtrapolationWarning`) for
@@ -203,5 +204,5 @@ feature_names_in_
         """``(lower, upper)``: the central ``level`` interval of a normal distribution with the
         predicted mean and std (needs an ``uncertainty``; for a coverage guarantee use
         :func:`glassnet.uncertainty.conformal_interval` or MAPIE)."""
-        level = check_level(level)
+        level = check_level("predict_interval", level)
         return normal_interval(*_uncertainty.summary(self, self._validated(X), "predict_interval"), level)

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Draws", "Components", "ClassUncertainty", "check_level", "output_kind", "model_draw",
+__all__ = ["Draws", "Components", "ClassUncertainty", "output_head", "output_kind", "model_draw",
            "components", "class_uncertainty", "normal_interval"]
 
 #: Output activations whose values are probabilities.
@@ -64,16 +64,6 @@ class ClassUncertainty(NamedTuple):
     entropy: np.ndarray
     aleatoric: np.ndarray
     mutual_information: np.ndarray
-
-
-def check_level(level: Any) -> float:
-    """``level`` as a float in (0, 1), or a ValueError/TypeError naming it."""
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
-        raise TypeError(f"level must be a number in (0, 1) such as 0.95, got {level!r}")
-    if not 0 < level < 1:
-        hint = f" (a percentage? use {level / 100:g})" if 1 < level < 100 else ""
-        raise ValueError(f"level must be in (0, 1), e.g. 0.95 for a 95% interval, got {level!r}{hint}")
-    return float(level)
 
 
 def output_head(model: Any) -> Any:

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from glassnet._checks import check_flag
+from glassnet.layers.heads import check_level
 from glassnet.uncertainty._draws import (
     ClassUncertainty,
     Components,
     Draws,
-    check_level,
     class_uncertainty,
     components,
     normal_interval,
@@ -78,7 +78,7 @@ class Predictive:
         only (epistemic): such an interval does not cover the data's noise. For intervals
         with guaranteed coverage use :func:`glassnet.uncertainty.conformal_interval`.
         """
-        level = check_level(level)
+        level = check_level("predict_interval", level)
         parts = components(self._kind_of_draws(X, "predict_interval", True))
         return normal_interval(parts.mean, parts.std, level)
 

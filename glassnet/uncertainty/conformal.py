@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.layers.heads import check_level
 from glassnet.models import Model
-from glassnet.uncertainty._draws import check_level, model_draw, output_kind
+from glassnet.uncertainty._draws import model_draw, output_kind
 
 __all__ = ["conformal_interval", "point_predictions"]
 
@@ -73,7 +74,7 @@ def conformal_interval(model: Any, X_cal: Any, y_cal: Any, X: Any,
     --------
     >>> lower, upper = gn.uncertainty.conformal_interval(model, X_cal, y_cal, X_test, level=0.9)
     """
-    level = check_level(level)
+    level = check_level("conformal_interval", level)
     predicted_cal = point_predictions(model, X_cal)
     scores = np.abs(_targets(y_cal, predicted_cal) - predicted_cal)
     n = scores.shape[0]

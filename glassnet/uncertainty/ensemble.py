@@ -16,6 +16,7 @@ import numpy as np
 from glassnet._backends import check_backend, run_all
 from glassnet._checks import check_seed
 from glassnet.io import ExtrapolationWarning
+from glassnet.models import Model
 from glassnet.uncertainty import _ensemble_file
 from glassnet.uncertainty._draws import Draws, model_draw, output_kind
 from glassnet.uncertainty._model_bytes import from_bytes, to_bytes
@@ -37,8 +38,6 @@ def member_seeds(seed: int | None, n_members: int) -> list[int]:
 def _train_member(build: Callable[[int], Any], X: Any, y: Any, fit_kwargs: dict[str, Any],
                   seed: int) -> dict[str, Any]:
     """Build, compile and train one member from its seed; its model file's bytes and history."""
-    from glassnet.models import Model
-
     model = build(seed)
     if not isinstance(model, Model):
         raise TypeError(f"build(seed) must return a glassnet Model, got {type(model).__name__}")
@@ -207,8 +206,6 @@ class DeepEnsemble(Predictive):
         training_ranges : ndarray (2, n_features), optional
             Each input column's [min, max] in training, for the ExtrapolationWarning.
         """
-        from glassnet.models import Model
-
         models = list(models)
         if len(models) < 2 or not all(isinstance(m, Model) for m in models):
             raise TypeError(f"models must be a list of at least two glassnet Models, got "
