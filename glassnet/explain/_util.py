@@ -101,13 +101,18 @@ _DEFAULT_LOSSES = {"softmax": _losses.CrossEntropy, "sigmoid": _losses.BinaryCro
 
 def resolve_loss(model: Any, loss: Any) -> Any:
     """The loss object: ``loss`` by name or object, else the compiled loss, else the loss
-    that fits the output activation: cross-entropy after softmax, binary cross-entropy
-    after sigmoid, MSE after any other (a regression output)."""
+    that fits the output: the loss that trains an output head (GaussianNLL, Pinball),
+    cross-entropy after softmax, binary cross-entropy after sigmoid, MSE after any other (a
+    regression output)."""
     if loss is not None:
         return _losses.get(loss)
     compiled = getattr(model, "loss_fns", None)
     if compiled:
         return compiled[0]
+    final_layer = getattr(model, "final_layer", None)
+    head = final_layer(0) if final_layer is not None else model
+    if hasattr(head, "training_loss"):
+        return head.training_loss()
     return _DEFAULT_LOSSES.get(final_activation(model), _losses.MSE)()
 
 

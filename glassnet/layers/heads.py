@@ -115,6 +115,10 @@ class GaussianHead(Dense):
     def _variance(self, z: Tensor) -> Tensor:
         return softplus(z) + self.min_variance
 
+    def training_loss(self) -> GaussianNLL:
+        """The loss that trains this head: ``GaussianNLL()``."""
+        return GaussianNLL()
+
     def mean_std(self, output: Any) -> tuple[np.ndarray, np.ndarray]:
         """(mean, std), each (N, k), from an output (N, 2k): std = sqrt(variance)."""
         out = _read(self, output)
@@ -203,6 +207,10 @@ class QuantileHead(Dense):
         m = len(self.quantiles)
         return np.kron(np.triu(np.ones((m, m), dtype=dtype)), np.eye(self.units, dtype=dtype))
 
+    def training_loss(self) -> Pinball:
+        """The loss that trains this head: ``Pinball(quantiles)`` of its quantiles."""
+        return Pinball(self.quantiles)
+
     def column(self, output: Any, quantile: float) -> np.ndarray:
         """The block (N, k) of ``output`` that predicts ``quantile`` (one of :attr:`quantiles`)."""
         out = _read(self, output)
@@ -242,9 +250,10 @@ class QuantileHead(Dense):
         if len(self.quantiles) < 2:
             raise ValueError(f"QuantileHead {self.name!r} predicts one quantile {list(self.quantiles)}; a "
                              "spread (std) needs at least two")
-        k, (z_low, z_high) = self.units, norm.ppf([self.quantiles[0], self.quantiles[-1]])
+        k = self.units
+        z_low, z_high = (float(z) for z in norm.ppf([self.quantiles[0], self.quantiles[-1]]))
         low, high = out[:, :k], out[:, -k:]
-        std = ((high - low) / (z_high - z_low)).astype(out.dtype, copy=False)
+        std = (high - low) / (z_high - z_low)
         if np.isclose(self.quantiles, 0.5, rtol=0, atol=1e-9).any():
             return self.column(out, 0.5), std
         return low - std * z_low, std
@@ -282,7 +291,7 @@ def check_head(loss: Any, layer: Any, label: str = "the output") -> None:
     if not isinstance(layer, (GaussianHead, QuantileHead)) or not isinstance(loss, Loss) or \
             isinstance(loss, FunctionLoss):
         return
-    wanted = GaussianNLL if isinstance(layer, GaussianHead) else Pinball
+    wanted = type(layer.training_loss())
     spelling = "GaussianNLL()" if wanted is GaussianNLL else f"Pinball(quantiles={list(layer.quantiles)})"
     if not isinstance(loss, wanted):
         raise ValueError(f"{label} is the {type(layer).__name__} {layer.name!r}, whose output is trained "
