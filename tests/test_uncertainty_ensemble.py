@@ -180,3 +180,21 @@ def test_an_ensemble_of_models_trained_elsewhere(ensemble, tmp_path):
         DeepEnsemble.from_models(ensemble.members_[:1])
     with pytest.raises(ValueError, match="one each"):
         DeepEnsemble.from_models(ensemble.members_, [1, 2])
+
+
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_every_backend_trains_the_same_members(backend):
+    from glassnet._backends import Pool
+
+    try:
+        Pool(backend, n_workers=2).close()
+    except NotImplementedError:
+        pytest.skip(f"backend {backend!r} is not available in this build")
+    except ImportError as err:
+        pytest.skip(str(err))
+    X, y = sine_data(64)
+    kwargs = {"epochs": 3, "batch_size": 16}
+    local = DeepEnsemble(build_regressor, n_members=2, seed=5).fit(X, y, **kwargs)
+    other = DeepEnsemble(build_regressor, n_members=2, seed=5, backend=backend, n_workers=2)
+    other.fit(X, y, **kwargs)
+    assert other.predict(INSIDE).tobytes() == local.predict(INSIDE).tobytes()
