@@ -152,8 +152,6 @@ def test_arguments_are_checked_with_the_glassnet_spelling():
         DeepEnsemble(build_regressor, n_members=1)
     with pytest.raises(ValueError, match="backend must be one of"):
         DeepEnsemble(build_regressor, backend="threads")
-    with pytest.raises(TypeError, match="top level of a module"):
-        DeepEnsemble(lambda seed: build_regressor(seed), backend="processes")
     ensemble = DeepEnsemble(build_regressor, n_members=2)
     with pytest.raises(ValueError, match="not fitted yet"):
         ensemble.predict(INSIDE)

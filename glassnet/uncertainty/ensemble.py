@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import pickle
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -49,7 +48,7 @@ def _train_member(build: Callable[[int], Any], X: Any, y: Any, fit_kwargs: dict[
     return {"model": to_bytes(model), "history": logs}
 
 
-def _check_build(build: Any, backend: str) -> None:
+def _check_build(build: Any) -> None:
     from glassnet.layers.module import Module
 
     if isinstance(build, Module):
@@ -66,13 +65,6 @@ def _check_build(build: Any, backend: str) -> None:
                         f"from its own weights), e.g.\n{_BUILD_EXAMPLE}") from None
     except ValueError:
         return  # a builtin without a signature: it is called as given
-    if backend == "processes":
-        try:
-            pickle.dumps(build)
-        except (pickle.PicklingError, AttributeError, TypeError) as err:
-            raise TypeError(f"backend='processes' sends build to worker processes, which needs a function "
-                            f"defined at the top level of a module, not a lambda or nested function "
-                            f"({err}); or use backend='local' or 'dask'") from None
 
 
 class DeepEnsemble(Predictive):
@@ -90,8 +82,8 @@ class DeepEnsemble(Predictive):
     ----------
     build : callable, ``build(seed) -> Model``
         Builds and compiles one member (a Sequential or functional model, which
-        :func:`glassnet.save` can write: the members travel as model files). With
-        ``backend="processes"`` it must be a module-level function.
+        :func:`glassnet.save` can write: the members travel as model files). The
+        parallel backends send it to their workers with the data.
     n_members : int >= 2, default 5
     seed : int >= 0 or None, default 0
         Seeds every member; None draws fresh entropy.
@@ -126,7 +118,7 @@ class DeepEnsemble(Predictive):
     def __init__(self, build: Callable[[int], Any], n_members: int = 5, seed: int | None = 0,
                  backend: str = "local", n_workers: int | None = None, address: str | None = None) -> None:
         check_backend(backend, n_workers, address)
-        _check_build(build, backend)
+        _check_build(build)
         if isinstance(n_members, bool) or not isinstance(n_members, (int, np.integer)) or n_members < 2:
             raise ValueError(f"n_members must be an integer >= 2 (the spread of one member is not defined), "
                              f"got {n_members!r}")
