@@ -60,8 +60,9 @@ def member_settings(s: TrainSettings) -> list[TrainSettings]:
 
 
 def record(s: TrainSettings, n_members: int, noise_std: float) -> dict[str, Any] | None:
-    """What the model file says about its uncertainty (``info["uncertainty"]``)."""
-    if s.uncertainty == "ensemble":
+    """What the model file says about its uncertainty (``info["uncertainty"]``); None without,
+    or for an ensemble that a Ctrl-C stopped before its second member."""
+    if s.uncertainty == "ensemble" and n_members > 1:
         return {"method": "ensemble", "members": n_members, "file": ENSEMBLE_FILE, "level": LEVEL,
                 "noise_std": noise_std}
     if s.uncertainty == "mc-dropout":
