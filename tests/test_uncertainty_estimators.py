@@ -114,6 +114,10 @@ def test_without_uncertainty_return_std_says_how_to_get_it():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ExtrapolationWarning)
         estimator.predict(FAR)
+    estimator.set_params(uncertainty="gaussian")  # counts from the next fit, as in scikit-learn
+    with pytest.raises(ValueError, match="fitted without uncertainty"):
+        estimator.predict(INSIDE, return_std=True)
+    assert estimator.predict(INSIDE).shape == (101,)
 
 
 def test_options_the_method_cannot_use_are_refused():

@@ -14,12 +14,12 @@ from glassnet.uncertainty._ranges import training_ranges, warn_outside
 from glassnet.uncertainty.ensemble import member_seeds
 from glassnet.uncertainty.mc_dropout import MCDropout
 
-__all__ = ["METHODS", "check_options", "fit_members", "draws", "warn_if_outside", "summary"]
+__all__ = ["METHODS", "check_options", "fit_members", "fitted_method", "draws", "summary"]
 
 METHODS = ("ensemble", "mc_dropout", "gaussian")
 
 
-def check_options(estimator: Any, incremental: bool) -> None:
+def check_options(estimator: Any) -> None:
     """A ValueError naming the hyperparameters that the chosen ``uncertainty`` cannot use."""
     method = estimator.uncertainty
     if method is None:
@@ -39,7 +39,8 @@ def fit_members(estimator: Any, X: Any, y: Any, sample_weight: Any, incremental:
     """After the estimator's own network is trained: for ``uncertainty="ensemble"``, train the
     other ``n_members - 1`` networks, each from its own seed spawned from ``random_state``
     (continued, not restarted, by ``partial_fit`` and ``warm_start``); for every method,
-    record the training range of each column of X."""
+    record the method and the training range of each column of X."""
+    estimator._fitted_uncertainty = estimator.uncertainty
     estimator.training_ranges_ = training_ranges(np.asarray(X)) if estimator.uncertainty else None
     members = getattr(estimator, "members_", [])
     if not members or not (incremental or estimator.warm_start):
@@ -54,10 +55,16 @@ def fit_members(estimator: Any, X: Any, y: Any, sample_weight: Any, incremental:
             member.fit(X, y, sample_weight)
 
 
+def fitted_method(estimator: Any) -> str | None:
+    """The ``uncertainty`` the estimator was fitted with (a later ``set_params`` counts from
+    the next fit, as every hyperparameter does), None before fitting."""
+    return getattr(estimator, "_fitted_uncertainty", None)
+
+
 def draws(estimator: Any, X: np.ndarray) -> Draws:
     """The draws behind a prediction for validated X: the members' predictions, the dropout
     passes, or the Gaussian head's mean and variance."""
-    method = estimator.uncertainty
+    method = fitted_method(estimator)
     if method == "ensemble":
         outputs = [estimator._outputs(X)] + [m._outputs(X) for m in estimator.members_]
         return Draws("values", np.stack([o.reshape(o.shape[0], -1) for o in outputs]))
@@ -68,16 +75,12 @@ def draws(estimator: Any, X: np.ndarray) -> Draws:
     return Draws("gaussian", mean[None], variance[None])
 
 
-def warn_if_outside(estimator: Any, X: np.ndarray, what: str) -> None:
-    warn_outside(getattr(estimator, "training_ranges_", None), X, what, stacklevel=5)
-
-
 def summary(estimator: Any, X: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     """(mean, std) for validated X, shaped as ``predict`` gives them."""
-    if estimator.uncertainty is None:
-        raise ValueError(f"{what}: this MLPRegressor predicts without uncertainty; create it with "
+    if fitted_method(estimator) is None:
+        raise ValueError(f"{what}: this MLPRegressor was fitted without uncertainty; fit it with "
                          "uncertainty='ensemble', 'mc_dropout' or 'gaussian' to get a std and intervals")
-    warn_if_outside(estimator, X, what)
+    warn_outside(estimator.training_ranges_, X, what, stacklevel=4)
     parts = components(draws(estimator, X))
     if estimator.n_outputs_ == 1:
         return parts.mean[:, 0], parts.std[:, 0]

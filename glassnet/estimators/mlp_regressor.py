@@ -130,7 +130,7 @@ feature_names_in_
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
-        _uncertainty.check_options(self, incremental=False)
+        _uncertainty.check_options(self)
         self._fit(X, y, sample_weight, incremental=False)
         _uncertainty.fit_members(self, X, y, sample_weight, incremental=False)
         return self
@@ -139,7 +139,7 @@ feature_names_in_
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over (X, y), continuing the optimizer's state."""
-        _uncertainty.check_options(self, incremental=True)
+        _uncertainty.check_options(self)
         self._fit(X, y, sample_weight, incremental=True)
         _uncertainty.fit_members(self, X, y, sample_weight, incremental=True)
         return self
@@ -195,7 +195,7 @@ feature_names_in_
         With an ``uncertainty``, the mean of its method; ``return_std=True`` gives
         ``(mean, std)`` (scikit-learn's ``GaussianProcessRegressor`` convention).
         """
-        if not return_std and self.uncertainty is None:
+        if not return_std and _uncertainty.fitted_method(self) is None:
             return self._forward(X)
         mean, std = _uncertainty.summary(self, self._validated(X), "predict")
         return (mean, std) if return_std else mean
