@@ -137,6 +137,10 @@ _Activation = Annotated[_Str, _opt("--activation", default="relu", panel="Networ
                                    help="Activation of the hidden layers (relu, tanh, gelu, ...).")]
 _Dropout = Annotated[_Str, _opt("--dropout", default="0", panel="Network", metavar="NUMBER",
                                 help="Dropout rate after each hidden layer, in [0, 1).")]
+_Uncertainty = Annotated[_Str, _opt("--uncertainty", panel="Network", metavar="ensemble|mc-dropout",
+                                    help="Error bars of a regression: an ensemble of 5 networks, or "
+                                         "dropout kept on at prediction (needs --dropout). glassnet predict "
+                                         "then writes std, lower and upper (95%) columns.")]
 _L2 = Annotated[_Str, _opt("--l2", default="0", panel="Network", metavar="NUMBER",
                            help="L2 penalty on the weights (>= 0).")]
 _Optimizer = Annotated[_Str, _opt("--optimizer", default="adam",
@@ -173,10 +177,10 @@ _Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the resu
 def train(
     ctx: typer.Context, data: _Data = None, target: _Target = None, task: _Task = None, units: _Units = None,
     model: _Model = None, hidden: _Hidden = None, activation: _Activation = None, dropout: _Dropout = None,
-    l2: _L2 = None, optimizer: _Optimizer = None, lr: _Lr = None, epochs: _Epochs = None,
-    batch_size: _Batch = None, validation_split: _Validation = None, test_split: _Test = None,
-    patience: _Patience = None, seed: _Seed = None, out: _Out = None, name: _Name = None,
-    config: _Config = None, quiet: _Quiet = False, debug: Debug = False,
+    uncertainty: _Uncertainty = None, l2: _L2 = None, optimizer: _Optimizer = None, lr: _Lr = None,
+    epochs: _Epochs = None, batch_size: _Batch = None, validation_split: _Validation = None,
+    test_split: _Test = None, patience: _Patience = None, seed: _Seed = None, out: _Out = None,
+    name: _Name = None, config: _Config = None, quiet: _Quiet = False, debug: Debug = False,
 ) -> None:
     """Train a network and report honest test metrics.
 

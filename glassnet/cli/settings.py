@@ -48,6 +48,7 @@ class TrainSettings:
     batch_size: int = 32
     l2: float = 0.0
     dropout: float = 0.0
+    uncertainty: str | None = None
     validation_split: float = 0.1
     test_split: float = 0.2
     patience: int = 10
@@ -200,6 +201,10 @@ def _validate(s: TrainSettings, label: Callable[[str], str] = _option) -> TrainS
     s.batch_size = _number(label("batch_size"), s.batch_size, int, 1)
     s.l2 = _number(label("l2"), s.l2, float, 0)
     s.dropout = _number(label("dropout"), s.dropout, float, 0, 1, high_open=True)
+    if s.uncertainty is not None and str(s.uncertainty).lower() != "none":
+        s.uncertainty = _choice(label("uncertainty"), s.uncertainty, ["ensemble", "mc-dropout"])
+    else:
+        s.uncertainty = None
     s.validation_split = _number(label("validation_split"), s.validation_split, float, 0, 1, high_open=True)
     s.test_split = _number(label("test_split"), s.test_split, float, 0, 1, low_open=True, high_open=True)
     s.patience = _number(label("patience"), s.patience, int, 0)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._checks import can_stratify
-from glassnet.cli import report
+from glassnet.cli import report, uncertainty
 from glassnet.cli.data import Table, is_csv, load_table
 from glassnet.cli.interrupt import Interrupt, held
 from glassnet.cli.network import build_model, check_size, describe, fold_target_scaling
@@ -46,6 +46,20 @@ class Run:
     interrupted: bool = False
     interrupted_epoch: int | None = None
     unfinished: str | None = None
+    members: list[Any] = dataclasses.field(default_factory=list)  # an ensemble's other networks
+    noise_std: float = 0.0  # the data's noise, for the error bars of --uncertainty
+
+    def uncertain(self) -> Any:
+        """What predicts with error bars (``--uncertainty``), or None."""
+        from glassnet.uncertainty import DeepEnsemble, MCDropout
+
+        if self.members:
+            method = DeepEnsemble.from_models([self.model, *self.members])
+        elif self.settings.uncertainty == "mc-dropout":
+            method = MCDropout(self.model, uncertainty.N_SAMPLES, self.settings.seed)
+        else:
+            return None
+        return uncertainty.WithNoise(method, self.noise_std)
 
 
 def split_indices(table: Table, test_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -158,6 +172,9 @@ def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> None:
         x = X_test.iloc[:, 0].to_numpy() if X_test.shape[1] == 1 else None
         plot.regression_fit(y_test, out.reshape(-1), x=x, path=folder / "regression_fit.png")
         files.append("regression_fit.png")
+        method = run.uncertain()
+        if method is not None:
+            files += uncertainty.figures(method, prep.transform(X_test, warn=False), x, y_test, folder)
 
 
 class _RawInputs:
@@ -182,6 +199,23 @@ def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, interrupt: 
         reason = history.stopped_reason or ""
         caught[:] = [w for w in caught if str(w.message) not in reason]  # said with the results
     return history
+
+
+def _train_members(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, interrupt: Interrupt,
+                   console: Any) -> list[Any]:
+    """The ensemble's other networks (``--uncertainty ensemble``), each built and trained as
+    the first was, from its own seed; a Ctrl-C stops after the current one."""
+    members = []
+    for i, member_settings in enumerate(uncertainty.member_settings(s), start=2):
+        if interrupt.requested:
+            break
+        if not s.quiet:
+            console.print(f"ensemble member {i}/{uncertainty.N_MEMBERS} (seed {member_settings.seed})")
+        member = build_model(member_settings, X.shape[1], 1, "regression")
+        member.optimizer.lr = model.optimizer.lr  # the rate the range test chose, if --lr auto
+        _fit(member_settings, member, X, y, interrupt)
+        members.append(member)
+    return members
 
 
 def _choose_lr(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, console: Any) -> None:
@@ -220,9 +254,12 @@ def split(s: TrainSettings, table: Table) -> tuple[Any, ...]:
 def _test(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> dict[str, Any]:
     """The test scores, warning about those that are not finite (written as null)."""
     with report.reported_warnings():
-        scores = report.score(run.model, prep.transform(X_test, warn=False), y_test, run.table.task,
-                              run.table.classes)
+        X = prep.transform(X_test, warn=False)
+        scores = report.score(run.model, X, y_test, run.table.task, run.table.classes)
         bad = report.not_finite(scores)
+        method = run.uncertain()
+        if method is not None and not bad:
+            scores.update(uncertainty.interval_scores(method, X, y_test))
         if bad:
             warnings.warn(f"test metrics that are not finite ({', '.join(bad)}) are recorded as null in "
                           "metrics.json and the model file", RuntimeWarning, stacklevel=2)
@@ -245,6 +282,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
         raise UsageError(f"--units names {unknown}, which are not feature columns; they are: "
                          f"{', '.join(map(str, table.X.columns))}")
     n_out = len(table.classes) if table.classes else 1
+    uncertainty.check(s, table.task)
     check_splits(s, len(table.y), len(table.classes or []))
     X_train, X_test, y_train, y_test, prep = split(s, table)
     X_fit = prep.transform(X_train, warn=False)
@@ -260,14 +298,20 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
         _choose_lr(s, model, X_fit, y_fit, console)
     fit_start, interrupt = time.perf_counter(), Interrupt()
     history = _fit(s, model, X_fit, y_fit, interrupt)
+    members = _train_members(s, model, X_fit, y_fit, interrupt, console)
     run = Run(Path(), s, model, table, history, {}, start, time.perf_counter() - fit_start, [],
-              interrupt.requested, interrupt.epoch, unfinished="computing the test metrics")
+              interrupt.requested, interrupt.epoch, unfinished="computing the test metrics",
+              members=members)
     n = {"train": len(y_train) - int(np.ceil(len(y_train) * s.validation_split)), "test": len(y_test)}
     n["validation"] = len(y_train) - n["train"]
     try:
         with held():
             if regression:
-                fold_target_scaling(model, mean, scale)
+                for network in (model, *members):
+                    fold_target_scaling(network, mean, scale)
+                method = run.uncertain()
+                if method is not None:
+                    run.noise_std = uncertainty.noise_std(method, X_fit, y_train)
             run.folder = run_folder(s, table.name) if folder is None else folder
             run.folder.mkdir(parents=True)
             _save(run, prep, n)
@@ -288,7 +332,11 @@ def _save(run: Run, prep: Any, n: dict[str, int]) -> None:
 
     s = run.settings
     run.model.info = _info(s, run.table, run.scores, run.history, n, run.interrupted)
+    run.model.info["uncertainty"] = uncertainty.record(s, 1 + len(run.members), run.noise_std)
     io.save(run.model, run.folder / "model.safetensors", preprocessing=prep)
+    if run.members:
+        seeds = [s.seed] + [member.seed for member in uncertainty.member_settings(s)][:len(run.members)]
+        uncertainty.save_ensemble(run.folder, [run.model, *run.members], seeds, prep, run.model.info)
     if run.files:
         return
     report.write_history(run.history, run.folder / "history.csv")
@@ -298,6 +346,8 @@ def _save(run: Run, prep: Any, n: dict[str, int]) -> None:
     (run.folder / "config.yaml").write_text(header + yaml.safe_dump(_settings_record(s), sort_keys=False),
                                             encoding="utf-8")
     run.files += ["model.safetensors", "history.csv", "config.yaml"]
+    if run.members:
+        run.files.append(uncertainty.ENSEMBLE_FILE)
 
 
 def _finish(run: Run, prep: Any, X_test: Any, y_test: np.ndarray, n: dict[str, int]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._files import atomic_write
-from glassnet.cli import report
+from glassnet.cli import report, uncertainty
 from glassnet.cli.data import Table, encode_target, is_csv, load_table, read_csv
 from glassnet.cli.info import checked_info
 from glassnet.cli.paths import check_output_file
@@ -90,7 +90,9 @@ def evaluate(model_path: str, data: str, target: str | None, split: str, console
 
 
 def predict(model_path: str, data: str, out: str | None, console: Any, force: bool = False) -> Any:
-    """Write the input rows with the predictions (and class probabilities) as CSV.
+    """Write the input rows with the predictions (and class probabilities) as CSV; for a model
+    trained with ``--uncertainty``, the mean prediction with its ``std``, ``lower`` and
+    ``upper`` columns (the central 95% interval).
 
     ``out`` is checked first: not the model or the data file, not an existing file unless
     ``force``; it is replaced atomically (a failed write leaves the old file).
@@ -101,17 +103,23 @@ def predict(model_path: str, data: str, out: str | None, console: Any, force: bo
     frame, features = _features(model, data)
     with report.reported_warnings():
         X = model.preprocessing.transform(features)
-    output = model.predict(X)
     info = model.info
     target = info.get("target") or "target"
     result = frame.copy()
-    if info.get("task") == "classification":
+    method = uncertainty.predictor(model, model_path)
+    if method is not None:
+        columns = uncertainty.columns(method, X)
+        result[f"predicted_{target}"] = columns.pop("mean")
+        for name, values in columns.items():
+            result[name] = values
+    elif info.get("task") == "classification":
+        output = model.predict(X)
         classes = info["classes"]
         for c, name in enumerate(classes):
             result[f"probability_{name}"] = output[:, c]
         result[f"predicted_{target}"] = np.asarray(classes, dtype=object)[output.argmax(axis=1)]
     else:
-        result[f"predicted_{target}"] = output.reshape(-1)
+        result[f"predicted_{target}"] = model.predict(X).reshape(-1)
     if out is None:
         result.to_csv(sys.stdout, index=False)
     else:

@@ -271,9 +271,12 @@ class BaseMLP(BaseEstimator):
     # -------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:
         """The network's outputs for X after scikit-learn's checks (features, NaN, dtype)."""
+        return self._predict_validated(self._validated(X))
+
+    def _validated(self, X: Any) -> np.ndarray:
+        """X after scikit-learn's checks for a prediction (fitted, features, NaN, dtype)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=self._input_dtype(reset=False), reset=False)
-        return self._predict_validated(X)
+        return validate_data(self, X, dtype=self._input_dtype(reset=False), reset=False)
 
     def _outputs(self, X: np.ndarray) -> np.ndarray:
         """The network's outputs (probabilities, or values) for validated X, as float64."""

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from glassnet.estimators._mlp_solvers import follows_rate_rules, set_rate
-from glassnet.layers import Activation, BatchNormalization, Dense, Dropout
+from glassnet.layers import Activation, BatchNormalization, Dense, Dropout, GaussianHead
 from glassnet.models import Sequential
 from glassnet.regularizers import L1L2
 from glassnet.training.callbacks import Callback, TerminateOnNaN
@@ -55,8 +55,9 @@ def build_network(n_features: int, hidden: list[int], n_outputs: int, *, activat
                   out_activation: str, dropout: float, batch_norm: bool, penalty: Penalty,
                   dtype: np.dtype, seed: int) -> Sequential:
     """Dense layers of ``hidden`` units (each optionally followed by batch normalization before
-    its activation, and by dropout), then a Dense output layer with ``out_activation``; every
-    Dense layer's W is penalised by ``penalty``."""
+    its activation, and by dropout), then a Dense output layer with ``out_activation`` (for
+    ``"gaussian"``, a :class:`~glassnet.layers.GaussianHead`: a mean and a variance per
+    output); every Dense layer's W is penalised by ``penalty``."""
     layers: list[Any] = []
     for units in hidden:
         if batch_norm:
@@ -66,8 +67,11 @@ def build_network(n_features: int, hidden: list[int], n_outputs: int, *, activat
             layers.append(Dense(units, activation=activation, kernel_regularizer=penalty))
         if dropout:
             layers.append(Dropout(dropout))
-    output = None if out_activation == "identity" else out_activation
-    layers.append(Dense(n_outputs, activation=output, kernel_regularizer=penalty))
+    if out_activation == "gaussian":
+        layers.append(GaussianHead(n_outputs, kernel_regularizer=penalty))
+    else:
+        output = None if out_activation == "identity" else out_activation
+        layers.append(Dense(n_outputs, activation=output, kernel_regularizer=penalty))
     layers[0].input_dim = n_features
     return Sequential(layers, seed=seed, dtype=dtype)
 

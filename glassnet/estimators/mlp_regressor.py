@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from glassnet.estimators import _mlp_uncertainty as _uncertainty
 from glassnet.estimators._mlp_base import BaseMLP, stochastic_solver
 from glassnet.estimators._mlp_training import Output
 from glassnet.estimators._poisson import HalfPoissonDeviance
-from glassnet.losses import MSE
+from glassnet.layers.heads import check_level
+from glassnet.losses import MSE, GaussianNLL
+from glassnet.uncertainty._draws import normal_interval
 
 __all__ = ["MLPRegressor"]
 
@@ -43,11 +47,34 @@ n_iter_no_change, early_stopping, validation_fraction, warm_start, verbose, mome
 nesterovs_momentum, beta_1, beta_2, epsilon, max_fun, dtype
         As for :class:`MLPClassifier`; ``early_stopping`` scores the held-out part (not
         stratified) with R^2.
+    uncertainty : {None, "ensemble", "mc_dropout", "gaussian"}, default None
+        What ``predict(X, return_std=True)`` and ``predict_interval`` report:
+
+        - ``"ensemble"``: ``n_members`` networks trained from their own seeds (spawned
+          from ``random_state``); the prediction is their mean, the std their spread
+          (epistemic). ``model_`` and ``coefs_`` are the first network's.
+        - ``"mc_dropout"``: ``n_samples`` passes with dropout kept on (needs
+          ``dropout > 0``); the prediction is their mean, the std their spread.
+        - ``"gaussian"``: the output layer is a :class:`~glassnet.layers.GaussianHead`
+          trained with the Gaussian negative log-likelihood (``loss_curve_`` holds it); the
+          std is the predicted noise (aleatoric).
+        - None: no std; ``predict`` is the network's output.
+
+        Predictions with uncertainty warn (:class:`~glassnet.io.ExtrapolationWarning`) for
+        inputs outside each column's training range.
+    n_members : int >= 2, default 5
+        Networks of ``uncertainty="ensemble"``.
+    n_samples : int >= 2, default 50
+        Dropout passes of ``uncertainty="mc_dropout"``.
 
     Attributes
     ----------
     model_ : glassnet.Sequential
-        The trained network; ``model_.predict(X)`` gives the predictions.
+        The trained network (the first of an ensemble).
+    members_ : list of MLPRegressor
+        The ensemble's other networks (``uncertainty="ensemble"``), else empty.
+    training_ranges_ : ndarray of shape (2, n_features) or None
+        Each column's [min, max] in training, with an ``uncertainty``.
     coefs_, intercepts_, loss_curve_, loss_, best_loss_, validation_scores_, \
 best_validation_score_, n_iter_, t_, n_outputs_, n_layers_, out_activation_, n_features_in_, \
 feature_names_in_
@@ -68,6 +95,9 @@ feature_names_in_
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
+        "uncertainty": [StrOptions(set(_uncertainty.METHODS)), None],
+        "n_members": [Interval(Integral, 2, None, closed="left")],
+        "n_samples": [Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu",
@@ -80,13 +110,17 @@ feature_names_in_
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: int = 10, max_fun: int = 15000, dtype: Any = None,
-                 loss: str = "squared_error") -> None:
+                 loss: str = "squared_error", uncertainty: str | None = None, n_members: int = 5,
+                 n_samples: int = 50) -> None:
         super().__init__(
             hidden_layer_sizes, activation, solver, alpha, l1, dropout, batch_norm, batch_size,
             learning_rate, learning_rate_init, power_t, max_iter, shuffle, random_state, tol,
             verbose, warm_start, momentum, nesterovs_momentum, early_stopping,
             validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, dtype)
         self.loss = loss
+        self.uncertainty = uncertainty
+        self.n_members = n_members
+        self.n_samples = n_samples
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -96,13 +130,19 @@ feature_names_in_
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
-        return self._fit(X, y, sample_weight, incremental=False)
+        _uncertainty.check_options(self)
+        self._fit(X, y, sample_weight, incremental=False)
+        _uncertainty.fit_members(self, X, y, sample_weight, incremental=False)
+        return self
 
     @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over (X, y), continuing the optimizer's state."""
-        return self._fit(X, y, sample_weight, incremental=True)
+        _uncertainty.check_options(self)
+        self._fit(X, y, sample_weight, incremental=True)
+        _uncertainty.fit_members(self, X, y, sample_weight, incremental=True)
+        return self
 
     def _validate_input(self, X: Any, y: Any, incremental: bool,
                         reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,15 +160,25 @@ feature_names_in_
         k = target.shape[1]
         if self.loss == "poisson":
             return Output(k, "identity", HalfPoissonDeviance(scale=k))
+        if self.uncertainty == "gaussian":
+            return Output(k, "gaussian", GaussianNLL())
         return Output(k, "identity", MSE(scale=k / 2), data_scale=1 / k)
 
     def _initialize(self, n_features: int, hidden: list[int], output: Output, dtype: np.dtype) -> None:
         super()._initialize(n_features, hidden, output, dtype)
         if self.loss == "poisson":
             self.out_activation_ = "exp"
+        if output.activation == "gaussian":
+            self.out_activation_ = "identity"  # the mean; the head's variance goes through softplus
+
+    def _describe(self, hidden: list[int], n_outputs: int, dtype: np.dtype) -> dict[str, Any]:
+        gaussian = self.uncertainty == "gaussian"
+        return {**super()._describe(hidden, n_outputs, dtype), "output": "gaussian" if gaussian else "values"}
 
     def _predict_validated(self, X: np.ndarray) -> np.ndarray:
         out = self._outputs(X)
+        if self._architecture["output"] == "gaussian":
+            out = out[:, :self.n_outputs_]  # the means; the variances follow
         if self.out_activation_ == "exp":
             out = np.exp(out)
         return out[:, 0] if self.n_outputs_ == 1 else out
@@ -139,6 +189,20 @@ feature_names_in_
             return float("nan")
         return float(r2_score(y, pred, sample_weight=sample_weight))
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions, shape (n_samples,) or (n_samples, n_outputs), as float64."""
-        return self._forward(X)
+    def predict(self, X: Any, return_std: bool = False) -> Any:
+        """Predictions, shape (n_samples,) or (n_samples, n_outputs), as float64.
+
+        With an ``uncertainty``, the mean of its method; ``return_std=True`` gives
+        ``(mean, std)`` (scikit-learn's ``GaussianProcessRegressor`` convention).
+        """
+        if not return_std and _uncertainty.fitted_method(self) is None:
+            return self._forward(X)
+        mean, std = _uncertainty.summary(self, self._validated(X), "predict")
+        return (mean, std) if return_std else mean
+
+    def predict_interval(self, X: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)``: the central ``level`` interval of a normal distribution with the
+        predicted mean and std (needs an ``uncertainty``; for a coverage guarantee use
+        :func:`glassnet.uncertainty.conformal_interval` or MAPIE)."""
+        level = check_level("predict_interval", level)
+        return normal_interval(*_uncertainty.summary(self, self._validated(X), "predict_interval"), level)
