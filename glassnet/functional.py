@@ -38,7 +38,9 @@ from glassnet.ops import reduce as _reduce
 from glassnet.ops import shape as _shape
 from glassnet.ops._axis import axis_or_dim
 from glassnet.ops.conv import conv1d, conv2d
+from glassnet.ops.conv_transpose import conv_transpose2d
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool1d, max_pool2d
+from glassnet.ops.resize import upsample2d
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
@@ -50,7 +52,7 @@ __all__ = [
     "matmul", "linear",
     "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
     "gaussian_nll", "pinball_loss",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
+    "conv2d", "conv1d", "conv_transpose2d", "upsample2d", "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
 ]
 
 
