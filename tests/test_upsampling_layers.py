@@ -137,7 +137,8 @@ def test_conv_autoencoder_trains_saves_and_replays_the_graph_bits(tmp_path):
     path = tmp_path / "ae.gn"
     fast.save(path)
     loaded = gn.load(path)
-    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in fast.layers]
+    kinds = [type(layer).__name__ for layer in fast.layers]
+    assert [type(layer).__name__ for layer in loaded.layers] == kinds
     np.testing.assert_array_equal(loaded.predict(X), fast.predict(X))
 
 
