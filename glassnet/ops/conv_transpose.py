@@ -62,7 +62,8 @@ def _axis(size: int, kernel: int, stride: int, dilation: int, padding: Any,
 
 def transpose_geometry(spatial: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
                        padding: str | tuple[int, int], output_padding: tuple[int, int] | None,
-                       dilation: tuple[int, int], op: str = "conv_transpose2d") -> tuple[Geometry, tuple[int, int]]:
+                       dilation: tuple[int, int],
+                       op: str = "conv_transpose2d") -> tuple[Geometry, tuple[int, int]]:
     """The geometry of the convolution this op is the adjoint of, and the output size (Ho, Wo).
 
     The returned Geometry slides the kernel over the output grid (the output plus its crops)
@@ -116,7 +117,8 @@ class ConvTranspose2d(Function):
                 output_padding: tuple[int, int] | None = None,
                 dilation: tuple[int, int] = (1, 1)) -> np.ndarray:
         _check(x, W, b)
-        geo, (ho, wo) = transpose_geometry(x.shape[2:], W.shape[2:], stride, padding, output_padding, dilation)
+        geo, (ho, wo) = transpose_geometry(x.shape[2:], W.shape[2:], stride, padding, output_padding,
+                                           dilation)
         (top, bottom), (left, right) = geo.pads
         C, O = W.shape[:2]
         grid = (O, x.shape[0], top + ho + bottom, left + wo + right)

@@ -7,7 +7,8 @@ output row i at the source position
 .. math::
 
     r = \\max\\left(\\frac{i + 1/2}{s_h} - \\frac12,\\; 0\\right), \\qquad
-    y_i = (1 - \\lambda)\\, x_{\\lfloor r \\rfloor} + \\lambda\\, x_{\\min(\\lfloor r \\rfloor + 1,\\, H - 1)},
+    y_i = (1 - \\lambda)\\, x_{\\lfloor r \\rfloor}
+        + \\lambda\\, x_{\\min(\\lfloor r \\rfloor + 1,\\, H - 1)},
     \\quad \\lambda = r - \\lfloor r \\rfloor
 
 (likewise along the columns). Both are linear maps of x: y = A_h x A_w^T, so the gradient is
