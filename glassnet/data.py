@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _backends, _random
 from glassnet._checks import can_stratify, check_seed
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
@@ -174,19 +175,30 @@ class CVScores:
 
 
 def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any = 5,
-                   seed: int | None = None, verbose: int = 0, **fit_kwargs: Any) -> CVScores:
+                   seed: int | None = None, verbose: int = 0, backend: str = "local",
+                   n_workers: int | None = None, address: str | None = None, **fit_kwargs: Any) -> CVScores:
     """k-fold cross-validation of a model: train a fresh one on each fold, score it on the rest.
 
     Parameters
     ----------
     build_fn : callable
-        ``build_fn()`` returns a new compiled model (fresh weights every call).
+        ``build_fn()`` returns a new compiled model (fresh weights every call). With another
+        backend than "local" it runs in the workers: a function of a module or script.
     X, y : arrays, pandas objects, or a Bunch as X alone
     cv : int or scikit-learn splitter, default 5
         Folds are stratified when the model's loss is a classification loss.
     seed : int, optional
-        Seeds the folds and every ``fit``.
+        Seeds the folds, every ``fit`` and the weights ``build_fn`` draws without a seed of
+        their own, so each fold gives the same scores on every backend.
     verbose : int, default 0
+    backend : {"local", "processes", "dask"}, default "local"
+        Where the folds train: one after the other here, on worker processes of this
+        machine, or on a Dask cluster (see :class:`glassnet._backends.Pool`). The data is
+        sent to the workers once.
+    n_workers : int, optional
+        Worker processes to start (one per core by default).
+    address : str, optional
+        ``tcp://host:8786``: the scheduler of a running Dask cluster (backend="dask").
     **fit_kwargs
         Passed to ``model.fit`` (epochs, batch_size, callbacks, ...).
 
@@ -202,22 +214,40 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
         )
     _args.check_seed(seed)
     _args.check_verbose(verbose)
+    _backends.check_backend(backend, n_workers, address)
     X, y = _data.unpack_bunch(X, y)
     if y is None:
         raise ValueError("cross_validate needs targets y (or a Bunch with a target)")
     Xa, ya = _data.as_array(X, None, "X"), _data.as_array(y, None, "y")
-    model = build_fn()
-    classification = _prep.stratify_labels(_compiled(model), [ya]) is not None
-    results: list[dict[str, float]] = []
-    for i, (train, val) in enumerate(folds(Xa, ya, cv, seed, stratify="auto" if classification else None)):
-        if i:
-            previous, model = model, _compiled(build_fn())
-            if model is previous:
-                raise ValueError("build_fn() returned the same model twice; it must build a new one per call")
+    model = _compiled(build_fn())
+    if build_fn() is model:
+        raise ValueError("build_fn() returned the same model twice; it must build a new one per call")
+    classification = _prep.stratify_labels(model, [ya]) is not None
+    splits = folds(Xa, ya, cv, seed, stratify="auto" if classification else None)
+    seeds = (np.random.SeedSequence([seed, 2]).spawn(len(splits)) if seed is not None
+             else _random.children(len(splits)))
+    tasks = [(train, val, fold_seeds) for (train, val), fold_seeds in zip(splits, seeds)]
+    outcomes = _backends.run_all(_fit_fold, tasks, backend, n_workers, address,
+                                 shared=((Xa, ya), (build_fn, seed, verbose, fit_kwargs)))
+    for i, outcome in enumerate(outcomes):
+        if not outcome.ok:
+            if outcome.exception is not None:
+                raise outcome.exception
+            raise RuntimeError(f"cross_validate: fold {i} failed on {outcome.worker or 'its worker'}: "
+                               f"{outcome.error}")
+    return CVScores([outcome.value for outcome in outcomes])
+
+
+def _fit_fold(data: tuple[np.ndarray, np.ndarray], settings: tuple[Any, ...], train: np.ndarray,
+              val: np.ndarray, seeds: np.random.SeedSequence) -> dict[str, float]:
+    """One fold: a model from ``build_fn``, trained on ``train`` and scored on ``val``. It
+    depends on its arguments only (its unseeded draws come from ``seeds``), wherever it runs."""
+    (Xa, ya), (build_fn, seed, verbose, fit_kwargs) = data, settings
+    with _random.program_seeds(seeds):
+        model = _compiled(build_fn())
         model.fit(Xa[train], ya[train], seed=seed, verbose=verbose, **fit_kwargs)
         scores = model.evaluate(Xa[val], ya[val], verbose=0, return_dict=True)
-        results.append({k: float(v) for k, v in scores.items()})
-    return CVScores(results)
+    return {k: float(v) for k, v in scores.items()}
 
 
 def _compiled(model: Any) -> Any:

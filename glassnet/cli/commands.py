@@ -1,4 +1,4 @@
-"""The ``glassnet`` command (Typer): train, evaluate, predict, summary, export.
+"""The ``glassnet`` command (Typer): train, tune, evaluate, predict, summary, export.
 
 Exit codes: 0 success, 2 usage error (an unknown name, option value, column or file),
 1 any other error (unreadable data, a damaged model file, ...), 130 interrupted (Ctrl-C).
@@ -221,6 +221,69 @@ def _show_run(console: Any, run: Any) -> None:
     else:
         console.print(f"[bold]run saved in {run.folder}[/bold]: {files}")
     console.print(f"repeat it: glassnet train --config {run.folder / 'config.yaml'}")
+
+
+_TUNE = "Search"
+_Space = Annotated[_Str, _opt("--space", "-s", panel=_TUNE, default="hidden, lr and dropout",
+                              help="A YAML file of the settings to search, each a list of choices or "
+                                   "{uniform: \\[low, high]}, {loguniform: ...}, {intuniform: ...}.")]
+_Method = Annotated[str, typer.Option("--method", "-m", rich_help_panel=_TUNE,
+                                      help="grid, random or bayes (Optuna's TPE with pruning).")]
+_Trials = Annotated[_Str, _opt("--trials", "-n", panel=_TUNE, default="20; grid: every combination",
+                               metavar="INTEGER", help="Trials to run.")]
+_Cv = Annotated[_Str, _opt("--cv", panel=_TUNE, default="the validation split", metavar="INTEGER",
+                           help="Score each trial by k-fold cross-validation of the training rows.")]
+_Backend = Annotated[str, typer.Option("--backend", rich_help_panel=_TUNE,
+                                       help="Where trials run: local, processes or dask.")]
+_Workers = Annotated[_Str, _opt("--workers", panel=_TUNE, default="one per core", metavar="INTEGER",
+                                help="Trials run at once (processes and dask backends).")]
+_Address = Annotated[_Str, _opt("--address", panel=_TUNE, metavar="URL",
+                                help="A Dask scheduler (tcp://host:8786) for --backend dask.")]
+_Storage = Annotated[_Str, _opt("--storage", panel=_TUNE, metavar="URL",
+                                help="Keep the search in a database (sqlite:///study.db) to resume it.")]
+_TuneName = Annotated[_Str, _opt("--name", default="tune-<the data's name>", panel="Output",
+                                 help="Name of the run folder made inside --out (a folder name, not a "
+                                      "path).")]
+_Study = Annotated[_Str, _opt("--study", panel=_TUNE, metavar="NAME",
+                              help="The search's name in --storage; run again with it to resume.")]
+
+
+@app.command()
+def tune(
+    ctx: typer.Context, data: _Data = None, target: _Target = None, task: _Task = None, space: _Space = None,
+    method: _Method = "bayes", trials: _Trials = None, cv: _Cv = None, backend: _Backend = "local",
+    workers: _Workers = None, address: _Address = None, storage: _Storage = None, study: _Study = None,
+    epochs: _Epochs = None, batch_size: _Batch = None, patience: _Patience = None, seed: _Seed = None,
+    out: _Out = None, name: _TuneName = None, config: _Config = None, quiet: _Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Search the training settings (grid, random or Bayesian) and train the best.
+
+    With no options: 20 Bayesian trials over the hidden layers, learning rate and dropout on
+    digits. The run folder holds trials.csv, the search's figures and best/, the glassnet
+    train run of the best settings (its config.yaml repeats it).
+    """
+    from glassnet.cli import settings as _settings
+    from glassnet.cli import tune as _tune
+
+    options = {"data": data, "target": target, "task": task, "epochs": epochs, "batch_size": batch_size,
+               "patience": patience, "seed": seed, "out": out, "name": name, "quiet": True if quiet else None}
+    with _reporting(ctx, debug):
+        check_given({"--config": config, "--data": data, "--out": out, "--space": space})
+        base = _settings.resolve(config, options)
+        console = _console()
+        search = _tune.TuneOptions(space, method, trials, cv, backend, workers, address, storage, study)
+        run = _tune.tune(base, search, console)
+        _show_tune(console, run)
+
+
+def _show_tune(console: Any, run: Any) -> None:
+    result = run.result
+    best = ", ".join(f"{k}={v}" for k, v in result.best_params.items())
+    console.print(f"[bold]best trial {result.best_trial}[/bold]: {best}; score {result.best_score:.4g} "
+                  "(lower is better)")
+    _show_run(console, run.best)
+    console.print(f"[bold]search saved in {run.folder}[/bold]: {', '.join(run.files)}")
 
 
 @app.command()

@@ -26,7 +26,8 @@ from glassnet.cli.paths import check_out_folder
 from glassnet.cli.settings import CliError, TrainSettings, UsageError
 from glassnet.training.checkpoint import json_ready
 
-__all__ = ["Run", "train", "split_indices", "check_splits"]
+__all__ = ["Run", "train", "split_indices", "check_splits", "run_folder", "split", "fit_arguments",
+           "fit_target"]
 
 
 @dataclasses.dataclass
@@ -83,8 +84,9 @@ def check_splits(s: TrainSettings, n: int, n_classes: int) -> None:
                          "--validation-split (0: none) or --test-split")
 
 
-def _run_folder(s: TrainSettings, name: str) -> Path:
-    """A new folder ``<out>/<date-time>-<name>`` (``-2``, ``-3``, ... appended if taken)."""
+def run_folder(s: TrainSettings, name: str) -> Path:
+    """The path of a new folder ``<out>/<date-time>-<name>`` (``-2``, ``-3``, ... appended if
+    taken), not made yet."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(s.out) / f"{stamp}-{s.name or name}"
     if base.resolve().parent != Path(s.out).resolve():
@@ -93,7 +95,6 @@ def _run_folder(s: TrainSettings, name: str) -> Path:
     while folder.exists():
         k += 1
         folder = base.with_name(f"{base.name}-{k}")
-    folder.mkdir(parents=True)
     return folder
 
 
@@ -104,6 +105,12 @@ def _callbacks(s: TrainSettings) -> list[Any]:
     from glassnet.callbacks import EarlyStopping
 
     return [EarlyStopping(monitor="val_loss", patience=s.patience, restore_best_weights=True)]
+
+
+def fit_arguments(s: TrainSettings) -> dict[str, Any]:
+    """How ``fit`` trains with settings ``s`` (epochs, batch size, validation split, early stopping)."""
+    return {"epochs": s.epochs, "batch_size": s.batch_size, "validation_split": s.validation_split,
+            "callbacks": _callbacks(s)}
 
 
 def _settings_record(s: TrainSettings) -> dict[str, Any]:
@@ -168,9 +175,9 @@ def _fit(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, interrupt: 
     warnings of training are printed as one paragraph each."""
     with report.reported_warnings() as caught:
         with interrupt:
-            history = model.fit(X, y, epochs=s.epochs, batch_size=s.batch_size,
-                                validation_split=s.validation_split, callbacks=[interrupt, *_callbacks(s)],
-                                verbose=0 if s.quiet else 1, seed=s.seed)
+            kwargs = fit_arguments(s)
+            kwargs["callbacks"] = [interrupt, *kwargs["callbacks"]]
+            history = model.fit(X, y, **kwargs, verbose=0 if s.quiet else 1, seed=s.seed)
         interrupt.keep_weights(history)
         reason = history.stopped_reason or ""
         caught[:] = [w for w in caught if str(w.message) not in reason]  # said with the results
@@ -191,7 +198,16 @@ def _choose_lr(s: TrainSettings, model: Any, X: np.ndarray, y: np.ndarray, conso
         console.print(f"learning rate chosen by the range test: {model.optimizer.lr:.3g}")
 
 
-def _split(s: TrainSettings, table: Table) -> tuple[Any, ...]:
+def fit_target(task: str, y_train: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The targets to fit, their mean and scale: a regression's targets standardized (the model's
+    output is scaled back after training), class indices as they are."""
+    if task != "regression":
+        return y_train, 0.0, 1.0
+    mean, scale = float(y_train.mean()), float(y_train.std()) or 1.0
+    return (y_train - mean) / scale, mean, scale
+
+
+def split(s: TrainSettings, table: Table) -> tuple[Any, ...]:
     """Train and test rows of the features and the target, and the fitted preprocessing."""
     from glassnet import io
 
@@ -213,11 +229,13 @@ def _test(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> dict[str, Any
     return scores
 
 
-def train(s: TrainSettings, console: Any) -> Run:
+def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
     """Run ``glassnet train`` with settings ``s``, printing to ``console``; return the run.
 
     ``--out`` is checked before the data is read; Ctrl-C during training stops it after the
-    current batch and the run is kept (``Run.interrupted``).
+    current batch and the run is kept (``Run.interrupted``). The run folder is ``folder``
+    when given (a new folder; ``glassnet tune`` keeps its best run there), else a new
+    ``<out>/<date-time>-<name>``.
     """
     start = time.perf_counter()
     check_out_folder(s.out)
@@ -228,17 +246,16 @@ def train(s: TrainSettings, console: Any) -> Run:
                          f"{', '.join(map(str, table.X.columns))}")
     n_out = len(table.classes) if table.classes else 1
     check_splits(s, len(table.y), len(table.classes or []))
-    X_train, X_test, y_train, y_test, prep = _split(s, table)
+    X_train, X_test, y_train, y_test, prep = split(s, table)
     X_fit = prep.transform(X_train, warn=False)
     check_size(s, X_fit.shape[1], n_out, table.image_shape)
     regression = table.task == "regression"
-    mean, scale = (float(y_train.mean()), float(y_train.std()) or 1.0) if regression else (0.0, 1.0)
+    y_fit, mean, scale = fit_target(table.task, y_train)
     model = build_model(s, X_fit.shape[1], n_out, table.task, table.image_shape, s.data)
     if not s.quiet:
         console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {table.X.shape[1]} "
                       f"features, {table.task}" + (f" of {n_out} classes" if table.classes else "")
                       + f"; test split {len(y_test)} rows")
-    y_fit = (y_train - mean) / scale if regression else y_train
     if s.lr == "auto":
         _choose_lr(s, model, X_fit, y_fit, console)
     fit_start, interrupt = time.perf_counter(), Interrupt()
@@ -251,7 +268,8 @@ def train(s: TrainSettings, console: Any) -> Run:
         with held():
             if regression:
                 fold_target_scaling(model, mean, scale)
-            run.folder = _run_folder(s, table.name)
+            run.folder = run_folder(s, table.name) if folder is None else folder
+            run.folder.mkdir(parents=True)
             _save(run, prep, n)
         _finish(run, prep, X_test, y_test, n)
     except KeyboardInterrupt:
