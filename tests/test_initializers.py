@@ -207,3 +207,13 @@ def test_every_initializer_class_of_the_families_has_a_row_in_the_table():
     missing = sorted(name for name, cls in written.items() if cls not in in_table)
     assert not missing, f"initializers without a row in glassnet.initializers._TABLE: {missing}"
     assert all(type(initializers.get(name)) is cls for cls, names in initializers._TABLE for name in names)
+
+
+@pytest.mark.parametrize("shape", [(3, 12), (6, 4), (5, 5), (2, 3, 4)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_the_gain(shape):
+    q = initializers.get({"name": "orthogonal", "gain": 2.0})(shape, np.random.default_rng(0), np.float64)
+    flat = q.reshape(-1, shape[-1])
+    small = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    np.testing.assert_allclose(small, 4.0 * np.eye(len(small)), atol=1e-12)
+    with pytest.raises(ValueError, match="at least 2 axes"):
+        initializers.get("orthogonal")((4,), np.random.default_rng(0))

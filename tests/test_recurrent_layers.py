@@ -141,6 +141,9 @@ def test_stateful_chunks_equal_one_long_sequence_until_reset(kind):
     )
     stateful.reset_states()
     np.testing.assert_array_equal(stateful(gn.tensor(x[:, :4], dtype=np.float64)).data, chunks[0])
+    model = gn.Sequential([gn.Input((4, F)), stateful], dtype=np.float64)
+    model.reset_states()  # Keras's spelling, on the model
+    np.testing.assert_array_equal(model.predict(x[:, :4]), chunks[0])
 
 
 def test_stateful_layer_refuses_a_batch_of_another_size_and_models_do_not_replay_it():

@@ -14,7 +14,7 @@ from glassnet.ops.recurrent import CELL_ACTIVATIONS
 from glassnet.tensor import Tensor
 
 __all__ = ["refuse_others", "positive_int", "cell_activation", "initializer", "rate", "seed", "describe",
-           "check_sequence_shape", "initial_states", "check_state_shapes", "as_list", "mask_tensor",
+           "check_sequence_shape", "flat", "initial_states", "check_state_shapes", "as_list", "mask_tensor",
            "attach_mask", "mask_of", "dropout_mask"]
 
 _ALIASES = {None: "linear", "identity": "linear", "logistic": "sigmoid"}
@@ -98,6 +98,14 @@ def check_sequence_shape(layer: Any, shape: tuple[int, ...]) -> None:
                          f"(samples, time steps, features), got {got}{hint}")
     if shape[0] < 1:
         raise ValueError(f"{type(layer).__name__} layer {layer.name!r} received sequences of 0 time steps")
+
+
+def flat(*values: Any) -> list[Any]:
+    """The values, with the items of lists and tuples in their place."""
+    out: list[Any] = []
+    for v in values:
+        out.extend(v if isinstance(v, (list, tuple)) else [v])
+    return out
 
 
 def as_list(layer: Any, states: Any) -> list[Any]:

@@ -142,7 +142,7 @@ class Recurrent(Layer):
         if training is not None:
             with layer_mode(self, training):
                 return self.forward(x, initial_state, mask)
-        if any(isinstance(v, Symbolic) for v in _flat(x, initial_state, mask)):
+        if any(isinstance(v, Symbolic) for v in args.flat(x, initial_state, mask)):
             return self._symbolic(x, initial_state, mask)
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x, dtype=self.dtype or np.float32))
@@ -236,13 +236,6 @@ class Recurrent(Layer):
         return config
 
 
-def _flat(*values: Any) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        out.extend(v if isinstance(v, (list, tuple)) else [v])
-    return out
-
-
 class SimpleRNN(Recurrent):
     """A fully connected recurrent layer (Elman network; PyTorch's ``nn.RNN``).
 
@@ -274,7 +267,8 @@ class SimpleRNN(Recurrent):
         Read the sequence from its last step; the output sequence is in that order (Keras's).
     stateful : bool, default False
         Each batch starts from the previous batch's final states (truncated backpropagation
-        through time), until :meth:`reset_states`.
+        through time), until :meth:`reset_states`; train with ``fit(..., shuffle=False)`` and
+        batches of one size, so that row i of a batch continues row i of the previous one.
     seed : int, optional
         Seeds the dropout masks (otherwise the model's seed does).
 

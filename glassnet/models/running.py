@@ -114,6 +114,13 @@ class Running:
 
         return io.load_weights(self, _model_keras.refuse_keras_format(path, "model.load_weights"))
 
+    def reset_states(self) -> None:
+        """Forget the states every ``stateful`` recurrent layer carries between batches
+        (Keras's ``model.reset_states()``): the next batch starts from zeros."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+
     def summary(self, print_fn: Any = print) -> str:
         """A table of layer, output shape and parameter count, with the totals."""
         rows = [("Layer (type)", "Output shape", "Params")]
