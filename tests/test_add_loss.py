@@ -154,3 +154,17 @@ def test_errors():
         L.Sampling()([np.zeros((2, 2)), np.zeros((2, 3))])
     with pytest.raises(ValueError, match="seed"):
         L.Sampling(seed=-1)
+
+
+def test_explain_trace_counts_the_terms_and_runs_a_sampling_layer():
+    X = _data(8)
+    model, _ = _dense_model()
+    model.compile("sgd", "mse")
+    model.build()
+    W1, b1, W2, b2 = [p.data for p in model.parameters()]
+    h = np.tanh(X @ W1 + b1)
+    expected = np.mean((h @ W2 + b2 - X) ** 2) + 0.1 * np.mean(np.sum(h**2, axis=1)) + 0.01 * np.sum(W1**2)
+    assert gn.explain.trace(model, X, X).loss == pytest.approx(expected, rel=1e-10)
+    vae = _vae()
+    vae.build()
+    assert np.isfinite(gn.explain.trace(vae, X.astype(np.float32), X.astype(np.float32)).loss)
