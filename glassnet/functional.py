@@ -11,7 +11,8 @@ array([[0., 0., 2.]], dtype=float32)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,9 @@ from glassnet.ops import reduce as _reduce
 from glassnet.ops import shape as _shape
 from glassnet.ops._axis import axis_or_dim
 from glassnet.ops.conv import conv1d, conv2d
+from glassnet.ops.conv_transpose import conv_transpose2d
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool1d, max_pool2d
+from glassnet.ops.resize import upsample2d
 from glassnet.symbolic import Symbolic
 from glassnet.tensor import Tensor
 
@@ -50,8 +53,21 @@ __all__ = [
     "matmul", "linear",
     "mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy", "cross_entropy", "nll_loss",
     "gaussian_nll", "pinball_loss",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
+    "conv2d", "conv1d", "conv_transpose2d", "upsample2d",
+    "max_pool2d", "avg_pool2d", "max_pool1d", "global_avg_pool2d",
 ]
+
+
+def _graph_aware(fn: Callable[..., Tensor]) -> Callable[..., Any]:
+    """``fn`` that records a node of a functional graph when its first argument is symbolic
+    (``gn.functional.exp(log_var)`` on a layer's output, as in a term of ``Model.add_loss``)."""
+    @functools.wraps(fn)
+    def wrapper(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(x, Symbolic):
+            return Symbolic.record(wrapper, x, *args, **kwargs)
+        return fn(x, *args, **kwargs)
+
+    return wrapper
 
 
 def _t(x: Any, like: Tensor | None = None) -> Tensor:
@@ -61,36 +77,43 @@ def _t(x: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(np.asarray(x, dtype=dtype) if dtype is not None else x)
 
 
+@_graph_aware
 def exp(x: Tensor) -> Tensor:
     """e^x, element-wise."""
     return _ew.Exp.apply(_t(x))
 
 
+@_graph_aware
 def log(x: Tensor) -> Tensor:
     """Natural logarithm, element-wise."""
     return _ew.Log.apply(_t(x))
 
 
+@_graph_aware
 def sqrt(x: Tensor) -> Tensor:
     """Square root, element-wise."""
     return _ew.Sqrt.apply(_t(x))
 
 
+@_graph_aware
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - NumPy's name
     """|x|, element-wise."""
     return _ew.Abs.apply(_t(x))
 
 
+@_graph_aware
 def sin(x: Tensor) -> Tensor:
     """sin x, element-wise (radians); the gradient is cos x."""
     return _ew.Sin.apply(_t(x))
 
 
+@_graph_aware
 def cos(x: Tensor) -> Tensor:
     """cos x, element-wise (radians); the gradient is -sin x."""
     return _ew.Cos.apply(_t(x))
 
 
+@_graph_aware
 def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
     """x limited to [low, high]; the gradient is 1 inside, 0 outside."""
     return _ew.Clip.apply(_t(x), low=low, high=high)
@@ -115,21 +138,25 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return _ew.Where.apply(a, _t(b, a), condition=condition.astype(bool))
 
 
+@_graph_aware
 def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum over ``axis`` (all axes when None)."""
     return _reduce.Sum.apply(_t(x), axis=axis, keepdims=keepdims)
 
 
+@_graph_aware
 def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis`` (all axes when None)."""
     return _reduce.Mean.apply(_t(x), axis=axis, keepdims=keepdims)
 
 
+@_graph_aware
 def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Maximum over ``axis``; ties share the gradient evenly."""
     return _reduce.Max.apply(_t(x), axis=axis, keepdims=keepdims)
 
 
+@_graph_aware
 def logsumexp(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """ln sum e^x over ``axis``, computed stably."""
     return _reduce.LogSumExp.apply(_t(x), axis=axis, keepdims=keepdims)

@@ -83,6 +83,12 @@ class Symbolic:
     def __truediv__(self, other: Any) -> Symbolic:
         return self._binary(operator.truediv, other)
 
+    def __pow__(self, other: Any) -> Symbolic:
+        return self._binary(operator.pow, other)
+
+    def __rpow__(self, other: Any) -> Symbolic:
+        return self._binary(operator.pow, other, reverse=True)
+
     def __neg__(self) -> Symbolic:
         return Symbolic.record(operator.neg, self)
 

@@ -154,6 +154,23 @@ def _torch_sequence(kind: str, reverse: bool = False) -> Callable[..., torch.Ten
     return run
 
 
+def _cropped_transpose(crop: tuple[int, int, int, int], **options: Any) -> Callable[..., torch.Tensor]:
+    """PyTorch's conv_transpose2d, then Keras's asymmetric crop (top, bottom, left, right) of a
+    "same" or "valid" output that PyTorch's symmetric padding cannot express."""
+    top, bottom, left, right = crop
+
+    def run(*t: torch.Tensor) -> torch.Tensor:
+        y = tnf.conv_transpose2d(*t, **options)
+        return y[:, :, top:y.shape[2] - bottom, left:y.shape[3] - right]
+
+    return run
+
+
+_TRANSPOSE: tuple[Shapes, ...] = (((2, 3, 4, 5), (3, 2, 3, 3), (2,)),)
+_TRANSPOSE_NO_BIAS: tuple[Shapes, ...] = (((2, 3, 4, 5), (3, 2, 3, 2)),)
+_IMAGES: tuple[Shapes, ...] = (((2, 3, 4, 5),), ((1, 1, 1, 3),))
+
+
 def _sequence_shapes(gates: int, states: int) -> tuple[Shapes, ...]:
     """x (N, T, F), the initial states (N, H), W (F, G H), U (H, G H), b and b_U (G H,)."""
     return (((2, 3, 2), *[(2, 3)] * states, (2, 3 * gates), (3, 3 * gates), (3 * gates,), (3 * gates,)),)
@@ -236,6 +253,21 @@ OPS: tuple[Spec, ...] = (
     Spec("lstm_sequence_reverse", lambda *a: LSTMSequence.apply(*a, reverse=True),
          _torch_sequence("lstm", reverse=True), _sequence_shapes(4, 2)),
     Spec("gru_sequence", GRUSequence.apply, _torch_sequence("gru"), _sequence_shapes(3, 1)),
+    Spec("conv_transpose2d", F.conv_transpose2d, tnf.conv_transpose2d, _TRANSPOSE + _TRANSPOSE_NO_BIAS),
+    Spec("conv_transpose2d_strided", lambda *t: F.conv_transpose2d(*t, stride=2, padding=1, output_padding=1),
+         lambda *t: tnf.conv_transpose2d(*t, stride=2, padding=1, output_padding=1), _TRANSPOSE),
+    Spec("conv_transpose2d_dilated",
+         lambda *t: F.conv_transpose2d(*t, stride=(1, 2), padding=(2, 0), dilation=2),
+         lambda *t: tnf.conv_transpose2d(*t, stride=(1, 2), padding=(2, 0), dilation=2), _TRANSPOSE),
+    Spec("conv_transpose2d_same_stride2", lambda *t: F.conv_transpose2d(*t, stride=2, padding="same"),
+         _cropped_transpose((0, 1, 0, 1), stride=2), _TRANSPOSE),
+    Spec("conv_transpose2d_valid_kernel_below_stride",
+         lambda *t: F.conv_transpose2d(*t, stride=3, padding="valid"),
+         lambda *t: tnf.conv_transpose2d(*t, stride=3, output_padding=(0, 1)), _TRANSPOSE_NO_BIAS),
+    Spec("upsample2d_nearest", lambda a: F.upsample2d(a, (2, 3)),
+         lambda a: tnf.interpolate(a, scale_factor=(2, 3), mode="nearest"), _IMAGES),
+    Spec("upsample2d_bilinear", lambda a: F.upsample2d(a, (3, 2), "bilinear"),
+         lambda a: tnf.interpolate(a, scale_factor=(3, 2), mode="bilinear", align_corners=False), _IMAGES),
 )
 
 ACTIVATIONS: tuple[Spec, ...] = (

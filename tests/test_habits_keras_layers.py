@@ -145,7 +145,8 @@ def test_kernel_regularizer_l2_adds_lambda_times_the_sum_of_squares():
 def _example_layers():
     """One instance of every layer class of gn.layers, by the arguments it needs."""
     needs = {"Dense": (3,), "Activation": ("relu",), "Dropout": (0.5,), "Reshape": ((2, 2),),
-             "Conv2D": (2, 3), "Conv1D": (2, 3), "GaussianHead": (1,), "SimpleRNN": (2,), "LSTM": (2,),
+             "Conv2D": (2, 3), "Conv1D": (2, 3), "Conv2DTranspose": (2, 3),
+             "GaussianHead": (1,), "SimpleRNN": (2,), "LSTM": (2,),
              "GRU": (2,), "Bidirectional": (layers.LSTM(2),)}
     bases = {layers.Module, layers.Parameter, layers.Layer}
     classes = {getattr(layers, name) for name in layers.__all__} - bases

@@ -262,14 +262,16 @@ def test_onnxruntime_has_no_float64_kernel_for_the_listed_operators(tmp_path, op
 def _single_op(op, opset):
     from onnx import TensorProto, helper
 
-    attributes = {"Conv": {"kernel_shape": [1, 1]}, "AveragePool": {"kernel_shape": [1, 1]}}.get(op, {})
-    inputs = ["x", "w"] if op == "Conv" else ["x"]
+    kernel = {"kernel_shape": [1, 1]}
+    attributes = {"Conv": kernel, "ConvTranspose": kernel, "AveragePool": kernel}.get(op, {})
+    weights = op in ("Conv", "ConvTranspose")
+    inputs = ["x", "w"] if weights else ["x", "", "s"] if op == "Resize" else ["x"]
+    initializer = [helper.make_tensor("w", TensorProto.DOUBLE, [1, 1, 1, 1], [1.0])] if weights else \
+        [helper.make_tensor("s", TensorProto.FLOAT, [4], [1.0, 1.0, 2.0, 2.0])] if op == "Resize" else []
     graph = helper.make_graph(
         [helper.make_node(op, inputs, ["y"], **attributes)], "g",
         [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [1, 1, 2, 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, None)],
-        initializer=[helper.make_tensor("w", TensorProto.DOUBLE, [1, 1, 1, 1], [1.0])] if op == "Conv"
-        else [])
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, None)], initializer=initializer)
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     proto.ir_version = helper.find_min_ir_version_for(list(proto.opset_import))
     return proto

@@ -130,7 +130,14 @@ _Task = Annotated[_Str, _opt("--task", default="inferred from the target", panel
 _Units = Annotated[_Str, _opt("--units", panel="Data",
                               help="Units of input columns, kept with the model: length=cm,mass=kg.")]
 _Model = Annotated[_Str, _opt("--model", default="mlp", panel="Network",
-                              help="mlp, or cnn for image data sets (digits).")]
+                              help="mlp, cnn for image data sets (digits), or lstm for sequences (rows of "
+                                   "windows, or --window).")]
+_Window = Annotated[_Str, _opt("--window", panel="Data", metavar="INTEGER",
+                               help="Read the CSV as a time series (rows in time order): each sample is the "
+                                    "last W steps of every column, its target the --target column "
+                                    "--horizon steps later; the test rows are the latest.")]
+_Horizon = Annotated[_Str, _opt("--horizon", default="1", panel="Data", metavar="INTEGER",
+                                help="With --window: how many steps ahead to forecast (>= 1).")]
 _Hidden = Annotated[_Str, _opt("--hidden", default="128,64", panel="Network",
                                help="Hidden layer widths, comma-separated ('' for none).")]
 _Activation = Annotated[_Str, _opt("--activation", default="relu", panel="Network",
@@ -176,11 +183,12 @@ _Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the resu
 @app.command()
 def train(
     ctx: typer.Context, data: _Data = None, target: _Target = None, task: _Task = None, units: _Units = None,
-    model: _Model = None, hidden: _Hidden = None, activation: _Activation = None, dropout: _Dropout = None,
-    uncertainty: _Uncertainty = None, l2: _L2 = None, optimizer: _Optimizer = None, lr: _Lr = None,
-    epochs: _Epochs = None, batch_size: _Batch = None, validation_split: _Validation = None,
-    test_split: _Test = None, patience: _Patience = None, seed: _Seed = None, out: _Out = None,
-    name: _Name = None, config: _Config = None, quiet: _Quiet = False, debug: Debug = False,
+    window: _Window = None, horizon: _Horizon = None, model: _Model = None, hidden: _Hidden = None,
+    activation: _Activation = None, dropout: _Dropout = None, uncertainty: _Uncertainty = None,
+    l2: _L2 = None, optimizer: _Optimizer = None, lr: _Lr = None, epochs: _Epochs = None,
+    batch_size: _Batch = None, validation_split: _Validation = None, test_split: _Test = None,
+    patience: _Patience = None, seed: _Seed = None, out: _Out = None, name: _Name = None,
+    config: _Config = None, quiet: _Quiet = False, debug: Debug = False,
 ) -> None:
     """Train a network and report honest test metrics.
 

@@ -1,4 +1,5 @@
-"""The networks ``glassnet train`` builds: an MLP for any table, a small CNN for images."""
+"""The networks ``glassnet train`` builds: an MLP for any table, a small CNN for images, an
+LSTM for windows of a time series."""
 
 from __future__ import annotations
 
@@ -43,6 +44,28 @@ def _conv_body(s: TrainSettings, image_shape: tuple[int, ...] | None, data: str)
     return [layers.Reshape(tuple(image_shape)), *conv, *pool, layers.Flatten()]
 
 
+def _sequence_shape(s: TrainSettings, n_inputs: int) -> tuple[int, int]:
+    """(steps, features) of a row read as a sequence: ``--window`` steps of the table's
+    columns, or, for a table of windows, one value per step."""
+    steps = s.window or n_inputs
+    return steps, n_inputs // steps
+
+
+def _lstm_body(s: TrainSettings, n_inputs: int) -> list[Any]:
+    """Reshape each row to (steps, features), then one LSTM per ``--hidden`` width (all but the
+    last return their whole sequence to the next)."""
+    from glassnet import layers
+
+    if not s.hidden:
+        raise UsageError("--model lstm needs at least one --hidden width (the LSTM's units), such as 32")
+    body: list[Any] = [layers.Reshape(_sequence_shape(s, n_inputs), input_shape=(n_inputs,))]
+    for i, units in enumerate(s.hidden):
+        body.append(layers.LSTM(units, return_sequences=i < len(s.hidden) - 1))
+        if s.dropout:
+            body.append(layers.Dropout(s.dropout))
+    return body
+
+
 def count_parameters(s: TrainSettings, n_inputs: int, n_outputs: int,
                      image_shape: tuple[int, ...] | None = None) -> int:
     """The number of parameters of the network :func:`build_model` would build, without building it."""
@@ -52,6 +75,12 @@ def count_parameters(s: TrainSettings, n_inputs: int, n_outputs: int,
         total += 16 * (9 * c + 1) + 32 * (9 * 16 + 1)
         pools = 2 if min(h, w) >= 4 else 1
         width = 32 * (h // 2 ** pools) * (w // 2 ** pools)
+    if s.model == "lstm":
+        width = _sequence_shape(s, n_inputs)[1]
+        for units in s.hidden:  # W (F, 4H), U (H, 4H), b and b_U (4H,)
+            total += 4 * units * (width + units + 2)
+            width = units
+        return total + (width + 1) * n_outputs
     for units in [*s.hidden, n_outputs]:
         total += (width + 1) * units
         width = units
@@ -94,7 +123,9 @@ def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
                 image_shape: tuple[int, ...] | None = None, data: str = "") -> Sequential:
     """The network for ``s.model``, compiled with the settings' optimizer and learning rate.
 
-    Hidden layers: Dense(units, activation) for each entry of ``s.hidden``, each followed
+    ``--model lstm``: the rows read as sequences, one LSTM layer per entry of ``s.hidden``
+    (see :func:`_lstm_body`). Otherwise hidden layers: Dense(units, activation) for each
+    entry of ``s.hidden``, each followed
     by Dropout when ``s.dropout`` > 0, with an L2 penalty on W when ``s.l2`` > 0. Output:
     ``n_outputs`` softmax units and cross-entropy for classification; linear units and
     mean squared error for regression.
@@ -103,7 +134,9 @@ def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
 
     reg = _regularizer(s.l2)
     body: list[Any] = _conv_body(s, image_shape, data) if s.model == "cnn" else []
-    for units in s.hidden:
+    if s.model == "lstm":
+        body = _lstm_body(s, n_inputs)
+    for units in [] if s.model == "lstm" else s.hidden:
         first = not body
         body.append(layers.Dense(units, activation=s.activation, kernel_regularizer=reg,
                                  input_dim=n_inputs if first else None))

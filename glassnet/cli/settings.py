@@ -40,6 +40,8 @@ class TrainSettings:
     target: str | None = None
     task: str | None = None
     model: str = "mlp"
+    window: int | None = None
+    horizon: int | None = None
     hidden: list[int] = dataclasses.field(default_factory=lambda: [128, 64])
     activation: str = "relu"
     optimizer: str = "adam"
@@ -186,7 +188,12 @@ def _validate(s: TrainSettings, label: Callable[[str], str] = _option) -> TrainS
 
     s.hidden = parse_hidden(s.hidden, label("hidden"))
     s.units = parse_units(s.units, label("units"))
-    s.model = _choice(label("model"), s.model, ["mlp", "cnn"])
+    s.model = _choice(label("model"), s.model, ["mlp", "cnn", "lstm"])
+    s.window = None if s.window is None else _number(label("window"), s.window, int, 1)
+    s.horizon = None if s.horizon is None else _number(label("horizon"), s.horizon, int, 1)
+    if s.horizon is not None and s.window is None:
+        raise UsageError(f"{label('horizon')} is the forecast distance of --window samples; "
+                         "give --window too")
     s.activation = _choice(label("activation"), s.activation, activations.names())
     s.optimizer = _choice(label("optimizer"), s.optimizer, optim.names())
     if s.task is not None and str(s.task).lower() != "auto":

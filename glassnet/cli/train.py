@@ -24,6 +24,7 @@ from glassnet.cli.interrupt import Interrupt, held
 from glassnet.cli.network import build_model, check_size, describe, fold_target_scaling
 from glassnet.cli.paths import check_out_folder
 from glassnet.cli.settings import CliError, TrainSettings, UsageError
+from glassnet.cli.windows import chronological_split, window_table
 from glassnet.training.checkpoint import json_ready
 
 __all__ = ["Run", "train", "split_indices", "check_splits", "run_folder", "split", "fit_arguments",
@@ -123,8 +124,9 @@ def _callbacks(s: TrainSettings) -> list[Any]:
 
 def fit_arguments(s: TrainSettings) -> dict[str, Any]:
     """How ``fit`` trains with settings ``s`` (epochs, batch size, validation split, early stopping)."""
+    ordered = {"validation_split_mode": "last"} if s.window else {}  # the latest windows validate
     return {"epochs": s.epochs, "batch_size": s.batch_size, "validation_split": s.validation_split,
-            "callbacks": _callbacks(s)}
+            "callbacks": _callbacks(s), **ordered}
 
 
 def _settings_record(s: TrainSettings) -> dict[str, Any]:
@@ -245,7 +247,10 @@ def split(s: TrainSettings, table: Table) -> tuple[Any, ...]:
     """Train and test rows of the features and the target, and the fitted preprocessing."""
     from glassnet import io
 
-    train_rows, test_rows = split_indices(table, s.test_split, s.seed)
+    if s.window:
+        train_rows, test_rows = chronological_split(len(table.y), s.test_split)
+    else:
+        train_rows, test_rows = split_indices(table, s.test_split, s.seed)
     X_train, X_test = table.X.iloc[train_rows], table.X.iloc[test_rows]
     prep = io.TabularPreprocessor(units=s.units).fit(X_train)
     return X_train, X_test, table.y[train_rows], table.y[test_rows], prep
@@ -277,6 +282,8 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
     start = time.perf_counter()
     check_out_folder(s.out)
     table = load_table(s.data, s.target, s.task, s.seed)
+    if s.window:
+        table = window_table(table, s.window, s.horizon or 1)
     unknown = sorted(set(s.units) - set(table.X.columns))
     if unknown:
         raise UsageError(f"--units names {unknown}, which are not feature columns; they are: "

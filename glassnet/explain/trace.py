@@ -156,6 +156,11 @@ class _Pass:
         self.nodes, self.output = forward_layers(model, x)
         self.data_loss = loss_fn(self.output, y)
         penalty = model.regularization_loss() if hasattr(model, "regularization_loss") else None
+        if getattr(model, "_added_losses", None):  # the model's add_loss terms, as in training
+            from glassnet.models.added_losses import added_loss
+
+            extra = added_loss(model)
+            penalty = extra if penalty is None else penalty + extra
         self.total = self.data_loss if penalty is None else self.data_loss + penalty
         self.total.backward()
 
@@ -179,18 +184,18 @@ def forward_layers(model: Any, x: Tensor) -> tuple[list[tuple[Any, Tensor, Tenso
     """
     nodes: list[tuple[Any, Tensor, Tensor | None, Tensor]] = []
 
-    def through(layer: Any, a_prev: Tensor) -> Tensor:
-        if isinstance(layer, KernelLayer) and splits(layer):
+    def through(layer: Any, a_prev: Tensor, *others: Any) -> Tensor:
+        if isinstance(layer, KernelLayer) and splits(layer) and not others:
             z = layout.pre_activation(layer, a_prev).retain_grad()
             a = layer.g(z)
-        else:
-            z, a = None, layer(a_prev)
+        else:  # others: a layer of several inputs (Sampling's mu and log_var), a_prev its first
+            z, a = None, layer(a_prev, *others)
         nodes.append((layer, a_prev, z, a.retain_grad()))
         return a
 
     if getattr(model, "_inputs", None):
         _check_one_input_one_output(model)
-        output = model.walk([x], lambda node, args: through(node.op, args[0]) if isinstance(node.op, Layer)
+        output = model.walk([x], lambda node, args: through(node.op, *args) if isinstance(node.op, Layer)
                             else node.op(*args, **node.options))[0]
         return nodes, output.retain_grad()
     a = x

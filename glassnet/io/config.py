@@ -57,12 +57,24 @@ _FUNCTION_NAMES = {id(fn): name for name, fn in FUNCTIONS.items()}
 
 def layer_classes() -> dict[str, type[Layer]]:
     """The allow-list of layer types a file may name: class name -> class."""
-    from glassnet.layers import conv, core, heads, norm, pool, recurrent, reshaping, sequences
+    from glassnet.layers import (
+        conv,
+        core,
+        heads,
+        norm,
+        pool,
+        recurrent,
+        reshaping,
+        sampling,
+        sequences,
+        upsampling,
+    )
 
     classes: tuple[type[Layer], ...] = (
         core.Dense, core.Activation, core.Dropout, reshaping.Flatten, reshaping.Reshape,
         norm.BatchNormalization, heads.GaussianHead, heads.QuantileHead,
-        conv.Conv2D, conv.Conv1D, pool.MaxPool2D, pool.AvgPool2D, pool.MaxPool1D, pool.GlobalAvgPool2D,
+        conv.Conv2D, conv.Conv1D, upsampling.Conv2DTranspose, upsampling.UpSampling2D, sampling.Sampling,
+        pool.MaxPool2D, pool.AvgPool2D, pool.MaxPool1D, pool.GlobalAvgPool2D,
         recurrent.SimpleRNN, recurrent.LSTM, recurrent.GRU, sequences.Bidirectional, sequences.Masking,
     )
     return {cls.__name__: cls for cls in classes}

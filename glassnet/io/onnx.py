@@ -5,6 +5,7 @@ Supported: Dense (MatMul + Add), every activation with an ONNX form (see
 GaussianHead and QuantileHead (their outputs as ``predict`` gives them),
 Flatten, Reshape, BatchNormalization (with its running statistics), SimpleRNN, LSTM, GRU,
 Bidirectional and Masking (ONNX's RNN, LSTM and GRU operators: :mod:`glassnet.io.onnx_recurrent`),
+Conv2DTranspose, UpSampling2D and Sampling (its output mu: :mod:`glassnet.io.onnx_autoencoder`),
 Sequential stacks and
 functional graphs joined by +, -, *, /, negation, ``gn.concatenate`` and ``gn.stack``.
 The graph keeps the model's dtype (float32 or float64); its first axis, the batch, is
@@ -46,7 +47,7 @@ _MIN_IR_VERSION = 8
 #: as a file onnxruntime cannot run.
 NO_FLOAT64_IN_ONNXRUNTIME: dict[str, int | None] = {
     "Elu": None, "Erf": None, "Selu": None, "Softplus": None, "Conv": None, "AveragePool": None,
-    "GlobalAveragePool": None, "LeakyRelu": 16,
+    "GlobalAveragePool": None, "LeakyRelu": 16, "ConvTranspose": None, "Resize": None,
 }
 
 
@@ -244,8 +245,9 @@ def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: di
 
 
 def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
+    from glassnet.io import onnx_autoencoder as auto
     from glassnet.io import onnx_recurrent as rec
-    from glassnet.layers import conv, core, heads, norm, pool, recurrent, reshaping, sequences
+    from glassnet.layers import conv, core, heads, norm, pool, recurrent, reshaping, sequences, upsampling
 
     def masked(emit: Callable[..., Any]) -> Callable[[_Graph, Any, str], Any]:
         return lambda g, layer, x: emit(g, layer, x, None, g.masks.get(x))
@@ -266,6 +268,8 @@ def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
         norm.BatchNormalization: _batch_norm,
         conv.Conv2D: _conv,
         conv.Conv1D: _conv,
+        upsampling.Conv2DTranspose: auto.emit_conv_transpose,
+        upsampling.UpSampling2D: auto.emit_upsampling,
         pool.MaxPool2D: _pool,
         pool.AvgPool2D: _pool,
         pool.MaxPool1D: _pool,
@@ -297,13 +301,16 @@ def _value(g: _Graph, arg: Any, names: dict[int, str]) -> str:
 
 
 def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type, Any]) -> str:
-    from glassnet.io import onnx_recurrent
+    from glassnet.io import onnx_autoencoder, onnx_recurrent
     from glassnet.layers.module import Layer
+    from glassnet.layers.sampling import Sampling
 
     op = node.op
     picked = onnx_recurrent.pick(node, names)  # one of the outputs of a layer with return_state
     if picked is not None:
         return picked
+    if isinstance(op, Sampling):
+        return onnx_autoencoder.emit_sampling(g, op, node, names)
     if isinstance(op, Layer) and getattr(op, "call_inputs", 1) > 1:
         return onnx_recurrent.emit_call(g, op, node, names)
     rank = len(getattr(node.inputs[0], "shape", ())) if node.inputs else 0

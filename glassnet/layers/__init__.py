@@ -13,7 +13,9 @@ from glassnet.layers.norm import BatchNormalization
 from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
 from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Flatten, Reshape
+from glassnet.layers.sampling import Sampling
 from glassnet.layers.sequences import Bidirectional, Masking
+from glassnet.layers.upsampling import Conv2DTranspose, UpSampling2D
 
 MaxPooling2D = MaxPool2D
 AveragePooling2D = AvgPool2D
@@ -23,16 +25,17 @@ MaxPooling1D = MaxPool1D
 __all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
            "BatchNormalization", "GaussianHead", "QuantileHead",
            "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
-           "Conv2D", "Conv1D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D",
+           "Conv2D", "Conv1D", "Conv2DTranspose", "UpSampling2D", "Sampling",
+           "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D",
            "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "MaxPooling1D"]
 
 
 #: Keras layer names with no glassnet class yet: asking for one says what there is.
 _NOT_IN_GLASSNET = (
     "AveragePooling1D", "AvgPool1D", "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-    "GlobalAveragePooling1D", "GlobalAvgPool1D", "MaxPooling3D", "Conv3D", "Conv2DTranspose",
+    "GlobalAveragePooling1D", "GlobalAvgPool1D", "MaxPooling3D", "Conv3D",
     "SeparableConv2D", "DepthwiseConv2D", "LayerNormalization", "Embedding",
-    "ZeroPadding2D", "UpSampling2D", "Cropping2D", "Concatenate", "Add", "InputLayer", "Normalization",
+    "ZeroPadding2D", "Cropping2D", "Concatenate", "Add", "InputLayer", "Normalization",
     "Rescaling", "RandomFlip", "SpatialDropout2D", "GaussianNoise", "LeakyReLU", "PReLU", "ReLU", "Softmax",
 )
 

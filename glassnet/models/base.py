@@ -15,6 +15,7 @@ from glassnet.layers import layout
 from glassnet.layers._modes import LayerList
 from glassnet.layers.core import final_activation
 from glassnet.layers.module import Layer, Module
+from glassnet.models import added_losses
 from glassnet.models.compiling import Compiling
 from glassnet.models.running import Running, attach_runner
 from glassnet.symbolic import Symbolic
@@ -74,6 +75,9 @@ class Model(Compiling, Running, Module):
         self._outputs: list[Symbolic] = []
         self._nodes: list[Symbolic] = []
         self._layout: str | None = None
+        self._added_losses: list[Any] = []  # extra loss terms (see add_loss)
+        self._walk_nodes: list[Symbolic] = []  # the graph's nodes and those of symbolic extra losses
+        self._loss_values: list[Tensor] = []  # the symbolic extra losses' values of the last pass
         # A subclass's per-sample input shape, and its output shape and final activation, once built.
         self._subclass_input: tuple[int, ...] | None = None
         self._subclass_output: tuple[tuple[int, ...], str | None] | None = None
@@ -85,6 +89,19 @@ class Model(Compiling, Running, Module):
         self._adopt_construction_weights()
 
     # --------------------------------------------------------- Keras's methods
+    def add_loss(self, loss: Any) -> None:
+        """Add an extra term to the training loss, as Keras: a symbolic tensor computed from the
+        layers of this functional model, or a zero-argument callable returning a Tensor
+        (see :mod:`glassnet.models.added_losses`).
+
+        Examples
+        --------
+        >>> x = gn.Input((4,)); h = gn.layers.Dense(2)(x)
+        >>> model = gn.Model(x, h)
+        >>> model.add_loss(1e-2 * gn.functional.mean(h * h))
+        """
+        added_losses.add_loss(self, loss)
+
     get_layer = _model_keras.get_layer
     get_weights = _model_keras.get_weights
     set_weights = _model_keras.set_weights
@@ -228,9 +245,11 @@ class Model(Compiling, Running, Module):
         ``call(node, args)`` (``node.op`` is a layer or a function); the outputs' values.
         :func:`glassnet.explain.trace` walks it with a call that splits each layer."""
         values: dict[int, Any] = {id(sym): x for sym, x in zip(self._inputs, xs)}
-        for node in self._nodes:
+        for node in self._walk_nodes or self._nodes:
             if node.op is not None:
                 values[id(node)] = call(node, [_resolve(a, values) for a in node.inputs])
+        if self._walk_nodes:
+            self._loss_values[:] = [values[id(t)] for t in self._added_losses if isinstance(t, Symbolic)]
         return [values[id(o)] for o in self._outputs]
 
     @property

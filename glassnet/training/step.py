@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from glassnet.models.added_losses import added_loss
 from glassnet.tensor import Tensor
 
 __all__ = ["Step", "train_step"]
@@ -35,7 +36,7 @@ class Step(NamedTuple):
     Attributes
     ----------
     loss : Tensor
-        The data loss: the sum of the outputs' losses (scalar).
+        The data loss: the sum of the outputs' losses and of the ``add_loss`` terms (scalar).
     penalty : Tensor or None
         The sum of the weight penalties (``kernel_regularizer``), None without any.
     outputs : list of Tensor
@@ -51,7 +52,8 @@ def train_step(model: Any, x: Sequence[np.ndarray], y: Sequence[np.ndarray],
                sample_weight: np.ndarray | None = None) -> Step:
     """One gradient step of a compiled ``model`` on the batch (x, y).
 
-    E = sum over outputs of loss(f(x), y) + penalty(W); the gradients dE/dW go into each
+    E = sum over outputs of loss(f(x), y) + the extra terms of ``model.add_loss``
+    + penalty(W); the gradients dE/dW go into each
     weight's ``.grad`` and the optimizer updates the weights. A loss fused with the final
     activation (softmax + cross-entropy) takes the logits. A non-finite E skips the
     backward pass and the update (``fit`` then stops, see TerminateOnNaN).
@@ -76,6 +78,8 @@ def train_step(model: Any, x: Sequence[np.ndarray], y: Sequence[np.ndarray],
     for (loss_fn, _), output, target in zip(losses, outputs, y):
         value = loss_fn.apply_prepared(output, target, sample_weight)
         loss = value if loss is None else loss + value
+    if model._added_losses:
+        loss = loss + added_loss(model)
     penalty = model.regularization_loss()
     total = loss if penalty is None else loss + penalty
     if not math.isfinite(loss.item() + (0.0 if penalty is None else penalty.item())):
