@@ -168,3 +168,21 @@ def test_explain_trace_counts_the_terms_and_runs_a_sampling_layer():
     vae = _vae()
     vae.build()
     assert np.isfinite(gn.explain.trace(vae, X.astype(np.float32), X.astype(np.float32)).loss)
+
+
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_evaluate_and_the_validation_loss_count_the_terms_as_keras(batch_size):
+    X = _data(12)
+    model, h = _dense_model()
+    model.compile(gn.optim.SGD(lr=0.0), "mse")
+    model.build()
+    W = model.layers[0].W.data
+    hidden = np.tanh(X @ W + model.layers[0].b.data)
+    out = hidden @ model.layers[1].W.data + model.layers[1].b.data
+    sizes = [len(X)] if batch_size is None else [5, 5, 2]
+    chunks = np.split(np.arange(len(X)), np.cumsum(sizes)[:-1])
+    terms = sum(len(c) * 0.1 * (hidden[c] ** 2).sum(1).mean() for c in chunks) / len(X)
+    expected = ((out - X) ** 2).mean() + terms + 0.01 * (W**2).sum()
+    assert model.evaluate(X, X, batch_size=batch_size, verbose=0) == pytest.approx(expected, rel=1e-12)
+    history = model.fit(X, X, epochs=1, batch_size=len(X), verbose=0, validation_data=(X, X)).history
+    assert history["val_loss"][0] == pytest.approx(history["loss"][0], rel=1e-12)

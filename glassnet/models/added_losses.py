@@ -17,8 +17,8 @@ where each extra term L_k is either
 A term with more than one value is summed, as Keras does. The terms are part of the
 training loss: ``fit``'s history reports the outputs' losses plus the extra terms as
 ``"loss"`` (the weight penalties stay in ``"reg_loss"``). ``evaluate`` and the validation
-loss score the outputs' losses only, and a model file does not keep the terms (add them
-again after loading to train further).
+loss count them too, as Keras's do: evaluated in evaluation mode, averaged over the batches.
+A model file does not keep the terms (add them again after loading to train further).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import numpy as np
 
 from glassnet import activations
 from glassnet._checks import check_flag
+from glassnet.layers.module import evaluating
+from glassnet.models.added_losses import added_loss
 from glassnet.tensor import Tensor, no_grad
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
@@ -171,6 +173,22 @@ def _scores(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.
                 if len(pairs) == 1:
                     raise
                 raise type(err)(f"{model._output_label(i)} (y[{i}]): {err}") from None
+    if model._added_losses:
+        total += _added_losses(model, xs, batch_size)
     logs = {"loss": total}
     logs.update(metric_logs(model, ys, to_outputs(model, raw, fused)))
     return logs
+
+
+def _added_losses(model: Any, xs: list[np.ndarray], batch_size: int | None) -> float:
+    """The model's ``add_loss`` terms, in evaluation mode, averaged over the batches weighted
+    by their sizes (Keras's ``evaluate`` counts them in its loss as its training does)."""
+    n = xs[0].shape[0]
+    size = n if batch_size is None else min(batch_size, n)
+    total = 0.0
+    for start in range(0, n, size):
+        inputs = [Tensor._make(x[start:start + size], False, None) for x in xs]
+        with no_grad(), evaluating():
+            model(*inputs)
+            total += added_loss(model).item() * inputs[0].shape[0]
+    return total / n
