@@ -80,7 +80,8 @@ def point_prediction(model: Any, X: np.ndarray) -> np.ndarray:
     """``model.predict(X)``, or for a network ending in an output head that predicts a
     distribution (GaussianHead, QuantileHead) the mean the head reads from it."""
     out = model.predict(X)
-    head = model.final_layer(0)
+    final_layer = getattr(model, "final_layer", None)  # None for an object with only predict
+    head = final_layer(0) if callable(final_layer) else None
     return head.mean_std(out)[0] if callable(getattr(head, "mean_std", None)) else out
 
 
