@@ -41,6 +41,12 @@ HEADS = [
     (lambda: QuantileHead((0.1, 0.5, 0.9), units=2, input_dim=3), lambda z: _torch_quantiles(z, 2, 3)),
     (lambda: QuantileHead((0.05, 0.95), input_dim=3), lambda z: _torch_quantiles(z, 1, 2)),
     (lambda: QuantileHead((0.3,), input_dim=3), lambda z: z),
+    (lambda: GaussianHead(2, input_dim=3, target_mean=[1.5, -3.0], target_scale=[2.0, 0.5]),
+     lambda z: _torch_gaussian(z, 2, 1e-6) * torch.tensor([2.0, 0.5, 4.0, 0.25], dtype=z.dtype)
+     + torch.tensor([1.5, -3.0, 0.0, 0.0], dtype=z.dtype)),
+    (lambda: QuantileHead((0.1, 0.5, 0.9), units=2, input_dim=3, target_mean=-1.0, target_scale=3.0),
+     lambda z: 3.0 * _torch_quantiles(z, 2, 3) - 1.0),
+    (lambda: QuantileHead((0.3,), input_dim=3, target_mean=0.5, target_scale=2.0), lambda z: 2.0 * z + 0.5),
 ]
 
 
@@ -159,6 +165,12 @@ def test_heads_refuse_an_output_that_is_not_theirs():
     (lambda: QuantileHead(()), "at least one number"),
     (lambda: QuantileHead("0.5"), "sequence of numbers"),
     (lambda: QuantileHead(units=0), "QuantileHead: units must be a positive integer"),
+    (lambda: GaussianHead(2, target_scale=0.0), r"target_scale must be .* positive finite numbers; got 0.0"),
+    (lambda: GaussianHead(2, target_mean=[1.0, 2.0, 3.0]), r"target_mean must be .* sequence of 2 .*\[1.0"),
+    (lambda: GaussianHead(1, target_mean=np.nan), "target_mean must be .* finite numbers; got nan"),
+    (lambda: QuantileHead(target_scale=[-1.0]), r"QuantileHead: target_scale .* got \[-1.0\]"),
+    (lambda: QuantileHead(target_mean="2"), "target_mean must be one number .* got '2'"),
+    (lambda: QuantileHead(target_scale=True), "target_scale must be one number .* got True"),
     (lambda: Pinball((0.2, 1.0)), r"Pinball: quantile must be in \(0, 1\), got 1.0"),
 ])
 def test_head_and_loss_arguments_are_checked(make, message):

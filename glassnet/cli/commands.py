@@ -144,10 +144,13 @@ _Activation = Annotated[_Str, _opt("--activation", default="relu", panel="Networ
                                    help="Activation of the hidden layers (relu, tanh, gelu, ...).")]
 _Dropout = Annotated[_Str, _opt("--dropout", default="0", panel="Network", metavar="NUMBER",
                                 help="Dropout rate after each hidden layer, in [0, 1).")]
-_Uncertainty = Annotated[_Str, _opt("--uncertainty", panel="Network", metavar="ensemble|mc-dropout",
-                                    help="Error bars of a regression: an ensemble of 5 networks, or "
-                                         "dropout kept on at prediction (needs --dropout). glassnet predict "
-                                         "then writes std, lower and upper (95%) columns.")]
+_Uncertainty = Annotated[_Str, _opt("--uncertainty", panel="Network",
+                                    metavar="ensemble|mc-dropout|gaussian|quantile",
+                                    help="Error bars of a regression: an ensemble of 5 networks, "
+                                         "dropout kept on at prediction (needs --dropout), a Gaussian "
+                                         "output (mean and variance per row) or quantile outputs (2.5%, "
+                                         "50%, 97.5%). glassnet predict then writes std, lower and upper "
+                                         "(95%) columns.")]
 _L2 = Annotated[_Str, _opt("--l2", default="0", panel="Network", metavar="NUMBER",
                            help="L2 penalty on the weights (>= 0).")]
 _Optimizer = Annotated[_Str, _opt("--optimizer", default="adam",

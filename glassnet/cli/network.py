@@ -128,9 +128,11 @@ def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
     entry of ``s.hidden``, each followed
     by Dropout when ``s.dropout`` > 0, with an L2 penalty on W when ``s.l2`` > 0. Output:
     ``n_outputs`` softmax units and cross-entropy for classification; linear units and
-    mean squared error for regression.
+    mean squared error for regression, or the output head of ``--uncertainty gaussian``
+    (``quantile``) and its loss.
     """
     from glassnet import layers, optim
+    from glassnet.cli.uncertainty import head_layer
 
     reg = _regularizer(s.l2)
     body: list[Any] = _conv_body(s, image_shape, data) if s.model == "cnn" else []
@@ -143,11 +145,17 @@ def build_model(s: TrainSettings, n_inputs: int, n_outputs: int, task: str,
         if s.dropout:
             body.append(layers.Dropout(s.dropout))
     classify = task == "classification"
-    body.append(layers.Dense(n_outputs, activation="softmax" if classify else None, kernel_regularizer=reg,
-                             input_dim=None if body else n_inputs))
-    model = Sequential(body, seed=s.seed, name=s.model)
+    input_dim = None if body else n_inputs
+    head = None if classify else head_layer(s, n_outputs, reg, input_dim)
+    if head is None:
+        output = layers.Dense(n_outputs, activation="softmax" if classify else None, kernel_regularizer=reg,
+                              input_dim=input_dim)
+        loss = "cross_entropy" if classify else "mse"
+    else:
+        output, loss = head
+    model = Sequential([*body, output], seed=s.seed, name=s.model)
     lr = 1e-3 if s.lr == "auto" else s.lr  # "auto" is replaced by the range test's choice before fit
-    model.compile(optimizer=optim.get(s.optimizer, lr=lr), loss="cross_entropy" if classify else "mse",
+    model.compile(optimizer=optim.get(s.optimizer, lr=lr), loss=loss,
                   metrics=["accuracy"] if classify else ["mae"])
     return model
 
@@ -168,9 +176,14 @@ def describe(model: Sequential) -> str:
 def fold_target_scaling(model: Sequential, mean: float, scale: float) -> None:
     """Make a regressor trained on standardized targets t = (y - mean) / scale predict y itself.
 
-    The output layer is linear, t = a W + b, so y = scale t + mean = a (scale W) + (scale b +
-    mean): the last Dense layer's W and b are rescaled in place.
+    A linear output layer, t = a W + b, gives y = scale t + mean = a (scale W) + (scale b +
+    mean): its W and b are rescaled in place. A GaussianHead's variance goes through a
+    softplus, which no rescaling of W and b can scale by scale^2: an output head (GaussianHead,
+    QuantileHead) gets the output transform instead (``set_target_transform(mean, scale)``).
     """
     last = model.layers[-1]
+    if callable(getattr(last, "set_target_transform", None)):
+        last.set_target_transform(mean, scale)
+        return
     overwrite(last.W, last.W.data * last.W.data.dtype.type(scale))
     overwrite(last.b, last.b.data * last.b.data.dtype.type(scale) + last.b.data.dtype.type(mean))

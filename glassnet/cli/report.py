@@ -15,8 +15,8 @@ import numpy as np
 
 from glassnet.training.checkpoint import json_ready
 
-__all__ = ["score", "metric_table", "show_scores", "write_history", "write_json", "reported_warnings",
-           "not_finite"]
+__all__ = ["point_prediction", "score", "metric_table", "show_scores", "write_history", "write_json",
+           "reported_warnings", "not_finite"]
 
 
 @contextmanager
@@ -76,13 +76,22 @@ def _diverged(y: np.ndarray, out: np.ndarray, task: str) -> dict[str, Any]:
     return dict.fromkeys(("loss", *names), math.nan)
 
 
+def point_prediction(model: Any, X: np.ndarray) -> np.ndarray:
+    """``model.predict(X)``, or for a network ending in an output head that predicts a
+    distribution (GaussianHead, QuantileHead) the mean the head reads from it."""
+    out = model.predict(X)
+    final_layer = getattr(model, "final_layer", None)  # None for an object with only predict
+    head = final_layer(0) if callable(final_layer) else None
+    return head.mean_std(out)[0] if callable(getattr(head, "mean_std", None)) else out
+
+
 def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any] | None) -> dict[str, Any]:
     """Loss and metrics of ``model`` on (X, y): accuracy, macro F1, per-class precision, recall
     and F1 and the confusion matrix for a classifier; MSE, RMSE, MAE and R^2 for a regressor.
 
     Outputs that are not all finite (a diverged model) give NaN scores and a RuntimeWarning.
     """
-    out = model.predict(X)
+    out = point_prediction(model, X)
     scores: dict[str, Any] = {"n_samples": int(len(y))}
     if not np.isfinite(out).all():
         scores.update(_diverged(y, out, task))

@@ -17,7 +17,7 @@ from typing import Any
 from glassnet._checks import outside
 
 __all__ = ["TrainSettings", "CliError", "UsageError", "parse_hidden", "parse_units", "check_name",
-           "load_config", "resolve", "MAX_SEED", "MAX_NAME"]
+           "load_config", "resolve", "MAX_SEED", "MAX_NAME", "UNCERTAINTY_METHODS"]
 
 
 class CliError(Exception):
@@ -120,6 +120,8 @@ def parse_units(value: Any, option: str = "--units") -> dict[str, str]:
 MAX_SEED = 2**32 - 1
 #: Longest --name in bytes: the run folder's name (date-time, "-", name, "-2") must fit in 255.
 MAX_NAME = 200
+#: The choices of --uncertainty (see :mod:`glassnet.cli.uncertainty`).
+UNCERTAINTY_METHODS = ["ensemble", "mc-dropout", "gaussian", "quantile"]
 
 
 def _option(name: str) -> str:
@@ -209,7 +211,7 @@ def _validate(s: TrainSettings, label: Callable[[str], str] = _option) -> TrainS
     s.l2 = _number(label("l2"), s.l2, float, 0)
     s.dropout = _number(label("dropout"), s.dropout, float, 0, 1, high_open=True)
     if s.uncertainty is not None and str(s.uncertainty).lower() != "none":
-        s.uncertainty = _choice(label("uncertainty"), s.uncertainty, ["ensemble", "mc-dropout"])
+        s.uncertainty = _choice(label("uncertainty"), s.uncertainty, UNCERTAINTY_METHODS)
     else:
         s.uncertainty = None
     s.validation_split = _number(label("validation_split"), s.validation_split, float, 0, 1, high_open=True)

@@ -54,6 +54,8 @@ class Run:
         """What predicts with error bars (``--uncertainty``), or None."""
         from glassnet.uncertainty import DeepEnsemble, MCDropout
 
+        if self.settings.uncertainty in uncertainty.HEADS:
+            return uncertainty.HeadPrediction(self.model)
         if self.members:
             method = DeepEnsemble.from_models([self.model, *self.members])
         elif self.settings.uncertainty == "mc-dropout":
@@ -157,7 +159,7 @@ def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> None:
     files = run.files
     plot.history(run.history, path=folder / "history.png")
     files.append("history.png")
-    out = model.predict(prep.transform(X_test, warn=False))
+    out = report.point_prediction(model, prep.transform(X_test, warn=False))
     if table.task == "classification":
         names = [str(c) for c in table.classes]
         plot.confusion_matrix(np.asarray(names)[y_test], np.asarray(names)[out.argmax(axis=1)], labels=names,
@@ -316,9 +318,8 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
             if regression:
                 for network in (model, *members):
                     fold_target_scaling(network, mean, scale)
-                method = run.uncertain()
-                if method is not None:
-                    run.noise_std = uncertainty.noise_std(method, X_fit, y_train)
+                if uncertainty.adds_noise(s):
+                    run.noise_std = uncertainty.noise_std(run.uncertain(), X_fit, y_train)
             run.folder = run_folder(s, table.name) if folder is None else folder
             run.folder.mkdir(parents=True)
             _save(run, prep, n)

@@ -10,6 +10,16 @@ Both measure the model's ignorance (epistemic); the data's noise is added as one
 all inputs (homoscedastic), the root-mean-square residual of the mean prediction on the
 training rows, so that the intervals cover the observations and not only the mean.
 
+- ``gaussian``: the network ends in a :class:`~glassnet.layers.GaussianHead` trained with
+  :class:`~glassnet.losses.GaussianNLL`: a mean and a variance per input, the data's noise
+  (aleatoric, heteroscedastic); no noise term is added.
+- ``quantile``: the network ends in a :class:`~glassnet.layers.QuantileHead` of the
+  :data:`QUANTILES` trained with :class:`~glassnet.losses.Pinball`; the interval is the
+  predicted 2.5% and 97.5% quantiles, the std read from them under a Gaussian assumption.
+
+The heads are trained on the standardized targets like every regression of ``glassnet
+train``; their output transform (``set_target_transform``) then makes them predict y's units.
+
 The model file records which (``info["uncertainty"]``); ``glassnet predict`` then writes
 the ``std`` and the ``lower`` and ``upper`` bounds of the central :data:`LEVEL` interval, and
 the run folder gets the calibration plot (and the band plot for a single input column).
@@ -23,15 +33,19 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.cli.settings import UNCERTAINTY_METHODS as METHODS
 from glassnet.cli.settings import CliError, TrainSettings, UsageError
-from glassnet.uncertainty._draws import Draws
+from glassnet.uncertainty._draws import Draws, model_draw, output_head
 from glassnet.uncertainty._predictive import Predictive
 
-__all__ = ["METHODS", "N_MEMBERS", "N_SAMPLES", "LEVEL", "ENSEMBLE_FILE", "check", "member_settings",
-           "record", "noise_std", "WithNoise", "save_ensemble", "predictor", "interval_scores", "figures",
-           "columns"]
+__all__ = ["METHODS", "HEADS", "QUANTILES", "N_MEMBERS", "N_SAMPLES", "LEVEL", "ENSEMBLE_FILE", "check",
+           "head_layer", "member_settings", "record", "adds_noise", "noise_std", "WithNoise",
+           "HeadPrediction", "save_ensemble", "predictor", "interval_scores", "figures", "columns"]
 
-METHODS = ["ensemble", "mc-dropout"]
+#: The methods whose network's output head predicts the data's noise itself.
+HEADS = ("gaussian", "quantile")
+#: The quantiles of ``--uncertainty quantile``: the median and the bounds of the LEVEL interval.
+QUANTILES = (0.025, 0.5, 0.975)
 N_MEMBERS = 5
 N_SAMPLES = 50
 LEVEL = 0.95
@@ -48,6 +62,20 @@ def check(s: TrainSettings, task: str) -> None:
     if s.uncertainty == "mc-dropout" and not s.dropout:
         raise UsageError("--uncertainty mc-dropout samples the dropout masks at prediction time and needs "
                          "--dropout > 0, e.g. --dropout 0.1")
+
+
+def head_layer(s: TrainSettings, n_outputs: int, regularizer: Any,
+               input_dim: int | None) -> tuple[Any, Any] | None:
+    """(output layer, loss) of ``--uncertainty gaussian`` or ``quantile``: a GaussianHead with
+    GaussianNLL, or a QuantileHead of :data:`QUANTILES` with Pinball; None for the other methods."""
+    from glassnet import layers, losses
+
+    options = {"kernel_regularizer": regularizer, "input_dim": input_dim}
+    if s.uncertainty == "gaussian":
+        return layers.GaussianHead(n_outputs, **options), losses.GaussianNLL()
+    if s.uncertainty == "quantile":
+        return layers.QuantileHead(QUANTILES, units=n_outputs, **options), losses.Pinball(QUANTILES)
+    return None
 
 
 def member_settings(s: TrainSettings) -> list[TrainSettings]:
@@ -68,7 +96,15 @@ def record(s: TrainSettings, n_members: int, noise_std: float) -> dict[str, Any]
     if s.uncertainty == "mc-dropout":
         return {"method": "mc_dropout", "n_samples": N_SAMPLES, "seed": s.seed, "level": LEVEL,
                 "noise_std": noise_std}
+    if s.uncertainty in HEADS:
+        return {"method": s.uncertainty, "level": LEVEL}
     return None
+
+
+def adds_noise(s: TrainSettings) -> bool:
+    """Whether the error bars add the data's noise as one std (:func:`noise_std`): an ensemble
+    or MC dropout; an output head predicts the noise itself."""
+    return s.uncertainty in ("ensemble", "mc-dropout")
 
 
 def noise_std(method: Any, X: np.ndarray, y: np.ndarray) -> float:
@@ -89,6 +125,23 @@ class WithNoise(Predictive):
         return Draws("gaussian", draws.means, variances + self.noise_std ** 2)
 
 
+class HeadPrediction(Predictive):
+    """A network ending in a GaussianHead or QuantileHead: one draw, its mean and its predicted
+    noise (all aleatoric); the interval is the head's own (:meth:`Model.predict_interval`)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def _draws(self, X: Any, what: str) -> Draws:
+        mean, variance = model_draw(self.model, self.model.predict(X))
+        return Draws("gaussian", mean[np.newaxis], variance[np.newaxis])
+
+    def predict_interval(self, X: Any, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+        """The head's central ``level`` interval: mean -/+ z std for a GaussianHead, the predicted
+        quantiles (1 -/+ level) / 2 for a QuantileHead."""
+        return self.model.predict_interval(X, level=level)
+
+
 def save_ensemble(folder: Path, members: list[Any], seeds: list[int], prep: Any,
                   info: dict[str, Any]) -> None:
     """ensemble.safetensors: every member with the run's preprocessing and facts."""
@@ -101,12 +154,18 @@ def save_ensemble(folder: Path, members: list[Any], seeds: list[int], prep: Any,
 
 def predictor(model: Any, model_path: str | Path) -> Any:
     """What predicts with error bars for a model file whose training asked for them: its
-    :class:`~glassnet.uncertainty.DeepEnsemble` or :class:`~glassnet.uncertainty.MCDropout`;
-    None for a model without."""
+    :class:`~glassnet.uncertainty.DeepEnsemble` or :class:`~glassnet.uncertainty.MCDropout`
+    (with the data's noise added), or the network's own output head; None for a model without."""
     from glassnet.uncertainty import DeepEnsemble, MCDropout
 
     settings = (getattr(model, "info", None) or {}).get("uncertainty") or {}
     method = settings.get("method")
+    if method in HEADS:
+        if output_head(model) is None:
+            last = type(model.layers[-1]).__name__
+            raise CliError(f"{model_path} says it was trained with --uncertainty {method}, but its network "
+                           f"ends in a {last}, not a GaussianHead or QuantileHead; retrain it")
+        return HeadPrediction(model)
     if method == "mc_dropout":
         inner = MCDropout(model, int(settings.get("n_samples", N_SAMPLES)), int(settings.get("seed", 0)))
     elif method == "ensemble":

@@ -119,7 +119,7 @@ def predict(model_path: str, data: str, out: str | None, console: Any, force: bo
             result[f"probability_{name}"] = output[:, c]
         result[f"predicted_{target}"] = np.asarray(classes, dtype=object)[output.argmax(axis=1)]
     else:
-        result[f"predicted_{target}"] = model.predict(X).reshape(-1)
+        result[f"predicted_{target}"] = report.point_prediction(model, X).reshape(-1)
     if out is None:
         result.to_csv(sys.stdout, index=False)
     else:

@@ -156,19 +156,29 @@ def _dense(g: _Graph, layer: Any, x: str) -> str:
 
 def _head(g: _Graph, layer: Any, x: str) -> str:
     """A GaussianHead (QuantileHead): Dense's z; its first k columns kept, the others through softplus,
-    plus the variance floor (times the matrix that sums the quantiles' increments)."""
+    plus the variance floor (times the matrix that sums the quantiles' increments); then the
+    output transform to the targets' units, out * factor + shift, unless it is the identity."""
+    factor, shift = layer.output_affine()
+    identity = (factor == 1).all() and (shift == 0).all()
+    name = layer.name if identity else f"{layer.name}.standardized"
     z, k = _dense(g, layer, x), layer.units
     if k == layer.n_units:
-        return z
-    axes = g.const([1], "axes", np.int64)
-    first = g.op("Slice", [z, g.const([0], "starts", np.int64), g.const([k], "ends", np.int64), axes])
-    rest = g.op("Softplus", [g.op("Slice", [z, g.const([k], "starts", np.int64),
-                                            g.const([layer.n_units], "ends", np.int64), axes])])
-    if hasattr(layer, "min_variance"):
-        return g.op("Concat", [first, g.op("Add", [rest, g.const(layer.min_variance, "min_variance")])],
-                    layer.name, axis=1)
-    steps = g.op("Concat", [first, rest], axis=1)
-    return g.op("MatMul", [steps, g.const(layer.cumulative(g.dtype), "cumulative")], layer.name)
+        out = z
+    else:
+        axes = g.const([1], "axes", np.int64)
+        first = g.op("Slice", [z, g.const([0], "starts", np.int64), g.const([k], "ends", np.int64), axes])
+        rest = g.op("Softplus", [g.op("Slice", [z, g.const([k], "starts", np.int64),
+                                                g.const([layer.n_units], "ends", np.int64), axes])])
+        if hasattr(layer, "min_variance"):
+            out = g.op("Concat", [first, g.op("Add", [rest, g.const(layer.min_variance, "min_variance")])],
+                       name, axis=1)
+        else:
+            steps = g.op("Concat", [first, rest], axis=1)
+            out = g.op("MatMul", [steps, g.const(layer.cumulative(g.dtype), "cumulative")], name)
+    if identity:
+        return out
+    scaled = g.op("Mul", [out, g.const(factor, f"{layer.name}.target_factor")])
+    return g.op("Add", [scaled, g.const(shift, f"{layer.name}.target_shift")], layer.name)
 
 
 def _reshape(g: _Graph, layer: Any, x: str) -> str:

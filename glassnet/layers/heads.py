@@ -39,6 +39,38 @@ def _check_units(owner: str, units: Any) -> int:
     return int(units)
 
 
+def _check_transform(owner: str, units: int, target_mean: Any, target_scale: Any
+                     ) -> tuple[float | list[float], float | list[float]]:
+    """The output transform of a head: ``target_mean`` any finite numbers, ``target_scale``
+    positive ones, each one number or one per target (``units``); kept as floats or lists."""
+    checked = []
+    for name, value, accepted in [("target_mean", target_mean, "finite numbers"),
+                                  ("target_scale", target_scale, "positive finite numbers")]:
+        array = np.asarray(value)
+        good = array.dtype.kind in "fiu" and (array.ndim == 0 or array.shape == (units,)) and \
+            bool(np.isfinite(array).all())
+        if good and name == "target_scale":
+            good = bool((array > 0).all())
+        if not good:
+            raise ValueError(f"{owner}: {name} must be one number or a sequence of {units} (one per target), "
+                             f"{accepted}; got {value!r}")
+        checked.append(float(array) if array.ndim == 0 else [float(v) for v in array])
+    return checked[0], checked[1]
+
+
+def _to_target_units(head: Dense, out: Tensor) -> Tensor:
+    """out * factor + shift, with the head's (factor, shift) of width ``n_units``; the output as
+    it is for the identity transform."""
+    factor, shift = head.output_affine()
+    if (factor == 1).all() and (shift == 0).all():
+        return out
+    return out * Tensor(factor.astype(out.dtype)) + Tensor(shift.astype(out.dtype))
+
+
+def _per_target(value: float | list[float], units: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), (units,))
+
+
 def _split(z: Tensor, k: int, g: Any) -> Tensor:
     """concat(z[:, :k], g(z[:, k:])): the first block as it is, the others through g."""
     return Concatenate.apply(z[:, :k], g(z[:, k:]), axis=-1)
@@ -69,6 +101,16 @@ class GaussianHead(Dense):
     d sigma^2 / dz = sigmoid(z). Trained with :class:`~glassnet.losses.GaussianNLL`, the mean
     learns E[y | x] and the variance the noise Var[y | x] (aleatoric uncertainty).
 
+    A fixed output transform to the targets' units, for a network trained on standardized
+    targets t = (y - m) / s (m = ``target_mean``, s = ``target_scale``):
+
+    .. math::
+
+        \\mu_y = m + s\\,\\mu, \\qquad \\sigma^2_y = s^2 \\sigma^2
+
+    which is the distribution of y = m + s t when t ~ N(mu, sigma^2). The identity (m = 0,
+    s = 1) by default; a loss sees the output after the transform, in the targets' units.
+
     Shape: input (N, inputs) -> output (N, 2k) = concat(mean, variance). ``W`` is
     (inputs, 2k), ``b`` (2k,), initialized as Dense's (glorot_uniform, zeros).
 
@@ -77,7 +119,10 @@ class GaussianHead(Dense):
     units : int
         k, the number of targets.
     min_variance : float >= 0, default 1e-6
-        The floor of the variance.
+        The floor of the variance (before the transform: the output's floor is s^2 min_variance).
+    target_mean, target_scale : float or sequence of k floats, default 0.0 and 1.0
+        m and s of the output transform (s > 0); set after training with
+        :meth:`set_target_transform`.
     kernel_initializer, bias_initializer, kernel_regularizer, input_dim, name, input_shape
         As for :class:`~glassnet.layers.Dense`.
 
@@ -98,19 +143,37 @@ class GaussianHead(Dense):
     def __init__(self, units: int, min_variance: float = 1e-6, kernel_initializer: Any = None,
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
                  input_dim: int | None = None, name: str | None = None, *,
-                 input_shape: tuple[int] | None = None) -> None:
+                 input_shape: tuple[int] | None = None, target_mean: float | Sequence[float] = 0.0,
+                 target_scale: float | Sequence[float] = 1.0) -> None:
         _check_units("GaussianHead", units)
         self.min_variance = check_hyperparameter("GaussianHead: min_variance", min_variance)
         super().__init__(units, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
                          kernel_regularizer=kernel_regularizer, input_dim=input_dim,
                          name=name or "gaussian_head", input_shape=input_shape)
+        self.set_target_transform(target_mean, target_scale)
+
+    def set_target_transform(self, target_mean: float | Sequence[float] = 0.0,
+                             target_scale: float | Sequence[float] = 1.0) -> None:
+        """Set the output transform: mean m + s mu, variance s^2 sigma^2 (see the class docstring).
+
+        A network trained on t = (y - m) / s then predicts y's distribution; its weights are
+        unchanged, so the output is exactly the standardized one mapped back.
+        """
+        self.target_mean, self.target_scale = _check_transform("GaussianHead", self.units, target_mean,
+                                                               target_scale)
+
+    def output_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """(factor, shift), each (2k,): the output is the untransformed one times factor plus shift,
+        factor = [s, s^2], shift = [m, 0]."""
+        m, s = _per_target(self.target_mean, self.units), _per_target(self.target_scale, self.units)
+        return np.concatenate([s, s ** 2]), np.concatenate([m, np.zeros(self.units)])
 
     @property
     def n_units(self) -> int:
         return 2 * self.units
 
     def call(self, x: Tensor) -> Tensor:
-        return _split(self.pre_activation(x), self.units, self._variance)
+        return _to_target_units(self, _split(self.pre_activation(x), self.units, self._variance))
 
     def _variance(self, z: Tensor) -> Tensor:
         return softplus(z) + self.min_variance
@@ -136,7 +199,8 @@ class GaussianHead(Dense):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["activation"], config["use_bias"]
-        return {"units": config.pop("units"), "min_variance": self.min_variance, **config}
+        return {"units": config.pop("units"), "min_variance": self.min_variance,
+                "target_mean": self.target_mean, "target_scale": self.target_scale, **config}
 
 
 class QuantileHead(Dense):
@@ -153,6 +217,11 @@ class QuantileHead(Dense):
     triangular matrix of ones). Trained with :class:`~glassnet.losses.Pinball` of the same
     quantiles, block i learns the q_i-quantile of y given x.
 
+    A fixed output transform to the targets' units, for a network trained on standardized
+    targets t = (y - c) / s (c = ``target_mean``, s = ``target_scale`` > 0):
+    \\hat y_{q_i} = c + s \\hat t_{q_i}, the q_i-quantile of y = c + s t. The identity (c = 0,
+    s = 1) by default; a loss sees the output after the transform, in the targets' units.
+
     Shape: input (N, inputs) -> output (N, m k); column block i (``[:, i*k:(i+1)*k]``) is
     quantile ``quantiles[i]``. ``W`` is (inputs, m k), ``b`` (m k,), initialized as Dense's.
 
@@ -164,6 +233,9 @@ class QuantileHead(Dense):
         k, the number of targets.
     kernel_initializer, bias_initializer, kernel_regularizer, input_dim, name, input_shape
         As for :class:`~glassnet.layers.Dense`.
+    target_mean, target_scale : float or sequence of k floats, default 0.0 and 1.0
+        c and s of the output transform (s > 0); set after training with
+        :meth:`set_target_transform`.
 
     References
     ----------
@@ -184,11 +256,30 @@ class QuantileHead(Dense):
                  kernel_initializer: Any = None, bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None,
                  input_dim: int | None = None, name: str | None = None, *,
-                 input_shape: tuple[int] | None = None) -> None:
+                 input_shape: tuple[int] | None = None, target_mean: float | Sequence[float] = 0.0,
+                 target_scale: float | Sequence[float] = 1.0) -> None:
         self.quantiles = check_quantiles("QuantileHead", quantiles)
         super().__init__(_check_units("QuantileHead", units), kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          input_dim=input_dim, name=name or "quantile_head", input_shape=input_shape)
+        self.set_target_transform(target_mean, target_scale)
+
+    def set_target_transform(self, target_mean: float | Sequence[float] = 0.0,
+                             target_scale: float | Sequence[float] = 1.0) -> None:
+        """Set the output transform: each quantile c + s q (see the class docstring).
+
+        A network trained on t = (y - c) / s then predicts y's quantiles; its weights are
+        unchanged, so the output is exactly the standardized one mapped back.
+        """
+        self.target_mean, self.target_scale = _check_transform("QuantileHead", self.units, target_mean,
+                                                               target_scale)
+
+    def output_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """(factor, shift), each (m k,): the output is the untransformed one times factor plus
+        shift, factor = s and shift = c repeated for each of the m quantile blocks."""
+        m = len(self.quantiles)
+        return (np.tile(_per_target(self.target_scale, self.units), m),
+                np.tile(_per_target(self.target_mean, self.units), m))
 
     @property
     def n_units(self) -> int:
@@ -196,10 +287,10 @@ class QuantileHead(Dense):
 
     def call(self, x: Tensor) -> Tensor:
         z = self.pre_activation(x)
-        if len(self.quantiles) == 1:
-            return z
-        steps = _split(z, self.units, softplus)
-        return MatMul.apply(steps, Tensor(self.cumulative(steps.dtype)))
+        if len(self.quantiles) > 1:
+            steps = _split(z, self.units, softplus)
+            z = MatMul.apply(steps, Tensor(self.cumulative(steps.dtype)))
+        return _to_target_units(self, z)
 
     def cumulative(self, dtype: Any) -> np.ndarray:
         """The (m k, m k) matrix C of ones that sums the blocks: (steps C) block i = sum_{j <= i}
@@ -261,7 +352,8 @@ class QuantileHead(Dense):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["activation"], config["use_bias"]
-        return {"quantiles": list(self.quantiles), "units": config.pop("units"), **config}
+        return {"quantiles": list(self.quantiles), "units": config.pop("units"),
+                "target_mean": self.target_mean, "target_scale": self.target_scale, **config}
 
 
 #: Each probabilistic loss and the head whose output it reads.
