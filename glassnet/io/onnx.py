@@ -17,7 +17,6 @@ onnx is imported inside :func:`export` only.
 
 from __future__ import annotations
 
-import math
 import operator
 import os
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import functional
-from glassnet.activations import SELU_ALPHA, SELU_LAMBDA
+from glassnet.io.onnx_graph import ACTIVATIONS, Graph, activation
 from glassnet.io.serialize import check_model
 from glassnet.layers.layout import CHANNELS_FIRST, CHANNELS_LAST, runs_channels_first, to_channels_first
 from glassnet.models import Model, Sequential
@@ -69,92 +68,17 @@ def check_opset(opset: Any, newest: int = MAX_OPSET) -> int:
     return int(opset)
 
 
-class _Graph:
-    """The nodes and constants of the graph being built, with fresh value names."""
-
-    def __init__(self, helper: Any, numpy_helper: Any, dtype: np.dtype) -> None:
-        self.helper, self.numpy_helper, self.dtype = helper, numpy_helper, dtype
-        self.nodes: list[Any] = []
-        self.initializers: list[Any] = []
-        self._count = 0
-        #: The step mask (N, T, 1) that travels with a value from a Masking layer, by value name.
-        self.masks: dict[str, str | None] = {}
-
-    def fresh(self, hint: str) -> str:
-        self._count += 1
-        return f"{hint}_{self._count}"
-
-    def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attributes: Any) -> str:
-        out = self.fresh(hint or op_type.lower())
-        self.nodes.append(self.helper.make_node(op_type, inputs, [out], name=out, **attributes))
-        return out
-
-    def const(self, value: Any, hint: str, dtype: Any = None) -> str:
-        name = self.fresh(hint)
-        array = np.asarray(value, dtype=dtype or self.dtype)
-        self.initializers.append(self.numpy_helper.from_array(array, name=name))
-        return name
-
-
-def _gelu(g: _Graph, x: str) -> str:
-    """g(z) = z/2 (1 + erf(z / sqrt 2))."""
-    erf = g.op("Erf", [g.op("Mul", [x, g.const(1 / math.sqrt(2), "inv_sqrt2")])])
-    one_plus = g.op("Add", [erf, g.const(1.0, "one")])
-    return g.op("Mul", [g.op("Mul", [x, g.const(0.5, "half")]), one_plus], "gelu")
-
-
-def _step(g: _Graph, x: str) -> str:
-    """g(z) = 1 if z > 0 else 0."""
-    positive = g.op("Greater", [x, g.const(0.0, "zero")])
-    return g.op("Cast", [positive], "step", to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
-
-
-def _gaussian(g: _Graph, x: str) -> str:
-    """g(z) = exp(-z^2)."""
-    return g.op("Exp", [g.op("Neg", [g.op("Mul", [x, x])])], "gaussian")
-
-
-#: glassnet activation name -> function adding its ONNX nodes for input value ``x``.
-ACTIVATIONS: dict[str, Callable[[_Graph, str], str]] = {
-    "identity": lambda g, x: g.op("Identity", [x]),
-    "sigmoid": lambda g, x: g.op("Sigmoid", [x]),
-    "tanh": lambda g, x: g.op("Tanh", [x]),
-    "relu": lambda g, x: g.op("Relu", [x]),
-    "leaky_relu": lambda g, x: g.op("LeakyRelu", [x], alpha=0.01),
-    "elu": lambda g, x: g.op("Elu", [x], alpha=1.0),
-    "selu": lambda g, x: g.op("Selu", [x], alpha=SELU_ALPHA, gamma=SELU_LAMBDA),
-    "gelu": _gelu,
-    "softplus": lambda g, x: g.op("Softplus", [x]),
-    "softmax": lambda g, x: g.op("Softmax", [x], axis=-1),
-    "log_softmax": lambda g, x: g.op("LogSoftmax", [x], axis=-1),
-    "gaussian": _gaussian,
-    "binary_step": _step,
-}
-_ALIASES = {"linear": "identity", "logistic": "sigmoid", "heaviside": "binary_step", "step": "binary_step",
-            "rbf": "gaussian"}
-
-
-def _activation(g: _Graph, name: str | None, x: str, layer: Any) -> str:
-    key = _ALIASES.get(name or "identity", name or "identity")
-    if key not in ACTIVATIONS:
-        raise ValueError(
-            f"layer {layer.name!r} uses the activation {name!r}, which has no ONNX form here; "
-            f"exportable activations: {', '.join(sorted([*ACTIVATIONS, *_ALIASES]))}"
-        )
-    return ACTIVATIONS[key](g, x)
-
-
 # ---------------------------------------------------------------------------- layers
-def _dense(g: _Graph, layer: Any, x: str) -> str:
+def _dense(g: Graph, layer: Any, x: str) -> str:
     z = g.op("MatMul", [x, g.const(layer.W.data, f"{layer.name}.W")], f"{layer.name}.xW")
     if layer.b is not None:
         z = g.op("Add", [z, g.const(layer.b.data, f"{layer.name}.b")], f"{layer.name}.z")
     if layer.activation in (None, "identity", "linear"):
         return z
-    return _activation(g, layer.activation, z, layer)
+    return activation(g, layer.activation, z, layer)
 
 
-def _head(g: _Graph, layer: Any, x: str) -> str:
+def _head(g: Graph, layer: Any, x: str) -> str:
     """A GaussianHead (QuantileHead): Dense's z; its first k columns kept, the others through softplus,
     plus the variance floor (times the matrix that sums the quantiles' increments); then the
     output transform to the targets' units, out * factor + shift, unless it is the identity."""
@@ -181,19 +105,19 @@ def _head(g: _Graph, layer: Any, x: str) -> str:
     return g.op("Add", [scaled, g.const(shift, f"{layer.name}.target_shift")], layer.name)
 
 
-def _reshape(g: _Graph, layer: Any, x: str) -> str:
+def _reshape(g: Graph, layer: Any, x: str) -> str:
     shape = layer.compute_output_shape(layer.input_shape)
     return g.op("Reshape", [x, g.const([-1, *shape], f"{layer.name}.shape", np.int64)], layer.name)
 
 
-def _batch_norm(g: _Graph, layer: Any, x: str) -> str:
+def _batch_norm(g: Graph, layer: Any, x: str) -> str:
     values = {"gamma": layer.gamma.data, "beta": layer.beta.data, "mean": layer.running_mean,
               "var": layer.running_var}
     inputs = [x, *(g.const(v, f"{layer.name}.{k}") for k, v in values.items())]
     return g.op("BatchNormalization", inputs, layer.name, epsilon=layer.epsilon)
 
 
-def _conv(g: _Graph, layer: Any, x: str) -> str:
+def _conv(g: Graph, layer: Any, x: str) -> str:
     """Conv over (N, C, H, W) or (N, C, L); pads as [begin..., end...] per spatial axis."""
     from glassnet.ops._window import conv_geometry
 
@@ -212,10 +136,10 @@ def _conv(g: _Graph, layer: Any, x: str) -> str:
              pads=[p[0] for p in pads] + [p[1] for p in pads])
     if layer.activation in (None, "identity", "linear"):
         return z
-    return _activation(g, layer.activation, z, layer)
+    return activation(g, layer.activation, z, layer)
 
 
-def _pool(g: _Graph, layer: Any, x: str) -> str:
+def _pool(g: Graph, layer: Any, x: str) -> str:
     """MaxPool / AveragePool (padded zeros counted in the mean, as glassnet and PyTorch)."""
     extra = {} if "Max" in type(layer).__name__ else {"count_include_pad": 1}
     return g.op("MaxPool" if "Max" in type(layer).__name__ else "AveragePool", [x], layer.name,
@@ -223,7 +147,7 @@ def _pool(g: _Graph, layer: Any, x: str) -> str:
                 pads=list(layer.padding) * 2, **extra)
 
 
-def _flatten(g: _Graph, layer: Any, x: str) -> str:
+def _flatten(g: Graph, layer: Any, x: str) -> str:
     """Flatten; Keras's ``data_format="channels_first"`` moves the channels last first."""
     if layer.data_format == CHANNELS_FIRST and len(layer.input_shape) > 1:
         x = g.op("Transpose", [x], f"{layer.name}.channels_last",
@@ -231,7 +155,7 @@ def _flatten(g: _Graph, layer: Any, x: str) -> str:
     return g.op("Flatten", [x], layer.name, axis=1)
 
 
-def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: dict[type, Any]) -> str:
+def _sequential_channels_last(g: Graph, model: Sequential, x: str, emitters: dict[type, Any]) -> str:
     """A channels-last stack as the model runs it: transposed to channels first where the data
     enters the convolution and pooling layers, back where it leaves them
     (:func:`glassnet.layers.layout.forward_channels_last`)."""
@@ -254,12 +178,12 @@ def _sequential_channels_last(g: _Graph, model: Sequential, x: str, emitters: di
     return x
 
 
-def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
+def _layer_emitters() -> dict[type, Callable[[Graph, Any, str], str]]:
     from glassnet.io import onnx_autoencoder as auto
     from glassnet.io import onnx_recurrent as rec
     from glassnet.layers import conv, core, heads, norm, pool, recurrent, reshaping, sequences, upsampling
 
-    def masked(emit: Callable[..., Any]) -> Callable[[_Graph, Any, str], Any]:
+    def masked(emit: Callable[..., Any]) -> Callable[[Graph, Any, str], Any]:
         return lambda g, layer, x: emit(g, layer, x, None, g.masks.get(x))
 
     return {
@@ -271,7 +195,7 @@ def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
         core.Dense: _dense,
         heads.GaussianHead: _head,
         heads.QuantileHead: _head,
-        core.Activation: lambda g, layer, x: _activation(g, layer.activation, x, layer),
+        core.Activation: lambda g, layer, x: activation(g, layer.activation, x, layer),
         core.Dropout: lambda g, layer, x: g.op("Identity", [x], layer.name),
         reshaping.Flatten: _flatten,
         reshaping.Reshape: _reshape,
@@ -288,7 +212,7 @@ def _layer_emitters() -> dict[type, Callable[[_Graph, Any, str], str]]:
     }
 
 
-def _emit_layer(g: _Graph, layer: Any, x: str, emitters: dict[type, Any]) -> str:
+def _emit_layer(g: Graph, layer: Any, x: str, emitters: dict[type, Any]) -> str:
     emit = emitters.get(type(layer))
     if emit is None:
         names = sorted(cls.__name__ for cls in emitters)
@@ -302,7 +226,7 @@ _BINARY = {id(operator.add): "Add", id(operator.sub): "Sub", id(operator.mul): "
            id(operator.truediv): "Div"}
 
 
-def _value(g: _Graph, arg: Any, names: dict[int, str]) -> str:
+def _value(g: Graph, arg: Any, names: dict[int, str]) -> str:
     if id(arg) in names:
         return names[id(arg)]
     if isinstance(arg, (int, float)) and not isinstance(arg, bool):
@@ -310,7 +234,7 @@ def _value(g: _Graph, arg: Any, names: dict[int, str]) -> str:
     raise ValueError(f"a graph argument of type {type(arg).__name__} cannot be exported to ONNX")
 
 
-def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type, Any]) -> str:
+def _emit_node(g: Graph, node: Any, names: dict[int, str], emitters: dict[type, Any]) -> str:
     from glassnet.io import onnx_autoencoder, onnx_recurrent
     from glassnet.layers.module import Layer
     from glassnet.layers.sampling import Sampling
@@ -350,7 +274,7 @@ def _emit_node(g: _Graph, node: Any, names: dict[int, str], emitters: dict[type,
 Shapes = list[tuple[str, tuple[int, ...]]]
 
 
-def _check_float64_ops(g: _Graph, dtype: np.dtype, opset: int) -> None:
+def _check_float64_ops(g: Graph, dtype: np.dtype, opset: int) -> None:
     used = {node.op_type for node in g.nodes} & set(NO_FLOAT64_IN_ONNXRUNTIME)
     missing = sorted(op for op in used if NO_FLOAT64_IN_ONNXRUNTIME[op] is None or
                      opset < NO_FLOAT64_IN_ONNXRUNTIME[op])
@@ -362,7 +286,7 @@ def _check_float64_ops(g: _Graph, dtype: np.dtype, opset: int) -> None:
         )
 
 
-def _trace(g: _Graph, model: Model) -> tuple[Shapes, Shapes]:
+def _trace(g: Graph, model: Model) -> tuple[Shapes, Shapes]:
     """Emit the model's nodes; return the (name, per-sample shape) of its inputs and outputs."""
     emitters = _layer_emitters()
     if isinstance(model, Sequential):
@@ -438,7 +362,7 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
     target = check_writable(path, "ONNX file")
     params = model.parameters()
     dtype = params[0].dtype if params else np.dtype(model.dtype)
-    g = _Graph(helper, numpy_helper, dtype)
+    g = Graph(helper, numpy_helper, dtype)
     inputs, outputs = _trace(g, model)
     _check_float64_ops(g, dtype, opset)
     elem = helper.np_dtype_to_tensor_dtype(dtype)

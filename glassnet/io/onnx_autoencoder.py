@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.io.onnx_graph import activation
 from glassnet.layers.layout import to_channels_first
 
 __all__ = ["emit_conv_transpose", "emit_upsampling", "emit_sampling"]
@@ -21,7 +22,6 @@ __all__ = ["emit_conv_transpose", "emit_upsampling", "emit_sampling"]
 
 def emit_conv_transpose(g: Any, layer: Any, x: str) -> str:
     """ConvTranspose over (N, C, H, W), then the layer's activation."""
-    from glassnet.io.onnx import _activation
     from glassnet.ops.conv_transpose import transpose_geometry
 
     spatial = tuple(to_channels_first(layer.input_shape, layer.layout)[1:])
@@ -39,7 +39,7 @@ def emit_conv_transpose(g: Any, layer: Any, x: str) -> str:
              output_padding=[n - f for n, f in zip(grid, full, strict=True)])
     if layer.activation in (None, "identity", "linear"):
         return z
-    return _activation(g, layer.activation, z, layer)
+    return activation(g, layer.activation, z, layer)
 
 
 def emit_upsampling(g: Any, layer: Any, x: str) -> str:
