@@ -155,6 +155,13 @@ def _callbacks(spec: TrialSpec, kwargs: dict[str, Any], epochs_done: int) -> lis
     return [*callbacks, PruningCallback(trial, "val_" + (spec.scoring or "loss"), epochs_done)]
 
 
+def _iterations(estimator: Any) -> int:
+    """The iterations an estimator's fit ran: its ``n_iter_`` (the most of them when it is an array, as
+    scikit-learn's one-versus-rest models give one per class), 0 without one."""
+    n_iter = getattr(estimator, "n_iter_", None)
+    return 0 if n_iter is None else int(np.max(n_iter))
+
+
 def _one_fold(spec: TrialSpec, X: Any, y: Any, fold: tuple[np.ndarray, np.ndarray] | None,
               epochs_done: int) -> tuple[float, int, bool]:
     """(score, epochs, pruned) of one fold (``fold`` None: the validation split of fit)."""
@@ -172,7 +179,7 @@ def _one_fold(spec: TrialSpec, X: Any, y: Any, fold: tuple[np.ndarray, np.ndarra
         kwargs["callbacks"] = _callbacks(spec, kwargs, epochs_done)
     history = fit(model, X[train], y[train], kwargs, spec.seed)
     pruned = any(getattr(cb, "pruned", False) for cb in kwargs.get("callbacks", []))
-    epochs = int(getattr(model, "n_iter_", 0)) if estimator else len(history.epoch)
+    epochs = _iterations(model) if estimator else len(history.epoch)
     if pruned:
         return math.nan, epochs, True
     score = (_best_validation(history, spec.scoring, spec.maximize) if fold is None
