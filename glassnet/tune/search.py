@@ -210,11 +210,22 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         study, link = _study.open_study(storage, study_name, direction, sampler, pruner, signature, pool,
                                         temporary)
         _study.mark_interrupted(study)
+        _reseed_resumed(study, method, seed)
         runner = _Runner(study, space, spec, pool, link if method == "bayes" and pruning else None, on_trial)
         runner.run(_Budget(study, plan, n_trials or DEFAULT_TRIALS, timeout), (X, y))
         study = _study.detached(study, link, storage)
     _check_completed(study)
     return SearchResult(study, space, spec, (X, y), score_name, direction)
+
+
+def _reseed_resumed(study: Any, method: str, seed: int) -> None:
+    """Seed the sampler of a resumed Bayesian search from ``seed`` and the number of trials the study
+    holds: its first draws are then new ones, not those of the trials that already ran."""
+    started = len(study.get_trials(deepcopy=False))
+    if method == "bayes" and started:
+        optuna = _study.import_optuna()
+        study.sampler = optuna.samplers.TPESampler(
+            seed=int(np.random.SeedSequence([seed, started]).generate_state(1)[0]))
 
 
 def _check_completed(study: Any) -> None:
