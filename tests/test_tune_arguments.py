@@ -1,5 +1,6 @@
 """gn.tune.search: other libraries' estimators and habits, and bad input refused once, in words."""
 
+import numpy as np
 import pytest
 from tune_problems import blobs, build_mlp
 
@@ -23,3 +24,23 @@ def test_a_storage_that_cannot_be_opened_is_refused_naming_it(storage):
     with pytest.raises(ValueError, match=f"storage='{storage}' could not be opened .*'sqlite:///study.db'"):
         gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT, storage=storage,
                        study_name="s")
+
+
+@pytest.mark.parametrize("name, value, spelling", [
+    ("direction", "maximize", "scoring: the direction follows it"),
+    ("max_epochs", 10, r"fit_kwargs=\{'epochs': ...\}"),
+    ("project_name", "p", "study_name"),
+])
+def test_optuna_keras_tuner_and_scikit_learn_habits_get_glassnets_spelling(name, value, spelling):
+    with pytest.raises(TypeError, match=f"search\\(\\) got {name}=...; glassnet spells it {spelling}"):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), **{name: value})
+
+
+@pytest.mark.parametrize("name, value, why", [
+    ("catch", (ValueError,), "a trial that raises is recorded as failed with its message"),
+    ("error_score", np.nan, "a trial that raises is recorded as failed with its message"),
+    ("load_if_exists", True, "the study_name of a stored search resumes it"),
+])
+def test_habits_glassnet_needs_not_say_why(name, value, why):
+    with pytest.raises(TypeError, match=f"search\\(\\) got {name}=...; glassnet needs no {name}: .*{why}"):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), **{name: value})

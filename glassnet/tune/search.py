@@ -44,13 +44,22 @@ def _check(method: Any, n_trials: Any, timeout: Any, storage: Any, study_name: A
         raise ValueError(f"storage={storage!r} keeps the study to resume it: give it a study_name= too")
 
 
+_FOLLOWS_SCORING = ("scoring: the direction follows it (a loss is minimized; accuracy, r2 and a scorer "
+                    "are maximized), as result.direction says")
+_FAILED_GOES_ON = "a trial that raises is recorded as failed with its message and the search goes on"
 #: Other libraries' names of search arguments, and glassnet's.
 _OTHER_NAMES = {"n_iter": "n_trials", "max_trials": "n_trials", "param_grid": "space",
                 "param_distributions": "space", "random_state": "seed", "objective": "scoring",
                 "n_jobs": "n_workers (with backend='processes' or 'dask')", "sampler": "method",
                 "pruner": "pruning", "refit": "result.best_model (refit on first use)",
                 "callbacks": "on_trial, or fit_kwargs={'callbacks': [...]}",
-                "epochs": "fit_kwargs={'epochs': ...}"}
+                "epochs": "fit_kwargs={'epochs': ...}", "max_epochs": "fit_kwargs={'epochs': ...}",
+                "direction": _FOLLOWS_SCORING, "directions": _FOLLOWS_SCORING,
+                "project_name": "study_name (with storage=)", "directory": "storage='sqlite:///study.db'",
+                "overwrite": "another study_name", "show_progress_bar": "on_trial (glassnet tune shows a live table)"}
+#: Other libraries' arguments that glassnet needs not, and why.
+_NOT_NEEDED = {"load_if_exists": "a search given storage= and the study_name of a stored search resumes it",
+               "catch": _FAILED_GOES_ON, "error_score": _FAILED_GOES_ON}
 
 
 def _refuse(others: dict[str, Any]) -> None:
@@ -58,6 +67,8 @@ def _refuse(others: dict[str, Any]) -> None:
     if not others:
         return
     name = next(iter(others))
+    if name in _NOT_NEEDED:
+        raise TypeError(f"search() got {name}=...; glassnet needs no {name}: {_NOT_NEEDED[name]}")
     if name in _OTHER_NAMES:
         raise TypeError(f"search() got {name}=...; glassnet spells it {_OTHER_NAMES[name]}")
     raise TypeError(f"search() got an unexpected keyword argument {name!r}")
