@@ -44,3 +44,28 @@ def test_optuna_keras_tuner_and_scikit_learn_habits_get_glassnets_spelling(name,
 def test_habits_glassnet_needs_not_say_why(name, value, why):
     with pytest.raises(TypeError, match=f"search\\(\\) got {name}=...; glassnet needs no {name}: .*{why}"):
         gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), **{name: value})
+
+
+def uncompiled(params: dict) -> gn.Sequential:
+    return gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(2)])
+
+
+@pytest.mark.parametrize("build", [uncompiled, lambda params: 42])
+def test_a_build_that_returns_no_compiled_model_is_refused_at_once(build):
+    calls = []
+    with pytest.raises(TypeError, match=r"build\(params\) must return a compiled glassnet model \(call "
+                                        r"model.compile\(...\) in it\)"):
+        gn.tune.search(build, {"units": [2, 3]}, data=blobs(), cv=2, fit_kwargs=FIT, on_trial=calls.append)
+    assert calls == []
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_data_holding_nan_is_refused_once_before_any_trial(where):
+    X, y = blobs()
+    X, y = X.copy(), y.astype("float32")
+    (X if where == "X" else y)[3] = np.nan
+    calls = []
+    with pytest.raises(ValueError,
+                       match=f"data {where} holds .* NaN or inf value.* rows \\[3\\].*; drop those"):
+        gn.tune.search(build_mlp, {"units": [2, 3]}, data=(X, y), cv=2, fit_kwargs=FIT, on_trial=calls.append)
+    assert calls == []

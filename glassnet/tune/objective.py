@@ -37,6 +37,10 @@ def make(build: Any, params: dict[str, Any], seed: int) -> Any:
     """The model of a trial: ``build(params)``, an estimator class built with ``params``, or a
     clone of an estimator instance with ``params`` set. The weights a model draws without a
     seed of its own come from ``seed``: every trial starts from the same draws."""
+    return _checked(_built(build, params, seed))
+
+
+def _built(build: Any, params: dict[str, Any], seed: int) -> Any:
     if isinstance(build, type) and is_estimator(build):
         return build(**params)
     if is_estimator(build):
@@ -44,7 +48,11 @@ def make(build: Any, params: dict[str, Any], seed: int) -> Any:
 
         return clone(build).set_params(**params)
     with _random.program_seeds(np.random.SeedSequence(seed)):
-        model = build(params)
+        return build(params)
+
+
+def _checked(model: Any) -> Any:
+    """``model``, or a TypeError when it is neither a compiled glassnet model nor an estimator."""
     if not is_estimator(model) and not getattr(model, "compiled", False):
         raise TypeError(f"build(params) must return a compiled glassnet model (call model.compile(...) in "
                         f"it) or a scikit-learn estimator, got {model!r}")
@@ -211,8 +219,10 @@ def run_trial(data: tuple[Any, Any], spec: TrialSpec) -> dict[str, Any]:
 
 def first_model(build: Any, params: dict[str, Any], seed: int) -> Any:
     """A model built for ``params`` (to learn the kind of model and the score's direction), or
-    None when building fails (that trial reports the error)."""
+    None when building raises (that trial records the error); a TypeError at once when ``build``
+    returns something else than a compiled model or an estimator (it would for every trial)."""
     try:
-        return make(build, params, seed)
+        model = _built(build, params, seed)
     except Exception:  # the trial with these parameters records the error
         return None
+    return _checked(model)

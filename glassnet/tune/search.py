@@ -19,6 +19,7 @@ import numpy as np
 
 from glassnet import _backends
 from glassnet._checks import check_seed
+from glassnet.training.data import check_inputs
 from glassnet.tune import objective as _objective
 from glassnet.tune import study as _study
 from glassnet.tune.result import SearchResult, trial_row
@@ -206,9 +207,11 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     space = Space(space)
     X, y = _data(data)
     fit_kwargs = fit_kwargs if callable(fit_kwargs) else dict(fit_kwargs or {})
-    folds = _folds(X, y, cv, seed)
     plan = _plan(space, method, n_trials, seed)
     first = _objective.first_model(build, (plan or space.sample(1, seed))[0], seed)
+    if first is not None and not _objective.is_estimator(first):
+        check_inputs(X, y, "data X", "data y")  # NaN or inf fail every training: said once, here
+    folds = _folds(X, y, cv, seed)
     direction, score_name = _objective.direction(first, scoring)
     if method == "bayes":
         sampler = optuna.samplers.TPESampler(seed=seed)
