@@ -69,3 +69,9 @@ def test_data_holding_nan_is_refused_once_before_any_trial(where):
                        match=f"data {where} holds .* NaN or inf value.* rows \\[3\\].*; drop those"):
         gn.tune.search(build_mlp, {"units": [2, 3]}, data=(X, y), cv=2, fit_kwargs=FIT, on_trial=calls.append)
     assert calls == []
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (None, TypeError), (1.5, TypeError)])
+def test_the_seed_of_a_search_is_required_and_the_error_offers_no_none(seed, error):
+    with pytest.raises(error, match="seed must be a non-negative integer, got"):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), seed=seed)

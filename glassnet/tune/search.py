@@ -199,9 +199,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     _check(method, n_trials, timeout, storage, study_name)
     if isinstance(scoring, str) and scoring.startswith("val_"):
         scoring = scoring[len("val_"):]  # the value scored on held-out data, as Keras Tuner's objective
-    check_seed(seed)
-    if seed is None:
-        raise ValueError("seed must be an integer >= 0 (the search is seeded), got None")
+    check_seed(seed, optional=False)
     _backends.check_backend(backend, n_workers, address)
     _check_build(build, fit_kwargs)
     space = Space(space)
