@@ -75,3 +75,12 @@ def test_data_holding_nan_is_refused_once_before_any_trial(where):
 def test_the_seed_of_a_search_is_required_and_the_error_offers_no_none(seed, error):
     with pytest.raises(error, match="seed must be a non-negative integer, got"):
         gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), seed=seed)
+
+
+def test_a_grid_smaller_than_n_trials_is_run_once_with_a_warning_and_a_larger_one_is_cut():
+    kwargs = dict(data=blobs(), cv=2, fit_kwargs=FIT)
+    with pytest.warns(UserWarning, match="grid search: the space has 2 combinations, fewer than n_trials=5"):
+        result = gn.tune.search(build_mlp, {"units": [2, 3]}, n_trials=5, **kwargs)
+    assert result.trials["param_units"].tolist() == [2, 3]
+    first = gn.tune.search(build_mlp, {"units": [2, 3, 4]}, n_trials=2, **kwargs)
+    assert first.trials["param_units"].tolist() == [2, 3]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -114,6 +115,9 @@ def _plan(space: Space, method: str, n_trials: int | None, seed: int) -> list[di
     """The parameters of every trial of a grid or random search (None for Bayesian search)."""
     if method == "grid":
         grid = space.grid()
+        if n_trials and n_trials > len(grid):
+            warnings.warn(f"grid search: the space has {len(grid)} combinations, fewer than "
+                          f"n_trials={n_trials}; each is tried once", UserWarning, stacklevel=3)
         return grid[:n_trials] if n_trials else grid
     if method == "random":
         return space.sample(n_trials or DEFAULT_TRIALS, seed)
