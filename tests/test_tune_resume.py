@@ -76,3 +76,10 @@ def test_a_resumed_bayesian_search_draws_new_parameters_not_the_first_ones_again
     result = gn.tune.search(build_mlp, n_trials=4, **search)
     params = list(zip(result.trials["param_units"], result.trials["param_lr"], strict=True))
     assert len(params) == 4 and len(set(params)) == 4
+
+
+def test_resuming_on_other_data_is_refused(tmp_path):
+    search = dict(cv=2, fit_kwargs=FIT, storage=f"sqlite:///{tmp_path}/study.db", study_name="d")
+    gn.tune.search(build_mlp, {"units": [1, 2]}, data=blobs(seed=0), **search)
+    with pytest.raises(ValueError, match=r"study_name='d' holds a search with other settings \(data differ"):
+        gn.tune.search(build_mlp, {"units": [1, 2]}, data=blobs(seed=1), **search)

@@ -10,6 +10,7 @@ in this process, in local worker processes or on a Dask cluster, the data sent o
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import tempfile
 import time
 import warnings
@@ -109,6 +110,17 @@ def _folds(X: np.ndarray, y: np.ndarray, cv: Any, seed: int) -> list[tuple[np.nd
     from glassnet.data import folds
 
     return folds(X, y, cv, seed)
+
+
+def _fingerprint(X: np.ndarray, y: np.ndarray) -> str:
+    """The shapes and a digest of the data, kept with a stored study: a search resumed on other data
+    is refused rather than mixing its trials' scores with the stored ones."""
+    digest = hashlib.sha256()
+    for array in (X, y):
+        digest.update(str((array.shape, array.dtype.str)).encode())
+        values = "\0".join(map(str, array.ravel())).encode() if array.dtype == object else array.tobytes()
+        digest.update(values)
+    return f"X {X.shape}, y {y.shape}, sha256 {digest.hexdigest()[:16]}"
 
 
 def _plan(space: Space, method: str, n_trials: int | None, seed: int) -> list[dict[str, Any]] | None:
@@ -220,7 +232,8 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         pruner = optuna.pruners.MedianPruner() if pruning else optuna.pruners.NopPruner()
     else:
         sampler, pruner = optuna.samplers.RandomSampler(seed=seed), optuna.pruners.NopPruner()
-    signature = {"method": method, "space": repr(space), "seed": seed, "scoring": score_name, "cv": repr(cv)}
+    signature = {"method": method, "space": repr(space), "seed": seed, "scoring": score_name, "cv": repr(cv),
+                 "data": _fingerprint(X, y)}
     spec = _objective.TrialSpec(build, {}, folds, scoring, direction == "maximize", fit_kwargs, seed)
     with tempfile.TemporaryDirectory(prefix="glassnet-tune-") as temporary, _study.quiet_optuna(), \
             _backends.Pool(backend, n_workers, address) as pool:
