@@ -84,3 +84,9 @@ def test_a_grid_smaller_than_n_trials_is_run_once_with_a_warning_and_a_larger_on
     assert result.trials["param_units"].tolist() == [2, 3]
     first = gn.tune.search(build_mlp, {"units": [2, 3, 4]}, n_trials=2, **kwargs)
     assert first.trials["param_units"].tolist() == [2, 3]
+
+
+def test_a_study_name_without_storage_names_the_study_and_warns_that_it_cannot_be_resumed():
+    with pytest.warns(UserWarning, match="study_name='s' without storage= names a study kept in memory only"):
+        result = gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT, study_name="s")
+    assert result.study.study_name == "s"

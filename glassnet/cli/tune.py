@@ -89,6 +89,9 @@ def check_options(o: TuneOptions) -> TuneOptions:
                          f"{o.address} has the workers started there: leave --workers out")
     if o.storage is not None and o.study is None:
         raise UsageError(f"--storage {o.storage!r} keeps the search to resume it: give --study NAME too")
+    if o.study is not None and o.storage is None:
+        raise UsageError(f"--study {o.study!r} names the search kept in --storage: give --storage "
+                         "sqlite:///study.db too")
     return o
 
 

@@ -45,6 +45,10 @@ def _check(method: Any, n_trials: Any, timeout: Any, storage: Any, study_name: A
         raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
     if storage is not None and study_name is None:
         raise ValueError(f"storage={storage!r} keeps the study to resume it: give it a study_name= too")
+    if study_name is not None and storage is None:
+        warnings.warn(f"study_name={study_name!r} without storage= names a study kept in memory only: it "
+                      "cannot be resumed. Give storage='sqlite:///study.db' to keep it", UserWarning,
+                      stacklevel=3)
 
 
 _FOLLOWS_SCORING = ("scoring: the direction follows it (a loss is minimized; accuracy, r2 and a scorer "
@@ -187,6 +191,8 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         run the search again with the same ``study_name`` to resume it after an interruption:
         the finished trials are not run again.
     study_name : str, optional
+        The study's name in ``storage`` (without a storage it only names the study in memory,
+        which cannot be resumed: a warning says so).
     timeout : float, optional
         No trial starts after this many seconds (the first always does); those running finish.
     pruning : bool, default True
