@@ -254,6 +254,8 @@ def test_a_listener_that_is_not_a_scheduler_is_a_clear_error(monkeypatch):
     ({"backend": "dask", "n_workers": 2.0}, TypeError, "n_workers must be a positive integer or None"),
     ({"backend": "processes", "n_workers": True}, TypeError, "n_workers must be a positive integer"),
     ({"backend": "local", "address": "tcp://h:8786"}, ValueError, "use it with backend='dask'"),
+    ({"backend": "local", "n_workers": 2}, ValueError, "backend='local' trains one at a time in this "
+                                                       "process: give backend='processes' too"),
     ({"backend": "dask", "address": 8786}, TypeError, "address must be a Dask scheduler's address"),
     ({"backend": "dask", "address": "http://h:8786"}, ValueError, "protocols tcp"),
     ({"backend": "dask", "address": "tcp://h:port"}, ValueError, "port that is not a number"),

@@ -66,6 +66,7 @@ def test_tune_without_a_space_searches_the_default_one(tmp_path):
     (["--method", "grid"], "method='grid' needs a list of values for each parameter; 'lr' is loguniform"),
     (["--storage", "sqlite:///x.db"], "give --study NAME too"),
     (["--study", "digits"], "give --storage sqlite:///study.db too"),
+    (["--workers", "2"], "--workers sizes the worker processes of --backend processes or dask"),
     (["--trials", "0"], "--trials must be an integer >= 1, got '0'"),
     (["--cv", "1"], "--cv must be an integer >= 2, got '1'"),
     (["--address", "tcp://h:8786"], "give --backend dask with it"),

@@ -91,6 +91,10 @@ def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> N
         raise TypeError(f"n_workers must be a positive integer or None (one per core), got {n_workers!r}")
     if n_workers is not None and n_workers < 1:
         raise ValueError(f"n_workers must be a positive integer or None (one per core), got {n_workers!r}")
+    if n_workers is not None and backend == "local":
+        raise ValueError(f"n_workers={n_workers!r} sizes the worker processes of backend='processes' or "
+                         "'dask'; backend='local' trains one at a time in this process: give "
+                         "backend='processes' too (scikit-learn's n_jobs)")
     if address is None:
         return
     if backend != "dask":

@@ -84,6 +84,9 @@ def check_options(o: TuneOptions) -> TuneOptions:
                          f"{', '.join(_backends.BACKENDS)}")
     if o.address is not None and o.backend != "dask":
         raise UsageError(f"--address {o.address!r} names a Dask scheduler; give --backend dask with it")
+    if o.workers is not None and o.backend == "local":
+        raise UsageError("--workers sizes the worker processes of --backend processes or dask; give one of "
+                         "them too (--backend local trains one trial at a time)")
     if o.address is not None and o.workers is not None:
         raise UsageError(f"--workers sizes the local cluster started without --address; the cluster at "
                          f"{o.address} has the workers started there: leave --workers out")
