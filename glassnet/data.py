@@ -215,6 +215,8 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
     _args.check_seed(seed)
     _args.check_verbose(verbose)
     _backends.check_backend(backend, n_workers, address)
+    if "n_jobs" in fit_kwargs:
+        raise TypeError(f"cross_validate() got n_jobs=...; glassnet spells it {_backends.N_JOBS}")
     X, y = _data.unpack_bunch(X, y)
     if y is None:
         raise ValueError("cross_validate needs targets y (or a Bunch with a target)")

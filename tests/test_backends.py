@@ -309,3 +309,10 @@ def test_cross_validate_raises_a_fold_error_as_its_own_type_from_a_worker():
     X, y = _data()
     with pytest.raises(ValueError, match="epochs"):
         gn.cross_validate(_unseeded_model, X, y, cv=2, seed=0, epochs=-1, backend="processes", n_workers=1)
+
+
+def test_cross_validate_refuses_scikit_learns_n_jobs_giving_glassnets_spelling():
+    X, y = _data()
+    with pytest.raises(TypeError, match=r"cross_validate\(\) got n_jobs=...; glassnet spells it "
+                                        r"n_workers \(with backend='processes' or 'dask'\)"):
+        gn.cross_validate(_unseeded_model, X, y, cv=2, n_jobs=2)

@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["BACKENDS", "Outcome", "Shared", "Pool", "run_all", "check_backend", "worker_id", "cores",
-           "unsent"]
+__all__ = ["BACKENDS", "N_JOBS", "Outcome", "Shared", "Pool", "run_all", "check_backend", "worker_id",
+           "cores", "unsent"]
 
 BACKENDS = ("local", "processes", "dask")
 #: How many times a task is started when its worker process dies under it.
@@ -81,6 +81,10 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+#: glassnet's spelling of scikit-learn's and Optuna's n_jobs.
+N_JOBS = "n_workers (with backend='processes' or 'dask')"
 
 
 def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> None:

@@ -57,7 +57,7 @@ _FAILED_GOES_ON = "a trial that raises is recorded as failed with its message an
 #: Other libraries' names of search arguments, and glassnet's.
 _OTHER_NAMES = {"n_iter": "n_trials", "max_trials": "n_trials", "param_grid": "space",
                 "param_distributions": "space", "random_state": "seed", "objective": "scoring",
-                "n_jobs": "n_workers (with backend='processes' or 'dask')", "sampler": "method",
+                "n_jobs": _backends.N_JOBS, "sampler": "method",
                 "pruner": "pruning", "refit": "result.best_model (refit on first use)",
                 "callbacks": "on_trial, or fit_kwargs={'callbacks': [...]}",
                 "epochs": "fit_kwargs={'epochs': ...}", "max_epochs": "fit_kwargs={'epochs': ...}",
