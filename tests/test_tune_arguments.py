@@ -90,3 +90,12 @@ def test_a_study_name_without_storage_names_the_study_and_warns_that_it_cannot_b
     with pytest.warns(UserWarning, match="study_name='s' without storage= names a study kept in memory only"):
         result = gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT, study_name="s")
     assert result.study.study_name == "s"
+
+
+def test_an_optuna_objective_given_as_build_is_told_that_it_gets_a_dict_of_parameters():
+    def objective(trial):
+        return build_mlp({"lr": trial.suggest_float("lr", 1e-3, 1e-1, log=True)})
+
+    with pytest.raises(TypeError, match=r"build gets a dict of the parameters \(params\['lr'\]\), not an "
+                                        r"Optuna trial .*gn.tune.loguniform"):
+        gn.tune.search(objective, {"lr": [0.01]}, data=blobs(), cv=2, fit_kwargs=FIT)
