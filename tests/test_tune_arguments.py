@@ -92,10 +92,16 @@ def test_a_study_name_without_storage_names_the_study_and_warns_that_it_cannot_b
     assert result.study.study_name == "s"
 
 
-def test_an_optuna_objective_given_as_build_is_told_that_it_gets_a_dict_of_parameters():
-    def objective(trial):
-        return build_mlp({"lr": trial.suggest_float("lr", 1e-3, 1e-1, log=True)})
+def optuna_objective(trial):
+    return build_mlp({"lr": trial.suggest_float("lr", 1e-3, 1e-1, log=True)})
 
+
+def keras_tuner_build(hp):
+    return build_mlp({"units": hp.Int("units", 2, 8)})
+
+
+@pytest.mark.parametrize("objective", [optuna_objective, keras_tuner_build])
+def test_an_optuna_objective_or_keras_tuner_build_is_told_that_build_gets_a_dict_of_parameters(objective):
     with pytest.raises(TypeError, match=r"build gets a dict of the parameters \(params\['lr'\]\), not an "
-                                        r"Optuna trial .*gn.tune.loguniform"):
+                                        r"Optuna trial or a Keras Tuner hp .*gn.tune.loguniform"):
         gn.tune.search(objective, {"lr": [0.01]}, data=blobs(), cv=2, fit_kwargs=FIT)

@@ -224,9 +224,9 @@ def first_model(build: Any, params: dict[str, Any], seed: int) -> Any:
     try:
         model = _built(build, params, seed)
     except AttributeError as err:
-        if "suggest_" in str(err):
-            raise TypeError(f"build gets a dict of the parameters (params['lr']), not an Optuna trial "
-                            f"({err}); give their distributions in the space: "
+        if str(err).startswith("'dict' object has no attribute"):  # trial.suggest_float, hp.Int, ...
+            raise TypeError(f"build gets a dict of the parameters (params['lr']), not an Optuna trial or a "
+                            f"Keras Tuner hp ({err}); give their distributions in the space: "
                             "{'lr': gn.tune.loguniform(1e-4, 1e-1)}") from err
         return None
     except Exception:  # the trial with these parameters records the error
