@@ -105,3 +105,21 @@ def test_an_optuna_objective_or_keras_tuner_build_is_told_that_build_gets_a_dict
     with pytest.raises(TypeError, match=r"build gets a dict of the parameters \(params\['lr'\]\), not an "
                                         r"Optuna trial or a Keras Tuner hp .*gn.tune.loguniform"):
         gn.tune.search(objective, {"lr": [0.01]}, data=blobs(), cv=2, fit_kwargs=FIT)
+
+
+@pytest.mark.parametrize("scoring, error, match", [
+    (["accuracy", "loss"], TypeError, "scoring must be one score"),
+    ({"acc": "accuracy"}, TypeError, "scoring must be one score"),
+    ("", ValueError, "scoring must be the name of a score"),
+    (3, ValueError, "scoring must be the name of a score"),
+])
+def test_scoring_is_one_name_or_a_callable(scoring, error, match):
+    with pytest.raises(error, match=match):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT, scoring=scoring)
+
+
+def test_an_estimators_scoring_that_is_no_scikit_learn_scorer_is_refused_before_any_trial():
+    from glassnet.estimators import LogisticRegression
+
+    with pytest.raises(ValueError, match="scoring='acc' is not a scikit-learn scorer name.*get_scorer_names"):
+        gn.tune.search(LogisticRegression, {"learning_rate": [0.1]}, data=blobs(), cv=2, scoring="acc")

@@ -21,8 +21,8 @@ import numpy as np
 
 from glassnet import _random
 
-__all__ = ["TrialSpec", "make", "is_estimator", "direction", "fit_kwargs_for", "fit", "run_trial",
-           "first_model", "DEFAULT_VALIDATION_SPLIT"]
+__all__ = ["TrialSpec", "make", "is_estimator", "check_scoring", "direction", "fit_kwargs_for", "fit",
+           "run_trial", "first_model", "DEFAULT_VALIDATION_SPLIT"]
 
 #: The part of the data held out when ``cv="validation"`` and ``fit_kwargs`` name no validation data.
 DEFAULT_VALIDATION_SPLIT = 0.2
@@ -59,11 +59,31 @@ def _checked(model: Any) -> Any:
     return model
 
 
+def check_scoring(scoring: Any) -> None:
+    """A TypeError/ValueError unless ``scoring`` is None, a callable or one score's name."""
+    if scoring is None or callable(scoring):
+        return
+    if isinstance(scoring, (list, tuple, set, dict)):
+        raise TypeError(f"scoring must be one score (the search optimizes one), got {scoring!r}: give one "
+                        "name such as 'accuracy', or a callable scoring(model, X, y)")
+    if not isinstance(scoring, str) or not scoring:
+        raise ValueError(f"scoring must be the name of a score (such as 'loss' or 'accuracy'), a "
+                         f"callable scoring(model, X, y) or None, got {scoring!r}")
+
+
 def direction(model: Any, scoring: Any) -> tuple[str, str]:
-    """(``"minimize"`` or ``"maximize"``, the score's name) for a trial's ``model`` and ``scoring``."""
+    """(``"minimize"`` or ``"maximize"``, the score's name) for a trial's ``model`` and ``scoring``;
+    a ValueError when an estimator's ``scoring`` names no scikit-learn scorer."""
     if callable(scoring):
         return "maximize", getattr(scoring, "__name__", "score")
     if is_estimator(model):
+        if scoring is not None:
+            from sklearn.metrics import get_scorer_names
+
+            if scoring not in get_scorer_names():
+                raise ValueError(f"scoring={scoring!r} is not a scikit-learn scorer name, which an estimator "
+                                 "is scored by; see sklearn.metrics.get_scorer_names() (such as 'accuracy', "
+                                 "'neg_mean_squared_error')")
         return "maximize", scoring or "score"
     from glassnet.training.monitor import Monitor
 

@@ -219,6 +219,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     _refuse(others)
     optuna = _study.import_optuna()
     _check(method, n_trials, timeout, storage, study_name)
+    _objective.check_scoring(scoring)
     if isinstance(scoring, str) and scoring.startswith("val_"):
         scoring = scoring[len("val_"):]  # the value scored on held-out data, as Keras Tuner's objective
     check_seed(seed, optional=False)
