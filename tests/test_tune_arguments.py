@@ -123,3 +123,13 @@ def test_an_estimators_scoring_that_is_no_scikit_learn_scorer_is_refused_before_
 
     with pytest.raises(ValueError, match="scoring='acc' is not a scikit-learn scorer name.*get_scorer_names"):
         gn.tune.search(LogisticRegression, {"learning_rate": [0.1]}, data=blobs(), cv=2, scoring="acc")
+
+
+@pytest.mark.parametrize("scoring", ["f1", "val_f1"])
+def test_a_score_the_model_does_not_compute_is_refused_before_any_trial(scoring):
+    calls = []
+    with pytest.raises(ValueError, match=r"scoring='f1' is not a score of this model; model.evaluate\(...\) "
+                                         r"gives \['accuracy', 'loss'\] \(add the metric in model.compile"):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT, scoring=scoring,
+                       on_trial=calls.append)
+    assert calls == []

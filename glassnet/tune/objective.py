@@ -72,8 +72,9 @@ def check_scoring(scoring: Any) -> None:
 
 
 def direction(model: Any, scoring: Any) -> tuple[str, str]:
-    """(``"minimize"`` or ``"maximize"``, the score's name) for a trial's ``model`` and ``scoring``;
-    a ValueError when an estimator's ``scoring`` names no scikit-learn scorer."""
+    """(``"minimize"`` or ``"maximize"``, the score's name) for a trial's ``model`` (None when
+    unknown) and ``scoring``; a ValueError when ``scoring`` names no score of the model (for an
+    estimator, no scikit-learn scorer)."""
     if callable(scoring):
         return "maximize", getattr(scoring, "__name__", "score")
     if is_estimator(model):
@@ -88,6 +89,8 @@ def direction(model: Any, scoring: Any) -> tuple[str, str]:
     from glassnet.training.monitor import Monitor
 
     name = scoring or "loss"
+    if getattr(model, "metrics_names", None) is not None:
+        _check_named(name, model.metrics_names, "model.evaluate(...) gives")
     return ("maximize" if Monitor("gn.tune.search", name).maximize else "minimize"), name
 
 
@@ -152,10 +155,15 @@ def _evaluate(model: Any, X: Any, y: Any, scoring: Any) -> float:
     return _named(scores, scoring or "loss", "model.evaluate(...) gives")
 
 
-def _named(values: dict[str, Any], name: str, where: str) -> float:
-    if name not in values:
-        raise ValueError(f"scoring={name!r} is not a score of this model; {where} {sorted(values)} (add the "
+def _check_named(name: str, names: Any, where: str) -> None:
+    """A ValueError when ``name`` is not among the model's ``names`` of scores."""
+    if name not in names:
+        raise ValueError(f"scoring={name!r} is not a score of this model; {where} {sorted(names)} (add the "
                          "metric in model.compile(metrics=[...]))")
+
+
+def _named(values: dict[str, Any], name: str, where: str) -> float:
+    _check_named(name, values, where)
     return float(values[name])
 
 
