@@ -138,6 +138,7 @@ class SettingsModel:
     image_shape: tuple[int, ...] | None
 
     def settings(self, params: dict[str, Any]) -> TrainSettings:
+        """The base settings with ``params`` in place, checked as ``glassnet train`` checks them."""
         return resolve(None, {**self.base.as_dict(), **params})
 
     def __call__(self, params: dict[str, Any]) -> Any:
