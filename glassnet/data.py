@@ -125,7 +125,9 @@ def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
 
     ``StratifiedKFold`` when y holds class labels with at least ``cv`` samples per class
     (``stratify="auto"``), ``KFold`` otherwise; both shuffled with ``seed``. ``cv`` may also
-    be a scikit-learn splitter object, used as it is.
+    be a scikit-learn splitter object, used as it is, or the folds themselves: a list of
+    (train indices, validation indices) pairs (scikit-learn's iterable ``cv``; a splitter that
+    needs groups gives them as ``list(GroupKFold(3).split(X, y, groups))``).
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -134,13 +136,44 @@ def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
     n = len(X)
     labels = _labels_for_stratify(y, stratify)
     if hasattr(cv, "split"):
-        return list(cv.split(np.zeros((n, 1)), labels))
+        return _split(cv, n, labels)
+    if isinstance(cv, (list, tuple)):
+        return _given_folds(cv, n)
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or not 2 <= cv <= n:
         raise ValueError(f"cv must be an integer in [2, {n}] (the number of folds) or a splitter, got {cv!r}")
     if labels is not None and _is_auto(stratify) and not can_stratify(labels, folds=int(cv)):
         labels = None
     splitter = (KFold if labels is None else StratifiedKFold)(int(cv), shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros((n, 1)), labels))
+
+
+def _split(splitter: Any, n: int, labels: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of a scikit-learn splitter, or a ValueError saying how to give the groups it needs."""
+    try:
+        return list(splitter.split(np.zeros((n, 1)), labels))
+    except ValueError as err:
+        if "groups" not in str(err):
+            raise
+        raise ValueError(f"cv={splitter!r} needs groups ({err}); give the folds themselves: "
+                         "cv=list(splitter.split(X, y, groups))") from None
+
+
+def _given_folds(cv: list[Any] | tuple[Any, ...], n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A list of (train, validation) index pairs, each index within the ``n`` samples."""
+    folds = []
+    for i, fold in enumerate(cv):
+        if not isinstance(fold, (list, tuple)) or len(fold) != 2:
+            raise ValueError(f"cv: fold {i} must be a pair (train indices, validation indices), got {fold!r}")
+        train, val = (np.asarray(part) for part in fold)
+        for part in (train, val):
+            if part.ndim != 1 or part.size == 0 or part.dtype.kind not in "iu" or part.min() < 0 \
+                    or part.max() >= n:
+                raise ValueError(f"cv: fold {i} must hold non-empty lists of sample indices in [0, {n}), got "
+                                 f"{np.ravel(part).tolist()[:10]!r}")
+        folds.append((train, val))
+    if not folds:
+        raise ValueError("cv: give at least one fold (train indices, validation indices), got none")
+    return folds
 
 
 class CVScores:
@@ -185,7 +218,7 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
         ``build_fn()`` returns a new compiled model (fresh weights every call). With another
         backend than "local" it runs in the workers: a function of a module or script.
     X, y : arrays, pandas objects, or a Bunch as X alone
-    cv : int or scikit-learn splitter, default 5
+    cv : int, scikit-learn splitter or list of (train, validation) index pairs, default 5
         Folds are stratified when the model's loss is a classification loss.
     seed : int, optional
         Seeds the folds, every ``fit`` and the weights ``build_fn`` draws without a seed of

@@ -133,3 +133,25 @@ def test_a_score_the_model_does_not_compute_is_refused_before_any_trial(scoring)
         gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=2, fit_kwargs=FIT, scoring=scoring,
                        on_trial=calls.append)
     assert calls == []
+
+
+def test_cv_may_be_the_folds_themselves_as_scikit_learn_takes_them():
+    from sklearn.model_selection import GroupKFold
+
+    X, y = blobs()
+    groups = np.arange(len(y)) % 3
+    folds = list(GroupKFold(3).split(X, y, groups))
+    result = gn.tune.search(build_mlp, {"units": [2]}, data=(X, y), cv=folds, fit_kwargs=FIT)
+    assert (result.trials["state"] == "complete").all()
+    with pytest.raises(ValueError, match=r"cv=GroupKFold\(n_splits=3.*\) needs groups .*give the folds "
+                                         r"themselves: cv=list\(splitter.split\(X, y, groups\)\)"):
+        gn.tune.search(build_mlp, {"units": [2]}, data=(X, y), cv=GroupKFold(3), fit_kwargs=FIT)
+
+
+@pytest.mark.parametrize("cv, match", [
+    ([], "give at least one fold"), ([(0, 1)], "fold 0 must hold non-empty"),
+    ([([0, 1], [200])], r"indices in \[0, 90\)"), ([[0]], "must be a pair"),
+])
+def test_bad_folds_are_refused_naming_the_fold(cv, match):
+    with pytest.raises(ValueError, match=match):
+        gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=cv, fit_kwargs=FIT)

@@ -165,10 +165,11 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     n_trials : int, optional
         Trials of a random or Bayesian search (default 10); a grid runs every combination, or
         its first ``n_trials``.
-    cv : int, scikit-learn splitter or "validation", default 5
+    cv : int, scikit-learn splitter, list of (train, validation) index pairs or "validation", default 5
         k-fold cross-validation (stratified for class labels, shuffled with ``seed``), the
-        splitter's folds, or one training per trial scored by its best epoch's validation
-        value (``fit_kwargs``' ``validation_split``, 0.2 by default), as Keras Tuner does.
+        splitter's folds, the folds given, or one training per trial scored by its best
+        epoch's validation value (``fit_kwargs``' ``validation_split``, 0.2 by default), as
+        Keras Tuner does.
     scoring : str or callable, optional
         A model: the value of ``model.evaluate`` to score (default "loss", lower is better;
         "accuracy" and the like: greater is better; Keras Tuner's "val_loss" means "loss").
