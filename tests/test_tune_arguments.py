@@ -155,3 +155,10 @@ def test_cv_may_be_the_folds_themselves_as_scikit_learn_takes_them():
 def test_bad_folds_are_refused_naming_the_fold(cv, match):
     with pytest.raises(ValueError, match=match):
         gn.tune.search(build_mlp, {"units": [2]}, data=blobs(), cv=cv, fit_kwargs=FIT)
+
+
+def test_cv_validation_with_an_estimator_is_refused_before_any_trial():
+    from glassnet.estimators import LogisticRegression
+
+    with pytest.raises(ValueError, match=r"^cv='validation' needs a glassnet model"):
+        gn.tune.search(LogisticRegression, {"learning_rate": [0.1]}, data=blobs(), cv="validation")

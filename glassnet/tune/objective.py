@@ -21,8 +21,8 @@ import numpy as np
 
 from glassnet import _random
 
-__all__ = ["TrialSpec", "make", "is_estimator", "check_scoring", "direction", "fit_kwargs_for", "fit",
-           "run_trial", "first_model", "DEFAULT_VALIDATION_SPLIT"]
+__all__ = ["TrialSpec", "make", "is_estimator", "check_scoring", "check_cv", "direction", "fit_kwargs_for",
+           "fit", "run_trial", "first_model", "DEFAULT_VALIDATION_SPLIT"]
 
 #: The part of the data held out when ``cv="validation"`` and ``fit_kwargs`` name no validation data.
 DEFAULT_VALIDATION_SPLIT = 0.2
@@ -69,6 +69,13 @@ def check_scoring(scoring: Any) -> None:
     if not isinstance(scoring, str) or not scoring:
         raise ValueError(f"scoring must be the name of a score (such as 'loss' or 'accuracy'), a "
                          f"callable scoring(model, X, y) or None, got {scoring!r}")
+
+
+def check_cv(model: Any, folds: list[Any] | None) -> None:
+    """A ValueError when ``cv="validation"`` (``folds`` None) is given with an estimator."""
+    if folds is None and is_estimator(model):
+        raise ValueError("cv='validation' needs a glassnet model (its fit holds out validation data); give "
+                         "an estimator cv=5 or a scikit-learn splitter")
 
 
 def direction(model: Any, scoring: Any) -> tuple[str, str]:
@@ -204,9 +211,7 @@ def _one_fold(spec: TrialSpec, X: Any, y: Any, fold: tuple[np.ndarray, np.ndarra
     model = make(spec.build, spec.params, spec.seed)
     kwargs = fit_kwargs_for(model, spec.fit_kwargs, spec.params, validation=fold is None)
     estimator = is_estimator(model)
-    if fold is None and estimator:
-        raise ValueError("cv='validation' needs a glassnet model (its fit holds out validation data); give "
-                         "an estimator cv=5 or a scikit-learn splitter")
+    check_cv(model, spec.folds)
     train, held_out = fold if fold is not None else (slice(None), None)
     if not estimator:
         if fold is not None and spec.link is not None and "validation_data" not in kwargs \

@@ -234,6 +234,7 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     if first is not None and not _objective.is_estimator(first):
         check_inputs(X, y, "data X", "data y")  # NaN or inf fail every training: said once, here
     folds = _folds(X, y, cv, seed)
+    _objective.check_cv(first, folds)
     direction, score_name = _objective.direction(first, scoring)
     if method == "bayes":
         sampler = optuna.samplers.TPESampler(seed=seed)
