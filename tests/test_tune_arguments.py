@@ -30,6 +30,7 @@ def test_a_storage_that_cannot_be_opened_is_refused_naming_it(storage):
     ("direction", "maximize", "scoring: the direction follows it"),
     ("max_epochs", 10, r"fit_kwargs=\{'epochs': ...\}"),
     ("project_name", "p", "study_name"),
+    ("verbose", 1, r"on_trial=print \(called with each finished trial's row\)"),
 ])
 def test_optuna_keras_tuner_and_scikit_learn_habits_get_glassnets_spelling(name, value, spelling):
     with pytest.raises(TypeError, match=f"search\\(\\) got {name}=...; glassnet spells it {spelling}"):

@@ -64,7 +64,8 @@ _OTHER_NAMES = {"n_iter": "n_trials", "max_trials": "n_trials", "param_grid": "s
                 "direction": _FOLLOWS_SCORING, "directions": _FOLLOWS_SCORING,
                 "project_name": "study_name (with storage=)", "directory": "storage='sqlite:///study.db'",
                 "overwrite": "another study_name",
-                "show_progress_bar": "on_trial (glassnet tune shows a live table)"}
+                "show_progress_bar": "on_trial (glassnet tune shows a live table)",
+                "verbose": "on_trial=print (called with each finished trial's row)"}
 #: Other libraries' arguments that glassnet needs not, and why.
 _NOT_NEEDED = {"load_if_exists": "a search given storage= and the study_name of a stored search resumes it",
                "catch": _FAILED_GOES_ON, "error_score": _FAILED_GOES_ON}
