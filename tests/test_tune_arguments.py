@@ -31,6 +31,7 @@ def test_a_storage_that_cannot_be_opened_is_refused_naming_it(storage):
     ("max_epochs", 10, r"fit_kwargs=\{'epochs': ...\}"),
     ("project_name", "p", "study_name"),
     ("verbose", 1, r"on_trial=print \(called with each finished trial's row\)"),
+    ("X", np.zeros((3, 2)), r"data=\(X, y\)"),
 ])
 def test_optuna_keras_tuner_and_scikit_learn_habits_get_glassnets_spelling(name, value, spelling):
     with pytest.raises(TypeError, match=f"search\\(\\) got {name}=...; glassnet spells it {spelling}"):
@@ -163,3 +164,10 @@ def test_cv_validation_with_an_estimator_is_refused_before_any_trial():
 
     with pytest.raises(ValueError, match=r"^cv='validation' needs a glassnet model"):
         gn.tune.search(LogisticRegression, {"learning_rate": [0.1]}, data=blobs(), cv="validation")
+
+
+def test_x_and_y_given_as_two_arguments_are_told_to_be_one_pair():
+    X, y = blobs()
+    with pytest.raises(TypeError, match=r"got a ndarray: give the data as one pair, search\(build, space, "
+                                        r"data=\(X, y\)\)"):
+        gn.tune.search(build_mlp, {"units": [2]}, X, y)

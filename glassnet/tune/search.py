@@ -35,6 +35,10 @@ DEFAULT_TRIALS = 10
 
 
 def _check(method: Any, n_trials: Any, timeout: Any, storage: Any, study_name: Any) -> None:
+    if not isinstance(method, str) and hasattr(method, "__len__"):
+        raise TypeError(f"method must be one of {', '.join(map(repr, METHODS))}, got a "
+                        f"{type(method).__name__}: give the data as one pair, "
+                        "search(build, space, data=(X, y))")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer))
@@ -65,7 +69,8 @@ _OTHER_NAMES = {"n_iter": "n_trials", "max_trials": "n_trials", "param_grid": "s
                 "project_name": "study_name (with storage=)", "directory": "storage='sqlite:///study.db'",
                 "overwrite": "another study_name",
                 "show_progress_bar": "on_trial (glassnet tune shows a live table)",
-                "verbose": "on_trial=print (called with each finished trial's row)"}
+                "verbose": "on_trial=print (called with each finished trial's row)",
+                "X": "data=(X, y)", "y": "data=(X, y)"}
 #: Other libraries' arguments that glassnet needs not, and why.
 _NOT_NEEDED = {"load_if_exists": "a search given storage= and the study_name of a stored search resumes it",
                "catch": _FAILED_GOES_ON, "error_score": _FAILED_GOES_ON}
