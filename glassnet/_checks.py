@@ -59,16 +59,16 @@ def check_hyperparameter(
     return value
 
 
-def check_seed(seed: Any, name: str = "seed") -> int | None:
-    """``seed`` as an int, or None; a TypeError/ValueError naming ``name`` unless it is None or
-    an integer >= 0 (NumPy's own errors say "SeedSequence" and not which argument)."""
-    if seed is None:
+def check_seed(seed: Any, name: str = "seed", optional: bool = True) -> int | None:
+    """``seed`` as an int, or None; a TypeError/ValueError naming ``name`` unless it is an integer
+    >= 0 or (when ``optional``) None (NumPy's own errors say "SeedSequence" and not which argument)."""
+    if seed is None and optional:
         return None
+    accepted = "a non-negative integer or None" if optional else "a non-negative integer"
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"{name} must be a non-negative integer or None, got {seed!r} ({type(seed).__name__})")
+        raise TypeError(f"{name} must be {accepted}, got {seed!r} ({type(seed).__name__})")
     if seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer or None, got {seed!r}")
+        raise ValueError(f"{name} must be {accepted}, got {seed!r}")
     return int(seed)
 
 

@@ -254,6 +254,8 @@ def test_a_listener_that_is_not_a_scheduler_is_a_clear_error(monkeypatch):
     ({"backend": "dask", "n_workers": 2.0}, TypeError, "n_workers must be a positive integer or None"),
     ({"backend": "processes", "n_workers": True}, TypeError, "n_workers must be a positive integer"),
     ({"backend": "local", "address": "tcp://h:8786"}, ValueError, "use it with backend='dask'"),
+    ({"backend": "local", "n_workers": 2}, ValueError, "backend='local' trains one at a time in this "
+                                                       "process: give backend='processes' too"),
     ({"backend": "dask", "address": 8786}, TypeError, "address must be a Dask scheduler's address"),
     ({"backend": "dask", "address": "http://h:8786"}, ValueError, "protocols tcp"),
     ({"backend": "dask", "address": "tcp://h:port"}, ValueError, "port that is not a number"),
@@ -307,3 +309,10 @@ def test_cross_validate_raises_a_fold_error_as_its_own_type_from_a_worker():
     X, y = _data()
     with pytest.raises(ValueError, match="epochs"):
         gn.cross_validate(_unseeded_model, X, y, cv=2, seed=0, epochs=-1, backend="processes", n_workers=1)
+
+
+def test_cross_validate_refuses_scikit_learns_n_jobs_giving_glassnets_spelling():
+    X, y = _data()
+    with pytest.raises(TypeError, match=r"cross_validate\(\) got n_jobs=...; glassnet spells it "
+                                        r"n_workers \(with backend='processes' or 'dask'\)"):
+        gn.cross_validate(_unseeded_model, X, y, cv=2, n_jobs=2)

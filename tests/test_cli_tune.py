@@ -65,9 +65,12 @@ def test_tune_without_a_space_searches_the_default_one(tmp_path):
     (["--space", "{space}", "--method", "anneal"], "--method 'anneal' is not available; choose one of"),
     (["--method", "grid"], "method='grid' needs a list of values for each parameter; 'lr' is loguniform"),
     (["--storage", "sqlite:///x.db"], "give --study NAME too"),
+    (["--study", "digits"], "give --storage sqlite:///study.db too"),
+    (["--workers", "2"], "--workers sizes the worker processes of --backend processes or dask"),
     (["--trials", "0"], "--trials must be an integer >= 1, got '0'"),
     (["--cv", "1"], "--cv must be an integer >= 2, got '1'"),
     (["--address", "tcp://h:8786"], "give --backend dask with it"),
+    (["--backend", "dask", "--address", "tcp://h:8786", "--workers", "2"], "leave --workers out"),
     (["--space", "{bad}"], "'width' is not a setting to search; the settings are: model, hidden"),
     (["--space", "{dropout}"], "dropout may be 1.0"),
 ])
@@ -107,3 +110,13 @@ def test_an_interrupted_tune_with_a_storage_resumes_when_run_again(tmp_path, mon
     trials = pd.read_csv(_only(tmp_path / "runs", "*-tune-digits") / "trials.csv")
     assert sorted(trials["state"]) == ["complete", "complete", "complete", "interrupted"]
     assert len(calls) == 3 + 1 + 2               # again: the first parameters seen, then the two trials left
+
+
+def test_without_optuna_tune_says_how_to_install_it_before_showing_any_trial(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    result = _invoke("tune", "--trials", 2, "--out", tmp_path / "runs")
+    assert result.exit_code != 0
+    assert 'pip install "glassnet[tune]"' in _flat(result.output)
+    assert "score" not in result.output and not (tmp_path / "runs").exists()

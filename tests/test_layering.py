@@ -26,7 +26,7 @@ LAYER_ORDER: tuple[tuple[str, ...], ...] = (
      "datasets"),
     ("layers", "optim", "schedules"),
     ("models", "_model_keras", "_subclassed"),
-    ("training", "callbacks", "data", "io"),
+    ("training", "callbacks", "data", "timeseries", "io"),
     ("estimators", "plot", "explain", "tune", "uncertainty", "playground", "utils"),
     ("cli",),  # the command line calls the library, the glass-box tools included
 )

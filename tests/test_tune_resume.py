@@ -29,7 +29,8 @@ class InterruptedBuild:
 def test_an_interrupted_search_resumes_and_ends_with_exactly_n_trials(tmp_path, method):
     n_trials = 6
     search = dict(space=SPACES[method], data=blobs(), method=method, n_trials=None if method == "grid" else 6,
-                  cv=2, fit_kwargs=FIT, storage=f"sqlite:///{tmp_path}/study.db", study_name="s")
+                  cv=2, fit_kwargs=FIT, storage=f"sqlite:///{tmp_path}/study.db", study_name="s",
+                  pruning=False)
     # one call sees the first parameters, then 2 per trial: the 6th call is the 3rd trial's first fold
     with pytest.raises(KeyboardInterrupt):
         gn.tune.search(InterruptedBuild(stop_at=6), **search)
@@ -66,3 +67,19 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     gn.tune.search(build_mlp, {"units": [1, 2]}, **search)
     with pytest.raises(ValueError, match=r"study_name='s' holds a search with other settings \(space differ"):
         gn.tune.search(build_mlp, {"units": [1, 3]}, **search)
+
+
+def test_a_resumed_bayesian_search_draws_new_parameters_not_the_first_ones_again(tmp_path):
+    search = dict(space=SPACES["bayes"], data=blobs(), method="bayes", cv=2, fit_kwargs=FIT,
+                  storage=f"sqlite:///{tmp_path}/study.db", study_name="b")
+    gn.tune.search(build_mlp, n_trials=2, **search)
+    result = gn.tune.search(build_mlp, n_trials=4, **search)
+    params = list(zip(result.trials["param_units"], result.trials["param_lr"], strict=True))
+    assert len(params) == 4 and len(set(params)) == 4
+
+
+def test_resuming_on_other_data_is_refused(tmp_path):
+    search = dict(cv=2, fit_kwargs=FIT, storage=f"sqlite:///{tmp_path}/study.db", study_name="d")
+    gn.tune.search(build_mlp, {"units": [1, 2]}, data=blobs(seed=0), **search)
+    with pytest.raises(ValueError, match=r"study_name='d' holds a search with other settings \(data differ"):
+        gn.tune.search(build_mlp, {"units": [1, 2]}, data=blobs(seed=1), **search)

@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["BACKENDS", "Outcome", "Shared", "Pool", "run_all", "check_backend", "worker_id", "cores",
-           "unsent"]
+__all__ = ["BACKENDS", "N_JOBS", "Outcome", "Shared", "Pool", "run_all", "check_backend", "worker_id",
+           "cores", "unsent"]
 
 BACKENDS = ("local", "processes", "dask")
 #: How many times a task is started when its worker process dies under it.
@@ -83,6 +83,10 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+#: glassnet's spelling of scikit-learn's and Optuna's n_jobs.
+N_JOBS = "n_workers (with backend='processes' or 'dask')"
+
+
 def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> None:
     """A ValueError/TypeError naming the argument when the backend options are not valid."""
     if not isinstance(backend, str) or backend not in BACKENDS:
@@ -91,6 +95,10 @@ def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> N
         raise TypeError(f"n_workers must be a positive integer or None (one per core), got {n_workers!r}")
     if n_workers is not None and n_workers < 1:
         raise ValueError(f"n_workers must be a positive integer or None (one per core), got {n_workers!r}")
+    if n_workers is not None and backend == "local":
+        raise ValueError(f"n_workers={n_workers!r} sizes the worker processes of backend='processes' or "
+                         "'dask'; backend='local' trains one at a time in this process: give "
+                         "backend='processes' too (scikit-learn's n_jobs)")
     if address is None:
         return
     if backend != "dask":

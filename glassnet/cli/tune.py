@@ -84,8 +84,17 @@ def check_options(o: TuneOptions) -> TuneOptions:
                          f"{', '.join(_backends.BACKENDS)}")
     if o.address is not None and o.backend != "dask":
         raise UsageError(f"--address {o.address!r} names a Dask scheduler; give --backend dask with it")
+    if o.workers is not None and o.backend == "local":
+        raise UsageError("--workers sizes the worker processes of --backend processes or dask; give one of "
+                         "them too (--backend local trains one trial at a time)")
+    if o.address is not None and o.workers is not None:
+        raise UsageError(f"--workers sizes the local cluster started without --address; the cluster at "
+                         f"{o.address} has the workers started there: leave --workers out")
     if o.storage is not None and o.study is None:
         raise UsageError(f"--storage {o.storage!r} keeps the search to resume it: give --study NAME too")
+    if o.study is not None and o.storage is None:
+        raise UsageError(f"--study {o.study!r} names the search kept in --storage: give --storage "
+                         "sqlite:///study.db too")
     return o
 
 
@@ -129,6 +138,7 @@ class SettingsModel:
     image_shape: tuple[int, ...] | None
 
     def settings(self, params: dict[str, Any]) -> TrainSettings:
+        """The base settings with ``params`` in place, checked as ``glassnet train`` checks them."""
         return resolve(None, {**self.base.as_dict(), **params})
 
     def __call__(self, params: dict[str, Any]) -> Any:
@@ -166,9 +176,11 @@ def tune(base: TrainSettings, o: TuneOptions, console: Any) -> TuneRun:
     """Run ``glassnet tune``: search, write the run folder, train the best settings into ``best/``."""
     from glassnet import tune as gn_tune
     from glassnet.cli.tune_display import TrialsDisplay
+    from glassnet.tune.study import import_optuna
 
     check_out_folder(base.out)
     o = check_options(o)
+    import_optuna()  # its ImportError says how to install it before any data is read or trial shown
     space = load_space(o.space, base, o.method)
     X, y, build, name = _search_data(base, o)
     n_trials = o.trials if o.trials is not None or o.method == "grid" else DEFAULT_TRIALS

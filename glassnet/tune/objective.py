@@ -21,8 +21,8 @@ import numpy as np
 
 from glassnet import _random
 
-__all__ = ["TrialSpec", "make", "is_estimator", "direction", "fit_kwargs_for", "fit", "run_trial",
-           "first_model", "DEFAULT_VALIDATION_SPLIT"]
+__all__ = ["TrialSpec", "make", "is_estimator", "check_scoring", "check_cv", "direction", "fit_kwargs_for",
+           "fit", "run_trial", "first_model", "DEFAULT_VALIDATION_SPLIT"]
 
 #: The part of the data held out when ``cv="validation"`` and ``fit_kwargs`` name no validation data.
 DEFAULT_VALIDATION_SPLIT = 0.2
@@ -37,6 +37,10 @@ def make(build: Any, params: dict[str, Any], seed: int) -> Any:
     """The model of a trial: ``build(params)``, an estimator class built with ``params``, or a
     clone of an estimator instance with ``params`` set. The weights a model draws without a
     seed of its own come from ``seed``: every trial starts from the same draws."""
+    return _checked(_built(build, params, seed))
+
+
+def _built(build: Any, params: dict[str, Any], seed: int) -> Any:
     if isinstance(build, type) and is_estimator(build):
         return build(**params)
     if is_estimator(build):
@@ -44,22 +48,56 @@ def make(build: Any, params: dict[str, Any], seed: int) -> Any:
 
         return clone(build).set_params(**params)
     with _random.program_seeds(np.random.SeedSequence(seed)):
-        model = build(params)
+        return build(params)
+
+
+def _checked(model: Any) -> Any:
+    """``model``, or a TypeError when it is neither a compiled glassnet model nor an estimator."""
     if not is_estimator(model) and not getattr(model, "compiled", False):
         raise TypeError(f"build(params) must return a compiled glassnet model (call model.compile(...) in "
                         f"it) or a scikit-learn estimator, got {model!r}")
     return model
 
 
+def check_scoring(scoring: Any) -> None:
+    """A TypeError/ValueError unless ``scoring`` is None, a callable or one score's name."""
+    if scoring is None or callable(scoring):
+        return
+    if isinstance(scoring, (list, tuple, set, dict)):
+        raise TypeError(f"scoring must be one score (the search optimizes one), got {scoring!r}: give one "
+                        "name such as 'accuracy', or a callable scoring(model, X, y)")
+    if not isinstance(scoring, str) or not scoring:
+        raise ValueError(f"scoring must be the name of a score (such as 'loss' or 'accuracy'), a "
+                         f"callable scoring(model, X, y) or None, got {scoring!r}")
+
+
+def check_cv(model: Any, folds: list[Any] | None) -> None:
+    """A ValueError when ``cv="validation"`` (``folds`` None) is given with an estimator."""
+    if folds is None and is_estimator(model):
+        raise ValueError("cv='validation' needs a glassnet model (its fit holds out validation data); give "
+                         "an estimator cv=5 or a scikit-learn splitter")
+
+
 def direction(model: Any, scoring: Any) -> tuple[str, str]:
-    """(``"minimize"`` or ``"maximize"``, the score's name) for a trial's ``model`` and ``scoring``."""
+    """(``"minimize"`` or ``"maximize"``, the score's name) for a trial's ``model`` (None when
+    unknown) and ``scoring``; a ValueError when ``scoring`` names no score of the model (for an
+    estimator, no scikit-learn scorer)."""
     if callable(scoring):
         return "maximize", getattr(scoring, "__name__", "score")
     if is_estimator(model):
+        if scoring is not None:
+            from sklearn.metrics import get_scorer_names
+
+            if scoring not in get_scorer_names():
+                raise ValueError(f"scoring={scoring!r} is not a scikit-learn scorer name, which an estimator "
+                                 "is scored by; see sklearn.metrics.get_scorer_names() (such as 'accuracy', "
+                                 "'neg_mean_squared_error')")
         return "maximize", scoring or "score"
     from glassnet.training.monitor import Monitor
 
     name = scoring or "loss"
+    if getattr(model, "metrics_names", None) is not None:
+        _check_named(name, model.metrics_names, "model.evaluate(...) gives")
     return ("maximize" if Monitor("gn.tune.search", name).maximize else "minimize"), name
 
 
@@ -124,10 +162,15 @@ def _evaluate(model: Any, X: Any, y: Any, scoring: Any) -> float:
     return _named(scores, scoring or "loss", "model.evaluate(...) gives")
 
 
-def _named(values: dict[str, Any], name: str, where: str) -> float:
-    if name not in values:
-        raise ValueError(f"scoring={name!r} is not a score of this model; {where} {sorted(values)} (add the "
+def _check_named(name: str, names: Any, where: str) -> None:
+    """A ValueError when ``name`` is not among the model's ``names`` of scores."""
+    if name not in names:
+        raise ValueError(f"scoring={name!r} is not a score of this model; {where} {sorted(names)} (add the "
                          "metric in model.compile(metrics=[...]))")
+
+
+def _named(values: dict[str, Any], name: str, where: str) -> float:
+    _check_named(name, values, where)
     return float(values[name])
 
 
@@ -155,15 +198,20 @@ def _callbacks(spec: TrialSpec, kwargs: dict[str, Any], epochs_done: int) -> lis
     return [*callbacks, PruningCallback(trial, "val_" + (spec.scoring or "loss"), epochs_done)]
 
 
+def _iterations(estimator: Any) -> int:
+    """The iterations an estimator's fit ran: its ``n_iter_`` (the most of them when it is an array, as
+    scikit-learn's one-versus-rest models give one per class), 0 without one."""
+    n_iter = getattr(estimator, "n_iter_", None)
+    return 0 if n_iter is None else int(np.max(n_iter))
+
+
 def _one_fold(spec: TrialSpec, X: Any, y: Any, fold: tuple[np.ndarray, np.ndarray] | None,
               epochs_done: int) -> tuple[float, int, bool]:
     """(score, epochs, pruned) of one fold (``fold`` None: the validation split of fit)."""
     model = make(spec.build, spec.params, spec.seed)
     kwargs = fit_kwargs_for(model, spec.fit_kwargs, spec.params, validation=fold is None)
     estimator = is_estimator(model)
-    if fold is None and estimator:
-        raise ValueError("cv='validation' needs a glassnet model (its fit holds out validation data); give "
-                         "an estimator cv=5 or a scikit-learn splitter")
+    check_cv(model, spec.folds)
     train, held_out = fold if fold is not None else (slice(None), None)
     if not estimator:
         if fold is not None and spec.link is not None and "validation_data" not in kwargs \
@@ -172,7 +220,7 @@ def _one_fold(spec: TrialSpec, X: Any, y: Any, fold: tuple[np.ndarray, np.ndarra
         kwargs["callbacks"] = _callbacks(spec, kwargs, epochs_done)
     history = fit(model, X[train], y[train], kwargs, spec.seed)
     pruned = any(getattr(cb, "pruned", False) for cb in kwargs.get("callbacks", []))
-    epochs = int(getattr(model, "n_iter_", 0)) if estimator else len(history.epoch)
+    epochs = _iterations(model) if estimator else len(history.epoch)
     if pruned:
         return math.nan, epochs, True
     score = (_best_validation(history, spec.scoring, spec.maximize) if fold is None
@@ -204,8 +252,16 @@ def run_trial(data: tuple[Any, Any], spec: TrialSpec) -> dict[str, Any]:
 
 def first_model(build: Any, params: dict[str, Any], seed: int) -> Any:
     """A model built for ``params`` (to learn the kind of model and the score's direction), or
-    None when building fails (that trial reports the error)."""
+    None when building raises (that trial records the error); a TypeError at once when ``build``
+    returns something else than a compiled model or an estimator (it would for every trial)."""
     try:
-        return make(build, params, seed)
+        model = _built(build, params, seed)
+    except AttributeError as err:
+        if str(err).startswith("'dict' object has no attribute"):  # trial.suggest_float, hp.Int, ...
+            raise TypeError(f"build gets a dict of the parameters (params['lr']), not an Optuna trial or a "
+                            f"Keras Tuner hp ({err}); give their distributions in the space: "
+                            "{'lr': gn.tune.loguniform(1e-4, 1e-1)}") from err
+        return None
     except Exception:  # the trial with these parameters records the error
         return None
+    return _checked(model)

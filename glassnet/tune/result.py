@@ -74,7 +74,6 @@ class SearchResult:
         self.trials = self._frame()
         self._best_model: Any = None
 
-
     def _frame(self) -> pd.DataFrame:
         import pandas as pd
 

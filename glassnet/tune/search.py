@@ -10,8 +10,10 @@ in this process, in local worker processes or on a Dask cluster, the data sent o
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from glassnet import _backends
 from glassnet._checks import check_seed
+from glassnet.training.data import check_inputs
 from glassnet.tune import objective as _objective
 from glassnet.tune import study as _study
 from glassnet.tune.result import SearchResult, trial_row
@@ -32,6 +35,10 @@ DEFAULT_TRIALS = 10
 
 
 def _check(method: Any, n_trials: Any, timeout: Any, storage: Any, study_name: Any) -> None:
+    if not isinstance(method, str) and hasattr(method, "__len__"):
+        raise TypeError(f"method must be one of {', '.join(map(repr, METHODS))}, got a "
+                        f"{type(method).__name__}: give the data as one pair, "
+                        "search(build, space, data=(X, y))")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer))
@@ -42,15 +49,31 @@ def _check(method: Any, n_trials: Any, timeout: Any, storage: Any, study_name: A
         raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
     if storage is not None and study_name is None:
         raise ValueError(f"storage={storage!r} keeps the study to resume it: give it a study_name= too")
+    if study_name is not None and storage is None:
+        warnings.warn(f"study_name={study_name!r} without storage= names a study kept in memory only: it "
+                      "cannot be resumed. Give storage='sqlite:///study.db' to keep it", UserWarning,
+                      stacklevel=3)
 
 
+_FOLLOWS_SCORING = ("scoring: the direction follows it (a loss is minimized; accuracy, r2 and a scorer "
+                    "are maximized), as result.direction says")
+_FAILED_GOES_ON = "a trial that raises is recorded as failed with its message and the search goes on"
 #: Other libraries' names of search arguments, and glassnet's.
 _OTHER_NAMES = {"n_iter": "n_trials", "max_trials": "n_trials", "param_grid": "space",
                 "param_distributions": "space", "random_state": "seed", "objective": "scoring",
-                "n_jobs": "n_workers (with backend='processes' or 'dask')", "sampler": "method",
+                "n_jobs": _backends.N_JOBS, "sampler": "method",
                 "pruner": "pruning", "refit": "result.best_model (refit on first use)",
                 "callbacks": "on_trial, or fit_kwargs={'callbacks': [...]}",
-                "epochs": "fit_kwargs={'epochs': ...}"}
+                "epochs": "fit_kwargs={'epochs': ...}", "max_epochs": "fit_kwargs={'epochs': ...}",
+                "direction": _FOLLOWS_SCORING, "directions": _FOLLOWS_SCORING,
+                "project_name": "study_name (with storage=)", "directory": "storage='sqlite:///study.db'",
+                "overwrite": "another study_name",
+                "show_progress_bar": "on_trial (glassnet tune shows a live table)",
+                "verbose": "on_trial=print (called with each finished trial's row)",
+                "X": "data=(X, y)", "y": "data=(X, y)"}
+#: Other libraries' arguments that glassnet needs not, and why.
+_NOT_NEEDED = {"load_if_exists": "a search given storage= and the study_name of a stored search resumes it",
+               "catch": _FAILED_GOES_ON, "error_score": _FAILED_GOES_ON}
 
 
 def _refuse(others: dict[str, Any]) -> None:
@@ -58,6 +81,8 @@ def _refuse(others: dict[str, Any]) -> None:
     if not others:
         return
     name = next(iter(others))
+    if name in _NOT_NEEDED:
+        raise TypeError(f"search() got {name}=...; glassnet needs no {name}: {_NOT_NEEDED[name]}")
     if name in _OTHER_NAMES:
         raise TypeError(f"search() got {name}=...; glassnet spells it {_OTHER_NAMES[name]}")
     raise TypeError(f"search() got an unexpected keyword argument {name!r}")
@@ -97,10 +122,24 @@ def _folds(X: np.ndarray, y: np.ndarray, cv: Any, seed: int) -> list[tuple[np.nd
     return folds(X, y, cv, seed)
 
 
+def _fingerprint(X: np.ndarray, y: np.ndarray) -> str:
+    """The shapes and a digest of the data, kept with a stored study: a search resumed on other data
+    is refused rather than mixing its trials' scores with the stored ones."""
+    digest = hashlib.sha256()
+    for array in (X, y):
+        digest.update(str((array.shape, array.dtype.str)).encode())
+        values = "\0".join(map(str, array.ravel())).encode() if array.dtype == object else array.tobytes()
+        digest.update(values)
+    return f"X {X.shape}, y {y.shape}, sha256 {digest.hexdigest()[:16]}"
+
+
 def _plan(space: Space, method: str, n_trials: int | None, seed: int) -> list[dict[str, Any]] | None:
     """The parameters of every trial of a grid or random search (None for Bayesian search)."""
     if method == "grid":
         grid = space.grid()
+        if n_trials and n_trials > len(grid):
+            warnings.warn(f"grid search: the space has {len(grid)} combinations, fewer than "
+                          f"n_trials={n_trials}; each is tried once", UserWarning, stacklevel=3)
         return grid[:n_trials] if n_trials else grid
     if method == "random":
         return space.sample(n_trials or DEFAULT_TRIALS, seed)
@@ -132,10 +171,11 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     n_trials : int, optional
         Trials of a random or Bayesian search (default 10); a grid runs every combination, or
         its first ``n_trials``.
-    cv : int, scikit-learn splitter or "validation", default 5
+    cv : int, scikit-learn splitter, list of (train, validation) index pairs or "validation", default 5
         k-fold cross-validation (stratified for class labels, shuffled with ``seed``), the
-        splitter's folds, or one training per trial scored by its best epoch's validation
-        value (``fit_kwargs``' ``validation_split``, 0.2 by default), as Keras Tuner does.
+        splitter's folds, the folds given, or one training per trial scored by its best
+        epoch's validation value (``fit_kwargs``' ``validation_split``, 0.2 by default), as
+        Keras Tuner does.
     scoring : str or callable, optional
         A model: the value of ``model.evaluate`` to score (default "loss", lower is better;
         "accuracy" and the like: greater is better; Keras Tuner's "val_loss" means "loss").
@@ -158,6 +198,8 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
         run the search again with the same ``study_name`` to resume it after an interruption:
         the finished trials are not run again.
     study_name : str, optional
+        The study's name in ``storage`` (without a storage it only names the study in memory,
+        which cannot be resumed: a warning says so).
     timeout : float, optional
         No trial starts after this many seconds (the first always does); those running finish.
     pruning : bool, default True
@@ -184,37 +226,51 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
     _refuse(others)
     optuna = _study.import_optuna()
     _check(method, n_trials, timeout, storage, study_name)
+    _objective.check_scoring(scoring)
     if isinstance(scoring, str) and scoring.startswith("val_"):
         scoring = scoring[len("val_"):]  # the value scored on held-out data, as Keras Tuner's objective
-    check_seed(seed)
-    if seed is None:
-        raise ValueError("seed must be an integer >= 0 (the search is seeded), got None")
+    check_seed(seed, optional=False)
     _backends.check_backend(backend, n_workers, address)
     _check_build(build, fit_kwargs)
     space = Space(space)
     X, y = _data(data)
     fit_kwargs = fit_kwargs if callable(fit_kwargs) else dict(fit_kwargs or {})
-    folds = _folds(X, y, cv, seed)
     plan = _plan(space, method, n_trials, seed)
     first = _objective.first_model(build, (plan or space.sample(1, seed))[0], seed)
+    if first is not None and not _objective.is_estimator(first):
+        check_inputs(X, y, "data X", "data y")  # NaN or inf fail every training: said once, here
+    folds = _folds(X, y, cv, seed)
+    _objective.check_cv(first, folds)
     direction, score_name = _objective.direction(first, scoring)
     if method == "bayes":
         sampler = optuna.samplers.TPESampler(seed=seed)
         pruner = optuna.pruners.MedianPruner() if pruning else optuna.pruners.NopPruner()
     else:
         sampler, pruner = optuna.samplers.RandomSampler(seed=seed), optuna.pruners.NopPruner()
-    signature = {"method": method, "space": repr(space), "seed": seed, "scoring": score_name, "cv": repr(cv)}
+    signature = {"method": method, "space": repr(space), "seed": seed, "scoring": score_name, "cv": repr(cv),
+                 "data": _fingerprint(X, y)}
     spec = _objective.TrialSpec(build, {}, folds, scoring, direction == "maximize", fit_kwargs, seed)
     with tempfile.TemporaryDirectory(prefix="glassnet-tune-") as temporary, _study.quiet_optuna(), \
             _backends.Pool(backend, n_workers, address) as pool:
         study, link = _study.open_study(storage, study_name, direction, sampler, pruner, signature, pool,
                                         temporary)
         _study.mark_interrupted(study)
+        _reseed_resumed(study, method, seed)
         runner = _Runner(study, space, spec, pool, link if method == "bayes" and pruning else None, on_trial)
         runner.run(_Budget(study, plan, n_trials or DEFAULT_TRIALS, timeout), (X, y))
         study = _study.detached(study, link, storage)
     _check_completed(study)
     return SearchResult(study, space, spec, (X, y), score_name, direction)
+
+
+def _reseed_resumed(study: Any, method: str, seed: int) -> None:
+    """Seed the sampler of a resumed Bayesian search from ``seed`` and the number of trials the study
+    holds: its first draws are then new ones, not those of the trials that already ran."""
+    started = len(study.get_trials(deepcopy=False))
+    if method == "bayes" and started:
+        optuna = _study.import_optuna()
+        study.sampler = optuna.samplers.TPESampler(
+            seed=int(np.random.SeedSequence([seed, started]).generate_state(1)[0]))
 
 
 def _check_completed(study: Any) -> None:

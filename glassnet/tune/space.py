@@ -62,11 +62,13 @@ class Uniform:
         object.__setattr__(self, "high", float(self.high))
 
     def scipy(self) -> Any:
+        """The frozen scipy distribution (for scikit-learn's ``ParameterSampler``)."""
         from scipy import stats
 
         return stats.uniform(self.low, self.high - self.low)
 
     def optuna(self) -> Any:
+        """The Optuna distribution of the same values."""
         from optuna.distributions import FloatDistribution
 
         return FloatDistribution(self.low, self.high)
@@ -87,11 +89,13 @@ class LogUniform:
         object.__setattr__(self, "high", float(self.high))
 
     def scipy(self) -> Any:
+        """The frozen scipy distribution (for scikit-learn's ``ParameterSampler``)."""
         from scipy import stats
 
         return stats.loguniform(self.low, self.high)
 
     def optuna(self) -> Any:
+        """The Optuna distribution of the same values."""
         from optuna.distributions import FloatDistribution
 
         return FloatDistribution(self.low, self.high, log=True)
@@ -116,11 +120,13 @@ class IntUniform:
         return list(range(self.low, self.high + 1))
 
     def scipy(self) -> Any:
+        """The frozen scipy distribution (for scikit-learn's ``ParameterSampler``)."""
         from scipy import stats
 
         return stats.randint(self.low, self.high + 1)
 
     def optuna(self) -> Any:
+        """The Optuna distribution of the same values."""
         from optuna.distributions import IntDistribution
 
         return IntDistribution(self.low, self.high)
@@ -168,6 +174,7 @@ class Choice:
         return self.values[self.labels.index(label)]
 
     def optuna(self) -> Any:
+        """The Optuna distribution of the same values."""
         from optuna.distributions import CategoricalDistribution
 
         return CategoricalDistribution(self.labels)
@@ -294,6 +301,7 @@ class Space:
 
     @property
     def names(self) -> list[str]:
+        """The parameters' names, in the order given."""
         return list(self.distributions)
 
     def grid(self) -> list[dict[str, Any]]:

@@ -87,6 +87,21 @@ def _dask_storage(*args: Any, **kwargs: Any) -> Any:
         return DaskStorage(*args, **kwargs)
 
 
+def _check_storage(storage: Any) -> None:
+    """A ValueError naming ``storage`` when Optuna cannot open the database of that URL (not a URL, a
+    folder that does not exist, a server that does not answer, its driver not installed)."""
+    if not isinstance(storage, str):
+        return
+    optuna = import_optuna()
+    try:
+        optuna.storages.RDBStorage(storage)
+    except Exception as err:  # SQLAlchemy's and the database drivers' errors have no common base
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"storage={storage!r} could not be opened ({reason}); give a database URL such as "
+                         "'sqlite:///study.db' (a file in a folder that exists) or "
+                         "'postgresql://user:password@host/database'") from err
+
+
 def _storage(storage: Any, pool: Any, temporary: Any) -> Any:
     """The storage of the study: Dask's on a Dask pool, a journal file for local worker processes
     when none is given (``temporary``: a folder that lives as long as the search), else ``storage``."""
@@ -106,6 +121,7 @@ def open_study(storage: Any, study_name: str | None, direction: str, sampler: An
     """Create the study, or load it to resume; a ValueError if the stored one was made by a
     different search (method, space, seed, scoring)."""
     optuna = import_optuna()
+    _check_storage(storage)
     backend_storage = _storage(storage, pool, temporary)
     study = optuna.create_study(storage=backend_storage, study_name=study_name, direction=direction,
                                 sampler=sampler, pruner=pruner, load_if_exists=study_name is not None)
