@@ -50,7 +50,7 @@ except ImportError:  # installed without a C compiler: the NumPy code below runs
 
 __all__ = [
     "reference", "in_reference", "compiled_available", "compiled_in_use", "replay_allowed",
-    "optimizer_kernel", "relu", "relu_grad", "softmax", "softmax_cross_entropy",
+    "optimizer_kernel", "lstm_kernel", "relu", "relu_grad", "softmax", "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
 ]
 
@@ -129,6 +129,17 @@ def optimizer_kernel(name: str, dtype: Any) -> Callable[..., None] | None:
     if _compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS:
         return None
     return getattr(_compiled, name)
+
+
+def lstm_kernel(direction: str, dtype: Any, activation: str,
+                recurrent_activation: str) -> Callable[..., None] | None:
+    """The compiled LSTM step ``direction`` ("forward" or "backward") for arrays of ``dtype``
+    with the cell's activations, or None: :mod:`glassnet.ops._cells` then runs its NumPy
+    step. Compiled for tanh and sigmoid only."""
+    if (_compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS
+            or (activation, recurrent_activation) != ("tanh", "sigmoid")):
+        return None
+    return getattr(_compiled, f"lstm_{direction}", None)
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

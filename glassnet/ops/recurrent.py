@@ -42,6 +42,7 @@ import numpy as np
 
 from glassnet import accel
 from glassnet.function import Function
+from glassnet.ops import _cells
 from glassnet.ops._window import one_blas_thread
 
 __all__ = ["SimpleRNNSequence", "LSTMSequence", "GRUSequence", "CELL_ACTIVATIONS"]
@@ -233,8 +234,6 @@ class LSTMSequence(Function):
                 reverse: bool = False, bias: bool = True, masked: bool = False,
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h, c), W, U, b, b_U, mask = _parts(arrays, 2, bias, masked)
-        g, _ = CELL_ACTIVATIONS[activation]
-        s, _ = CELL_ACTIVATIONS[recurrent_activation]
         N, T, _ = x.shape
         H = U.shape[0]
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
@@ -242,22 +241,23 @@ class LSTMSequence(Function):
         gates, H_in = np.empty_like(Z), np.empty((T, N, H), Z.dtype)
         C_prev, TC = np.empty_like(H_in), np.empty_like(H_in)
         out = np.zeros((T + 2, N, H), Z.dtype)
+        c_new, work = np.empty((N, H), Z.dtype), np.empty((N, H), Z.dtype)
+        skip = None if mask is None else np.logical_not(mask)
         for t in _steps(T, reverse):
-            H_in[t] = h if recurrent_mask is None else h * recurrent_mask
-            z = Z[t] + H_in[t] @ U
-            q = gates[t]
-            q[:, :2 * H] = s(z[:, :2 * H])
-            q[:, 2 * H:3 * H] = g(z[:, 2 * H:3 * H])
-            q[:, 3 * H:] = s(z[:, 3 * H:])
-            C_prev[t] = c
-            c_new = q[:, H:2 * H] * c + q[:, :H] * q[:, 2 * H:3 * H]
-            TC[t] = g(c_new)
-            h_new = q[:, 3 * H:] * TC[t]
-            keep = _keep(mask, t)
-            if keep is None:
-                h, c, out[t] = h_new, c_new, h_new
+            if recurrent_mask is None:
+                H_in[t] = h
             else:
-                h, c, out[t] = np.where(keep, h_new, h), np.where(keep, c_new, c), np.where(keep, h_new, 0)
+                np.multiply(h, recurrent_mask, out=H_in[t])
+            q = np.matmul(H_in[t], U, out=gates[t])
+            q += Z[t]
+            C_prev[t] = c
+            _cells.lstm_forward_step(q, C_prev[t], c_new, TC[t], out[t], work, activation,
+                                     recurrent_activation)
+            if skip is None:
+                h, c = out[t], c_new
+            else:
+                h, c = np.where(mask[:, t, None], out[t], h), np.where(mask[:, t, None], c_new, c)
+                np.copyto(out[t], 0, where=skip[:, t, None])
         out[T], out[T + 1] = h, c
         _save(ctx, x_tm, W, U, mask, reverse, bias, masked)
         ctx.gates, ctx.H_in, ctx.C_prev, ctx.TC = gates, H_in, C_prev, TC
@@ -268,31 +268,27 @@ class LSTMSequence(Function):
     @staticmethod
     @_one_blas_thread
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        T, _, H = ctx.TC.shape
-        dg = CELL_ACTIVATIONS[ctx.activation][1]
-        ds = CELL_ACTIVATIONS[ctx.recurrent_activation][1]
+        T, N, H = ctx.TC.shape
         gy = grad.transpose(1, 0, 2)
         dh, dc = np.array(gy[T]), np.array(gy[T + 1])
         dZ, ctx.state_grads = np.empty_like(ctx.gates), np.empty_like(ctx.TC)
+        work = np.empty((2, N, H), dh.dtype)
+        skip = None if ctx.mask is None else np.logical_not(ctx.mask)
         UT = ctx.U.T
         for t in _steps(T, not ctx.reverse):
-            q, tc, keep = ctx.gates[t], ctx.TC[t], _keep(ctx.mask, t)
-            i, f, gg, o = q[:, :H], q[:, H:2 * H], q[:, 2 * H:3 * H], q[:, 3 * H:]
-            ctx.state_grads[t] = dh_new = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
-            dc_new = dc if keep is None else np.where(keep, dc, 0)
-            dc_new = dc_new + dh_new * o * dg(tc)
-            d = dZ[t]
-            d[:, :H] = dc_new * gg * ds(i)
-            d[:, H:2 * H] = dc_new * ctx.C_prev[t] * ds(f)
-            d[:, 2 * H:3 * H] = dc_new * i * dg(gg)
-            d[:, 3 * H:] = dh_new * tc * ds(o)
-            back = d @ UT
+            dh_new = np.add(dh, gy[t], out=ctx.state_grads[t])
+            if skip is not None:
+                held_h, held_c = np.where(skip[:, t, None], dh, 0), np.where(skip[:, t, None], dc, 0)
+                np.copyto(dh_new, 0, where=skip[:, t, None])
+                np.copyto(dc, 0, where=skip[:, t, None])
+            _cells.lstm_backward_step(ctx.gates[t], ctx.C_prev[t], ctx.TC[t], dh_new, dc, dZ[t], work,
+                                      ctx.activation, ctx.recurrent_activation)
+            np.matmul(dZ[t], UT, out=dh)
             if ctx.recurrent_mask is not None:
-                back *= ctx.recurrent_mask
-            if keep is None:
-                dh, dc = back, dc_new * f
-            else:
-                dh, dc = back + np.where(keep, 0, dh), dc_new * f + np.where(keep, 0, dc)
+                dh *= ctx.recurrent_mask
+            if skip is not None:
+                dh += held_h
+                dc += held_c
         return _assemble(ctx, [dh, dc], _weight_grads(ctx, dZ, dZ))
 
 
