@@ -7,8 +7,9 @@ and allocate nothing. Each gives the same bits as the formula it replaces: the s
 rounded operations, only reordered where the operation is commutative (``1 + t`` as
 ``t + 1``, ``a (1 - a)`` as ``(1 - a) a``).
 
-The LSTM's step asks :func:`glassnet.accel.lstm_kernel` for its compiled version (sigmoid
-and tanh only), which does the whole step in one pass.
+The LSTM's step asks :func:`glassnet.accel.lstm_kernels` for its compiled parts (sigmoid
+and tanh only): forward, the elementwise work around NumPy's tanh in two passes; backward,
+the whole step in one.
 """
 
 from __future__ import annotations
@@ -54,20 +55,27 @@ def derivative(name: str, a: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def lstm_forward_step(q: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.ndarray, h: np.ndarray,
-                      work: np.ndarray, activation: str, recurrent_activation: str) -> None:
+def lstm_forward_step(q: np.ndarray, zx: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.ndarray,
+                      h: np.ndarray, work: np.ndarray, activation: str, recurrent_activation: str) -> None:
     """The gates, c_t, g(c_t) and h_t of one LSTM step.
 
-    ``q`` (N, 4H) holds the pre-activations z_t on entry and the gates [i, f, g, o] on exit;
-    c_prev is c_{t-1}; c, tc and h (N, H) receive c_t = f c_{t-1} + i g, g(c_t) and
-    h_t = o g(c_t); ``work`` (N, H) is scratch.
+    ``q`` (N, 4H) holds h_{t-1} U on entry and the gates [i, f, g, o] on exit; zx (N, 4H) is
+    the step's x_t W + b (the pre-activations are q + zx); c_prev is c_{t-1}; c, tc and h
+    (N, H) receive c_t = f c_{t-1} + i g, g(c_t) and h_t = o g(c_t); ``work`` (N, H) is
+    scratch.
     """
-    kernel = accel.lstm_kernel("forward", q.dtype, activation, recurrent_activation)
-    if kernel is not None:
-        kernel(q, c_prev, c, tc, h)
-        return
     H = c.shape[1]
     i, f, g, o = q[:, :H], q[:, H:2 * H], q[:, 2 * H:3 * H], q[:, 3 * H:]
+    kernels = accel.lstm_kernels(q.dtype, activation, recurrent_activation)
+    if kernels is not None:
+        pre, cell, _ = kernels
+        pre(q, zx, c_prev)
+        np.tanh(q, out=q)
+        cell(q, c_prev, c)
+        np.tanh(c, out=tc)
+        np.multiply(o, tc, out=h)
+        return
+    q += zx
     activate(recurrent_activation, q[:, :2 * H], q[:, :2 * H])
     activate(activation, g, g)
     activate(recurrent_activation, o, o)
@@ -87,9 +95,9 @@ def lstm_backward_step(q: np.ndarray, c_prev: np.ndarray, tc: np.ndarray, dh: np
     f_t (dc_t + dh o g'(c_t)) on exit; ``d`` (N, 4H) receives dE/dz_t. ``work`` (2, N, H)
     is scratch.
     """
-    kernel = accel.lstm_kernel("backward", q.dtype, activation, recurrent_activation)
-    if kernel is not None:
-        kernel(q, c_prev, tc, dh, dc, d)
+    kernels = accel.lstm_kernels(q.dtype, activation, recurrent_activation)
+    if kernels is not None:
+        kernels[2](q, d, c_prev, tc, dh, dc)
         return
     H = dc.shape[1]
     i, f, g, o = q[:, :H], q[:, H:2 * H], q[:, 2 * H:3 * H], q[:, 3 * H:]
