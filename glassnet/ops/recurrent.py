@@ -237,21 +237,26 @@ class LSTMSequence(Function):
         N, T, _ = x.shape
         H = U.shape[0]
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        Z = _time_major(x, W, b if b_U is None else b + b_U)
-        gates, H_in = np.empty_like(Z), np.empty((T, N, H), Z.dtype)
+        b_sum = b if b_U is None else b + b_U
+        record = bool(ctx.needs_input_grad)  # keep every step for backward; else one reused buffer
+        kept, dtype = T if record else 1, np.result_type(x_tm, W)
+        gates, H_in = np.empty((kept, N, 4 * H), dtype), np.empty((kept, N, H), dtype)
         C_prev, TC = np.empty_like(H_in), np.empty_like(H_in)
-        out = np.zeros((T + 2, N, H), Z.dtype)
-        c_new, work = np.empty((N, H), Z.dtype), np.empty((N, H), Z.dtype)
+        out = np.zeros((T + 2, N, H), dtype)
+        zx, c_new, work = np.empty((N, 4 * H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)
         skip = None if mask is None else np.logical_not(mask)
         for t in _steps(T, reverse):
+            k = t if record else 0
+            np.matmul(x_tm[t], W, out=zx)
+            if b_sum is not None:
+                zx += b_sum
             if recurrent_mask is None:
-                H_in[t] = h
+                H_in[k] = h
             else:
-                np.multiply(h, recurrent_mask, out=H_in[t])
-            q = np.matmul(H_in[t], U, out=gates[t])
-            q += Z[t]
-            C_prev[t] = c
-            _cells.lstm_forward_step(q, C_prev[t], c_new, TC[t], out[t], work, activation,
+                np.multiply(h, recurrent_mask, out=H_in[k])
+            q = np.matmul(H_in[k], U, out=gates[k])
+            C_prev[k] = c
+            _cells.lstm_forward_step(q, zx, C_prev[k], c_new, TC[k], out[t], work, activation,
                                      recurrent_activation)
             if skip is None:
                 h, c = out[t], c_new
