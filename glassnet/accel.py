@@ -141,10 +141,10 @@ def lstm_kernels(dtype: Any, activation: str,
     """The compiled parts of an LSTM step, ``(pre, cell, backward)``, for arrays of ``dtype``
     and the cell's activations, or None: :mod:`glassnet.ops._cells` then runs its NumPy
     step. Compiled for tanh and sigmoid only."""
-    if (_compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS
-            or activation != "tanh" or recurrent_activation != "sigmoid"):
+    if (_compiled is None or _mode.reference or activation != "tanh" or recurrent_activation != "sigmoid"
+            or dtype not in _FLOATS):
         return None
-    kernels = tuple(getattr(_compiled, name) for name in ("lstm_pre", "lstm_cell", "lstm_backward"))
+    kernels = (_compiled.lstm_pre, _compiled.lstm_cell, _compiled.lstm_backward)
     return None if None in kernels else kernels
 
 

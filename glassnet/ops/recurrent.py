@@ -89,13 +89,19 @@ def _parts(arrays: tuple[np.ndarray, ...], states: int, bias: bool, masked: bool
     return x, h0, W, U, b, b_U, mask
 
 
-def _time_major(x: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """x_t W + b for every step at once: (T, N, G H), each step's rows contiguous."""
-    N, T, F = x.shape
-    z = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, F) @ W
+def _project(x_tm: np.ndarray, W: np.ndarray, b: np.ndarray | None, t: int, out: np.ndarray) -> np.ndarray:
+    """x_t W + b of step t into ``out`` (N, G H): one step at a time, so that the projection
+    stays in the cache instead of a (T, N, G H) array written once and read once."""
+    np.matmul(x_tm[t], W, out=out)
     if b is not None:
-        z += b
-    return z.reshape(T, N, W.shape[1])
+        out += b
+    return out
+
+
+def _kept(ctx: Any, T: int) -> int:
+    """How many steps' gates and states the forward keeps: T for backward, else 1 (one
+    buffer reused at every step, as in a prediction)."""
+    return T if ctx.needs_input_grad else 1
 
 
 def _steps(T: int, reverse: bool) -> range:
@@ -111,14 +117,16 @@ def _weight_grads(ctx: Any, dZ_x: np.ndarray, dZ_h: np.ndarray) -> tuple[Any, ..
     """dE/dx, dE/dW, dE/dU, dE/db, dE/db_U from the pre-activations' gradients of all steps
     (T, N, G H): on the input side dZ_x, on the recurrent side dZ_h (they differ for the GRU)."""
     T, N, G = dZ_x.shape
-    flat_x, flat_h = dZ_x.reshape(T * N, G), dZ_h.reshape(T * N, G)
+    flat_x = dZ_x.reshape(T * N, G)
+    flat_h = flat_x if dZ_h is dZ_x else dZ_h.reshape(T * N, G)
     x_tm = ctx.x_tm.reshape(T * N, -1)
     dW = x_tm.T @ flat_x
     dU = ctx.H_in.reshape(T * N, -1).T @ flat_h
     dx = (flat_x @ ctx.W.T).reshape(T, N, -1).transpose(1, 0, 2)
     grads = [dx, dW, dU]
     if ctx.bias:
-        grads += [flat_x.sum(axis=0), flat_h.sum(axis=0)]
+        db = flat_x.sum(axis=0)
+        grads += [db, db.copy() if flat_h is flat_x else flat_h.sum(axis=0)]
     return tuple(grads)
 
 
@@ -165,12 +173,14 @@ class SimpleRNNSequence(Function):
         g, _ = CELL_ACTIVATIONS[activation]
         N, T, _ = x.shape
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        Z = _time_major(x, W, b if b_U is None else b + b_U)
-        A, H_in = np.empty_like(Z), np.empty((T, N, U.shape[0]), Z.dtype)
-        out = np.zeros((T + 1, N, U.shape[0]), Z.dtype)
+        b_sum = b if b_U is None else b + b_U
+        kept, dtype, H = _kept(ctx, T), np.result_type(x_tm, W), U.shape[0]
+        A, H_in, zx = np.empty((kept, N, H), dtype), np.empty((kept, N, H), dtype), np.empty((N, H), dtype)
+        out = np.zeros((T + 1, N, H), dtype)
         for t in _steps(T, reverse):
-            H_in[t] = h if recurrent_mask is None else h * recurrent_mask
-            A[t] = a = g(Z[t] + H_in[t] @ U)
+            k = t if kept > 1 else 0
+            H_in[k] = h if recurrent_mask is None else h * recurrent_mask
+            A[k] = a = g(_project(x_tm, W, b_sum, t, zx) + H_in[k] @ U)
             keep = _keep(mask, t)
             h = a if keep is None else np.where(keep, a, h)
             out[t] = a if keep is None else np.where(keep, a, 0)
@@ -238,18 +248,15 @@ class LSTMSequence(Function):
         H = U.shape[0]
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
         b_sum = b if b_U is None else b + b_U
-        record = bool(ctx.needs_input_grad)  # keep every step for backward; else one reused buffer
-        kept, dtype = T if record else 1, np.result_type(x_tm, W)
+        kept, dtype = _kept(ctx, T), np.result_type(x_tm, W)
         gates, H_in = np.empty((kept, N, 4 * H), dtype), np.empty((kept, N, H), dtype)
         C_prev, TC = np.empty_like(H_in), np.empty_like(H_in)
         out = np.zeros((T + 2, N, H), dtype)
         zx, c_new, work = np.empty((N, 4 * H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)
         skip = None if mask is None else np.logical_not(mask)
         for t in _steps(T, reverse):
-            k = t if record else 0
-            np.matmul(x_tm[t], W, out=zx)
-            if b_sum is not None:
-                zx += b_sum
+            k = t if kept > 1 else 0
+            _project(x_tm, W, b_sum, t, zx)
             if recurrent_mask is None:
                 H_in[k] = h
             else:
@@ -335,20 +342,22 @@ class GRUSequence(Function):
         N, T, _ = x.shape
         H = U.shape[0]
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        X = _time_major(x, W, b)
-        gates, H_in = np.empty_like(X), np.empty((T, N, H), X.dtype)
-        H_prev, GH_n = np.empty_like(H_in), np.empty_like(H_in)
-        out = np.zeros((T + 1, N, H), X.dtype)
+        kept, dtype = _kept(ctx, T), np.result_type(x_tm, W)
+        gates, H_in = np.empty((kept, N, 3 * H), dtype), np.empty((kept, N, H), dtype)
+        H_prev, GH_n, xt = np.empty_like(H_in), np.empty_like(H_in), np.empty((N, 3 * H), dtype)
+        out = np.zeros((T + 1, N, H), dtype)
         for t in _steps(T, reverse):
-            H_prev[t] = h
-            H_in[t] = h if recurrent_mask is None else h * recurrent_mask
-            gh = H_in[t] @ U
+            k = t if kept > 1 else 0
+            _project(x_tm, W, b, t, xt)
+            H_prev[k] = h
+            H_in[k] = h if recurrent_mask is None else h * recurrent_mask
+            gh = H_in[k] @ U
             if b_U is not None:
                 gh += b_U
-            q = gates[t]
-            q[:, :2 * H] = s(X[t][:, :2 * H] + gh[:, :2 * H])
-            GH_n[t] = gh[:, 2 * H:]
-            q[:, 2 * H:] = n = g(X[t][:, 2 * H:] + q[:, :H] * GH_n[t])
+            q = gates[k]
+            q[:, :2 * H] = s(xt[:, :2 * H] + gh[:, :2 * H])
+            GH_n[k] = gh[:, 2 * H:]
+            q[:, 2 * H:] = n = g(xt[:, 2 * H:] + q[:, :H] * GH_n[k])
             zt = q[:, H:2 * H]
             h_new = (1 - zt) * n + zt * h
             keep = _keep(mask, t)
