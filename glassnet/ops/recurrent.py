@@ -3,8 +3,9 @@
 Each Function runs a recurrent cell over all T time steps of a batch in ``forward``, keeping
 the gates and states each step made, and goes back over all the steps in ``backward``
 (backpropagation through time): one node in the graph for the whole sequence, not one per
-step and gate. The input projection x_t W + b of every step is one matrix product before
-the loop, and the weight gradients are one product each after it.
+step and gate. The weight gradients are one matrix product each after the loop. Without
+gradients to compute (a prediction) the forward keeps one step's gates and states, in
+buffers reused at every step, instead of all T.
 
 Notation (the lectures'): x_t (N, F) the input at step t, h_t (N, H) the hidden state,
 c_t the LSTM's cell state, W (F, G H) the input weights, U (H, G H) the recurrent weights,
