@@ -1,8 +1,8 @@
 """What each compiled kernel family of glassnet.accel saves, on the cases of the other benchmarks.
 
 For every case (the MLPs of mlp.py, its one-row predict, LeNet of cnn.py, the estimators of
-sklearn_mlp.py, the Adam step of optim_step.py) the CPU time of the process is measured with
-all kernels on and with one family at a time replaced by its NumPy code; the ratio
+sklearn_mlp.py, the Adam step of optim_step.py, the LSTM of rnn.py) the CPU time of the
+process is measured with all kernels on and with one family at a time replaced by its NumPy code; the ratio
 "off / on" is printed (1.15 means the family saves 15% of that case's time). One BLAS
 thread, CPU time rather than wall time and the best of interleaved rounds keep the figures
 steady on a loaded machine. A kernel stays in glassnet/_compiled.c only while it saves at
@@ -29,7 +29,10 @@ FAMILIES = {
     "softmax cross-entropy": ("softmax_cross_entropy", "softmax_cross_entropy_grad"),
     "softmax": ("softmax",),
     "relu forward/backward": ("relu", "relu_grad"),
+    "lstm step": ("lstm_pre", "lstm_cell", "lstm_backward"),
 }
+#: Families that glassnet.accel asks for by name (None when off) rather than trying.
+_LOOKED_UP = FAMILIES["optimizer updates"] + FAMILIES["lstm step"]
 
 
 class _Without:
@@ -40,7 +43,7 @@ class _Without:
 
     def __getattr__(self, name: str) -> object:
         if name in self.names:
-            return None if name in FAMILIES["optimizer updates"] else _refuse
+            return None if name in _LOOKED_UP else _refuse
         return getattr(self.module, name)
 
 
@@ -110,6 +113,18 @@ def _adam_step() -> Callable[[], float]:
     return lambda: _cpu(lambda: [opt.step() for _ in range(50)])
 
 
+def _lstm(batch: int, train: bool) -> Callable[[], float]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1024, 50, 8)).astype(np.float32)
+    y = X[:, :, 0].mean(axis=1, keepdims=True)
+    model = gn.Sequential([gn.Input((50, 8)), gn.layers.LSTM(64), gn.layers.Dense(1)], seed=0)
+    model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss="mse")
+    model.fit(X[: batch * 2], y[: batch * 2], epochs=1, batch_size=batch, verbose=0)
+    if train:
+        return lambda: _cpu(lambda: model.fit(X, y, epochs=1, batch_size=batch, verbose=0))
+    return lambda: _cpu(lambda: model.predict(X, batch_size=batch))
+
+
 def _cpu(run: Callable[[], object]) -> float:
     start = time.process_time()
     run()
@@ -127,6 +142,8 @@ CASES: dict[str, Callable[[], Callable[[], float]]] = {
     "MLPClassifier digits sgd b32": lambda: _estimator("load_digits", (64, 64), "sgd", 32),
     "MLPRegressor diabetes b32": lambda: _estimator("load_diabetes", (64, 64), "adam", 32),
     "adam step 235k": _adam_step,
+    "lstm(64) 50 steps b32": lambda: _lstm(32, train=True),
+    "lstm(64) predict b256": lambda: _lstm(256, train=False),
 }
 
 

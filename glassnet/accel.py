@@ -16,6 +16,9 @@ machine, except where this list says otherwise:
 - :func:`softmax_cross_entropy_grad`, and the updates of SGD, Adam and AdamW
   (:func:`optimizer_kernel`): bit for bit (the same rounded operations in the same order;
   the build forbids contraction into fused multiply-adds).
+- The LSTM step (:func:`lstm_kernels`, used by :mod:`glassnet.ops._cells`): bit for bit.
+  The compiled parts do only additions and products, in NumPy's order; the step's tanh
+  stays NumPy's, called between them.
 - :func:`softmax` and :func:`softmax_cross_entropy`: to rounding, not bit for bit. The
   sum of a row's exponentials is accumulated in double (NumPy sums pairwise in the array's
   type), the float32 exponential is computed in C to under 2 ulp and the float64 one is the
@@ -27,7 +30,9 @@ optimizer updates do in one pass over the flat buffers what NumPy does in about 
 ReLU's forward and backward, the softmax and the softmax cross-entropy each replace several
 NumPy calls (the last two also NumPy's row-by-row reductions along a short axis) on arrays
 so small that the calls cost more than the arithmetic: small networks, one-row
-predictions, the estimators' batches.
+predictions, the estimators' batches. The LSTM step replaces about 25 NumPy calls on (N, H)
+slices per time step, T times per sequence, forward and backward, by three passes
+(``benchmarks/rnn.py``).
 
 **Reference mode.** ``with glassnet.reference():`` runs the plain NumPy graph in the
 calling thread: no compiled kernel and no recorded-step replay (``fit`` then builds the
@@ -50,7 +55,7 @@ except ImportError:  # installed without a C compiler: the NumPy code below runs
 
 __all__ = [
     "reference", "in_reference", "compiled_available", "compiled_in_use", "replay_allowed",
-    "optimizer_kernel", "relu", "relu_grad", "softmax", "softmax_cross_entropy",
+    "optimizer_kernel", "lstm_kernels", "relu", "relu_grad", "softmax", "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
 ]
 
@@ -129,6 +134,18 @@ def optimizer_kernel(name: str, dtype: Any) -> Callable[..., None] | None:
     if _compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS:
         return None
     return getattr(_compiled, name)
+
+
+def lstm_kernels(dtype: Any, activation: str,
+                 recurrent_activation: str) -> tuple[Callable[..., None], ...] | None:
+    """The compiled parts of an LSTM step, ``(pre, cell, backward)``, for arrays of ``dtype``
+    and the cell's activations, or None: :mod:`glassnet.ops._cells` then runs its NumPy
+    step. Compiled for tanh and sigmoid only."""
+    if (_compiled is None or _mode.reference or activation != "tanh" or recurrent_activation != "sigmoid"
+            or dtype not in _FLOATS):
+        return None
+    kernels = (_compiled.lstm_pre, _compiled.lstm_cell, _compiled.lstm_backward)
+    return None if None in kernels else kernels
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

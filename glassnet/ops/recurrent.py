@@ -3,8 +3,9 @@
 Each Function runs a recurrent cell over all T time steps of a batch in ``forward``, keeping
 the gates and states each step made, and goes back over all the steps in ``backward``
 (backpropagation through time): one node in the graph for the whole sequence, not one per
-step and gate. The input projection x_t W + b of every step is one matrix product before
-the loop, and the weight gradients are one product each after it.
+step and gate. The weight gradients are one matrix product each after the loop. Without
+gradients to compute (a prediction) the forward keeps one step's gates and states, in
+buffers reused at every step, instead of all T.
 
 Notation (the lectures'): x_t (N, F) the input at step t, h_t (N, H) the hidden state,
 c_t the LSTM's cell state, W (F, G H) the input weights, U (H, G H) the recurrent weights,
@@ -42,6 +43,7 @@ import numpy as np
 
 from glassnet import accel
 from glassnet.function import Function
+from glassnet.ops import _cells
 from glassnet.ops._window import one_blas_thread
 
 __all__ = ["SimpleRNNSequence", "LSTMSequence", "GRUSequence", "CELL_ACTIVATIONS"]
@@ -88,13 +90,19 @@ def _parts(arrays: tuple[np.ndarray, ...], states: int, bias: bool, masked: bool
     return x, h0, W, U, b, b_U, mask
 
 
-def _time_major(x: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """x_t W + b for every step at once: (T, N, G H), each step's rows contiguous."""
-    N, T, F = x.shape
-    z = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, F) @ W
+def _project(x_tm: np.ndarray, W: np.ndarray, b: np.ndarray | None, t: int, out: np.ndarray) -> np.ndarray:
+    """x_t W + b of step t into ``out`` (N, G H): one step at a time, so that the projection
+    stays in the cache instead of a (T, N, G H) array written once and read once."""
+    np.matmul(x_tm[t], W, out=out)
     if b is not None:
-        z += b
-    return z.reshape(T, N, W.shape[1])
+        out += b
+    return out
+
+
+def _kept(ctx: Any, T: int) -> int:
+    """How many steps' gates and states the forward keeps: T for backward, else 1 (one
+    buffer reused at every step, as in a prediction)."""
+    return T if ctx.needs_input_grad else 1
 
 
 def _steps(T: int, reverse: bool) -> range:
@@ -110,14 +118,16 @@ def _weight_grads(ctx: Any, dZ_x: np.ndarray, dZ_h: np.ndarray) -> tuple[Any, ..
     """dE/dx, dE/dW, dE/dU, dE/db, dE/db_U from the pre-activations' gradients of all steps
     (T, N, G H): on the input side dZ_x, on the recurrent side dZ_h (they differ for the GRU)."""
     T, N, G = dZ_x.shape
-    flat_x, flat_h = dZ_x.reshape(T * N, G), dZ_h.reshape(T * N, G)
+    flat_x = dZ_x.reshape(T * N, G)
+    flat_h = flat_x if dZ_h is dZ_x else dZ_h.reshape(T * N, G)
     x_tm = ctx.x_tm.reshape(T * N, -1)
     dW = x_tm.T @ flat_x
     dU = ctx.H_in.reshape(T * N, -1).T @ flat_h
     dx = (flat_x @ ctx.W.T).reshape(T, N, -1).transpose(1, 0, 2)
     grads = [dx, dW, dU]
     if ctx.bias:
-        grads += [flat_x.sum(axis=0), flat_h.sum(axis=0)]
+        db = flat_x.sum(axis=0)
+        grads += [db, db.copy() if flat_h is flat_x else flat_h.sum(axis=0)]
     return tuple(grads)
 
 
@@ -164,12 +174,14 @@ class SimpleRNNSequence(Function):
         g, _ = CELL_ACTIVATIONS[activation]
         N, T, _ = x.shape
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        Z = _time_major(x, W, b if b_U is None else b + b_U)
-        A, H_in = np.empty_like(Z), np.empty((T, N, U.shape[0]), Z.dtype)
-        out = np.zeros((T + 1, N, U.shape[0]), Z.dtype)
+        b_sum = b if b_U is None else b + b_U
+        kept, dtype, H = _kept(ctx, T), np.result_type(x_tm, W), U.shape[0]
+        A, H_in, zx = np.empty((kept, N, H), dtype), np.empty((kept, N, H), dtype), np.empty((N, H), dtype)
+        out = np.zeros((T + 1, N, H), dtype)
         for t in _steps(T, reverse):
-            H_in[t] = h if recurrent_mask is None else h * recurrent_mask
-            A[t] = a = g(Z[t] + H_in[t] @ U)
+            k = t if kept > 1 else 0
+            H_in[k] = h if recurrent_mask is None else h * recurrent_mask
+            A[k] = a = g(_project(x_tm, W, b_sum, t, zx) + H_in[k] @ U)
             keep = _keep(mask, t)
             h = a if keep is None else np.where(keep, a, h)
             out[t] = a if keep is None else np.where(keep, a, 0)
@@ -233,31 +245,32 @@ class LSTMSequence(Function):
                 reverse: bool = False, bias: bool = True, masked: bool = False,
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h, c), W, U, b, b_U, mask = _parts(arrays, 2, bias, masked)
-        g, _ = CELL_ACTIVATIONS[activation]
-        s, _ = CELL_ACTIVATIONS[recurrent_activation]
         N, T, _ = x.shape
         H = U.shape[0]
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        Z = _time_major(x, W, b if b_U is None else b + b_U)
-        gates, H_in = np.empty_like(Z), np.empty((T, N, H), Z.dtype)
+        b_sum = b if b_U is None else b + b_U
+        kept, dtype = _kept(ctx, T), np.result_type(x_tm, W)
+        gates, H_in = np.empty((kept, N, 4 * H), dtype), np.empty((kept, N, H), dtype)
         C_prev, TC = np.empty_like(H_in), np.empty_like(H_in)
-        out = np.zeros((T + 2, N, H), Z.dtype)
+        out = np.zeros((T + 2, N, H), dtype)
+        zx, c_new, work = np.empty((N, 4 * H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)
+        skip = None if mask is None else np.logical_not(mask)
         for t in _steps(T, reverse):
-            H_in[t] = h if recurrent_mask is None else h * recurrent_mask
-            z = Z[t] + H_in[t] @ U
-            q = gates[t]
-            q[:, :2 * H] = s(z[:, :2 * H])
-            q[:, 2 * H:3 * H] = g(z[:, 2 * H:3 * H])
-            q[:, 3 * H:] = s(z[:, 3 * H:])
-            C_prev[t] = c
-            c_new = q[:, H:2 * H] * c + q[:, :H] * q[:, 2 * H:3 * H]
-            TC[t] = g(c_new)
-            h_new = q[:, 3 * H:] * TC[t]
-            keep = _keep(mask, t)
-            if keep is None:
-                h, c, out[t] = h_new, c_new, h_new
+            k = t if kept > 1 else 0
+            _project(x_tm, W, b_sum, t, zx)
+            if recurrent_mask is None:
+                H_in[k] = h
             else:
-                h, c, out[t] = np.where(keep, h_new, h), np.where(keep, c_new, c), np.where(keep, h_new, 0)
+                np.multiply(h, recurrent_mask, out=H_in[k])
+            q = np.matmul(H_in[k], U, out=gates[k])
+            C_prev[k] = c
+            _cells.lstm_forward_step(q, zx, C_prev[k], c_new, TC[k], out[t], work, activation,
+                                     recurrent_activation)
+            if skip is None:
+                h, c = out[t], c_new
+            else:
+                h, c = np.where(mask[:, t, None], out[t], h), np.where(mask[:, t, None], c_new, c)
+                np.copyto(out[t], 0, where=skip[:, t, None])
         out[T], out[T + 1] = h, c
         _save(ctx, x_tm, W, U, mask, reverse, bias, masked)
         ctx.gates, ctx.H_in, ctx.C_prev, ctx.TC = gates, H_in, C_prev, TC
@@ -268,31 +281,27 @@ class LSTMSequence(Function):
     @staticmethod
     @_one_blas_thread
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        T, _, H = ctx.TC.shape
-        dg = CELL_ACTIVATIONS[ctx.activation][1]
-        ds = CELL_ACTIVATIONS[ctx.recurrent_activation][1]
+        T, N, H = ctx.TC.shape
         gy = grad.transpose(1, 0, 2)
         dh, dc = np.array(gy[T]), np.array(gy[T + 1])
         dZ, ctx.state_grads = np.empty_like(ctx.gates), np.empty_like(ctx.TC)
+        work = np.empty((2, N, H), dh.dtype)
+        skip = None if ctx.mask is None else np.logical_not(ctx.mask)
         UT = ctx.U.T
         for t in _steps(T, not ctx.reverse):
-            q, tc, keep = ctx.gates[t], ctx.TC[t], _keep(ctx.mask, t)
-            i, f, gg, o = q[:, :H], q[:, H:2 * H], q[:, 2 * H:3 * H], q[:, 3 * H:]
-            ctx.state_grads[t] = dh_new = dh + gy[t] if keep is None else np.where(keep, dh + gy[t], 0)
-            dc_new = dc if keep is None else np.where(keep, dc, 0)
-            dc_new = dc_new + dh_new * o * dg(tc)
-            d = dZ[t]
-            d[:, :H] = dc_new * gg * ds(i)
-            d[:, H:2 * H] = dc_new * ctx.C_prev[t] * ds(f)
-            d[:, 2 * H:3 * H] = dc_new * i * dg(gg)
-            d[:, 3 * H:] = dh_new * tc * ds(o)
-            back = d @ UT
+            dh_new = np.add(dh, gy[t], out=ctx.state_grads[t])
+            if skip is not None:
+                held_h, held_c = np.where(skip[:, t, None], dh, 0), np.where(skip[:, t, None], dc, 0)
+                np.copyto(dh_new, 0, where=skip[:, t, None])
+                np.copyto(dc, 0, where=skip[:, t, None])
+            _cells.lstm_backward_step(ctx.gates[t], ctx.C_prev[t], ctx.TC[t], dh_new, dc, dZ[t], work,
+                                      ctx.activation, ctx.recurrent_activation)
+            np.matmul(dZ[t], UT, out=dh)
             if ctx.recurrent_mask is not None:
-                back *= ctx.recurrent_mask
-            if keep is None:
-                dh, dc = back, dc_new * f
-            else:
-                dh, dc = back + np.where(keep, 0, dh), dc_new * f + np.where(keep, 0, dc)
+                dh *= ctx.recurrent_mask
+            if skip is not None:
+                dh += held_h
+                dc += held_c
         return _assemble(ctx, [dh, dc], _weight_grads(ctx, dZ, dZ))
 
 
@@ -334,20 +343,22 @@ class GRUSequence(Function):
         N, T, _ = x.shape
         H = U.shape[0]
         x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        X = _time_major(x, W, b)
-        gates, H_in = np.empty_like(X), np.empty((T, N, H), X.dtype)
-        H_prev, GH_n = np.empty_like(H_in), np.empty_like(H_in)
-        out = np.zeros((T + 1, N, H), X.dtype)
+        kept, dtype = _kept(ctx, T), np.result_type(x_tm, W)
+        gates, H_in = np.empty((kept, N, 3 * H), dtype), np.empty((kept, N, H), dtype)
+        H_prev, GH_n, xt = np.empty_like(H_in), np.empty_like(H_in), np.empty((N, 3 * H), dtype)
+        out = np.zeros((T + 1, N, H), dtype)
         for t in _steps(T, reverse):
-            H_prev[t] = h
-            H_in[t] = h if recurrent_mask is None else h * recurrent_mask
-            gh = H_in[t] @ U
+            k = t if kept > 1 else 0
+            _project(x_tm, W, b, t, xt)
+            H_prev[k] = h
+            H_in[k] = h if recurrent_mask is None else h * recurrent_mask
+            gh = H_in[k] @ U
             if b_U is not None:
                 gh += b_U
-            q = gates[t]
-            q[:, :2 * H] = s(X[t][:, :2 * H] + gh[:, :2 * H])
-            GH_n[t] = gh[:, 2 * H:]
-            q[:, 2 * H:] = n = g(X[t][:, 2 * H:] + q[:, :H] * GH_n[t])
+            q = gates[k]
+            q[:, :2 * H] = s(xt[:, :2 * H] + gh[:, :2 * H])
+            GH_n[k] = gh[:, 2 * H:]
+            q[:, 2 * H:] = n = g(xt[:, 2 * H:] + q[:, :H] * GH_n[k])
             zt = q[:, H:2 * H]
             h_new = (1 - zt) * n + zt * h
             keep = _keep(mask, t)
