@@ -43,7 +43,16 @@ def _refuse(model: Any, loss: Any, why: str) -> None:
 
 
 def add_loss(model: Any, loss: Any) -> None:
-    """Register ``loss`` as an extra term of ``model``'s training loss (see the module)."""
+    """Add an extra term to the model's training loss, as Keras's ``model.add_loss``: a
+    symbolic tensor computed from the layers of this functional model, or a zero-argument
+    callable returning a Tensor (see the module for how the terms are counted).
+
+    Examples
+    --------
+    >>> x = gn.Input((4,)); h = gn.layers.Dense(2)(x)
+    >>> model = gn.Model(x, h)
+    >>> model.add_loss(1e-2 * gn.functional.mean(h * h))
+    """
     from glassnet.models.base import _symbolic_inputs
 
     if isinstance(loss, Tensor):

@@ -89,19 +89,7 @@ class Model(Compiling, Running, Module):
         self._adopt_construction_weights()
 
     # --------------------------------------------------------- Keras's methods
-    def add_loss(self, loss: Any) -> None:
-        """Add an extra term to the training loss, as Keras: a symbolic tensor computed from the
-        layers of this functional model, or a zero-argument callable returning a Tensor
-        (see :mod:`glassnet.models.added_losses`).
-
-        Examples
-        --------
-        >>> x = gn.Input((4,)); h = gn.layers.Dense(2)(x)
-        >>> model = gn.Model(x, h)
-        >>> model.add_loss(1e-2 * gn.functional.mean(h * h))
-        """
-        added_losses.add_loss(self, loss)
-
+    add_loss = added_losses.add_loss
     get_layer = _model_keras.get_layer
     get_weights = _model_keras.get_weights
     set_weights = _model_keras.set_weights
