@@ -156,3 +156,18 @@ def test_cross_validate_scores_float_labels_like_integer_ones():
     ints = gn.cross_validate(build, X, Y, cv=3, seed=0, epochs=2)
     floats = gn.cross_validate(build, X, Y.astype(np.float32), cv=3, seed=0, epochs=2)
     assert floats.folds == ints.folds
+
+
+def test_a_batch_whose_samples_all_weigh_zero_counts_for_nothing():
+    """class_weight 0 for a class, and a batch holding only that class: a loss of 0 and no
+    gradient for that batch (as Keras), not an error in the middle of training."""
+    y = np.r_[np.zeros(8, int), np.ones(32, int)]
+    history = _fit(y=y, batch_size=8, shuffle=False, class_weight={0: 0.0, 1: 2.0}, callbacks=None, epochs=2)
+    assert np.isfinite(history.history["loss"]).all()
+    squared = gn.losses.get(lambda t, p: ((p - t) ** 2).mean(axis=-1))
+    for loss, target in [(gn.losses.SparseCategoricalCrossentropy(), np.zeros(4, int)),
+                         (squared, np.zeros((4, 2), np.float32))]:
+        outputs = gn.tensor(np.ones((4, 2), np.float32), requires_grad=True)
+        value = loss(outputs, target, sample_weight=np.zeros(4))
+        value.backward()
+        assert value.item() == 0.0 and not outputs.grad.any()

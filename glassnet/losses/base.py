@@ -72,6 +72,11 @@ class _Reduce(Function):
 
     ``forward`` sets ``ctx.coef``: the per-element factor dE/dl_ij (ones-shaped weights
     divided by the normaliser), and ``ctx.none`` for per-sample output.
+
+    The weighted mean of a batch whose samples all weigh 0 (a ``class_weight`` of 0 and a
+    batch holding only that class) is 0, with zero gradients: the batch counts for nothing,
+    as in Keras (PyTorch's weighted mean gives NaN there). ``fit`` and ``evaluate`` refuse
+    data whose weights are all zero before they start.
     """
 
     saves_values = False  # every loss keeps arrays it computed, not its inputs
@@ -98,8 +103,11 @@ class _Reduce(Function):
             ctx.coef = w
             return np.asarray((per_sample * weights).sum(), dtype=elements.dtype)
         denominator = k * weights.sum()
-        if denominator == 0:
-            raise ValueError("the loss is undefined: no samples, or all sample weights are zero")
+        if n == 0:
+            raise ValueError("the loss is undefined for zero samples")
+        if denominator == 0:  # a batch of samples that all weigh 0 counts for nothing
+            ctx.coef = np.zeros_like(w)
+            return np.zeros((), dtype=elements.dtype)
         ctx.coef = w / denominator
         return np.asarray((per_sample * weights).sum() / denominator, dtype=elements.dtype)
 

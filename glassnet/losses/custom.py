@@ -89,10 +89,11 @@ class FunctionLoss(Loss):
         per_sample = values.reshape(n, -1).mean(axis=1) if values.ndim > 1 else values
         if weights is None:
             return per_sample.mean()
-        total = weights.sum()
-        if total == 0:
-            raise ValueError("the loss is undefined: no samples, or all sample weights are zero")
-        return (per_sample * Tensor._make(weights / total, False, None)).sum()
+        if n == 0:
+            raise ValueError("the loss is undefined for zero samples")
+        total = weights.sum()  # 0: a batch of samples that all weigh 0 counts for nothing (as built-ins)
+        scale = weights / total if total else np.zeros_like(weights)
+        return (per_sample * Tensor._make(scale, False, None)).sum()
 
     def _check_result(self, values: Any, y_pred: Tensor) -> None:
         """A TypeError unless ``values`` is a Tensor with a gradient path to ``y_pred`` (when it
