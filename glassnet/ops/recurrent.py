@@ -138,9 +138,12 @@ def _assemble(ctx: Any, dstates: list[np.ndarray], weight_grads: tuple[Any, ...]
 
 
 def _save(ctx: Any, x_tm: np.ndarray, W: np.ndarray, U: np.ndarray, mask: np.ndarray | None,
-          reverse: bool, bias: bool, masked: bool) -> None:
+          reverse: bool, bias: bool, masked: bool, activation: str, recurrent_mask: np.ndarray | None,
+          recurrent_activation: str | None = None) -> None:
     ctx.x_tm, ctx.W, ctx.U, ctx.mask = x_tm, W, U, mask
     ctx.reverse, ctx.bias, ctx.masked = reverse, bias, masked
+    ctx.activation, ctx.recurrent_activation, ctx.recurrent_mask = activation, recurrent_activation, \
+        recurrent_mask
 
 
 class SimpleRNNSequence(Function):
@@ -186,8 +189,8 @@ class SimpleRNNSequence(Function):
             h = a if keep is None else np.where(keep, a, h)
             out[t] = a if keep is None else np.where(keep, a, 0)
         out[T] = h
-        _save(ctx, x_tm, W, U, mask, reverse, bias, masked)
-        ctx.A, ctx.H_in, ctx.activation, ctx.recurrent_mask = A, H_in, activation, recurrent_mask
+        _save(ctx, x_tm, W, U, mask, reverse, bias, masked, activation, recurrent_mask)
+        ctx.A, ctx.H_in = A, H_in
         return out.transpose(1, 0, 2)
 
     @staticmethod
@@ -272,10 +275,8 @@ class LSTMSequence(Function):
                 h, c = np.where(mask[:, t, None], out[t], h), np.where(mask[:, t, None], c_new, c)
                 np.copyto(out[t], 0, where=skip[:, t, None])
         out[T], out[T + 1] = h, c
-        _save(ctx, x_tm, W, U, mask, reverse, bias, masked)
+        _save(ctx, x_tm, W, U, mask, reverse, bias, masked, activation, recurrent_mask, recurrent_activation)
         ctx.gates, ctx.H_in, ctx.C_prev, ctx.TC = gates, H_in, C_prev, TC
-        ctx.activation, ctx.recurrent_activation, ctx.recurrent_mask = activation, recurrent_activation, \
-            recurrent_mask
         return out.transpose(1, 0, 2)
 
     @staticmethod
@@ -365,10 +366,8 @@ class GRUSequence(Function):
             h = h_new if keep is None else np.where(keep, h_new, h)
             out[t] = h_new if keep is None else np.where(keep, h_new, 0)
         out[T] = h
-        _save(ctx, x_tm, W, U, mask, reverse, bias, masked)
+        _save(ctx, x_tm, W, U, mask, reverse, bias, masked, activation, recurrent_mask, recurrent_activation)
         ctx.gates, ctx.H_in, ctx.H_prev, ctx.GH_n = gates, H_in, H_prev, GH_n
-        ctx.activation, ctx.recurrent_activation, ctx.recurrent_mask = activation, recurrent_activation, \
-            recurrent_mask
         return out.transpose(1, 0, 2)
 
     @staticmethod
