@@ -105,6 +105,13 @@ def _kept(ctx: Any, T: int) -> int:
     return T if ctx.needs_input_grad else 1
 
 
+def _time_major(ctx: Any, x: np.ndarray, W: np.ndarray, U: np.ndarray) -> tuple[Any, ...]:
+    """x as (T, N, F) contiguous, N, T, H, the steps the forward keeps and the buffers' dtype."""
+    N, T, _ = x.shape
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+    return x_tm, N, T, U.shape[0], _kept(ctx, T), np.result_type(x_tm, W)
+
+
 def _steps(T: int, reverse: bool) -> range:
     return range(T - 1, -1, -1) if reverse else range(T)
 
@@ -175,10 +182,8 @@ class SimpleRNNSequence(Function):
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h,), W, U, b, b_U, mask = _parts(arrays, 1, bias, masked)
         g, _ = CELL_ACTIVATIONS[activation]
-        N, T, _ = x.shape
-        x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+        x_tm, N, T, H, kept, dtype = _time_major(ctx, x, W, U)
         b_sum = b if b_U is None else b + b_U
-        kept, dtype, H = _kept(ctx, T), np.result_type(x_tm, W), U.shape[0]
         A, H_in, zx = np.empty((kept, N, H), dtype), np.empty((kept, N, H), dtype), np.empty((N, H), dtype)
         out = np.zeros((T + 1, N, H), dtype)
         for t in _steps(T, reverse):
@@ -248,11 +253,8 @@ class LSTMSequence(Function):
                 reverse: bool = False, bias: bool = True, masked: bool = False,
                 recurrent_mask: np.ndarray | None = None) -> np.ndarray:
         x, (h, c), W, U, b, b_U, mask = _parts(arrays, 2, bias, masked)
-        N, T, _ = x.shape
-        H = U.shape[0]
-        x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+        x_tm, N, T, H, kept, dtype = _time_major(ctx, x, W, U)
         b_sum = b if b_U is None else b + b_U
-        kept, dtype = _kept(ctx, T), np.result_type(x_tm, W)
         gates, H_in = np.empty((kept, N, 4 * H), dtype), np.empty((kept, N, H), dtype)
         C_prev, TC = np.empty_like(H_in), np.empty_like(H_in)
         out = np.zeros((T + 2, N, H), dtype)
@@ -341,10 +343,7 @@ class GRUSequence(Function):
         x, (h,), W, U, b, b_U, mask = _parts(arrays, 1, bias, masked)
         g, _ = CELL_ACTIVATIONS[activation]
         s, _ = CELL_ACTIVATIONS[recurrent_activation]
-        N, T, _ = x.shape
-        H = U.shape[0]
-        x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-        kept, dtype = _kept(ctx, T), np.result_type(x_tm, W)
+        x_tm, N, T, H, kept, dtype = _time_major(ctx, x, W, U)
         gates, H_in = np.empty((kept, N, 3 * H), dtype), np.empty((kept, N, H), dtype)
         H_prev, GH_n, xt = np.empty_like(H_in), np.empty_like(H_in), np.empty((N, 3 * H), dtype)
         out = np.zeros((T + 1, N, H), dtype)
