@@ -14,8 +14,8 @@ from glassnet.ops.recurrent import CELL_ACTIVATIONS
 from glassnet.tensor import Tensor
 
 __all__ = ["refuse_others", "positive_int", "cell_activation", "initializer", "rate", "seed", "describe",
-           "check_sequence_shape", "flat", "initial_states", "check_state_shapes", "as_list", "mask_tensor",
-           "attach_mask", "mask_of", "dropout_mask"]
+           "check_sequence_shape", "call_on", "flat", "initial_states", "check_state_shapes", "as_list",
+           "mask_tensor", "attach_mask", "mask_of", "dropout_mask"]
 
 _ALIASES = {None: "linear", "identity": "linear", "logistic": "sigmoid"}
 
@@ -98,6 +98,16 @@ def check_sequence_shape(layer: Any, shape: tuple[int, ...]) -> None:
                          f"(samples, time steps, features), got {got}{hint}")
     if shape[0] < 1:
         raise ValueError(f"{type(layer).__name__} layer {layer.name!r} received sequences of 0 time steps")
+
+
+def call_on(layer: Any, x: Any, initial_state: Any, mask: Any) -> Any:
+    """``layer.call`` on ``x`` (an array becomes a Tensor of the layer's dtype, float32 by
+    default), after checking its shape (N, T, F) and building the layer."""
+    if not isinstance(x, Tensor):
+        x = Tensor(np.asarray(x, dtype=layer.dtype or np.float32))
+    check_sequence_shape(layer, x.shape[1:])
+    layer.ensure_built(x.shape[1:], x.dtype)
+    return layer.call(x, initial_state, mask)
 
 
 def flat(*values: Any) -> list[Any]:

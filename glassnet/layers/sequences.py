@@ -197,11 +197,7 @@ class Bidirectional(Layer):
                 return self.forward(x, initial_state, mask)
         if isinstance(x, Symbolic):
             return self._symbolic(x, initial_state, mask)
-        if not isinstance(x, Tensor):
-            x = Tensor(np.asarray(x, dtype=self.dtype or np.float32))
-        args.check_sequence_shape(self, x.shape[1:])
-        self.ensure_built(x.shape[1:], x.dtype)
-        return self.call(x, initial_state, mask)
+        return args.call_on(self, x, initial_state, mask)
 
     def call(self, x: Tensor, initial_state: Any = None, mask: Any = None) -> Any:
         T, S = x.shape[1], self.forward_layer.n_states
