@@ -6,7 +6,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -23,7 +23,7 @@ from glassnet.uncertainty._draws import normal_interval
 __all__ = ["MLPRegressor"]
 
 
-class MLPRegressor(RegressorMixin, BaseMLP):
+class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor trained on glassnet's engine.
 
     The network is ``Dense(h_1, activation) -> ... -> Dense(n_outputs)`` (identity output),
@@ -121,11 +121,6 @@ feature_names_in_
         self.uncertainty = uncertainty
         self.n_members = n_members
         self.n_samples = n_samples
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
