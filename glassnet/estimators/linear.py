@@ -6,7 +6,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -51,7 +51,7 @@ def _sum_squares_over_n(z: Tensor, target: np.ndarray) -> Tensor:
     return MSE(reduction="sum", scale=0.5 / z.shape[0])(z, target)
 
 
-class LinearRegression(RegressorMixin, BaseEstimator):
+class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Least-squares linear regression y_hat = x w + b, with an optional L2 (ridge) penalty.
 
     The parameters minimise
@@ -138,11 +138,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.random_state = random_state
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> LinearRegression:

@@ -6,7 +6,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -23,7 +23,7 @@ from glassnet.uncertainty._draws import normal_interval
 __all__ = ["MLPRegressor"]
 
 
-class MLPRegressor(RegressorMixin, BaseMLP):
+class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor trained on glassnet's engine.
 
     The network is ``Dense(h_1, activation) -> ... -> Dense(n_outputs)`` (identity output),
@@ -122,26 +122,23 @@ feature_names_in_
         self.n_members = n_members
         self.n_samples = n_samples
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
-        _uncertainty.check_options(self)
-        self._fit(X, y, sample_weight, incremental=False)
-        _uncertainty.fit_members(self, X, y, sample_weight, incremental=False)
-        return self
+        return self._fit_with_uncertainty(X, y, sample_weight, incremental=False)
 
     @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over (X, y), continuing the optimizer's state."""
+        return self._fit_with_uncertainty(X, y, sample_weight, incremental=True)
+
+    def _fit_with_uncertainty(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> MLPRegressor:
+        """Train the network (partial_fit's one epoch when ``incremental``), then what
+        the ``uncertainty`` method needs beyond it (the ensemble's other networks)."""
         _uncertainty.check_options(self)
-        self._fit(X, y, sample_weight, incremental=True)
-        _uncertainty.fit_members(self, X, y, sample_weight, incremental=True)
+        self._fit(X, y, sample_weight, incremental=incremental)
+        _uncertainty.fit_members(self, X, y, sample_weight, incremental=incremental)
         return self
 
     def _validate_input(self, X: Any, y: Any, incremental: bool,

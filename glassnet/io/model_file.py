@@ -50,10 +50,13 @@ def checksum_v1(tensors: dict[str, np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-def damaged(path: Path) -> Any:
-    """The error factory for ``path``: ``damaged(path)(problem)`` is a ModelFileError."""
+def damaged(path: Path, what: str = "model") -> Any:
+    """The error factory for ``path``: ``damaged(path)(problem)`` is a ModelFileError.
+
+    ``what`` names the file's content ("model", or "ensemble" for an ensemble file).
+    """
     def error(problem: str) -> ModelFileError:
-        return ModelFileError(f"{path} is not a readable model file: {problem}. Save the model again, or "
+        return ModelFileError(f"{path} is not a readable {what} file: {problem}. Save the {what} again, or "
                               "copy the file again if it was transferred")
     return error
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._files import check_readable, check_writable, write_atomic
-from glassnet.io import ModelFileError, _header
+from glassnet.io import ModelFileError, _header, model_file
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "write", "read"]
 
@@ -54,13 +54,6 @@ def write(path: str | os.PathLike, members: list[bytes], ranges: np.ndarray | No
     metadata["sha256"] = _header.checksum(metadata, tensors, _TAG)
     write_atomic(target, to_bytes(tensors, metadata=metadata))
     return target
-
-
-def _damaged(path: Path) -> Any:
-    def error(problem: str) -> ModelFileError:
-        return ModelFileError(f"{path} is not a readable ensemble file: {problem}. Save the ensemble again, "
-                              "or copy the file again if it was transferred")
-    return error
 
 
 def _check_format(path: Path, meta: dict[str, str]) -> None:
@@ -102,7 +95,7 @@ def _description_problem(description: Any) -> str | None:
 def read(path: str | os.PathLike) -> tuple[list[bytes], np.ndarray | None, dict[str, Any]]:
     """(members' model-file bytes, training ranges or None, description) of an ensemble file."""
     target = check_readable(path, "ensemble file")
-    damaged = _damaged(target)
+    damaged = model_file.damaged(target, "ensemble")
     header = _header.read_header(target, damaged)
     _check_format(target, header.metadata)
     tensors = _header.read_arrays(target, damaged)
