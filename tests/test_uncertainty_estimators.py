@@ -200,3 +200,14 @@ def test_mlp_classifier_inside_mapies_split_conformal_classifier():
     covered = sets[np.arange(1000), [classes.index(label) for label in y[2000:]], 0]
     assert set(predicted) <= {"up", "down"}
     assert 0.9 - 3 * np.sqrt(0.09 * (1 / 1002 + 1 / 1000)) <= covered.mean()
+
+
+def test_predict_takes_gaussian_process_regressors_flags_with_their_meaning():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = MLPRegressor((4,), max_iter=3, random_state=0).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="not a covariance between samples.*use return_std=True"):
+        net.predict(X, return_cov=True)
+    with pytest.raises(TypeError, match="return_std must be True or False"):
+        net.predict(X, return_std="yes")

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from glassnet._checks import check_flag
 from glassnet.estimators import _mlp_uncertainty as _uncertainty
 from glassnet.estimators._mlp_base import BaseMLP, stochastic_solver
 from glassnet.estimators._mlp_training import Output
@@ -186,12 +187,18 @@ feature_names_in_
             return float("nan")
         return float(r2_score(y, pred, sample_weight=sample_weight))
 
-    def predict(self, X: Any, return_std: bool = False) -> Any:
+    def predict(self, X: Any, return_std: bool = False, return_cov: bool = False) -> Any:
         """Predictions, shape (n_samples,) or (n_samples, n_outputs), as float64.
 
         With an ``uncertainty``, the mean of its method; ``return_std=True`` gives
         ``(mean, std)`` (scikit-learn's ``GaussianProcessRegressor`` convention).
+        ``return_cov=True`` (a covariance between the samples, as that estimator's) is refused:
+        the methods here give each prediction its own std.
         """
+        return_std = check_flag("return_std", return_std)
+        if check_flag("return_cov", return_cov):
+            raise ValueError("predict: MLPRegressor gives each prediction its own std, not a covariance "
+                             "between samples (GaussianProcessRegressor's return_cov); use return_std=True")
         if not return_std and _uncertainty.fitted_method(self) is None:
             return self._forward(X)
         mean, std = _uncertainty.summary(self, self._validated(X), "predict")
