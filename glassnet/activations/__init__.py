@@ -80,6 +80,17 @@ del _function, _names
 def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor]:
     """Resolve an activation given by name, as a callable, or None (identity).
 
+    Parameters
+    ----------
+    activation : str, callable or None
+        A registered name (``"relu"``, ...), a callable mapping a Tensor to a Tensor, or None for
+        the identity.
+
+    Returns
+    -------
+    callable
+        The activation function.
+
     Raises
     ------
     ValueError
@@ -88,6 +99,14 @@ def get(activation: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor
         For a callable that does not map a Tensor to a Tensor of the same shape (a NumPy
         function such as ``np.tanh`` does not: it has no gradient); it is tried once here,
         on a small Tensor, so that the layer fails at construction rather than in ``fit``.
+
+    Examples
+    --------
+    >>> f = gn.activations.get("relu")
+    >>> print(f.__name__, f(gn.tensor([-1.0, 2.0])).numpy())
+    relu [0. 2.]
+    >>> gn.activations.get(None).__name__
+    'identity'
     """
     if activation is None:
         return identity
@@ -122,10 +141,40 @@ def _try_callable(activation: Callable[[Tensor], Tensor]) -> None:
 
 
 def name_of(activation: Callable[[Tensor], Tensor]) -> str | None:
-    """The registered name of an activation function, or None for a user's own callable."""
+    """The registered name of an activation function, or None for a user's own callable.
+
+    Parameters
+    ----------
+    activation : callable
+        An activation function.
+
+    Returns
+    -------
+    str or None
+        Its registered name, or None for a user's own callable.
+
+    Examples
+    --------
+    >>> gn.activations.name_of(gn.activations.tanh)
+    'tanh'
+    >>> print(gn.activations.name_of(lambda z: z))
+    None
+    """
     return activation.__name__ if _is_registered(activation) else None
 
 
 def names() -> list[str]:
-    """Every registered activation name (aliases included)."""
+    """Every registered activation name (aliases included).
+
+    Returns
+    -------
+    list of str
+        The names ``get`` accepts.
+
+    Examples
+    --------
+    >>> names = gn.activations.names()
+    >>> "relu" in names, "softmax" in names
+    (True, True)
+    """
     return ACTIVATIONS.names()

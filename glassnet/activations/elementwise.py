@@ -24,7 +24,15 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 
 
 class Identity(Function):
-    """g(z) = z;  g'(z) = 1."""
+    """g(z) = z;  g'(z) = 1.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> gn.activations.Identity.apply(z).sum().backward()
+    >>> print(z.grad)
+    [1. 1. 1.]
+    """
 
     name = "identity"
     saves_values = False
@@ -45,6 +53,16 @@ class BinaryStep(Function):
     chain rule passes no signal back: a network of steps cannot be trained by gradient
     descent (use the perceptron rule, or a smooth activation such as sigmoid). The value
     at z = 0 is 0, as in the lectures' festival example (output 1 iff w.x > threshold).
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.BinaryStep.apply(z)
+    >>> print(a.numpy())
+    [0. 0. 1.]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0. 0. 0.]
     """
 
     name = "binary_step"
@@ -63,6 +81,16 @@ class Sigmoid(Function):
     """Logistic sigmoid: g(z) = 1 / (1 + e^{-z});  g'(z) = g(z) (1 - g(z)).
 
     Stable for large |z| (no overflow); backward reuses the saved output.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.Sigmoid.apply(z)
+    >>> print(a.numpy())
+    [0.2689 0.5    0.8808]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.1966 0.25   0.105 ]
     """
 
     name = "sigmoid"
@@ -79,7 +107,18 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
-    """g(z) = tanh z = (e^z - e^{-z}) / (e^z + e^{-z});  g'(z) = 1 - g(z)^2."""
+    """g(z) = tanh z = (e^z - e^{-z}) / (e^z + e^{-z});  g'(z) = 1 - g(z)^2.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.Tanh.apply(z)
+    >>> print(a.numpy())
+    [-0.7616  0.      0.964 ]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.42   1.     0.0707]
+    """
 
     name = "tanh"
 
@@ -94,7 +133,18 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    """Rectified linear unit: g(z) = max(0, z);  g'(z) = 1 if z > 0 else 0 (0 at z = 0, as PyTorch)."""
+    """Rectified linear unit: g(z) = max(0, z);  g'(z) = 1 if z > 0 else 0 (0 at z = 0, as PyTorch).
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.ReLU.apply(z)
+    >>> print(a.numpy())
+    [0. 0. 2.]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0. 0. 1.]
+    """
 
     name = "relu"
 
@@ -109,7 +159,18 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
-    """g(z) = z if z >= 0 else s z;  g'(z) = 1 if z > 0 else s (slope s, default 0.01)."""
+    """g(z) = z if z >= 0 else s z;  g'(z) = 1 if z > 0 else s (slope s, default 0.01).
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.leaky_relu(z, slope=0.1)
+    >>> print(a.numpy())
+    [-0.1  0.   2. ]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.1 0.1 1. ]
+    """
 
     name = "leaky_relu"
 
@@ -125,7 +186,18 @@ class LeakyReLU(Function):
 
 class ELU(Function):
     """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1);
-    g'(z) = 1 if z > 0 else alpha e^z (alpha = 1.0 by default)."""
+    g'(z) = 1 if z > 0 else alpha e^z (alpha = 1.0 by default).
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.elu(z)
+    >>> print(a.numpy())
+    [-0.6321  0.      2.    ]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.3679 1.     1.    ]
+    """
 
     name = "elu"
 
@@ -143,7 +215,18 @@ class ELU(Function):
 class SELU(Function):
     """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1);
     g'(z) = lambda if z > 0 else lambda alpha e^z,
-    with lambda = 1.0507009873554805 and alpha = 1.6732632423543772 (self-normalizing)."""
+    with lambda = 1.0507009873554805 and alpha = 1.6732632423543772 (self-normalizing).
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.selu(z)
+    >>> print(a.numpy())
+    [-1.1113  0.      2.1014]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.6468 1.7581 1.0507]
+    """
 
     name = "selu"
 
@@ -163,6 +246,16 @@ class GELU(Function):
     g'(z) = Phi(z) + z phi(z), with phi the standard normal density.
 
     ``approximate="tanh"``: g(z) = z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), as PyTorch.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.gelu(z)
+    >>> print(a.numpy())
+    [-0.1587  0.      1.9545]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [-0.0833  0.5     1.0852]
     """
 
     name = "gelu"
@@ -194,7 +287,18 @@ class GELU(Function):
 
 class Softplus(Function):
     """g(z) = ln(1 + e^z), computed stably as max(z, 0) + ln(1 + e^{-|z|});
-    g'(z) = 1 / (1 + e^{-z}) (the sigmoid)."""
+    g'(z) = 1 / (1 + e^{-z}) (the sigmoid).
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.softplus(z)
+    >>> print(a.numpy())
+    [0.3133 0.6931 2.1269]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.2689 0.5    0.8808]
+    """
 
     name = "softplus"
 
@@ -209,7 +313,18 @@ class Softplus(Function):
 
 
 class Gaussian(Function):
-    """Radial basis activation: g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}."""
+    """Radial basis activation: g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.gaussian(z)
+    >>> print(a.numpy())
+    [0.3679 1.     0.0183]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [ 0.7358 -0.     -0.0733]
+    """
 
     name = "gaussian"
 
@@ -225,22 +340,96 @@ class Gaussian(Function):
 
 
 def identity(z: Tensor) -> Tensor:
-    """g(z) = z;  g'(z) = 1."""
+    """g(z) = z;  g'(z) = 1.
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        ``z`` itself, as a node of the graph.
+
+    Examples
+    --------
+    >>> print(gn.activations.identity(gn.tensor([-1.0, 2.0])).numpy())
+    [-1.  2.]
+    """
     return Identity.apply(z)
 
 
 def binary_step(z: Tensor) -> Tensor:
-    """Heaviside step, g(z) = 1 if z > 0 else 0; its gradient is zero (see :class:`BinaryStep`)."""
+    """Heaviside step, g(z) = 1 if z > 0 else 0; its gradient is zero (see :class:`BinaryStep`).
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        1 where z > 0, else 0.
+
+    Examples
+    --------
+    >>> print(gn.activations.binary_step(gn.tensor([-1.0, 0.0, 2.0])).numpy())
+    [0. 0. 1.]
+    """
     return BinaryStep.apply(z)
 
 
 def sigmoid(z: Tensor) -> Tensor:
-    """g(z) = 1 / (1 + e^{-z});  g'(z) = g(z) (1 - g(z))."""
+    """g(z) = 1 / (1 + e^{-z});  g'(z) = g(z) (1 - g(z)).
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> z = gn.tensor([0.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.sigmoid(z)
+    >>> print(a.numpy())
+    [0.5    0.8808]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0.25  0.105]
+    """
     return Sigmoid.apply(z)
 
 
 def tanh(z: Tensor) -> Tensor:
-    """g(z) = tanh z;  g'(z) = 1 - tanh^2 z."""
+    """g(z) = tanh z;  g'(z) = 1 - tanh^2 z.
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> z = gn.tensor([0.0, 1.0], requires_grad=True)
+    >>> a = gn.activations.tanh(z)
+    >>> print(a.numpy())
+    [0.     0.7616]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [1.   0.42]
+    """
     return Tanh.apply(z)
 
 
@@ -249,35 +438,161 @@ def _real(op: str, name: str, value: Any) -> float:
 
 
 def relu(z: Tensor) -> Tensor:
-    """g(z) = max(0, z);  g'(z) = 1[z > 0]."""
+    """g(z) = max(0, z);  g'(z) = 1[z > 0].
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 2.0], requires_grad=True)
+    >>> a = gn.activations.relu(z)
+    >>> print(a.numpy())
+    [0. 2.]
+    >>> a.sum().backward()
+    >>> print(z.grad)
+    [0. 1.]
+    """
     return ReLU.apply(z)
 
 
 def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
-    """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope."""
+    """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope.
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+    slope : float, default 0.01
+        The slope s for z < 0 (Keras's ``negative_slope``, PyTorch's ``negative_slope``).
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> print(gn.activations.leaky_relu(gn.tensor([-1.0, 2.0]), slope=0.1).numpy())
+    [-0.1  2. ]
+    """
     return LeakyReLU.apply(z, slope=_real("leaky_relu", "slope", slope))
 
 
 def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
-    """g(z) = z if z > 0 else alpha (e^z - 1);  g'(z) = 1 if z > 0 else alpha e^z."""
+    """g(z) = z if z > 0 else alpha (e^z - 1);  g'(z) = 1 if z > 0 else alpha e^z.
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+    alpha : float, default 1.0
+        The value approached as z -> -inf is -alpha.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> print(gn.activations.elu(gn.tensor([-1.0, 2.0])).numpy())
+    [-0.6321  2.    ]
+    """
     return ELU.apply(z, alpha=_real("elu", "alpha", alpha))
 
 
 def selu(z: Tensor) -> Tensor:
-    """g(z) = lambda (z if z > 0 else alpha (e^z - 1)), lambda = 1.0507..., alpha = 1.6732..."""
+    """g(z) = lambda (z if z > 0 else alpha (e^z - 1)), lambda = 1.0507..., alpha = 1.6732...
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> print(gn.activations.selu(gn.tensor([-1.0, 2.0])).numpy())
+    [-1.1113  2.1014]
+    """
     return SELU.apply(z)
 
 
 def gelu(z: Tensor, approximate: str = "none") -> Tensor:
-    """g(z) = z Phi(z);  g'(z) = Phi(z) + z phi(z). ``approximate="tanh"`` for the tanh form."""
+    """g(z) = z Phi(z);  g'(z) = Phi(z) + z phi(z). ``approximate="tanh"`` for the tanh form.
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+    approximate : str, default 'none'
+        ``"none"`` for the exact form with erf, ``"tanh"`` for the tanh approximation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> z = gn.tensor([-1.0, 1.0])
+    >>> print(gn.activations.gelu(z).numpy())
+    [-0.1587  0.8413]
+    >>> print(gn.activations.gelu(z, approximate="tanh").numpy())
+    [-0.1588  0.8412]
+    """
     return GELU.apply(z, approximate=approximate)
 
 
 def softplus(z: Tensor) -> Tensor:
-    """g(z) = ln(1 + e^z);  g'(z) = 1 / (1 + e^{-z})."""
+    """g(z) = ln(1 + e^z);  g'(z) = 1 / (1 + e^{-z}).
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> print(gn.activations.softplus(gn.tensor([-1.0, 0.0, 2.0])).numpy())
+    [0.3133 0.6931 2.1269]
+    """
     return Softplus.apply(z)
 
 
 def gaussian(z: Tensor) -> Tensor:
-    """g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}."""
+    """g(z) = e^{-z^2};  g'(z) = -2 z e^{-z^2}.
+
+    Parameters
+    ----------
+    z : Tensor
+        The pre-activation.
+
+    Returns
+    -------
+    Tensor
+        g(z), the same shape as ``z``.
+
+    Examples
+    --------
+    >>> print(gn.activations.gaussian(gn.tensor([0.0, 1.0])).numpy())
+    [1.     0.3679]
+    """
     return Gaussian.apply(z)
