@@ -338,6 +338,19 @@ def max_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int
 
     Ties and padding as :func:`max_pool2d`; ``stride`` defaults to ``kernel_size``.
 
+    Parameters
+    ----------
+    x : Tensor or array_like
+        Signals (N, C, L).
+    kernel_size : int
+        The window length.
+    stride : int, optional
+        The step; ``kernel_size`` when None.
+    padding : int, default 0
+        Positions of -inf added at each end.
+    dilation : int, default 1
+        The spacing d of the window's taps.
+
     Examples
     --------
     >>> max_pool1d([[[1.0, 3.0, 2.0, 2.0]]], 2).numpy()
@@ -356,6 +369,11 @@ def global_avg_pool2d(x: Any) -> Tensor:
     """The mean of each channel over all positions:  z_{n,c} = (1 / HW) sum_{i,j} x_{n,c,i,j}.
 
     Shape: (N, C, H, W) -> (N, C). Each position receives delta / (H W).
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        Images (N, C, H, W).
 
     Examples
     --------
