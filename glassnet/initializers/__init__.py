@@ -81,6 +81,16 @@ def default_for(activation: str | Callable[..., Any] | None) -> Initializer:
       callable): Keras's default for every layer. (PyTorch's nn.Linear uses instead
       U(-1/sqrt(fan_in), 1/sqrt(fan_in)) whatever the activation.)
 
+    Parameters
+    ----------
+    activation : str, callable or None
+        The layer's activation.
+
+    Returns
+    -------
+    Initializer
+        The weight initializer for it.
+
     Examples
     --------
     >>> default_for("relu")
@@ -99,7 +109,19 @@ def default_for(activation: str | Callable[..., Any] | None) -> Initializer:
 
 
 def names() -> list[str]:
-    """The names :func:`get` accepts."""
+    """The names :func:`get` accepts.
+
+    Returns
+    -------
+    list of str
+        The registered names, aliases included.
+
+    Examples
+    --------
+    >>> names = gn.initializers.names()
+    >>> "glorot_uniform" in names, "he_normal" in names
+    (True, True)
+    """
     return INITIALIZERS.names()
 
 
@@ -107,6 +129,17 @@ def get(initializer: str | dict[str, Any] | Initializer | type[Initializer]) -> 
     """Resolve an initializer given by name, config dict, class or instance.
 
     Custom schemes subclass :class:`Initializer` (implement ``sample``).
+
+    Parameters
+    ----------
+    initializer : str, dict, Initializer or Initializer class
+        A name (``"he_normal"``), a config ``{"class_name": ..., "config": ...}``, a class or an
+        instance.
+
+    Returns
+    -------
+    Initializer
+        An instance.
 
     Raises
     ------

@@ -31,6 +31,16 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
       r = kh * kw (the product of the kernel sizes), fan_in = in_channels * r and
       fan_out = filters * r.
 
+    Parameters
+    ----------
+    shape : tuple of int
+        A weight's shape.
+
+    Returns
+    -------
+    (int, int)
+        fan_in and fan_out.
+
     Examples
     --------
     >>> compute_fans((784, 256))
@@ -116,6 +126,18 @@ class Initializer(Configurable):
     used on the weights of a layer of several units or filters they warn, because identical
     weights make every unit compute, and learn, the same thing. A layer of one unit has no
     symmetry to break and gets no warning.
+
+    Examples
+    --------
+    A scheme of one's own implements ``sample``; ``W`` is (inputs, units), so fan_in is 3 here:
+
+    >>> class Scaled(gn.initializers.Initializer):
+    ...     def sample(self, shape, rng):
+    ...         return rng.standard_normal(shape) / np.sqrt(shape[0])
+    ...
+    >>> W = Scaled()((3, 2), np.random.default_rng(0))
+    >>> W.shape, W.dtype
+    ((3, 2), dtype('float32'))
     """
 
     name = "initializer"
@@ -154,7 +176,19 @@ class Initializer(Configurable):
 
 
 class Constant(Initializer):
-    """Every value equal to ``value``."""
+    """Every value equal to ``value``.
+
+    Parameters
+    ----------
+    value : float, default 0.0
+        The value of every entry.
+
+    Examples
+    --------
+    >>> gn.initializers.Constant(0.1)((2, 3))
+    array([[0.1, 0.1, 0.1],
+           [0.1, 0.1, 0.1]], dtype=float32)
+    """
 
     name = "constant"
     config_keys = ("value",)
@@ -168,7 +202,13 @@ class Constant(Initializer):
 
 
 class Zeros(Constant):
-    """All zeros: the usual bias initializer (and a symmetric, hence bad, weight one)."""
+    """All zeros: the usual bias initializer (and a symmetric, hence bad, weight one).
+
+    Examples
+    --------
+    >>> gn.initializers.Zeros()((3,))
+    array([0., 0., 0.], dtype=float32)
+    """
 
     name = "zeros"
     config_keys = ()
@@ -178,7 +218,13 @@ class Zeros(Constant):
 
 
 class Ones(Constant):
-    """All ones (batch normalization's scale gamma starts here)."""
+    """All ones (batch normalization's scale gamma starts here).
+
+    Examples
+    --------
+    >>> gn.initializers.Ones()((3,))
+    array([1., 1., 1.], dtype=float32)
+    """
 
     name = "ones"
     config_keys = ()
@@ -188,7 +234,21 @@ class Ones(Constant):
 
 
 class RandomUniform(Initializer):
-    """Independent draws from U(low, high) (Keras's defaults: -0.05, 0.05)."""
+    """Independent draws from U(low, high) (Keras's defaults: -0.05, 0.05).
+
+    Parameters
+    ----------
+    low : float, default -0.05
+        The lower bound.
+    high : float, default 0.05
+        The upper bound, greater than ``low``.
+
+    Examples
+    --------
+    >>> W = gn.initializers.RandomUniform(-0.1, 0.1)((100, 10), np.random.default_rng(0))
+    >>> bool(W.min() >= -0.1 and W.max() < 0.1)
+    True
+    """
 
     name = "uniform"
     config_keys = ("low", "high")
@@ -203,7 +263,21 @@ class RandomUniform(Initializer):
 
 
 class RandomNormal(Initializer):
-    """Independent draws from N(mean, std^2), not truncated (Keras's defaults: 0, 0.05)."""
+    """Independent draws from N(mean, std^2), not truncated (Keras's defaults: 0, 0.05).
+
+    Parameters
+    ----------
+    mean : float, default 0.0
+        The mean.
+    std : float, default 0.05
+        The standard deviation, >= 0.
+
+    Examples
+    --------
+    >>> W = gn.initializers.RandomNormal(0.0, 0.05)((200, 100), np.random.default_rng(0))
+    >>> print(round(float(W.std()), 3))
+    0.05
+    """
 
     name = "normal"
     config_keys = ("mean", "std")
@@ -231,6 +305,17 @@ class Orthogonal(Initializer):
     the diagonal of R is uniformly distributed among the orthogonal matrices (Saxe et al.,
     2014). Its rows are orthonormal when there are fewer rows than columns (a recurrent
     kernel (H, G H)), its columns otherwise, so h_{t-1} U keeps the norm of h_{t-1}.
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+        The factor applied to the orthogonal matrix.
+
+    Examples
+    --------
+    >>> U = gn.initializers.Orthogonal()((4, 4), np.random.default_rng(0))
+    >>> np.allclose(U.T @ U, np.eye(4), atol=1e-6)
+    True
     """
 
     name = "orthogonal"

@@ -99,6 +99,13 @@ class GlorotUniform(_FixedScaling):
     Keeps the variance of activations and of deltas about equal across layers of
     tanh/sigmoid-like units; Keras's default, and ``torch.nn.init.xavier_uniform_``.
     Reference: Glorot and Bengio, AISTATS 2010.
+
+    Examples
+    --------
+    >>> W = gn.initializers.GlorotUniform()((300, 100), np.random.default_rng(0))
+    >>> limit = np.sqrt(6 / (300 + 100))
+    >>> print(round(float(limit), 4), bool(np.abs(W).max() <= limit))
+    0.1225 True
     """
 
     name = "glorot_uniform"
@@ -106,7 +113,14 @@ class GlorotUniform(_FixedScaling):
 
 
 class GlorotNormal(_FixedScaling):
-    """Glorot (Xavier) normal: std sqrt(2 / (fan_in + fan_out)), truncated at 2 std (Keras)."""
+    """Glorot (Xavier) normal: std sqrt(2 / (fan_in + fan_out)), truncated at 2 std (Keras).
+
+    Examples
+    --------
+    >>> W = gn.initializers.GlorotNormal()((300, 100), np.random.default_rng(0))
+    >>> print(round(float(np.sqrt(2 / 400)), 4), round(float(W.std()), 3))
+    0.0707 0.07
+    """
 
     name = "glorot_normal"
     fixed = (1.0, "fan_avg", "truncated_normal")
@@ -117,6 +131,12 @@ class HeUniform(_FixedScaling):
 
     Equal to ``torch.nn.init.kaiming_uniform_`` with its default a = 0.
     Reference: He et al., "Delving deep into rectifiers", ICCV 2015.
+
+    Examples
+    --------
+    >>> W = gn.initializers.HeUniform()((150, 100), np.random.default_rng(0))
+    >>> print(round(float(np.sqrt(6 / 150)), 4), bool(np.abs(W).max() <= np.sqrt(6 / 150)))
+    0.2 True
     """
 
     name = "he_uniform"
@@ -130,6 +150,12 @@ class HeNormal(_FixedScaling):
     factor 2 restores it. ``torch.nn.init.kaiming_normal_`` draws the same std without
     truncation (``VarianceScaling(2.0, "fan_in", "normal")``).
     Reference: He et al., "Delving deep into rectifiers", ICCV 2015.
+
+    Examples
+    --------
+    >>> W = gn.initializers.HeNormal()((200, 100), np.random.default_rng(0))
+    >>> print(round(float(np.sqrt(2 / 200)), 4), round(float(W.std()), 3))
+    0.1 0.1
     """
 
     name = "he_normal"
@@ -137,7 +163,14 @@ class HeNormal(_FixedScaling):
 
 
 class LecunUniform(_FixedScaling):
-    """LeCun uniform: U(-limit, limit), limit = sqrt(3 / fan_in)."""
+    """LeCun uniform: U(-limit, limit), limit = sqrt(3 / fan_in).
+
+    Examples
+    --------
+    >>> W = gn.initializers.LecunUniform()((300, 100), np.random.default_rng(0))
+    >>> print(round(float(np.sqrt(3 / 300)), 4), bool(np.abs(W).max() <= np.sqrt(3 / 300)))
+    0.1 True
+    """
 
     name = "lecun_uniform"
     fixed = (1.0, "fan_in", "uniform")
@@ -147,6 +180,12 @@ class LecunNormal(_FixedScaling):
     """LeCun normal: std sqrt(1 / fan_in), truncated at 2 std (Keras).
 
     What SELU's self-normalization assumes (Klambauer et al., NeurIPS 2017).
+
+    Examples
+    --------
+    >>> W = gn.initializers.LecunNormal()((100, 100), np.random.default_rng(0))
+    >>> print(round(float(np.sqrt(1 / 100)), 4), round(float(W.std()), 3))
+    0.1 0.1
     """
 
     name = "lecun_normal"
