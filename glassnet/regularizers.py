@@ -40,7 +40,19 @@ REGULARIZERS = Registry("regularizer")
 
 
 class Regularizer(Configurable):
-    """Base of the penalties: ``penalty(W) -> scalar Tensor``, ``get_config``."""
+    """Base of the penalties: ``penalty(W) -> scalar Tensor``, ``get_config``.
+
+    Examples
+    --------
+    A penalty of one's own sets ``l1`` and ``l2``, and may be given to a layer:
+
+    >>> class Decay(gn.regularizers.Regularizer):
+    ...     l2 = 0.5
+    ...
+    >>> print(Decay()(gn.tensor([[1.0, -2.0]])).item())
+    2.5
+    >>> layer = gn.layers.Dense(2, kernel_regularizer=Decay())
+    """
 
     name = "regularizer"
     l1 = 0.0
@@ -107,6 +119,11 @@ class L1(Regularizer):
 
     Pushes weights to exactly zero (sparse weights).
 
+    Parameters
+    ----------
+    l1 : float, default 0.01
+        The coefficient, >= 0.
+
     Examples
     --------
     >>> import glassnet as gn
@@ -128,6 +145,11 @@ class L2(Regularizer):
     Keras's convention (no factor 1/2): ``L2(l2)`` equals ``torch.optim`` weight_decay
     = 2 l2 and scikit-learn's MLP ``alpha`` = 2 n l2 for batches of n (module docstring).
 
+    Parameters
+    ----------
+    l2 : float, default 0.01
+        The coefficient, >= 0.
+
     Examples
     --------
     >>> import glassnet as gn
@@ -144,7 +166,24 @@ class L2(Regularizer):
 
 @REGULARIZERS.register("l1_l2", "l1l2")
 class L1L2(Regularizer):
-    r"""Elastic-net penalty :math:`\ell_1 \sum_i |W_i| + \ell_2 \sum_i W_i^2` (both default to 0)."""
+    r"""Elastic-net penalty :math:`\ell_1 \sum_i |W_i| + \ell_2 \sum_i W_i^2` (both default to 0).
+
+    Parameters
+    ----------
+    l1 : float, default 0.0
+        The coefficient of sum |W|, >= 0.
+    l2 : float, default 0.0
+        The coefficient of sum W^2, >= 0.
+
+    Examples
+    --------
+    >>> penalty = gn.regularizers.L1L2(l1=0.1, l2=0.1)
+    >>> W = gn.tensor([[1.0, -2.0]], dtype=np.float64, requires_grad=True)
+    >>> E = penalty(W)
+    >>> E.backward()
+    >>> print(round(E.item(), 4), W.grad)
+    0.8 [[ 0.3 -0.5]]
+    """
 
     name = "l1_l2"
     config_keys = ("l1", "l2")
@@ -159,7 +198,18 @@ l1, l2, l1_l2 = L1, L2, L1L2
 
 
 def names() -> list[str]:
-    """The names :func:`get` accepts."""
+    """The names :func:`get` accepts.
+
+    Returns
+    -------
+    list of str
+        The registered names, aliases included.
+
+    Examples
+    --------
+    >>> gn.regularizers.names()
+    ['l1', 'l1_l2', 'l1l2', 'l2']
+    """
     return REGULARIZERS.names()
 
 
@@ -167,6 +217,16 @@ def get(regularizer: str | dict[str, Any] | Regularizer | None) -> Regularizer |
     """Resolve a regularizer given by name (default coefficients), config dict or instance.
 
     ``None`` (no penalty) is returned as ``None``.
+
+    Parameters
+    ----------
+    regularizer : str, dict, Regularizer or None
+        A name (default coefficients), a config dict, an instance or None.
+
+    Returns
+    -------
+    Regularizer or None
+        The penalty, or None for none.
 
     Raises
     ------

@@ -51,19 +51,83 @@ def _count(name: str, value: Any) -> int:
 
 def step_decay(lr: float, epoch: int, gamma: float, every: int) -> float:
     """The rate of ``epoch`` (>= 1) from ``lr``, the previous epoch's: times ``gamma`` when
-    ``epoch`` is a multiple of ``every``."""
+    ``epoch`` is a multiple of ``every``.
+
+    Parameters
+    ----------
+    lr : float
+        The previous epoch's rate.
+    epoch : int
+        The epoch, >= 1.
+    gamma : float
+        The factor.
+    every : int
+        The period, in epochs.
+
+    Returns
+    -------
+    float
+        The rate of ``epoch``.
+
+    Examples
+    --------
+    >>> gn.schedules.step_decay(0.1, 9, 0.5, every=10), gn.schedules.step_decay(0.1, 10, 0.5, every=10)
+    (0.1, 0.05)
+    """
     return lr * gamma if epoch % every == 0 else lr
 
 
 def multi_step_decay(lr: float, epoch: int, gamma: float, milestones: Mapping[int, int]) -> float:
     """The rate of ``epoch`` (>= 1) from ``lr``: times ``gamma`` to the number of times
-    ``epoch`` is among the milestones (``milestones`` counts them)."""
+    ``epoch`` is among the milestones (``milestones`` counts them).
+
+    Parameters
+    ----------
+    lr : float
+        The previous epoch's rate.
+    epoch : int
+        The epoch, >= 1.
+    gamma : float
+        The factor.
+    milestones : mapping of int to int
+        How many times each milestone epoch was given.
+
+    Returns
+    -------
+    float
+        The rate of ``epoch``.
+
+    Examples
+    --------
+    >>> gn.schedules.multi_step_decay(0.1, 5, 0.1, {5: 1, 8: 1}), gn.schedules.multi_step_decay(0.1, 6, 0.1, {5: 1})
+    (0.010000000000000002, 0.1)
+    """
     count = milestones.get(epoch, 0)
     return lr * gamma**count if count else lr
 
 
 def exponential_decay(lr: float, epoch: int, gamma: float) -> float:
-    """The rate of ``epoch`` (>= 1) from ``lr``: times ``gamma``."""
+    """The rate of ``epoch`` (>= 1) from ``lr``: times ``gamma``.
+
+    Parameters
+    ----------
+    lr : float
+        The previous epoch's rate.
+    epoch : int
+        The epoch, >= 1 (every epoch decays).
+    gamma : float
+        The factor.
+
+    Returns
+    -------
+    float
+        The rate of ``epoch``.
+
+    Examples
+    --------
+    >>> gn.schedules.exponential_decay(0.1, 1, 0.5)
+    0.05
+    """
     return lr * gamma
 
 
@@ -81,6 +145,36 @@ def cosine_annealing(lr: float, epoch: int, period: int, initial_lr: float, min_
     :math:`\alpha_e = \alpha_{\min} + \tfrac{1}{2} (\alpha_0 - \alpha_{\min})(1 + \cos(\pi e / T))`
     when nothing else changes the rate; written from the previous rate, as PyTorch's
     ``CosineAnnealingLR`` writes it, a rate changed by someone else is annealed from there.
+
+    Parameters
+    ----------
+    lr : float
+        The previous epoch's rate.
+    epoch : int
+        The epoch, >= 1.
+    period : int
+        T, the epochs from the top to the bottom of the cosine.
+    initial_lr : float
+        The rate at epoch 0.
+    min_lr : float
+        The rate at the bottom.
+
+    Returns
+    -------
+    float
+        The rate of ``epoch``.
+
+    Examples
+    --------
+    >>> lr = 0.1
+    >>> for e in range(1, 5):
+    ...     lr = gn.schedules.cosine_annealing(lr, e, period=4, initial_lr=0.1, min_lr=0.0)
+    ...     print(e, round(lr, 4))
+    ...
+    1 0.0854
+    2 0.05
+    3 0.0146
+    4 0.0
     """
     if (epoch - 1 - period) % (2 * period) == 0:
         return lr + (initial_lr - min_lr) * (1 - math.cos(math.pi / period)) / 2
@@ -94,6 +188,20 @@ class Schedule:
     A subclass gives ``next_rate(lr, epoch)``, the rate of ``epoch`` >= 1 from that of the
     epoch before; the rate of an epoch applies it from ``initial_lr`` epoch after epoch (from
     the last epoch asked, when that is earlier).
+
+    Examples
+    --------
+    A schedule of one's own gives the rate of an epoch from the rate before:
+
+    >>> class Halve(gn.schedules.Schedule):
+    ...     config_keys = ("initial_lr",)
+    ...     def __init__(self, initial_lr):
+    ...         self.initial_lr = initial_lr
+    ...     def next_rate(self, lr, epoch):
+    ...         return lr / 2
+    ...
+    >>> [Halve(1.0)(e) for e in range(4)]
+    [1.0, 0.5, 0.25, 0.125]
     """
 
     config_keys: tuple[str, ...] = ()
@@ -140,6 +248,15 @@ class StepDecay(Schedule):
 
     Same values as ``torch.optim.lr_scheduler.StepLR(step_size=every, gamma=drop)``.
 
+    Parameters
+    ----------
+    initial_lr : float
+        The rate at epoch 0.
+    drop : float, default 0.5
+        The factor, in (0, 1].
+    every : int, default 10
+        The period, in epochs.
+
     Examples
     --------
     >>> schedule = StepDecay(0.1, drop=0.5, every=10)
@@ -164,6 +281,13 @@ class ExponentialDecay(Schedule):
     .. math:: \alpha_e = \alpha_0\, \gamma^e
 
     Same values as ``torch.optim.lr_scheduler.ExponentialLR(gamma=gamma)``.
+
+    Parameters
+    ----------
+    initial_lr : float
+        The rate at epoch 0.
+    gamma : float
+        The factor per epoch, in (0, 1].
 
     Examples
     --------
@@ -193,6 +317,15 @@ class CosineDecay(Schedule):
     Same values as ``torch.optim.lr_scheduler.CosineAnnealingLR(T_max=epochs,
     eta_min=min_lr)`` for e <= E; after E, torch's cosine climbs back up (it is
     periodic) while this schedule stays at ``min_lr``, as Keras's ``CosineDecay`` does.
+
+    Parameters
+    ----------
+    initial_lr : float
+        The rate at epoch 0.
+    epochs : int
+        E, the epochs to reach ``min_lr``.
+    min_lr : float, default 0.0
+        The final rate.
 
     Examples
     --------
