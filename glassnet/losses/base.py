@@ -121,7 +121,24 @@ class _Reduce(Function):
 
 
 class Loss:
-    """Base of the losses: validates ``reduction`` and the inputs, then applies the fused node."""
+    """Base of the losses: validates ``reduction`` and the inputs, then applies the fused node.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"} or None, default 'mean'
+        How the per-sample losses are combined; ``"none"`` keeps one value per sample.
+
+    Examples
+    --------
+    Every loss is called ``loss(y_pred, y_true, sample_weight=None)`` and returns a Tensor:
+
+    >>> y_pred = gn.tensor([[1.0], [3.0]], requires_grad=True)
+    >>> loss = gn.losses.MSE(reduction="none")
+    >>> print(loss(y_pred, [[0.0], [1.0]]).numpy())
+    [1. 4.]
+    >>> isinstance(loss, gn.losses.Loss)
+    True
+    """
 
     function: type[Function]
 

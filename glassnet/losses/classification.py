@@ -177,7 +177,9 @@ class CrossEntropy(CrossEntropyBase):
     Examples
     --------
     >>> p = gn.functional.softmax(gn.tensor([[2.0, 0.5, -1.0]], requires_grad=True))
-    >>> CrossEntropy()(p, [0])   # from the logits, stably; equal to CrossEntropy()(z, [0])
+    >>> loss = CrossEntropy()(p, [0])   # from the logits, stably; equal to CrossEntropy()(z, [0])
+    >>> print(round(loss.item(), 4))
+    0.2413
     """
 
     function = _CrossEntropy
@@ -285,6 +287,12 @@ class NLL(Loss):
     reduction : {"mean", "sum", "none"}, default "mean"
     weight : array of C numbers >= 0, optional
         Class weights, as in :class:`CrossEntropy` (PyTorch's ``weight=``).
+
+    Examples
+    --------
+    >>> log_p = gn.functional.log_softmax(gn.tensor([[2.0, 0.0, 0.0], [0.0, 3.0, 0.0]]))
+    >>> print(round(gn.losses.NLL()(log_p, [0, 1]).item(), 4))
+    0.1672
     """
 
     function = _NLL

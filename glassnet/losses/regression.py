@@ -36,6 +36,17 @@ class MSE(Loss):
     scale : float > 0, default 1.0
         ``MSE(reduction="sum", scale=0.5)`` is the lectures' E = 1/2 sum (y_hat - y)^2,
         whose gradient is simply y_hat - y.
+
+    Examples
+    --------
+    >>> y_pred = gn.tensor([[1.0], [3.0]], requires_grad=True)
+    >>> E = gn.losses.MSE()(y_pred, [[0.0], [1.0]])
+    >>> E.backward()
+    >>> print(E.item(), y_pred.grad.ravel())
+    2.5 [1. 2.]
+    >>> E = gn.losses.MSE(reduction="sum", scale=0.5)(y_pred, [[0.0], [1.0]])
+    >>> print(E.item())
+    2.5
     """
 
     function = _MSE
@@ -67,7 +78,21 @@ class _MAE(_Reduce):
 
 @LOSSES.register("mae", "mean_absolute_error")
 class MAE(Loss):
-    """Absolute error: l = |y_hat - y|;  dl/dy_hat = sign(y_hat - y) (0 at equality)."""
+    """Absolute error: l = |y_hat - y|;  dl/dy_hat = sign(y_hat - y) (0 at equality).
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"} or None, default 'mean'
+        How the per-sample losses are combined.
+
+    Examples
+    --------
+    >>> y_pred = gn.tensor([[1.0], [3.0]], requires_grad=True)
+    >>> E = gn.losses.MAE()(y_pred, [[0.0], [4.0]])
+    >>> E.backward()
+    >>> print(E.item(), y_pred.grad.ravel())
+    1.0 [ 0.5 -0.5]
+    """
 
     function = _MAE
 
@@ -96,6 +121,21 @@ class Huber(Loss):
 
     l = d^2 / 2 if |d| <= delta else delta (|d| - delta / 2);
     dl/dy_hat = d if |d| <= delta else delta sign(d). Equals PyTorch's ``HuberLoss``.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"}, default 'mean'
+        How the per-sample losses are combined.
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear, > 0.
+
+    Examples
+    --------
+    >>> y_pred = gn.tensor([[0.5], [3.0]], requires_grad=True)
+    >>> E = gn.losses.Huber(delta=1.0)(y_pred, [[0.0], [0.0]])
+    >>> E.backward()
+    >>> print(E.item(), y_pred.grad.ravel())
+    1.3125 [0.25 0.5 ]
     """
 
     function = _Huber
