@@ -37,7 +37,27 @@ _CLASSIFICATION: set[str] = set()
 def to_labels(y: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Predicted class labels from model outputs: the argmax of rows (N, C), or
     ``y > threshold`` for one column of probabilities (binary); labels, as integers or
-    integer-valued floats, pass through."""
+    integer-valued floats, pass through.
+
+    Parameters
+    ----------
+    y : array_like
+        Model outputs: rows of class scores (N, C), one column of P(class 1), or labels.
+    threshold : float, default 0.5
+        The cut for one column of probabilities.
+
+    Returns
+    -------
+    ndarray of int
+        The labels, shape (N,).
+
+    Examples
+    --------
+    >>> gn.metrics.to_labels(np.array([[0.1, 0.9], [0.8, 0.2]]))
+    array([1, 0])
+    >>> gn.metrics.to_labels(np.array([0.3, 0.7]))
+    array([0, 1])
+    """
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
@@ -48,7 +68,23 @@ def to_labels(y: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 
 
 def is_integer_valued(y: np.ndarray) -> bool:
-    """Whether every value of ``y`` is a whole number (``2.0`` is, ``0.5`` and NaN are not)."""
+    """Whether every value of ``y`` is a whole number (``2.0`` is, ``0.5`` and NaN are not).
+
+    Parameters
+    ----------
+    y : array_like
+        The values.
+
+    Returns
+    -------
+    bool
+        True when every value is a whole number.
+
+    Examples
+    --------
+    >>> gn.metrics.is_integer_valued(np.array([0.0, 2.0])), gn.metrics.is_integer_valued(np.array([0.5]))
+    (True, False)
+    """
     y = np.asarray(y)
     if y.dtype.kind in "biu":
         return True
@@ -62,6 +98,27 @@ def target_labels(y_true: Any, metric: str = "accuracy", outputs: int | None = N
     as integer-valued floats (``0.0, 1.0, 2.0``), are taken as they are. A continuous
     target raises a ValueError naming the metric, as does a one-column output (``outputs``
     = 1, thresholded at 0.5) compared with labels other than 0 and 1.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets: labels, or one-hot (probability) rows.
+    metric : str, default 'accuracy'
+        The metric's name, for the error message.
+    outputs : int, optional
+        The model's number of outputs, when known.
+
+    Returns
+    -------
+    ndarray of int
+        The labels, shape (N,).
+
+    Examples
+    --------
+    >>> gn.metrics.target_labels([[0, 1], [1, 0]])
+    array([1, 0])
+    >>> gn.metrics.target_labels([2.0, 0.0, 1.0])
+    array([2, 0, 1])
     """
     y = np.asarray(y_true)
     if y.ndim == 2 and y.shape[1] > 1:
@@ -220,14 +277,47 @@ def _2d(y: Any) -> np.ndarray:
 
 
 def get(metric: str | Callable[..., float]) -> Callable[..., float]:
-    """Resolve a metric by name (unknown names list the valid ones) or pass a callable through."""
+    """Resolve a metric by name (unknown names list the valid ones) or pass a callable through.
+
+    Parameters
+    ----------
+    metric : str or callable
+        A registered name, or a function ``fn(y_true, y_pred) -> float``.
+
+    Returns
+    -------
+    callable
+        The metric function.
+
+    Examples
+    --------
+    >>> accuracy = gn.metrics.get("accuracy")
+    >>> accuracy([0, 1, 1], [0, 1, 0])
+    0.6666666666666666
+    """
     if callable(metric):
         return metric
     return METRICS.get(metric)
 
 
 def is_classification_metric(name: str) -> bool:
-    """Whether a metric name compares class labels."""
+    """Whether a metric name compares class labels.
+
+    Parameters
+    ----------
+    name : str
+        A metric name.
+
+    Returns
+    -------
+    bool
+        Whether it compares class labels.
+
+    Examples
+    --------
+    >>> gn.metrics.is_classification_metric("accuracy"), gn.metrics.is_classification_metric("mse")
+    (True, False)
+    """
     return name.lower() in _CLASSIFICATION
 
 
@@ -237,6 +327,25 @@ def check_task(metric: Any, classifier: bool, loss: str) -> None:
 
     The opposite case, a classification metric on a regression loss, depends on the target
     (MSE on 0/1 labels is a classifier): :func:`target_labels` decides it from ``y``.
+
+    Parameters
+    ----------
+    metric : str or callable
+        The metric (only names are checked).
+    classifier : bool
+        Whether the loss trains a classifier.
+    loss : str
+        The loss's name, for the message.
+
+    Examples
+    --------
+    >>> gn.metrics.check_task("accuracy", classifier=True, loss="cross_entropy")
+    >>> try:
+    ...     gn.metrics.check_task("mse", classifier=True, loss="cross_entropy")
+    ... except ValueError as error:
+    ...     print(str(error)[:60])
+    ...
+    metric 'mse' measures regression, but the loss cross_entropy
     """
     if not classifier or not isinstance(metric, str) or is_classification_metric(metric):
         return
@@ -247,7 +356,18 @@ def check_task(metric: Any, classifier: bool, loss: str) -> None:
 
 
 def names() -> list[str]:
-    """Every registered metric name (aliases included)."""
+    """Every registered metric name (aliases included).
+
+    Returns
+    -------
+    list of str
+        The names ``get`` accepts.
+
+    Examples
+    --------
+    >>> "accuracy" in gn.metrics.names(), "r2" in gn.metrics.names()
+    (True, True)
+    """
     return METRICS.names()
 
 
@@ -283,7 +403,27 @@ def gaussian_nll(y: Any, mean: Any, std: Any) -> float:
     (1/n) sum_i [ 1/2 ln(2 pi sigma_i^2) + (y_i - mu_i)^2 / (2 sigma_i^2) ]
 
     (the full density, so it equals ``-scipy.stats.norm.logpdf(y, mean, std).mean()``; the
-    loss :class:`~glassnet.losses.GaussianNLL` leaves out the constant by default)."""
+    loss :class:`~glassnet.losses.GaussianNLL` leaves out the constant by default).
+
+    Parameters
+    ----------
+    y : array_like
+        The targets.
+    mean : array_like
+        The predicted means, the shape of ``y``.
+    std : array_like
+        The predicted standard deviations, > 0.
+
+    Returns
+    -------
+    float
+        The mean negative log-likelihood.
+
+    Examples
+    --------
+    >>> print(round(gn.metrics.gaussian_nll([0.0, 1.0], mean=[0.0, 0.0], std=[1.0, 1.0]), 4))
+    1.1689
+    """
     y, mean, std = _arrays("gaussian_nll", y=y, mean=mean, std=std)
     _positive("gaussian_nll", std)
     z = (y - mean) / std
@@ -299,10 +439,31 @@ def crps_gaussian(y: Any, mean: Any, std: Any) -> float:
 
     a std of 0 gives |y - mu|, the absolute error.
 
+    Parameters
+    ----------
+    y : array_like
+        The targets.
+    mean : array_like
+        The predicted means, the shape of ``y``.
+    std : array_like
+        The predicted standard deviations, >= 0.
+
+    Returns
+    -------
+    float
+        The mean CRPS.
+
     References
     ----------
     Gneiting and Raftery, "Strictly proper scoring rules, prediction, and estimation",
     JASA 102 (2007).
+
+    Examples
+    --------
+    >>> print(round(gn.metrics.crps_gaussian([0.0, 1.0], mean=[0.0, 0.0], std=[1.0, 1.0]), 4))
+    0.4181
+    >>> gn.metrics.crps_gaussian([1.0], mean=[0.0], std=[0.0])
+    1.0
     """
     from scipy.stats import norm
 
@@ -316,14 +477,52 @@ def crps_gaussian(y: Any, mean: Any, std: Any) -> float:
 
 
 def interval_coverage(y: Any, lower: Any, upper: Any) -> float:
-    """The fraction of targets inside their interval, lower <= y <= upper (over every element)."""
+    """The fraction of targets inside their interval, lower <= y <= upper (over every element).
+
+    Parameters
+    ----------
+    y : array_like
+        The targets.
+    lower : array_like
+        The intervals' lower bounds.
+    upper : array_like
+        The intervals' upper bounds, >= ``lower``.
+
+    Returns
+    -------
+    float
+        The fraction in [0, 1].
+
+    Examples
+    --------
+    >>> gn.metrics.interval_coverage([1.0, 5.0], lower=[0.0, 0.0], upper=[2.0, 2.0])
+    0.5
+    """
     y, lower, upper = _arrays("interval_coverage", y=y, lower=lower, upper=upper)
     _ordered("interval_coverage", lower, upper)
     return float(np.mean((lower <= y) & (y <= upper)))
 
 
 def interval_width(lower: Any, upper: Any) -> float:
-    """The mean width of the intervals, (1/n) sum (upper - lower)."""
+    """The mean width of the intervals, (1/n) sum (upper - lower).
+
+    Parameters
+    ----------
+    lower : array_like
+        The intervals' lower bounds.
+    upper : array_like
+        The intervals' upper bounds, >= ``lower``.
+
+    Returns
+    -------
+    float
+        The mean width.
+
+    Examples
+    --------
+    >>> gn.metrics.interval_width(lower=[0.0, 1.0], upper=[2.0, 4.0])
+    2.5
+    """
     lower, upper = _arrays("interval_width", lower=lower, upper=upper)
     _ordered("interval_width", lower, upper)
     return float(np.mean(upper - lower))
@@ -370,6 +569,26 @@ def calibration_bins(y_true: Any, proba: Any, n_bins: int = 15) -> tuple[np.ndar
     Returns ``(confidence, accuracy, counts)``, each of length ``n_bins``: the mean
     confidence and the fraction predicted correctly in each bin (NaN for an empty bin), and
     the number of samples in it. A calibrated classifier has accuracy = confidence.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Class labels (N,) or one-hot rows.
+    proba : array_like
+        Class probabilities (N, C), or P(class 1) of shape (N,).
+    n_bins : int, default 15
+        The number of equal bins over [0, 1].
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Mean confidence, accuracy and count per bin.
+
+    Examples
+    --------
+    >>> confidence, accuracy, counts = gn.metrics.calibration_bins([1, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], n_bins=2)
+    >>> print(confidence, accuracy, counts)
+    [ nan 0.75] [ nan 0.75] [0 4]
     """
     if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
@@ -385,7 +604,27 @@ def calibration_bins(y_true: Any, proba: Any, n_bins: int = 15) -> tuple[np.ndar
 def expected_calibration_error(y_true: Any, proba: Any, n_bins: int = 15) -> float:
     """ECE = sum_b (n_b / n) |accuracy_b - confidence_b| over the bins of
     :func:`calibration_bins` (Guo et al., "On calibration of modern neural networks", ICML
-    2017): 0 for a calibrated classifier."""
+    2017): 0 for a calibrated classifier.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Class labels (N,) or one-hot rows.
+    proba : array_like
+        Class probabilities (N, C), or P(class 1) of shape (N,).
+    n_bins : int, default 15
+        The number of equal bins over [0, 1].
+
+    Returns
+    -------
+    float
+        The ECE, in [0, 1].
+
+    Examples
+    --------
+    >>> print(round(gn.metrics.expected_calibration_error([1, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], n_bins=2), 4))
+    0.0
+    """
     confidence, accuracy, counts = calibration_bins(y_true, proba, n_bins)
     filled = counts > 0
     return float(np.sum(counts[filled] * np.abs(accuracy[filled] - confidence[filled])) / counts.sum())
@@ -394,6 +633,22 @@ def expected_calibration_error(y_true: Any, proba: Any, n_bins: int = 15) -> flo
 def predictive_entropy(proba: Any) -> np.ndarray:
     """The entropy of each sample's predicted distribution, H = -sum_c p_c ln p_c (nats, 0 ln 0 = 0):
     0 for a certain prediction, ln C for a uniform one. ``proba`` is (N, C), or (N,) / (N, 1)
-    for P(class 1) of a binary problem. Returns shape (N,)."""
+    for P(class 1) of a binary problem. Returns shape (N,).
+
+    Parameters
+    ----------
+    proba : array_like
+        Class probabilities (N, C), or P(class 1) of shape (N,).
+
+    Returns
+    -------
+    ndarray
+        The entropy of each sample, shape (N,).
+
+    Examples
+    --------
+    >>> print(gn.metrics.predictive_entropy([[1.0, 0.0], [0.5, 0.5]]))
+    [-0.      0.6931]
+    """
     p = _class_probabilities("predictive_entropy", proba)
     return -np.sum(p * np.log(np.where(p > 0, p, 1.0)), axis=1)
