@@ -25,7 +25,22 @@ _mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph for ``backward`` in this thread."""
+    """Whether operations currently record the graph for ``backward`` in this thread.
+
+    Returns
+    -------
+    bool
+        False inside ``no_grad``.
+
+    Examples
+    --------
+    >>> gn.is_grad_enabled()
+    True
+    >>> with gn.no_grad():
+    ...     print(gn.is_grad_enabled())
+    ...
+    False
+    """
     return _mode.enabled
 
 
@@ -69,6 +84,11 @@ def no_grad(function: _F | None = None) -> Any:
     """Context in which no graph is recorded (inference, parameter updates), in the thread
     that enters it only; also a decorator, ``@gn.no_grad()`` or ``@gn.no_grad``, as in PyTorch.
 
+    Parameters
+    ----------
+    function : callable, optional
+        The function to decorate; None for the context manager.
+
     Examples
     --------
     >>> import glassnet as gn
@@ -88,5 +108,21 @@ def no_grad(function: _F | None = None) -> Any:
 
 def enable_grad(function: _F | None = None) -> Any:
     """Context that records the graph again inside a ``no_grad`` block; also a decorator,
-    ``@gn.enable_grad()`` or ``@gn.enable_grad``."""
+    ``@gn.enable_grad()`` or ``@gn.enable_grad``.
+
+    Parameters
+    ----------
+    function : callable, optional
+        The function to decorate; None for the context manager.
+
+    Examples
+    --------
+    >>> x = gn.tensor([1.0], requires_grad=True)
+    >>> with gn.no_grad():
+    ...     with gn.enable_grad():
+    ...         y = x * 2
+    ...
+    >>> y.requires_grad
+    True
+    """
     return _SetGrad(True) if function is None else _SetGrad(True)(function)

@@ -109,28 +109,106 @@ def reference() -> _Reference:
 
 
 def in_reference() -> bool:
-    """Whether the calling thread is inside :func:`reference`."""
+    """Whether the calling thread is inside :func:`reference`.
+
+    Returns
+    -------
+    bool
+        True inside ``with gn.reference():``.
+
+    Examples
+    --------
+    >>> gn.accel.in_reference()
+    False
+    >>> with gn.reference():
+    ...     print(gn.accel.in_reference())
+    ...
+    True
+    """
     return _mode.reference
 
 
 def compiled_available() -> bool:
-    """Whether the compiled kernels were built at install time (a C compiler was found)."""
+    """Whether the compiled kernels were built at install time (a C compiler was found).
+
+    Returns
+    -------
+    bool
+        True when the extension module was built.
+
+    Examples
+    --------
+    The answer depends on the install (``GLASSNET_NO_EXTENSION=1`` builds none):
+
+    >>> isinstance(gn.accel.compiled_available(), bool)
+    True
+    """
     return _compiled is not None
 
 
 def compiled_in_use() -> bool:
-    """Whether compiled kernels run in the calling thread: built, and not in reference mode."""
+    """Whether compiled kernels run in the calling thread: built, and not in reference mode.
+
+    Returns
+    -------
+    bool
+        True when the compiled kernels run here.
+
+    Examples
+    --------
+    >>> gn.accel.compiled_in_use() == gn.accel.compiled_available()
+    True
+    >>> with gn.reference():
+    ...     print(gn.accel.compiled_in_use())
+    ...
+    False
+    """
     return _compiled is not None and not _mode.reference
 
 
 def replay_allowed() -> bool:
-    """Whether ``fit`` may replay recorded training steps in the calling thread."""
+    """Whether ``fit`` may replay recorded training steps in the calling thread.
+
+    Returns
+    -------
+    bool
+        False inside ``with gn.reference():``.
+
+    Examples
+    --------
+    >>> gn.accel.replay_allowed()
+    True
+    >>> with gn.reference():
+    ...     print(gn.accel.replay_allowed())
+    ...
+    False
+    """
     return not _mode.reference
 
 
 def optimizer_kernel(name: str, dtype: Any) -> Callable[..., None] | None:
     """The compiled single-pass update ``name`` ("sgd" or "adam", which also serves AdamW)
-    for parameters of ``dtype``, or None: the optimizer then runs its NumPy formula."""
+    for parameters of ``dtype``, or None: the optimizer then runs its NumPy formula.
+
+    Parameters
+    ----------
+    name : str
+        ``"sgd"`` or ``"adam"``.
+    dtype : dtype
+        The parameters' dtype.
+
+    Returns
+    -------
+    callable or None
+        The kernel, or None for the NumPy formula.
+
+    Examples
+    --------
+    >>> with gn.reference():
+    ...     print(gn.accel.optimizer_kernel("adam", np.float32))
+    ...
+    None
+    """
     if _compiled is None or _mode.reference or np.dtype(dtype) not in _FLOATS:
         return None
     return getattr(_compiled, name)
@@ -140,7 +218,27 @@ def lstm_kernels(dtype: Any, activation: str,
                  recurrent_activation: str) -> tuple[Callable[..., None], ...] | None:
     """The compiled parts of an LSTM step, ``(pre, cell, backward)``, for arrays of ``dtype``
     and the cell's activations, or None: :mod:`glassnet.ops._cells` then runs its NumPy
-    step. Compiled for tanh and sigmoid only."""
+    step. Compiled for tanh and sigmoid only.
+
+    Parameters
+    ----------
+    dtype : dtype
+        The arrays' dtype.
+    activation : str
+        The cell's activation.
+    recurrent_activation : str
+        The gates' activation.
+
+    Returns
+    -------
+    tuple of callable, or None
+        ``(pre, cell, backward)``, or None for the NumPy step.
+
+    Examples
+    --------
+    >>> print(gn.accel.lstm_kernels(np.float32, "relu", "sigmoid"))
+    None
+    """
     if (_compiled is None or _mode.reference or activation != "tanh" or recurrent_activation != "sigmoid"
             or dtype not in _FLOATS):
         return None
@@ -149,7 +247,25 @@ def lstm_kernels(dtype: Any, activation: str,
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's."""
+    """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's.
+
+    Parameters
+    ----------
+    z : ndarray
+        The pre-activations.
+    out : ndarray, optional
+        Where to write the result (may be ``z``).
+
+    Returns
+    -------
+    ndarray
+        max(z, 0).
+
+    Examples
+    --------
+    >>> gn.accel.relu(np.array([-1.0, 2.0], dtype=np.float32))
+    array([0., 2.], dtype=float32)
+    """
     if _compiled is not None and not _mode.reference:
         target = np.empty_like(z) if out is None else out
         try:
@@ -161,7 +277,25 @@ def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's."""
+    """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's.
+
+    Parameters
+    ----------
+    grad : ndarray
+        dE/da.
+    a : ndarray
+        ReLU's output.
+
+    Returns
+    -------
+    ndarray
+        dE/dz.
+
+    Examples
+    --------
+    >>> gn.accel.relu_grad(np.array([5.0, 5.0], dtype=np.float32), np.array([0.0, 2.0], dtype=np.float32))
+    array([0., 5.], dtype=float32)
+    """
     if _compiled is not None and not _mode.reference:
         out = np.empty_like(a)
         try:
@@ -175,7 +309,27 @@ def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
 def softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
     """e^{z - max z} / sum e^{z - max z} along ``axis``, into ``out`` when given (which may be
     z). Compiled along the last axis only (NumPy reduces a short axis row by row); agrees
-    with NumPy to rounding."""
+    with NumPy to rounding.
+
+    Parameters
+    ----------
+    z : ndarray
+        The scores.
+    out : ndarray, optional
+        Where to write the result (may be ``z``).
+    axis : int, default -1
+        The axis whose entries sum to 1.
+
+    Returns
+    -------
+    ndarray
+        The probabilities.
+
+    Examples
+    --------
+    >>> print(gn.accel.softmax(np.array([[1.0, 2.0, 3.0]], dtype=np.float32)))
+    [[0.09   0.2447 0.6652]]
+    """
     if _compiled is not None and not _mode.reference and z.ndim and axis in (-1, z.ndim - 1):
         target = np.empty_like(z) if out is None else out
         try:
@@ -192,7 +346,27 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.
 def softmax_cross_entropy(z: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The softmax p of logits z (N, C) and the losses l_i = -ln p_{i, y_i} (N,) for integer
     labels ``target`` (N,); ``l = ln s - (z_y - max z)`` with ``s = sum e^{z - max z}``, so
-    no full log-softmax. Agrees with NumPy to rounding."""
+    no full log-softmax. Agrees with NumPy to rounding.
+
+    Parameters
+    ----------
+    z : ndarray
+        Logits (N, C).
+    target : ndarray of int64
+        The labels (N,).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The softmax p (N, C) and the losses (N,).
+
+    Examples
+    --------
+    >>> p, losses = gn.accel.softmax_cross_entropy(np.array([[2.0, 0.0], [0.0, 0.0]]), np.array([0, 1]))
+    >>> print(p, losses)
+    [[0.8808 0.1192]
+     [0.5    0.5   ]] [0.1269 0.6931]
+    """
     if _compiled is not None and not _mode.reference and target.dtype == np.int64:
         p, losses = np.empty_like(z), np.empty(len(z), z.dtype)
         try:
@@ -210,7 +384,29 @@ def softmax_cross_entropy(z: np.ndarray, target: np.ndarray) -> tuple[np.ndarray
 def softmax_cross_entropy_grad(p: np.ndarray, target: np.ndarray, up: Any) -> np.ndarray:
     """dE/dz = (p - onehot(target)) * up for the softmax p (N, C), integer labels (N,) and
     the upstream factor ``up`` (a scalar or one per row, (N, 1)), rounded to p's type first;
-    bit for bit NumPy's."""
+    bit for bit NumPy's.
+
+    Parameters
+    ----------
+    p : ndarray
+        The softmax (N, C).
+    target : ndarray of int64
+        The labels (N,).
+    up : float or ndarray
+        The upstream factor: a scalar, or (N, 1).
+
+    Returns
+    -------
+    ndarray
+        dE/dz (N, C).
+
+    Examples
+    --------
+    >>> p = np.array([[0.8, 0.2], [0.5, 0.5]])
+    >>> print(gn.accel.softmax_cross_entropy_grad(p, np.array([0, 1]), 0.5))
+    [[-0.1   0.1 ]
+     [ 0.25 -0.25]]
+    """
     up = np.asarray(up, p.dtype)
     if _compiled is not None and not _mode.reference and target.dtype == np.int64:
         g = np.empty_like(p)

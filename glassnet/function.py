@@ -19,7 +19,17 @@ _recorder = threading.local()
 class recording:  # noqa: N801 - used like a function: ``with recording() as calls:``
     """Note every ``Function.apply`` of this thread inside the block, in order, as
     ``(cls, inputs, options, output)``; the training loop replays them
-    (:mod:`glassnet.training.replay`)."""
+    (:mod:`glassnet.training.replay`).
+
+    Examples
+    --------
+    >>> x = gn.tensor([1.0, 2.0], requires_grad=True)
+    >>> with gn.function.recording() as calls:
+    ...     y = (x * 2).sum()
+    ...
+    >>> [cls.name for cls, inputs, options, output in calls]
+    ['mul', 'sum']
+    """
 
     __slots__ = ("calls", "previous")
 
@@ -41,6 +51,26 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     A value broadcast along an axis was used once per position of that axis, so by the
     chain rule its gradient is the sum along that axis.
+
+    Parameters
+    ----------
+    grad : ndarray
+        The gradient of a broadcast result.
+    shape : tuple of int
+        The shape of the input that was broadcast.
+
+    Returns
+    -------
+    ndarray
+        The gradient summed to ``shape``.
+
+    Examples
+    --------
+    >>> gn.function.unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> gn.function.unbroadcast(np.ones((2, 3)), (2, 1))
+    array([[3.],
+           [3.]])
     """
     if grad.shape == shape:
         return grad
@@ -67,6 +97,25 @@ class Function:
     protects them against in-place changes until its backward (see "In-place changes" in
     :class:`~glassnet.tensor.Tensor`); one that only keeps shapes or arrays it computed
     itself (add, sum, reshape, the losses) needs no protection.
+
+    Examples
+    --------
+    An op of one's own, its forward and its local chain rule side by side:
+
+    >>> class Cube(gn.function.Function):
+    ...     name = "cube"
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.x = x
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return (3 * ctx.x ** 2 * grad,)
+    ...
+    >>> x = gn.tensor([2.0], requires_grad=True)
+    >>> Cube.apply(x).backward()
+    >>> x.grad
+    array([12.], dtype=float32)
     """
 
     name = "function"
