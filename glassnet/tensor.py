@@ -75,6 +75,15 @@ class Tensor:
     old array, and the gradients are those of the values it was computed from. An array
     already saved by another pending graph stays protected until the first ``backward``
     through either graph.
+
+    Examples
+    --------
+    >>> x = gn.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> W = gn.tensor([[0.5], [-1.0]], requires_grad=True)
+    >>> E = ((x @ W) ** 2).sum()
+    >>> E.backward()
+    >>> print(E.item(), W.grad.ravel(), x.grad)
+    2.25 [-3. -6.] [[-1.5  3. ]]
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "_version", "name",

@@ -38,7 +38,22 @@ __all__ = ["ModelFileError", "FUNCTIONS", "layer_classes", "model_to_config", "m
 
 class ModelFileError(ValueError):
     """A model file that cannot be read: truncated, corrupted, from an incompatible version,
-    or describing an architecture this glassnet does not know or that does not fit its weights."""
+    or describing an architecture this glassnet does not know or that does not fit its weights.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "bad.safetensors")
+    ...     with open(path, "wb") as file:
+    ...         _ = file.write(b"not a model")
+    ...     try:
+    ...         gn.load(path)
+    ...     except gn.io.ModelFileError as error:
+    ...         print("not a readable model file" in str(error))
+    ...
+    True
+    """
 
 
 #: The graph operations a functional model may use between layers, by the name saved.

@@ -25,7 +25,17 @@ __all__ = ["TabularPreprocessor", "ExtrapolationWarning", "missing_cells_message
 
 
 class ExtrapolationWarning(UserWarning):
-    """Inputs fall outside the range the model was trained on: its predictions there are guesses."""
+    """Inputs fall outside the range the model was trained on: its predictions there are guesses.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> issubclass(gn.io.ExtrapolationWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", gn.io.ExtrapolationWarning)
+    ...
+    """
 
 
 def _pandas() -> Any:

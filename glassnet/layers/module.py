@@ -55,6 +55,27 @@ class Module:
     module calls its ``forward``. ``training`` is True after construction and after
     ``train()``, False after ``eval()`` and in a thread inside :class:`evaluating`
     (``predict``, ``evaluate``); dropout and batch normalization read it.
+
+    Parameters
+    ----------
+    name : str, optional
+        A name for the summary and the glass-box tools; the class's by default.
+
+    Examples
+    --------
+    A module of one's own assigns its Parameters and sub-modules as attributes, as in PyTorch:
+
+    >>> class Affine(gn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = gn.Parameter(np.array([2.0], dtype=np.float32))
+    ...         self.b = gn.Parameter(np.array([1.0], dtype=np.float32))
+    ...     def forward(self, x):
+    ...         return x * self.w + self.b
+    ...
+    >>> m = Affine()
+    >>> print(m(gn.tensor([3.0])).numpy(), len(list(m.parameters())))
+    [7.] 2
     """
 
     @property
@@ -239,6 +260,11 @@ class Layer(Module):
     ``compute_output_shape(input_shape)`` and ``get_config()`` (the constructor arguments,
     JSON-serializable, so that ``cls(**config)`` rebuilds the layer).
 
+    Parameters
+    ----------
+    name : str, optional
+        A name for the summary and the glass-box tools; the class's by default.
+
     Attributes
     ----------
     built : bool
@@ -262,6 +288,22 @@ class Layer(Module):
         The per-sample input shape given to the constructor (``input_dim``, Keras's
         ``input_shape``), known before any data: a Sequential model whose first layer
         declares one creates its weights at once.
+
+    Examples
+    --------
+    A layer of one's own creates its weights from the first input's shape:
+
+    >>> class Scale(gn.layers.Layer):
+    ...     def build(self, input_shape, rng=None):
+    ...         self.w = gn.Parameter(np.ones(input_shape, dtype=np.float32))
+    ...     def call(self, x):
+    ...         return x * self.w
+    ...     def compute_output_shape(self, input_shape):
+    ...         return input_shape
+    ...
+    >>> layer = Scale()
+    >>> print(layer(gn.tensor([[1.0, 2.0]])).numpy(), layer.w.shape)
+    [[1. 2.]] (2,)
     """
 
     static_graph = False
