@@ -14,9 +14,11 @@ batches, as PyTorch's ``DataLoader`` does.
 
 Examples
 --------
->>> X_train, X_test, y_train, y_test = gn.data.train_test_split(X, y, test_size=0.2, seed=0)
->>> scores = gn.cross_validate(build_model, X, y, cv=5, seed=0, epochs=50)
->>> print(scores)            # loss 0.312 ± 0.021, accuracy 0.874 ± 0.015 (5 folds)
+>>> X = np.random.default_rng(0).normal(size=(40, 3))
+>>> y = (X[:, 0] > 0).astype(int)
+>>> X_train, X_test, y_train, y_test = gn.data.train_test_split(X, y, test_size=0.25, seed=0)
+>>> X_train.shape, X_test.shape
+((30, 3), (10, 3))
 """
 
 from __future__ import annotations

@@ -131,8 +131,15 @@ class TabularPreprocessor:
 
     Examples
     --------
-    >>> prep = TabularPreprocessor(units={"length": "cm"}).fit(frame)
-    >>> X = prep.transform(frame)
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"length": [10.0, 20.0, 30.0], "colour": ["red", "blue", "red"]})
+    >>> prep = gn.io.TabularPreprocessor(units={"length": "cm"}).fit(frame)
+    >>> print(prep.transform(frame))
+    [[-1.2247  0.      1.    ]
+     [ 0.      1.      0.    ]
+     [ 1.2247  0.      1.    ]]
+    >>> prep.ranges_
+    {'length': [10.0, 30.0]}
     """
 
     def __init__(self, units: Mapping[str, str] | None = None) -> None:

@@ -48,8 +48,15 @@ class Sequential(Model):
 
     Examples
     --------
-    >>> model = Sequential([Dense(4, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])
+    >>> model = gn.Sequential([gn.layers.Dense(4, activation="tanh", input_dim=2),
+    ...                        gn.layers.Dense(1, activation="sigmoid")], seed=0)
     >>> model.compile(optimizer="adam", loss="binary_cross_entropy", metrics=["accuracy"])
+    >>> [tuple(p.shape) for p in model.parameters()]
+    [(2, 4), (4,), (4, 1), (1,)]
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> history = model.fit(X, np.array([0, 1, 1, 0]), epochs=3, verbose=0)
+    >>> len(history.history["loss"]), model.predict(X).shape
+    (3, (4, 1))
     """
 
     def __init__(self, layers: Sequence[Layer] | Layer | None = None, *more: Layer, seed: int | None = None,

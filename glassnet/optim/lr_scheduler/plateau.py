@@ -40,8 +40,14 @@ class ReduceLROnPlateau(LRScheduler):
 
     Examples
     --------
-    >>> scheduler = ReduceLROnPlateau(optimizer, "min", patience=5)   # doctest: +SKIP
-    >>> scheduler.step(val_loss)                                      # once per epoch
+    >>> w = gn.Parameter(np.zeros(1, dtype=np.float32))
+    >>> optimizer = gn.optim.SGD([w], lr=0.1)
+    >>> scheduler = gn.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "min", patience=1)
+    >>> for val_loss in [1.0, 0.9, 0.9, 0.9, 0.9]:
+    ...     scheduler.step(val_loss)
+    ...
+    >>> print(round(optimizer.param_groups[0]["lr"], 6))
+    0.01
     """
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
