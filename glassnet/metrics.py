@@ -586,7 +586,8 @@ def calibration_bins(y_true: Any, proba: Any, n_bins: int = 15) -> tuple[np.ndar
 
     Examples
     --------
-    >>> confidence, accuracy, counts = gn.metrics.calibration_bins([1, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], n_bins=2)
+    >>> confidence, accuracy, counts = gn.metrics.calibration_bins([1, 1, 0, 1], [0.9, 0.8, 0.7, 0.6],
+    ...                                                            n_bins=2)
     >>> print(confidence, accuracy, counts)
     [ nan 0.75] [ nan 0.75] [0 4]
     """

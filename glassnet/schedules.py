@@ -99,8 +99,10 @@ def multi_step_decay(lr: float, epoch: int, gamma: float, milestones: Mapping[in
 
     Examples
     --------
-    >>> gn.schedules.multi_step_decay(0.1, 5, 0.1, {5: 1, 8: 1}), gn.schedules.multi_step_decay(0.1, 6, 0.1, {5: 1})
-    (0.010000000000000002, 0.1)
+    >>> print(round(gn.schedules.multi_step_decay(0.1, 5, 0.1, {5: 1, 8: 1}), 6))
+    0.01
+    >>> gn.schedules.multi_step_decay(0.1, 6, 0.1, {5: 1})
+    0.1
     """
     count = milestones.get(epoch, 0)
     return lr * gamma**count if count else lr

@@ -61,7 +61,7 @@ def public_modules() -> list[str]:
 
 
 def public_names() -> dict[str, object]:
-    """Each public class and function once, by its first public spelling: ``{"glassnet.layers.Dense": Dense}``."""
+    """Each public class and function once, by its first public spelling (``"glassnet.layers.Dense"``)."""
     found: dict[int, tuple[str, object]] = {}
     for module_name in public_modules():
         module = importlib.import_module(module_name)

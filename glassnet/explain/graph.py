@@ -126,7 +126,11 @@ def graph(tensor: Tensor, names: Mapping[str, Tensor] | None = None, *, max_valu
     >>> y = gn.tensor(5.0, requires_grad=True, dtype=np.float64)
     >>> z = gn.tensor(-4.0, requires_grad=True, dtype=np.float64)
     >>> q = (x + y).retain_grad(); f = q * z; f.backward()
-    >>> print(graph(f, {"x": x, "y": y, "z": z, "q": q, "f": f}).dot)
+    >>> dot = gn.explain.graph(f, {"x": x, "y": y, "z": z, "q": q, "f": f}).dot
+    >>> print("\\n".join(dot.splitlines()[3:6]))
+      t0 [shape=box, label="x\\nvalue -2\\ngrad -4"];
+      t1 [shape=box, label="y\\nvalue 5\\ngrad -4"];
+      t2 [shape=box, label="q\\nvalue 3\\ngrad -4"];
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"graph() takes a glassnet Tensor, got {type(tensor).__name__}")

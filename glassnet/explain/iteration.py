@@ -86,9 +86,13 @@ def iterate(
 
     Examples
     --------
-    >>> table = iterate(model, [[1.5]], [[0.5]], steps=7, optimizer=gn.optim.SGD(lr=0.1),
-    ...                 loss=gn.losses.MSE("sum"), params={"layers.0.W": "w", "layers.0.b": "b"})
-    >>> table["w"]   # 0.29, 0.1115, ... converging
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1,
+    ...                                        kernel_initializer=gn.initializers.Constant(0.8),
+    ...                                        bias_initializer=gn.initializers.Constant(0.2))])
+    >>> table = gn.explain.iterate(model, [[1.5]], [[0.5]], steps=3, optimizer=gn.optim.SGD(lr=0.1),
+    ...                            loss=gn.losses.MSE("sum"), params={"layers.0.W": "w", "layers.0.b": "b"})
+    >>> table["w"]
+    array([0.53  , 0.4355, 0.4024])
     """
     steps = _util.check_positive_int("steps", steps)
     work, dtype = _util.working_copy(model, dtype)

@@ -149,7 +149,13 @@ def lr_finder(
 
     Examples
     --------
-    >>> result = lr_finder(model, X, y, start=1e-5, end=1.0, steps=80)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(64, 2))
+    >>> y = X @ np.array([[1.0], [-2.0]])
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> result = gn.explain.lr_finder(model, X, y, start=1e-4, end=1.0, steps=30, loss="mse")
+    >>> bool(1e-4 <= result.suggestion <= 1.0)
+    True
     >>> model.compile(optimizer=gn.optim.SGD(lr=result.suggestion), loss="mse")
     """
     check_seed(seed)

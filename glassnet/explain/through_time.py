@@ -110,8 +110,8 @@ def through_time(steps: int = 50, units: int = 2, activation: str = "tanh", feat
 
     Examples
     --------
-    >>> result = through_time(steps=50)
-    >>> result.norms[0] < 1e-3 * result.norms[-1]       # vanished over 50 tanh steps
+    >>> result = gn.explain.through_time(steps=50)
+    >>> bool(result.norms[0] < 1e-3 * result.norms[-1])       # vanished over 50 tanh steps
     True
     """
     from glassnet.explain._util import check_positive_int

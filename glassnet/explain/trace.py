@@ -283,10 +283,19 @@ def trace(
 
     Examples
     --------
-    >>> model = gn.Sequential([Dense(2, activation="sigmoid", input_dim=2),
-    ...                        Dense(2, activation="sigmoid")])
-    >>> t = trace(model, [[0.05, 0.1]], [[0.01, 0.99]], loss=gn.losses.MSE("sum", scale=0.5))
+    >>> model = gn.Sequential([gn.layers.Dense(2, activation="sigmoid", input_dim=2),
+    ...                        gn.layers.Dense(2, activation="sigmoid")], seed=0)
+    >>> t = gn.explain.trace(model, [[0.05, 0.1]], [[0.01, 0.99]], loss=gn.losses.MSE("sum", scale=0.5))
     >>> print(t.equations(2))  # delta^2 = (a^2 - y) * g'(z^2) with the numbers
+    layer 2 of 2: dense_1 (Dense, sigmoid), sample 0 of 1
+    z^2 = a^1 W^2 + b^2 = [0.527151, 0.47148] [[0.434042, -0.629551], [0.273764, -0.188366]] + [0,
+        0] = [0.35788, -0.42068]
+    a^2 = sigmoid(z^2) = [0.588527, 0.396354]
+    delta^2 = (a^2 - y) * g'(z^2) = [0.578527, -0.593646] * [0.242163, 0.239258] = [0.140098,
+        -0.142034]
+    dE/dW^2 = (a^1)^T delta^2 = [0.527151, 0.47148]^T [0.140098, -0.142034] = [[0.0738527,
+        -0.0748735], [0.0660534, -0.0669664]]
+    dE/db^2 = sum_n delta^2_n = [0.140098, -0.142034]
     """
     work, dtype = _util.working_copy(model, dtype)
     work.train(training)
