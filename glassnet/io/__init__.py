@@ -35,6 +35,30 @@ def export_onnx(model: Any, path: str | os.PathLike, opset: int | None = None) -
 
     ``opset`` (default 17) runs from 13 to 28; onnx is imported only here, so ``import
     glassnet`` does not need it.
+
+    Parameters
+    ----------
+    model : Sequential or functional Model
+        A built model.
+    path : str or os.PathLike
+        The file to write.
+    opset : int, optional
+        The ONNX opset, 13 to 28 (17 when None).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = gn.io.export_onnx(model, os.path.join(folder, "model.onnx"))
+    ...     print(path.name, path.stat().st_size > 0)
+    ...
+    model.onnx True
     """
     from glassnet.io.onnx import DEFAULT_OPSET, export
 

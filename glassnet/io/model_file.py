@@ -126,9 +126,30 @@ def verified_arrays(path: Path, header: _header.Header, version: int) -> dict[st
 def read_metadata(path: PathLike) -> dict[str, Any]:
     """The metadata of a model file (JSON sections parsed), once its checksum is verified.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+
+    Returns
+    -------
+    dict
+        Its sections: architecture, compile settings, info, ...
+
     Raises
     ------
     FileNotFoundError, IsADirectoryError, ModelFileError
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = gn.save(model, os.path.join(folder, "model.safetensors"), info={"target": "price"})
+    ...     metadata = gn.io.read_metadata(path)
+    ...
+    >>> metadata["info"]
+    {'target': 'price'}
     """
     target, header, version = open_file(path)
     verified_arrays(target, header, version)

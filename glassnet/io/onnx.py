@@ -341,10 +341,19 @@ def export(model: Model, path: str | os.PathLike, opset: int = DEFAULT_OPSET) ->
 
     Examples
     --------
-    >>> gn.io.export_onnx(model, "model.onnx")
+    >>> import os, tempfile
     >>> import onnxruntime
-    >>> session = onnxruntime.InferenceSession("model.onnx")
-    >>> probabilities = session.run(None, {"input": X.astype("float32")})[0]
+    >>> model = gn.Sequential([gn.layers.Dense(3, activation="softmax", input_dim=2)], seed=0)
+    >>> X = np.array([[0.5, -1.0]], dtype=np.float32)
+    >>> model.compile(loss="sparse_categorical_crossentropy")
+    >>> _ = model.fit(X, [2], epochs=1, verbose=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = gn.io.export_onnx(model, os.path.join(folder, "model.onnx"))
+    ...     session = onnxruntime.InferenceSession(os.path.join(folder, "model.onnx"))
+    ...     probabilities = session.run(None, {"input": X})[0]
+    ...
+    >>> np.allclose(probabilities, model.predict(X), atol=1e-6)
+    True
     """
     try:
         import onnx

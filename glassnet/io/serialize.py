@@ -152,8 +152,18 @@ def save(model: Model, path: PathLike, *, preprocessing: Any = None,
 
     Examples
     --------
-    >>> gn.save(model, "model.safetensors")
-    >>> same = gn.load("model.safetensors")
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(2, activation="relu", input_dim=3), gn.layers.Dense(1)],
+    ...                       seed=0)
+    >>> X = np.ones((2, 3), dtype=np.float32)
+    >>> model.compile(loss="mse")
+    >>> _ = model.fit(X, np.ones((2, 1)), epochs=1, verbose=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = gn.save(model, os.path.join(folder, "model.safetensors"))
+    ...     same = gn.load(path)
+    ...
+    >>> np.array_equal(same.predict(X), model.predict(X))
+    True
     """
     from glassnet.io.tabular import TabularPreprocessor
 
@@ -188,10 +198,34 @@ def save_weights(model: Model, path: PathLike) -> Path:
 
     Works for any Model, including subclasses that cannot be saved whole.
 
+    Parameters
+    ----------
+    model : Model
+        A built model, any kind (a subclass, custom layers).
+    path : str or os.PathLike
+        The file to write (safetensors).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
     Raises
     ------
     TypeError, ValueError, OSError
         As :func:`save`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> twin = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = gn.io.save_weights(model, os.path.join(folder, "weights.safetensors"))
+    ...     _ = gn.io.load_weights(twin, path)
+    ...
+    >>> np.array_equal(twin.layers[0].W.numpy(), model.layers[0].W.numpy())
+    True
     """
     check_model(model)
     target = check_writable(path, "weights file")
@@ -265,6 +299,16 @@ def load(path: PathLike, *, trust_format_1: bool = False) -> Model:
         the settings, the preprocessing and the weights), an oversized or deeply nested
         header, a file from an incompatible format version, an unknown layer type, or
         weights that do not fit the architecture or are not the model's float type.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     restored = gn.load(gn.save(model, os.path.join(folder, "model.safetensors")))
+    ...
+    >>> type(restored).__name__, restored.layers[0].W.shape
+    ('Sequential', (2, 1))
     """
     if not isinstance(trust_format_1, bool):
         raise TypeError(f"trust_format_1 must be True or False, got {trust_format_1!r}")
@@ -300,6 +344,18 @@ def load_weights(model: Model, path: PathLike) -> Model:
     format version 1 are read too: only their weights are used, and those were covered
     by their checksum.
 
+    Parameters
+    ----------
+    model : Model
+        A model of the same architecture as the saved one.
+    path : str or os.PathLike
+        A file written by ``save_weights`` or ``save``.
+
+    Returns
+    -------
+    Model
+        ``model``, its weights replaced.
+
     Raises
     ------
     FileNotFoundError, IsADirectoryError
@@ -307,6 +363,17 @@ def load_weights(model: Model, path: PathLike) -> Model:
     ModelFileError
         For a damaged file, or when the names, shapes or dtype of the weights do not fit
         the model (listed).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> twin = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = gn.io.load_weights(twin, gn.io.save_weights(model, os.path.join(folder, "w.safetensors")))
+    ...
+    >>> np.array_equal(twin.layers[0].b.numpy(), model.layers[0].b.numpy())
+    True
     """
     from glassnet.io import shapes
 
