@@ -6,15 +6,20 @@ come with ``pip install "glassnet[tune]"`` and are imported only when a search r
 
 Examples
 --------
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(40, 2))
+>>> y = (X[:, 0] > 0).astype(int)
 >>> def build(params):
-...     model = gn.Sequential([gn.Input(shape=(64,)), gn.layers.Dense(params["units"], activation="relu"),
-...                            gn.layers.Dense(10, activation="softmax")])
+...     model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(params["units"], activation="relu"),
+...                            gn.layers.Dense(2, activation="softmax")], seed=0)
 ...     model.compile(optimizer=gn.optim.Adam(learning_rate=params["lr"]),
 ...                   loss="sparse_categorical_crossentropy")
 ...     return model
->>> result = gn.tune.search(build, {"units": [16, 64], "lr": gn.tune.loguniform(1e-4, 1e-1)},
-...                         data=(X, y), method="bayes", n_trials=20, fit_kwargs={"epochs": 10})
->>> result.best_params, result.best_score, result.trials
+...
+>>> result = gn.tune.search(build, {"units": [2, 8], "lr": gn.tune.loguniform(1e-3, 1e-1)}, data=(X, y),
+...                         method="bayes", n_trials=3, cv=2, fit_kwargs={"epochs": 2, "verbose": 0})
+>>> len(result.trials), sorted(result.best_params)
+(3, ['lr', 'units'])
 """
 
 from glassnet.tune.pruning import PruningCallback

@@ -34,7 +34,16 @@ class PruningCallback(Callback):
 
     Examples
     --------
-    >>> model.fit(X, y, validation_split=0.2, callbacks=[PruningCallback(trial)])
+    >>> import optuna
+    >>> study = optuna.create_study(pruner=optuna.pruners.MedianPruner())
+    >>> trial = study.ask()
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> model.compile(loss="mse")
+    >>> X, y = np.ones((8, 2)), np.ones((8, 1))
+    >>> _ = model.fit(X, y, epochs=3, validation_split=0.25, verbose=0,
+    ...               callbacks=[gn.tune.PruningCallback(trial)])
+    >>> sorted(study.trials[0].intermediate_values)
+    [0, 1, 2]
     """
 
     def __init__(self, trial: Any, monitor: str = "val_loss", step_offset: int = 0) -> None:

@@ -45,6 +45,21 @@ def trial_row(trial: Any, space: Space) -> dict[str, Any]:
 class SearchResult:
     """The trials of a search and the best of them.
 
+    Parameters
+    ----------
+    study : optuna.Study
+        The study that recorded the trials.
+    space : Space
+        The searched space.
+    spec : object
+        What ``search`` was given as ``build``.
+    data : (ndarray, ndarray)
+        The searched data, for ``best_model``.
+    scoring : str
+        The score's name.
+    direction : {"minimize", "maximize"}
+        Whether lower or higher is better.
+
     Attributes
     ----------
     trials : pandas.DataFrame
@@ -61,6 +76,20 @@ class SearchResult:
         The best trial's mean score over the folds.
     study : optuna.Study
         The Optuna study that recorded the trials.
+
+    Examples
+    --------
+    A search returns one (see :func:`search`):
+
+    >>> def build(params):
+    ...     model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=params["seed"])
+    ...     model.compile(loss="mse")
+    ...     return model
+    ...
+    >>> X = np.linspace(0, 1, 20).reshape(-1, 1)
+    >>> result = gn.tune.search(build, {"seed": [0, 1]}, data=(X, 2 * X), cv=2, fit_kwargs={"verbose": 0})
+    >>> isinstance(result, gn.tune.SearchResult), result.scoring, list(result.trials["state"])
+    (True, 'loss', ['complete', 'complete'])
     """
 
     def __init__(self, study: Any, space: Space, spec: Any, data: tuple[np.ndarray, np.ndarray],

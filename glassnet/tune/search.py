@@ -219,9 +219,23 @@ def search(build: Any, space: Any, data: tuple[Any, Any], method: str = "grid", 
 
     Examples
     --------
-    >>> result = gn.tune.search(build, {"lr": gn.tune.loguniform(1e-4, 1e-1), "units": [16, 64]},
-    ...                         data=(X, y), method="bayes", n_trials=30, fit_kwargs={"epochs": 20})
-    >>> result.best_params, result.best_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 2))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> def build(params):
+    ...     model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(params["units"], activation="relu"),
+    ...                            gn.layers.Dense(2, activation="softmax")], seed=0)
+    ...     model.compile(optimizer=gn.optim.Adam(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    ...     return model
+    ...
+    >>> result = gn.tune.search(build, {"units": [2, 8]}, data=(X, y), cv=2,
+    ...                         fit_kwargs={"epochs": 3, "verbose": 0})
+    >>> result.trials[["param_units", "state"]]
+       param_units     state
+    0            2  complete
+    1            8  complete
+    >>> result.best_params, result.scoring, result.direction
+    ({'units': 8}, 'loss', 'minimize')
     """
     _refuse(others)
     optuna = _study.import_optuna()

@@ -187,23 +187,93 @@ Distribution = Uniform | LogUniform | IntUniform | Choice
 
 
 def uniform(low: float, high: float) -> Uniform:
-    """A float drawn uniformly from [low, high]: ``gn.tune.uniform(0.0, 0.5)``."""
+    """A float drawn uniformly from [low, high]: ``gn.tune.uniform(0.0, 0.5)``.
+
+    Parameters
+    ----------
+    low : float
+        The lower bound.
+    high : float
+        The upper bound.
+
+    Returns
+    -------
+    Uniform
+        The distribution, for a search space.
+
+    Examples
+    --------
+    >>> gn.tune.Space({"dropout": gn.tune.uniform(0.0, 0.5)}).names
+    ['dropout']
+    """
     return Uniform(low, high)
 
 
 def loguniform(low: float, high: float) -> LogUniform:
     """A float drawn uniformly on a log scale from [low, high], low > 0:
-    ``gn.tune.loguniform(1e-4, 1e-1)``."""
+    ``gn.tune.loguniform(1e-4, 1e-1)``.
+
+    Parameters
+    ----------
+    low : float
+        The lower bound, > 0.
+    high : float
+        The upper bound.
+
+    Returns
+    -------
+    LogUniform
+        The distribution, for a search space.
+
+    Examples
+    --------
+    >>> gn.tune.loguniform(1e-4, 1e-1)
+    loguniform(0.0001, 0.1)
+    """
     return LogUniform(low, high)
 
 
 def intuniform(low: int, high: int) -> IntUniform:
-    """An integer from low to high, both included: ``gn.tune.intuniform(16, 128)``."""
+    """An integer from low to high, both included: ``gn.tune.intuniform(16, 128)``.
+
+    Parameters
+    ----------
+    low : int
+        The smallest value.
+    high : int
+        The largest value.
+
+    Returns
+    -------
+    IntUniform
+        The distribution, for a search space.
+
+    Examples
+    --------
+    >>> gn.tune.intuniform(16, 128)
+    intuniform(16, 128)
+    """
     return IntUniform(low, high)
 
 
 def choice(*values: Any) -> Choice:
-    """One of ``values``: ``gn.tune.choice("relu", "tanh")`` or ``gn.tune.choice(["relu", "tanh"])``."""
+    """One of ``values``: ``gn.tune.choice("relu", "tanh")`` or ``gn.tune.choice(["relu", "tanh"])``.
+
+    Parameters
+    ----------
+    *values : object
+        The choices, or one list of them.
+
+    Returns
+    -------
+    Choice
+        The distribution, for a search space.
+
+    Examples
+    --------
+    >>> gn.tune.choice("relu", "tanh") == gn.tune.choice(["relu", "tanh"])
+    True
+    """
     if len(values) == 1 and isinstance(values[0], (list, tuple)):
         values = tuple(values[0])
     return Choice(values)
@@ -283,6 +353,14 @@ class Space:
     spec : dict, Space, YAML text or path of a YAML file
         Each name maps to :func:`uniform`, :func:`loguniform`, :func:`intuniform`,
         :func:`choice` or a list of choices (or their YAML forms, see the module).
+
+    Examples
+    --------
+    >>> space = gn.tune.Space({"units": [16, 64], "lr": gn.tune.loguniform(1e-4, 1e-1)})
+    >>> space.names
+    ['units', 'lr']
+    >>> space.distributions["units"]
+    choice([16, 64])
     """
 
     def __init__(self, spec: Any) -> None:

@@ -72,7 +72,15 @@ def conformal_interval(model: Any, X_cal: Any, y_cal: Any, X: Any,
 
     Examples
     --------
-    >>> lower, upper = gn.uncertainty.conformal_interval(model, X_cal, y_cal, X_test, level=0.9)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 1))
+    >>> y = 3 * X[:, 0] + rng.normal(0, 0.1, size=200)
+    >>> from glassnet.estimators import LinearRegression
+    >>> model = LinearRegression().fit(X[:100], y[:100])
+    >>> lower, upper = gn.uncertainty.conformal_interval(model, X[100:], y[100:], np.array([[0.0]]),
+    ...                                                  level=0.9)
+    >>> print(np.round(lower, 2), np.round(upper, 2))
+    [-0.16] [0.13]
     """
     level = check_level("conformal_interval", level)
     predicted_cal = point_predictions(model, X_cal)

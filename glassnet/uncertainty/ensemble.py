@@ -106,13 +106,18 @@ class DeepEnsemble(Predictive):
 
     Examples
     --------
+    >>> X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    >>> y = X ** 2
     >>> def build(seed):
-    ...     model = gn.Sequential([gn.Input((1,)), gn.layers.Dense(32, activation="tanh"),
+    ...     model = gn.Sequential([gn.Input((1,)), gn.layers.Dense(8, activation="tanh"),
     ...                            gn.layers.Dense(1)], seed=seed)
     ...     model.compile(optimizer="adam", loss="mse")
     ...     return model
-    >>> ensemble = gn.uncertainty.DeepEnsemble(build, n_members=5).fit(X, y, epochs=50)
-    >>> mean, std = ensemble.predict(X_new, return_std=True)
+    ...
+    >>> ensemble = gn.uncertainty.DeepEnsemble(build, n_members=3).fit(X, y, epochs=5, verbose=0)
+    >>> mean, std = ensemble.predict(np.array([[0.0], [0.5]]), return_std=True)
+    >>> mean.shape, bool((std > 0).all())
+    ((2, 1), True)
     """
 
     def __init__(self, build: Callable[[int], Any], n_members: int = 5, seed: int | None = 0,

@@ -82,15 +82,22 @@ class MCDropout(Predictive):
         Forward passes per prediction.
     seed : int >= 0, default 0
 
-    Examples
-    --------
-    >>> mc = gn.uncertainty.MCDropout(model, n_samples=100)
-    >>> mean, std = mc.predict(X_new, return_std=True)
-    >>> lower, upper = mc.predict_interval(X_new, level=0.9)
-
     References
     ----------
     Y. Gal and Z. Ghahramani, "Dropout as a Bayesian approximation", ICML 2016.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.Input((1,)), gn.layers.Dense(16, activation="relu"),
+    ...                        gn.layers.Dropout(0.2), gn.layers.Dense(1)], seed=0)
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    >>> _ = model.fit(X, 2 * X, epochs=3, verbose=0)
+    >>> mc = gn.uncertainty.MCDropout(model, n_samples=20)
+    >>> mean, std = mc.predict(np.array([[0.0], [0.5]]), return_std=True)
+    >>> lower, upper = mc.predict_interval(np.array([[0.0], [0.5]]), level=0.9)
+    >>> mean.shape, bool((lower <= upper).all())
+    ((2, 1), True)
     """
 
     def __init__(self, model: Model, n_samples: int = 50, seed: int = 0) -> None:
