@@ -54,7 +54,19 @@ def _nesterov(**overrides: Any) -> SGD:
 
 
 def names() -> list[str]:
-    """The names :func:`get` accepts."""
+    """The names :func:`get` accepts.
+
+    Returns
+    -------
+    list of str
+        The registered names, aliases included.
+
+    Examples
+    --------
+    >>> names = gn.optim.names()
+    >>> "adam" in names, "sgd" in names, "rmsprop" in names
+    (True, True, True)
+    """
     return OPTIMIZERS.names()
 
 
@@ -93,12 +105,33 @@ def fused_kernels(enable: bool | None = None) -> bool:
     ask. This alias reads and sets that same per-thread state: ``fused_kernels(False)``
     puts the calling thread in reference mode until ``fused_kernels(True)``.
 
+    Parameters
+    ----------
+    enable : bool, optional
+        True or False to set the calling thread's mode; None only asks.
+
+    Returns
+    -------
+    bool
+        Whether compiled kernels run in the calling thread (after the change).
+
     Raises
     ------
     TypeError
         If ``enable`` is not None, True or False.
     RuntimeError
         If ``enable`` is True and the kernels were not built (no C compiler at install time).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with gn.reference(), warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     print(gn.optim.fused_kernels())
+    ...
+    False
+    >>> caught[0].category.__name__
+    'DeprecationWarning'
     """
     warnings.warn(
         "glassnet.optim.fused_kernels() is deprecated: run without compiled code with "

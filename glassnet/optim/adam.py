@@ -177,6 +177,15 @@ class AdamW(Adam):
     References
     ----------
     Loshchilov and Hutter, "Decoupled weight decay regularization", ICLR 2019.
+
+    Examples
+    --------
+    >>> w = gn.Parameter(np.array([1.0, -2.0], dtype=np.float32))
+    >>> opt = gn.optim.AdamW([w], lr=0.1, weight_decay=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> print(w.numpy())
+    [ 0.899 -1.898]
     """
 
     name = "adamw"

@@ -77,6 +77,18 @@ class Adagrad(Optimizer):
     ----------
     Duchi, Hazan and Singer, "Adaptive subgradient methods for online learning and
     stochastic optimization", JMLR 12 (2011).
+
+    Examples
+    --------
+    >>> w = gn.Parameter(np.array([1.0, -2.0], dtype=np.float32))
+    >>> opt = gn.optim.Adagrad([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    ...
+    >>> print(w.numpy())
+    [ 0.8331 -1.8311]
     """
 
     name = "adagrad"
@@ -172,6 +184,15 @@ class RMSprop(Optimizer):
     ----------
     Tieleman and Hinton, Lecture 6.5 of "Neural Networks for Machine Learning" (2012);
     Graves, "Generating sequences with recurrent neural networks" (2013) for the centered form.
+
+    Examples
+    --------
+    >>> w = gn.Parameter(np.array([1.0, -2.0], dtype=np.float32))
+    >>> opt = gn.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> print(w.numpy())
+    [ 0.9 -1.9]
     """
 
     name = "rmsprop"

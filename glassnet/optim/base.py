@@ -89,6 +89,21 @@ class Optimizer(Configurable):
     iterations : int
         Number of steps taken (t in the formulas, counted from 1 at the first step; a group
         added later counts its own steps from 1, as PyTorch does).
+
+    Examples
+    --------
+    An optimizer of one's own, plain gradient descent on each flat group:
+
+    >>> class GD(gn.optim.Optimizer):
+    ...     def _update(self, group, g):
+    ...         group.data -= group.options["lr"] * g
+    ...
+    >>> w = gn.Parameter(np.array([1.0, -2.0], dtype=np.float32))
+    >>> opt = GD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> print(w.numpy())
+    [ 0.8 -1.6]
     """
 
     name = "optimizer"

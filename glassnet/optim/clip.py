@@ -90,6 +90,16 @@ def clip_grad_value_(params: Tensor | Iterable[Tensor], clip_value: float) -> No
     params : Parameter or iterable of Parameter
     clip_value : float
         >= 0.
+
+    Examples
+    --------
+    >>> w = gn.Parameter(np.array([1.0, -2.0], dtype=np.float32))
+    >>> (3 * w * w).sum().backward()
+    >>> print(w.grad)
+    [  6. -12.]
+    >>> gn.optim.clip_grad_value_([w], 1.0)
+    >>> print(w.grad)
+    [ 1. -1.]
     """
     clip_value = check_hyperparameter("clip_value", clip_value)
     for g in _grads(params):

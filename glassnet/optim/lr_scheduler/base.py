@@ -63,6 +63,22 @@ class LRScheduler:
         The ``"initial_lr"`` of each group.
     last_epoch : int
         The epoch whose rates are set (0 after construction, +1 at each step).
+
+    Examples
+    --------
+    >>> w = gn.Parameter(np.zeros(1, dtype=np.float32))
+    >>> opt = gn.optim.SGD([w], lr=0.1)
+    >>> scheduler = gn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> isinstance(scheduler, gn.optim.lr_scheduler.LRScheduler)
+    True
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(scheduler.get_last_lr()[0])
+    ...     opt.step()
+    ...     scheduler.step()
+    ...
+    >>> rates
+    [0.1, 0.1, 0.05, 0.05, 0.025]
     """
 
     chainable = False

@@ -29,7 +29,16 @@ class StepLR(LRScheduler):
 
     Examples
     --------
-    >>> scheduler = StepLR(optimizer, step_size=30, gamma=0.1)   # doctest: +SKIP
+    >>> opt = gn.optim.SGD([gn.Parameter(np.zeros(1, dtype=np.float32))], lr=0.1)
+    >>> scheduler = gn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     scheduler.step()
+    ...
+    >>> rates
+    [0.1, 0.1, 0.01, 0.01, 0.001]
     """
 
     chainable = True
@@ -57,6 +66,19 @@ class MultiStepLR(LRScheduler):
         A milestone given twice multiplies by gamma twice, as in PyTorch.
     gamma : float > 0, default 0.1
     last_epoch : int, default -1
+
+    Examples
+    --------
+    >>> opt = gn.optim.SGD([gn.Parameter(np.zeros(1, dtype=np.float32))], lr=0.1)
+    >>> scheduler = gn.optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.1)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     scheduler.step()
+    ...
+    >>> rates
+    [0.1, 0.1, 0.01, 0.01, 0.001]
     """
 
     chainable = True
@@ -84,6 +106,19 @@ class ExponentialLR(LRScheduler):
     gamma : float > 0
         Below 1 decays; above 1 grows (as in a learning-rate range test).
     last_epoch : int, default -1
+
+    Examples
+    --------
+    >>> opt = gn.optim.SGD([gn.Parameter(np.zeros(1, dtype=np.float32))], lr=0.1)
+    >>> scheduler = gn.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> rates = []
+    >>> for epoch in range(4):
+    ...     rates.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     scheduler.step()
+    ...
+    >>> rates
+    [0.1, 0.05, 0.025, 0.0125]
     """
 
     chainable = True
@@ -117,6 +152,19 @@ class CosineAnnealingLR(LRScheduler):
         Epochs from the initial rate down to ``eta_min``.
     eta_min : float >= 0, default 0
     last_epoch : int, default -1
+
+    Examples
+    --------
+    >>> opt = gn.optim.SGD([gn.Parameter(np.zeros(1, dtype=np.float32))], lr=0.1)
+    >>> scheduler = gn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     scheduler.step()
+    ...
+    >>> rates
+    [0.1, 0.085355, 0.05, 0.014645, 0.0]
     """
 
     chainable = True
@@ -145,7 +193,16 @@ class LambdaLR(LRScheduler):
 
     Examples
     --------
-    >>> warmup = LambdaLR(optimizer, lambda epoch: min(1.0, (epoch + 1) / 5))   # doctest: +SKIP
+    >>> opt = gn.optim.SGD([gn.Parameter(np.zeros(1, dtype=np.float32))], lr=0.1)
+    >>> warmup = gn.optim.lr_scheduler.LambdaLR(opt, lambda epoch: min(1.0, (epoch + 1) / 5))
+    >>> rates = []
+    >>> for epoch in range(6):
+    ...     rates.append(round(warmup.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     warmup.step()
+    ...
+    >>> rates
+    [0.02, 0.04, 0.06, 0.08, 0.1, 0.1]
     """
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],

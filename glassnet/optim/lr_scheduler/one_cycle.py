@@ -62,6 +62,19 @@ class OneCycleLR(LRScheduler):
     ----------
     Smith and Topin, "Super-convergence: very fast training of neural networks using large
     learning rates" (2017).
+
+    Examples
+    --------
+    >>> opt = gn.optim.SGD([gn.Parameter(np.zeros(1, dtype=np.float32))], lr=0.1, momentum=0.9)
+    >>> scheduler = gn.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=5)
+    >>> rates = []
+    >>> for batch in range(5):
+    ...     rates.append(round(scheduler.get_last_lr()[0], 4))
+    ...     opt.step()
+    ...     scheduler.step()
+    ...
+    >>> rates
+    [0.04, 0.9505, 0.6113, 0.1883, 0.0]
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float], total_steps: int | None = None,
