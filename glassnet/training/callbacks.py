@@ -34,6 +34,21 @@ class Callback:
     At each hook, callbacks run in increasing ``order`` (then in the order given): the
     recorders (History, the progress display: 10; BackupAndRestore: 20) run after the
     callbacks that add to the logs or change the optimizer (0), so they see the result.
+
+    Examples
+    --------
+    A callback of one's own overrides the hooks it needs (Keras's names):
+
+    >>> class PrintLoss(gn.callbacks.Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(epoch, round(logs["loss"], 4))
+    ...
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> _ = model.fit(X, 2 * X, epochs=2, verbose=0, callbacks=[PrintLoss()])
+    0 0.3613
+    1 0.1115
     """
 
     order: int = 0
@@ -140,6 +155,15 @@ class History(Callback):
     so that ``pandas.DataFrame(history.history)`` works. ``stopped_reason`` says why
     training ended early (None when it ran every epoch); ``gradient_norms`` holds
     per-layer gradient norms per epoch with ``track_gradients=True``.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> history = model.fit(X, 2 * X, epochs=3, verbose=0)
+    >>> type(history).__name__, history.epoch, len(history.history["loss"])
+    ('History', [0, 1, 2], 3)
     """
 
     order = 10
@@ -193,6 +217,19 @@ class TerminateOnNaN(Callback):
     """Stops training when the loss becomes NaN or inf, and restores the last finite weights.
 
     On by default in ``fit``. The warning names the epoch and batch where it happened.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=1e6), loss="mse")
+    >>> X = np.array([[1e3], [2e3]])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     history = model.fit(X, X, epochs=20, verbose=0, callbacks=[gn.callbacks.TerminateOnNaN()])
+    ...
+    >>> len(history.history["loss"]) < 20, str(caught[0].message)[:25]
+    (True, 'training stopped: the los')
     """
 
     def __init__(self) -> None:
@@ -223,6 +260,18 @@ class ProgressLogger(Callback):
     ----------
     verbose : int
         0 silent, 1 bar or line per epoch, 2 one line per epoch even on a terminal.
+
+    Examples
+    --------
+    >>> import io
+    >>> stream = io.StringIO()
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(loss="mse")
+    >>> X = np.array([[0.0], [1.0]])
+    >>> logger = gn.callbacks.ProgressLogger(verbose=2, stream=stream)
+    >>> _ = model.fit(X, X, epochs=2, verbose=0, callbacks=[logger])
+    >>> stream.getvalue().count("loss") >= 2
+    True
     """
 
     order = 10

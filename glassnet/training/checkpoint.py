@@ -145,6 +145,28 @@ def load_checkpoint(path: str | os.PathLike[str], model: Any = None) -> dict[str
     dict
         The checkpoint metadata: ``epoch`` (1-based), ``monitor``, ``value`` and the
         epoch's ``logs``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by ``ModelCheckpoint``.
+    model : Model, optional
+        A model of the same architecture, to receive the weights.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(loss="mse")
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "best.safetensors")
+    ...     _ = model.fit(X, X, epochs=2, verbose=0, validation_split=0.5,
+    ...                   callbacks=[gn.callbacks.ModelCheckpoint(path, save_best_only=True)])
+    ...     info = gn.callbacks.load_checkpoint(path)
+    ...
+    >>> sorted(info)
+    ['epoch', 'logs', 'monitor', 'value']
     """
     from glassnet import io
 
@@ -191,6 +213,19 @@ class ModelCheckpoint(Callback):
     ------
     ValueError
         At the start of training, when the folder of ``path`` cannot be written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(loss="mse")
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     checkpoint = gn.callbacks.ModelCheckpoint(os.path.join(folder, "model-{epoch:02d}.safetensors"))
+    ...     _ = model.fit(X, X, epochs=2, verbose=0, validation_split=0.5, callbacks=[checkpoint])
+    ...     print(sorted(os.listdir(folder)))
+    ...
+    ['model-01.safetensors', 'model-02.safetensors']
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, monitor: str = "val_loss",
@@ -322,6 +357,21 @@ class CSVLogger(Callback):
         One character.
     append : bool, default False
         Keep the rows of an earlier run; False starts the file afresh at the first row.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(loss="mse")
+    >>> X = np.array([[0.0], [1.0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "log.csv")
+    ...     _ = model.fit(X, X, epochs=2, verbose=0, callbacks=[gn.callbacks.CSVLogger(path)])
+    ...     with open(path) as file:
+    ...         lines = file.read().splitlines()
+    ...
+    >>> lines[0], len(lines)
+    ('epoch,loss', 3)
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, separator: str = ",", append: bool = False,

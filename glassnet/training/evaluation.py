@@ -90,6 +90,33 @@ def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: A
     input shape, before ``fit``); warns once (UserWarning) when a built model still holds
     the weights it was initialized with. ``verbose`` is accepted as in Keras and prints
     nothing; ``x=`` is accepted for ``X``.
+
+    Parameters
+    ----------
+    model : Model
+        A built model.
+    X : array_like, default None
+        The inputs.
+    batch_size : int, optional
+        Samples per batch; all at once when None.
+    verbose : object, default 0
+        Accepted as in Keras; prints nothing.
+    x : array_like, optional
+        Keras's name for ``X``.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        The outputs, one array per model output.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> model.compile(loss="mse")
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0]])
+    >>> _ = model.fit(X, np.array([[3.0], [1.0]]), epochs=1, verbose=0)
+    >>> model.predict(X).shape, np.array_equal(gn.training.predict(model, X), model.predict(X))
+    ((2, 1), True)
     """
     if X is None or x is not None:
         X = _args.data_argument("predict", X, x)
@@ -135,6 +162,38 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     Returns the loss (a float) when the model has no metrics, else the list ``[loss,
     *metrics]`` in ``model.metrics_names`` order; ``return_dict=True`` gives
     ``{"loss": ..., metric: ...}``. ``verbose`` 1 or 2 prints these as one line, 0 nothing.
+
+    Parameters
+    ----------
+    model : Model
+        A compiled, built model.
+    X : array_like
+        The inputs.
+    y : array_like, default None
+        The targets.
+    batch_size : int, optional
+        Samples per batch; all at once when None.
+    verbose : {0, 1, 2}, default 1
+        1 or 2 print the result as one line.
+    sample_weight : array_like, optional
+        One weight per sample.
+    return_dict : bool, default False
+        Return ``{"loss": ..., metric: ...}``.
+
+    Returns
+    -------
+    float, list of float or dict
+        The loss, or ``[loss, *metrics]``, or the dict.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(2, activation="softmax", input_dim=2)], seed=0)
+    >>> model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    >>> X, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 1])
+    >>> _ = model.fit(X, y, epochs=1, verbose=0)
+    >>> loss, accuracy = model.evaluate(X, y, verbose=0)
+    >>> sorted(model.evaluate(X, y, verbose=0, return_dict=True))
+    ['accuracy', 'loss']
     """
     if not model.compiled:
         raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")

@@ -60,6 +60,15 @@ class DataLoader:
     Notes
     -----
     ``len(loader)`` is the number of batches; ``len(loader.dataset)`` the number of samples.
+
+    Examples
+    --------
+    >>> X, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    >>> loader = gn.data.DataLoader((X, y), batch_size=2)
+    >>> [yb.tolist() for xb, yb in loader]
+    [[0, 1], [2, 3], [4]]
+    >>> len(loader)
+    3
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,

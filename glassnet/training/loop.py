@@ -179,6 +179,15 @@ def fit(
     Returns
     -------
     History
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> history = gn.training.fit(model, X, 3 * X, epochs=50, batch_size=4, verbose=0, seed=0)
+    >>> print(round(history.history["loss"][-1], 4), round(float(model.layers[0].W.numpy()[0, 0]), 2))
+    0.0047 2.8
     """
     if not model.compiled:
         raise RuntimeError("fit() called before compile(): call model.compile(optimizer=..., loss=...) first")

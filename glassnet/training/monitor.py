@@ -279,6 +279,16 @@ class ConvergenceStop(Callback):
     tol : float > 0, default 1e-3
     patience : int >= 1, default 1
     monitor : str, default "loss"
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> stop = gn.callbacks.ConvergenceStop(tol=1e-3)
+    >>> history = model.fit(X, 2 * X, epochs=500, verbose=0, callbacks=[stop])
+    >>> len(history.history["loss"]) < 500
+    True
     """
 
     def __init__(self, tol: float = 1e-3, patience: int = 1, monitor: str = "loss") -> None:
@@ -347,6 +357,16 @@ class ReduceLROnPlateau(Callback):
     min_delta : float >= 0, default 1e-4
     cooldown : int >= 0, default 0
     min_lr : float >= 0, default 0
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> reduce = gn.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=10.0)
+    >>> _ = model.fit(X, 2 * X, epochs=3, verbose=0, callbacks=[reduce])
+    >>> print(round(model.optimizer.lr, 4))
+    0.025
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,

@@ -33,6 +33,15 @@ __all__ = ["Step", "train_step"]
 class Step(NamedTuple):
     """What one training step computed, as graph nodes.
 
+    Parameters
+    ----------
+    loss : Tensor
+        The data loss.
+    penalty : Tensor or None
+        The weight penalties.
+    outputs : list of Tensor
+        The model's outputs.
+
     Attributes
     ----------
     loss : Tensor
@@ -41,6 +50,19 @@ class Step(NamedTuple):
         The sum of the weight penalties (``kernel_regularizer``), None without any.
     outputs : list of Tensor
         The model's outputs; logits where the loss is fused with the final activation.
+
+    Examples
+    --------
+    >>> class Logged(gn.Sequential):
+    ...     def train_step(self, x, y, sample_weight=None):
+    ...         self.last = gn.training.train_step(self, x, y, sample_weight)
+    ...         return self.last
+    ...
+    >>> model = Logged([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> _ = model.fit(np.array([[1.0]]), np.array([[2.0]]), epochs=1, verbose=0)
+    >>> type(model.last).__name__, model.last.loss.shape, model.last.penalty, len(model.last.outputs)
+    ('Step', (), None, 1)
     """
 
     loss: Tensor
@@ -68,6 +90,23 @@ def train_step(model: Any, x: Sequence[np.ndarray], y: Sequence[np.ndarray],
         The batch's targets, one per output, as the loss prepared them
         (:meth:`glassnet.losses.Loss.prepare_target`).
     sample_weight : array (N,), optional
+
+    Examples
+    --------
+    Keras's hook: a model class of one's own wraps the step, here to count the steps:
+
+    >>> class Counted(gn.Sequential):
+    ...     steps = 0
+    ...     def train_step(self, x, y, sample_weight=None):
+    ...         self.steps += 1
+    ...         return gn.training.train_step(self, x, y, sample_weight)
+    ...
+    >>> model = Counted([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> _ = model.fit(X, 2 * X, epochs=2, batch_size=4, verbose=0)
+    >>> model.steps
+    4
     """
     losses = model.training_losses()
     fused = [flag for _, flag in losses]
