@@ -33,15 +33,6 @@ __all__ = ["Step", "train_step"]
 class Step(NamedTuple):
     """What one training step computed, as graph nodes.
 
-    Parameters
-    ----------
-    loss : Tensor
-        The data loss.
-    penalty : Tensor or None
-        The weight penalties.
-    outputs : list of Tensor
-        The model's outputs.
-
     Attributes
     ----------
     loss : Tensor
