@@ -156,7 +156,7 @@ def test_the_public_names_include_the_api_of_every_public_module():
     for module, name in (("glassnet", "Sequential"), ("glassnet.layers", "Dense"), ("glassnet.losses", "MSE"),
                          ("glassnet.optim.lr_scheduler", "StepLR"), ("glassnet.timeseries", "WalkForward"),
                          ("glassnet.tune", "search"), ("glassnet.uncertainty", "MCDropout")):
-        assert id(getattr(importlib.import_module(module), name)) in checked, f"{module}.{name} is not checked"
+        assert id(getattr(importlib.import_module(module), name)) in checked, f"{module}.{name} unchecked"
     assert not any(name.startswith(tuple(NOT_API)) for name in names)
     assert "glassnet.layers.MaxPooling2D" not in names  # the same class as MaxPool2D, checked once
 
