@@ -157,6 +157,26 @@ def model_from_json(json_string: str, custom_objects: Any = None) -> Any:
     when its input shape is known), as Keras's ``model_from_json``.
 
     Only glassnet's own layers are rebuilt; ``custom_objects`` is refused with a TypeError.
+
+    Parameters
+    ----------
+    json_string : str
+        The text of ``model.to_json()``.
+    custom_objects : None, default None
+        Keras's argument; anything but None raises a TypeError.
+
+    Returns
+    -------
+    Model
+        The same architecture with fresh weights.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(3, activation="relu", input_dim=2), gn.layers.Dense(1)],
+    ...                       seed=0)
+    >>> twin = gn.models.model_from_json(model.to_json())
+    >>> [tuple(p.shape) for p in twin.parameters()]
+    [(2, 3), (3,), (3, 1), (1,)]
     """
     from glassnet.io.config import model_from_config
 
@@ -184,6 +204,35 @@ def load_model(filepath: str | os.PathLike, custom_objects: Any = None, compile:
     ``compile=False`` returns it without its optimizer, loss and metrics (compile it again
     before training). glassnet's files never run code, so ``safe_mode`` changes nothing;
     ``custom_objects`` is refused, as only glassnet's own layers are rebuilt.
+
+    Parameters
+    ----------
+    filepath : str or os.PathLike
+        A model file.
+    custom_objects : None, default None
+        Keras's argument; anything but None raises a TypeError.
+    compile : bool, default True
+        False returns the model without its optimizer, loss and metrics.
+    safe_mode : bool, default True
+        Keras's argument; glassnet's files never run code.
+
+    Returns
+    -------
+    Model
+        The saved model.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)], seed=0)
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = gn.save(model, os.path.join(folder, "model.safetensors"))
+    ...     loaded = gn.models.load_model(path)
+    ...     bare = gn.models.load_model(path, compile=False)
+    ...
+    >>> loaded.compiled, bare.compiled
+    (True, False)
     """
     from glassnet import io
 

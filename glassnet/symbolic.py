@@ -17,7 +17,30 @@ __all__ = ["Symbolic", "Input"]
 
 
 class Symbolic:
-    """A placeholder for a Tensor in a model graph (shape excludes the batch axis)."""
+    """A placeholder for a Tensor in a model graph (shape excludes the batch axis).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The per-sample shape.
+    op : callable, optional
+        The operation that makes it from ``inputs``; None for an input.
+    inputs : tuple, default ()
+        The operation's inputs (Symbolic or constants).
+    options : dict, optional
+        The operation's keyword arguments.
+    name : str, optional
+        A label.
+
+    Examples
+    --------
+    ``gn.Input`` makes one; layers and operations on it record the graph of a functional model:
+
+    >>> x = gn.Input((3,))
+    >>> h = gn.layers.Dense(2)(x) * 2
+    >>> type(h).__name__, h.shape
+    ('Symbolic', (2,))
+    """
 
     __slots__ = ("shape", "op", "inputs", "options", "name")
 
@@ -98,6 +121,18 @@ class Symbolic:
 
 def Input(shape: tuple[int, ...] | int, name: str | None = None) -> Symbolic:  # noqa: N802 - Keras's name
     """The input of a functional model, with per-sample ``shape`` (no batch axis).
+
+    Parameters
+    ----------
+    shape : tuple of int or int
+        The per-sample shape (no batch axis).
+    name : str, optional
+        A label for the summary.
+
+    Returns
+    -------
+    Symbolic
+        The placeholder to build the model from.
 
     Examples
     --------

@@ -70,6 +70,20 @@ def set_random_seed(seed: int) -> None:
 
     Each of those generators takes the next child of one seed sequence, so the same program
     makes the same draws. A ``seed=`` given to a model or to ``fit`` still wins.
+
+    Parameters
+    ----------
+    seed : int
+        In [0, 2**32).
+
+    Examples
+    --------
+    >>> gn.utils.set_random_seed(0)
+    >>> a = gn.Sequential([gn.layers.Dense(2, input_dim=2)]).layers[0].W.numpy()
+    >>> gn.utils.set_random_seed(0)
+    >>> b = gn.Sequential([gn.layers.Dense(2, input_dim=2)]).layers[0].W.numpy()
+    >>> np.array_equal(a, b)
+    True
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
         raise ValueError(f"set_random_seed: seed must be an integer in [0, 2**32), got {seed!r}")
@@ -89,6 +103,47 @@ def plot_model(model: Any, to_file: Any = "model.png", show_shapes: bool = False
     box. Drawn with matplotlib (Graphviz is not needed); the format comes from the suffix
     of ``to_file``. ``expand_nested`` is accepted and changes nothing: a glassnet model
     holds no nested models. Returns the matplotlib Figure.
+
+    Parameters
+    ----------
+    model : Model
+        A built model.
+    to_file : str or os.PathLike, default 'model.png'
+        The image to write; its suffix gives the format.
+    show_shapes : bool, default False
+        Show each layer's output shape.
+    show_dtype : bool, default False
+        Show each layer's dtype.
+    show_layer_names : bool, default True
+        Show each layer's name.
+    rankdir : {"TB", "LR"}, default 'TB'
+        Top to bottom, or left to right.
+    expand_nested : bool, default False
+        Accepted; a glassnet model holds no nested models.
+    dpi : int, default 200
+        The image's resolution.
+    show_layer_activations : bool, default False
+        Show each layer's activation.
+    show_trainable : bool, default False
+        Show whether each layer is trainable.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The drawing.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = gn.Sequential([gn.layers.Dense(3, activation="relu", input_dim=2), gn.layers.Dense(1)],
+    ...                       seed=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     figure = gn.utils.plot_model(model, os.path.join(folder, "model.png"), show_shapes=True, dpi=50)
+    ...     print(sorted(os.listdir(folder)))
+    ...
+    ['model.png']
+    >>> type(figure).__name__
+    'Figure'
     """
     from glassnet.plot.model import model_graph
 

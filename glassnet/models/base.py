@@ -49,6 +49,20 @@ class Model(Compiling, Running, Module):
     dtype : float32 or float64, default float32
         Type of the weights and of the computation (float64 for gradient checks).
     name : str, optional
+
+    Examples
+    --------
+    >>> x = gn.Input((2,))
+    >>> h = gn.layers.Dense(4, activation="relu")(x)
+    >>> y = gn.layers.Dense(1)(h)
+    >>> model = gn.Model(x, y, seed=0)
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> [layer.__class__.__name__ for layer in model.layers]
+    ['Dense', 'Dense']
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> _ = model.fit(X, X.sum(axis=1, keepdims=True), epochs=2, verbose=0)
+    >>> model.predict(X).shape
+    (3, 1)
     """
 
     def __init__(

@@ -93,7 +93,27 @@ class Compiling:
 
 def check_output_width(activation: str | None, width: int | None, label: str = "the output") -> None:
     """Refuse a softmax (log-softmax) over one unit: it always outputs 1.0 (0.0), so nothing
-    is ever learned."""
+    is ever learned.
+
+    Parameters
+    ----------
+    activation : str or None
+        The output layer's activation.
+    width : int or None
+        Its number of units.
+    label : str, default 'the output'
+        How the message names the layer.
+
+    Examples
+    --------
+    >>> gn.models.check_output_width("softmax", 3)
+    >>> try:
+    ...     gn.models.check_output_width("softmax", 1)
+    ... except ValueError as error:
+    ...     print(str(error)[:52])
+    ...
+    the output is a softmax over 1 unit, which always ou
+    """
     if activation in ("softmax", "log_softmax") and width == 1:
         raise ValueError(
             f"{label} is a {activation} over 1 unit, which always outputs the same value and never "

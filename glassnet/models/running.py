@@ -22,7 +22,25 @@ _RUNNERS: dict[str, Callable[..., Any]] = {}
 
 def attach_runner(fit: Callable[..., Any], evaluate: Callable[..., Any], predict: Callable[..., Any]) -> None:
     """Install the functions that ``Model.fit``, ``evaluate`` and ``predict`` call, each with
-    the model first and the method's arguments after it."""
+    the model first and the method's arguments after it.
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit(model, *args, **kwargs)``, behind ``Model.fit``.
+    evaluate : callable
+        ``evaluate(model, ...)``, behind ``Model.evaluate``.
+    predict : callable
+        ``predict(model, ...)``, behind ``Model.predict``.
+
+    Examples
+    --------
+    The training package attaches its functions on import; they are what the methods call:
+
+    >>> import glassnet.models.running as running
+    >>> running._runner("predict") is gn.training.predict
+    True
+    """
     _RUNNERS.update(fit=fit, evaluate=evaluate, predict=predict)
 
 
