@@ -256,6 +256,35 @@ class Conv1D(_Conv):
     as :class:`Conv2D`, with single ints for ``kernel_size``, ``stride``, ``padding`` and
     ``dilation``.
 
+    Parameters
+    ----------
+    filters : int
+        Number of kernels (output channels).
+    kernel_size : int
+        The kernel's length k.
+    stride : int, default 1
+        The step s; Keras's ``strides=`` is accepted too.
+    padding : "valid", "same" or int, default "valid"
+        Zeros p added at each end; "same" keeps ceil(L / s) outputs.
+    dilation : int, default 1
+        The spacing d between kernel taps (Keras's ``dilation_rate=`` too).
+    use_bias : bool, default True
+        Whether to add b.
+    activation : str or callable, optional
+        g, by name or as a function; None is the identity.
+    kernel_initializer : str or initializer, optional
+        The initializer of W; by default the one that suits ``activation``.
+    bias_initializer : str or initializer, default "zeros"
+        The initializer of b.
+    kernel_regularizer : str or regularizer, optional
+        A penalty on W added to the training loss.
+    name : str, optional
+        The layer's name.
+    data_format : "channels_first", "channels_last" or None, default None
+        (N, C, L) as PyTorch or (N, L, C) as Keras; None follows the model.
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer.
+
     Examples
     --------
     >>> Conv1D(4, 3, padding="same")(np.zeros((2, 1, 10))).shape

@@ -261,6 +261,15 @@ def _config_of(obj: Any) -> Any:
 class Activation(Layer):
     """Applies an activation a = g(z) element-wise (see :mod:`glassnet.activations`).
 
+    Parameters
+    ----------
+    activation : str or callable
+        g, by name (see :func:`glassnet.activations.names`) or as a function.
+    name : str, optional
+        The layer's name.
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer.
+
     Examples
     --------
     >>> Activation("relu")(np.array([[-1.0, 2.0]])).numpy()
@@ -337,6 +346,17 @@ class Dropout(Layer):
         Seeds the mask; otherwise the model's seed does (``fit(seed=...)``).
     input_shape : tuple of int, optional
         Keras's per-sample input shape of a first layer (see :class:`Flatten`).
+
+    Examples
+    --------
+    >>> layer = gn.layers.Dropout(0.5, seed=0)
+    >>> x = np.ones((1, 6), dtype=np.float32)
+    >>> print(layer(gn.tensor(x)).numpy())
+    [[0. 0. 0. 2. 2. 2.]]
+    >>> layer.eval()
+    Dropout(rate=0.5, seed=0)
+    >>> print(layer(gn.tensor(x)).numpy())
+    [[1. 1. 1. 1. 1. 1.]]
     """
 
     static_in_evaluation = True

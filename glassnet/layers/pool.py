@@ -142,6 +142,21 @@ class AvgPool2D(_Pool):
     Padded zeros count in the mean (``count_include_pad=True``, PyTorch's default).
     Arguments as :class:`MaxPool2D`.
 
+    Parameters
+    ----------
+    pool_size : int or (int, int), default 2
+        The window's size.
+    stride : int or (int, int), optional
+        Defaults to ``pool_size``; Keras's ``strides=`` is accepted too.
+    padding : int or (int, int), default 0
+        At most half the pool size; padded zeros count in the mean.
+    name : str, optional
+        The layer's name.
+    data_format : "channels_first", "channels_last" or None, default None
+        The layout of the images, as for :class:`Conv2D`.
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer.
+
     Examples
     --------
     >>> AvgPool2D(2)(np.ones((1, 3, 4, 4))).numpy()[0, 0]
@@ -159,6 +174,21 @@ class MaxPool1D(_Pool):
     """Max pooling layer for signals (N, C, L):  a_{n,c,i} = max_u x_{n,c,\\,s i + u - p}.
 
     Arguments as :class:`MaxPool2D`, with single ints.
+
+    Parameters
+    ----------
+    pool_size : int, default 2
+        The window's length.
+    stride : int, optional
+        Defaults to ``pool_size``; Keras's ``strides=`` is accepted too.
+    padding : int, default 0
+        At most half the pool size; padded positions never win.
+    name : str, optional
+        The layer's name.
+    data_format : "channels_first", "channels_last" or None, default None
+        (N, C, L) or (N, L, C); None follows the model.
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer.
 
     Examples
     --------

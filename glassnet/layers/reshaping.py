@@ -62,7 +62,24 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshapes each sample to ``target_shape`` (the batch axis is kept)."""
+    """Reshapes each sample to ``target_shape`` (the batch axis is kept).
+
+    Parameters
+    ----------
+    target_shape : tuple of int
+        The per-sample shape; one entry may be -1.
+    name : str, optional
+        The layer's name.
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer.
+
+    Examples
+    --------
+    >>> gn.layers.Reshape((2, 3))(np.zeros((4, 6))).shape
+    (4, 2, 3)
+    >>> gn.layers.Reshape((-1,))(np.zeros((4, 2, 3))).shape
+    (4, 6)
+    """
 
     static_graph = True
 

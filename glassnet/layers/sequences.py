@@ -69,6 +69,15 @@ class Masking(Layer):
 
     Shape: (N, T, F) -> (N, T, F).
 
+    Parameters
+    ----------
+    mask_value : float, default 0.0
+        The value of every feature of a padded step.
+    name : str, optional
+        The layer's name.
+    input_shape : tuple of int, optional
+        Keras's per-sample input shape of a first layer.
+
     Examples
     --------
     >>> x = np.array([[[1.0], [2.0], [0.0]]])       # one sequence of 2 steps, padded to 3
