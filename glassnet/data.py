@@ -41,7 +41,25 @@ __all__ = ["train_test_split", "folds", "cross_validate", "CVScores", "is_class_
 
 def is_class_labels(y: Any) -> bool:
     """True when ``y`` holds class labels (binary or multiclass, scikit-learn's
-    ``type_of_target``), or one-hot rows."""
+    ``type_of_target``), or one-hot rows.
+
+    Parameters
+    ----------
+    y : array_like
+        Targets.
+
+    Returns
+    -------
+    bool
+        True for binary or multiclass labels, or one-hot rows.
+
+    Examples
+    --------
+    >>> gn.data.is_class_labels([0, 1, 2, 1]), gn.data.is_class_labels([0.5, 1.7])
+    (True, False)
+    >>> gn.data.is_class_labels([[0, 1], [1, 0]])
+    True
+    """
     from sklearn.utils.multiclass import type_of_target
 
     kind = type_of_target(y)
@@ -104,6 +122,13 @@ def train_test_split(X: Any, y: Any = None, test_size: float = 0.25, seed: int |
     -------
     list
         ``[X_train, X_test, y_train, y_test]`` (or ``[X_train, X_test]`` without y).
+
+    Examples
+    --------
+    >>> X, y = np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5)
+    >>> X_train, X_test, y_train, y_test = gn.data.train_test_split(X, y, test_size=0.2, seed=0)
+    >>> X_train.shape, X_test.shape, np.bincount(y_test).tolist()
+    ((8, 2), (2, 2), [1, 1])
     """
     from sklearn.model_selection import train_test_split as _split
 
@@ -135,6 +160,31 @@ def folds(X: Any, y: Any = None, cv: Any = 5, seed: int | None = None,
     be a scikit-learn splitter object, used as it is, or the folds themselves: a list of
     (train indices, validation indices) pairs (scikit-learn's iterable ``cv``; a splitter that
     needs groups gives them as ``list(GroupKFold(3).split(X, y, groups))``).
+
+    Parameters
+    ----------
+    X : array_like
+        The inputs (their number of rows counts).
+    y : array_like, optional
+        The targets; class labels are stratified.
+    cv : int, scikit-learn splitter or list of (train, validation) index pairs, default 5
+        The number of folds, a splitter, or the folds themselves.
+    seed : int, optional
+        Seeds the shuffling.
+    stratify : "auto" or bool, default 'auto'
+        Stratify by y's classes: "auto" when y holds class labels with at least ``cv`` samples per
+        class.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        The train and validation indices of each fold.
+
+    Examples
+    --------
+    >>> pairs = gn.data.folds(np.zeros((6, 1)), cv=3, seed=0)
+    >>> [validation.tolist() for train, validation in pairs]
+    [[2, 5], [1, 3], [0, 4]]
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -186,6 +236,11 @@ def _given_folds(cv: list[Any] | tuple[Any, ...], n: int) -> list[tuple[np.ndarr
 class CVScores:
     """Scores of a cross-validation: per fold, and their mean and standard deviation.
 
+    Parameters
+    ----------
+    folds : list of dict
+        Each fold's ``model.evaluate(..., return_dict=True)``.
+
     Attributes
     ----------
     folds : list of dict
@@ -195,6 +250,12 @@ class CVScores:
         Each score over the folds.
     mean, std : dict of str to float
         Mean and (population) standard deviation over the folds.
+
+    Examples
+    --------
+    >>> scores = gn.data.CVScores([{"loss": 0.5, "accuracy": 0.8}, {"loss": 0.3, "accuracy": 0.9}])
+    >>> print(round(scores.mean["loss"], 4), round(scores.std["accuracy"], 4))
+    0.4 0.05
     """
 
     def __init__(self, folds: list[dict[str, float]]) -> None:
@@ -246,6 +307,18 @@ def cross_validate(build_fn: Callable[[], Any], X: Any, y: Any = None, cv: Any =
     -------
     CVScores
         Per-fold ``model.evaluate`` scores, their mean and std.
+
+    Examples
+    --------
+    >>> def build():
+    ...     model = gn.Sequential([gn.layers.Dense(1, input_dim=1)])
+    ...     model.compile(optimizer=gn.optim.SGD(lr=0.1), loss="mse")
+    ...     return model
+    ...
+    >>> X = np.linspace(0, 1, 12).reshape(-1, 1)
+    >>> scores = gn.cross_validate(build, X, 2 * X, cv=3, seed=0, epochs=5)
+    >>> len(scores.folds), sorted(scores.mean)
+    (3, ['loss'])
     """
     if not callable(build_fn) or hasattr(build_fn, "fit"):
         raise TypeError(

@@ -61,6 +61,12 @@ class Dataset:
         One line: what the set is, its size and its source.
     image_shape : tuple of int or None
         (C, H, W) when each row of ``X`` is a flattened image (digits: (1, 8, 8)), else None.
+
+    Examples
+    --------
+    >>> data = gn.datasets.load("moons", n_samples=10, seed=0)
+    >>> type(data).__name__, data.X.shape, data.task, data.target_names
+    ('Dataset', (10, 2), 'classification', ['upper', 'lower'])
     """
 
     X: np.ndarray
@@ -89,17 +95,43 @@ class Dataset:
 
 
 def names() -> list[str]:
-    """The names :func:`load` accepts, sorted."""
+    """The names :func:`load` accepts, sorted.
+
+    Returns
+    -------
+    list of str
+        The names, sorted.
+
+    Examples
+    --------
+    >>> "digits" in gn.datasets.names(), "moons" in gn.datasets.names()
+    (True, True)
+    """
     return _LOADERS.names()
 
 
 def is_2d_toy(name: str) -> bool:
     """Whether ``name`` is a generated classification set with two features (plottable).
 
+    Parameters
+    ----------
+    name : str
+        A data set's name (see :func:`names`).
+
+    Returns
+    -------
+    bool
+        True for a generated two-feature classification set.
+
     Raises
     ------
     ValueError
         For an unknown name; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> gn.datasets.is_2d_toy("moons"), gn.datasets.is_2d_toy("digits")
+    (True, False)
     """
     _LOADERS.get(name)
     return name.lower() in _TOYS_2D
