@@ -207,8 +207,8 @@ def names() -> list[str]:
 
     Examples
     --------
-    >>> gn.regularizers.names()
-    ['l1', 'l1_l2', 'l1l2', 'l2']
+    >>> "l2" in gn.regularizers.names(), "l1_l2" in gn.regularizers.names()
+    (True, True)
     """
     return REGULARIZERS.names()
 
