@@ -36,6 +36,15 @@ class ActivationReport:
         ``saturated`` (fraction of units with |g'(z)| below ``tol`` times the activation's
         largest slope on every sample) and ``saturated_values`` (the same test over all
         sample-unit pairs).
+    tol : float
+        The saturation threshold, a fraction of the activation's largest slope.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(8, activation="relu", input_dim=2)], seed=0)
+    >>> report = gn.explain.activation_report(model, np.random.default_rng(0).normal(size=(32, 2)))
+    >>> type(report).__name__, report.rows[0]["units"]
+    ('ActivationReport', 8)
     """
 
     rows: list[dict[str, Any]]
@@ -87,6 +96,13 @@ def activation_report(model: Any, X: Any, tol: float = 0.01) -> ActivationReport
     Returns
     -------
     ActivationReport
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(4, activation="sigmoid", input_dim=1)], seed=0)
+    >>> report = gn.explain.activation_report(model, np.array([[50.0], [60.0]]))
+    >>> print(report.rows[0]["activation"], report.rows[0]["saturated"])
+    sigmoid 1.0
     """
     if not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
@@ -122,6 +138,17 @@ def gradient_flow(history: Any, path: Any = None, layers: Sequence[str] | None =
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(4, activation="tanh", input_dim=2), gn.layers.Dense(1)],
+    ...                       seed=0)
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> X = np.random.default_rng(0).normal(size=(16, 2))
+    >>> history = model.fit(X, X[:, :1], epochs=3, verbose=0, track_gradients=True)
+    >>> figure = gn.explain.gradient_flow(history)
+    >>> type(figure).__name__, sorted(history.gradient_norms)
+    ('Figure', ['dense', 'dense_1'])
     """
     from glassnet import plot
 

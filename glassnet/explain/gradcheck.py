@@ -50,6 +50,12 @@ class GradcheckResult:
     rtol, atol : float
     passed : bool
         Every tensor within tolerance. ``bool(result)`` is the same.
+
+    Examples
+    --------
+    >>> result = gn.explain.gradcheck(lambda x: (x * x).sum(), np.array([[1.0, -2.0]]))
+    >>> type(result).__name__, result.passed
+    ('GradcheckResult', True)
     """
 
     errors: dict[str, float]

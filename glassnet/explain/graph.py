@@ -33,6 +33,15 @@ class Graph:
         The Graphviz source (always available, no dependency needed).
     nodes : list of Tensor
         The tensors of the graph, inputs before the outputs computed from them.
+
+    Examples
+    --------
+    >>> x = gn.tensor(2.0, requires_grad=True, dtype=np.float64)
+    >>> f = x * x + 1
+    >>> f.backward()
+    >>> g = gn.explain.graph(f, {"x": x, "f": f})
+    >>> type(g).__name__, g.dot.startswith("digraph")
+    ('Graph', True)
     """
 
     dot: str

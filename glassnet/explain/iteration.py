@@ -20,6 +20,21 @@ class Iteration:
 
     ``rows[k]`` maps each column to its value at step k + 1; ``iteration[column]`` is that
     column over the steps as an array.
+
+    Attributes
+    ----------
+    columns : list of str
+        "step", "a^L", "E", "dE/da^L", then each parameter's gradient and value.
+    rows : list of dict
+        One per step.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> table = gn.explain.iterate(model, [[1.0]], [[2.0]], steps=2, optimizer=gn.optim.SGD(lr=0.1),
+    ...                            loss="mse")
+    >>> table.columns[:4], len(table.rows)
+    (['step', 'a^L', 'E', 'dE/da^L'], 2)
     """
 
     columns: list[str]

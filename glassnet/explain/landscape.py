@@ -57,6 +57,16 @@ class Landscape:
         Shape (len(alphas),) or (len(betas), len(alphas)).
     center_loss : float
         The loss at the model's own weights.
+    interpolated : bool
+        Whether the line runs from a start's weights to the model's (1-D).
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> X = np.linspace(-1, 1, 8).reshape(-1, 1)
+    >>> land = gn.explain.loss_landscape(model, X, 2 * X, kind="1d", steps=5, seed=0)
+    >>> land.kind, land.alphas.shape, land.losses.shape
+    ('1d', (5,), (5,))
     """
 
     kind: str
@@ -81,7 +91,29 @@ def _filter_axis(p: np.ndarray) -> int:
 def filter_normalized_direction(params: Sequence[np.ndarray], rng: np.random.Generator,
                                 ignore_bias: bool = True) -> list[np.ndarray]:
     """A random Gaussian direction with each filter scaled to the norm of the same filter
-    of ``params``; 1-D parameters get zeros (``ignore_bias``) or their whole norm."""
+    of ``params``; 1-D parameters get zeros (``ignore_bias``) or their whole norm.
+
+    Parameters
+    ----------
+    params : sequence of ndarray
+        The model's parameters.
+    rng : numpy.random.Generator
+        The source of the random direction.
+    ignore_bias : bool, default True
+        Give 1-D parameters (biases) a zero direction.
+
+    Returns
+    -------
+    list of ndarray
+        One direction per parameter, shaped as it.
+
+    Examples
+    --------
+    >>> W, b = np.array([[3.0, 0.0], [4.0, 1.0]]), np.array([1.0, 1.0])
+    >>> dW, db = gn.explain.filter_normalized_direction([W, b], np.random.default_rng(0))
+    >>> print(np.linalg.norm(dW, axis=0), db)
+    [5. 1.] [0. 0.]
+    """
     out = []
     for p in params:
         d = rng.standard_normal(p.shape)
@@ -175,6 +207,14 @@ def loss_landscape(
     Returns
     -------
     Landscape
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> X = np.linspace(-1, 1, 8).reshape(-1, 1)
+    >>> land = gn.explain.loss_landscape(model, X, 2 * X, kind="2d", steps=5, seed=0)
+    >>> land.losses.shape, bool(land.losses.min() <= land.center_loss)
+    ((5, 5), True)
     """
     check_seed(seed)
     steps = _check(kind, directions, steps, span)

@@ -52,6 +52,14 @@ class LRFinderResult:
         The rate where the smoothed loss falls fastest (relative to its value).
     min_loss_lr : float
         The rate of the lowest smoothed loss (usually too large to train with).
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=1)], seed=0)
+    >>> X = np.linspace(-1, 1, 32).reshape(-1, 1)
+    >>> result = gn.explain.lr_finder(model, X, 2 * X, start=1e-3, end=1.0, steps=20, loss="mse")
+    >>> type(result).__name__, result.lrs.shape == result.losses.shape
+    ('LRFinderResult', True)
     """
 
     lrs: np.ndarray

@@ -43,6 +43,12 @@ class ThroughTime:
         dE/dh_t for each step t (row t-1 is step t).
     layer : SimpleRNN
         The layer, with its weights W, U, b, b_U.
+
+    Examples
+    --------
+    >>> result = gn.explain.through_time(steps=10, units=2)
+    >>> type(result).__name__, result.h.shape
+    ('ThroughTime', (10, 2))
     """
 
     activation: str

@@ -43,6 +43,10 @@ class LayerTrace:
     ----------
     index : int
         l, counted from 1 (the input is a^0).
+    name, kind : str
+        The layer's name and class name.
+    activation : str or None
+        The name of its activation g, None for a layer without one.
     a_prev, z, a : numpy.ndarray
         Input a^{l-1}, pre-activation z^l = a^{l-1} W^l + b^l (None for layers without
         one, such as Dropout) and output a^l = g(z^l).
@@ -53,6 +57,16 @@ class LayerTrace:
     params, grads, steps : dict of str to numpy.ndarray
         Each parameter ("W", "b", ...) before the update, its gradient dE/dparam, and the
         update the optimizer applied (after - before; empty without an optimizer).
+    regularized : bool
+        Whether a weight penalty of the layer adds to the gradients.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(2, activation="sigmoid", input_dim=2)], seed=0)
+    >>> t = gn.explain.trace(model, [[0.05, 0.1]], [[0.01, 0.99]], loss="mse")
+    >>> layer = t.layers[0]
+    >>> layer.index, layer.activation, layer.W.shape, layer.delta.shape
+    (1, 'sigmoid', (2, 2), (1, 2))
     """
 
     index: int
@@ -101,6 +115,13 @@ class Trace:
         True when each layer feeds the next (a Sequential model): the equations then write
         delta^l from delta^{l+1}. False for a functional graph, where each layer's a_prev
         is its own input x^l and delta^l is written from the retained dE/da^l.
+
+    Examples
+    --------
+    >>> model = gn.Sequential([gn.layers.Dense(2, activation="sigmoid", input_dim=2)], seed=0)
+    >>> t = gn.explain.trace(model, [[0.05, 0.1]], [[0.01, 0.99]], loss="mse")
+    >>> len(t.layers), t.output.shape, round(t.loss, 4)
+    (1, (1, 2), 0.2682)
     """
 
     layers: list[LayerTrace]
