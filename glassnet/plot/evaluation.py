@@ -43,6 +43,12 @@ def confusion_matrix(
         Divide by the row sums (recall per class), the column sums, or N.
     path : str or os.PathLike, optional
         Where to save the figure (5 x 4.5 inches, 100 dpi).
+
+    Examples
+    --------
+    >>> figure = gn.plot.confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    >>> type(figure).__name__, figure.axes[0].get_xlabel()
+    ('Figure', 'predicted')
     """
     from sklearn.metrics import confusion_matrix as counts
 
@@ -96,6 +102,12 @@ def roc_curve(y_true: Any, scores: Any, path: PathLike | None = None) -> Figure:
         Any score that grows with the positive class: probabilities, logits, margins.
     path : str or os.PathLike, optional
         Where to save the figure (5 x 4.5 inches, 100 dpi).
+
+    Examples
+    --------
+    >>> figure = gn.plot.roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> figure.axes[0].get_title()
+    'ROC curve'
     """
     from sklearn.metrics import auc
     from sklearn.metrics import roc_curve as curve
@@ -157,6 +169,17 @@ def decision_boundary(
     ------
     ValueError
         If ``X`` does not have exactly 2 features, or ``y`` does not match it.
+
+    Examples
+    --------
+    >>> data = gn.datasets.load("moons", n_samples=40, seed=0)
+    >>> model = gn.Sequential([gn.layers.Dense(8, activation="tanh", input_dim=2),
+    ...                        gn.layers.Dense(1, activation="sigmoid")], seed=0)
+    >>> model.compile(optimizer="adam", loss="binary_crossentropy")
+    >>> _ = model.fit(data.X, data.y, epochs=2, verbose=0)
+    >>> figure = gn.plot.decision_boundary(model, data.X, data.y, resolution=20)
+    >>> type(figure).__name__
+    'Figure'
     """
     X = as_array(X)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -256,6 +279,12 @@ def regression_fit(
     x : array_like, shape (N,) or (N, 1), optional
         For a 1-D input: a second panel (drawn first) shows the data against ``x`` and the
         fitted curve yhat(x).
+
+    Examples
+    --------
+    >>> figure = gn.plot.regression_fit([1.0, 2.0, 3.0], [1.1, 1.9, 3.2])
+    >>> type(figure).__name__, len(figure.axes)
+    ('Figure', 1)
     """
     from sklearn.metrics import r2_score
 

@@ -51,6 +51,12 @@ def activations(names: str | Sequence[str] | None = None, path: PathLike | None 
     ValueError
         For an unknown name (the message lists the valid ones) or softmax / log_softmax,
         which act on a whole vector rather than on each z.
+
+    Examples
+    --------
+    >>> figure = gn.plot.activations(["sigmoid", "relu"])
+    >>> len(figure.axes)
+    2
     """
     chosen = list(ACTIVATIONS if names is None else [names] if isinstance(names, str) else names)
     if not chosen:
@@ -90,6 +96,23 @@ def ill_conditioned_quadratic(w: Any) -> Any:
     Gradient descent converges iff lr < 2 / 10 = 0.2 (the largest curvature sets the limit);
     lr = 2 / (1 + 10) ~ 0.18 contracts both directions equally fast (by 9/11 a step).
     ``w`` has shape (2, ...), an array or a Tensor; the result has shape (...).
+
+    Parameters
+    ----------
+    w : ndarray or Tensor
+        The weights, shape (2, ...).
+
+    Returns
+    -------
+    ndarray or Tensor
+        E(w), shape (...).
+
+    Examples
+    --------
+    >>> print(gn.plot.ill_conditioned_quadratic(np.array([1.0, 1.0])))
+    5.5
+    >>> gn.plot.ill_conditioned_quadratic(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    array([0.5, 5. ])
     """
     return 0.5 * (w[0] * w[0] + 10.0 * w[1] * w[1])
 

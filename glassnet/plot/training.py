@@ -86,6 +86,12 @@ def gradient_flow(
     ------
     ValueError
         If there is no layer, or a layer's norms are empty, not 1-D, negative or NaN.
+
+    Examples
+    --------
+    >>> figure = gn.plot.gradient_flow({"dense": [1.0, 0.5, 0.25], "dense_1": [0.1, 0.05, 0.02]})
+    >>> type(figure).__name__, figure.axes[0].get_xlabel()
+    ('Figure', 'step')
     """
     if not isinstance(norms_by_layer, Mapping):
         raise TypeError("norms_by_layer must be a dict of layer name -> list of norms, got "

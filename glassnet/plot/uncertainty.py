@@ -60,6 +60,15 @@ def calibration(
     n_bins : int, default 15
     path : str or os.PathLike, optional
         Where to save the figure (5 x 4.5 inches, 100 dpi).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> proba = rng.uniform(size=200)
+    >>> y = (rng.uniform(size=200) < proba).astype(int)
+    >>> figure = gn.plot.calibration(y, proba, n_bins=5)
+    >>> figure.axes[0].get_title()
+    'reliability diagram (ECE = 0.045)'
     """
     given = [name for name, value in (("proba", proba), ("mean", mean), ("intervals", intervals))
              if value is not None]
@@ -150,6 +159,13 @@ def uncertainty_band(
     aleatoric_std, epistemic_std : array_like, shape (N,) or (N, 1), optional
     path : str or os.PathLike, optional
         Where to save the figure (7 x 4.5 inches, 100 dpi).
+
+    Examples
+    --------
+    >>> x = np.linspace(0, 1, 20)
+    >>> figure = gn.plot.uncertainty_band(x, 2 * x, mean=2 * x, std=np.full(20, 0.1))
+    >>> type(figure).__name__
+    'Figure'
     """
     x = as_1d(x, "x (one input feature)")
     named = {"mean": mean, "std": std, "aleatoric_std": aleatoric_std, "epistemic_std": epistemic_std, "y": y}
