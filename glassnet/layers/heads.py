@@ -133,9 +133,14 @@ class GaussianHead(Dense):
 
     Examples
     --------
-    >>> model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(16, activation="tanh"), GaussianHead(1)])
+    >>> model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(16, activation="tanh"), GaussianHead(1)],
+    ...                       seed=0)
     >>> model.compile(loss=gn.losses.GaussianNLL())
-    >>> mean, std = model.predict(X, return_std=True)          # doctest: +SKIP
+    >>> X = np.random.default_rng(0).normal(size=(16, 3))
+    >>> _ = model.fit(X, X[:, :1], epochs=2, verbose=0)
+    >>> mean, std = model.predict(X[:2], return_std=True)
+    >>> mean.shape, bool((std > 0).all())
+    ((2, 1), True)
     """
 
     static_graph = True
@@ -245,9 +250,13 @@ class QuantileHead(Dense):
     Examples
     --------
     >>> head = QuantileHead((0.025, 0.5, 0.975))
-    >>> model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(16, activation="tanh"), head])
+    >>> model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(16, activation="tanh"), head], seed=0)
     >>> model.compile(loss=gn.losses.Pinball(head.quantiles))
-    >>> lower, upper = model.predict_interval(X, level=0.95)    # doctest: +SKIP
+    >>> X = np.random.default_rng(0).normal(size=(16, 3))
+    >>> _ = model.fit(X, X[:, :1], epochs=2, verbose=0)
+    >>> lower, upper = model.predict_interval(X[:2], level=0.95)
+    >>> lower.shape, bool((lower <= upper).all())
+    ((2, 1), True)
     """
 
     static_graph = True
