@@ -80,8 +80,11 @@ class Masking(Layer):
 
     Examples
     --------
-    >>> x = np.array([[[1.0], [2.0], [0.0]]])       # one sequence of 2 steps, padded to 3
-    >>> model = gn.Sequential([gn.Input((3, 1)), Masking(0.0), gn.layers.SimpleRNN(2)])
+    >>> x = np.array([[[1.0], [2.0], [0.0]]], dtype=np.float32)   # one sequence of 2 steps, padded to 3
+    >>> model = gn.Sequential([gn.Input((3, 1)), Masking(0.0), gn.layers.SimpleRNN(2)], seed=0)
+    >>> rnn = model.layers[-1]
+    >>> np.allclose(model(gn.tensor(x)).numpy(), rnn(gn.tensor(x[:, :2])).numpy())   # as if unpadded
+    True
     """
 
     static_graph = True
