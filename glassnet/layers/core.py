@@ -131,6 +131,8 @@ class Dense(KernelLayer):
     bias_initializer : str or initializer, default "zeros"
     kernel_regularizer : regularizer, optional
         A penalty on W added to the training loss (see :mod:`glassnet.regularizers`).
+    bias_regularizer, activity_regularizer : None
+        Keras's arguments; anything but None is refused (glassnet penalizes W only).
     input_dim : int, optional
         Number of inputs. With it, the weights exist at once (as in PyTorch's
         ``nn.Linear(10, 64)``), so that ``optimizer(module.parameters())`` works before any
@@ -344,6 +346,7 @@ class Dropout(Layer):
         The probability p of dropping a unit.
     seed : int, optional
         Seeds the mask; otherwise the model's seed does (``fit(seed=...)``).
+    name : str, optional
     input_shape : tuple of int, optional
         Keras's per-sample input shape of a first layer (see :class:`Flatten`).
 

@@ -30,6 +30,8 @@ class Parameter(Tensor):
     data : array_like
         Initial values; a floating NumPy array keeps its dtype, anything else becomes float32.
     name : str, optional
+    dtype : numpy dtype, optional
+        Convert the values to this floating-point type.
 
     Examples
     --------

@@ -260,6 +260,8 @@ class ProgressLogger(Callback):
     ----------
     verbose : int
         0 silent, 1 bar or line per epoch, 2 one line per epoch even on a terminal.
+    stream : file-like, optional
+        Where to write; standard output by default.
 
     Examples
     --------
