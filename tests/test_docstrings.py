@@ -34,6 +34,7 @@ import inspect
 import pkgutil
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import glassnet
@@ -198,12 +199,32 @@ def _without_parameters(x: int) -> int:
     return 2 * x
 
 
+@dataclass
+class _Record:
+    """Two numbers.
+
+    Attributes
+    ----------
+    a, b : int
+        The numbers.
+
+    Examples
+    --------
+    >>> _Record(1, 2).b
+    2
+    """
+
+    a: int
+    b: int
+
+
 def test_the_checks_name_each_missing_part():
     assert docstring_problems(_documented) == []
     assert docstring_problems(_without_example) == ["no Examples section"]
     assert docstring_problems(_without_parameters) == ["no Parameters section",
                                                        "an Examples section with no >>> line"]
     assert docstring_problems(lambda: None) == ["no docstring"]
+    assert docstring_problems(_Record) == []  # its Attributes document the constructor's parameters
 
 
 def test_the_suite_runs_the_docstring_examples():
