@@ -11,7 +11,8 @@ not load them.
 - results: :func:`confusion_matrix`, :func:`roc_curve`, :func:`decision_boundary`,
   :func:`regression_fit`
 - uncertainty: :func:`calibration`, :func:`uncertainty_band`
-- the lectures' figures: :func:`activations`, :func:`gradient_descent_path`
+- the lectures' figures: :func:`activations`, :func:`gradient_descent_path`,
+  :func:`optimizer_paths`, :func:`learning_rate_paths`
 """
 
 from glassnet.plot._canvas import DPI
@@ -22,11 +23,12 @@ from glassnet.plot.lectures import (
     gradient_descent_path,
     ill_conditioned_quadratic,
 )
+from glassnet.plot.paths import learning_rate_paths, optimizer_paths
 from glassnet.plot.training import gradient_flow, history
 from glassnet.plot.uncertainty import calibration, uncertainty_band
 
 __all__ = [
     "history", "gradient_flow", "confusion_matrix", "roc_curve", "decision_boundary",
     "regression_fit", "activations", "gradient_descent_path", "ill_conditioned_quadratic",
-    "calibration", "uncertainty_band", "ACTIVATIONS", "DPI",
+    "calibration", "uncertainty_band", "ACTIVATIONS", "DPI", "optimizer_paths", "learning_rate_paths",
 ]
