@@ -12,10 +12,11 @@ not load them.
   :func:`regression_fit`
 - uncertainty: :func:`calibration`, :func:`uncertainty_band`
 - the lectures' figures: :func:`activations`, :func:`gradient_descent_path`,
-  :func:`optimizer_paths`, :func:`learning_rate_paths`
+  :func:`optimizer_paths`, :func:`learning_rate_paths`, :func:`bias_variance`
 """
 
 from glassnet.plot._canvas import DPI
+from glassnet.plot.complexity import bias_variance
 from glassnet.plot.evaluation import confusion_matrix, decision_boundary, regression_fit, roc_curve
 from glassnet.plot.lectures import (
     ACTIVATIONS,
@@ -31,4 +32,5 @@ __all__ = [
     "history", "gradient_flow", "confusion_matrix", "roc_curve", "decision_boundary",
     "regression_fit", "activations", "gradient_descent_path", "ill_conditioned_quadratic",
     "calibration", "uncertainty_band", "ACTIVATIONS", "DPI", "optimizer_paths", "learning_rate_paths",
+    "bias_variance",
 ]
