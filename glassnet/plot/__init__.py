@@ -8,6 +8,7 @@ matplotlib and scikit-learn are imported inside the functions: ``import glassnet
 not load them.
 
 - training: :func:`history`, :func:`gradient_flow`
+- the network's neurons and weights: :func:`network`
 - results: :func:`confusion_matrix`, :func:`roc_curve`, :func:`decision_boundary`,
   :func:`regression_fit`
 - uncertainty: :func:`calibration`, :func:`uncertainty_band`
@@ -24,6 +25,7 @@ from glassnet.plot.lectures import (
     gradient_descent_path,
     ill_conditioned_quadratic,
 )
+from glassnet.plot.network import network
 from glassnet.plot.paths import learning_rate_paths, optimizer_paths
 from glassnet.plot.training import gradient_flow, history
 from glassnet.plot.uncertainty import calibration, uncertainty_band
@@ -32,5 +34,5 @@ __all__ = [
     "history", "gradient_flow", "confusion_matrix", "roc_curve", "decision_boundary",
     "regression_fit", "activations", "gradient_descent_path", "ill_conditioned_quadratic",
     "calibration", "uncertainty_band", "ACTIVATIONS", "DPI", "optimizer_paths", "learning_rate_paths",
-    "bias_variance",
+    "bias_variance", "network",
 ]
