@@ -105,7 +105,12 @@ def restore_step(step: Any, scale: str, arrays: Mapping[str, np.ndarray], n_colu
     else:
         if (stats["data_min"] > stats["data_max"]).any():
             raise ValueError("the saved scaler statistics have a minimum above its maximum")
-        scaler.fit(np.stack([stats["data_min"], stats["data_max"]]))  # min_ and scale_ as fitted
+        low, high = stats["data_min"], stats["data_max"]
+        spread = high - low
+        spread[spread < 10 * np.finfo(np.float64).eps] = 1.0  # a constant feature, as MinMaxScaler keeps it
+        scaler.data_min_, scaler.data_max_, scaler.data_range_ = low, high, high - low
+        scaler.scale_ = 1.0 / spread
+        scaler.min_ = -low * scaler.scale_
     scaler.n_samples_seen_ = n_samples
 
 
