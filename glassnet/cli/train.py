@@ -112,7 +112,7 @@ def check_columns(s: TrainSettings, table: Table) -> None:
         Naming the option, the unknown names and the columns available.
     """
     columns = [str(c) for c in table.X.columns]
-    available = f"the feature columns are: {', '.join(columns)}"
+    available = f"they are: {', '.join(columns)}"
     unknown = [c for c in s.features or [] if c not in columns]
     if unknown:
         target = f" ({table.target!r} is the target)" if table.target in unknown else ""

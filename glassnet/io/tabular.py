@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._checks import check_flag, check_model_dtype
-from glassnet.io import tabular_steps as _steps
+from glassnet.io import _tabular_steps as _steps
 
 __all__ = ["TabularPreprocessor", "ExtrapolationWarning", "missing_cells_message"]
 

@@ -104,7 +104,7 @@ def _optimizer(name: str, settings: Mapping[str, Any]) -> Any:
     return optim.get(name, **settings)
 
 
-def run_path(f: Callable[[Any], Any], optimizer: Any, start: np.ndarray, steps: int) -> np.ndarray:
+def _run_path(f: Callable[[Any], Any], optimizer: Any, start: np.ndarray, steps: int) -> np.ndarray:
     """The points w_0, ..., w_steps of ``optimizer`` on E = ``f`` (fewer if it diverged), shape (k, 2).
 
     w is a float64 :class:`~glassnet.layers.Parameter` of shape (2,); each step is the PyTorch
@@ -129,7 +129,7 @@ def run_path(f: Callable[[Any], Any], optimizer: Any, start: np.ndarray, steps: 
     return np.array(points)
 
 
-def steps_to_reach(points: np.ndarray, minimum: np.ndarray, tol: float) -> int | None:
+def _steps_to_reach(points: np.ndarray, minimum: np.ndarray, tol: float) -> int | None:
     """The first step k with ||w_k - w*|| <= tol, or None if the path never comes that close."""
     close = np.flatnonzero(np.linalg.norm(points - minimum, axis=1) <= tol)
     return int(close[0]) if close.size else None
@@ -214,8 +214,8 @@ def optimizer_paths(
         runs = {}
         for opt_name in optimizers:
             chosen = _settings(opt_name, d, settings)
-            points = run_path(d["f"], _optimizer(opt_name, chosen), w0, n)
-            runs[opt_name] = {"steps": steps_to_reach(points, target, tol), "path": points,
+            points = _run_path(d["f"], _optimizer(opt_name, chosen), w0, n)
+            runs[opt_name] = {"steps": _steps_to_reach(points, target, tol), "path": points,
                               "settings": chosen}
         result[name] = runs
         _draw_paths(ax, d["f"], w0, target, runs)
@@ -295,9 +295,9 @@ def learning_rate_paths(
     start_loss = float(_loss(d["f"], w0))
     result: dict[float, dict[str, Any]] = {}
     for lr in rates:
-        points = run_path(d["f"], SGD(lr=float(lr)), w0, n)
+        points = _run_path(d["f"], SGD(lr=float(lr)), w0, n)
         final = float(_loss(d["f"], points[-1]))
-        result[lr] = {"steps": steps_to_reach(points, target, tol), "path": points,
+        result[lr] = {"steps": _steps_to_reach(points, target, tol), "path": points,
                       "diverged": bool(len(points) <= n or not final <= start_loss)}
     paths = [r["path"] for r in result.values()]
     bounds = _bounds(paths, [_loss(d["f"], p.T) for p in paths], start_loss)
