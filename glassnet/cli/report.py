@@ -111,6 +111,16 @@ def add_generalization_gap(scores: dict[str, Any], model: Any, X_train: np.ndarr
     the test loss) and the generalization gap, test loss - training loss: how much worse the
     model does on data it has not seen (the lectures' generalization error). Nothing is
     added when there is no finite test loss.
+
+    Examples
+    --------
+    >>> class Model:
+    ...     def evaluate(self, X, y, verbose=0, return_dict=False):
+    ...         return {"loss": 0.25}
+    >>> scores = {"loss": 0.4}
+    >>> add_generalization_gap(scores, Model(), np.zeros((2, 1)), np.zeros(2))
+    >>> scores["train_loss"], round(scores["generalization_gap"], 2)
+    (0.25, 0.15)
     """
     loss = scores.get("loss")
     if not isinstance(loss, float) or not math.isfinite(loss) or len(y_train) == 0:

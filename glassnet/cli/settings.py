@@ -121,7 +121,18 @@ def parse_units(value: Any, option: str = "--units") -> dict[str, str]:
 
 
 def parse_features(value: Any, option: str = "--features") -> list[str] | None:
-    """``"length,mass"`` or ``["length", "mass"]`` -> ["length", "mass"]; None: every column."""
+    """``"length,mass"`` or ``["length", "mass"]`` -> ["length", "mass"]; None: every column.
+
+    Raises
+    ------
+    UsageError
+        For an empty name or a name given twice.
+
+    Examples
+    --------
+    >>> parse_features("length, mass")
+    ['length', 'mass']
+    """
     if value is None:
         return None
     if isinstance(value, str):

@@ -110,6 +110,15 @@ def check_columns(s: TrainSettings, table: Table) -> None:
     ------
     UsageError
         Naming the option, the unknown names and the columns available.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = Table(pd.DataFrame({"a": [1.0], "b": [2.0]}), np.zeros(1), "regression", None, "y", "t")
+    >>> check_columns(TrainSettings(features=["a", "c"]), table)
+    Traceback (most recent call last):
+    ...
+    glassnet.cli.settings.UsageError: --features names ['c'], which are not feature columns; they are: a, b
     """
     columns = [str(c) for c in table.X.columns]
     available = f"they are: {', '.join(columns)}"
@@ -131,7 +140,14 @@ def fit_rows(s: TrainSettings, y_train: np.ndarray, task: str) -> np.ndarray:
     """The rows of the training split that ``fit`` trained on: all of them without a
     --validation-split, else all but the validation rows, drawn as ``fit`` draws them (the
     first draw of the generator seeded with --seed, stratified by class; the last rows of
-    a --window series)."""
+    a --window series).
+
+    Examples
+    --------
+    >>> rows = fit_rows(TrainSettings(validation_split=0.25), np.array([0, 1] * 4), "classification")
+    >>> len(rows), sorted(np.array([0, 1] * 4)[rows].tolist())
+    (6, [0, 0, 0, 1, 1, 1])
+    """
     if not s.validation_split:
         return np.arange(len(y_train))
     from glassnet._random import generator

@@ -136,8 +136,14 @@ class TabularPreprocessor:
 
     Examples
     --------
-    >>> prep = TabularPreprocessor(units={"length": "cm"}).fit(frame)
-    >>> X = prep.transform(frame)
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"length": [1.0, 2.0, 3.0], "mass": [4.0, 5.0, 9.0], "id": [7, 8, 9]})
+    >>> prep = TabularPreprocessor(units={"length": "cm"}, polynomial=2, features=["length", "mass"])
+    >>> prep = prep.fit(frame)
+    >>> prep.feature_names_out, prep.ignored_
+    (['length', 'mass', 'length^2', 'length mass', 'mass^2'], ['id'])
+    >>> prep.transform(frame).shape
+    (3, 5)
     """
 
     def __init__(self, units: Mapping[str, str] | None = None, scale: str = "standard",
@@ -211,7 +217,15 @@ class TabularPreprocessor:
     def feature_ranges(self) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) bounds of each network input over the training data: the numeric
         features (scaled, crossed) from the columns' training ranges, then [0, 1] for each
-        one-hot category (the order of :attr:`feature_names_out`)."""
+        one-hot category (the order of :attr:`feature_names_out`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> prep = TabularPreprocessor(scale="minmax").fit(pd.DataFrame({"x": [2.0, 4.0, 6.0]}))
+        >>> [bound.tolist() for bound in prep.feature_ranges()]
+        [[0.0], [1.0]]
+        """
         low = np.array([self.ranges_[c][0] for c in self.numeric_], dtype=np.float64)
         high = np.array([self.ranges_[c][1] for c in self.numeric_], dtype=np.float64)
         step = self.transformer_.named_transformers_.get("numeric")

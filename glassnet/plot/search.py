@@ -59,7 +59,17 @@ def draw_heatmap(ax: Axes, xs: np.ndarray, ys: np.ndarray, score: np.ndarray, x_
                  y_labels: list[str] | None, best: str = "mean") -> Any:
     """A heat map of ``score`` over the distinct values of xs (columns) and ys (rows), each
     cell the mean (``best="mean"``), the highest ("max") or lowest ("min") score of the trials
-    there, written in the cell; empty cells stay blank. Returns the image (for a colour bar)."""
+    there, written in the cell; empty cells stay blank. Returns the image (for a colour bar).
+
+    Examples
+    --------
+    >>> from glassnet.plot._canvas import new_figure
+    >>> fig, axes = new_figure(1, 1, (3.0, 3.0))
+    >>> image = draw_heatmap(axes[0, 0], np.array([1.0, 2.0, 1.0]), np.array([0.0, 0.0, 1.0]),
+    ...                      np.array([0.5, 0.7, 0.9]), None, None)
+    >>> image.get_array().filled(np.nan).tolist()
+    [[0.5, 0.7], [0.9, nan]]
+    """
     reduce = {"mean": np.mean, "max": np.max, "min": np.min}[best]
     cols, rows = np.unique(xs), np.unique(ys)
     cells = np.full((len(rows), len(cols)), np.nan)
