@@ -85,6 +85,8 @@ def test_predict_applies_the_steps_of_training(csv, tmp_path, options, features,
     written = pd.read_csv(tmp_path / "p.csv")
     np.testing.assert_allclose(written[["probability_no", "probability_yes"]].to_numpy(), expected, rtol=1e-5,
                                atol=1e-6)
+    evaluated = _invoke("evaluate", run / "model.safetensors", "--data", csv)
+    assert evaluated.exit_code == 0, evaluated.output
     if ignored:  # the ignored columns may be left out of the data to predict
         pd.read_csv(csv).drop(columns=ignored).to_csv(tmp_path / "fewer.csv", index=False)
         fewer = _invoke("predict", run / "model.safetensors", "--data", tmp_path / "fewer.csv")

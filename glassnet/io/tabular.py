@@ -236,9 +236,10 @@ class TabularPreprocessor:
 
     # ---------------------------------------------------------------- transforming
     def check_columns(self, frame: Any) -> None:
-        """Raise a ValueError naming the missing and the extra columns, if any."""
+        """Raise a ValueError naming the missing and the extra columns, if any (the columns
+        left out by ``features`` may be there, and are ignored)."""
         missing = [c for c in self.columns_ if c not in frame.columns]
-        extra = [c for c in frame.columns if c not in self.columns_]
+        extra = [c for c in frame.columns if c not in self.columns_ and c not in self.ignored_]
         if missing or extra:
             raise ValueError(
                 "the table's columns differ from those the model was trained on: "
@@ -297,7 +298,6 @@ class TabularPreprocessor:
         warn = check_flag("warn", warn)
         dtype = check_model_dtype(dtype)
         frame = _as_frame(data, self.columns_)
-        frame = frame.drop(columns=[c for c in self.ignored_ if c in frame.columns])
         self.check_columns(frame)
         frame = frame[self.columns_]
         message = missing_cells_message(frame)
