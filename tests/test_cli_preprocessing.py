@@ -126,6 +126,13 @@ def test_bad_options_are_refused_naming_them(csv, tmp_path, options, words):
         assert word in _flat(result.stderr)
 
 
+def test_too_many_polynomial_features_are_refused(tmp_path):
+    result = _invoke("train", "--data", "digits", "--polynomial", 3, "--out", tmp_path)
+    assert result.exit_code == 2  # C(64 + 3, 3) - 1 products of the 64 pixels
+    said = _flat(result.stderr)
+    assert "--polynomial 3 of 64 numeric columns makes 47,904 features, more than 10,000" in said
+
+
 def test_class_weight_is_for_classification(tmp_path):
     result = _invoke("train", "--data", "diabetes", "--class-weight", "balanced", "--epochs", 1, "--out",
                      tmp_path)

@@ -131,9 +131,28 @@ def check_columns(s: TrainSettings, table: Table) -> None:
     if unknown:
         why = "not among --features" if s.features else "not feature columns"
         raise UsageError(f"--units names {unknown}, which are {why}; {available}")
+    _check_polynomial(s, table.X[used])
     if s.class_weight and table.task != "classification":
         raise UsageError(f"--class-weight {s.class_weight} weighs the classes of a classification; "
                          f"{table.name!r} is a {table.task} (leave --class-weight out)")
+
+
+#: Most features --polynomial may make: k numeric columns and degree d make C(k + d, d) - 1.
+MAX_POLYNOMIAL_FEATURES = 10_000
+
+
+def _check_polynomial(s: TrainSettings, X: Any) -> None:
+    """Refuse a --polynomial degree that would make more than MAX_POLYNOMIAL_FEATURES features."""
+    import math
+
+    k = int(X.select_dtypes(include="number").shape[1])
+    if not s.polynomial or k == 0:
+        return
+    n = math.comb(k + s.polynomial, s.polynomial) - 1
+    if n > MAX_POLYNOMIAL_FEATURES:
+        raise UsageError(f"--polynomial {s.polynomial} of {k} numeric columns makes {n:,} features, more "
+                         f"than {MAX_POLYNOMIAL_FEATURES:,}; choose a lower degree or fewer columns with "
+                         "--features")
 
 
 def fit_rows(s: TrainSettings, y_train: np.ndarray, task: str) -> np.ndarray:
