@@ -93,11 +93,15 @@ def test_predict_applies_the_steps_of_training(csv, tmp_path, options, features,
         assert fewer.exit_code == 0, fewer.output
 
 
-def test_the_ignored_columns_are_listed_in_the_report(csv, tmp_path):
+def test_the_ignored_columns_are_listed_in_the_report_and_the_summary(csv, tmp_path):
     result = _invoke("train", "--data", csv, "--target", "t", "--epochs", 1, "--hidden", 4, "--features",
-                     "a,b", "--out", tmp_path / "runs")
+                     "a,b", "--polynomial", 2, "--scale", "minmax", "--out", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     assert "ignored columns (not in --features): kind, noise" in _flat(result.stdout)
+    (run,) = (tmp_path / "runs").iterdir()
+    summary = _invoke("summary", run / "model.safetensors")
+    assert "numeric inputs scaled to [0, 1], with their products up to degree 2; ignored columns: kind, " \
+        "noise" in _flat(summary.stdout)
 
 
 def test_class_weight_balanced_weighs_the_loss(csv, tmp_path):
