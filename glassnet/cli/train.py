@@ -19,6 +19,7 @@ import numpy as np
 
 from glassnet._checks import can_stratify
 from glassnet.cli import report, uncertainty
+from glassnet.cli.columns import check_columns
 from glassnet.cli.data import Table, is_csv, load_table
 from glassnet.cli.interrupt import Interrupt, held
 from glassnet.cli.network import build_model, check_size, describe, fold_target_scaling
@@ -27,8 +28,8 @@ from glassnet.cli.settings import CliError, TrainSettings, UsageError
 from glassnet.cli.windows import chronological_split, window_table
 from glassnet.training.checkpoint import json_ready
 
-__all__ = ["Run", "train", "split_indices", "check_splits", "check_columns", "run_folder", "split",
-           "fit_arguments", "fit_target", "fit_rows"]
+__all__ = ["Run", "train", "split_indices", "check_splits", "run_folder", "split", "fit_arguments",
+           "fit_target", "fit_rows"]
 
 
 @dataclasses.dataclass
@@ -100,59 +101,6 @@ def check_splits(s: TrainSettings, n: int, n_classes: int) -> None:
         raise UsageError(f"--validation-split {s.validation_split} holds out {n_validation} of the {n_train} "
                          f"training rows, leaving {n_train - n_validation} to fit; {why}: use a smaller "
                          "--validation-split (0: none) or --test-split")
-
-
-def check_columns(s: TrainSettings, table: Table) -> None:
-    """Refuse --features and --units naming columns the table does not have (or that are
-    not used), and --class-weight for a regression.
-
-    Raises
-    ------
-    UsageError
-        Naming the option, the unknown names and the columns available.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> table = Table(pd.DataFrame({"a": [1.0], "b": [2.0]}), np.zeros(1), "regression", None, "y", "t")
-    >>> check_columns(TrainSettings(features=["a", "c"]), table)
-    Traceback (most recent call last):
-    ...
-    glassnet.cli.settings.UsageError: --features names ['c'], which are not feature columns; they are: a, b
-    """
-    columns = [str(c) for c in table.X.columns]
-    available = f"they are: {', '.join(columns)}"
-    unknown = [c for c in s.features or [] if c not in columns]
-    if unknown:
-        target = f" ({table.target!r} is the target)" if table.target in unknown else ""
-        raise UsageError(f"--features names {unknown}, which are not feature columns{target}; {available}")
-    used = s.features or columns
-    unknown = sorted(set(s.units) - set(used))
-    if unknown:
-        why = "not among --features" if s.features else "not feature columns"
-        raise UsageError(f"--units names {unknown}, which are {why}; {available}")
-    _check_polynomial(s, table.X[used])
-    if s.class_weight and table.task != "classification":
-        raise UsageError(f"--class-weight {s.class_weight} weighs the classes of a classification; "
-                         f"{table.name!r} is a {table.task} (leave --class-weight out)")
-
-
-#: Most features --polynomial may make: k numeric columns and degree d make C(k + d, d) - 1.
-MAX_POLYNOMIAL_FEATURES = 10_000
-
-
-def _check_polynomial(s: TrainSettings, X: Any) -> None:
-    """Refuse a --polynomial degree that would make more than MAX_POLYNOMIAL_FEATURES features."""
-    import math
-
-    k = int(X.select_dtypes(include="number").shape[1])
-    if not s.polynomial or k == 0:
-        return
-    n = math.comb(k + s.polynomial, s.polynomial) - 1
-    if n > MAX_POLYNOMIAL_FEATURES:
-        raise UsageError(f"--polynomial {s.polynomial} of {k} numeric columns makes {n:,} features, more "
-                         f"than {MAX_POLYNOMIAL_FEATURES:,}; choose a lower degree or fewer columns with "
-                         "--features")
 
 
 def fit_rows(s: TrainSettings, y_train: np.ndarray, task: str) -> np.ndarray:
