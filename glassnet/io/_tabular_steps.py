@@ -100,7 +100,8 @@ def restore_step(step: Any, scale: str, arrays: Mapping[str, np.ndarray], n_colu
         raise ValueError("the saved scaler statistics are not finite")
     if scale == "standard":
         if (stats["scale"] <= 0).any() or (stats["var"] < 0).any():
-            raise ValueError("the saved scaler statistics have a scale that is not positive")
+            raise ValueError("the saved scaler statistics have a variance below 0, or a scale is not "
+                             "positive")
         scaler.mean_, scaler.scale_, scaler.var_ = stats["mean"], stats["scale"], stats["var"]
     else:
         if (stats["data_min"] > stats["data_max"]).any():
