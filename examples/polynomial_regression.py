@@ -42,13 +42,16 @@ def main(plot: str | None = None) -> None:
     print(f"true       b, w = {TRUE_COEF}")
     print(f"recovered  b, w = ({model.intercept_:.3f}, " + ", ".join(f"{w:.3f}" for w in model.coef_) + ")")
 
-    print("\ndegree  train MSE  test MSE   (too low a degree underfits, too high overfits)")
+    inside = ~outside_training_range(X_train, X_test)
+    print("\ndegree  train MSE  test MSE  test MSE inside the training range   (too low a degree underfits, "
+          "too high overfits)")
     for degree in (1, 2, 3, 9):
         fit = make_pipeline(PolynomialFeatures(degree, include_bias=False), LinearRegression())
         fit.fit(X_train, y_train)
         train = mean_squared_error(y_train, fit.predict(X_train))
         test = mean_squared_error(y_test, fit.predict(X_test))
-        print(f"{degree:6d}  {train:9.4f}  {test:8.4f}")
+        test_inside = mean_squared_error(y_test[inside], fit.predict(X_test[inside]))
+        print(f"{degree:6d}  {train:9.4f}  {test:8.4f}  {test_inside:8.4f}")
 
     descent = make_pipeline(PolynomialFeatures(3, include_bias=False), StandardScaler(),
                             LinearRegression(solver="gd", learning_rate=0.3, tol=1e-9, max_iter=20000))
@@ -58,10 +61,39 @@ def main(plot: str | None = None) -> None:
           f"largest difference from the normal equation's predictions {gap:.2e}")
 
     bumps = make_pipeline(GaussianBasis(centers=8), LinearRegression(alpha=1e-3)).fit(X_train, y_train)
-    print(f"8 Gaussian bumps: test MSE {mean_squared_error(y_test, bumps.predict(X_test)):.4f}")
+    report_extrapolation(bumps, cubic, X_train, X_test, y_test)
 
     if plot:
         _plot(X, y, {"degree 3": cubic, "8 Gaussian bumps": bumps}, plot)
+
+
+def outside_training_range(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+    """A mask of the test rows with an x outside [min, max] of the training x."""
+    low, high = X_train.min(axis=0), X_train.max(axis=0)
+    return ((X_test < low) | (X_test > high)).any(axis=1)
+
+
+def report_extrapolation(bumps, cubic, X_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray) -> dict:
+    """Print the Gaussian-bump model's test MSE with and without the test points outside the
+    training range, and those points' errors; return the numbers.
+
+    The bumps are centred inside the training range and vanish beyond it, so past the last
+    training x the model falls back towards its intercept while the cubic keeps rising:
+    a test point out there is an extrapolation, not a test of the fit.
+    """
+    outside = outside_training_range(X_train, X_test)
+    errors = (bumps.predict(X_test) - y_test) ** 2
+    result = {"mse": float(errors.mean()), "mse_inside": float(errors[~outside].mean()),
+              "outside_x": X_test[outside, 0].tolist(), "outside_errors": errors[outside].tolist()}
+    print(f"8 Gaussian bumps: test MSE {result['mse']:.4f} on all {len(y_test)} test points")
+    low, high = X_train[:, 0].min(), X_train[:, 0].max()
+    for x, error, cubic_error in zip(X_test[outside, 0], errors[outside],
+                                     (cubic.predict(X_test[outside]) - y_test[outside]) ** 2):
+        print(f"  x = {x:.3f} lies outside the training range [{low:.3f}, {high:.3f}]: squared error "
+              f"{error:.4f} (the cubic's: {cubic_error:.4f}), {error / errors.sum():.0%} of the total")
+    print(f"  without the {int(outside.sum())} point(s) outside the training range: test MSE "
+          f"{result['mse_inside']:.4f} on {int((~outside).sum())} points")
+    return result
 
 
 def _plot(X: np.ndarray, y: np.ndarray, models: dict, path: str) -> None:

@@ -129,6 +129,17 @@ _Task = Annotated[_Str, _opt("--task", default="inferred from the target", panel
                              help="classification or regression.")]
 _Units = Annotated[_Str, _opt("--units", panel="Data",
                               help="Units of input columns, kept with the model: length=cm,mass=kg.")]
+_Features = Annotated[_Str, _opt("--features", default="every column", panel="Data",
+                                 help="The feature columns to use, comma-separated: col1,col2 (the others "
+                                      "are ignored, here and by glassnet predict).")]
+_Scale = Annotated[_Str, _opt("--scale", default="standard", panel="Data", metavar="standard|minmax|none",
+                              help="How numeric features are scaled: mean 0 and std 1, to [0, 1], or not.")]
+_Polynomial = Annotated[_Str, _opt("--polynomial", panel="Data", metavar="DEGREE",
+                                   help="Add the products of the numeric features up to this degree (feature "
+                                        "crosses: x1*x2, x1^2, ...).")]
+_ClassWeight = Annotated[_Str, _opt("--class-weight", panel="Data", metavar="balanced",
+                                    help="Weigh each class by n / (classes * rows of the class) in the loss "
+                                         "(classification).")]
 _Model = Annotated[_Str, _opt("--model", default="mlp", panel="Network",
                               help="mlp, cnn for image data sets (digits), or lstm for sequences (rows of "
                                    "windows, or --window).")]
@@ -186,6 +197,8 @@ _Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the resu
 @app.command()
 def train(
     ctx: typer.Context, data: _Data = None, target: _Target = None, task: _Task = None, units: _Units = None,
+    features: _Features = None, scale: _Scale = None, polynomial: _Polynomial = None,
+    class_weight: _ClassWeight = None,
     window: _Window = None, horizon: _Horizon = None, model: _Model = None, hidden: _Hidden = None,
     activation: _Activation = None, dropout: _Dropout = None, uncertainty: _Uncertainty = None,
     l2: _L2 = None, optimizer: _Optimizer = None, lr: _Lr = None, epochs: _Epochs = None,
@@ -222,6 +235,8 @@ def _show_run(console: Any, run: Any) -> None:
     if history.stopped_reason:
         console.print(f"[bold]stopped:[/bold] {history.stopped_reason}", highlight=False)
     rows = run.model.info["rows"]
+    if run.ignored:
+        console.print(f"ignored columns (not in --features): {', '.join(run.ignored)}", highlight=False)
     if run.scores:
         report.show_scores(console, run.scores,
                            f"test metrics ({rows['test']} held-out rows; trained on {rows['train']}, "

@@ -15,8 +15,8 @@ import numpy as np
 
 from glassnet.training.checkpoint import json_ready
 
-__all__ = ["point_prediction", "score", "metric_table", "show_scores", "write_history", "write_json",
-           "reported_warnings", "not_finite"]
+__all__ = ["point_prediction", "score", "add_generalization_gap", "metric_table", "show_scores",
+           "write_history", "write_json", "reported_warnings", "not_finite"]
 
 
 @contextmanager
@@ -105,6 +105,31 @@ def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any
     return scores
 
 
+def add_generalization_gap(scores: dict[str, Any], model: Any, X_train: np.ndarray,
+                           y_train: np.ndarray) -> None:
+    """Add to ``scores`` the training loss (on the rows the model was fit on, the same loss as
+    the test loss) and the generalization gap, test loss - training loss: how much worse the
+    model does on data it has not seen (the lectures' generalization error). Nothing is
+    added when there is no finite test loss.
+
+    Examples
+    --------
+    >>> class Model:
+    ...     def evaluate(self, X, y, verbose=0, return_dict=False):
+    ...         return {"loss": 0.25}
+    >>> scores = {"loss": 0.4}
+    >>> add_generalization_gap(scores, Model(), np.zeros((2, 1)), np.zeros(2))
+    >>> scores["train_loss"], round(scores["generalization_gap"], 2)
+    (0.25, 0.15)
+    """
+    loss = scores.get("loss")
+    if not isinstance(loss, float) or not math.isfinite(loss) or len(y_train) == 0:
+        return
+    train = float(model.evaluate(X_train, y_train, verbose=0, return_dict=True)["loss"])
+    scores["train_loss"] = train
+    scores["generalization_gap"] = loss - train
+
+
 def _number(value: float | None) -> str:
     """Four decimals, or four significant digits for a value too large or small for them;
     "not finite" for NaN and inf (None in a model file's JSON)."""
@@ -120,7 +145,9 @@ def metric_table(scores: dict[str, Any]) -> Any:
     table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
-    names = {"loss": "loss", "accuracy": "accuracy", "f1_macro": "F1 (macro)", "mse": "MSE", "rmse": "RMSE",
+    names = {"loss": "loss", "train_loss": "training loss",
+             "generalization_gap": "generalization gap (test − training loss)", "accuracy": "accuracy",
+             "f1_macro": "F1 (macro)", "mse": "MSE", "rmse": "RMSE",
              "mae": "MAE", "r2": "R²", "n_samples": "samples"}
     for key, label in names.items():
         if key in scores:

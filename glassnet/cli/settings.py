@@ -16,8 +16,8 @@ from typing import Any
 
 from glassnet._checks import outside
 
-__all__ = ["TrainSettings", "CliError", "UsageError", "parse_hidden", "parse_units", "check_name",
-           "load_config", "resolve", "MAX_SEED", "MAX_NAME", "UNCERTAINTY_METHODS"]
+__all__ = ["TrainSettings", "CliError", "UsageError", "parse_hidden", "parse_units", "parse_features",
+           "check_name", "load_config", "resolve", "MAX_SEED", "MAX_NAME", "UNCERTAINTY_METHODS", "SCALES"]
 
 
 class CliError(Exception):
@@ -56,6 +56,10 @@ class TrainSettings:
     patience: int = 10
     seed: int = 0
     units: dict[str, str] = dataclasses.field(default_factory=dict)
+    features: list[str] | None = None
+    scale: str = "standard"
+    polynomial: int | None = None
+    class_weight: str | None = None
     out: str = "runs"
     name: str | None = None
     quiet: bool = False
@@ -116,6 +120,41 @@ def parse_units(value: Any, option: str = "--units") -> dict[str, str]:
     return units
 
 
+def parse_features(value: Any, option: str = "--features") -> list[str] | None:
+    """``"length,mass"`` or ``["length", "mass"]`` -> ["length", "mass"]; None: every column.
+
+    Raises
+    ------
+    UsageError
+        For an empty name or a name given twice.
+
+    Examples
+    --------
+    >>> parse_features("length, mass")
+    ['length', 'mass']
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        names = [part.strip() for part in value.split(",")]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        names = [str(v).strip() for v in value]
+    else:
+        raise UsageError(f"{option} must be column names separated by commas (e.g. length,mass), got "
+                         f"{value!r}")
+    if not names or any(not name for name in names):
+        raise UsageError(f"{option} must be column names separated by commas (e.g. length,mass); {value!r} "
+                         "has an empty name")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(f"{option} names {twice} twice; give each column once")
+    return names
+
+
+#: The choices of --scale: how the numeric features are scaled.
+SCALES = ["standard", "minmax", "none"]
+#: Largest --polynomial degree (degree d of k columns makes C(k + d, d) - 1 features).
+MAX_POLYNOMIAL = 10
 #: Largest --seed: the splits take seeds below 2**32.
 MAX_SEED = 2**32 - 1
 #: Longest --name in bytes: the run folder's name (date-time, "-", name, "-2") must fit in 255.
@@ -190,6 +229,14 @@ def _validate(s: TrainSettings, label: Callable[[str], str] = _option) -> TrainS
 
     s.hidden = parse_hidden(s.hidden, label("hidden"))
     s.units = parse_units(s.units, label("units"))
+    s.features = parse_features(s.features, label("features"))
+    s.scale = _choice(label("scale"), s.scale, SCALES)
+    s.polynomial = None if s.polynomial is None else _number(label("polynomial"), s.polynomial, int, 1,
+                                                             MAX_POLYNOMIAL)
+    if s.class_weight is not None and str(s.class_weight).lower() != "none":
+        s.class_weight = _choice(label("class_weight"), s.class_weight, ["balanced"])
+    else:
+        s.class_weight = None
     s.model = _choice(label("model"), s.model, ["mlp", "cnn", "lstm"])
     s.window = None if s.window is None else _number(label("window"), s.window, int, 1)
     s.horizon = None if s.horizon is None else _number(label("horizon"), s.horizon, int, 1)

@@ -19,6 +19,7 @@ import numpy as np
 
 from glassnet._checks import can_stratify
 from glassnet.cli import report, uncertainty
+from glassnet.cli.columns import check_columns
 from glassnet.cli.data import Table, is_csv, load_table
 from glassnet.cli.interrupt import Interrupt, held
 from glassnet.cli.network import build_model, check_size, describe, fold_target_scaling
@@ -28,7 +29,7 @@ from glassnet.cli.windows import chronological_split, window_table
 from glassnet.training.checkpoint import json_ready
 
 __all__ = ["Run", "train", "split_indices", "check_splits", "run_folder", "split", "fit_arguments",
-           "fit_target"]
+           "fit_target", "fit_rows"]
 
 
 @dataclasses.dataclass
@@ -49,6 +50,7 @@ class Run:
     unfinished: str | None = None
     members: list[Any] = dataclasses.field(default_factory=list)  # an ensemble's other networks
     noise_std: float = 0.0  # the data's noise, for the error bars of --uncertainty
+    ignored: list[str] = dataclasses.field(default_factory=list)  # columns left out by --features
 
     def uncertain(self) -> Any:
         """What predicts with error bars (``--uncertainty``), or None."""
@@ -101,6 +103,29 @@ def check_splits(s: TrainSettings, n: int, n_classes: int) -> None:
                          "--validation-split (0: none) or --test-split")
 
 
+def fit_rows(s: TrainSettings, y_train: np.ndarray, task: str) -> np.ndarray:
+    """The rows of the training split that ``fit`` trained on: all of them without a
+    --validation-split, else all but the validation rows, drawn as ``fit`` draws them (the
+    first draw of the generator seeded with --seed, stratified by class; the last rows of
+    a --window series).
+
+    Examples
+    --------
+    >>> rows = fit_rows(TrainSettings(validation_split=0.25), np.array([0, 1] * 4), "classification")
+    >>> len(rows), sorted(np.array([0, 1] * 4)[rows].tolist())
+    (6, [0, 0, 0, 1, 1, 1])
+    """
+    if not s.validation_split:
+        return np.arange(len(y_train))
+    from glassnet._random import generator
+    from glassnet.training.data import validation_split
+
+    stratify = y_train if task == "classification" else None
+    rows, _ = validation_split(len(y_train), s.validation_split, generator(s.seed), stratify,
+                               "last" if s.window else "random")
+    return rows
+
+
 def run_folder(s: TrainSettings, name: str) -> Path:
     """The path of a new folder ``<out>/<date-time>-<name>`` (``-2``, ``-3``, ... appended if
     taken), not made yet."""
@@ -127,8 +152,9 @@ def _callbacks(s: TrainSettings) -> list[Any]:
 def fit_arguments(s: TrainSettings) -> dict[str, Any]:
     """How ``fit`` trains with settings ``s`` (epochs, batch size, validation split, early stopping)."""
     ordered = {"validation_split_mode": "last"} if s.window else {}  # the latest windows validate
+    weighted = {"class_weight": s.class_weight} if s.class_weight else {}
     return {"epochs": s.epochs, "batch_size": s.batch_size, "validation_split": s.validation_split,
-            "callbacks": _callbacks(s), **ordered}
+            "callbacks": _callbacks(s), **ordered, **weighted}
 
 
 def _settings_record(s: TrainSettings) -> dict[str, Any]:
@@ -254,15 +280,19 @@ def split(s: TrainSettings, table: Table) -> tuple[Any, ...]:
     else:
         train_rows, test_rows = split_indices(table, s.test_split, s.seed)
     X_train, X_test = table.X.iloc[train_rows], table.X.iloc[test_rows]
-    prep = io.TabularPreprocessor(units=s.units).fit(X_train)
+    prep = io.TabularPreprocessor(units=s.units, scale=s.scale, polynomial=s.polynomial,
+                                  features=s.features).fit(X_train)
     return X_train, X_test, table.y[train_rows], table.y[test_rows], prep
 
 
-def _test(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> dict[str, Any]:
-    """The test scores, warning about those that are not finite (written as null)."""
+def _test(run: Run, X_test: Any, y_test: np.ndarray, prep: Any, fitted: tuple[np.ndarray, np.ndarray]
+          ) -> dict[str, Any]:
+    """The test scores and the generalization gap to the rows ``fitted`` (X, y) the model was
+    fit on, warning about scores that are not finite (written as null)."""
     with report.reported_warnings():
         X = prep.transform(X_test, warn=False)
         scores = report.score(run.model, X, y_test, run.table.task, run.table.classes)
+        report.add_generalization_gap(scores, run.model, *fitted)
         bad = report.not_finite(scores)
         method = run.uncertain()
         if method is not None and not bad:
@@ -286,10 +316,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
     table = load_table(s.data, s.target, s.task, s.seed)
     if s.window:
         table = window_table(table, s.window, s.horizon or 1)
-    unknown = sorted(set(s.units) - set(table.X.columns))
-    if unknown:
-        raise UsageError(f"--units names {unknown}, which are not feature columns; they are: "
-                         f"{', '.join(map(str, table.X.columns))}")
+    check_columns(s, table)
     n_out = len(table.classes) if table.classes else 1
     uncertainty.check(s, table.task)
     check_splits(s, len(table.y), len(table.classes or []))
@@ -300,7 +327,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
     y_fit, mean, scale = fit_target(table.task, y_train)
     model = build_model(s, X_fit.shape[1], n_out, table.task, table.image_shape, s.data)
     if not s.quiet:
-        console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {table.X.shape[1]} "
+        console.print(f"[bold]glassnet train[/bold] {table.name}: {len(table.y)} rows, {len(prep.columns_)} "
                       f"features, {table.task}" + (f" of {n_out} classes" if table.classes else "")
                       + f"; test split {len(y_test)} rows")
     if s.lr == "auto":
@@ -310,7 +337,8 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
     members = _train_members(s, model, X_fit, y_fit, interrupt, console)
     run = Run(Path(), s, model, table, history, {}, start, time.perf_counter() - fit_start, [],
               interrupt.requested, interrupt.epoch, unfinished="computing the test metrics",
-              members=members)
+              members=members, ignored=prep.ignored_)
+    rows = fit_rows(s, y_train, table.task)
     n = {"train": len(y_train) - int(np.ceil(len(y_train) * s.validation_split)), "test": len(y_test)}
     n["validation"] = len(y_train) - n["train"]
     try:
@@ -323,7 +351,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
             run.folder = run_folder(s, table.name) if folder is None else folder
             run.folder.mkdir(parents=True)
             _save(run, prep, n)
-        _finish(run, prep, X_test, y_test, n)
+        _finish(run, prep, X_test, y_test, n, (X_fit[rows], y_train[rows]))
     except KeyboardInterrupt:
         run.interrupted = True
         with held():
@@ -358,10 +386,11 @@ def _save(run: Run, prep: Any, n: dict[str, int]) -> None:
         run.files.append(uncertainty.ENSEMBLE_FILE)
 
 
-def _finish(run: Run, prep: Any, X_test: Any, y_test: np.ndarray, n: dict[str, int]) -> None:
+def _finish(run: Run, prep: Any, X_test: Any, y_test: np.ndarray, n: dict[str, int],
+            fitted: tuple[np.ndarray, np.ndarray]) -> None:
     """After the model is saved: the test metrics (saved with the model too), metrics.json,
     then the figures. ``Run.unfinished`` names the step under way, for a Ctrl-C."""
-    run.scores = _test(run, X_test, y_test, prep)
+    run.scores = _test(run, X_test, y_test, prep, fitted)
     with held():
         run.unfinished = None
         _save(run, prep, n)
@@ -378,7 +407,8 @@ def _write_metrics(run: Run) -> None:
                "stopped_reason": run.history.stopped_reason, "interrupted": run.interrupted,
                "interrupted_epoch": run.interrupted_epoch, "unfinished": run.unfinished,
                "seconds": round(time.perf_counter() - run.started, 3),
-               "training_seconds": round(run.fit_seconds, 3), "test_metrics": run.scores}
+               "training_seconds": round(run.fit_seconds, 3), "ignored_columns": run.ignored,
+               "test_metrics": run.scores}
     report.write_json(summary, run.folder / "metrics.json")
     if "metrics.json" not in run.files:
         run.files.append("metrics.json")

@@ -148,6 +148,14 @@ def _inputs_table(prep: Any) -> Any:
     return table
 
 
+def _steps_line(prep: Any) -> str:
+    """How the numeric inputs are prepared, and the columns left out."""
+    scaled = {"standard": "standardized", "minmax": "scaled to [0, 1]", "none": "not scaled"}[prep.scale]
+    crosses = f", with their products up to degree {prep.polynomial}" if prep.polynomial else ""
+    ignored = f"; ignored columns: {', '.join(prep.ignored_)}" if prep.ignored_ else ""
+    return f"numeric inputs {scaled}{crosses}{ignored}"
+
+
 def summary(model_path: str, console: Any) -> None:
     """Print the layers, the inputs with their training ranges, the target, settings and metrics."""
     from glassnet import io
@@ -165,6 +173,7 @@ def summary(model_path: str, console: Any) -> None:
         console.print(f"{info['task']} of {info.get('target')!r} into {what}", highlight=False)
     if getattr(model, "preprocessing", None) is not None:
         console.print(_inputs_table(model.preprocessing))
+        console.print(_steps_line(model.preprocessing), highlight=False)
     training = info.get("training")
     if training:
         settings = ", ".join(f"{k}={v}" for k, v in training.items() if v not in (None, {}))

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._checks import check_flag, check_model_dtype
+from glassnet.io import _tabular_steps as _steps
 
 __all__ = ["TabularPreprocessor", "ExtrapolationWarning", "missing_cells_message"]
 
@@ -89,13 +90,14 @@ def missing_cells_message(frame: Any) -> str | None:
     )
 
 
-def _column_transformer(numeric: list[str], categorical: list[str], categories: Any = "auto") -> Any:
+def _column_transformer(numeric: list[str], categorical: list[str], categories: Any = "auto",
+                        scale: str = "standard", polynomial: int | None = None) -> Any:
     from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import OneHotEncoder
 
     parts = []
     if numeric:
-        parts.append(("numeric", StandardScaler(), numeric))
+        parts.append(("numeric", _steps.numeric_step(scale, polynomial), numeric))
     if categorical:
         encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False)
         parts.append(("categorical", encoder, categorical))
@@ -112,11 +114,22 @@ class TabularPreprocessor:
 
     with :math:`\\mu_j` and :math:`s_j` the mean and standard deviation of column j in the
     training data (scikit-learn's ``StandardScaler``; a constant column keeps s = 1).
+    ``polynomial=d`` first adds every product of the numeric columns up to degree d (the
+    feature crosses x1 x2, x1^2, ...), which are then scaled as the columns are.
 
     Parameters
     ----------
     units : dict of str to str, optional
         The unit of each column that has one ("mm", "kg"), kept for the model's users.
+    scale : {"standard", "minmax", "none"}, default "standard"
+        How the numeric features are scaled: standardized, mapped to [0, 1] by the training
+        minimum and maximum (``MinMaxScaler``), or left as they are.
+    polynomial : int, optional
+        The degree d of the polynomial features (``PolynomialFeatures(d, include_bias=False)``);
+        None (or 1) for the columns alone.
+    features : list of str, optional
+        The columns to use, by name; the table's other columns are ignored (in ``fit`` and in
+        ``transform``) and listed in ``ignored_``. Default: every column.
 
     Attributes
     ----------
@@ -127,27 +140,31 @@ class TabularPreprocessor:
         Of every numeric column in the training data.
     categories_ : dict of str to list of str
         Of every categorical column.
+    ignored_ : list of str
+        The columns of the training table left out by ``features``.
     transformer_ : sklearn.compose.ColumnTransformer
 
     Examples
     --------
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"length": [10.0, 20.0, 30.0], "colour": ["red", "blue", "red"]})
-    >>> prep = gn.io.TabularPreprocessor(units={"length": "cm"}).fit(frame)
-    >>> print(prep.transform(frame))
-    [[-1.2247  0.      1.    ]
-     [ 0.      1.      0.    ]
-     [ 1.2247  0.      1.    ]]
-    >>> prep.ranges_
-    {'length': [10.0, 30.0]}
+    >>> frame = pd.DataFrame({"length": [1.0, 2.0, 3.0], "mass": [4.0, 5.0, 9.0], "id": [7, 8, 9]})
+    >>> prep = TabularPreprocessor(units={"length": "cm"}, polynomial=2, features=["length", "mass"])
+    >>> prep = prep.fit(frame)
+    >>> prep.feature_names_out, prep.ignored_
+    (['length', 'mass', 'length^2', 'length mass', 'mass^2'], ['id'])
+    >>> prep.transform(frame).shape
+    (3, 5)
     """
 
-    def __init__(self, units: Mapping[str, str] | None = None) -> None:
+    def __init__(self, units: Mapping[str, str] | None = None, scale: str = "standard",
+                 polynomial: int | None = None, features: list[str] | None = None) -> None:
         if units is not None and (not isinstance(units, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in units.items())):
             raise TypeError(f"units must map column names to unit texts, e.g. {{'length': 'cm'}}, got "
                             f"{units!r}")
         self.units = dict(units or {})
+        self.scale, self.polynomial, self.features = _steps.check_steps(scale, polynomial, features)
+        self.ignored_: list[str] = []
 
     # ------------------------------------------------------------------ fitting
     def _prepared(self, frame: Any) -> Any:
@@ -169,6 +186,7 @@ class TabularPreprocessor:
         frame = _as_frame(frame)
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise ValueError(f"the table to preprocess is empty (shape {frame.shape})")
+        frame = self._select(frame)
         message = missing_cells_message(frame)
         if message:
             raise ValueError(message)
@@ -180,7 +198,8 @@ class TabularPreprocessor:
         self.numeric_ = [c for c in self.columns_ if _is_numeric(frame[c])]
         self.categorical_ = [c for c in self.columns_ if c not in self.numeric_]
         prepared = self._prepared(frame)
-        self.transformer_ = _column_transformer(self.numeric_, self.categorical_).fit(prepared)
+        self.transformer_ = _column_transformer(self.numeric_, self.categorical_, "auto", self.scale,
+                                                self.polynomial).fit(prepared)
         self.ranges_ = {c: [float(prepared[c].min()), float(prepared[c].max())] for c in self.numeric_}
         encoder = self.transformer_.named_transformers_.get("categorical")
         self.categories_ = {c: [str(v) for v in cats] for c, cats in
@@ -188,16 +207,49 @@ class TabularPreprocessor:
         self.n_samples_ = int(frame.shape[0])
         return self
 
+    def _select(self, frame: Any) -> Any:
+        """The ``features`` columns of the training table; the others are remembered as ignored."""
+        if self.features is None:
+            self.ignored_ = []
+            return frame
+        unknown = [c for c in self.features if c not in frame.columns]
+        if unknown:
+            raise ValueError(f"features {unknown} are not columns of the table; its columns are "
+                             f"{_listed(list(frame.columns), 50)}")
+        self.ignored_ = [c for c in frame.columns if c not in self.features]
+        return frame[self.features]
+
     @property
     def feature_names_out(self) -> list[str]:
         """The names of the network's inputs: the numeric columns, then one per category."""
         return [str(n).split("__", 1)[-1] for n in self.transformer_.get_feature_names_out()]
 
+    def feature_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) bounds of each network input over the training data: the numeric
+        features (scaled, crossed) from the columns' training ranges, then [0, 1] for each
+        one-hot category (the order of :attr:`feature_names_out`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> prep = TabularPreprocessor(scale="minmax").fit(pd.DataFrame({"x": [2.0, 4.0, 6.0]}))
+        >>> [bound.tolist() for bound in prep.feature_ranges()]
+        [[0.0], [1.0]]
+        """
+        low = np.array([self.ranges_[c][0] for c in self.numeric_], dtype=np.float64)
+        high = np.array([self.ranges_[c][1] for c in self.numeric_], dtype=np.float64)
+        step = self.transformer_.named_transformers_.get("numeric")
+        if step is not None:
+            low, high = _steps.feature_bounds(step, self.scale, low, high)
+        one_hot = sum(len(self.categories_[c]) for c in self.categorical_)
+        return np.concatenate([low, np.zeros(one_hot)]), np.concatenate([high, np.ones(one_hot)])
+
     # ---------------------------------------------------------------- transforming
     def check_columns(self, frame: Any) -> None:
-        """Raise a ValueError naming the missing and the extra columns, if any."""
+        """Raise a ValueError naming the missing and the extra columns, if any (the columns
+        left out by ``features`` may be there, and are ignored)."""
         missing = [c for c in self.columns_ if c not in frame.columns]
-        extra = [c for c in frame.columns if c not in self.columns_]
+        extra = [c for c in frame.columns if c not in self.columns_ and c not in self.ignored_]
         if missing or extra:
             raise ValueError(
                 "the table's columns differ from those the model was trained on: "
@@ -275,15 +327,14 @@ class TabularPreprocessor:
     # ---------------------------------------------------------------- saving
     def to_config(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """(JSON-able description, arrays): everything :meth:`from_config` needs."""
-        arrays = {}
-        scaler = self.transformer_.named_transformers_.get("numeric")
-        if scaler is not None:
-            arrays = {"mean": scaler.mean_, "scale": scaler.scale_, "var": scaler.var_}
+        step = self.transformer_.named_transformers_.get("numeric")
+        arrays = {} if step is None else _steps.step_arrays(step, self.scale)
         config = {
             "class_name": type(self).__name__,
             "columns": self.columns_, "numeric": self.numeric_, "categorical": self.categorical_,
             "categories": self.categories_, "ranges": self.ranges_, "units": self.units,
             "n_samples": self.n_samples_,
+            "scale": self.scale, "polynomial": self.polynomial, "ignored": self.ignored_,
         }
         return config, arrays
 
@@ -303,7 +354,9 @@ class TabularPreprocessor:
         problem = _config_problem(config)
         if problem:
             raise ValueError(f"the saved preprocessing is incomplete or malformed: {problem}")
-        prep = cls(units=config.get("units") or {})
+        prep = cls(units=config.get("units") or {}, scale=config.get("scale", "standard"),
+                   polynomial=config.get("polynomial"))
+        prep.ignored_ = list(config.get("ignored") or [])
         prep.columns_ = list(config["columns"])
         prep.numeric_ = list(config["numeric"])
         prep.categorical_ = list(config["categorical"])
@@ -318,23 +371,15 @@ class TabularPreprocessor:
         every category, then given the saved scaler statistics."""
         pd = _pandas()
         categories = [np.array(self.categories_[c], dtype=object) for c in self.categorical_]
-        transformer = _column_transformer(self.numeric_, self.categorical_, categories or "auto")
+        transformer = _column_transformer(self.numeric_, self.categorical_, categories or "auto", self.scale,
+                                          self.polynomial)
         rows = max([2, *(len(c) for c in categories)])
         stand_in = {c: np.zeros(rows) for c in self.numeric_}
         stand_in.update({c: np.resize(cats, rows) for c, cats in zip(self.categorical_, categories)})
         transformer.fit(pd.DataFrame(stand_in, columns=self.columns_))
         if self.numeric_:
-            n = len(self.numeric_)
-            stats = {k: np.asarray(arrays.get(k, ()), dtype=np.float64) for k in ("mean", "scale", "var")}
-            if any(v.shape != (n,) for v in stats.values()):
-                raise ValueError(f"the saved scaler statistics do not have one value per numeric column "
-                                 f"({n})")
-            if not all(np.isfinite(v).all() for v in stats.values()) or (stats["scale"] <= 0).any() or \
-                    (stats["var"] < 0).any():
-                raise ValueError("the saved scaler statistics are not finite, or a scale is not positive")
-            scaler = transformer.named_transformers_["numeric"]
-            scaler.mean_, scaler.scale_, scaler.var_ = stats["mean"], stats["scale"], stats["var"]
-            scaler.n_samples_seen_ = self.n_samples_
+            _steps.restore_step(transformer.named_transformers_["numeric"], self.scale, arrays,
+                                len(self.numeric_), self.n_samples_)
         return transformer
 
 
@@ -350,8 +395,11 @@ def _number(value: Any) -> bool:
 def _config_problem(config: Any) -> str | None:
     """What is wrong with a saved preprocessing description (read from a file), or None."""
     keys = {"class_name", "columns", "numeric", "categorical", "categories", "ranges", "units", "n_samples"}
-    if not isinstance(config, Mapping) or set(config) != keys:
-        return f"a dict with exactly the keys {sorted(keys)} is expected"
+    if not isinstance(config, Mapping) or not keys <= set(config) <= keys | set(_steps.STEP_KEYS):
+        return f"a dict with the keys {sorted(keys)} (and optionally {list(_steps.STEP_KEYS)}) is expected"
+    problem = _steps.steps_problem(config)
+    if problem:
+        return problem
     if config["class_name"] != TabularPreprocessor.__name__:
         return f"class_name {config['class_name']!r} is not {TabularPreprocessor.__name__!r}"
     columns, numeric, categorical = config["columns"], config["numeric"], config["categorical"]

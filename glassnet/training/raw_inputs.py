@@ -43,20 +43,10 @@ def preprocessed(model: Any, X: Any, what: str) -> Any:
     return X
 
 
-def _feature_ranges(prep: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The range of each network input over the training data: the standardized ranges of
-    the numeric columns, then [0, 1] for each one-hot category (the transformer's order)."""
-    scaler = prep.transformer_.named_transformers_.get("numeric")
-    low = [(prep.ranges_[c][0] - scaler.mean_[j]) / scaler.scale_[j] for j, c in enumerate(prep.numeric_)]
-    high = [(prep.ranges_[c][1] - scaler.mean_[j]) / scaler.scale_[j] for j, c in enumerate(prep.numeric_)]
-    one_hot = sum(len(prep.categories_[c]) for c in prep.categorical_)
-    return np.array(low + [0.0] * one_hot), np.array(high + [1.0] * one_hot)
-
-
 def _warn_if_raw(prep: Any, array: np.ndarray, what: str) -> None:
     """Warn when a column lies outside its training range widened by the range's width
     (at least 1) on each side: standardized features rarely do, raw measurements mostly do."""
-    low, high = _feature_ranges(prep)
+    low, high = prep.feature_ranges()
     if array.shape[1] != low.size or array.shape[0] == 0:
         return
     margin = np.maximum(high - low, 1.0)

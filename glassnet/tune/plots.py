@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet.plot._canvas import finish, new_figure
+from glassnet.plot.search import axis_positions, draw_heatmap
 from glassnet.tune.space import Choice, IntUniform, LogUniform
 
 if TYPE_CHECKING:
@@ -22,15 +23,6 @@ _MAX_CELLS = 12
 
 def _complete(result: Any) -> Any:
     return result.trials[result.trials["state"] == "complete"]
-
-
-def _axis_values(column: Any) -> tuple[np.ndarray, list[str] | None]:
-    """Positions to plot a parameter's values at, and tick labels when they are not numbers."""
-    values = list(column)
-    if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values):
-        return np.asarray(values, dtype=float), None
-    labels = sorted({str(v) for v in values})
-    return np.asarray([labels.index(str(v)) for v in values], dtype=float), labels
 
 
 def _log_axes(ax: Any, x: Any, y: Any = None) -> None:
@@ -55,7 +47,7 @@ def scores(result: Any, path: str | Path | None = None) -> Figure:
     names = result.space.names
     fig, axes = new_figure(1, len(names), (3.6, 3.0))
     for ax, name in zip(axes[0], names, strict=True):
-        x, labels = _axis_values(done[f"param_{name}"])
+        x, labels = axis_positions(done[f"param_{name}"])
         ax.errorbar(x, done["mean_score"], yerr=done["std_score"], fmt="o", alpha=0.7, capsize=2)
         if labels is not None:
             ax.set_xticks(range(len(labels)), labels, rotation=30)
@@ -74,25 +66,13 @@ def heatmap(result: Any, x: str, y: str, path: str | Path | None = None) -> Figu
     done = _complete(result)
     fig, axes = new_figure(1, 1, (5.0, 4.0))
     ax = axes[0, 0]
-    xs, x_labels = _axis_values(done[f"param_{x}"])
-    ys, y_labels = _axis_values(done[f"param_{y}"])
+    xs, x_labels = axis_positions(done[f"param_{x}"])
+    ys, y_labels = axis_positions(done[f"param_{y}"])
     score = done["mean_score"].to_numpy(dtype=float)
     dists = result.space.distributions
     if all(isinstance(dists[n], (Choice, IntUniform)) and len(np.unique(v)) <= _MAX_CELLS
            for n, v in ((x, xs), (y, ys))):
-        cols, rows = np.unique(xs), np.unique(ys)
-        cells = np.full((len(rows), len(cols)), np.nan)
-        for i, row in enumerate(rows):
-            for j, col in enumerate(cols):
-                hit = (ys == row) & (xs == col)
-                if hit.any():
-                    cells[i, j] = score[hit].mean()
-        image = ax.imshow(cells, origin="lower", aspect="auto", cmap="viridis")
-        for (i, j), value in np.ndenumerate(cells):
-            if np.isfinite(value):
-                ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="white", fontsize=8)
-        ax.set_xticks(range(len(cols)), x_labels or [f"{c:g}" for c in cols], rotation=30)
-        ax.set_yticks(range(len(rows)), y_labels or [f"{r:g}" for r in rows])
+        image = draw_heatmap(ax, xs, ys, score, x_labels, y_labels)
     else:
         image = ax.scatter(xs, ys, c=score, cmap="viridis")
         _log_axes(ax, dists[x], dists[y])
