@@ -102,7 +102,7 @@ def load_space(path: str | None, base: TrainSettings, method: str) -> Any:
     """The space of ``--space`` (a YAML file) or :data:`DEFAULT_SPACE`, each of its values checked
     as the training setting it sets (and as a grid's lists for ``method="grid"``)."""
     from glassnet.tune import Space
-    from glassnet.tune.space import Choice
+    from glassnet.tune.distributions import Choice
 
     try:
         space = Space(DEFAULT_SPACE if path is None else Path(path))

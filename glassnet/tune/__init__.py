@@ -22,10 +22,11 @@ Examples
 (3, ['lr', 'units'])
 """
 
+from glassnet.tune.distributions import choice, intuniform, loguniform, uniform
 from glassnet.tune.pruning import PruningCallback
 from glassnet.tune.result import SearchResult
 from glassnet.tune.search import METHODS, search
-from glassnet.tune.space import Space, choice, intuniform, loguniform, uniform
+from glassnet.tune.space import Space
 
 __all__ = ["search", "SearchResult", "Space", "uniform", "loguniform", "intuniform", "choice",
            "PruningCallback", "METHODS"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from glassnet.plot._canvas import finish, new_figure
 from glassnet.plot.search import axis_positions, draw_heatmap
-from glassnet.tune.space import Choice, IntUniform, LogUniform
+from glassnet.tune.distributions import Choice, IntUniform, LogUniform
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet.tune import objective as _objective
-from glassnet.tune.space import Choice, Space
+from glassnet.tune.distributions import Choice
+from glassnet.tune.space import Space
 
 if TYPE_CHECKING:
     import pandas as pd
