@@ -1,7 +1,7 @@
 """Pages that show what the repository already says, so that it is written in one place.
 
-- ``<!-- readme: TITLE -->``: the README's section ``## TITLE`` (its text up to the next
-  ``## `` heading), headings moved one level down.
+- ``<!-- readme: TITLE -->``: the README's section headed TITLE (its text up to the next
+  heading of its level), its sub-headings made sections of the page.
 - ``<!-- benchmarks -->``: each script of ``benchmarks/``, its command and its docstring
   (what it measures and how).
 """
@@ -20,12 +20,17 @@ BENCHMARKS = "<!-- benchmarks -->"
 
 
 def readme_section(title: str) -> str:
-    """The text of the README's ``## title`` section, without its heading."""
+    """The text of the README's section headed ``title`` (any level), without its heading,
+    up to the next heading of the same or a higher level; its sub-headings one level down."""
     text = (ROOT / "README.md").read_text()
-    match = re.search(rf"^## {re.escape(title)}\n(?P<body>.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
-    if match is None:
-        raise PluginError(f"README.md has no section '## {title}'")
-    return re.sub(r"^(#+) ", r"#\1 ", match["body"].strip(), flags=re.MULTILINE)
+    heading = re.search(rf"^(?P<level>#+) {re.escape(title)}\n", text, re.MULTILINE)
+    if heading is None:
+        raise PluginError(f"README.md has no section headed '{title}'")
+    level = len(heading["level"])
+    rest = text[heading.end():]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
+    body = rest[: end.start() if end else len(rest)].strip()
+    return re.sub(r"^(#+) ", lambda m: "#" * max(len(m[1]) - level + 2, 2) + " ", body, flags=re.MULTILINE)
 
 
 def benchmarks() -> str:
@@ -35,7 +40,7 @@ def benchmarks() -> str:
         doc = ast.get_docstring(ast.parse(path.read_text()))
         if not doc:
             raise PluginError(f"benchmarks/{path.name} has no docstring saying what it measures")
-        summary, _, rest = doc.partition("\n")
+        summary, _, rest = doc.replace("[", "\\[").partition("\n")   # "[--quick]" is no link
         parts.append(f"### `{path.name}`\n\n**{summary.strip()}**\n\n```bash\npython benchmarks/{path.name}\n```"
                      f"\n\n{rest.strip()}")
     return "\n\n".join(parts)

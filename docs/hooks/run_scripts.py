@@ -1,8 +1,9 @@
 """Run the scripts the pages show, and put their real output (and figures) under them.
 
 A line ``<!-- run: PATH -->`` in a page (PATH from the repository root, a ``.py`` file)
-becomes the script's source, what it printed, and the PNG files it wrote into its working
-directory. Each script runs once per build in a fresh folder under ``.cache/docs-run/``; the
+becomes the script's source, what it printed (standard output and error, as a terminal shows
+them), and the PNG files it wrote into its working directory; ``<!-- run: PATH
+source-collapsed -->`` or ``output-collapsed`` folds that part away. Each script runs once per build in a fresh folder under ``.cache/docs-run/``; the
 result is kept there and reused while the script, the glassnet sources and the Python
 interpreter are unchanged, so ``mkdocs serve`` stays quick. A script that fails stops the
 build with its output.
@@ -49,7 +50,9 @@ def _run(script: str, key: str) -> None:
     (folder / "files").mkdir(parents=True)
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0",
            "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    done = subprocess.run([sys.executable, str(ROOT / script)], cwd=folder / "files", env=env,
+    name = Path(script).name                      # run from its own folder: messages name the file alone
+    shutil.copyfile(ROOT / script, folder / "files" / name)
+    done = subprocess.run([sys.executable, name], cwd=folder / "files", env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT)
     if done.returncode != 0:
         raise PluginError(f"{script} failed (exit code {done.returncode}):\n{done.stdout}")
@@ -87,15 +90,18 @@ def _figure_uris(script: str) -> list[str]:
     return [f"figures/{folder.name}/{png.name}" for png in sorted((folder / "files").glob("*.png"))]
 
 
+def _maybe_collapsed(body: str, title: str, collapsed: bool) -> str:
+    if not collapsed:
+        return f"{title}:\n\n{body}" if title == "Output" else f"{title}\n\n{body}"
+    indented = "\n".join("    " + line if line else "" for line in body.splitlines())
+    return f'??? example "{title}"\n\n{indented}'
+
+
 def _block(script: str, flags: str, page_uri: str) -> str:
     source = (ROOT / script).read_text().rstrip()
     output = (_folder(script) / "output.txt").read_text().rstrip() or "(prints nothing)"
-    if "collapsed" in flags:
-        body = "\n".join("    " + line if line else "" for line in f"```python\n{source}\n```".splitlines())
-        parts = [f'??? example "The script: `{script}`"\n\n{body}']
-    else:
-        parts = [f"```python title=\"{script}\"\n{source}\n```"]
-    parts.append(f"Output:\n\n```text\n{output}\n```")
+    parts = [_maybe_collapsed(f"```python\n{source}\n```", f"`{script}`", "source-collapsed" in flags)]
+    parts.append(_maybe_collapsed(f"```text\n{output}\n```", "Output", "output-collapsed" in flags))
     here = posixpath.dirname(page_uri)
     for uri in _figure_uris(script):
         parts.append(f"![{posixpath.basename(uri)}]({posixpath.relpath(uri, here or '.')})")

@@ -1,0 +1,40 @@
+"""Habits of Keras, PyTorch, scikit-learn and micrograd: what works as there, and the messages of what is refused."""
+import numpy as np
+
+import glassnet as gn
+
+
+def show(habit, call):
+    try:
+        call()
+        print(f"works:   {habit}")
+    except (ValueError, TypeError, AttributeError) as err:
+        print(f"refused: {habit}\n    {type(err).__name__}: {err}")
+
+
+def dense():
+    return gn.Sequential([gn.layers.Dense(2, input_dim=3)], seed=0)
+
+
+x = gn.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+print("Keras")
+show("Dense(64, input_shape=(10,))", lambda: gn.layers.Dense(64, input_shape=(10,)))
+show("Adam(learning_rate=1e-3, beta_1=0.9)", lambda: gn.optim.Adam(learning_rate=1e-3, beta_1=0.9))
+show("model.get_weights()", lambda: dense().get_weights())
+show("model.save('m.keras')", lambda: dense().save("m.keras"))
+show("Adam(0.001, 0.9)", lambda: gn.optim.Adam(0.001, 0.9))
+show("Adam(global_clipnorm=1.0)", lambda: gn.optim.Adam(global_clipnorm=1.0))
+print("PyTorch")
+show("x.view(3, 2), x.permute(1, 0), x.max(dim=1)", lambda: (x.view(3, 2), x.permute(1, 0), x.max(dim=1)))
+show("model[0], model.parameters()", lambda: (dense()[0], dense().parameters()))
+show("x.max(y), as torch.maximum", lambda: x.max(gn.tensor([[0.0, 0.0, 0.0]])))
+print("scikit-learn")
+from glassnet.estimators import MLPClassifier  # noqa: E402
+
+show("MLPClassifier(solver='sgd', momentum=0.9, nesterovs_momentum=True)",
+     lambda: MLPClassifier(solver="sgd", momentum=0.9, nesterovs_momentum=True).get_params())
+print("micrograd")
+a = gn.tensor(2.0, requires_grad=True, dtype=np.float64)
+b = a * a + a.relu()
+b.backward()
+print(f"works:   b = a * a + a.relu(); b.backward(); a.grad = {a.grad}")
