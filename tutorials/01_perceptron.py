@@ -15,16 +15,17 @@ import glassnet as gn
 from glassnet.estimators import Perceptron
 
 rng = np.random.default_rng(0)
-clouds_X = np.vstack([rng.normal((-1.5, -1.0), 0.6, size=(100, 2)), rng.normal((1.5, 1.0), 0.6, size=(100, 2))])
-clouds_y = np.repeat([0, 1], 100)                                      # two separable clouds
+clouds = (np.vstack([rng.normal((-1.5, -1.0), 0.6, size=(100, 2)),            # two separable clouds
+                     rng.normal((1.5, 1.0), 0.6, size=(100, 2))]), np.repeat([0, 1], 100))
 xor = gn.datasets.load("xor", n_samples=200, seed=0)
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-for ax, (X, y), name in zip(axes, [(clouds_X, clouds_y), (xor.X, xor.y)], ["two clouds", "XOR"]):
+for ax, (X, y), name in zip(axes, [clouds, (xor.X, xor.y)], ["two clouds", "XOR"]):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         p = Perceptron(max_iter=50, random_state=0).fit(X, y)
-    print(f"{name}: w = {np.round(p.coef_, 3)}, b = {float(np.ravel(p.intercept_)[0]):.3f}, epochs {p.n_iter_}, "
+    b = float(np.ravel(p.intercept_)[0])
+    print(f"{name}: w = {np.round(p.coef_, 3)}, b = {b:.3f}, epochs {p.n_iter_}, "
           f"training accuracy {p.score(X, y):.3f}")
     for w in caught:
         print("   warning:", w.message)

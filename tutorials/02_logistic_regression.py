@@ -26,7 +26,8 @@ history = neuron.fit(X_train, y_train.reshape(-1, 1).astype(float), epochs=200, 
 w, b = neuron.layers[0].W.numpy().ravel(), neuron.layers[0].b.numpy()[0]
 test_accuracy = ((neuron.predict(X_test)[:, 0] > 0.5) == y_test).mean()
 print(f"Dense(1, sigmoid): w = {w.round(3)}, b = {b:.3f}, test accuracy {test_accuracy:.3f}")
-print(f"cross-entropy after 1 epoch {history.history['loss'][0]:.4f}, after 200 {history.history['loss'][-1]:.4f}")
+losses = history.history["loss"]
+print(f"cross-entropy after 1 epoch {losses[0]:.4f}, after 200 {losses[-1]:.4f}")
 
 xx, yy = np.meshgrid(np.linspace(-1.5, 2.5, 200), np.linspace(-1.0, 1.5, 200))
 proba = clf.predict_proba(np.column_stack([xx.ravel(), yy.ravel()]))[:, 1].reshape(xx.shape)

@@ -26,7 +26,8 @@ model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss="sparse_categorical_crossen
 model.summary()
 history = model.fit(X_train, y_train, epochs=10, batch_size=32, verbose=0, seed=0)
 loss, accuracy = model.evaluate(X_test, y_test, verbose=0)
-print(f"training accuracy {history.history['accuracy'][-1]:.3f}; test loss {loss:.4f}, accuracy {accuracy:.3f}")
+print(f"training accuracy {history.history['accuracy'][-1]:.3f}; "
+      f"test loss {loss:.4f}, accuracy {accuracy:.3f}")
 
 conv = model.layers[0]
 filters = conv.W.numpy()                                   # (out channels, in channels, 3, 3)

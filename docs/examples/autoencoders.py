@@ -12,7 +12,8 @@ autoencoder = gn.Sequential([gn.Input((64,)), gn.layers.Dense(32, activation="re
                              gn.layers.Dense(64, activation="sigmoid")], seed=0)
 autoencoder.compile(optimizer=gn.optim.Adam(lr=0.005), loss="mse")
 history = autoencoder.fit(X_train, X_train, epochs=30, batch_size=64, verbose=0, seed=0)
-print(f"reconstruction MSE: first epoch {history.history['loss'][0]:.4f}, last {history.history['loss'][-1]:.4f}")
+losses = history.history["loss"]
+print(f"reconstruction MSE: first epoch {losses[0]:.4f}, last {losses[-1]:.4f}")
 error = ((autoencoder.predict(X_test) - X_test) ** 2).mean(axis=1)
 noise = np.random.default_rng(0).uniform(size=(5, 64)).astype(np.float32)
 print(f"test digits: mean error {error.mean():.4f}; random images: "

@@ -1,4 +1,4 @@
-"""Habits of Keras, PyTorch, scikit-learn and micrograd: what works as there, and the messages of what is refused."""
+"""Habits of Keras, PyTorch, scikit-learn and micrograd: what works as there, and what is refused."""
 import numpy as np
 
 import glassnet as gn

@@ -1,5 +1,4 @@
-"""The glass-box tools on a small network: trace, gradcheck, graph, activation report, lr_finder, landscape."""
-import numpy as np
+"""The glass-box tools on a small network: trace, gradcheck, graph, activations, lr_finder, landscape."""
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 

@@ -5,9 +5,11 @@ import glassnet as gn
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(256, 3)).astype(np.float32)
-y = X @ np.array([[1.5], [-2.0], [0.5]], dtype=np.float32) + 0.1 * rng.normal(size=(256, 1)).astype(np.float32)
+w_true = np.array([[1.5], [-2.0], [0.5]], dtype=np.float32)
+y = X @ w_true + 0.1 * rng.normal(size=(256, 1)).astype(np.float32)
 
-for name, batch_size in [("batch (all 256 rows)", None), ("stochastic (1 row)", 1), ("mini-batch (32 rows)", 32)]:
+variants = [("batch (all 256 rows)", None), ("stochastic (1 row)", 1), ("mini-batch (32 rows)", 32)]
+for name, batch_size in variants:
     model = gn.Sequential([gn.layers.Dense(1, input_dim=3)], seed=0)
     model.compile(optimizer=gn.optim.SGD(lr=0.05), loss="mse")
     history = model.fit(X, y, epochs=20, batch_size=batch_size, verbose=0, seed=0)

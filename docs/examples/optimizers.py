@@ -14,10 +14,13 @@ for name, optimizer in [("SGD", gn.optim.SGD(lr=0.1)),
                            gn.layers.Dense(2, activation="softmax")], seed=0)
     model.compile(optimizer=optimizer, loss="cross_entropy", metrics=["accuracy"])
     history = model.fit(data.X, data.y, epochs=30, batch_size=32, verbose=0, seed=0)
-    print(f"{name:20s} loss {history.history['loss'][-1]:.4f}  accuracy {history.history['accuracy'][-1]:.3f}")
+    last = {key: values[-1] for key, values in history.history.items()}
+    print(f"{name:20s} loss {last['loss']:.4f}  accuracy {last['accuracy']:.3f}")
 
 w = gn.Parameter(np.array([1.0, -2.0]))                   # PyTorch style: one Adam step on E = |w|^2
 opt = gn.optim.Adam([w], lr=0.1)
 loss = (w * w).sum()
-opt.zero_grad(); loss.backward(); opt.step()
+opt.zero_grad()
+loss.backward()
+opt.step()
 print("gradient", w.grad, "-> w after one Adam step", w.numpy().round(4), "(each moves by lr = 0.1)")

@@ -11,7 +11,7 @@ y_val = np.sin(3 * X_val) + 0.3 * rng.normal(size=(500, 1)).astype(np.float32)
 
 
 def network(**dense):
-    return [gn.layers.Dense(128, activation="relu", **dense), gn.layers.Dense(128, activation="relu", **dense)]
+    return [gn.layers.Dense(128, activation="relu", **dense) for _ in range(2)]
 
 
 variants = {
@@ -24,7 +24,8 @@ for name, layers in variants.items():
     model = gn.Sequential([gn.Input((1,)), *layers, gn.layers.Dense(1)], seed=0)
     model.compile(optimizer=gn.optim.Adam(lr=0.01), loss="mse")
     h = model.fit(X, y, epochs=300, batch_size=None, validation_data=(X_val, y_val), verbose=0, seed=0)
-    print(f"{name:12s} train MSE {model.evaluate(X, y, verbose=0):.4f}  validation MSE {h.history['val_loss'][-1]:.4f}")
+    train = model.evaluate(X, y, verbose=0)
+    print(f"{name:12s} train MSE {train:.4f}  validation MSE {h.history['val_loss'][-1]:.4f}")
 
 model = gn.Sequential([gn.Input((1,)), *network(), gn.layers.Dense(1)], seed=0)
 model.compile(optimizer=gn.optim.Adam(lr=0.01), loss="mse")

@@ -19,7 +19,8 @@ def _plain(text: str | None) -> str:
     return Text.from_markup(text or "").plain.strip()
 
 
-def commands(group: Any = None, path: tuple[str, ...] = ("glassnet",)) -> Iterator[tuple[tuple[str, ...], Any]]:
+def commands(group: Any = None, path: tuple[str, ...] = ("glassnet",)
+             ) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Every command of the app as (its words, the click command), the root first."""
     if group is None:
         import typer.main
@@ -60,7 +61,8 @@ def section(words: tuple[str, ...], command: Any) -> str:
     options = [p for p in command.params if p.param_type_name == "option" and not p.hidden]
     if arguments:
         lines += ["", "| argument | help |", "|---|---|"]
-        lines += [f"| `{p.metavar or p.name.upper()}` | {_cell(_plain(getattr(p, 'help', '')))} |" for p in arguments]
+        for p in arguments:
+            lines.append(f"| `{p.metavar or p.name.upper()}` | {_cell(_plain(getattr(p, 'help', '')))} |")
     if options:
         lines += ["", "| option | default | help |", "|---|---|---|"]
         for p in options:

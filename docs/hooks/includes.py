@@ -41,7 +41,8 @@ def benchmarks() -> str:
         if not doc:
             raise PluginError(f"benchmarks/{path.name} has no docstring saying what it measures")
         summary, _, rest = doc.replace("[", "\\[").partition("\n")   # "[--quick]" is no link
-        parts.append(f"### `{path.name}`\n\n**{summary.strip()}**\n\n```bash\npython benchmarks/{path.name}\n```"
+        command = f"```bash\npython benchmarks/{path.name}\n```"
+        parts.append(f"### `{path.name}`\n\n**{summary.strip()}**\n\n{command}"
                      f"\n\n{rest.strip()}")
     return "\n\n".join(parts)
 

@@ -14,8 +14,8 @@ import griffe
 
 MATH_ROLE = re.compile(r":math:`(?P<tex>[^`]+)`")
 NAME_ROLE = re.compile(r":(?:class|func|meth|data|attr|mod|exc|obj|const|ref):`~?(?P<name>[^`]+)`")
-MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*(?P<first>.*)\n(?P<body>(?:(?P=indent)[ \t]+.*\n|[ \t]*\n)*)",
-                        re.MULTILINE)
+MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*(?P<first>.*)\n"
+                        r"(?P<body>(?:(?P=indent)[ \t]+.*\n|[ \t]*\n)*)", re.MULTILINE)
 
 
 def _block(match: re.Match) -> str:

@@ -3,10 +3,10 @@
 A line ``<!-- run: PATH -->`` in a page (PATH from the repository root, a ``.py`` file)
 becomes the script's source, what it printed (standard output and error, as a terminal shows
 them), and the PNG files it wrote into its working directory; ``<!-- run: PATH
-source-collapsed -->`` or ``output-collapsed`` folds that part away. Each script runs once per build in a fresh folder under ``.cache/docs-run/``; the
-result is kept there and reused while the script, the glassnet sources and the Python
-interpreter are unchanged, so ``mkdocs serve`` stays quick. A script that fails stops the
-build with its output.
+source-collapsed -->`` or ``output-collapsed`` folds that part away. Each script runs in a
+fresh folder under ``.cache/docs-run/``; the result is kept there and reused while the script,
+the glassnet sources and the Python interpreter are unchanged, so ``mkdocs serve`` stays quick.
+A script that fails stops the build with its output.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ def on_files(files, config):
     if not CACHE.is_dir():
         return files
     for png in sorted(CACHE.glob("*/files/*.png")):
-        files.append(File.generated(config, f"figures/{png.parent.parent.name}/{png.name}", abs_src_path=str(png)))
+        uri = f"figures/{png.parent.parent.name}/{png.name}"
+        files.append(File.generated(config, uri, abs_src_path=str(png)))
     return files
 
 
