@@ -87,3 +87,14 @@ def test_the_command_line_page_shows_every_command_and_option():
         for param in command.params:
             if param.param_type_name == "option" and not param.hidden:
                 assert all(f"`{flag}`" in section for flag in param.opts), (words, param.opts)
+
+
+def test_every_public_module_has_a_place_in_the_api_reference():
+    import glassnet
+
+    rendered = "\n".join(page.read_text() for page in (DOCS / "api").glob("*.md"))
+    modules = [name for name in [*glassnet.__all__, "estimators"]
+               if importlib.util.find_spec(f"glassnet.{name}") is not None]
+    assert "layers" in modules and "tune" in modules
+    missing = [name for name in modules if f"::: glassnet.{name}\n" not in rendered]
+    assert missing == [], "public modules missing from docs/api/*.md"

@@ -1,4 +1,4 @@
-"""Tutorial 4: overfitting, and four cures: an L2 penalty, dropout, early stopping, more data.
+"""Tutorial 4: overfitting, and three cures: an L2 penalty, dropout and early stopping.
 
 A network far larger than the problem (two layers of 128 units) sees 15 noisy samples of a
 cubic. Trained long enough it passes through every point: the training loss keeps falling
