@@ -17,6 +17,9 @@ from mkdocs.exceptions import PluginError
 ROOT = Path(__file__).resolve().parents[2]
 README = re.compile(r"^<!-- readme: (?P<title>.+?) -->$", re.MULTILINE)
 BENCHMARKS = "<!-- benchmarks -->"
+#: A list that starts right under a line of text: GitHub renders it as a list, Python-Markdown
+#: only after a blank line.
+LIST_AFTER_TEXT = re.compile(r"^([^\s\-|#>`][^\n]*)\n(- )", re.MULTILINE)
 
 
 def readme_section(title: str) -> str:
@@ -30,6 +33,7 @@ def readme_section(title: str) -> str:
     rest = text[heading.end():]
     end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
     body = rest[: end.start() if end else len(rest)].strip()
+    body = LIST_AFTER_TEXT.sub("\\1\n\n\\2", body)
     return re.sub(r"^(#+) ", lambda m: "#" * max(len(m[1]) - level + 2, 2) + " ", body, flags=re.MULTILINE)
 
 
