@@ -98,3 +98,22 @@ def test_every_public_module_has_a_place_in_the_api_reference():
     assert "layers" in modules and "tune" in modules
     missing = [name for name in modules if f"::: glassnet.{name}\n" not in rendered]
     assert missing == [], "public modules missing from docs/api/*.md"
+
+
+def test_docstring_formulas_and_roles_become_markdown():
+    pytest.importorskip("griffe")
+    markdown_of = _hook("rst_roles").markdown_of
+    text = ("Adam.\n\n    .. math::\n\n        m_t &= \\beta_1 m_{t-1} \\\\\n        w_t &= w_{t-1}\n\n"
+            "with :math:`m_0 = 0`, see :class:`~glassnet.optim.AdamW` and :func:`glassnet.optim.SGD`.")
+    assert markdown_of(text) == ("Adam.\n\n\n    $$\n    m_t &= \\beta_1 m_{t-1} \\\\\n"
+                                 "    w_t &= w_{t-1}\n    $$\n\n"
+                                 "with $m_0 = 0$, see `glassnet.optim.AdamW` and `glassnet.optim.SGD`.")
+
+
+def test_formulas_become_mathml_and_aligned_rows_a_table():
+    pytest.importorskip("latex2mathml")
+    to_mathml = _hook("mathml").to_mathml
+    inline = to_mathml(r"\frac{a}{b}", "inline")
+    assert inline.startswith("<math") and "<mfrac>" in inline
+    aligned = to_mathml(r"m_t &= \beta_1 m_{t-1} \\ w_t &= w_{t-1}", "block")
+    assert aligned.count("<mtr>") == 2 and "<mi>&</mi>" not in aligned

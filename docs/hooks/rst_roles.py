@@ -21,8 +21,8 @@ MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*(?P<first>.*)\n"
 def _block(match: re.Match) -> str:
     indent = match["indent"]
     lines = [match["first"]] + match["body"].splitlines()
-    tex = "\n".join(line.strip() for line in lines if line.strip())
-    return f"\n{indent}$$\n{indent}{tex}\n{indent}$$\n\n"
+    tex = "\n".join(indent + line.strip() for line in lines if line.strip())
+    return f"\n{indent}$$\n{tex}\n{indent}$$\n\n"
 
 
 def _name(match: re.Match) -> str:
