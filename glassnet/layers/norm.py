@@ -123,6 +123,8 @@ class BatchNormalization(Layer):
     input_shape : tuple of int, optional
         Keras's per-sample input shape of a first layer (see :class:`~glassnet.layers.Flatten`).
 
+    Notes
+    -----
     In a model with ``data_format="channels_last"``, images (N, H, W, C) are normalized per
     channel C, as Keras's ``axis=-1`` does (with either ``axis``): the layer takes the
     model's layout and computes on the channels-first transpose (see

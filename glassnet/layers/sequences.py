@@ -136,6 +136,8 @@ class Bidirectional(Layer):
         How the directions' outputs join: side by side (N, ..., 2 H), summed, multiplied,
         averaged, or None for the list [forward, backward].
 
+    Notes
+    -----
     Shape: (N, T, F) -> as the layer, with 2 H features for "concat". With the layer's
     ``return_state``: ``[*outputs, *forward_states, *backward_states]``; ``initial_state``
     is given in that order too.

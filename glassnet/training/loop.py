@@ -170,15 +170,17 @@ def fit(
     validation_split_mode : {"random", "last"}, default "random"
     track_gradients : bool, default False
         Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
-
-    Each batch is one :func:`~glassnet.training.step.train_step`, or the model's own
-    ``train_step(x, y, sample_weight)`` method where its class defines one (Keras's hook).
     initial_epoch : int in [0, epochs), default 0
         Epoch to start from (for resuming); ``epochs`` counts from the start, as in Keras.
 
     Returns
     -------
     History
+
+    Notes
+    -----
+    Each batch is one :func:`~glassnet.training.step.train_step`, or the model's own
+    ``train_step(x, y, sample_weight)`` method where its class defines one (Keras's hook).
 
     Examples
     --------
