@@ -148,3 +148,43 @@ def test_untrained_model_still_warns_at_predict():
     model = gn.Sequential([Dense(1, input_dim=3)], seed=0)
     with pytest.warns(UserWarning):
         model.predict(np.ones((2, 3)))
+
+
+def _module_kinds() -> list:
+    model = gn.Sequential([gn.layers.Dense(2, input_dim=3)], seed=0)
+    return [model, model.layers[0], gn.layers.Dense(4)]
+
+
+@pytest.mark.parametrize("module", _module_kinds(), ids=["model", "built layer", "layer"])
+def test_device_moves_to_the_cpu_return_the_module(module):
+    assert module.cpu() is module
+    assert module.to("cpu") is module
+    assert module.to(device="cpu", non_blocking=True) is module
+
+
+@pytest.mark.parametrize("call", [lambda m: m.double(), lambda m: m.float(), lambda m: m.half(),
+                                  lambda m: m.bfloat16(), lambda m: m.to(np.float64),
+                                  lambda m: m.to(dtype="float64"), lambda m: m.to("cpu", np.float64)],
+                         ids=["double", "float", "half", "bfloat16", "to dtype", "to dtype=", "to cpu dtype"])
+def test_dtype_conversions_are_refused_naming_the_dtype_argument(call):
+    model = gn.Sequential([gn.layers.Dense(2, input_dim=3)], seed=0)
+    before = model.layers[0].W.numpy().copy()
+    with pytest.raises(TypeError, match=r"dtype=np.float64"):
+        call(model)
+    assert model.layers[0].W.dtype == np.float32
+    np.testing.assert_array_equal(model.layers[0].W.numpy(), before)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.cuda(), lambda m: m.to("cuda"), lambda m: m.to("cuda:0"),
+                                  lambda m: m.to(device="mps")],
+                         ids=["cuda()", "to cuda", "to cuda:0", "to mps"])
+def test_other_devices_are_refused_naming_the_cpu(call):
+    with pytest.raises(RuntimeError, match="CPU only"):
+        call(gn.Sequential([gn.layers.Dense(2, input_dim=3)]))
+
+
+def test_to_without_a_device_names_what_it_takes():
+    with pytest.raises(TypeError, match=r"takes a device \('cpu'\)"):
+        gn.layers.Dense(2).to()
+    with pytest.raises(TypeError, match="takes a device"):
+        gn.layers.Dense(2).to("cpu", bogus=1)

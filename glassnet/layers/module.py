@@ -9,6 +9,7 @@ import numpy as np
 
 from glassnet import _random
 from glassnet.layers import _weights
+from glassnet.layers._device_habits import DeviceHabits
 from glassnet.layers._modes import _evaluation, _Structure, evaluating, layer_mode, structure_version
 from glassnet.layers._weights import load_state
 from glassnet.symbolic import Symbolic
@@ -49,14 +50,16 @@ class Parameter(Tensor):
         return f"Parameter(name={self.name!r}, shape={self.shape}, dtype={self.dtype})"
 
 
-class Module:
+class Module(DeviceHabits):
     """Base of layers and models.
 
     A Module finds the Parameters, buffers (non-trained state such as running means) and
     sub-modules stored in its attributes, in the order they were assigned. Calling a
     module calls its ``forward``. ``training`` is True after construction and after
     ``train()``, False after ``eval()`` and in a thread inside :class:`evaluating`
-    (``predict``, ``evaluate``); dropout and batch normalization read it.
+    (``predict``, ``evaluate``); dropout and batch normalization read it. PyTorch's
+    ``.cpu()`` and ``.to("cpu")`` return the module; ``.cuda()``, ``.double()`` and the other
+    conversions are refused, naming glassnet's way (see ``glassnet.layers._device_habits``).
 
     Parameters
     ----------
