@@ -40,6 +40,11 @@ MLP = {
     "per_neuron_biases_after_one_step": {"hidden": [0.3456143226552565, 0.3450228726473914],
                                          "output": [0.5307507191857215, 0.6190491182582781]},
     "E_total_after_one_step_per_neuron_biases_updated": 0.28047144679143016,
+    # the slide's shared biases b1 and b2 (Dense(bias="shared")): dE/db is the sum of the deltas
+    "grad_b1_shared": 0.018725609394704138,
+    "grad_b2_shared": 0.10040032511200075,
+    "b1_b2_after_one_step_if_biases_updated": [0.3406371953026479, 0.5497998374439996],
+    "E_total_after_one_step_biases_updated": 0.2857508866992965,
 }
 MLP_INPUTS = [0.05, 0.1, 0.01, 0.99, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55, 0.35, 0.6]
 
