@@ -13,5 +13,5 @@ from glassnet.estimators.linear import LinearRegression, LogisticRegression
 from glassnet.estimators.mlp import MLPClassifier, MLPRegressor
 from glassnet.estimators.perceptron import Perceptron
 
-__all__ = ["BayesianLinearRegression", "GaussianBasis", "LinearRegression", "LogisticRegression", "MLPClassifier", "MLPRegressor",
-           "Perceptron"]
+__all__ = ["BayesianLinearRegression", "GaussianBasis", "LinearRegression", "LogisticRegression",
+           "MLPClassifier", "MLPRegressor", "Perceptron"]
