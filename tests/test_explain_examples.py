@@ -1,8 +1,8 @@
 """The lectures' worked examples (``glassnet explain EXAMPLE``) against the golden values.
 
 The numbers below are the recomputed float64 values of the lectures' examples (entries
-computational_graph_fxyz, mlp_2_2_2_sigmoid_backprop, linear_neuron_gd_1layer and
-simplest_nn_linear_backprop of the golden vectors), copied here.
+computational_graph_fxyz, mlp_2_2_2_sigmoid_backprop, linear_neuron_gd_1layer,
+simplest_nn_linear_backprop and perceptron_learning_rule_trace of the golden vectors), copied here.
 """
 
 import io
@@ -123,12 +123,43 @@ def test_simplest_nn_table():
         assert _close([rows[k][n] for n in names], expected), k
 
 
+# OR gate, labels -1 / +1, bias as w0 on x0 = 1, eta = 0.5, w = 0, samples in a fixed order
+PERCEPTRON = {
+    "weights_after_each_update": [[0.5, 0.0, 0.5], [0.0, 0.0, 0.5], [0.5, 0.5, 0.5], [0.0, 0.5, 0.5]],
+    "final_w": [0.0, 0.5, 0.5], "epochs_including_clean_pass": 4, "final_predictions": [-1, 1, 1, 1],
+}
+# the weighted sums of the visits, by hand from the weights before each (0, 0.5, 1 and 1.5 occur)
+PERCEPTRON_SUMS = [0.0, 0.5, 1.0, 1.5]
+
+
+@pytest.mark.parametrize("bias_as_weight", [False, True])
+def test_perceptron_rule_trace(bias_as_weight):
+    example = examples.run("perceptron", bias_as_weight=bias_as_weight)
+    for key, expected in PERCEPTRON.items():
+        assert example.values[key] == expected, key
+    assert example.values["estimator_w"] == PERCEPTRON["final_w"]
+    rows = example.sections[0].rows
+    columns = example.sections[0].headers
+    last = [dict(zip(columns, row)) for row in rows][-1]
+    if bias_as_weight:
+        assert [last["x0"], last["w0"], last["w1"], last["w2"]] == [1.0, 0.0, 0.5, 0.5]
+    else:
+        assert "x0" not in columns and [last["b"], last["w1"], last["w2"]] == [0.0, 0.5, 0.5]
+    assert len(rows) == 4 * PERCEPTRON["epochs_including_clean_pass"]
+
+
+def test_bias_as_weight_is_refused_where_an_example_has_no_such_form():
+    with pytest.raises(ValueError, match="applies to the examples perceptron, not 'chain-rule'"):
+        examples.run("chain-rule", bias_as_weight=True)
+
+
 GOLDEN = {
     "chain-rule": _flat(CHAIN_RULE) + CHAIN_RULE_INPUTS,
     "two-layer-sigmoid": _flat(MLP) + MLP_INPUTS,
     "one-neuron": _flat(ONE_NEURON["table"]) + _flat({k: v for k, v in ONE_NEURON.items() if k != "table"})
     + ONE_NEURON_INPUTS,
     "simplest-nn": _flat(SIMPLEST) + SIMPLEST_INPUTS,
+    "perceptron": _flat(PERCEPTRON) + PERCEPTRON_SUMS + [0.0, 1.0, -1.0],
 }
 # The 2-2-2 equations also print the hidden layer's g'(z) = out_h (1 - out_h) and dE/dout_h.
 _G_HIDDEN = [MLP["out_h1"] * (1 - MLP["out_h1"]), MLP["out_h2"] * (1 - MLP["out_h2"])]

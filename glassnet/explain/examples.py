@@ -10,6 +10,9 @@
   E = (x^L - y)^2, tau = 0.1, from w = 0.8, b = 1: the table converging to 0.5.
 - ``simplest-nn``: h = w x + b fitting y = 3 at x = 1 from w = 0.1, b = 1 with
   L = 1/2 (y - h)^2 and eta = 0.2: the w, b table.
+- ``perceptron``: the perceptron rule on the OR gate, visit by visit, with the bias as b or
+  (``bias_as_weight=True``) as the weight w0 on x0 = 1 (see
+  :func:`glassnet.explain.perceptron_rule.perceptron`).
 
 Every number is read from glassnet's graph (retained gradients, the nodes' backward) in
 float64.
@@ -27,12 +30,13 @@ from glassnet import losses
 from glassnet.explain._tables import Section, markdown, plain, print_sections
 from glassnet.explain.graph import Graph, graph
 from glassnet.explain.iteration import iterate
+from glassnet.explain.perceptron_rule import perceptron
 from glassnet.explain.trace import trace
 from glassnet.tensor import Tensor
 
 __all__ = [
     "Example", "EXAMPLES", "run", "chain_rule", "two_layer_sigmoid", "one_neuron", "simplest_nn",
-    "vanishing_gradients",
+    "vanishing_gradients", "perceptron", "BIAS_AS_WEIGHT",
 ]
 
 F64 = np.float64
@@ -291,11 +295,37 @@ EXAMPLES: dict[str, Callable[[], Example]] = {
     "two-layer-sigmoid": two_layer_sigmoid,
     "one-neuron": one_neuron,
     "simplest-nn": simplest_nn,
+    "perceptron": perceptron,
 }
 
+#: The examples that can write the bias as a weight w0 on a constant input x0 = 1.
+BIAS_AS_WEIGHT = ("perceptron",)
 
-def run(name: str) -> Example:
-    """The worked example ``name`` (one of :data:`EXAMPLES`)."""
+
+def run(name: str, bias_as_weight: bool = False) -> Example:
+    """The worked example ``name`` (one of :data:`EXAMPLES`).
+
+    Parameters
+    ----------
+    name : str
+    bias_as_weight : bool, default False
+        Write the bias as the weight w0 on x0 = 1 (the examples in :data:`BIAS_AS_WEIGHT`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or ``bias_as_weight`` with an example that has no such form.
+
+    Examples
+    --------
+    >>> run("perceptron", bias_as_weight=True).values["final_w"]
+    [0.0, 0.5, 0.5]
+    """
     if name not in EXAMPLES:
         raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    if bias_as_weight:
+        if name not in BIAS_AS_WEIGHT:
+            raise ValueError(f"bias_as_weight applies to the examples {', '.join(BIAS_AS_WEIGHT)}, "
+                             f"not {name!r}")
+        return EXAMPLES[name](bias_as_weight=True)
     return EXAMPLES[name]()
