@@ -385,7 +385,8 @@ def explain(
     ctx: typer.Context,
     what: Annotated[str, typer.Argument(help="A lecture example (chain-rule, two-layer-sigmoid, one-neuron, "
                                              "simplest-nn, perceptron), rnn-through-time (backpropagation "
-                                             "through time in a tiny RNN) or a model file.", show_default=False,
+                                             "through time in a tiny RNN) or a model file.",
+                                        show_default=False,
                                         metavar="EXAMPLE|MODEL")],
     data: Annotated[str | None, typer.Option("--data", "-d", help="For a model: a data set name or a CSV "
                                              "file with the target column.", show_default=False)] = None,
