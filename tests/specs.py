@@ -292,6 +292,8 @@ ACTIVATIONS: tuple[Spec, ...] = (
     Spec("log_softmax_axis1", lambda z: F.log_softmax(z, axis=1), lambda z: torch.log_softmax(z, dim=1),
          CUBE),
     Spec("gaussian", F.gaussian, lambda z: torch.exp(-z * z), UNARY),
+    Spec("multiquadric", F.multiquadric, lambda z: torch.sqrt(1 + z * z), UNARY),
+    Spec("inverse_multiquadric", F.inverse_multiquadric, lambda z: 1 / torch.sqrt(1 + z * z), UNARY),
 )
 
 _MATRIX: tuple[Shapes, ...] = (((4, 3),),)
