@@ -54,9 +54,10 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "get", "names", "name_of", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "multiquadric", "inverse_multiquadric",
-    "ACTIVATIONS", "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU",
-    "Softplus", "Gaussian", "Multiquadric", "InverseMultiquadric", "Softmax", "LogSoftmax", "SELU_LAMBDA", "SELU_ALPHA",
+    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "multiquadric",
+    "inverse_multiquadric", "ACTIVATIONS", "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
+    "ELU", "SELU", "GELU", "Softplus", "Gaussian", "Multiquadric", "InverseMultiquadric", "Softmax",
+    "LogSoftmax", "SELU_LAMBDA", "SELU_ALPHA",
 ]
 
 #: Every activation: the function, then the names :func:`get` knows it by.

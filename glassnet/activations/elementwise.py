@@ -15,7 +15,8 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
-    "softplus", "gaussian", "multiquadric", "inverse_multiquadric", "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU",
+    "softplus", "gaussian", "multiquadric", "inverse_multiquadric",
+    "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU",
     "SELU", "GELU", "Softplus", "Gaussian", "Multiquadric", "InverseMultiquadric", "SELU_LAMBDA",
     "SELU_ALPHA",
 ]
