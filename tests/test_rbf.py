@@ -38,7 +38,8 @@ def test_gradients_match_central_differences(kernel):
     x = gn.tensor(X.copy(), dtype=np.float64, requires_grad=True)
     _loss(layer, x, upstream).backward()
     h = 1e-6
-    for array, grad in ((x.data, x.grad), (layer.C.data, layer.C.grad), (layer.widths.data, layer.widths.grad)):
+    pairs = ((x.data, x.grad), (layer.C.data, layer.C.grad), (layer.widths.data, layer.widths.grad))
+    for array, grad in pairs:
         numeric = np.zeros_like(array)
         for i in np.ndindex(array.shape):
             old = array[i]
