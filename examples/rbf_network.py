@@ -71,7 +71,8 @@ def compare(epochs: int = 200, seed: int = 0) -> dict[str, dict[str, float]]:
         # the same number of weights, units (d + 2) + 1: centres, widths and output weights for the
         # RBF network; hidden weights, biases and output weights for the MLP
         results[name] = {
-            f"RBF gaussian ({units})": held_out_mse(rbf_network(data[0], units, seed=seed), data, epochs, seed),
+            f"RBF gaussian ({units})": held_out_mse(
+                rbf_network(data[0], units, seed=seed), data, epochs, seed),
             f"RBF inverse multiquadric ({units})": held_out_mse(
                 rbf_network(data[0], units, "inverse_multiquadric", seed), data, epochs, seed),
             f"MLP tanh ({units})": held_out_mse(mlp(d, units, seed), data, epochs, seed),
