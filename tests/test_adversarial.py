@@ -97,3 +97,17 @@ def test_eps_zero_changes_nothing_and_one_hot_labels_work():
 def test_bad_arguments_are_named(params, match):
     with pytest.raises(ValueError, match=match):
         adversarial(_softmax_model(), X, Y, **{"eps": 0.1, **params})
+
+
+def test_the_digits_example_lowers_the_accuracy_of_a_trained_cnn():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "adversarial_digits.py"
+    spec = importlib.util.spec_from_file_location("adversarial_digits", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    fgsm, pgd = example.attacks(epochs=1, eps_values=(0.2,), test_samples=60)
+    assert fgsm.clean_accuracy > 0.5
+    assert max(fgsm.adversarial_accuracy, pgd.adversarial_accuracy) < fgsm.clean_accuracy
+    assert fgsm.X_adv.shape == (60, 1, 8, 8) and fgsm.X_adv.min() >= 0 and fgsm.X_adv.max() <= 1
