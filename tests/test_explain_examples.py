@@ -196,3 +196,16 @@ def test_every_printed_number_is_a_golden_value(name):
 def test_unknown_example_lists_the_names():
     with pytest.raises(ValueError, match="chain-rule, two-layer-sigmoid, one-neuron, simplest-nn"):
         examples.run("xor")
+
+
+def test_trace_equations_write_a_shared_bias_as_the_first_row_of_the_weights():
+    import glassnet as gn
+
+    model = gn.Sequential([gn.layers.Dense(2, bias="shared")], seed=0)
+    model.build(input_shape=(2,), dtype=np.float64)
+    model.load_state_dict({"layers.0.W": np.array([[1.0, 2.0], [3.0, 4.0]]), "layers.0.b": np.array([0.5])})
+    t = gn.explain.trace(model, [[1.0, -1.0]], [[0.0, 0.0]])
+    # z = [1, 1, -1] [[0.5, 0.5], [1, 2], [3, 4]] = (0.5 + 1 - 3, 0.5 + 2 - 4)
+    assert "z^1 = [1, a^0] [b^1; W^1] = [1, 1, -1] [[0.5, 0.5], [1, 2], [3, 4]] = [-1.5, -1.5]" \
+        in t.equations(1, bias_as_weight=True)
+    assert "[b^1; W^1]" not in t.equations(1)

@@ -398,8 +398,9 @@ def explain(
                                        "sequence's time steps.")] = "50",
     activation: Annotated[str, typer.Option("--activation", help="For rnn-through-time: the RNN's activation "
                                             "(tanh, relu, sigmoid, linear).")] = "tanh",
-    bias_as_weight: Annotated[bool, typer.Option("--bias-as-weight", help="For perceptron: write the bias "
-                                                 "as the weight w0 on a constant input x0 = 1.")] = False,
+    bias_as_weight: Annotated[bool, typer.Option(
+        "--bias-as-weight", help="For perceptron or a model: write the bias as the weight w0 on a constant "
+                                 "input x0 = 1.")] = False,
     debug: Debug = False,
 ) -> None:
     """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
