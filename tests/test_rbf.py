@@ -121,7 +121,8 @@ def test_an_rbf_network_learns_a_sine_and_survives_save_and_load(tmp_path):
 
 def test_a_layer_without_centres_says_to_adapt_it():
     model = gn.Sequential([gn.Input(shape=(3,)), RBF(3), gn.layers.Dense(1)], seed=0)
-    with pytest.raises(ValueError, match=r"no centres yet: centers='kmeans'.*Call layer.adapt\(X\)"):
+    adapt_first = r"no centres yet: centers='kmeans'.*Call layer.adapt\(X\)"
+    with pytest.warns(UserWarning, match="random weights"), pytest.raises(ValueError, match=adapt_first):
         model.predict(X)
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="no centres yet"):
@@ -139,6 +140,13 @@ def test_a_layer_without_centres_says_to_adapt_it():
 def test_bad_arguments_are_named(params, match):
     with pytest.raises(ValueError, match=match):
         RBF(**params)
+
+
+def test_flags_and_seed_are_checked():
+    with pytest.raises(TypeError, match="learn_centers must be True or False, got 'yes'"):
+        RBF(2, learn_centers="yes")
+    with pytest.raises(ValueError, match="seed must be an integer >= 0 or None, got -1"):
+        RBF(2, seed=-1)
 
 
 def test_adapt_refuses_too_few_samples_and_array_centres():

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import activations
+from glassnet._checks import check_flag
 from glassnet.layers._arguments import declare_input, input_config
 from glassnet.layers.module import Layer, Parameter
 from glassnet.ops.distance import Distance
@@ -88,7 +89,11 @@ class RBF(Layer):
         if isinstance(self.centers, np.ndarray) and self.declared_input_shape is None:
             self.declared_input_shape = (self.centers.shape[1],)
         self.widths_given = _check_widths(widths, self.units)
-        self.learn_centers, self.learn_widths = bool(learn_centers), bool(learn_widths)
+        self.learn_centers = check_flag("RBF: learn_centers", learn_centers)
+        self.learn_widths = check_flag("RBF: learn_widths", learn_widths)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"RBF: seed must be an integer >= 0 or None, got {seed!r}")
         self.seed = seed
         if seed is not None:
             self.rng = np.random.default_rng(seed)
