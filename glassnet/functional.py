@@ -23,8 +23,10 @@ from glassnet.activations import (
     gaussian,
     gelu,
     identity,
+    inverse_multiquadric,
     leaky_relu,
     log_softmax,
+    multiquadric,
     relu,
     selu,
     sigmoid,
@@ -47,7 +49,7 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
-    "softplus", "softmax", "log_softmax", "gaussian",
+    "softplus", "softmax", "log_softmax", "gaussian", "multiquadric", "inverse_multiquadric",
     "exp", "log", "sqrt", "abs", "sin", "cos", "clip", "maximum", "minimum", "where", "sum", "mean", "max",
     "logsumexp", "reshape", "transpose", "concatenate", "cat", "stack", "pad", "broadcast_to",
     "matmul", "linear",

@@ -27,6 +27,7 @@ import torch.nn.functional as tnf
 
 import glassnet as gn
 from glassnet.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, GaussianNLL, Huber, Pinball
+from glassnet.ops.distance import cdist
 from glassnet.ops.recurrent import GRUSequence, LSTMSequence, SimpleRNNSequence
 
 F = gn.functional
@@ -208,6 +209,7 @@ OPS: tuple[Spec, ...] = (
     Spec("linear_one_feature_one_unit", F.linear, lambda a, W, b: a @ W + b,
          (((5, 1), (1, 4), (4,)), ((5, 3), (3, 1), (1,)), ((2, 5, 1), (1, 1), (1,)))),
     Spec("linear_no_bias", F.linear, lambda a, W: a @ W, (((5, 3), (3, 2)),)),
+    Spec("cdist", cdist, torch.cdist, (((5, 3), (4, 3)), ((1, 2), (3, 2)))),
     Spec("sum", lambda a: a.sum(), torch.sum, CUBE),
     Spec("sum_axes", lambda a: F.sum(a, axis=(0, 2)), lambda a: a.sum(dim=(0, 2)), CUBE),
     Spec("sum_keepdims", lambda a: a.sum(axis=-1, keepdims=True), lambda a: a.sum(-1, keepdim=True), CUBE),
@@ -292,6 +294,8 @@ ACTIVATIONS: tuple[Spec, ...] = (
     Spec("log_softmax_axis1", lambda z: F.log_softmax(z, axis=1), lambda z: torch.log_softmax(z, dim=1),
          CUBE),
     Spec("gaussian", F.gaussian, lambda z: torch.exp(-z * z), UNARY),
+    Spec("multiquadric", F.multiquadric, lambda z: torch.sqrt(1 + z * z), UNARY),
+    Spec("inverse_multiquadric", F.inverse_multiquadric, lambda z: 1 / torch.sqrt(1 + z * z), UNARY),
 )
 
 _MATRIX: tuple[Shapes, ...] = (((4, 3),),)

@@ -183,3 +183,46 @@ def test_sklearn_tooling():
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.predict(frame), fitted.predict(frame))
     assert not hasattr(clone(fitted), "coef_")
+
+
+# ------------------------------------------------------------------ multi-output perceptron
+def test_multi_output_perceptron_learns_and_or_xor_free_gates_at_once():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    Y = np.array([[0, 0, 1], [0, 1, 1], [0, 1, 1], [1, 1, 0]])  # AND, OR, NAND
+    model = Perceptron(shuffle=False).fit(X, Y)
+    assert model.coef_.shape == (3, 2) and model.intercept_.shape == (3,) and model.converged_
+    assert model.predict(X).tolist() == Y.tolist()
+    assert model.classes_.tolist() == [0, 1, 2]
+
+
+def test_each_output_unit_is_the_single_unit_perceptron_of_its_column():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    Y = np.column_stack([X @ [1, -1, 0.5] > 0, X @ [-0.3, 0.2, 1] > 0.1]).astype(int)
+    model = Perceptron(random_state=3, learning_rate=0.5).fit(X, Y)
+    for j in range(2):
+        single = Perceptron(random_state=3, learning_rate=0.5).fit(X, Y[:, j])
+        np.testing.assert_array_equal(model.coef_[j], single.coef_)
+        assert model.intercept_[j] == single.intercept_
+
+
+def test_one_update_by_hand():
+    """From W = 0, b = 0 the first sample x = (1, 2) with targets (1, 0, 1): every unit outputs 0, so
+    units 1 and 3 are wrong and step by eta (y - y_hat) x = 0.5 (1, 2), b by 0.5; unit 2 is right.
+    The second, -x with targets (0, 1, 0): units 1 and 3 give 0.5 (-1 - 4) + 0.5 < 0, right; unit 2
+    gives 0, wrong, and steps by 0.5 (-1, -2), b by 0.5."""
+    X = np.array([[1.0, 2.0]])
+    Y = np.array([[1, 0, 1]])
+    model = Perceptron(learning_rate=0.5, max_iter=1, shuffle=False)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(np.vstack([X, -X]), np.vstack([Y, 1 - Y]))
+    np.testing.assert_array_equal(model.coef_[0], [0.5, 1.0])
+    np.testing.assert_array_equal(model.coef_[1], [-0.5, -1.0])
+    np.testing.assert_array_equal(model.coef_[2], [0.5, 1.0])
+    assert model.intercept_.tolist() == [0.5, 0.5, 0.5]
+
+
+def test_a_2d_target_other_than_an_indicator_matrix_is_refused():
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="multi-output target and must hold 0 and 1 only"):
+        Perceptron().fit(X, np.array([[0, 2], [1, 0], [2, 1]]))

@@ -71,6 +71,25 @@ def test_the_command_line_prints_each_example(name, golden):
         assert number in result.output
 
 
+def test_the_command_line_writes_the_perceptron_bias_as_a_weight_on_request():
+    separate = RUNNER.invoke(app, ["explain", "perceptron"])
+    as_weight = RUNNER.invoke(app, ["explain", "perceptron", "--bias-as-weight"])
+    assert separate.exit_code == 0 and as_weight.exit_code == 0, separate.output + as_weight.output
+    assert "w . x + b" in separate.output and "x0" not in separate.output
+    assert "w0" in as_weight.output and "x0 = 1" in as_weight.output
+    refused = RUNNER.invoke(app, ["explain", "chain-rule", "--bias-as-weight"])
+    assert refused.exit_code == 2 and "--bias-as-weight applies to a model file and the examples perceptron" \
+        in refused.output
+
+
+def test_the_command_line_writes_a_models_bias_as_a_weight_on_request(saved_model):
+    result = RUNNER.invoke(app, ["explain", str(saved_model), "--data", "iris", "--bias-as-weight"])
+    assert result.exit_code == 0, result.output
+    assert "z^1 = [1, a^0] [b^1; W^1] = [1, " in result.output
+    plain = RUNNER.invoke(app, ["explain", str(saved_model), "--data", "iris"])
+    assert "[b^1; W^1]" not in plain.output
+
+
 def test_the_command_line_explains_a_saved_model_and_reports_usage_errors(saved_model):
     result = RUNNER.invoke(app, ["explain", str(saved_model), "--data", "iris", "--rows", "1"])
     assert result.exit_code == 0, result.output

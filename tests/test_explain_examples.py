@@ -1,8 +1,8 @@
 """The lectures' worked examples (``glassnet explain EXAMPLE``) against the golden values.
 
 The numbers below are the recomputed float64 values of the lectures' examples (entries
-computational_graph_fxyz, mlp_2_2_2_sigmoid_backprop, linear_neuron_gd_1layer and
-simplest_nn_linear_backprop of the golden vectors), copied here.
+computational_graph_fxyz, mlp_2_2_2_sigmoid_backprop, linear_neuron_gd_1layer,
+simplest_nn_linear_backprop and perceptron_learning_rule_trace of the golden vectors), copied here.
 """
 
 import io
@@ -40,6 +40,11 @@ MLP = {
     "per_neuron_biases_after_one_step": {"hidden": [0.3456143226552565, 0.3450228726473914],
                                          "output": [0.5307507191857215, 0.6190491182582781]},
     "E_total_after_one_step_per_neuron_biases_updated": 0.28047144679143016,
+    # the slide's shared biases b1 and b2 (Dense(bias="shared")): dE/db is the sum of the deltas
+    "grad_b1_shared": 0.018725609394704138,
+    "grad_b2_shared": 0.10040032511200075,
+    "b1_b2_after_one_step_if_biases_updated": [0.3406371953026479, 0.5497998374439996],
+    "E_total_after_one_step_biases_updated": 0.2857508866992965,
 }
 MLP_INPUTS = [0.05, 0.1, 0.01, 0.99, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55, 0.35, 0.6]
 
@@ -118,12 +123,43 @@ def test_simplest_nn_table():
         assert _close([rows[k][n] for n in names], expected), k
 
 
+# OR gate, labels -1 / +1, bias as w0 on x0 = 1, eta = 0.5, w = 0, samples in a fixed order
+PERCEPTRON = {
+    "weights_after_each_update": [[0.5, 0.0, 0.5], [0.0, 0.0, 0.5], [0.5, 0.5, 0.5], [0.0, 0.5, 0.5]],
+    "final_w": [0.0, 0.5, 0.5], "epochs_including_clean_pass": 4, "final_predictions": [-1, 1, 1, 1],
+}
+# the weighted sums of the visits, by hand from the weights before each (0, 0.5, 1 and 1.5 occur)
+PERCEPTRON_SUMS = [0.0, 0.5, 1.0, 1.5]
+
+
+@pytest.mark.parametrize("bias_as_weight", [False, True])
+def test_perceptron_rule_trace(bias_as_weight):
+    example = examples.run("perceptron", bias_as_weight=bias_as_weight)
+    for key, expected in PERCEPTRON.items():
+        assert example.values[key] == expected, key
+    assert example.values["estimator_w"] == PERCEPTRON["final_w"]
+    rows = example.sections[0].rows
+    columns = example.sections[0].headers
+    last = [dict(zip(columns, row)) for row in rows][-1]
+    if bias_as_weight:
+        assert [last["x0"], last["w0"], last["w1"], last["w2"]] == [1.0, 0.0, 0.5, 0.5]
+    else:
+        assert "x0" not in columns and [last["b"], last["w1"], last["w2"]] == [0.0, 0.5, 0.5]
+    assert len(rows) == 4 * PERCEPTRON["epochs_including_clean_pass"]
+
+
+def test_bias_as_weight_is_refused_where_an_example_has_no_such_form():
+    with pytest.raises(ValueError, match="applies to the examples perceptron, not 'chain-rule'"):
+        examples.run("chain-rule", bias_as_weight=True)
+
+
 GOLDEN = {
     "chain-rule": _flat(CHAIN_RULE) + CHAIN_RULE_INPUTS,
     "two-layer-sigmoid": _flat(MLP) + MLP_INPUTS,
     "one-neuron": _flat(ONE_NEURON["table"]) + _flat({k: v for k, v in ONE_NEURON.items() if k != "table"})
     + ONE_NEURON_INPUTS,
     "simplest-nn": _flat(SIMPLEST) + SIMPLEST_INPUTS,
+    "perceptron": _flat(PERCEPTRON) + PERCEPTRON_SUMS + [0.0, 1.0, -1.0],
 }
 # The 2-2-2 equations also print the hidden layer's g'(z) = out_h (1 - out_h) and dE/dout_h.
 _G_HIDDEN = [MLP["out_h1"] * (1 - MLP["out_h1"]), MLP["out_h2"] * (1 - MLP["out_h2"])]
@@ -160,3 +196,16 @@ def test_every_printed_number_is_a_golden_value(name):
 def test_unknown_example_lists_the_names():
     with pytest.raises(ValueError, match="chain-rule, two-layer-sigmoid, one-neuron, simplest-nn"):
         examples.run("xor")
+
+
+def test_trace_equations_write_a_shared_bias_as_the_first_row_of_the_weights():
+    import glassnet as gn
+
+    model = gn.Sequential([gn.layers.Dense(2, bias="shared")], seed=0)
+    model.build(input_shape=(2,), dtype=np.float64)
+    model.load_state_dict({"layers.0.W": np.array([[1.0, 2.0], [3.0, 4.0]]), "layers.0.b": np.array([0.5])})
+    t = gn.explain.trace(model, [[1.0, -1.0]], [[0.0, 0.0]])
+    # z = [1, 1, -1] [[0.5, 0.5], [1, 2], [3, 4]] = (0.5 + 1 - 3, 0.5 + 2 - 4)
+    assert "z^1 = [1, a^0] [b^1; W^1] = [1, 1, -1] [[0.5, 0.5], [1, 2], [3, 4]] = [-1.5, -1.5]" \
+        in t.equations(1, bias_as_weight=True)
+    assert "[b^1; W^1]" not in t.equations(1)

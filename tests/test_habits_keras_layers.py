@@ -147,7 +147,7 @@ def _example_layers():
     needs = {"Dense": (3,), "Activation": ("relu",), "Dropout": (0.5,), "Reshape": ((2, 2),),
              "Conv2D": (2, 3), "Conv1D": (2, 3), "Conv2DTranspose": (2, 3),
              "GaussianHead": (1,), "SimpleRNN": (2,), "LSTM": (2,),
-             "GRU": (2,), "Bidirectional": (layers.LSTM(2),)}
+             "GRU": (2,), "Bidirectional": (layers.LSTM(2),), "RBF": (2,)}
     bases = {layers.Module, layers.Parameter, layers.Layer}
     classes = {getattr(layers, name) for name in layers.__all__} - bases
     return [(cls, needs.get(cls.__name__, ())) for cls in sorted(classes, key=lambda c: c.__name__)]

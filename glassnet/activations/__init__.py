@@ -28,7 +28,9 @@ from glassnet.activations.elementwise import (
     BinaryStep,
     Gaussian,
     Identity,
+    InverseMultiquadric,
     LeakyReLU,
+    Multiquadric,
     ReLU,
     Sigmoid,
     Softplus,
@@ -38,7 +40,9 @@ from glassnet.activations.elementwise import (
     gaussian,
     gelu,
     identity,
+    inverse_multiquadric,
     leaky_relu,
+    multiquadric,
     relu,
     selu,
     sigmoid,
@@ -50,9 +54,10 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "get", "names", "name_of", "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "ACTIVATIONS",
-    "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU", "Softplus",
-    "Gaussian", "Softmax", "LogSoftmax", "SELU_LAMBDA", "SELU_ALPHA",
+    "selu", "gelu", "softplus", "softmax", "log_softmax", "gaussian", "multiquadric",
+    "inverse_multiquadric", "ACTIVATIONS", "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
+    "ELU", "SELU", "GELU", "Softplus", "Gaussian", "Multiquadric", "InverseMultiquadric", "Softmax",
+    "LogSoftmax", "SELU_LAMBDA", "SELU_ALPHA",
 ]
 
 #: Every activation: the function, then the names :func:`get` knows it by.
@@ -70,6 +75,8 @@ _TABLE: tuple[tuple[Callable[..., Tensor], tuple[str, ...]], ...] = (
     (softmax, ("softmax",)),
     (log_softmax, ("log_softmax",)),
     (gaussian, ("gaussian", "rbf")),
+    (multiquadric, ("multiquadric",)),
+    (inverse_multiquadric, ("inverse_multiquadric",)),
 )
 
 ACTIVATIONS = Registry("activation")

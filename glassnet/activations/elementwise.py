@@ -15,8 +15,10 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
-    "softplus", "gaussian", "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU",
-    "SELU", "GELU", "Softplus", "Gaussian", "SELU_LAMBDA", "SELU_ALPHA",
+    "softplus", "gaussian", "multiquadric", "inverse_multiquadric",
+    "Identity", "BinaryStep", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU",
+    "SELU", "GELU", "Softplus", "Gaussian", "Multiquadric", "InverseMultiquadric", "SELU_LAMBDA",
+    "SELU_ALPHA",
 ]
 
 SELU_LAMBDA = 1.0507009873554804934193349852946
@@ -339,6 +341,42 @@ class Gaussian(Function):
         return (grad * -2 * ctx.z * ctx.a,)
 
 
+class Multiquadric(Function):
+    """Radial basis activation: g(z) = sqrt(1 + z^2);  g'(z) = z / sqrt(1 + z^2) = z / g(z).
+
+    Grows like |z|: far from its centre a multiquadric unit is large, not zero."""
+
+    name = "multiquadric"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.z = z
+        ctx.a = np.sqrt(1 + z * z)
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * ctx.z / ctx.a,)
+
+
+class InverseMultiquadric(Function):
+    """Radial basis activation: g(z) = 1 / sqrt(1 + z^2);  g'(z) = -z / (1 + z^2)^{3/2} = -z g(z)^3.
+
+    Peaks at 1 for z = 0 and decays like 1 / |z|."""
+
+    name = "inverse_multiquadric"
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        ctx.z = z
+        ctx.a = 1 / np.sqrt(1 + z * z)
+        return ctx.a
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * -ctx.z * ctx.a ** 3,)
+
+
 def identity(z: Tensor) -> Tensor:
     """g(z) = z;  g'(z) = 1.
 
@@ -596,3 +634,27 @@ def gaussian(z: Tensor) -> Tensor:
     [1.     0.3679]
     """
     return Gaussian.apply(z)
+
+
+def multiquadric(z: Tensor) -> Tensor:
+    """g(z) = sqrt(1 + z^2);  g'(z) = z / sqrt(1 + z^2).
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> multiquadric(gn.tensor([0.0, 0.75])).numpy().round(4)
+    array([1.  , 1.25], dtype=float32)
+    """
+    return Multiquadric.apply(z)
+
+
+def inverse_multiquadric(z: Tensor) -> Tensor:
+    """g(z) = 1 / sqrt(1 + z^2);  g'(z) = -z / (1 + z^2)^{3/2}.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> inverse_multiquadric(gn.tensor([0.0, 0.75])).numpy().round(4)
+    array([1. , 0.8], dtype=float32)
+    """
+    return InverseMultiquadric.apply(z)

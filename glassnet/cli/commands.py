@@ -399,8 +399,9 @@ def export(
 def explain(
     ctx: typer.Context,
     what: Annotated[str, typer.Argument(help="A lecture example (chain-rule, two-layer-sigmoid, one-neuron, "
-                                             "simplest-nn), rnn-through-time (backpropagation through time "
-                                             "in a tiny RNN) or a model file.", show_default=False,
+                                             "simplest-nn, perceptron), rnn-through-time (backpropagation "
+                                             "through time in a tiny RNN) or a model file.",
+                                        show_default=False,
                                         metavar="EXAMPLE|MODEL")],
     data: Annotated[str | None, typer.Option("--data", "-d", help="For a model: a data set name or a CSV "
                                              "file with the target column.", show_default=False)] = None,
@@ -412,6 +413,9 @@ def explain(
                                        "sequence's time steps.")] = "50",
     activation: Annotated[str, typer.Option("--activation", help="For rnn-through-time: the RNN's activation "
                                             "(tanh, relu, sigmoid, linear).")] = "tanh",
+    bias_as_weight: Annotated[bool, typer.Option(
+        "--bias-as-weight", help="For perceptron or a model: write the bias as the weight w0 on a constant "
+                                 "input x0 = 1.")] = False,
     debug: Debug = False,
 ) -> None:
     """Every number of one forward and backward pass: a lecture's worked example, or a model on data rows."""
@@ -423,7 +427,7 @@ def explain(
             raise UsageError(f"--rows must be an integer >= 1 (the rows of the batch shown), got {rows!r}")
         if not steps.strip().isdigit() or int(steps) < 1:
             raise UsageError(f"--steps must be an integer >= 1 (the sequence's time steps), got {steps!r}")
-        show(what, data, target, int(rows), _console(), int(steps), activation)
+        show(what, data, target, int(rows), _console(), int(steps), activation, bias_as_weight)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@
 
     glassnet explain chain-rule
     glassnet explain two-layer-sigmoid
+    glassnet explain perceptron --bias-as-weight
     glassnet explain rnn-through-time --steps 50 --activation tanh
     glassnet explain runs/<run>/model.safetensors --data iris --rows 1
 """
@@ -28,14 +29,15 @@ THROUGH_TIME = "rnn-through-time"
 
 
 def explain(what: str, data: str | None = None, target: str | None = None, rows: int = 1,
-            console: Any = None, steps: int = 50, activation: str = "tanh") -> Any:
+            console: Any = None, steps: int = 50, activation: str = "tanh",
+            bias_as_weight: bool = False) -> Any:
     """Print a worked example, or one forward/backward pass of a saved model on ``rows`` rows.
 
     Parameters
     ----------
     what : str
         An example name (``chain-rule``, ``two-layer-sigmoid``, ``one-neuron``,
-        ``simplest-nn``), ``rnn-through-time`` (a tiny SimpleRNN's h_t and dE/dh_t at each
+        ``simplest-nn``, ``perceptron``), ``rnn-through-time`` (a tiny SimpleRNN's h_t and dE/dh_t at each
         step, see :func:`glassnet.explain.through_time`) or the path of a model file written
         by ``glassnet train``.
     data : str, optional
@@ -48,6 +50,9 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
     console : rich.console.Console, optional
     steps, activation : int, str
         For ``rnn-through-time``: the sequence's length and the layer's activation.
+    bias_as_weight : bool, default False
+        For ``perceptron`` and a model: write the bias as the weight w0 on a constant input
+        x0 = 1 (for a model, z = [1, a_prev] [b; W] beside z = a_prev W + b).
 
     Returns
     -------
@@ -63,6 +68,10 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
     from rich.console import Console
 
     console = Console(highlight=False) if console is None else console
+    if bias_as_weight and (what == THROUGH_TIME or what in examples.EXAMPLES) \
+            and what not in examples.BIAS_AS_WEIGHT:
+        raise UsageError(f"--bias-as-weight applies to a model file and the examples "
+                         f"{', '.join(examples.BIAS_AS_WEIGHT)}, not {what!r}")
     if what == THROUGH_TIME:
         if activation not in CELL_ACTIVATIONS:
             raise UsageError(f"--activation must be one of {', '.join(CELL_ACTIVATIONS)} (what a recurrent "
@@ -71,7 +80,7 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
         result.print(console)
         return result
     if what in examples.EXAMPLES:
-        example = examples.run(what)
+        example = examples.run(what, bias_as_weight=bias_as_weight)
         example.print(console)
         return example
     if data is None:
@@ -84,7 +93,7 @@ def explain(what: str, data: str | None = None, target: str | None = None, rows:
     model, X, y = _saved_rows(what, data, target, rows)
     result = trace(model, X, y, optimizer=model.optimizer if getattr(model, "compiled", False) else None)
     result.table(sample=0 if rows == 1 else None, console=console)
-    _print_equations(result, console)
+    _print_equations(result, console, bias_as_weight)
     return result
 
 
@@ -95,8 +104,9 @@ def _saved_rows(path: str, data: str, target: str | None, rows: int) -> tuple[An
     return model, model.preprocessing.transform(table.X.iloc[:rows]), table.y[:rows]
 
 
-def _print_equations(result: Trace, console: Any) -> None:
+def _print_equations(result: Trace, console: Any, bias_as_weight: bool = False) -> None:
     for record in result.layers:
         if record.z is not None and record.W is not None and record.W.ndim == 2:
-            console.print(result.equations(record.index), markup=False, soft_wrap=True)
+            console.print(result.equations(record.index, bias_as_weight=bias_as_weight), markup=False,
+                          soft_wrap=True)
             console.print()

@@ -8,9 +8,10 @@ Examples
 """
 
 from glassnet.estimators.basis import GaussianBasis
+from glassnet.estimators.bayes import BayesianLinearRegression
 from glassnet.estimators.linear import LinearRegression, LogisticRegression
 from glassnet.estimators.mlp import MLPClassifier, MLPRegressor
 from glassnet.estimators.perceptron import Perceptron
 
-__all__ = ["GaussianBasis", "LinearRegression", "LogisticRegression", "MLPClassifier", "MLPRegressor",
-           "Perceptron"]
+__all__ = ["BayesianLinearRegression", "GaussianBasis", "LinearRegression", "LogisticRegression",
+           "MLPClassifier", "MLPRegressor", "Perceptron"]

@@ -5,13 +5,20 @@ one-layer network: the forward pass is one fused node (:func:`glassnet.functiona
 the loss comes from :mod:`glassnet.losses`, ``loss.backward()`` computes dE/dW and dE/db
 and :class:`glassnet.optim.SGD` takes the step  theta <- theta - eta dE/dtheta.
 
-The objective minimised is the data loss averaged over the samples plus an L2 penalty on
-the weights (never on the bias):
+The objective minimised is the data loss averaged over the samples plus an L2 and an L1
+penalty on the weights (never on the bias):
 
 .. math::
 
     E(W, b) = \\frac{1}{n} \\sum_{i=1}^{n} \\ell(x_i W + b, y_i)
-              + \\frac{\\alpha}{2 n} \\lVert W \\rVert_F^2
+              + \\frac{\\alpha}{2 n} \\lVert W \\rVert_F^2 + \\lambda_1 \\lVert W \\rVert_1
+
+The L2 term goes through ``backward``; the L1 term, not differentiable at 0, is handled
+by its proximal step after each gradient step (proximal gradient descent, ISTA):
+W <- sign(W) max(|W| - eta lambda_1, 0), which sets small weights exactly to zero.
+A data loss that is not differentiable everywhere (the absolute error) is minimised by the
+subgradient method: steps decaying geometrically from eta to eta / 10^6 over the iterations,
+the best iterate kept.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from glassnet._grad_mode import no_grad
 from glassnet.errors import NonFiniteError
 from glassnet.functional import linear
 from glassnet.optim import SGD
@@ -53,6 +61,7 @@ class _Problem:
     alpha: float
     W: Tensor
     b: Tensor | None
+    l1: float = 0.0
 
     def objective(self, rows: slice | None = None) -> Tensor:
         """E on the samples ``rows`` (all by default); the penalty is scaled by the full n."""
@@ -62,6 +71,16 @@ class _Problem:
         if self.alpha:
             loss = loss + (self.W * self.W).sum() * (self.alpha / (2 * self.X.shape[0]))
         return loss
+
+    def l1_term(self) -> float:
+        """lambda_1 ||W||_1, the part of E outside the graph."""
+        return self.l1 * float(np.abs(self.W.data).sum()) if self.l1 else 0.0
+
+    def shrink(self, step: float) -> None:
+        """The proximal step of lambda_1 ||W||_1: soft-thresholding by step lambda_1."""
+        if self.l1:
+            W = self.W.data
+            W[...] = np.sign(W) * np.maximum(np.abs(W) - step * self.l1, 0.0)
 
 
 def gradient_descent(
@@ -79,6 +98,8 @@ def gradient_descent(
     batch_size: int,
     rng: np.random.Generator,
     name: str,
+    l1: float = 0.0,
+    subgradient: bool = False,
 ) -> DescentResult:
     """Train z = X W + b by gradient descent on the engine, starting from W = 0 and b = ``b0``
     (no bias when ``b0`` is None).
@@ -98,17 +119,31 @@ def gradient_descent(
         step is too large: training stops with a ConvergenceWarning.
     name : str
         The estimator's name, for messages.
+    l1 : float, default 0.0
+        lambda_1 of the L1 penalty, applied by its proximal step.
+    subgradient : bool, default False
+        For a data loss with kinks: the step decays from ``learning_rate`` to
+        ``learning_rate / 1e6`` over ``max_iter`` iterations and the best iterate is kept.
+
+    The data loss may train parameters of its own (HuberRegressor's scale): those listed in
+    its ``parameters`` attribute take the same steps.
     """
     dtype = X.dtype
     problem = _Problem(
         X, target, data_loss, alpha,
         Tensor(np.zeros((X.shape[1], n_outputs), dtype=dtype), requires_grad=True),
         None if b0 is None else Tensor(np.asarray(b0, dtype=dtype).reshape(n_outputs), requires_grad=True),
+        l1,
     )
     params = [problem.W] if problem.b is None else [problem.W, problem.b]
+    params += list(getattr(data_loss, "parameters", []))
     optimizer = SGD(params, lr=learning_rate)
-    curve, converged = _descend(problem, optimizer, solver=solver, max_iter=max_iter, tol=tol,
-                                batch_size=batch_size, rng=rng, name=name)
+    if subgradient:
+        curve, converged = _subgradient(problem, optimizer, params, solver=solver, max_iter=max_iter,
+                                        tol=tol, batch_size=batch_size, rng=rng, name=name)
+    else:
+        curve, converged = _descend(problem, optimizer, solver=solver, max_iter=max_iter, tol=tol,
+                                    batch_size=batch_size, rng=rng, name=name)
     b = np.zeros(n_outputs, dtype) if problem.b is None else problem.b.data.copy()
     return DescentResult(problem.W.data.copy(), b, curve, len(curve), converged)
 
@@ -133,6 +168,36 @@ def _descend(problem: _Problem, optimizer: SGD, *, solver: str, max_iter: int, t
     _warn(f"{name}: gradient descent stopped after max_iter={max_iter} iterations before the "
           f"loss changed by less than tol={tol}; raise max_iter or learning_rate, or scale X.")
     return curve, False
+
+
+def _subgradient(problem: _Problem, optimizer: SGD, params: list[Tensor], *, solver: str,
+                 max_iter: int, tol: float, batch_size: int, rng: np.random.Generator,
+                 name: str) -> tuple[list[float], bool]:
+    """The subgradient method with geometrically decaying steps, eta_t = eta 10^(-6 t / max_iter)
+    (from eta down to eta / 10^6 over the ``max_iter`` iterations; on a loss with a sharp
+    minimum, as the absolute error, this converges linearly). The parameters end at the best
+    iterate seen (the objective on all samples); it counts as converged when the best loss
+    improved by less than ``tol`` over the last tenth of the iterations."""
+    step = _full_batch_step if solver == "gd" else _mini_batch_epoch
+    eta, curve = optimizer.lr, []
+    best, best_values, bests = np.inf, [p.data.copy() for p in params], []
+    for iteration in range(1, max_iter + 1):
+        optimizer.lr = eta * 10.0 ** (-6.0 * iteration / max_iter)
+        _checked_step(step, problem, optimizer, batch_size, rng, iteration, name)
+        with no_grad():
+            loss = problem.objective().item() + problem.l1_term()
+        curve.append(loss)
+        if loss < best:
+            best, best_values = loss, [p.data.copy() for p in params]
+        bests.append(best)
+    optimizer.lr = eta
+    for p, value in zip(params, best_values):
+        p.data[...] = value
+    converged = bests[-(max_iter // 10) - 1] - best < tol
+    if not converged:
+        _warn(f"{name}: the subgradient method still improved the loss by more than tol={tol} in the last "
+              f"tenth of its max_iter={max_iter} iterations; raise max_iter or learning_rate, or scale X.")
+    return curve, converged
 
 
 def _checked_step(step: Callable[..., float], problem: _Problem, optimizer: SGD, batch_size: int,
@@ -163,7 +228,8 @@ def _full_batch_step(problem: _Problem, optimizer: SGD, batch_size: int,
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return loss.item()
+    problem.shrink(optimizer.lr)
+    return loss.item() + problem.l1_term()
 
 
 def _mini_batch_epoch(problem: _Problem, optimizer: SGD, batch_size: int,
@@ -172,7 +238,7 @@ def _mini_batch_epoch(problem: _Problem, optimizer: SGD, batch_size: int,
     n = problem.X.shape[0]
     order = rng.permutation(n)
     shuffled = _Problem(problem.X[order], problem.target[order], problem.data_loss, problem.alpha,
-                        problem.W, problem.b)
+                        problem.W, problem.b, problem.l1)
     total = 0.0
     for start in range(0, n, batch_size):
         rows = slice(start, min(start + batch_size, n))
@@ -180,6 +246,7 @@ def _mini_batch_epoch(problem: _Problem, optimizer: SGD, batch_size: int,
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total += loss.item() * (rows.stop - rows.start)
+        shuffled.shrink(optimizer.lr)
+        total += (loss.item() + shuffled.l1_term()) * (rows.stop - rows.start)
     return total / n
 

@@ -15,8 +15,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from glassnet.activations._arrays import _log_softmax
 from glassnet.estimators._base import rng_from
 from glassnet.estimators._descent import DescentResult, gradient_descent
-from glassnet.losses import MSE, BinaryCrossEntropy, CrossEntropy
-from glassnet.tensor import Tensor
+from glassnet.estimators._regression_losses import ScaledHuber, absolute, squared
+from glassnet.losses import BinaryCrossEntropy, CrossEntropy
 
 __all__ = ["LinearRegression", "LogisticRegression"]
 
@@ -36,25 +36,35 @@ def _descent_params() -> dict[str, list[Any]]:
 
 
 def _train(estimator: Any, X: np.ndarray, target: np.ndarray, data_loss: Any, n_outputs: int,
-           b0: np.ndarray) -> DescentResult:
-    """Gradient descent with the estimator's hyperparameters, on X centred when fitting a bias."""
+           b0: np.ndarray, alpha: float | None = None, **options: Any) -> DescentResult:
+    """Gradient descent with the estimator's hyperparameters, on X centred when fitting a bias;
+    ``alpha`` (default the estimator's) is the weight of (1 / 2n) ||W||^2."""
     return gradient_descent(
         X, target, data_loss, n_outputs=n_outputs, b0=b0 if estimator.fit_intercept else None,
-        alpha=estimator.alpha, solver=estimator.solver, learning_rate=estimator.learning_rate,
-        max_iter=estimator.max_iter, tol=estimator.tol, batch_size=estimator.batch_size,
-        rng=rng_from(estimator.random_state), name=type(estimator).__name__,
+        alpha=estimator.alpha if alpha is None else alpha, solver=estimator.solver,
+        learning_rate=estimator.learning_rate, max_iter=estimator.max_iter, tol=estimator.tol,
+        batch_size=estimator.batch_size, rng=rng_from(estimator.random_state),
+        name=type(estimator).__name__, **options,
     )
 
 
-def _sum_squares_over_n(z: Tensor, target: np.ndarray) -> Tensor:
-    """(1 / 2n) sum_i ||z_i - y_i||^2: the squared error summed over outputs, averaged over samples."""
-    return MSE(reduction="sum", scale=0.5 / z.shape[0])(z, target)
+def _penalty_weights(penalty: str | None, alpha: float, l1_ratio: float, n: int) -> tuple[float, float]:
+    """(a2, l1): the objective's penalty is (a2 / 2n) ||w||^2 + l1 ||w||_1, each penalty with
+    the alpha of its scikit-learn estimator."""
+    if penalty == "l2":
+        return alpha, 0.0
+    if penalty == "l1":
+        return 0.0, alpha
+    if penalty == "elasticnet":
+        return n * alpha * (1 - l1_ratio), alpha * l1_ratio
+    return 0.0, 0.0
 
 
 class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
-    """Least-squares linear regression y_hat = x w + b, with an optional L2 (ridge) penalty.
+    """Linear regression y_hat = x w + b: least squares and its alternatives (L2, L1 and
+    elastic-net penalties; absolute and Huber losses).
 
-    The parameters minimise
+    By default the parameters minimise
 
     .. math::
 
@@ -62,11 +72,33 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
                   + \\frac{\\alpha}{2n} \\lVert w \\rVert^2,
 
     which is scikit-learn's ``Ridge(alpha)`` objective divided by 2n (so the same minimiser,
-    and ``LinearRegression`` for alpha = 0).
+    and ``LinearRegression`` for alpha = 0). ``loss`` and ``penalty`` choose the other
+    objectives; each is a scikit-learn estimator's (up to a constant factor), with its alpha:
+
+    ============  ==============================================  ==========================
+    term          in E (r_i = x_i w + b - y_i)                    scikit-learn
+    ============  ==============================================  ==========================
+    "squared"     (1/2n) sum r_i^2                                Ridge, Lasso, ElasticNet
+    "absolute"    (1/2n) sum |r_i|                                QuantileRegressor(0.5)
+    "huber"       (1/2n) sum [s + s H_eps(r_i / s)], s learned    HuberRegressor(epsilon)
+    "l2"          (alpha / 2n) ||w||^2                            Ridge, HuberRegressor
+    "l1"          alpha ||w||_1                                   Lasso, QuantileRegressor
+    "elasticnet"  alpha rho ||w||_1 + alpha (1 - rho) / 2 ||w||^2  ElasticNet(alpha, rho)
+    ============  ==============================================  ==========================
+
+    with H_eps(u) = u^2 if |u| < eps else 2 eps |u| - eps^2 (quadratic for small residuals,
+    linear for outliers) and rho = ``l1_ratio``. Mind that "l2" and "elasticnet" scale alpha
+    differently, as Ridge and ElasticNet do. The L1 term is minimised by proximal gradient
+    descent (ISTA: after each step, w <- sign(w) max(|w| - eta alpha, 0), so that weights
+    reach exactly zero); the absolute loss, with a kink at r = 0, by the subgradient method
+    (the step decays from eta to eta / 10^6 over the ``max_iter`` iterations; the best
+    iterate is kept): on scaled data it needs a learning_rate near 1 and about 10^4
+    iterations to reach QuantileRegressor's coefficients to 1e-3.
 
     Solvers:
 
-    - ``"normal"``: the normal equation theta = (X^T X)^{-1} X^T y, or with the penalty
+    - ``"normal"``: (squared loss, penalty None or "l2") the normal equation
+      theta = (X^T X)^{-1} X^T y, or with the penalty
       theta = (X^T X + alpha I)^{-1} X^T y. The inverse is never formed: with the thin
       SVD X = U S V^T, theta = V diag(s_j / (s_j^2 + alpha)) U^T y, which is stable and,
       for a rank-deficient X and alpha = 0, gives the least-squares solution of minimum norm
@@ -94,10 +126,19 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
     batch_size : int, default 32
         Samples per step of "sgd" (capped at the number of samples).
     alpha : float, default 0.0
-        L2 penalty strength (ridge regression); the intercept is not penalised.
+        Penalty strength (for "l2", ridge regression's); the intercept is not penalised.
     fit_intercept : bool, default True
     random_state : int, RandomState or None
         Seeds the order of the mini-batches of "sgd".
+    penalty : {"l2", "l1", "elasticnet"} or None, default "l2"
+        The penalty on w (see the table); None ignores ``alpha``. With alpha = 0 (the
+        default) no penalty applies.
+    l1_ratio : float in [0, 1], default 0.5
+        rho of "elasticnet".
+    loss : {"squared", "absolute", "huber"}, default "squared"
+        The data term (see the table); "absolute" and "huber" need solver "gd" or "sgd".
+    epsilon : float > 1, default 1.35
+        HuberRegressor's eps: residuals beyond eps times the learned scale count linearly.
 
     Attributes
     ----------
@@ -111,6 +152,8 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Whether the stopping rule was met ("normal": always True).
     rank_, singular_values_ : int, ndarray
         Rank and singular values of the (centred) X ("normal" only).
+    scale_ : float or ndarray of shape (n_targets,)
+        The learned scale s of the "huber" loss.
     n_features_in_, feature_names_in_
 
     Examples
@@ -120,16 +163,29 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
     >>> model = LinearRegression().fit(X, 2 * X[:, 0] + 1)
     >>> np.round(model.coef_, 6), round(float(model.intercept_), 6)
     (array([2.]), 1.0)
+
+    The lasso sets a weight of a useless feature exactly to zero:
+
+    >>> X = np.array([[-1.0, 0.3], [0.0, -0.5], [1.0, 0.1], [2.0, 0.1]])
+    >>> lasso = LinearRegression(solver="gd", penalty="l1", alpha=0.1, learning_rate=0.5,
+    ...                          max_iter=5000, tol=1e-12).fit(X, 2 * X[:, 0])
+    >>> np.round(lasso.coef_, 4).tolist()
+    [1.92, 0.0]
     """
 
     _parameter_constraints: dict = {
         "solver": [StrOptions({"normal", "gd", "sgd"})],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "loss": [StrOptions({"squared", "absolute", "huber"})],
+        "epsilon": [Interval(Real, 1, None, closed="left")],
         **_descent_params(),
     }
 
     def __init__(self, solver: str = "normal", learning_rate: float = 0.01, max_iter: int = 1000,
                  tol: float = 1e-3, batch_size: int = 32, alpha: float = 0.0,
-                 fit_intercept: bool = True, random_state: Any = None) -> None:
+                 fit_intercept: bool = True, random_state: Any = None, penalty: str | None = "l2",
+                 l1_ratio: float = 0.5, loss: str = "squared", epsilon: float = 1.35) -> None:
         self.solver = solver
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -138,41 +194,68 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.random_state = random_state
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.loss = loss
+        self.epsilon = epsilon
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> LinearRegression:
         """Fit the model to X of shape (n_samples, n_features) and y of shape (n_samples,) or
         (n_samples, n_targets). Returns self."""
+        self._check_solver()
         X, y = validate_data(self, X, y, dtype=_FLOATS, multi_output=True, y_numeric=True)
         Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
         x_mean = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1], X.dtype)
         y_mean = Y.mean(axis=0) if self.fit_intercept else np.zeros(Y.shape[1], X.dtype)
         Xc = X - x_mean
+        a2, l1 = _penalty_weights(self.penalty, self.alpha, self.l1_ratio, X.shape[0])
         if self.solver == "normal":
-            W = self._solve_normal(Xc, Y - y_mean)
+            W = self._solve_normal(Xc, Y - y_mean, a2)
             b = y_mean - x_mean @ W
         else:
-            result = _train(self, Xc, Y, _sum_squares_over_n, Y.shape[1], y_mean)
-            W, b = result.W, result.b - x_mean @ result.W
-            self.loss_curve_, self.n_iter_, self.converged_ = (
-                result.loss_curve, result.n_iter, result.converged)
+            W, b = self._descend(Xc, Y, y_mean, a2, l1)
+            b = b - x_mean @ W
         one_target = y.ndim == 1
         self.coef_ = W[:, 0].copy() if one_target else W.T.copy()
         self.intercept_ = float(b[0]) if one_target else b
         return self
 
-    def _solve_normal(self, Xc: np.ndarray, Yc: np.ndarray) -> np.ndarray:
+    def _check_solver(self) -> None:
+        closed_form = self.loss == "squared" and self.penalty in (None, "l2")
+        if self.solver == "normal" and not closed_form:
+            raise ValueError(
+                f"LinearRegression: solver='normal' solves the squared loss with penalty None or 'l2' in "
+                f"closed form; loss={self.loss!r} with penalty={self.penalty!r} needs solver='gd' or 'sgd'")
+
+    def _descend(self, Xc: np.ndarray, Y: np.ndarray, y_mean: np.ndarray, a2: float,
+                 l1: float) -> tuple[np.ndarray, np.ndarray]:
+        """W and b (for the centred X) by gradient descent on the chosen loss and penalty."""
+        data_loss: Any = {"squared": squared, "absolute": absolute}.get(self.loss)
+        if self.loss == "huber":
+            data_loss = ScaledHuber(self.epsilon, Xc.dtype, Y.shape[1])
+        b0 = y_mean if self.loss == "squared" else np.median(Y, axis=0)
+        result = _train(self, Xc, Y, data_loss, Y.shape[1], b0, alpha=a2, l1=l1,
+                        subgradient=self.loss == "absolute")
+        self.loss_curve_, self.n_iter_, self.converged_ = (
+            result.loss_curve, result.n_iter, result.converged)
+        if self.loss == "huber":
+            sigma = data_loss.sigma.data
+            self.scale_ = float(sigma[0]) if Y.shape[1] == 1 else sigma.copy()
+        return result.W, result.b
+
+    def _solve_normal(self, Xc: np.ndarray, Yc: np.ndarray, alpha: float) -> np.ndarray:
         """theta = V diag(s / (s^2 + alpha)) U^T y from the thin SVD of the centred X."""
         U, s, Vt = np.linalg.svd(Xc, full_matrices=False)
         cutoff = max(Xc.shape) * np.finfo(Xc.dtype).eps * (s[0] if s.size else 0.0)
         keep = s > cutoff
         filt = np.zeros_like(s)
-        filt[keep] = s[keep] / (s[keep] ** 2 + self.alpha)
+        filt[keep] = s[keep] / (s[keep] ** 2 + alpha)
         W = Vt.T @ (filt[:, None] * (U.T @ Yc))
         residual = Xc @ W - Yc
         self.rank_, self.singular_values_ = int(keep.sum()), s
         self.loss_curve_ = [float((residual ** 2).sum() / (2 * Xc.shape[0])
-                                  + self.alpha * (W ** 2).sum() / (2 * Xc.shape[0]))]
+                                  + alpha * (W ** 2).sum() / (2 * Xc.shape[0]))]
         self.n_iter_, self.converged_ = 1, True
         return W
 

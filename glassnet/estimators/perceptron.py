@@ -10,8 +10,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from glassnet.estimators._base import rng_from
 
@@ -53,6 +53,19 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     mistake), so unit c is exactly the two-class perceptron fitted to ``y == classes_[c]``.
     ``predict`` answers the class whose unit has the largest weighted sum.
 
+    Multi-output perceptron: given a 0/1 indicator matrix y of shape (n_samples, K) (each
+    sample may belong to several of K labels, scikit-learn's multilabel format, as for its
+    ``MLPClassifier``), K step units are trained at once, one per column, each sample
+    updating every unit that got it wrong,
+
+    .. math::
+
+        W \\leftarrow W + \\eta (y - \\hat y)^T x, \\qquad b \\leftarrow b + \\eta (y - \\hat y),
+
+    until an epoch without a mistake; ``predict`` returns the K outputs, an indicator matrix.
+    The target's shape chooses the model, as everywhere in scikit-learn (no flag can
+    contradict the data): a 1-D y of K classes is one-vs-rest, a 2-D y is K outputs.
+
     The computation runs in the dtype of X: float32 stays float32, other inputs become
     float64.
 
@@ -75,11 +88,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_classes, n_features)
-        The weights w; for K > 2 classes one row per class's unit. (scikit-learn's has
-        shape (1, n_features) for two classes: here the lectures' vector w.)
+        The weights w; for K > 2 classes (or K outputs) one row per unit. (scikit-learn's
+        has shape (1, n_features) for two classes: here the lectures' vector w.)
     intercept_ : float or ndarray of shape (n_classes,)
-        The bias b (minus the threshold); for K > 2 classes one per unit.
+        The bias b (minus the threshold); for K > 2 classes (or K outputs) one per unit.
     classes_ : ndarray of shape (n_classes,)
+        The labels; for a multi-output y, the output indices 0 ... K - 1 (as MLPClassifier).
     n_iter_ : int
         Epochs run (by the unit that ran longest).
     converged_ : bool
@@ -95,6 +109,13 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     array([4., 6.])
     >>> unit.predict([[0, 1, 1], [1, 0, 0]]).tolist()
     [0, 1]
+
+    Two step units at once, learning AND and OR:
+
+    >>> X = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    >>> Y = [[0, 0], [0, 1], [0, 1], [1, 1]]
+    >>> Perceptron(shuffle=False).fit(X, Y).predict(X).tolist()
+    [[0, 0], [0, 1], [0, 1], [1, 1]]
     """
 
     _parameter_constraints: dict = {
@@ -139,24 +160,47 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         unit.n_features_in_ = coef.shape[0]
         return unit
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> Perceptron:
         """Run the perceptron rule on X (n_samples, n_features) and labels y: one unit for two
-        classes, one unit per class (one-vs-rest) for more."""
-        X, y = validate_data(self, X, y, dtype=_FLOATS)
+        classes, one unit per class (one-vs-rest) for more, one unit per column of a 0/1
+        indicator matrix y of shape (n_samples, K) (multi-output)."""
+        X, y = validate_data(self, X, y, dtype=_FLOATS, multi_output=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        if y.ndim == 2:
+            return self._fit_outputs(X, y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         k = len(self.classes_)
         if k < 2:
             raise ValueError(
                 f"The Perceptron needs samples of at least two classes; y holds 1 class "
                 f"{self.classes_.tolist()}. Give samples of every class.")
+        self.n_outputs_ = 1
         targets = codes[:, None] if k == 2 else (codes[:, None] == np.arange(k)).astype(np.intp)
         W, b = self._train(X, targets, self._step_size())
         if k == 2:
             self.coef_, self.intercept_ = W[0], float(b[0])
         else:
             self.coef_, self.intercept_ = W, b
+        return self
+
+    def _fit_outputs(self, X: np.ndarray, Y: np.ndarray) -> Perceptron:
+        """K step units, one per column of the 0/1 indicator matrix Y, trained at once."""
+        if type_of_target(Y) != "multilabel-indicator":
+            raise ValueError(
+                "Perceptron: a 2-D y is a multi-output target and must hold 0 and 1 only (one column "
+                f"per output); got values {np.unique(Y)[:10].tolist()}. Give a 1-D y of labels for one "
+                "output of several classes")
+        self.classes_ = np.arange(Y.shape[1])
+        self.coef_, self.intercept_ = self._train(X, np.asarray(Y, dtype=np.intp), self._step_size())
+        self.n_outputs_ = Y.shape[1]
         return self
 
     def _train(self, X: np.ndarray, targets: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -227,8 +271,11 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Two classes: ``classes_[1]`` where w . x + b > 0, else ``classes_[0]``. More: the class
-        whose unit has the largest weighted sum (the first one on a tie)."""
+        whose unit has the largest weighted sum (the first one on a tie). Multi-output: the K
+        step outputs, an indicator matrix of shape (n_samples, K)."""
         z = self.decision_function(X)
+        if getattr(self, "n_outputs_", 1) > 1:
+            return (z > 0).astype(np.intp)
         if z.ndim == 1:
             return self.classes_[(z > 0).astype(np.intp)]
         return self.classes_[z.argmax(axis=1)]

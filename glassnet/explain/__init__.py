@@ -12,6 +12,7 @@
 - :func:`lr_finder`: the learning-rate range test.
 - :func:`activation_report`, :func:`gradient_flow`: dead and saturated units; gradient
   norms per layer over training.
+- :func:`adversarial`: FGSM and PGD adversarial examples and the accuracy they cost.
 - :mod:`~glassnet.explain.examples`: the lectures' worked examples (``glassnet explain``).
 
 These tools read the autodiff graph itself (``Tensor._ctx``, ``.parents``, ``.op``,
@@ -20,6 +21,7 @@ and matplotlib are imported only by the views that need them.
 """
 
 from glassnet.explain import examples
+from glassnet.explain.adversarial import AdversarialResult, adversarial
 from glassnet.explain.diagnostics import ActivationReport, activation_report, gradient_flow
 from glassnet.explain.gradcheck import GradcheckResult, gradcheck
 from glassnet.explain.graph import Graph, graph
@@ -35,5 +37,6 @@ __all__ = [
     "loss_landscape", "Landscape", "filter_normalized_direction",
     "lr_finder", "LRFinderResult",
     "activation_report", "ActivationReport", "gradient_flow",
+    "adversarial", "AdversarialResult",
     "examples",
 ]

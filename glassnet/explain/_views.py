@@ -178,8 +178,10 @@ def _gradient_lines(r: LayerTrace, prev: str, calls: int, batch: int, n: int, d:
     return lines
 
 
-def equations(t: Trace, r: LayerTrace, sample: int, digits: int) -> str:
-    """Forward, delta, gradients and update of layer ``r`` with the numbers of ``sample``."""
+def equations(t: Trace, r: LayerTrace, sample: int, digits: int, bias_as_weight: bool = False) -> str:
+    """Forward, delta, gradients and update of layer ``r`` with the numbers of ``sample``; with
+    ``bias_as_weight`` the forward line also as z = [1, a_prev] [b; W] (b as the weights of a
+    constant input x0 = 1)."""
     _check_sample(t, sample)
     if r.z is None or r.W is None or r.W.ndim != 2:
         raise ValueError(
@@ -195,8 +197,19 @@ def equations(t: Trace, r: LayerTrace, sample: int, digits: int) -> str:
         f"layer {l} of {len(t.layers)}: {r.name} ({r.kind}, {g}), {_which(sample, t.X.shape[0])}",
         f"z^{l} = {prev} W^{l} + b^{l} = {fmt_array(r.a_prev[n], d)} {fmt_array(r.W, d)}{bias}"
         f" = {fmt_array(r.z[n], d)}",
+        *([_augmented_line(r, prev, n, d)] if bias_as_weight and r.b is not None else []),
         f"a^{l} = {g}(z^{l}) = {fmt_array(r.a[n], d)}",
         _delta_line(t, r, n, d),
         *_gradient_lines(r, prev, calls, t.X.shape[0], n, d),
     ]
     return "\n".join(lines)
+
+
+def _augmented_line(r: LayerTrace, prev: str, n: int, d: int) -> str:
+    """z = [1, a_prev] [b; W]: the bias as the first row of an augmented weight matrix (a shared
+    bias repeated for every unit)."""
+    l = r.index
+    ones = np.concatenate([[1.0], np.asarray(r.a_prev[n], dtype=np.float64)])
+    augmented = np.vstack([np.broadcast_to(r.b, (r.W.shape[1],)), r.W])
+    return (f"z^{l} = [1, {prev}] [b^{l}; W^{l}] = {fmt_array(ones, d)} {fmt_array(augmented, d)} "
+            f"= {fmt_array(r.z[n], d)}")

@@ -4,11 +4,15 @@
 - ``two-layer-sigmoid``: the 2-2-2 sigmoid network (inputs 0.05, 0.1; targets 0.01, 0.99;
   w1..w8 = 0.15 ... 0.55; biases 0.35 and 0.6; E = 1/2 sum (out - target)^2): forward
   values, error, deltas, the eight weight gradients and the weights after one step of
-  gradient descent with eta = 0.5.
+  gradient descent with eta = 0.5; the biases both one per neuron and, as on the slide, one
+  per layer (``Dense(bias="shared")``: dE/db1 is the sum of the hidden deltas).
 - ``one-neuron``: the linear neuron x^L = w x^{L-1} + b with x^{L-1} = 1.5, y = 0.5,
   E = (x^L - y)^2, tau = 0.1, from w = 0.8, b = 1: the table converging to 0.5.
 - ``simplest-nn``: h = w x + b fitting y = 3 at x = 1 from w = 0.1, b = 1 with
   L = 1/2 (y - h)^2 and eta = 0.2: the w, b table.
+- ``perceptron``: the perceptron rule on the OR gate, visit by visit, with the bias as b or
+  (``bias_as_weight=True``) as the weight w0 on x0 = 1 (see
+  :func:`glassnet.explain.perceptron_rule.perceptron`).
 
 Every number is read from glassnet's graph (retained gradients, the nodes' backward) in
 float64.
@@ -26,12 +30,13 @@ from glassnet import losses
 from glassnet.explain._tables import Section, markdown, plain, print_sections
 from glassnet.explain.graph import Graph, graph
 from glassnet.explain.iteration import iterate
+from glassnet.explain.perceptron_rule import perceptron
 from glassnet.explain.trace import trace
 from glassnet.tensor import Tensor
 
 __all__ = [
     "Example", "EXAMPLES", "run", "chain_rule", "two_layer_sigmoid", "one_neuron", "simplest_nn",
-    "vanishing_gradients",
+    "vanishing_gradients", "perceptron", "BIAS_AS_WEIGHT",
 ]
 
 F64 = np.float64
@@ -80,10 +85,11 @@ class Example:
         return f"{self.title}\n\n{plain(self.sections)}" + "".join(f"\n{block}\n" for block in self.text)
 
 
-def _dense(units: int, activation: str | None = None, name: str | None = None) -> Any:
+def _dense(units: int, activation: str | None = None, name: str | None = None,
+           bias: str = "per_unit") -> Any:
     from glassnet.layers import Dense
 
-    return Dense(units, activation=activation, name=name)
+    return Dense(units, activation=activation, name=name, bias=bias)
 
 
 def _model(inputs: int, layers: list[Any], weights: dict[str, list[Any]]) -> Any:
@@ -134,22 +140,13 @@ def two_layer_sigmoid(lr: float = 0.5) -> Example:
     Wiring: net_h1 = w1 i1 + w2 i2 + b1, net_h2 = w3 i1 + w4 i2 + b1, net_o1 = w5 out_h1 +
     w6 out_h2 + b2, net_o2 = w7 out_h1 + w8 out_h2 + b2; so W^1 = [[w1, w3], [w2, w4]] in
     glassnet's (inputs, units) layout. The biases are one per neuron (both start at b1 or
-    b2) and take the step too.
+    b2) and take the step too; the same step with the slide's two shared biases
+    (``Dense(bias="shared")``) gives dE/db1 = delta_h1 + delta_h2 and dE/db2 = delta_o1 + delta_o2.
     """
-    from glassnet.optim import SGD
-
-    w = _W
-    model = _model(
-        2, [_dense(2, "sigmoid", "hidden"), _dense(2, "sigmoid", "output")],
-        {"layers.0.W": [[w[0], w[2]], [w[1], w[3]]], "layers.0.b": [0.35, 0.35],
-         "layers.1.W": [[w[4], w[6]], [w[5], w[7]]], "layers.1.b": [0.6, 0.6]})
-    X, y = np.array([[0.05, 0.1]]), np.array([[0.01, 0.99]])
-    t = trace(model, X, y, loss=losses.MSE("sum", scale=0.5), optimizer=SGD(lr=lr))
+    t, after = _step_2_2_2("per_unit", [0.35, 0.35], [0.6, 0.6], lr)
+    shared, shared_after = _step_2_2_2("shared", [0.35], [0.6], lr)
     h, o = t.layers
-    errors = 0.5 * (t.output[0] - y[0]) ** 2
-    model.load_state_dict({f"layers.{i}.{k}": r.params[k] + r.steps[k] for i, r in enumerate(t.layers)
-                           for k in ("W", "b")})
-    after = trace(model, X, y, loss=losses.MSE("sum", scale=0.5))
+    errors = 0.5 * (t.output[0] - t.y[0]) ** 2
     values = {
         "net_h1": h.z[0, 0], "net_h2": h.z[0, 1], "out_h1": h.a[0, 0], "out_h2": h.a[0, 1],
         "net_o1": o.z[0, 0], "net_o2": o.z[0, 1], "out_o1": o.a[0, 0], "out_o2": o.a[0, 1],
@@ -161,9 +158,28 @@ def two_layer_sigmoid(lr: float = 0.5) -> Example:
                                                       (o.W + o.dW_step).T.ravel()]),
         "per_neuron_biases_after_one_step": {"hidden": h.b + h.db_step, "output": o.b + o.db_step},
         "E_total_after_one_step_per_neuron_biases_updated": after.loss,
+        "grad_b1_shared": shared.layers[0].db[0], "grad_b2_shared": shared.layers[1].db[0],
+        "b1_b2_after_one_step_if_biases_updated": np.array([r.b[0] + r.db_step[0] for r in shared.layers]),
+        "E_total_after_one_step_biases_updated": shared_after.loss,
     }
     return Example("two-layer-sigmoid", f"2-2-2 sigmoid network, one step of gradient descent (eta = {lr:g})",
                    _network_sections(values, lr), values, [t.equations(2), t.equations(1)])
+
+
+def _step_2_2_2(bias: str, b1: list[float], b2: list[float], lr: float) -> tuple[Any, Any]:
+    """The traces of one SGD step of the 2-2-2 network and of the step's result."""
+    from glassnet.optim import SGD
+
+    w = _W
+    model = _model(
+        2, [_dense(2, "sigmoid", "hidden", bias), _dense(2, "sigmoid", "output", bias)],
+        {"layers.0.W": [[w[0], w[2]], [w[1], w[3]]], "layers.0.b": b1,
+         "layers.1.W": [[w[4], w[6]], [w[5], w[7]]], "layers.1.b": b2})
+    X, y = np.array([[0.05, 0.1]]), np.array([[0.01, 0.99]])
+    t = trace(model, X, y, loss=losses.MSE("sum", scale=0.5), optimizer=SGD(lr=lr))
+    model.load_state_dict({f"layers.{i}.{k}": r.params[k] + r.steps[k] for i, r in enumerate(t.layers)
+                           for k in ("W", "b")})
+    return t, trace(model, X, y, loss=losses.MSE("sum", scale=0.5))
 
 
 def _network_sections(v: dict[str, Any], lr: float) -> list[Section]:
@@ -188,6 +204,12 @@ def _network_sections(v: dict[str, Any], lr: float) -> list[Section]:
             ["b2 of o2", v["grad_b2_per_output_neuron"][1], biases["output"][1]]]),
         Section("after the step", ["quantity", "value"],
                 [["E_total", v["E_total_after_one_step_per_neuron_biases_updated"]]]),
+        Section("biases shared per layer, as on the slide (Dense(bias='shared'))",
+                ["bias", "dE/db = sum of deltas", "b - eta dE/db"], [
+                    ["b1", v["grad_b1_shared"], v["b1_b2_after_one_step_if_biases_updated"][0]],
+                    ["b2", v["grad_b2_shared"], v["b1_b2_after_one_step_if_biases_updated"][1]]]),
+        Section("after the step with shared biases", ["quantity", "value"],
+                [["E_total", v["E_total_after_one_step_biases_updated"]]]),
     ]
 
 
@@ -273,11 +295,37 @@ EXAMPLES: dict[str, Callable[[], Example]] = {
     "two-layer-sigmoid": two_layer_sigmoid,
     "one-neuron": one_neuron,
     "simplest-nn": simplest_nn,
+    "perceptron": perceptron,
 }
 
+#: The examples that can write the bias as a weight w0 on a constant input x0 = 1.
+BIAS_AS_WEIGHT = ("perceptron",)
 
-def run(name: str) -> Example:
-    """The worked example ``name`` (one of :data:`EXAMPLES`)."""
+
+def run(name: str, bias_as_weight: bool = False) -> Example:
+    """The worked example ``name`` (one of :data:`EXAMPLES`).
+
+    Parameters
+    ----------
+    name : str
+    bias_as_weight : bool, default False
+        Write the bias as the weight w0 on x0 = 1 (the examples in :data:`BIAS_AS_WEIGHT`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or ``bias_as_weight`` with an example that has no such form.
+
+    Examples
+    --------
+    >>> run("perceptron", bias_as_weight=True).values["final_w"]
+    [0.0, 0.5, 0.5]
+    """
     if name not in EXAMPLES:
         raise ValueError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    if bias_as_weight:
+        if name not in BIAS_AS_WEIGHT:
+            raise ValueError(f"bias_as_weight applies to the examples {', '.join(BIAS_AS_WEIGHT)}, "
+                             f"not {name!r}")
+        return EXAMPLES[name](bias_as_weight=True)
     return EXAMPLES[name]()

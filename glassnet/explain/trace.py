@@ -161,9 +161,23 @@ class Trace:
         """Every number in one long pandas DataFrame: layer, name, quantity, index, value."""
         return _views.frame(self, sample)
 
-    def equations(self, layer: int | str, sample: int = 0, digits: int = 6) -> str:
-        """The chain rule of one layer with this pass's numbers substituted, as text."""
-        return _views.equations(self, self.layer(layer), sample, digits)
+    def equations(self, layer: int | str, sample: int = 0, digits: int = 6,
+                  bias_as_weight: bool = False) -> str:
+        """The chain rule of one layer with this pass's numbers substituted, as text.
+
+        With ``bias_as_weight`` the forward pass is also written with the bias as a weight on a
+        constant input x0 = 1: z = [1, a_prev] [b; W], the lectures' second form.
+
+        Examples
+        --------
+        >>> import glassnet as gn
+        >>> model = gn.Sequential([gn.layers.Dense(1)], seed=0)
+        >>> _ = model.build(input_shape=(2,), dtype=np.float64)
+        >>> model.load_state_dict({"layers.0.W": np.array([[2.0], [3.0]]), "layers.0.b": np.array([1.0])})
+        >>> print(trace(model, [[1.0, 1.0]], [[0.0]]).equations(1, bias_as_weight=True).splitlines()[2])
+        z^1 = [1, a^0] [b^1; W^1] = [1, 1, 1] [[1], [2], [3]] = [6]
+        """
+        return _views.equations(self, self.layer(layer), sample, digits, bias_as_weight)
 
     def __repr__(self) -> str:
         return f"Trace(layers={[r.name for r in self.layers]}, loss={self.loss:.6g})"

@@ -78,6 +78,7 @@ def layer_classes() -> dict[str, type[Layer]]:
         heads,
         norm,
         pool,
+        rbf,
         recurrent,
         reshaping,
         sampling,
@@ -91,6 +92,7 @@ def layer_classes() -> dict[str, type[Layer]]:
         conv.Conv2D, conv.Conv1D, upsampling.Conv2DTranspose, upsampling.UpSampling2D, sampling.Sampling,
         pool.MaxPool2D, pool.AvgPool2D, pool.MaxPool1D, pool.GlobalAvgPool2D,
         recurrent.SimpleRNN, recurrent.LSTM, recurrent.GRU, sequences.Bidirectional, sequences.Masking,
+        rbf.RBF,
     )
     return {cls.__name__: cls for cls in classes}
 

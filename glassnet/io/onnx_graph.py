@@ -59,6 +59,11 @@ def _gaussian(g: Graph, x: str) -> str:
     return g.op("Exp", [g.op("Neg", [g.op("Mul", [x, x])])], "gaussian")
 
 
+def _multiquadric(g: Graph, x: str) -> str:
+    """g(z) = sqrt(1 + z^2)."""
+    return g.op("Sqrt", [g.op("Add", [g.op("Mul", [x, x]), g.const(1.0, "one")])], "multiquadric")
+
+
 #: glassnet activation name -> function adding its ONNX nodes for input value ``x``.
 ACTIVATIONS: dict[str, Callable[[Graph, str], str]] = {
     "identity": lambda g, x: g.op("Identity", [x]),
@@ -73,6 +78,8 @@ ACTIVATIONS: dict[str, Callable[[Graph, str], str]] = {
     "softmax": lambda g, x: g.op("Softmax", [x], axis=-1),
     "log_softmax": lambda g, x: g.op("LogSoftmax", [x], axis=-1),
     "gaussian": _gaussian,
+    "multiquadric": _multiquadric,
+    "inverse_multiquadric": lambda g, x: g.op("Reciprocal", [_multiquadric(g, x)], "inverse_multiquadric"),
     "binary_step": _step,
 }
 _ALIASES = {"linear": "identity", "logistic": "sigmoid", "heaviside": "binary_step", "step": "binary_step",

@@ -11,6 +11,7 @@ from glassnet.layers.heads import GaussianHead, QuantileHead
 from glassnet.layers.module import Layer, Module, Parameter
 from glassnet.layers.norm import BatchNormalization
 from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
+from glassnet.layers.rbf import RBF
 from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Flatten, Reshape
 from glassnet.layers.sampling import Sampling
@@ -23,7 +24,7 @@ GlobalAveragePooling2D = GlobalAvgPool2D
 MaxPooling1D = MaxPool1D
 
 __all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
-           "BatchNormalization", "GaussianHead", "QuantileHead",
+           "BatchNormalization", "GaussianHead", "QuantileHead", "RBF",
            "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
            "Conv2D", "Conv1D", "Conv2DTranspose", "UpSampling2D", "Sampling",
            "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "MaxPool1D",

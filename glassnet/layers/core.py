@@ -126,6 +126,12 @@ class Dense(KernelLayer):
     activation : str or callable, optional
         g, by name (see :mod:`glassnet.activations`) or as a function; None is identity.
     use_bias : bool, default True
+        Keras's switch: False is ``bias=None``.
+    bias : {"per_unit", "shared", None}, default "per_unit"
+        "per_unit": b has one value per unit, b of shape (units,). "shared": one scalar bias
+        for the whole layer, b of shape (1,), added to every unit (the lectures' 2-2-2
+        network has one b1 and one b2); its gradient is the sum of the units' deltas,
+        dE/db = sum_samples sum_units delta. None: no bias (as ``use_bias=False``).
     kernel_initializer : str or initializer, optional
         Default: glorot_uniform; he_normal for the ReLU family; lecun_normal for selu.
     bias_initializer : str or initializer, default "zeros"
@@ -148,6 +154,12 @@ class Dense(KernelLayer):
     >>> layer = Dense(3, activation="relu", input_dim=2)
     >>> layer(np.ones((4, 2))).shape
     (4, 3)
+
+    One bias shared by the layer's units:
+
+    >>> shared = Dense(3, bias="shared", input_dim=2)
+    >>> shared.b.shape
+    (1,)
     """
 
     static_graph = True
@@ -166,10 +178,12 @@ class Dense(KernelLayer):
         input_shape: tuple[int] | None = None,
         bias_regularizer: Any = None,
         activity_regularizer: Any = None,
+        bias: str | None = "per_unit",
     ) -> None:
         input_dim = dense_input_dim(input_dim, input_shape)
-        super().__init__(name or "dense", activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer)
+        self.bias = _bias_kind(bias, use_bias)
+        super().__init__(name or "dense", activation, self.bias is not None, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
@@ -204,7 +218,18 @@ class Dense(KernelLayer):
                 f"Dense layer {self.name!r} was declared with input_dim={self.input_dim} but "
                 f"receives {fan_in} features"
             )
-        self.create_weights(self.kernel_shape(input_shape), self.n_units, rng)
+        self.create_weights(self.kernel_shape(input_shape), self._bias_size, rng)
+
+    @property
+    def _bias_size(self) -> int:
+        return 1 if self.bias == "shared" else self.n_units
+
+    def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """W of shape (inputs, units) and b of shape (units,), or (1,) when shared."""
+        shapes = super().weight_shapes(input_shape)
+        if "b" in shapes:
+            shapes["b"] = (self._bias_size,)
+        return shapes
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
         return (input_shape[0], self.n_units) if len(input_shape) == 1 else None
@@ -214,22 +239,43 @@ class Dense(KernelLayer):
         return self.units
 
     def pre_activation(self, x: Tensor) -> Tensor:
-        """z = a_prev W + b, the input of the activation (the lectures' z^l)."""
+        """z = a_prev W + b, the input of the activation (the lectures' z^l); a shared b is
+        one scalar broadcast over the units, so its gradient sums their deltas."""
         if self.b is None:
             return Linear.apply(x, self.W)
+        if self.bias == "shared":
+            return Linear.apply(x, self.W) + self.b
         return Linear.apply(x, self.W, self.b)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.n_units,)
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments; ``"bias": "shared"`` only for a shared bias (``use_bias``
+        tells the two other kinds apart, as in Keras)."""
         return {
             "units": self.units,
             **self.weight_config(),
+            **({"bias": "shared"} if self.bias == "shared" else {}),
             "input_dim": self.input_dim if self.input_dim is not None else (
                 self.input_shape[0] if self.input_shape else None),
             "name": self.name,
         }
+
+
+_BIAS_KINDS = ("per_unit", "shared", None)
+
+
+def _bias_kind(bias: Any, use_bias: Any) -> str | None:
+    """``bias`` checked and reconciled with Keras's ``use_bias``: False means no bias."""
+    if not (bias is None or isinstance(bias, str)) or bias not in _BIAS_KINDS:
+        raise ValueError(f"Dense: bias must be one of 'per_unit', 'shared' or None, got {bias!r}")
+    if not check_flag("use_bias", use_bias):
+        if bias == "shared":
+            raise ValueError("Dense: use_bias=False and bias='shared' contradict each other; give "
+                             "bias=None (no bias) or bias='shared' alone")
+        return None
+    return bias
 
 
 def _refuse_other_penalties(kind: str, bias_regularizer: Any, activity_regularizer: Any) -> None:
