@@ -29,6 +29,13 @@ class AdversarialResult:
     method : str
     eps : float
         The largest change of any input value, ||X_adv - X||_inf <= eps.
+
+    Examples
+    --------
+    >>> result = AdversarialResult(X_adv=np.zeros((4, 2)), clean_accuracy=1.0, adversarial_accuracy=0.25,
+    ...                            method="fgsm", eps=0.1)
+    >>> result.accuracy_drop
+    0.75
     """
 
     X_adv: np.ndarray
