@@ -5,8 +5,10 @@ Each activation is one :class:`~glassnet.function.Function`: ``forward`` compute
 dE/dz = dE/da * g'(z)). Reach them by name with :func:`get`, or call the functions here
 (also exported by :mod:`glassnet.functional`).
 
-The activations live by family: :mod:`~glassnet.activations.elementwise` (one unit's
-output from its own z) and :mod:`~glassnet.activations.over_axis` (softmax and log-softmax over an axis). An
+The activations live by family: :mod:`~glassnet.activations.elementwise` (the classic ones,
+one unit's output from its own z), :mod:`~glassnet.activations.rectifiers` (the ReLU family),
+:mod:`~glassnet.activations.radial` (radial basis functions of z) and
+:mod:`~glassnet.activations.over_axis` (softmax and log-softmax over an axis). An
 activation is added by writing its Function and function in its family's module and one
 row of :data:`_TABLE` below.
 """
@@ -20,36 +22,40 @@ import numpy as np
 from glassnet._registry import Registry
 from glassnet.activations._arrays import _sigmoid as _sigmoid
 from glassnet.activations.elementwise import (
+    BinaryStep,
+    Identity,
+    Sigmoid,
+    Tanh,
+    binary_step,
+    identity,
+    sigmoid,
+    tanh,
+)
+from glassnet.activations.over_axis import LogSoftmax, Softmax, log_softmax, softmax
+from glassnet.activations.radial import (
+    Gaussian,
+    InverseMultiquadric,
+    Multiquadric,
+    gaussian,
+    inverse_multiquadric,
+    multiquadric,
+)
+from glassnet.activations.rectifiers import (
     ELU,
     GELU,
     SELU,
     SELU_ALPHA,
     SELU_LAMBDA,
-    BinaryStep,
-    Gaussian,
-    Identity,
-    InverseMultiquadric,
     LeakyReLU,
-    Multiquadric,
     ReLU,
-    Sigmoid,
     Softplus,
-    Tanh,
-    binary_step,
     elu,
-    gaussian,
     gelu,
-    identity,
-    inverse_multiquadric,
     leaky_relu,
-    multiquadric,
     relu,
     selu,
-    sigmoid,
     softplus,
-    tanh,
 )
-from glassnet.activations.over_axis import LogSoftmax, Softmax, log_softmax, softmax
 from glassnet.tensor import Tensor
 
 __all__ = [
