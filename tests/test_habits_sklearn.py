@@ -228,3 +228,29 @@ def test_perceptron_takes_eta0_for_its_step_size():
     assert clone(ppn).get_params()["eta0"] == 0.1
     with pytest.raises(ValueError, match="learning_rate=0.5 and eta0=0.1, two names of one step size"):
         Perceptron(eta0=0.1, learning_rate=0.5).fit(X, y)
+
+
+@pytest.mark.parametrize("make, keywords, says", [
+    ("LogisticRegression", {"C": 10.0}, r"C \(glassnet: alpha = 1 / C"),
+    ("Perceptron", {"eta0": 1.0, "penalty": "l2"}, r"does not take penalty; it takes learning_rate"),
+    ("LinearRegression", {"lr": 0.1}, r"lr \(glassnet: learning_rate\)"),
+    ("MLPClassifier", {"n_jobs": 2}, r"n_jobs \(glassnet: one process per estimator"),
+    ("MLPRegressor", {"hidden_layer": (8,)}, r"does not take hidden_layer; it takes hidden_layer_sizes"),
+    ("BayesianLinearRegression", {"alpha_1": 1e-6}, r"does not take alpha_1; it takes alpha, lambda_"),
+    ("GaussianBasis", {"n_centers": 5}, r"does not take n_centers; it takes centers, width"),
+])
+def test_a_keyword_an_estimator_does_not_take_is_refused_naming_what_it_takes(make, keywords, says):
+    from glassnet import estimators
+
+    with pytest.raises(TypeError, match=says):
+        getattr(estimators, make)(**keywords)
+
+
+def test_the_keyword_check_keeps_clone_and_pickle_working():
+    import pickle
+
+    from glassnet.estimators import LogisticRegression
+
+    model = LogisticRegression(alpha=0.5, max_iter=3)
+    assert clone(model).get_params() == model.get_params()
+    assert pickle.loads(pickle.dumps(model)).get_params() == model.get_params()

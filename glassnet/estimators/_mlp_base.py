@@ -7,7 +7,6 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -16,7 +15,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from glassnet import activations
 from glassnet._checks import can_stratify
 from glassnet.errors import NonFiniteError
-from glassnet.estimators._base import rng_from
+from glassnet.estimators._base import Estimator, rng_from
 from glassnet.estimators._lbfgs import GradientOnly, fit_lbfgs
 from glassnet.estimators._mlp_solvers import SOLVERS, make_optimizer
 from glassnet.estimators._mlp_training import (
@@ -46,7 +45,7 @@ def stochastic_solver(estimator: BaseMLP) -> bool:
     return True
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(Estimator):
     """The hyperparameters and the training shared by the MLP estimators (see MLPClassifier).
 
     Subclasses define ``_validate_input(X, y, incremental, reset)`` -> (X, loss target, y),

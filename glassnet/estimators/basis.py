@@ -6,16 +6,18 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+
+from glassnet.estimators._base import Estimator
 
 __all__ = ["GaussianBasis"]
 
 _FLOATS = [np.float64, np.float32]
 
 
-class GaussianBasis(TransformerMixin, BaseEstimator):
+class GaussianBasis(TransformerMixin, Estimator):
     """Replace each feature x by K Gaussian bumps phi_k(x) centred on a grid.
 
     .. math::

@@ -6,16 +6,18 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from glassnet.estimators._base import Estimator
 
 __all__ = ["BayesianLinearRegression"]
 
 _FLOATS = [np.float64, np.float32]
 
 
-class BayesianLinearRegression(RegressorMixin, BaseEstimator):
+class BayesianLinearRegression(RegressorMixin, Estimator):
     """Linear regression with a Gaussian prior on the weights and a Gaussian posterior.
 
     The model y = x w + b + noise, with noise ~ N(0, 1 / alpha) (alpha: the noise

@@ -6,14 +6,14 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from glassnet.activations._arrays import _log_softmax
-from glassnet.estimators._base import rng_from
+from glassnet.estimators._base import Estimator, rng_from
 from glassnet.estimators._descent import DescentResult, gradient_descent
 from glassnet.estimators._regression_losses import ScaledHuber, absolute, squared
 from glassnet.losses import BinaryCrossEntropy, CrossEntropy
@@ -60,7 +60,7 @@ def _penalty_weights(penalty: str | None, alpha: float, l1_ratio: float, n: int)
     return 0.0, 0.0
 
 
-class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LinearRegression(MultiOutputMixin, RegressorMixin, Estimator):
     """Linear regression y_hat = x w + b: least squares and its alternatives (L2, L1 and
     elastic-net penalties; absolute and Huber losses).
 
@@ -266,7 +266,7 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return X @ np.asarray(self.coef_).T + self.intercept_
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(ClassifierMixin, Estimator):
     """Logistic (two classes) and softmax (more) regression: a one-layer network on the engine.
 
     The logits z = x W + b (W of shape (n_features, K)) give class probabilities

@@ -7,13 +7,13 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from glassnet.estimators._base import rng_from
+from glassnet.estimators._base import Estimator, rng_from
 
 __all__ = ["Perceptron"]
 
@@ -22,7 +22,7 @@ _CHUNK = 64
 _FLOATS = [np.float64, np.float32]
 
 
-class Perceptron(ClassifierMixin, BaseEstimator):
+class Perceptron(ClassifierMixin, Estimator):
     """Rosenblatt's perceptron: a threshold unit trained by updating on mistakes only.
 
     The output is 1 if and only if the weighted sum exceeds the threshold,
