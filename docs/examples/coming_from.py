@@ -8,7 +8,7 @@ def show(habit, call):
     try:
         call()
         print(f"works:   {habit}")
-    except (ValueError, TypeError, AttributeError) as err:
+    except (ValueError, TypeError, AttributeError, RuntimeError) as err:
         print(f"refused: {habit}\n    {type(err).__name__}: {err}")
 
 
@@ -46,12 +46,16 @@ with gn.no_grad():
     w -= 0.1 * w.grad
 print(f"works:   w -= lr * w.grad under no_grad(): w = {w.numpy()}, "
       f"still a Parameter: {isinstance(w, gn.Parameter)}")
+show("model.cpu(), model.to('cpu')", lambda: (dense().cpu(), dense().to("cpu")))
+show("model.double()", lambda: dense().double())
+show("model.cuda()", lambda: dense().cuda())
 show("x.max(y), as torch.maximum", lambda: x.max(gn.tensor([[0.0, 0.0, 0.0]])))
 print("scikit-learn")
-from glassnet.estimators import MLPClassifier  # noqa: E402
+from glassnet.estimators import LogisticRegression, MLPClassifier  # noqa: E402
 
 show("MLPClassifier(solver='sgd', momentum=0.9, nesterovs_momentum=True)",
      lambda: MLPClassifier(solver="sgd", momentum=0.9, nesterovs_momentum=True).get_params())
+show("LogisticRegression(C=10.0)", lambda: LogisticRegression(C=10.0))
 print("micrograd")
 a = gn.tensor(2.0, requires_grad=True, dtype=np.float64)
 b = a * a + a.relu()
