@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from glassnet import _parallel
 from glassnet.function import Function
 from glassnet.ops._window import (
     Geometry,
@@ -127,12 +128,16 @@ def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tu
     (kh, kw), (ho, wo) = geo.kernel, geo.out
     dxp = np.zeros(padded_shape, dtype=grad.dtype)
     delta = _delta(grad, wo)
-    for chunk in chunks:
+
+    def add_chunk(k: int) -> None:
+        chunk = chunks[k]
         d = delta[:, chunk.start * ho * wo:chunk.stop * ho * wo]
         dcols = (W_mat.T @ d).reshape(C, kh, kw, -1, ho, wo)
         part = dxp[:, chunk]
         for i, j in product(range(kh), range(kw)):
             part[window_slice(geo, i, j)] += dcols[:, i, j]
+
+    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * delta.shape[1]))
     return dxp
 
 
@@ -151,7 +156,10 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
     plane, reach = hp * wp, dh * (kh - 1) * wp + dw * (kw - 1)
     g = to_cnhw(grad)
     dxp = np.zeros((C, N * plane), dtype=grad.dtype)
-    for chunk in _chunks(N, W_mat.shape[1], plane, grad.itemsize, GRID_CHUNK_BYTES):
+    chunks = _chunks(N, W_mat.shape[1], plane, grad.itemsize, GRID_CHUNK_BYTES)
+
+    def add_chunk(k: int) -> None:
+        chunk = chunks[k]
         n = chunk.stop - chunk.start
         grid = scratch("grid", (F, n, hp, wp), grad.dtype)
         grid.fill(0)
@@ -163,6 +171,8 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
         for i, j in product(range(kh), range(kw)):
             offset = i * dh * wp + j * dw
             target[:, offset:offset + span] += dcols[:, i, j, :span]
+
+    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * N * plane))
     return dxp.reshape(C, N, hp, wp)
 
 
@@ -201,10 +211,14 @@ def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
     L = columns.per_sample
     z = np.empty((F, N * L), dtype=np.result_type(x, W))
     chunks = _chunks(N, columns.rows, L, x.itemsize)
-    for chunk in chunks:
-        np.matmul(W_mat, columns(chunk), out=z[:, chunk.start * L:chunk.stop * L])
-    if b is not None:
-        z += b[:, None]
+
+    def product_of(k: int) -> None:
+        part = z[:, chunks[k].start * L:chunks[k].stop * L]
+        np.matmul(W_mat, columns(chunks[k]), out=part)
+        if b is not None:
+            part += b[:, None]
+
+    _parallel.run(product_of, len(chunks), _parallel.threads_for(F * columns.rows * L * N))
     if ctx.needs_input_grad:
         ctx.xp, ctx.W_mat, ctx.geo, ctx.width, ctx.chunks = xp, W_mat, geo, width, chunks
         ctx.x_shape, ctx.w_shape = x.shape, W.shape
@@ -223,9 +237,15 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     if needs[1]:
         columns, delta = _Columns(xp, geo, width), _delta(grad, width)
         L = columns.per_sample
+        chunks = ctx.chunks
+
+        def product_of(k: int) -> np.ndarray:  # (dE/dW)^T: cols @ delta^T beats delta @ cols^T
+            return columns(chunks[k]) @ delta[:, chunks[k].start * L:chunks[k].stop * L].T
+
+        threads = _parallel.threads_for(W_mat.size * L * xp.shape[1])
         gW_t = np.zeros(W_mat.shape[::-1], dtype=grad.dtype)
-        for chunk in ctx.chunks:  # (dE/dW)^T: cols @ delta^T is faster than delta @ cols^T
-            gW_t += columns(chunk) @ delta[:, chunk.start * L:chunk.stop * L].T
+        for part in _parallel.run(product_of, len(chunks), threads):
+            gW_t += part  # in chunk order, whichever thread computed each part
         gW = gW_t.T.reshape(ctx.w_shape)
     if needs[0]:
         if width == geo.out[1]:
