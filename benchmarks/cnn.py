@@ -8,10 +8,11 @@ LeNet-5 on 28 x 28 x 1 synthetic images, batch 64, Adam, float32:
 glassnet trains with ``model.fit`` and predicts with ``model.predict``; PyTorch runs the
 usual loop (``zero_grad``, forward, ``CrossEntropyLoss``, ``backward``, ``Adam.step``) and
 inference under ``torch.inference_mode``. Both run with 1 and with 2 threads (PyTorch's
-intra-op threads; glassnet's BLAS threads, default 2) and are compared at their better
-setting. Each configuration runs in its own subprocess of this same script, so that its
-peak resident memory (RSS) is its own; the subprocesses are interleaved over several rounds
-and the median throughput is reported, so that load from other processes hits all alike.
+intra-op threads; glassnet's op threads, ``gn.set_num_threads``, and its BLAS threads) and
+are compared at their better setting. Each configuration runs in its own subprocess of this
+same script, so that its peak resident memory (RSS) is its own; the subprocesses are
+interleaved over several rounds and the median throughput is reported, so that load from
+other processes hits all alike.
 
 Run:  python benchmarks/cnn.py [--rounds 5] [--quick]
 
@@ -63,6 +64,7 @@ def glassnet_worker(n: int, chunks: int, threads: int) -> dict[str, float]:
 
     import glassnet as gn
 
+    gn.set_num_threads(threads)
     with threadpool_limits(limits=threads, user_api="blas"):
         return _glassnet_run(gn, n, chunks)
 

@@ -73,7 +73,7 @@ def set_num_threads(threads: int) -> None:
     if isinstance(threads, bool) or not isinstance(threads, int):
         raise TypeError(f"set_num_threads: threads must be an int >= 1, got {threads!r}")
     if threads < 1:
-        raise ValueError(f"set_num_threads: threads must be >= 1, got {threads}")
+        raise ValueError(f"set_num_threads: threads must be an int >= 1, got {threads!r}")
     _settings["threads"] = threads
 
 
