@@ -13,6 +13,7 @@ import glassnet as gn
 from glassnet import _parallel
 from glassnet.ops import _window, conv, pool
 from glassnet.ops._window import one_blas_thread
+from glassnet.ops.conv_transpose import conv_transpose2d
 
 TIMEOUT = 30
 
@@ -22,6 +23,8 @@ CASES = {
     "conv2d stride 2": ((2, 9, 8), (3, 2, 3, 3), lambda x, W, b: conv.conv2d(x, W, b, stride=2)),
     "conv2d dilated": ((1, 10, 10), (2, 1, 3, 3), lambda x, W, b: conv.conv2d(x, W, b, dilation=2)),
     "conv1d": ((2, 11), (3, 2, 4), lambda x, W, b: conv.conv1d(x, W, b, padding=1)),
+    "conv transpose": ((2, 5, 5), (2, 3, 3, 3), lambda x, W, b: conv_transpose2d(x, W, b, padding=1)),
+    "conv transpose stride 2": ((2, 5, 4), (2, 3, 3, 3), lambda x, W, b: conv_transpose2d(x, W, b, 2)),
     "max pool tiles": ((3, 8, 8), None, lambda x, W, b: pool.max_pool2d(x, 2)),
     "max pool odd": ((3, 9, 7), None, lambda x, W, b: pool.max_pool2d(x, 2)),
     "max pool overlapping": ((2, 7, 7), None, lambda x, W, b: pool.max_pool2d(x, 3, 2, padding=1)),
@@ -59,7 +62,8 @@ def _value_and_grads(case, n, seed=0):
     W = b = None
     if w_shape is not None:
         W = gn.tensor(rng.normal(size=w_shape), requires_grad=True)
-        b = gn.tensor(rng.normal(size=w_shape[0]), requires_grad=True)
+        filters = w_shape[1] if case.startswith("conv transpose") else w_shape[0]
+        b = gn.tensor(rng.normal(size=filters), requires_grad=True)
     z = fn(x, W, b)
     (z * gn.tensor(rng.normal(size=z.shape))).sum().backward()
     return [t.tobytes() for t in (z.data, x.grad, *(p.grad for p in (W, b) if p is not None))]

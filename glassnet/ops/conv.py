@@ -200,6 +200,40 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, budget: int | None =
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
+def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: Any,
+              b: np.ndarray | None = None) -> np.ndarray:
+    """W_mat @ im2col (+ b), (F, N L): each chunk's product (and bias) into its own columns,
+    chunks spread over threads."""
+    L = columns.per_sample
+    N = chunks[-1].stop
+    z = np.empty((W_mat.shape[0], N * L), dtype=dtype)
+
+    def product_of(k: int) -> None:
+        part = z[:, chunks[k].start * L:chunks[k].stop * L]
+        np.matmul(W_mat, columns(chunks[k]), out=part)
+        if b is not None:
+            part += b[:, None]
+
+    _parallel.run(product_of, len(chunks), _parallel.threads_for(W_mat.size * N * L))
+    return z
+
+
+def _weight_grad(columns: _Columns, delta: np.ndarray, chunks: list[slice]) -> np.ndarray:
+    """(dE/dW_mat)^T = sum over chunks of im2col_chunk @ delta_chunk^T (cols @ delta^T is
+    faster than delta @ cols^T); the chunks' products are computed on several threads and
+    added in chunk order, so the sum does not depend on the threads."""
+    L = columns.per_sample
+
+    def product_of(k: int) -> np.ndarray:
+        return columns(chunks[k]) @ delta[:, chunks[k].start * L:chunks[k].stop * L].T
+
+    threads = _parallel.threads_for(columns.rows * delta.size)
+    total = np.zeros((columns.rows, delta.shape[0]), dtype=delta.dtype)
+    for part in _parallel.run(product_of, len(chunks), threads):
+        total += part
+    return total
+
+
 def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
                   geo: Geometry) -> np.ndarray:
     """z = W_mat @ im2col(x) + b, chunk by chunk in (C, N, H, W) order; returns (N, F, Ho, Wo)."""
@@ -208,17 +242,8 @@ def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
     width = _row_width(xp.shape, geo)
     columns = _Columns(xp, geo, width)
     W_mat = W.reshape(F, -1)
-    L = columns.per_sample
-    z = np.empty((F, N * L), dtype=np.result_type(x, W))
-    chunks = _chunks(N, columns.rows, L, x.itemsize)
-
-    def product_of(k: int) -> None:
-        part = z[:, chunks[k].start * L:chunks[k].stop * L]
-        np.matmul(W_mat, columns(chunks[k]), out=part)
-        if b is not None:
-            part += b[:, None]
-
-    _parallel.run(product_of, len(chunks), _parallel.threads_for(F * columns.rows * L * N))
+    chunks = _chunks(N, columns.rows, columns.per_sample, x.itemsize)
+    z = _products(W_mat, columns, chunks, np.result_type(x, W), b)
     if ctx.needs_input_grad:
         ctx.xp, ctx.W_mat, ctx.geo, ctx.width, ctx.chunks = xp, W_mat, geo, width, chunks
         ctx.x_shape, ctx.w_shape = x.shape, W.shape
@@ -235,18 +260,7 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     xp, W_mat, geo, width = ctx.xp, ctx.W_mat, ctx.geo, ctx.width
     gW = gx = None
     if needs[1]:
-        columns, delta = _Columns(xp, geo, width), _delta(grad, width)
-        L = columns.per_sample
-        chunks = ctx.chunks
-
-        def product_of(k: int) -> np.ndarray:  # (dE/dW)^T: cols @ delta^T beats delta @ cols^T
-            return columns(chunks[k]) @ delta[:, chunks[k].start * L:chunks[k].stop * L].T
-
-        threads = _parallel.threads_for(W_mat.size * L * xp.shape[1])
-        gW_t = np.zeros(W_mat.shape[::-1], dtype=grad.dtype)
-        for part in _parallel.run(product_of, len(chunks), threads):
-            gW_t += part  # in chunk order, whichever thread computed each part
-        gW = gW_t.T.reshape(ctx.w_shape)
+        gW = _weight_grad(_Columns(xp, geo, width), _delta(grad, width), ctx.chunks).T.reshape(ctx.w_shape)
     if needs[0]:
         if width == geo.out[1]:
             dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)
