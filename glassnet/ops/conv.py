@@ -156,7 +156,7 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
     plane, reach = hp * wp, dh * (kh - 1) * wp + dw * (kw - 1)
     g = to_cnhw(grad)
     dxp = np.zeros((C, N * plane), dtype=grad.dtype)
-    chunks = _chunks(N, W_mat.shape[1], plane, grad.itemsize, GRID_CHUNK_BYTES)
+    chunks = _chunks(N, W_mat.shape[1], plane, grad.itemsize, F, GRID_CHUNK_BYTES)
 
     def add_chunk(k: int) -> None:
         chunk = chunks[k]
@@ -188,15 +188,21 @@ def _delta(grad: np.ndarray, width: int) -> np.ndarray:
     return d.reshape(F, -1)
 
 
-def _chunks(n: int, rows: int, columns: int, itemsize: int, budget: int | None = None) -> list[slice]:
-    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache.
+def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
+            budget: int | None = None) -> list[slice]:
+    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache,
+    at least two per thread that the product with ``depth`` output rows deserves.
 
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
-    forward and backward passes markedly faster than one batch-sized matrix.
+    forward and backward passes markedly faster than one batch-sized matrix. Each chunk
+    also costs a few NumPy calls, so there are no more than the cache or the threads ask.
     """
     budget = CHUNK_BYTES if budget is None else budget
     size = max(1, min(n, budget // max(1, rows * columns * itemsize)))
+    threads = _parallel.threads_for(depth * rows * columns * n)
+    if threads > 1:
+        size = min(size, -(-n // (2 * threads)))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
@@ -242,7 +248,7 @@ def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
     width = _row_width(xp.shape, geo)
     columns = _Columns(xp, geo, width)
     W_mat = W.reshape(F, -1)
-    chunks = _chunks(N, columns.rows, columns.per_sample, x.itemsize)
+    chunks = _chunks(N, columns.rows, columns.per_sample, x.itemsize, F)
     z = _products(W_mat, columns, chunks, np.result_type(x, W), b)
     if ctx.needs_input_grad:
         ctx.xp, ctx.W_mat, ctx.geo, ctx.width, ctx.chunks = xp, W_mat, geo, width, chunks

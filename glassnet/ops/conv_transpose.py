@@ -134,7 +134,7 @@ class ConvTranspose2d(Function):
         W_mat = W.reshape(C, -1)
         with one_blas_thread():
             if _row_width(grid, geo) == geo.out[1]:
-                chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize)
+                chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize, C)
                 yp = _col2im(x, W_mat, geo, grid, chunks)
             else:
                 yp = _grid_col2im(x, W_mat, geo, grid)
@@ -154,7 +154,7 @@ class ConvTranspose2d(Function):
             gp = pad_cnhw(to_cnhw(grad), geo.pads)
             width = _row_width(gp.shape, geo)
             columns = _Columns(gp, geo, width)
-            chunks = _chunks(N, columns.rows, columns.per_sample, grad.itemsize)
+            chunks = _chunks(N, columns.rows, columns.per_sample, grad.itemsize, W_mat.shape[0])
             if needs[0]:
                 z = _products(W_mat, columns, chunks, grad.dtype)
                 gx = from_cnhw(z.reshape(-1, N, h, width)[..., :w])
