@@ -174,18 +174,30 @@ def _flat_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
     return None if any(f is None for f in flats) else flats
 
 
+def _elementwise(kernel: Callable[..., None], *arrays: np.ndarray) -> bool:
+    """Run an element-wise kernel on C-contiguous arrays, or else on the memory-order views
+    of arrays laid out alike; False when it takes neither (NumPy then runs)."""
+    try:
+        kernel(*arrays)
+        return True
+    except _REFUSED:
+        flats = _flat_views(*arrays)
+    if flats is None:
+        return False
+    try:
+        kernel(*flats)
+        return True
+    except _REFUSED:
+        return False
+
+
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's. Compiled for
     arrays in any axis order (a transposed view too) that fill one block of memory."""
     if _compiled is not None and not _mode.reference:
         target = np.empty_like(z) if out is None else out
-        flats = _flat_views(z, target)
-        try:
-            if flats is not None:
-                _compiled.relu(*flats)
-                return target
-        except _REFUSED:
-            pass
+        if _elementwise(_compiled.relu, z, target):
+            return target
     return np.maximum(z, 0, out=out)
 
 
@@ -194,13 +206,8 @@ def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
     :func:`relu`, when grad and a are laid out alike."""
     if _compiled is not None and not _mode.reference:
         out = np.empty_like(a)
-        flats = _flat_views(grad, a, out)
-        try:
-            if flats is not None:
-                _compiled.relu_grad(*flats)
-                return out
-        except _REFUSED:
-            pass
+        if _elementwise(_compiled.relu_grad, grad, a, out):
+            return out
     return grad * (a > 0)
 
 
