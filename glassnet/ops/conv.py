@@ -127,17 +127,16 @@ def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tu
     C = padded_shape[0]
     (kh, kw), (ho, wo) = geo.kernel, geo.out
     dxp = np.zeros(padded_shape, dtype=grad.dtype)
-    delta = _delta(grad, wo)
 
     def add_chunk(k: int) -> None:
         chunk = chunks[k]
-        d = delta[:, chunk.start * ho * wo:chunk.stop * ho * wo]
+        d = _delta(grad[chunk], wo)
         dcols = (W_mat.T @ d).reshape(C, kh, kw, -1, ho, wo)
         part = dxp[:, chunk]
         for i, j in product(range(kh), range(kw)):
             part[window_slice(geo, i, j)] += dcols[:, i, j]
 
-    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * delta.shape[1]))
+    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.shape[1] * grad.size))
     return dxp
 
 
@@ -177,7 +176,8 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
 
 
 def _delta(grad: np.ndarray, width: int) -> np.ndarray:
-    """dE/dz (N, F, Ho, Wo) as an (F, N Ho width) matrix, zero in unused columns."""
+    """dE/dz (n, F, Ho, Wo) of a chunk of samples as an (F, n Ho width) matrix, zero in
+    unused columns (in a per-thread work array unless it is one block already)."""
     g = to_cnhw(grad)
     F, N, ho, wo = g.shape
     if width == wo and g.flags.c_contiguous:
@@ -224,17 +224,17 @@ def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: 
     return z
 
 
-def _weight_grad(columns: _Columns, delta: np.ndarray, chunks: list[slice]) -> np.ndarray:
-    """(dE/dW_mat)^T = sum over chunks of im2col_chunk @ delta_chunk^T (cols @ delta^T is
-    faster than delta @ cols^T); the chunks' products are computed on several threads and
-    added in chunk order, so the sum does not depend on the threads."""
-    L = columns.per_sample
-
+def _weight_grad(columns: _Columns, grad: np.ndarray, width: int, chunks: list[slice]) -> np.ndarray:
+    """(dE/dW_mat)^T = sum over chunks of im2col_chunk @ delta_chunk^T for delta = ``grad``
+    (N, F, Ho, Wo) (cols @ delta^T is faster than delta @ cols^T); the chunks' products are
+    computed on several threads and added in chunk order, so the sum does not depend on the
+    threads."""
     def product_of(k: int) -> np.ndarray:
-        return columns(chunks[k]) @ delta[:, chunks[k].start * L:chunks[k].stop * L].T
+        return columns(chunks[k]) @ _delta(grad[chunks[k]], width).T
 
-    threads = _parallel.threads_for(columns.rows * delta.size)
-    total = np.zeros((columns.rows, delta.shape[0]), dtype=delta.dtype)
+    F = grad.shape[1]
+    threads = _parallel.threads_for(columns.rows * F * columns.per_sample * grad.shape[0])
+    total = np.zeros((columns.rows, F), dtype=grad.dtype)
     for part in _parallel.run(product_of, len(chunks), threads):
         total += part
     return total
@@ -266,7 +266,7 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     xp, W_mat, geo, width = ctx.xp, ctx.W_mat, ctx.geo, ctx.width
     gW = gx = None
     if needs[1]:
-        gW = _weight_grad(_Columns(xp, geo, width), _delta(grad, width), ctx.chunks).T.reshape(ctx.w_shape)
+        gW = _weight_grad(_Columns(xp, geo, width), grad, width, ctx.chunks).T.reshape(ctx.w_shape)
     if needs[0]:
         if width == geo.out[1]:
             dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)

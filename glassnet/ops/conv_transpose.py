@@ -36,7 +36,6 @@ from glassnet.ops.conv import (
     _chunks,
     _col2im,
     _Columns,
-    _delta,
     _grid_col2im,
     _products,
     _row_width,
@@ -159,7 +158,7 @@ class ConvTranspose2d(Function):
                 z = _products(W_mat, columns, chunks, grad.dtype)
                 gx = from_cnhw(z.reshape(-1, N, h, width)[..., :w])
             if needs[1]:
-                gW = _weight_grad(columns, _delta(x, width), chunks).T.reshape(ctx.w_shape)
+                gW = _weight_grad(columns, x, width, chunks).T.reshape(ctx.w_shape)
         if len(needs) == 2:
             return gx, gW
         return gx, gW, (to_cnhw(grad).sum(axis=(1, 2, 3)) if needs[2] else None)
