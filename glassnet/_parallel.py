@@ -26,9 +26,9 @@ from glassnet import accel
 
 __all__ = ["set_num_threads", "get_num_threads", "threads_for", "run", "MIN_CHUNK_WORK"]
 
-#: Multiply-adds (or element visits) below which a chunk is not worth handing to another
-#: thread: waking a pool thread costs some tens of microseconds.
-MIN_CHUNK_WORK = 1 << 17
+#: Element visits of NumPy calls (about 50 us) below which work is not worth handing to
+#: another thread: waking a pool thread costs some tens of microseconds.
+MIN_CHUNK_WORK = 1 << 16
 
 
 def _usable_cores() -> int:
@@ -167,12 +167,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
-def threads_for(work: int) -> int:
-    """How many threads an op of ``work`` multiply-adds (or element visits) uses: at most
-    :func:`get_num_threads`, one per ``MIN_CHUNK_WORK`` of work; 1 in reference mode."""
+def threads_for(work: int, per_thread: int | None = None) -> int:
+    """How many threads an op of ``work`` units uses: at most :func:`get_num_threads`, one
+    per ``per_thread`` units (default ``MIN_CHUNK_WORK`` element visits); 1 in reference
+    mode."""
     if accel.in_reference():
         return 1
-    return max(1, min(get_num_threads(), work // MIN_CHUNK_WORK))
+    return max(1, min(get_num_threads(), work // (per_thread or MIN_CHUNK_WORK)))
 
 
 def run(fn: Callable[[int], Any], count: int, threads: int) -> list[Any]:

@@ -45,6 +45,7 @@ def every_chunk_threaded(monkeypatch):
         return run(fn, count, threads)
 
     monkeypatch.setattr(_parallel, "MIN_CHUNK_WORK", 1)
+    monkeypatch.setattr(conv, "PRODUCT_WORK", 1)
     monkeypatch.setattr(_parallel, "run", spy)
     monkeypatch.setattr(conv, "CHUNK_BYTES", 256)
     monkeypatch.setattr(conv, "GRID_CHUNK_BYTES", 256)
@@ -146,6 +147,7 @@ def test_threads_are_chosen_by_work_size(monkeypatch):
     try:
         gn.set_num_threads(4)
         assert [_parallel.threads_for(w) for w in (0, 99, 100, 250, 10**6)] == [1, 1, 1, 2, 4]
+        assert [_parallel.threads_for(w, 1000) for w in (999, 2000, 10**6)] == [1, 2, 4]
         with gn.reference():
             assert _parallel.threads_for(10**6) == 1
         gn.set_num_threads(1)

@@ -58,6 +58,7 @@ __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
 CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
+PRODUCT_WORK = 1 << 20  # multiply-adds worth a thread: about 50 us of these thin products
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
         expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
@@ -136,7 +137,8 @@ def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tu
         for i, j in product(range(kh), range(kw)):
             part[window_slice(geo, i, j)] += dcols[:, i, j]
 
-    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.shape[1] * grad.size))
+    threads = _parallel.threads_for(W_mat.shape[1] * grad.size, PRODUCT_WORK)
+    _parallel.run(add_chunk, len(chunks), threads)
     return dxp
 
 
@@ -171,7 +173,7 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
             offset = i * dh * wp + j * dw
             target[:, offset:offset + span] += dcols[:, i, j, :span]
 
-    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * N * plane))
+    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * N * plane, PRODUCT_WORK))
     return dxp.reshape(C, N, hp, wp)
 
 
@@ -200,7 +202,7 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
     """
     budget = CHUNK_BYTES if budget is None else budget
     size = max(1, min(n, budget // max(1, rows * columns * itemsize)))
-    threads = _parallel.threads_for(depth * rows * columns * n)
+    threads = _parallel.threads_for(depth * rows * columns * n, PRODUCT_WORK)
     if threads > 1:
         size = min(size, -(-n // (2 * threads)))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
@@ -220,7 +222,7 @@ def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: 
         if b is not None:
             part += b[:, None]
 
-    _parallel.run(product_of, len(chunks), _parallel.threads_for(W_mat.size * N * L))
+    _parallel.run(product_of, len(chunks), _parallel.threads_for(W_mat.size * N * L, PRODUCT_WORK))
     return z
 
 
@@ -233,7 +235,7 @@ def _weight_grad(columns: _Columns, grad: np.ndarray, width: int, chunks: list[s
         return columns(chunks[k]) @ _delta(grad[chunks[k]], width).T
 
     F = grad.shape[1]
-    threads = _parallel.threads_for(columns.rows * F * columns.per_sample * grad.shape[0])
+    threads = _parallel.threads_for(columns.rows * F * columns.per_sample * grad.shape[0], PRODUCT_WORK)
     total = np.zeros((columns.rows, F), dtype=grad.dtype)
     for part in _parallel.run(product_of, len(chunks), threads):
         total += part
