@@ -98,7 +98,7 @@ class _Reference:
 
 def reference() -> _Reference:
     """Context in which the calling thread runs the plain NumPy graph: no compiled kernel,
-    no replay of recorded training steps.
+    no replay of recorded training steps, no op split over threads.
 
     Results are the reference path's: the same bits as outside the block, except for the
     functions that :mod:`glassnet.accel` lists as agreeing to rounding. Other threads keep
