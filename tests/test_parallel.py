@@ -4,6 +4,7 @@ threads predicting at once; the pool's errors, the thread setting and the BLAS l
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -80,6 +81,25 @@ def test_threads_give_the_bits_of_one_thread_and_of_the_reference(case, n, every
     gn.set_num_threads(3)
     with gn.reference():
         assert _value_and_grads(case, n) == threaded
+
+
+def test_a_convolution_s_chunks_and_bits_do_not_depend_on_the_threads():
+    """Without shrunken chunks: a batch of 30 whose work asks for several threads."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(30, 8, 12, 12)).astype(np.float32)
+    W = rng.normal(size=(16, 8, 3, 3)).astype(np.float32)
+    before, results = gn.get_num_threads(), []
+    try:
+        for threads, reference in ((1, False), (2, False), (2, True)):
+            gn.set_num_threads(threads)
+            xt, Wt = gn.tensor(x, requires_grad=True), gn.tensor(W, requires_grad=True)
+            with gn.reference() if reference else contextlib.nullcontext():
+                z = conv.conv2d(xt, Wt, padding=1)
+                (z * z).sum().backward()
+            results.append([a.tobytes() for a in (z.data, xt.grad, Wt.grad)])
+    finally:
+        gn.set_num_threads(before)
+    assert results[0] == results[1] == results[2]
 
 
 def _lenet(seed=0):

@@ -59,6 +59,7 @@ __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
 PRODUCT_WORK = 1 << 20  # multiply-adds worth a thread: about 50 us of these thin products
+PIECES = 4  # chunks a product worth several threads is cut into at least
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
         expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
@@ -193,18 +194,21 @@ def _delta(grad: np.ndarray, width: int) -> np.ndarray:
 def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
             budget: int | None = None) -> list[slice]:
     """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache,
-    at least two per thread that the product with ``depth`` output rows deserves.
+    and at least one per ``PRODUCT_WORK`` of the product with ``depth`` output rows (up to
+    ``PIECES``), so that a small batch still feeds several threads.
 
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
     forward and backward passes markedly faster than one batch-sized matrix. Each chunk
-    also costs a few NumPy calls, so there are no more than the cache or the threads ask.
+    also costs a few NumPy calls, so there are no more than that. The chunks depend on the
+    shapes only, not on the threads: the weight gradient, a sum over chunks, has the same
+    bits on any number of threads.
     """
     budget = CHUNK_BYTES if budget is None else budget
     size = max(1, min(n, budget // max(1, rows * columns * itemsize)))
-    threads = _parallel.threads_for(depth * rows * columns * n, PRODUCT_WORK)
-    if threads > 1:
-        size = min(size, -(-n // (2 * threads)))
+    pieces = min(PIECES, depth * rows * columns * n // PRODUCT_WORK)
+    if pieces > 1:
+        size = min(size, -(-n // pieces))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
