@@ -7,9 +7,10 @@ take them one at a time in order until none is left: a thread slowed down by ano
 process on its core simply takes fewer chunks. The pool's threads are made once, on first
 use, and wait on a queue between calls; no thread is created per step.
 
-Results do not depend on the number of threads: each chunk is computed exactly as in one
-thread (the same calls on the same slices, one BLAS thread each), writes only its own part
-of the output, and partial sums are added by the caller in chunk order. Inside
+Results do not depend on the number of threads: the ops cut their chunks by the shapes
+only, each chunk is computed exactly as in one thread (the same calls on the same slices,
+one BLAS thread each) and writes only its own part of the output, and partial sums are
+added by the caller in chunk order. Inside
 ``with glassnet.reference():`` the chunks run in the calling thread only.
 """
 

@@ -16,9 +16,10 @@ machine, except where this list says otherwise:
   fill one block of memory (the (N, C, H, W) view of a convolution's output too).
 - Threads (:mod:`glassnet._parallel`): convolutions, pooling and their gradients run their
   chunks of samples or channels on up to :func:`glassnet.get_num_threads` threads; bit for
-  bit the one-thread result, whatever the number of threads: each chunk is computed by the
-  same calls on the same slices (one BLAS thread each) and writes only its own part of the
-  output, and the weight gradient's partial sums are added in chunk order.
+  bit the one-thread result, whatever the number of threads: the chunks depend on the
+  shapes only, each is computed by the same calls on the same slices (one BLAS thread
+  each) and writes only its own part of the output, and the weight gradient's partial sums
+  are added in chunk order.
 - :func:`softmax_cross_entropy_grad`, and the updates of SGD, Adam and AdamW
   (:func:`optimizer_kernel`): bit for bit (the same rounded operations in the same order;
   the build forbids contraction into fused multiply-adds).
