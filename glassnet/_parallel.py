@@ -27,8 +27,8 @@ from glassnet import accel
 
 __all__ = ["set_num_threads", "get_num_threads", "threads_for", "run", "MIN_CHUNK_WORK"]
 
-#: Element visits of NumPy calls (about 50 us) below which work is not worth handing to
-#: another thread: waking a pool thread costs some tens of microseconds.
+#: Element visits of NumPy calls below which work is not worth handing to another thread:
+#: enough to cover the wake-up of a pool thread a few times over.
 MIN_CHUNK_WORK = 1 << 16
 
 

@@ -58,7 +58,7 @@ __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
 CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
-PRODUCT_WORK = 1 << 20  # multiply-adds worth a thread: about 50 us of these thin products
+PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
 PIECES = 4  # chunks a product worth several threads is cut into at least
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
