@@ -60,6 +60,7 @@ CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
 PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
 PIECES = 4  # chunks a product worth several threads is cut into at least
+PIECE_WORK = 1 << 23  # multiply-adds per piece: below, the calls of extra chunks cost a thread more
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
         expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
@@ -194,8 +195,8 @@ def _delta(grad: np.ndarray, width: int) -> np.ndarray:
 def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
             budget: int | None = None) -> list[slice]:
     """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache,
-    and at least one per ``PRODUCT_WORK`` of the product with ``depth`` output rows (up to
-    ``PIECES``), so that a small batch still feeds several threads.
+    and at least one per ``PIECE_WORK`` of the product with ``depth`` output rows (up to
+    ``PIECES``), so that a small batch of large images still feeds several threads.
 
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
@@ -206,7 +207,7 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
     """
     budget = CHUNK_BYTES if budget is None else budget
     size = max(1, min(n, budget // max(1, rows * columns * itemsize)))
-    pieces = min(PIECES, depth * rows * columns * n // PRODUCT_WORK)
+    pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
     if pieces > 1:
         size = min(size, -(-n // pieces))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]

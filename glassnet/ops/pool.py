@@ -107,7 +107,10 @@ def _by_groups(fn: Callable[[slice], None], count: int, size: int) -> None:
     per thread; three per thread when there are several, so that a thread slowed down by
     another process takes fewer. Each group writes only its own rows of the outputs."""
     threads = _parallel.threads_for(count * size)
-    parts = 1 if threads == 1 else min(count, 3 * threads)
+    if threads == 1:
+        fn(slice(0, count))
+        return
+    parts = min(count, 3 * threads)
     bounds = [count * k // parts for k in range(parts + 1)]
     groups = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     _parallel.run(lambda k: fn(groups[k]), parts, threads)
