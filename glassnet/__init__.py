@@ -20,6 +20,7 @@ from glassnet import (
     regularizers,
     schedules,
 )
+from glassnet._parallel import get_num_threads, set_num_threads
 from glassnet.accel import reference
 from glassnet.errors import NonFiniteError
 from glassnet.functional import cat, concatenate, stack, where
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "reference", "accel",
+    "set_num_threads", "get_num_threads",
     "concatenate", "cat", "stack", "where",
     "activations", "functional", "losses", "NonFiniteError",
     "layers", "metrics", "training", "Module", "Parameter", "Input", "Model", "Sequential",

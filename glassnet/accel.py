@@ -12,7 +12,14 @@ path. The optimizers' NumPy formulas stay in their classes (``SGD._update``,
 machine, except where this list says otherwise:
 
 - :func:`relu`, :func:`relu_grad`: bit for bit (NumPy's ``maximum(z, 0)`` and
-  ``grad * (a > 0)``, NaN and signed zeros included).
+  ``grad * (a > 0)``, NaN and signed zeros included), for arrays in any axis order that
+  fill one block of memory (the (N, C, H, W) view of a convolution's output too).
+- Threads (:mod:`glassnet._parallel`): convolutions, pooling and their gradients run their
+  chunks of samples or channels on up to :func:`glassnet.get_num_threads` threads; bit for
+  bit the one-thread result, whatever the number of threads: the chunks depend on the
+  shapes only, each is computed by the same calls on the same slices (one BLAS thread
+  each) and writes only its own part of the output, and the weight gradient's partial sums
+  are added in chunk order.
 - :func:`softmax_cross_entropy_grad`, and the updates of SGD, Adam and AdamW
   (:func:`optimizer_kernel`): bit for bit (the same rounded operations in the same order;
   the build forbids contraction into fused multiply-adds).
@@ -35,9 +42,9 @@ slices per time step, T times per sequence, forward and backward, by three passe
 (``benchmarks/rnn.py``).
 
 **Reference mode.** ``with glassnet.reference():`` runs the plain NumPy graph in the
-calling thread: no compiled kernel and no recorded-step replay (``fit`` then builds the
-graph at every step). It is the teaching mode and the tests' oracle; other threads are
-not affected, as with :func:`glassnet.no_grad`.
+calling thread: no compiled kernel, no recorded-step replay (``fit`` then builds the
+graph at every step) and no op split over threads. It is the teaching mode and the tests'
+oracle; other threads are not affected, as with :func:`glassnet.no_grad`.
 """
 
 from __future__ import annotations
@@ -92,7 +99,7 @@ class _Reference:
 
 def reference() -> _Reference:
     """Context in which the calling thread runs the plain NumPy graph: no compiled kernel,
-    no replay of recorded training steps.
+    no replay of recorded training steps, no op split over threads.
 
     Results are the reference path's: the same bits as outside the block, except for the
     functions that :mod:`glassnet.accel` lists as agreeing to rounding. Other threads keep
@@ -246,8 +253,46 @@ def lstm_kernels(dtype: Any, activation: str,
     return None if None in kernels else kernels
 
 
+def _in_memory_order(a: np.ndarray) -> np.ndarray | None:
+    """``a``'s elements as a 1-D view in memory order when they fill one block in some axis
+    order (C order, or a transposed view such as the (N, C, H, W) view of a convolution's
+    (C, N, H, W) output); None otherwise."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1)
+    if 0 in a.strides:
+        return None
+    block = a.transpose(sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis])))
+    return block.reshape(-1) if block.flags.c_contiguous else None
+
+
+def _flat_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """The memory-order 1-D views of arrays laid out alike (same shape and strides), or None."""
+    if any(a.strides != arrays[0].strides or a.shape != arrays[0].shape for a in arrays[1:]):
+        return None
+    flats = [_in_memory_order(a) for a in arrays]
+    return None if any(f is None for f in flats) else flats
+
+
+def _elementwise(kernel: Callable[..., None], *arrays: np.ndarray) -> bool:
+    """Run an element-wise kernel on C-contiguous arrays, or else on the memory-order views
+    of arrays laid out alike; False when it takes neither (NumPy then runs)."""
+    try:
+        kernel(*arrays)
+        return True
+    except _REFUSED:
+        flats = _flat_views(*arrays)
+    if flats is None:
+        return False
+    try:
+        kernel(*flats)
+        return True
+    except _REFUSED:
+        return False
+
+
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's.
+    """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's. Compiled for
+    arrays in any axis order (a transposed view too) that fill one block of memory.
 
     Parameters
     ----------
@@ -268,16 +313,14 @@ def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """
     if _compiled is not None and not _mode.reference:
         target = np.empty_like(z) if out is None else out
-        try:
-            _compiled.relu(z, target)
+        if _elementwise(_compiled.relu, z, target):
             return target
-        except _REFUSED:
-            pass
     return np.maximum(z, 0, out=out)
 
 
 def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's.
+    """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's. Compiled as
+    :func:`relu`, when grad and a are laid out alike.
 
     Parameters
     ----------
@@ -298,11 +341,8 @@ def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
     """
     if _compiled is not None and not _mode.reference:
         out = np.empty_like(a)
-        try:
-            _compiled.relu_grad(grad, a, out)
+        if _elementwise(_compiled.relu_grad, grad, a, out):
             return out
-        except _REFUSED:
-            pass
     return grad * (a > 0)
 
 

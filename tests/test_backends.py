@@ -118,6 +118,16 @@ def _kill_when_ready(folder):
     os.kill(int(marker.read_text()), signal.SIGKILL)
 
 
+def _op_threads():
+    return gn.get_num_threads()
+
+
+@pytest.mark.parametrize("backend", WORKER_BACKENDS)
+def test_workers_share_the_cores_one_thread_for_glassnet_s_ops_each(backend, pools):
+    outcomes = _outcomes(pools(backend), _op_threads, [()] * 2)
+    assert [outcome.value for outcome in outcomes] == [1, 1]
+
+
 def test_a_local_cluster_of_two_workers_runs_tasks_in_two_other_processes(tmp_path, pools):
     pool = pools("dask")
     assert pool.n_workers == 2 and isinstance(pool.client, distributed.Client)

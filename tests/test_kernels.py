@@ -133,3 +133,29 @@ def test_the_extension_is_built_where_a_c_compiler_exists():
     except ImportError as error:
         pytest.fail(f"{compiler} exists but {module} was not built ({error}): reinstall with "
                     "`pip install -e .` and read the build output")
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_of_a_transposed_view_runs_the_kernel_with_numpy_s_bits(dtype, monkeypatch):
+    """A convolution's output is the (N, C, H, W) view of a (C, N, H, W) array: the kernels
+    take it (and a gradient laid out alike) in memory order; other layouts take NumPy."""
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(3, 4, 5, 6)).astype(dtype).transpose(1, 0, 2, 3)
+    z[0, :, 0, :3] = [-0.0, np.nan, -np.inf]
+    grad = rng.normal(size=(3, 4, 5, 6)).astype(dtype).transpose(1, 0, 2, 3)
+    calls = []
+    compiled = accel._compiled
+    spy = types.SimpleNamespace(  # records the calls the kernels took
+        relu=lambda *args: (compiled.relu(*args), calls.append("relu"))[0],
+        relu_grad=lambda *args: (compiled.relu_grad(*args), calls.append("relu_grad"))[0],
+    )
+    monkeypatch.setattr(accel, "_compiled", spy)
+    a = accel.relu(z)
+    assert a.tobytes() == np.maximum(z, 0).tobytes()
+    assert accel.relu_grad(grad, a).tobytes() == (grad * (a > 0)).tobytes()
+    assert calls == ["relu", "relu_grad"]
+    other_layout = np.ascontiguousarray(grad)
+    assert accel.relu_grad(other_layout, a).tobytes() == (grad * (a > 0)).tobytes()
+    assert accel.relu(z[:, :, ::2]).tobytes() == np.maximum(z[:, :, ::2], 0).tobytes()
+    assert calls == ["relu", "relu_grad"]

@@ -19,8 +19,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "glassnet"
 # Lowest first. Each name is a module or subpackage directly under glassnet/.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("_compiled", "_graph", "_grad_mode", "_gradient", "_backward", "_dtypes", "_checks", "_aligned",
-     "_files", "accel", "_saved", "tensor", "function", "errors", "_registry", "symbolic", "_random",
-     "_backends"),
+     "_files", "accel", "_parallel", "_saved", "tensor", "function", "errors", "_registry", "symbolic",
+     "_random", "_backends"),
     ("ops",),
     ("activations", "_tensor_methods", "losses", "functional", "initializers", "regularizers", "metrics",
      "datasets"),

@@ -115,11 +115,14 @@ def check_backend(backend: Any, n_workers: Any = None, address: Any = None) -> N
 
 @functools.cache
 def limit_blas_threads() -> None:
-    """One BLAS (and OpenMP) thread in this worker process, from its first task on: the
-    workers share the cores."""
+    """One BLAS (and OpenMP) thread and one thread for glassnet's convolutions and poolings
+    in this worker process, from its first task on: the workers share the cores."""
     from threadpoolctl import threadpool_limits
 
+    from glassnet._parallel import set_num_threads
+
     threadpool_limits(1)
+    set_num_threads(1)
 
 
 def run_in_worker(fn: Callable[..., Any], index: int, *args: Any) -> Outcome:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from glassnet import _parallel
 from glassnet.function import Function
 from glassnet.ops._window import (
     Geometry,
@@ -57,6 +58,9 @@ __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
 CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
+PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
+PIECES = 4  # chunks a product worth several threads is cut into at least
+PIECE_WORK = 1 << 23  # multiply-adds per piece: below, the calls of extra chunks cost a thread more
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
         expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
@@ -126,13 +130,17 @@ def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tu
     C = padded_shape[0]
     (kh, kw), (ho, wo) = geo.kernel, geo.out
     dxp = np.zeros(padded_shape, dtype=grad.dtype)
-    delta = _delta(grad, wo)
-    for chunk in chunks:
-        d = delta[:, chunk.start * ho * wo:chunk.stop * ho * wo]
+
+    def add_chunk(k: int) -> None:
+        chunk = chunks[k]
+        d = _delta(grad[chunk], wo)
         dcols = (W_mat.T @ d).reshape(C, kh, kw, -1, ho, wo)
         part = dxp[:, chunk]
         for i, j in product(range(kh), range(kw)):
             part[window_slice(geo, i, j)] += dcols[:, i, j]
+
+    threads = _parallel.threads_for(W_mat.shape[1] * grad.size, PRODUCT_WORK)
+    _parallel.run(add_chunk, len(chunks), threads)
     return dxp
 
 
@@ -151,7 +159,10 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
     plane, reach = hp * wp, dh * (kh - 1) * wp + dw * (kw - 1)
     g = to_cnhw(grad)
     dxp = np.zeros((C, N * plane), dtype=grad.dtype)
-    for chunk in _chunks(N, W_mat.shape[1], plane, grad.itemsize, GRID_CHUNK_BYTES):
+    chunks = _chunks(N, W_mat.shape[1], plane, grad.itemsize, F, GRID_CHUNK_BYTES)
+
+    def add_chunk(k: int) -> None:
+        chunk = chunks[k]
         n = chunk.stop - chunk.start
         grid = scratch("grid", (F, n, hp, wp), grad.dtype)
         grid.fill(0)
@@ -163,11 +174,14 @@ def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
         for i, j in product(range(kh), range(kw)):
             offset = i * dh * wp + j * dw
             target[:, offset:offset + span] += dcols[:, i, j, :span]
+
+    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * N * plane, PRODUCT_WORK))
     return dxp.reshape(C, N, hp, wp)
 
 
 def _delta(grad: np.ndarray, width: int) -> np.ndarray:
-    """dE/dz (N, F, Ho, Wo) as an (F, N Ho width) matrix, zero in unused columns."""
+    """dE/dz (n, F, Ho, Wo) of a chunk of samples as an (F, n Ho width) matrix, zero in
+    unused columns (in a per-thread work array unless it is one block already)."""
     g = to_cnhw(grad)
     F, N, ho, wo = g.shape
     if width == wo and g.flags.c_contiguous:
@@ -178,16 +192,59 @@ def _delta(grad: np.ndarray, width: int) -> np.ndarray:
     return d.reshape(F, -1)
 
 
-def _chunks(n: int, rows: int, columns: int, itemsize: int, budget: int | None = None) -> list[slice]:
-    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache.
+def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
+            budget: int | None = None) -> list[slice]:
+    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache,
+    and at least one per ``PIECE_WORK`` of the product with ``depth`` output rows (up to
+    ``PIECES``), so that a small batch of large images still feeds several threads.
 
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
-    forward and backward passes markedly faster than one batch-sized matrix.
+    forward and backward passes markedly faster than one batch-sized matrix. Each chunk
+    also costs a few NumPy calls, so there are no more than that. The chunks depend on the
+    shapes only, not on the threads: the weight gradient, a sum over chunks, has the same
+    bits on any number of threads.
     """
     budget = CHUNK_BYTES if budget is None else budget
     size = max(1, min(n, budget // max(1, rows * columns * itemsize)))
+    pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
+    if pieces > 1:
+        size = min(size, -(-n // pieces))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: Any,
+              b: np.ndarray | None = None) -> np.ndarray:
+    """W_mat @ im2col (+ b), (F, N L): each chunk's product (and bias) into its own columns,
+    chunks spread over threads."""
+    L = columns.per_sample
+    N = chunks[-1].stop
+    z = np.empty((W_mat.shape[0], N * L), dtype=dtype)
+
+    def product_of(k: int) -> None:
+        part = z[:, chunks[k].start * L:chunks[k].stop * L]
+        np.matmul(W_mat, columns(chunks[k]), out=part)
+        if b is not None:
+            part += b[:, None]
+
+    _parallel.run(product_of, len(chunks), _parallel.threads_for(W_mat.size * N * L, PRODUCT_WORK))
+    return z
+
+
+def _weight_grad(columns: _Columns, grad: np.ndarray, width: int, chunks: list[slice]) -> np.ndarray:
+    """(dE/dW_mat)^T = sum over chunks of im2col_chunk @ delta_chunk^T for delta = ``grad``
+    (N, F, Ho, Wo) (cols @ delta^T is faster than delta @ cols^T); the chunks' products are
+    computed on several threads and added in chunk order, so the sum does not depend on the
+    threads."""
+    def product_of(k: int) -> np.ndarray:
+        return columns(chunks[k]) @ _delta(grad[chunks[k]], width).T
+
+    F = grad.shape[1]
+    threads = _parallel.threads_for(columns.rows * F * columns.per_sample * grad.shape[0], PRODUCT_WORK)
+    total = np.zeros((columns.rows, F), dtype=grad.dtype)
+    for part in _parallel.run(product_of, len(chunks), threads):
+        total += part
+    return total
 
 
 def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
@@ -198,13 +255,8 @@ def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
     width = _row_width(xp.shape, geo)
     columns = _Columns(xp, geo, width)
     W_mat = W.reshape(F, -1)
-    L = columns.per_sample
-    z = np.empty((F, N * L), dtype=np.result_type(x, W))
-    chunks = _chunks(N, columns.rows, L, x.itemsize)
-    for chunk in chunks:
-        np.matmul(W_mat, columns(chunk), out=z[:, chunk.start * L:chunk.stop * L])
-    if b is not None:
-        z += b[:, None]
+    chunks = _chunks(N, columns.rows, columns.per_sample, x.itemsize, F)
+    z = _products(W_mat, columns, chunks, np.result_type(x, W), b)
     if ctx.needs_input_grad:
         ctx.xp, ctx.W_mat, ctx.geo, ctx.width, ctx.chunks = xp, W_mat, geo, width, chunks
         ctx.x_shape, ctx.w_shape = x.shape, W.shape
@@ -221,12 +273,7 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     xp, W_mat, geo, width = ctx.xp, ctx.W_mat, ctx.geo, ctx.width
     gW = gx = None
     if needs[1]:
-        columns, delta = _Columns(xp, geo, width), _delta(grad, width)
-        L = columns.per_sample
-        gW_t = np.zeros(W_mat.shape[::-1], dtype=grad.dtype)
-        for chunk in ctx.chunks:  # (dE/dW)^T: cols @ delta^T is faster than delta @ cols^T
-            gW_t += columns(chunk) @ delta[:, chunk.start * L:chunk.stop * L].T
-        gW = gW_t.T.reshape(ctx.w_shape)
+        gW = _weight_grad(_Columns(xp, geo, width), grad, width, ctx.chunks).T.reshape(ctx.w_shape)
     if needs[0]:
         if width == geo.out[1]:
             dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)

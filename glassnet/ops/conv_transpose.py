@@ -32,7 +32,15 @@ from glassnet.ops._window import (
     pair,
     to_cnhw,
 )
-from glassnet.ops.conv import _chunks, _col2im, _Columns, _delta, _grid_col2im, _row_width
+from glassnet.ops.conv import (
+    _chunks,
+    _col2im,
+    _Columns,
+    _grid_col2im,
+    _products,
+    _row_width,
+    _weight_grad,
+)
 from glassnet.tensor import Tensor
 
 __all__ = ["ConvTranspose2d", "conv_transpose2d", "transpose_geometry"]
@@ -125,7 +133,7 @@ class ConvTranspose2d(Function):
         W_mat = W.reshape(C, -1)
         with one_blas_thread():
             if _row_width(grid, geo) == geo.out[1]:
-                chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize)
+                chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize, C)
                 yp = _col2im(x, W_mat, geo, grid, chunks)
             else:
                 yp = _grid_col2im(x, W_mat, geo, grid)
@@ -145,19 +153,12 @@ class ConvTranspose2d(Function):
             gp = pad_cnhw(to_cnhw(grad), geo.pads)
             width = _row_width(gp.shape, geo)
             columns = _Columns(gp, geo, width)
-            L = columns.per_sample
-            chunks = _chunks(N, columns.rows, L, grad.itemsize)
+            chunks = _chunks(N, columns.rows, columns.per_sample, grad.itemsize, W_mat.shape[0])
             if needs[0]:
-                z = np.empty((W_mat.shape[0], N * L), dtype=grad.dtype)
-                for chunk in chunks:
-                    np.matmul(W_mat, columns(chunk), out=z[:, chunk.start * L:chunk.stop * L])
+                z = _products(W_mat, columns, chunks, grad.dtype)
                 gx = from_cnhw(z.reshape(-1, N, h, width)[..., :w])
             if needs[1]:
-                delta = _delta(x, width)
-                gW_t = np.zeros(W_mat.shape[::-1], dtype=grad.dtype)
-                for chunk in chunks:
-                    gW_t += columns(chunk) @ delta[:, chunk.start * L:chunk.stop * L].T
-                gW = gW_t.T.reshape(ctx.w_shape)
+                gW = _weight_grad(columns, x, width, chunks).T.reshape(ctx.w_shape)
         if len(needs) == 2:
             return gx, gW
         return gx, gW, (to_cnhw(grad).sum(axis=(1, 2, 3)) if needs[2] else None)

@@ -20,11 +20,13 @@ Gradients, with delta = dE/dz:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import product
 from typing import Any
 
 import numpy as np
 
+from glassnet import _parallel
 from glassnet.function import Function
 from glassnet.ops._window import (
     Geometry,
@@ -70,31 +72,48 @@ def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray
     return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
 
 
-def _first_max(views: list[np.ndarray], record: bool,
-               out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Element-wise maximum of equally shaped views and, if ``record``, which view held it.
+def _first_max(views: list[np.ndarray], out: np.ndarray,
+               index: np.ndarray | None = None) -> None:
+    """Element-wise maximum of equally shaped views into ``out`` and, given ``index`` (an
+    unsigned integer array of out's shape), which view held it.
 
     The index is the *first* view holding the maximum: a later view wins only when it is
     strictly greater. Views are passed in row-major window order, so ties go to the first
     maximum of the window, as in PyTorch.
     """
-    if out is None:
-        out = np.array(views[0], order="C")
-    else:
-        np.copyto(out, views[0])
-    kind = np.min_scalar_type(len(views) - 1)
-    index = np.zeros(out.shape, dtype=kind) if record and len(views) == 1 else None
+    np.copyto(out, views[0])
     for k, view in enumerate(views[1:], start=1):
-        if record:
-            wins = view > out
-            index = wins.view(np.uint8) if index is None else np.where(wins, kind.type(k), index)
+        if index is not None and k == 1:
+            np.greater(view, out, out=index)
+        elif index is not None:  # index = k where view wins: k exceeds every earlier index
+            np.maximum(index, np.multiply(view > out, index.dtype.type(k)), out=index)
         np.maximum(out, view, out=out)
-    return out, index
+    if index is not None and len(views) == 1:
+        index.fill(0)
+
+
+def _index_type(taps: int) -> np.dtype:
+    return np.min_scalar_type(taps - 1)
 
 
 def _is_tiling(geo: Geometry) -> bool:
     """Windows that tile the input: stride == pool size, no dilation, no padding."""
     return geo.stride == geo.kernel and geo.dilation == (1, 1) and geo.pads == ((0, 0), (0, 0))
+
+
+def _by_groups(fn: Callable[[slice], None], count: int, size: int) -> None:
+    """``fn(group)`` for slices that cover ``range(count)`` (channels, or (channel, sample)
+    planes, of ``size`` element visits each), on the threads the work deserves. One group
+    per thread; three per thread when there are several, so that a thread slowed down by
+    another process takes fewer. Each group writes only its own rows of the outputs."""
+    threads = _parallel.threads_for(count * size)
+    if threads == 1:
+        fn(slice(0, count))
+        return
+    parts = min(count, 3 * threads)
+    bounds = [count * k // parts for k in range(parts + 1)]
+    groups = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    _parallel.run(lambda k: fn(groups[k]), parts, threads)
 
 
 def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -104,11 +123,25 @@ def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
         out, index = _max_tiles(to_cnhw(x), geo, record)
     else:
         xp = pad_cnhw(to_cnhw(x), geo.pads, fill=-np.inf)
-        out, index = _first_max([xp[tap] for tap in _taps(geo)], record)
+        out, index = _max_taps(xp, geo, record)
         ctx.padded_shape = xp.shape
     if record:
         ctx.index, ctx.geo, ctx.shape = index, geo, x.shape
     return from_cnhw(out)
+
+
+def _max_taps(xp: np.ndarray, geo: Geometry, record: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Max over the kh kw taps of every window of xp (C, N, Hp, Wp), by groups of channels."""
+    taps = _taps(geo)
+    out = np.empty((*xp.shape[:2], *geo.out), dtype=xp.dtype)
+    index = np.empty(out.shape, dtype=_index_type(len(taps))) if record else None
+
+    def reduce(group: slice) -> None:
+        part = xp[group]
+        _first_max([part[tap] for tap in taps], out[group], None if index is None else index[group])
+
+    _by_groups(reduce, xp.shape[0], out[0].size * len(taps))
+    return out, index
 
 
 def _max_tiles(xc: np.ndarray, geo: Geometry, record: bool) -> tuple[np.ndarray, Any]:
@@ -118,15 +151,25 @@ def _max_tiles(xc: np.ndarray, geo: Geometry, record: bool) -> tuple[np.ndarray,
     these are kw interleaved 1-D views); pass 2 the maximum of kh consecutive row results.
     The first maximum of a tile in row-major order is the first row holding the tile's
     maximum, and within that row its first maximum: exactly what the two recorded indices
-    select.
+    select. Groups of (channel, sample) planes run in parallel.
     """
     (kh, kw), (ho, wo) = geo.kernel, geo.out
     xc = np.ascontiguousarray(xc[:, :, :ho * kh, :wo * kw])
-    flat = xc.reshape(-1)
-    views = [flat[j::kw] for j in range(kw)]
-    rows, in_row = _first_max(views, record, scratch("pool_rows", views[0].shape, xc.dtype))
-    rows = rows.reshape(-1, kh, wo)
-    out, row = _first_max([rows[:, r] for r in range(kh)], record)
+    planes = xc.reshape(xc.shape[0] * xc.shape[1], -1)
+    out = np.empty((planes.shape[0], ho * wo), dtype=xc.dtype)
+    in_row = np.empty((planes.shape[0], ho * kh * wo), dtype=_index_type(kw)) if record else None
+    row = np.empty(out.shape, dtype=_index_type(kh)) if record else None
+
+    def tiles(part: slice) -> None:
+        flat = planes[part].reshape(-1)
+        views = [flat[j::kw] for j in range(kw)]
+        rows = scratch("pool_rows", views[0].shape, xc.dtype)
+        _first_max(views, rows, None if in_row is None else in_row[part].reshape(-1))
+        rows = rows.reshape(-1, kh, wo)
+        _first_max([rows[:, r] for r in range(kh)], out[part].reshape(-1, wo),
+                   None if row is None else row[part].reshape(-1, wo))
+
+    _by_groups(tiles, *planes.shape)
     return out.reshape(*xc.shape[:2], ho, wo), (in_row, row)
 
 
@@ -135,15 +178,21 @@ def _max_tiles_backward(ctx: Any, delta: np.ndarray) -> np.ndarray:
     (kh, kw), (ho, wo) = ctx.geo.kernel, ctx.geo.out
     in_row, row = ctx.index
     N, C, H, W = ctx.shape
-    delta = delta.reshape(-1, wo)
-    to_rows = scratch("pool_rows", (delta.shape[0], kh, wo), delta.dtype)
-    for r in range(kh):
-        np.multiply(delta, row == r, out=to_rows[:, r])
-    to_rows = to_rows.reshape(-1)
+    delta = np.ascontiguousarray(delta).reshape(C * N, ho * wo)
     dx = np.empty((C, N, ho * kh, wo * kw), dtype=delta.dtype)
-    flat = dx.reshape(-1)
-    for j in range(kw):
-        np.multiply(to_rows, in_row == j, out=flat[j::kw])
+    planes = dx.reshape(C * N, -1)
+
+    def scatter(part: slice) -> None:
+        d = delta[part].reshape(-1, wo)
+        to_rows = scratch("pool_rows", (d.shape[0], kh, wo), delta.dtype)
+        for r in range(kh):
+            np.multiply(d, row[part].reshape(-1, wo) == r, out=to_rows[:, r])
+        to_rows = to_rows.reshape(-1)
+        flat = planes[part].reshape(-1)
+        for j in range(kw):
+            np.multiply(to_rows, in_row[part].reshape(-1) == j, out=flat[j::kw])
+
+    _by_groups(scatter, *planes.shape)
     if (ho * kh, wo * kw) != (H, W):
         dx = np.pad(dx, ((0, 0), (0, 0), (0, H - ho * kh), (0, W - wo * kw)))
     return from_cnhw(dx)
@@ -154,19 +203,31 @@ def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     geo, delta = ctx.geo, to_cnhw(grad)
     if _is_tiling(geo):
         return _max_tiles_backward(ctx, delta)
+    taps = _taps(geo)
     dxp = np.zeros(ctx.padded_shape, dtype=grad.dtype)
-    for k, tap in enumerate(_taps(geo)):
-        dxp[tap] += delta * (ctx.index == k)
+
+    def route(group: slice) -> None:
+        part, d, index = dxp[group], delta[group], ctx.index[group]
+        for k, tap in enumerate(taps):
+            part[tap] += d * (index == k)
+
+    _by_groups(route, dxp.shape[0], delta[0].size * len(taps))
     return _unpad(dxp, geo, ctx.shape)
 
 
 def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
     xp = pad_cnhw(to_cnhw(x), geo.pads, fill=0.0)
     taps = _taps(geo)
-    out = np.array(xp[taps[0]], order="C")
-    for tap in taps[1:]:
-        np.add(out, xp[tap], out=out)
-    out *= out.dtype.type(1.0 / len(taps))
+    out = np.empty((*xp.shape[:2], *geo.out), dtype=xp.dtype)
+
+    def average(group: slice) -> None:
+        part, total = xp[group], out[group]
+        np.copyto(total, part[taps[0]])
+        for tap in taps[1:]:
+            np.add(total, part[tap], out=total)
+        total *= out.dtype.type(1.0 / len(taps))
+
+    _by_groups(average, xp.shape[0], out[0].size * len(taps))
     if ctx.needs_input_grad:
         ctx.padded_shape, ctx.geo, ctx.shape = xp.shape, geo, x.shape
     return from_cnhw(out)
@@ -178,8 +239,13 @@ def _avg_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     taps = _taps(geo)
     share = to_cnhw(grad) * grad.dtype.type(1.0 / len(taps))
     dxp = np.zeros(ctx.padded_shape, dtype=grad.dtype)
-    for tap in taps:
-        dxp[tap] += share
+
+    def spread(group: slice) -> None:
+        part, s = dxp[group], share[group]
+        for tap in taps:
+            part[tap] += s
+
+    _by_groups(spread, dxp.shape[0], share[0].size * len(taps))
     return _unpad(dxp, geo, ctx.shape)
 
 
