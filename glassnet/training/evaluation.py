@@ -17,10 +17,14 @@ from glassnet.tensor import Tensor, no_grad
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import forward as _forward
+from glassnet.training import mapped as _mapped
 from glassnet.training import prepare as _prep
 from glassnet.training import raw_inputs as _raw
 
 __all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
+
+#: Rows of memory-mapped inputs computed at a time when ``batch_size`` is None.
+_MAPPED_CHUNK_ROWS = 1024
 
 
 def to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
@@ -48,12 +52,20 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
     """The outputs for the inputs ``xs`` in evaluation mode (logits where ``fused``),
     ``batch_size`` rows at a time (all at once for None)."""
     n = xs[0].shape[0]
-    if batch_size is None or batch_size >= n:
-        return _forward.outputs(model, xs, fused)
-    size = batch_size
+    size = _chunk_rows(xs, batch_size)
+    if size >= n:
+        return _forward.outputs(model, [x[:] for x in xs] if _mapped.any_mapped(xs) else xs, fused)
     chunks = [_forward.outputs(model, [x[start:start + size] for x in xs], fused)
               for start in range(0, n, size)]
     return [np.concatenate(parts) for parts in zip(*chunks)]
+
+
+def _chunk_rows(xs: list[Any], batch_size: int | None) -> int:
+    """The rows computed at a time: ``batch_size``; all for None, but ``_MAPPED_CHUNK_ROWS``
+    for memory-mapped inputs (read chunk by chunk, their activations kept small)."""
+    if batch_size is None:
+        return _MAPPED_CHUNK_ROWS if _mapped.any_mapped(xs) else xs[0].shape[0]
+    return batch_size
 
 
 def _ensure_built(model: Any, what: str) -> None:
@@ -184,7 +196,7 @@ def _added_losses(model: Any, xs: list[np.ndarray], batch_size: int | None) -> f
     """The model's ``add_loss`` terms, in evaluation mode, averaged over the batches weighted
     by their sizes (Keras's ``evaluate`` counts them in its loss as its training does)."""
     n = xs[0].shape[0]
-    size = n if batch_size is None else min(batch_size, n)
+    size = min(_chunk_rows(xs, batch_size), n)
     total = 0.0
     for start in range(0, n, size):
         inputs = [Tensor._make(x[start:start + size], False, None) for x in xs]

@@ -15,6 +15,7 @@ from glassnet import _random
 from glassnet.function import recording
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
+from glassnet.training import mapped as _mapped
 from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
@@ -198,7 +199,7 @@ def fit(
     train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
                                  validation_split_mode, dtype)
     if train_idx is not None:
-        xs, ys = [x[train_idx] for x in xs], [t[train_idx] for t in ys]
+        xs, ys = [_mapped.take(x, train_idx) for x in xs], [t[train_idx] for t in ys]
         weights = None if weights is None else weights[train_idx]
     _bind_optimizer(model)
     history = History()
