@@ -20,6 +20,8 @@ from glassnet.training import forward as _forward
 from glassnet.training import mapped as _mapped
 from glassnet.training import prepare as _prep
 from glassnet.training import raw_inputs as _raw
+from glassnet.training import sources as _sources
+from glassnet.training import streams as _streams
 
 __all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
 
@@ -95,7 +97,8 @@ def _warn_if_untrained(model: Any) -> None:
             "(fit) nor loaded (gn.load, load_weights). Shown once per model", UserWarning, stacklevel=4)
 
 
-def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: Any = 0, x: Any = None) -> Any:
+def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: Any = 0, x: Any = None,
+            steps: int | None = None) -> Any:
     """The model's outputs for X (NumPy), in evaluation mode and without a graph.
 
     Raises a ValueError for a model that was never built (a Sequential model without an
@@ -107,8 +110,14 @@ def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: A
         X = _args.data_argument("predict", X, x)
     _args.check_batch_size(batch_size)
     _args.check_verbose(verbose)
+    _args.check_validation_steps(steps, "steps")
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
+    if _streams.is_batches(X) or _sources.is_dask(X):
+        from glassnet.training.streamed import predict_batches
+
+        outs = predict_batches(model, X, steps)
+        return outs if len(outs) > 1 else outs[0]
     X = _raw.preprocessed(model, X, "predict")
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
     try:
@@ -141,20 +150,42 @@ def _warn_if_not_finite(outs: list[np.ndarray]) -> None:
 
 
 def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
-             sample_weight: Any = None, return_dict: bool = False) -> Any:
+             sample_weight: Any = None, return_dict: bool = False, steps: int | None = None) -> Any:
     """Loss and metrics of ``model`` on (X, y), in evaluation mode (Keras's convention).
 
     Returns the loss (a float) when the model has no metrics, else the list ``[loss,
     *metrics]`` in ``model.metrics_names`` order; ``return_dict=True`` gives
     ``{"loss": ..., metric: ...}``. ``verbose`` 1 or 2 prints these as one line, 0 nothing.
+
+    X may also be a memory-mapped array (read ``batch_size`` rows at a time, 1024 when
+    None) or a source of ``(x, y[, w])`` batches, as ``fit`` takes them (``steps``: the
+    batches to read, default one pass); the loss is then the mean over the samples read.
     """
     if not model.compiled:
         raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
     _args.check_batch_size(batch_size)
+    _args.check_validation_steps(steps, "steps")
     show = _args.check_verbose(verbose)
     check_flag("return_dict", return_dict)
     _ensure_built(model, "evaluate")
     X, y = _data.unpack_bunch(X, y)
+    if _streams.is_batches(X) or _sources.is_dask(X):
+        from glassnet.training.streamed import evaluate_batches
+
+        with evaluating():
+            logs = evaluate_batches(model, X, steps, y)
+    else:
+        logs = _array_scores(model, X, y, batch_size, sample_weight)
+    if show:
+        print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _array_scores(model: Any, X: Any, y: Any, batch_size: int | None, sample_weight: Any) -> dict[str, float]:
+    """The scores on arrays (memory-mapped ones read chunk by chunk)."""
     X = _raw.preprocessed(model, X, "evaluate")
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
@@ -162,13 +193,7 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     weights = _prep.sample_weights(model, ys, None, sample_weight, xs[0].shape[0], dtype)
     # An overflow makes the loss NaN or inf, which the loss reports in glassnet's words.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        logs = _scores(model, xs, ys, weights, batch_size)
-    if show:
-        print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
+        return _scores(model, xs, ys, weights, batch_size)
 
 
 def _scores(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,

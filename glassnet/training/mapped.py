@@ -8,7 +8,8 @@ ascending file order (then puts them back in the permutation's order), so a memo
 file and the same array in memory train to bitwise the same weights, while the reads of a
 batch move forward through the file.
 
-The pages read are mapped into the process; every ``_RELEASE_BYTES`` read, they are given
+The pages read are mapped into the process; every ``_RELEASE_BYTES`` mapped (a whole page
+counted for each row gathered), they are given
 back to the operating system (``madvise(MADV_DONTNEED)``: the file stays in the page cache
 but no longer counts in the process's memory), so that a pass over a file larger than
 memory keeps the process small.
@@ -61,6 +62,7 @@ class MappedRows:
         n = array.shape[0] if rows is None else len(rows)
         self.shape = (n, *array.shape[1:])
         self.ndim = array.ndim
+        self._row_bytes = int(np.prod(array.shape[1:])) * array.dtype.itemsize
         self._read = 0
 
     def __len__(self) -> int:
@@ -85,7 +87,7 @@ class MappedRows:
         order = np.argsort(positions, kind="stable")
         out = np.empty((len(positions), *self.shape[1:]), dtype=self.dtype)
         out[order] = self.array[positions[order]]
-        self._count(out.nbytes)
+        self._count(len(positions) * max(self._row_bytes, mmap.PAGESIZE))  # a page per row, at worst
         return out
 
     def _finish(self, block: np.ndarray) -> np.ndarray:
