@@ -154,8 +154,8 @@ def fit(model: Any, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle
     if batches.once and steps_per_epoch is None and epochs - initial_epoch > 1:
         raise ValueError(f"x is a generator, which gives its batches once, and fit was asked for "
                          f"{epochs - initial_epoch} epochs; give steps_per_epoch (batches per epoch, as in "
-                         "Keras), pass a re-iterable source (a DataLoader, gn.data.from_parquet, a list of "
-                         "batches), or epochs=1")
+                         "Keras), pass a re-iterable source (a DataLoader, gn.data.from_parquet, an object whose "
+                         "__iter__ starts a new pass), or epochs=1")
     xs, ys, _ = batches.first
     _loop._prepare_model(model, xs, seed, batches.dtype)
     model._initial_weights = None
