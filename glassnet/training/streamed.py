@@ -200,7 +200,7 @@ def _train(model: Any, batches: Batches, val: Any, epochs: int, initial_epoch: i
     every = [history, *extra, *user]
     state = RunState(initial_epoch, rng, history, every, functools.partial(_train_loss, model, batches))
     rows = getattr(batches.source, "n_rows", None)
-    steps = steps_per_epoch or _length(batches.source)
+    steps = steps_per_epoch or _length(batches.source) or getattr(batches.source, "expected_steps", None)
     cbs = CallbackList(every, model, {"epochs": epochs, "steps": steps, "samples": rows, "verbose": verbose,
                                       "run": state})
     run = _loop._Run(model, [], [], None, track_gradients)

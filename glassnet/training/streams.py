@@ -72,6 +72,14 @@ class ChunkedBatches:
     keep : (fraction, seed, held_out), optional
         Keep only the rows whose :func:`row_hash` is below ``fraction`` (``held_out``) or not.
 
+    Attributes
+    ----------
+    n_rows : int or None
+        The rows of a pass, when known without reading.
+    expected_steps : int or None
+        About how many batches a pass gives, for a progress bar, when ``len()`` is not known
+        (rows held out by hash); set by the code that knows it.
+
     Examples
     --------
     >>> X, y = np.arange(10.0).reshape(5, 2), np.arange(5.0)
@@ -87,6 +95,7 @@ class ChunkedBatches:
         self.reader, self.batch_size, self.shuffle, self.seed = reader, int(batch_size), shuffle, seed
         self.buffer_rows, self.keep = max(int(buffer_rows), self.batch_size), keep
         self.n_rows = n_rows if keep is None else None
+        self.expected_steps: int | None = None
         self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
