@@ -82,7 +82,7 @@ _CHILD = textwrap.dedent("""
     model = gn.Sequential([gn.layers.Dense(64, activation="relu"), gn.layers.Dense(64, activation="relu"),
                            gn.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
-    history = model.fit(x, y, epochs=1, batch_size=1024, seed=0, verbose=0)
+    history = model.fit(x, y, epochs=1, batch_size=2048, seed=0, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """)

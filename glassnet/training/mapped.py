@@ -8,24 +8,29 @@ ascending file order (then puts them back in the permutation's order), so a memo
 file and the same array in memory train to bitwise the same weights, while the reads of a
 batch move forward through the file.
 
-The pages read are mapped into the process; every ``_RELEASE_BYTES`` mapped (a whole page
-counted for each row gathered), they are given
-back to the operating system (``madvise(MADV_DONTNEED)``: the file stays in the page cache
-but no longer counts in the process's memory), so that a pass over a file larger than
-memory keeps the process small.
+The rows are read from the file (``os.preadv``, one read per run of consecutive rows), not
+through the mapping: a page touched through a mapping stays in the process's resident
+memory, and the kernel maps a whole block of the page cache (up to 2 MB) for one row, so
+a shuffled pass through a mapping would make the process as large as the file. A read
+leaves the data in the operating system's page cache only, and the process stays small.
+A copy-on-write mapping (``mmap_mode="c"``), whose changes are in memory only, or a
+mapping without a file is read through the mapping, its pages given back every
+``_RELEASE_BYTES`` (``madvise(MADV_DONTNEED)``).
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 from typing import Any
 
 import numpy as np
 
 __all__ = ["MappedRows", "is_mapped", "any_mapped", "take", "release"]
 
-#: Bytes read between two releases of the mapped pages.
-_RELEASE_BYTES = 32 << 20
+#: Bytes mapped (2 MB counted per row) between two releases of the pages of a mapping read directly.
+_RELEASE_BYTES = 64 << 20
+_BLOCK_BYTES = 2 << 20
 #: Rows per read of the one pass that checks a file for NaN and inf.
 _CHECK_BYTES = 16 << 20
 
@@ -63,7 +68,8 @@ class MappedRows:
         self.shape = (n, *array.shape[1:])
         self.ndim = array.ndim
         self._row_bytes = int(np.prod(array.shape[1:])) * array.dtype.itemsize
-        self._read = 0
+        self._file = _RowFile.of(array, self._row_bytes)
+        self._mapped = 0
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -78,7 +84,7 @@ class MappedRows:
         if isinstance(index, slice):
             start, stop, step = index.indices(self.shape[0])
             if self.rows is None and step == 1:
-                return self._finish(self.array[start:stop])
+                return self._read(np.arange(start, stop)).astype(self.dtype, copy=False)
             index = np.arange(start, stop, step)
         index = np.asarray(index)
         if index.dtype == bool:
@@ -86,36 +92,80 @@ class MappedRows:
         positions = index if self.rows is None else self.rows[index]
         order = np.argsort(positions, kind="stable")
         out = np.empty((len(positions), *self.shape[1:]), dtype=self.dtype)
-        out[order] = self.array[positions[order]]
-        self._count(len(positions) * max(self._row_bytes, mmap.PAGESIZE))  # a page per row, at worst
+        out[order] = self._read(positions[order])
         return out
 
-    def _finish(self, block: np.ndarray) -> np.ndarray:
-        out = np.array(block, dtype=self.dtype)
-        self._count(out.nbytes)
-        return out
-
-    def _count(self, nbytes: int) -> None:
-        self._read += nbytes
-        if self._read >= _RELEASE_BYTES:
-            self._read = 0
+    def _read(self, positions: np.ndarray) -> np.ndarray:
+        """The rows at ``positions`` (ascending) in the file's dtype."""
+        if self._file is not None:
+            return self._file.read(positions, self.array.shape[1:], self.array.dtype)
+        rows = self.array[positions]
+        self._mapped += len(positions) * max(self._row_bytes, _BLOCK_BYTES)
+        if self._mapped >= _RELEASE_BYTES:
+            self._mapped = 0
             release(self.array)
+        return rows
 
     def check_finite(self, name: str) -> None:
-        """One pass over the whole mapped array in blocks: a ValueError naming the first row
-        that holds NaN or inf. The pages read are released as it goes."""
+        """One pass over the whole array in blocks: a ValueError naming the first row that
+        holds NaN or inf."""
         if self.array.dtype.kind not in "fc":
             return
         per_row = max(int(np.prod(self.shape[1:])) * self.array.dtype.itemsize, 1)
         step = max(_CHECK_BYTES // per_row, 1)
         for start in range(0, self.array.shape[0], step):
-            block = self.array[start:start + step]
+            block = self._read(np.arange(start, min(start + step, self.array.shape[0])))
             finite = np.isfinite(block).reshape(len(block), -1).all(axis=1)
             if not finite.all():
                 row = start + int(np.argmin(finite))
                 raise ValueError(f"{name} (a memory-mapped file) holds NaN or inf in row {row}; drop those rows "
                                  "or impute them (e.g. sklearn.impute.SimpleImputer) before training")
-            release(self.array)
+
+
+class _RowFile:
+    """The file behind a memory-mapped array, read row by row with ``os.preadv``."""
+
+    def __init__(self, path: str, start: int, row_bytes: int) -> None:
+        self.handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the object
+        self.start, self.row_bytes = start, row_bytes
+
+    def __del__(self) -> None:
+        handle = getattr(self, "handle", None)
+        if handle is not None:
+            handle.close()
+
+    @classmethod
+    def of(cls, array: np.memmap, row_bytes: int) -> _RowFile | None:
+        """The reader of ``array``'s file, or None when its rows must be read through the
+        mapping: copy-on-write, no file, rows not contiguous, or no ``os.preadv``."""
+        handle, path = getattr(array, "_mmap", None), getattr(array, "filename", None)
+        if handle is None or path is None or getattr(array, "mode", "c") == "c" or not hasattr(os, "preadv"):
+            return None
+        if not array.flags.c_contiguous or not row_bytes:
+            return None
+        offset = int(getattr(array, "offset", 0))
+        mapped_from = offset - offset % mmap.ALLOCATIONGRANULARITY
+        buffer = np.frombuffer(handle, dtype=np.uint8, count=1)
+        start = array.__array_interface__["data"][0] - buffer.__array_interface__["data"][0] + mapped_from
+        del buffer
+        return cls(str(path), start, row_bytes)
+
+    def read(self, positions: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """The rows at the ascending ``positions``: one read per run of consecutive rows."""
+        out = np.empty((len(positions), *shape), dtype=dtype)
+        if not len(positions):
+            return out
+        view = memoryview(out.reshape(-1).view(np.uint8))
+        breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+        firsts = np.concatenate([[0], breaks]).tolist()
+        lasts = np.concatenate([breaks, [len(positions)]]).tolist()
+        size, fd, begin = self.row_bytes, self.handle.fileno(), self.start
+        for first, last in zip(firsts, lasts):
+            want = (last - first) * size
+            got = os.preadv(fd, [view[first * size:last * size]], begin + int(positions[first]) * size)
+            if got != want:
+                raise OSError(f"the memory-mapped file {self.handle.name} ended early (read {got} of {want} bytes)")
+        return out
 
 
 def release(array: np.memmap) -> None:
