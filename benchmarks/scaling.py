@@ -56,8 +56,13 @@ def _timed(fn) -> float:
 def _mlp(width: int):
     import glassnet as gn
 
-    model = gn.Sequential([gn.layers.Dense(width, activation="relu"), gn.layers.Dense(width, activation="relu"),
-                           gn.layers.Dense(1)])
+    model = gn.Sequential(
+        [
+            gn.layers.Dense(width, activation="relu"),
+            gn.layers.Dense(width, activation="relu"),
+            gn.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer="adam", loss="mse")
     return model
 
@@ -90,8 +95,8 @@ def write_file(path: Path, rows: int) -> None:
     w = rng.normal(size=FEATURES).astype(np.float32)
     for start in range(0, rows, 1 << 18):
         block = rng.normal(size=(min(1 << 18, rows - start), FEATURES)).astype(np.float32)
-        x[start:start + len(block)] = block
-        y[start:start + len(block)] = np.tanh(block @ w)
+        x[start : start + len(block)] = block
+        y[start : start + len(block)] = np.tanh(block @ w)
     x.flush()
     y.flush()
 
@@ -141,8 +146,12 @@ _CHILD = textwrap.dedent("""
 
 def peak_rss(path: Path, rows: int, mode: str) -> int:
     """Peak RSS in MB of a fresh process training one epoch on ``rows`` rows (in memory or mapped)."""
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(rows), mode, str(HERE)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), str(rows), mode, str(HERE)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(done.stdout.split()[-1])
 
 
@@ -161,13 +170,19 @@ def plot(results: dict, peak: float) -> None:
     rows, seconds = zip(*results["epochs"])
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.loglog(rows, seconds, "o-")
-    ax.set(xlabel="rows", ylabel="seconds per epoch", title=f"20-64-64-1, memory-mapped (slope {results['slope']:.2f})")
+    ax.set(
+        xlabel="rows",
+        ylabel="seconds per epoch",
+        title=f"20-64-64-1, memory-mapped (slope {results['slope']:.2f})",
+    )
     fig.tight_layout()
     fig.savefig(RESULTS / "epoch_seconds_vs_rows.png", dpi=100)
     widths, speeds = zip(*results["widths"])
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.semilogx(widths, [100 * s * flops_per_sample(w) / (peak * 1e9) for w, s in results["widths"]], "o-")
-    ax.set(xlabel="hidden width", ylabel="% of float32 GEMM peak", title=f"batch 512; peak {peak:.0f} GFLOP/s")
+    ax.set(
+        xlabel="hidden width", ylabel="% of float32 GEMM peak", title=f"batch 512; peak {peak:.0f} GFLOP/s"
+    )
     fig.tight_layout()
     fig.savefig(RESULTS / "gemm_fraction_vs_width.png", dpi=100)
     fig, ax = plt.subplots(figsize=(5, 4))
@@ -182,18 +197,30 @@ def plot(results: dict, peak: float) -> None:
 
 
 def table(results: dict, peak: float, load: str) -> str:
-    lines = [f"Measured by `python benchmarks/scaling.py{' --quick' if results['quick'] else ''}` "
-             f"(load average {load}; float32 GEMM peak {peak:.0f} GFLOP/s):", "",
-             "| rows | s / epoch (memory-mapped) | peak RSS in memory (MB) | peak RSS memory-mapped (MB) |",
-             "|---:|---:|---:|---:|"]
+    lines = [
+        f"Measured by `python benchmarks/scaling.py{' --quick' if results['quick'] else ''}` "
+        f"(load average {load}; float32 GEMM peak {peak:.0f} GFLOP/s):",
+        "",
+        "| rows | s / epoch (memory-mapped) | peak RSS in memory (MB) | peak RSS memory-mapped (MB) |",
+        "|---:|---:|---:|---:|",
+    ]
     rss = {(r, m): mb for r, m, mb in results["rss"]}
     for rows, seconds in results["epochs"]:
-        lines.append(f"| {rows:.0e} | {seconds:.4g} | {rss.get((rows, 'memory'), '')} | "
-                     f"{rss.get((rows, 'mapped'), '')} |")
-    lines += ["", f"log-log slope of seconds per epoch against rows: **{results['slope']:.2f}** (target 1.0 ± 0.1)",
-              "", "| hidden width | samples/s (batch 512) | % of GEMM peak |", "|---:|---:|---:|"]
+        lines.append(
+            f"| {rows:.0e} | {seconds:.4g} | {rss.get((rows, 'memory'), '')} | "
+            f"{rss.get((rows, 'mapped'), '')} |"
+        )
+    lines += [
+        "",
+        f"log-log slope of seconds per epoch against rows: **{results['slope']:.2f}** (target 1.0 ± 0.1)",
+        "",
+        "| hidden width | samples/s (batch 512) | % of GEMM peak |",
+        "|---:|---:|---:|",
+    ]
     for width, speed in results["widths"]:
-        lines.append(f"| {width} | {speed:,.0f} | {100 * speed * flops_per_sample(width) / (peak * 1e9):.0f}% |")
+        lines.append(
+            f"| {width} | {speed:,.0f} | {100 * speed * flops_per_sample(width) / (peak * 1e9):.0f}% |"
+        )
     return "\n".join(lines)
 
 
@@ -232,7 +259,9 @@ def main() -> None:
         speed = width_speed(width)
         results["widths"].append((width, speed))
         fraction = speed * flops_per_sample(width) / (peak * 1e9)
-        print(f"width {width:>5}: {speed:>10,.0f} samples/s, {100 * fraction:.0f}% of the GEMM peak", flush=True)
+        print(
+            f"width {width:>5}: {speed:>10,.0f} samples/s, {100 * fraction:.0f}% of the GEMM peak", flush=True
+        )
     plot(results, peak)
     text = table(results, peak, load)
     write_readme(text)

@@ -44,13 +44,14 @@ def test_partial_fit_learns_what_fit_learns():
     whole = TabularPreprocessor(units={"a": "mm"}).fit(frame)
     chunked = TabularPreprocessor(units={"a": "mm"})
     for start in range(0, 500, 120):
-        chunked.partial_fit(frame.iloc[start:start + 120])
+        chunked.partial_fit(frame.iloc[start : start + 120])
     assert chunked.ranges_ == whole.ranges_ and chunked.categories_ == whole.categories_
     assert chunked.n_samples_ == whole.n_samples_ == 500
     np.testing.assert_allclose(chunked.transform(frame), whole.transform(frame), atol=1e-6)
     config, arrays = chunked.to_config()
-    np.testing.assert_allclose(TabularPreprocessor.from_config(config, arrays).transform(frame),
-                               whole.transform(frame), atol=1e-6)
+    np.testing.assert_allclose(
+        TabularPreprocessor.from_config(config, arrays).transform(frame), whole.transform(frame), atol=1e-6
+    )
 
 
 def test_partial_fit_refuses_chunks_that_differ_from_the_first():
@@ -66,7 +67,9 @@ def test_partial_fit_refuses_chunks_that_differ_from_the_first():
 def test_train_and_predict_on_a_parquet_file(parquet, tmp_path):
     result = _invoke("train", "--data", parquet, "--target", "label", "--epochs", 3, "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert "3000 rows (read in 5 row groups)" in result.output and "classification of 2 classes" in result.output
+    assert (
+        "3000 rows (read in 5 row groups)" in result.output and "classification of 2 classes" in result.output
+    )
     folder = next(tmp_path.iterdir())
     metrics = json.loads((folder / "metrics.json").read_text())
     rows = metrics["rows"]
@@ -74,7 +77,10 @@ def test_train_and_predict_on_a_parquet_file(parquet, tmp_path):
     assert metrics["test_metrics"]["n_samples"] == rows["test"] and metrics["test_metrics"]["accuracy"] > 0.8
     model = gn.load(folder / "model.safetensors")
     assert model.info["classes"] == ["no", "yes"] and model.preprocessing.categories_["kind"] == [
-        "blue", "green", "red"]
+        "blue",
+        "green",
+        "red",
+    ]
     out = tmp_path / "predictions.csv"
     predicted = _invoke("predict", folder / "model.safetensors", "--data", parquet, "--out", out)
     assert predicted.exit_code == 0, predicted.output
@@ -88,8 +94,20 @@ def test_train_and_predict_on_a_parquet_file(parquet, tmp_path):
 def test_the_held_out_rows_follow_the_seed(parquet, tmp_path):
     runs = []
     for seed in (3, 3, 4):
-        result = _invoke("train", "--data", parquet, "--target", "value", "--epochs", 1, "--seed", seed,
-                         "--quiet", "--out", tmp_path / str(len(runs)))
+        result = _invoke(
+            "train",
+            "--data",
+            parquet,
+            "--target",
+            "value",
+            "--epochs",
+            1,
+            "--seed",
+            seed,
+            "--quiet",
+            "--out",
+            tmp_path / str(len(runs)),
+        )
         assert result.exit_code == 0, result.output
         folder = next((tmp_path / str(len(runs))).iterdir())
         runs.append(json.loads((folder / "metrics.json").read_text()))

@@ -14,8 +14,13 @@ import glassnet as gn
 
 
 def _model(units=2, activation="softmax"):
-    return gn.Sequential([gn.layers.Dense(8, activation="relu"), gn.layers.Dropout(0.1),
-                          gn.layers.Dense(units, activation=activation)])
+    return gn.Sequential(
+        [
+            gn.layers.Dense(8, activation="relu"),
+            gn.layers.Dropout(0.1),
+            gn.layers.Dense(units, activation=activation),
+        ]
+    )
 
 
 def _weights(model):
@@ -32,8 +37,10 @@ def mapped(tmp_path):
     return X, y, np.load(tmp_path / "x.npy", mmap_mode="r"), np.load(tmp_path / "y.npy", mmap_mode="r")
 
 
-@pytest.mark.parametrize("options", [{}, {"validation_split": 0.2}, {"shuffle": False},
-                                     {"steps_per_epoch": 4, "class_weight": "balanced"}])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"validation_split": 0.2}, {"shuffle": False}, {"steps_per_epoch": 4, "class_weight": "balanced"}],
+)
 def test_memory_mapped_trains_bitwise_as_in_memory(mapped, options):
     X, y, Xm, ym = mapped
     runs = []
@@ -96,8 +103,8 @@ def _write_file(path, rows, features):
     y = np.empty(rows, dtype=np.float32)
     for start in range(0, rows, step):
         block = rng.normal(size=(min(step, rows - start), features)).astype(np.float32)
-        x[start:start + len(block)] = block
-        y[start:start + len(block)] = block[:, 0] - block[:, 1]
+        x[start : start + len(block)] = block
+        y[start : start + len(block)] = block[:, 0] - block[:, 1]
     x.flush()
     del x
     return y
@@ -111,8 +118,12 @@ def test_memory_mapped_file_trains_in_a_small_process(tmp_path, large):
     y = _write_file(tmp_path / "x.npy", rows, features)
     np.save(tmp_path / "y.npy", y)
     del y
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
-                          capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     assert done.returncode == 0, done.stderr
     peak_mb = int(done.stdout.split()[-1])
     assert peak_mb < 600, f"peak RSS {peak_mb} MB"

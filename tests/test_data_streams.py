@@ -81,12 +81,16 @@ def test_dask_array_and_dataframe_train_as_the_arrays(data, in_memory):
     import pandas as pd
 
     X, y = data
-    for Xd, yd in ((da.from_array(X, chunks=(70, FEATURES)), da.from_array(y, chunks=50)),
-                   (dd.from_pandas(pd.DataFrame(X), npartitions=3), dd.from_pandas(pd.Series(y), npartitions=3))):
+    for Xd, yd in (
+        (da.from_array(X, chunks=(70, FEATURES)), da.from_array(y, chunks=50)),
+        (dd.from_pandas(pd.DataFrame(X), npartitions=3), dd.from_pandas(pd.Series(y), npartitions=3)),
+    ):
         model = _model()
         history = model.fit(Xd, yd, epochs=2, batch_size=32, shuffle=False, seed=0, verbose=0)
         assert _same(model, in_memory[0]) and history.history == in_memory[1]
-    assert np.array_equal(in_memory[0].predict(X), in_memory[0].predict(da.from_array(X, chunks=(70, FEATURES))))
+    assert np.array_equal(
+        in_memory[0].predict(X), in_memory[0].predict(da.from_array(X, chunks=(70, FEATURES)))
+    )
 
 
 def test_dataloader_and_generator_with_steps_train_as_the_arrays(data, in_memory):
@@ -97,7 +101,7 @@ def test_dataloader_and_generator_with_steps_train_as_the_arrays(data, in_memory
     def forever():
         while True:
             for start in range(0, ROWS, 32):
-                yield X[start:start + 32], y[start:start + 32]
+                yield X[start : start + 32], y[start : start + 32]
 
     model, history = _trained(forever(), steps_per_epoch=7)
     assert _same(model, in_memory[0]) and history == in_memory[1]
@@ -109,8 +113,9 @@ def test_evaluate_and_predict_read_batches(parquet, data, in_memory):
     source = gn.data.from_parquet(parquet, target="y", batch_size=64, shuffle=False)
     assert model.evaluate(source, verbose=0) == pytest.approx(model.evaluate(X, y, verbose=0), rel=1e-6)
     np.testing.assert_allclose(model.predict(source), model.predict(X), rtol=1e-6)
-    features = gn.data.from_parquet(parquet, target=None, features=[f"f{i}" for i in range(FEATURES)],
-                                    batch_size=64, shuffle=False)
+    features = gn.data.from_parquet(
+        parquet, target=None, features=[f"f{i}" for i in range(FEATURES)], batch_size=64, shuffle=False
+    )
     np.testing.assert_allclose(model.predict(features), model.predict(X), rtol=1e-6)
     assert model.predict(source, steps=2).shape == (128, 2)
 
@@ -142,30 +147,34 @@ def test_validation_split_of_chunked_data_holds_out_rows_by_seeded_hash(parquet,
     assert len(rows_train) + len(rows_held) == ROWS and not set(rows_train) & set(rows_held)
     assert 0.1 < len(rows_held) / ROWS < 0.4
     assert np.array_equal(rows_held, _order(gn.data.from_parquet(parquet, "y", seed=9).split(0.25, 3)[1]))
-    _, history = _trained(gn.data.from_parquet(parquet, target="y", batch_size=16, seed=1), validation_split=0.25)
+    _, history = _trained(
+        gn.data.from_parquet(parquet, target="y", batch_size=16, seed=1), validation_split=0.25
+    )
     assert len(history["val_loss"]) == 2 and np.isfinite(history["val_loss"]).all()
 
 
 def test_validation_data_may_be_batches(data):
     X, y = data
-    _, history = _trained(gn.data.DataLoader((X, y), batch_size=32),
-                          validation_data=gn.data.DataLoader((X[:50], y[:50]), batch_size=20),
-                          validation_steps=2)
+    _, history = _trained(
+        gn.data.DataLoader((X, y), batch_size=32),
+        validation_data=gn.data.DataLoader((X[:50], y[:50]), batch_size=20),
+        validation_steps=2,
+    )
     assert len(history["val_accuracy"]) == 2
 
 
 def test_a_generator_without_steps_per_epoch_trains_one_epoch_only(data):
     X, y = data
-    batches = ((X[s:s + 32], y[s:s + 32]) for s in range(0, ROWS, 32))
+    batches = ((X[s : s + 32], y[s : s + 32]) for s in range(0, ROWS, 32))
     with pytest.raises(ValueError, match="steps_per_epoch"):
         _model().fit(batches, epochs=3, verbose=0)
-    history = _model().fit(((X[s:s + 32], y[s:s + 32]) for s in range(0, ROWS, 32)), epochs=1, verbose=0)
+    history = _model().fit(((X[s : s + 32], y[s : s + 32]) for s in range(0, ROWS, 32)), epochs=1, verbose=0)
     assert len(history.history["loss"]) == 1
 
 
 def test_a_generator_that_runs_out_stops_training_with_a_warning(data):
     X, y = data
-    batches = ((X[s:s + 32], y[s:s + 32]) for s in range(0, ROWS, 32))
+    batches = ((X[s : s + 32], y[s : s + 32]) for s in range(0, ROWS, 32))
     with pytest.warns(RuntimeWarning, match="ran out of batches"):
         history = _model().fit(batches, epochs=5, steps_per_epoch=3, verbose=0)
     assert len(history.history["loss"]) == 3

@@ -21,7 +21,9 @@ def _predictions(model: Any, frame: Any) -> Any:
     """``frame`` with the prediction columns of a model trained by ``glassnet train``."""
     prep, info = model.preprocessing, model.info
     target = info.get("target") or "target"
-    features = frame.drop(columns=[target]) if target in frame.columns and target not in prep.columns_ else frame
+    features = (
+        frame.drop(columns=[target]) if target in frame.columns and target not in prep.columns_ else frame
+    )
     x = prep.transform(features)
     result = frame.copy()
     if info.get("task") == "classification":
@@ -41,8 +43,10 @@ def predict(model: Any, data: str, out: str | None, console: Any) -> int:
     from glassnet.training import sources
 
     if (model.info.get("uncertainty") or {}).get("method"):
-        raise CliError("a model trained with --uncertainty predicts on a CSV file; convert the Parquet file "
-                       "(or a part of it) to CSV")
+        raise CliError(
+            "a model trained with --uncertainty predicts on a CSV file; convert the Parquet file "
+            "(or a part of it) to CSV"
+        )
     ds = sources._dataset_module()
     if not Path(data).exists():
         raise CliError(f"--data: there is no file {data!r}")

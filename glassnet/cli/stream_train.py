@@ -52,7 +52,9 @@ class _File:
         self.target = s.target
         self.features = [c for c in names if c != s.target]
         if not self.features:
-            raise CliError(f"{s.data} has only the target column {s.target!r}; the model needs feature columns too")
+            raise CliError(
+                f"{s.data} has only the target column {s.target!r}; the model needs feature columns too"
+            )
         self.groups = [g for fragment in dataset.get_fragments() for g in fragment.split_by_row_group()]
         sizes = [sum(info.num_rows for info in g.row_groups) for g in self.groups]
         self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
@@ -105,8 +107,9 @@ def _learn(s: TrainSettings, file: _File, console: Any) -> tuple[Any, str, list[
                 if numeric:
                     target.partial_fit(column.to_numpy(dtype=np.float64).reshape(-1, 1))
             advance(len(frame))
-    task = s.task or ("classification" if (integers and len(values) <= MAX_INTEGER_CLASSES) or not numeric
-                      else "regression")
+    task = s.task or (
+        "classification" if (integers and len(values) <= MAX_INTEGER_CLASSES) or not numeric else "regression"
+    )
     if task == "classification":
         classes = sorted(values, key=str) if not numeric else sorted(values)
         return prep, task, [v.item() if hasattr(v, "item") else v for v in classes], 0.0, 1.0
@@ -134,8 +137,14 @@ class _progress:  # noqa: N801 - used like a function: ``with _progress(...) as 
             return lambda n: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn(self.what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=self.console, transient=True)
+        self.bar = Progress(
+            TextColumn(self.what),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
         self.bar.start()
         task = self.bar.add_task(self.what, total=self.rows)
         return lambda n: self.bar.update(task, advance=n)
@@ -145,8 +154,9 @@ class _progress:  # noqa: N801 - used like a function: ``with _progress(...) as 
             self.bar.stop()
 
 
-def _batches(s: TrainSettings, file: _File, prep: Any, table: Table, part: str, mean: float,
-             scale: float) -> Any:
+def _batches(
+    s: TrainSettings, file: _File, prep: Any, table: Table, part: str, mean: float, scale: float
+) -> Any:
     """The preprocessed ``(x, y)`` batches of the rows of ``part``, shuffled for "fit"."""
     from glassnet.training.streams import ChunkedBatches
 
@@ -184,14 +194,18 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
     counts = file.counts
     for part, fewest in (("fit", max(2, n_out)), ("test", 1)):
         if counts[part] < fewest:
-            raise UsageError(f"--test-split {s.test_split} and --validation-split {s.validation_split} leave "
-                             f"{counts[part]} of the {file.rows} rows to {part}; {fewest} at least are needed")
+            raise UsageError(
+                f"--test-split {s.test_split} and --validation-split {s.validation_split} leave "
+                f"{counts[part]} of the {file.rows} rows to {part}; {fewest} at least are needed"
+            )
     if not s.quiet:
-        console.print(f"[bold]glassnet train[/bold] {table.name}: {file.rows} rows (read in "
-                      f"{len(file.groups)} row groups), {len(file.features)} features, {task}"
-                      + (f" of {n_out} classes" if classes else "")
-                      + f"; {counts['fit']} rows to fit, {counts['validation']} to validate, {counts['test']} "
-                      "to test (held out by a seeded hash of the row)")
+        console.print(
+            f"[bold]glassnet train[/bold] {table.name}: {file.rows} rows (read in "
+            f"{len(file.groups)} row groups), {len(file.features)} features, {task}"
+            + (f" of {n_out} classes" if classes else "")
+            + f"; {counts['fit']} rows to fit, {counts['validation']} to validate, {counts['test']} "
+            "to test (held out by a seeded hash of the row)"
+        )
     train_source = _batches(s, file, prep, table, "fit", mean, scale)
     validation = _batches(s, file, prep, table, "validation", mean, scale) if s.validation_split else None
     interrupt = Interrupt()
@@ -200,13 +214,25 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
         kwargs = _train.fit_arguments(s)
         kwargs.pop("validation_split")
         kwargs["callbacks"] = [interrupt, *kwargs["callbacks"]]
-        history = model.fit(train_source, validation_data=validation, **kwargs,
-                            verbose=0 if s.quiet else 1, seed=s.seed)
+        history = model.fit(
+            train_source, validation_data=validation, **kwargs, verbose=0 if s.quiet else 1, seed=s.seed
+        )
     interrupt.keep_weights(history)
     if task == "regression":
         fold_target_scaling(model, mean, scale)
-    run = _train.Run(Path(), s, model, table, history, {}, start, time.perf_counter() - fit_start, [],
-                     interrupt.requested, interrupt.epoch)
+    run = _train.Run(
+        Path(),
+        s,
+        model,
+        table,
+        history,
+        {},
+        start,
+        time.perf_counter() - fit_start,
+        [],
+        interrupt.requested,
+        interrupt.epoch,
+    )
     n = {"train": counts["fit"], "validation": counts["validation"], "test": counts["test"]}
     run.folder = _train.run_folder(s, table.name) if folder is None else folder
     run.folder.mkdir(parents=True)
@@ -224,11 +250,15 @@ def _refuse(s: TrainSettings) -> None:
     """The options a file read chunk by chunk cannot serve (they need every row at once)."""
     for option, value in (("--window", s.window), ("--uncertainty", s.uncertainty)):
         if value:
-            raise UsageError(f"{option} is not available for a Parquet file read chunk by chunk; convert a part "
-                             "of it to CSV for that")
+            raise UsageError(
+                f"{option} is not available for a Parquet file read chunk by chunk; convert a part "
+                "of it to CSV for that"
+            )
     if s.lr == "auto":
-        raise UsageError("--lr auto is not available for a Parquet file read chunk by chunk; give a learning "
-                         "rate, e.g. --lr 0.001")
+        raise UsageError(
+            "--lr auto is not available for a Parquet file read chunk by chunk; give a learning "
+            "rate, e.g. --lr 0.001"
+        )
 
 
 def _test_scores(s: TrainSettings, file: _File, prep: Any, table: Table, model: Any) -> dict[str, Any]:
@@ -239,7 +269,9 @@ def _test_scores(s: TrainSettings, file: _File, prep: Any, table: Table, model: 
         outs.append(report.point_prediction(model, x))
         ys.append(y)
     if not outs:
-        raise CliError(f"--test-split {s.test_split} held out no row of {file.rows}; use a larger --test-split")
+        raise CliError(
+            f"--test-split {s.test_split} held out no row of {file.rows}; use a larger --test-split"
+        )
     out, y = np.concatenate(outs), np.concatenate(ys)
     scores: dict[str, Any] = {"n_samples": int(len(y))}
     if not np.isfinite(out).all():

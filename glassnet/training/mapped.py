@@ -54,7 +54,8 @@ class MappedRows:
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import os, tempfile
+    >>> import numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "x.npy")
     >>> np.save(path, np.arange(12, dtype=np.float64).reshape(6, 2))
     >>> rows = MappedRows(np.load(path, mmap_mode="r"), np.float32)
@@ -118,8 +119,10 @@ class MappedRows:
             finite = np.isfinite(block).reshape(len(block), -1).all(axis=1)
             if not finite.all():
                 row = start + int(np.argmin(finite))
-                raise ValueError(f"{name} (a memory-mapped file) holds NaN or inf in row {row}; drop those rows "
-                                 "or impute them (e.g. sklearn.impute.SimpleImputer) before training")
+                raise ValueError(
+                    f"{name} (a memory-mapped file) holds NaN or inf in row {row}; drop those rows "
+                    "or impute them (e.g. sklearn.impute.SimpleImputer) before training"
+                )
 
 
 class _RowFile:
@@ -162,9 +165,11 @@ class _RowFile:
         size, fd, begin = self.row_bytes, self.handle.fileno(), self.start
         for first, last in zip(firsts, lasts):
             want = (last - first) * size
-            got = os.preadv(fd, [view[first * size:last * size]], begin + int(positions[first]) * size)
+            got = os.preadv(fd, [view[first * size : last * size]], begin + int(positions[first]) * size)
             if got != want:
-                raise OSError(f"the memory-mapped file {self.handle.name} ended early (read {got} of {want} bytes)")
+                raise OSError(
+                    f"the memory-mapped file {self.handle.name} ended early (read {got} of {want} bytes)"
+                )
         return out
 
 
@@ -172,7 +177,11 @@ def release(array: np.memmap) -> None:
     """Give the pages of ``array``'s file mapping back to the operating system (read-only
     or shared mappings only: a copy-on-write mapping would lose its changes)."""
     handle = getattr(array, "_mmap", None)
-    if handle is None or getattr(array, "mode", None) not in ("r", "r+") or not hasattr(mmap, "MADV_DONTNEED"):
+    if (
+        handle is None
+        or getattr(array, "mode", None) not in ("r", "r+")
+        or not hasattr(mmap, "MADV_DONTNEED")
+    ):
         return
     try:
         handle.madvise(mmap.MADV_DONTNEED)

@@ -89,8 +89,8 @@ def _mapped_input(x: Any, dtype: np.dtype, name: str) -> _mapped.MappedRows:
     if isinstance(x, _mapped.MappedRows):
         return x
     if x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(f"{name} is a memory-mapped array of shape {x.shape}; it needs at least one sample and "
-                         "one row per sample (2-D or more)")
+        raise ValueError(f"{name} is a memory-mapped array of shape {x.shape}; it needs at least one sample "
+                         "and one row per sample (2-D or more)")
     if x.dtype.kind not in "biuf":
         raise TypeError(f"{name} is a memory-mapped array of dtype {x.dtype}; glassnet reads numbers only")
     rows = _mapped.MappedRows(x, dtype)

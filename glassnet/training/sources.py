@@ -42,8 +42,9 @@ def _check_batching(batch_size: Any, shuffle: Any, seed: Any, buffer_rows: Any) 
     check_seed(seed)
 
 
-def table_columns(schema: Any, target: str | Sequence[str] | None, features: Sequence[str] | None,
-                  path: Any) -> tuple[list[str], list[str]]:
+def table_columns(
+    schema: Any, target: str | Sequence[str] | None, features: Sequence[str] | None, path: Any
+) -> tuple[list[str], list[str]]:
     """(feature columns, target columns) of a table's ``schema``: the features given, or every
     column but the targets; each must exist and hold numbers."""
     names = list(schema.names)
@@ -57,8 +58,10 @@ def table_columns(schema: Any, target: str | Sequence[str] | None, features: Seq
     for column in [*targets, *chosen]:
         kind = schema.field(column).type
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
-            raise TypeError(f"{path}: column {column!r} holds {kind}, not numbers; encode it first (the "
-                            "command line's glassnet train does it for you), or leave it out with features=")
+            raise TypeError(
+                f"{path}: column {column!r} holds {kind}, not numbers; encode it first (the "
+                "command line's glassnet train does it for you), or leave it out with features="
+            )
     if not chosen:
         raise ValueError(f"{path}: no feature columns are left besides the target {targets}")
     return chosen, targets
@@ -73,9 +76,15 @@ def _arrays(table: Any, features: list[str], targets: list[str]) -> tuple[np.nda
     return x, ys[0] if len(ys) == 1 else np.column_stack(ys)
 
 
-def from_parquet(path: str | Path, target: str | Sequence[str] | None, batch_size: int = 32,
-                 features: Sequence[str] | None = None, shuffle: bool = True, seed: int | None = None,
-                 buffer_rows: int = 1 << 16) -> ChunkedBatches:
+def from_parquet(
+    path: str | Path,
+    target: str | Sequence[str] | None,
+    batch_size: int = 32,
+    features: Sequence[str] | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    buffer_rows: int = 1 << 16,
+) -> ChunkedBatches:
     """Batches ``(x, y)`` of a Parquet file (or a folder of them), read one row group at a time.
 
     The file may be larger than memory: ``fit``, ``evaluate`` and ``predict`` read it batch
@@ -112,7 +121,10 @@ def from_parquet(path: str | Path, target: str | Sequence[str] | None, batch_siz
 
     Examples
     --------
-    >>> import os, tempfile, pyarrow as pa, pyarrow.parquet as pq
+    >>> import os, tempfile
+    >>> import pyarrow as pa
+    >>> import pyarrow.parquet as pq
+    >>> import glassnet as gn
     >>> path = os.path.join(tempfile.mkdtemp(), "data.parquet")
     >>> pq.write_table(pa.table({"a": [1.0, 2.0, 3.0], "b": [0.0, 1.0, 0.0], "y": [0, 1, 0]}), path)
     >>> batches = gn.data.from_parquet(path, target="y", batch_size=2, shuffle=False)
@@ -140,9 +152,16 @@ def from_parquet(path: str | Path, target: str | Sequence[str] | None, batch_siz
     return source
 
 
-def from_csv(path: str | Path, target: str | Sequence[str] | None, batch_size: int = 32,
-             features: Sequence[str] | None = None, shuffle: bool = True, seed: int | None = None,
-             buffer_rows: int = 1 << 16, block_rows: int = 1 << 16) -> ChunkedBatches:
+def from_csv(
+    path: str | Path,
+    target: str | Sequence[str] | None,
+    batch_size: int = 32,
+    features: Sequence[str] | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    buffer_rows: int = 1 << 16,
+    block_rows: int = 1 << 16,
+) -> ChunkedBatches:
     """Batches ``(x, y)`` of a CSV file (or a folder of them), read ``block_rows`` at a time.
 
     As :func:`from_parquet`, but a CSV file cannot be entered in the middle: its blocks are
@@ -153,6 +172,7 @@ def from_csv(path: str | Path, target: str | Sequence[str] | None, batch_size: i
     Examples
     --------
     >>> import os, tempfile
+    >>> import glassnet as gn
     >>> path = os.path.join(tempfile.mkdtemp(), "data.csv")
     >>> _ = open(path, "w").write("a,b,y\\n1,0,0\\n2,1,1\\n3,0,0\\n")
     >>> [xb.tolist() for xb, _ in gn.data.from_csv(path, target="y", batch_size=2, shuffle=False)]
@@ -208,7 +228,9 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
     parts_x = _partitions(X)
     parts_y = None if y is None else _partitions(_aligned(y, X))
     if parts_y is not None and len(parts_y) != len(parts_x):
-        raise ValueError(f"x has {len(parts_x)} partitions but y has {len(parts_y)}; give y the partitions of x")
+        raise ValueError(
+            f"x has {len(parts_x)} partitions but y has {len(parts_y)}; give y the partitions of x"
+        )
     rows = _rows(X)
     starts = None if rows is None else np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
 
@@ -219,8 +241,10 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
             x = np.asarray(parts_x[i].compute())
             arrays = (x,) if parts_y is None else (x, np.asarray(parts_y[i].compute()))
             if len(arrays) == 2 and len(arrays[1]) != len(x):
-                raise ValueError(f"partition {i} holds {len(x)} rows of x but {len(arrays[1])} of y; give y "
-                                 "the partitions of x")
+                raise ValueError(
+                    f"partition {i} holds {len(x)} rows of x but {len(arrays[1])} of y; give y "
+                    "the partitions of x"
+                )
             yield (start if starts is None else starts[i]), arrays
             start += len(x)
 

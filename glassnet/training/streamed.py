@@ -47,8 +47,9 @@ class Batches:
         The argument's name in messages.
     """
 
-    def __init__(self, model: Any, source: Any, steps: int | None, what: str = "x",
-                 targets: bool = True) -> None:
+    def __init__(
+        self, model: Any, source: Any, steps: int | None, what: str = "x", targets: bool = True
+    ) -> None:
         self.model, self.source, self.steps, self.what, self.targets = model, source, steps, what, targets
         self.dtype = _prep.model_dtype(model)
         self.once = _streams.one_shot(source)
@@ -90,14 +91,23 @@ class Batches:
         if self.shape is None:
             self.shape = x.shape[1:]
         elif x.shape[1:] != self.shape:
-            raise ValueError(f"{self.what} batch {b} has samples of shape {x.shape[1:]}, but the first batch had "
-                             f"{self.shape}; every batch must hold the same features")
+            raise ValueError(
+                f"{self.what} batch {b} has samples of shape {x.shape[1:]}, but the first batch had "
+                f"{self.shape}; every batch must hold the same features"
+            )
         if len(parts) == 1 or parts[1] is None:
             return [x], None, None
         n = len(x)
         ys = _prep.targets(self.model, parts[1], self.dtype, n, f"{self.what} batch {b} y")
-        weights = _prep.sample_weights(self.model, ys, None, parts[2] if len(parts) == 3 else None, n,
-                                       self.dtype, f"{self.what} batch {b} sample weights")
+        weights = _prep.sample_weights(
+            self.model,
+            ys,
+            None,
+            parts[2] if len(parts) == 3 else None,
+            n,
+            self.dtype,
+            f"{self.what} batch {b} sample weights",
+        )
         if self.model.built:
             _prep.check_labels(self.model, [x], ys)
         return [x], ys, weights
@@ -110,72 +120,125 @@ def _parts(batch: Any, targets: bool, what: str, b: int) -> tuple[Any, ...]:
         return (batch,)
     if not targets and isinstance(batch, (tuple, list)) and len(batch) == 1:
         return tuple(batch)
-    got = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
+    got = f"a {type(batch).__name__}" + (
+        f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""
+    )
     raise ValueError(f"{what} batch {b} is {got}; each batch must be a tuple (x, y) or (x, y, sample_weight)")
 
 
 def _batch_x(x: Any, dtype: np.dtype, name: str) -> np.ndarray:
     array = np.asarray(x.data if isinstance(x, Tensor) else x)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} has dtype {array.dtype}; glassnet trains on numbers (encode text columns first)")
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; glassnet trains on numbers (encode text columns first)"
+        )
     array = array.astype(dtype, copy=False)
     if array.ndim < 2 or array.shape[0] == 0:
-        raise ValueError(f"{name} has shape {array.shape}; a batch needs at least one sample and one row per "
-                         "sample (2-D or more)")
+        raise ValueError(
+            f"{name} has shape {array.shape}; a batch needs at least one sample and one row per "
+            "sample (2-D or more)"
+        )
     if np.count_nonzero(np.isfinite(array)) != array.size:
         row = int(np.argmin(np.isfinite(array).reshape(len(array), -1).all(axis=1)))
         raise ValueError(f"{name} holds NaN or inf (row {row} of the batch); drop or impute those rows first")
     return array
 
 
-def batches_of(model: Any, X: Any, y: Any, batch_size: int | None, shuffle: bool, seed: int | None,
-               steps: int | None, what: str = "x", targets: bool = True) -> Batches:
+def batches_of(
+    model: Any,
+    X: Any,
+    y: Any,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    steps: int | None,
+    what: str = "x",
+    targets: bool = True,
+) -> Batches:
     """:class:`Batches` of a source, Dask collections first cut into chunked batches."""
     if _sources.is_dask(X):
         X = _sources.dask_batches(X, y, batch_size or 32, shuffle, seed)
     elif y is not None:
-        raise ValueError(f"{what} gives batches (x, y): y must not be given separately, got y={type(y).__name__}")
+        raise ValueError(
+            f"{what} gives batches (x, y): y must not be given separately, got y={type(y).__name__}"
+        )
     return Batches(model, X, steps, what, targets)
 
 
-def fit(model: Any, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: bool, seed: int | None,
-        validation_split: float, validation_data: Any, validation_steps: int | None, callbacks: Any,
-        verbose: int, steps_per_epoch: int | None, initial_epoch: int, validation_freq: Any,
-        track_gradients: bool, class_weight: Any, sample_weight: Any) -> History:
+def fit(
+    model: Any,
+    X: Any,
+    y: Any,
+    epochs: int,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    validation_split: float,
+    validation_data: Any,
+    validation_steps: int | None,
+    callbacks: Any,
+    verbose: int,
+    steps_per_epoch: int | None,
+    initial_epoch: int,
+    validation_freq: Any,
+    track_gradients: bool,
+    class_weight: Any,
+    sample_weight: Any,
+) -> History:
     """``fit`` on batches (arguments checked by :func:`glassnet.training.loop.fit`)."""
     if class_weight is not None or sample_weight is not None:
-        raise ValueError("class_weight and sample_weight are for arrays; batches carry their weights: give "
-                         "(x, y, sample_weight) batches")
+        raise ValueError(
+            "class_weight and sample_weight are for arrays; batches carry their weights: give "
+            "(x, y, sample_weight) batches"
+        )
     rng = _random.generator(seed)
     sub_seed = None if seed is None else int(rng.integers(2**31 - 1))
     train_source, val_source = _split_source(X, y, validation_split, validation_data, sub_seed, what="x")
-    batches = batches_of(model, train_source, y if train_source is X else None, batch_size, shuffle,
-                         sub_seed, steps_per_epoch)
+    batches = batches_of(
+        model, train_source, y if train_source is X else None, batch_size, shuffle, sub_seed, steps_per_epoch
+    )
     if batches.once and steps_per_epoch is None and epochs - initial_epoch > 1:
-        raise ValueError(f"x is a generator, which gives its batches once, and fit was asked for "
-                         f"{epochs - initial_epoch} epochs; give steps_per_epoch (batches per epoch, as in "
-                         "Keras), pass a re-iterable source (a DataLoader, gn.data.from_parquet, an object whose "
-                         "__iter__ starts a new pass), or epochs=1")
+        raise ValueError(
+            f"x is a generator, which gives its batches once, and fit was asked for "
+            f"{epochs - initial_epoch} epochs; give steps_per_epoch (batches per epoch, as in "
+            "Keras), pass a re-iterable source (a DataLoader, gn.data.from_parquet, an object whose "
+            "__iter__ starts a new pass), or epochs=1"
+        )
     xs, ys, _ = batches.first
     _loop._prepare_model(model, xs, seed, batches.dtype)
     model._initial_weights = None
     _prep.check_labels(model, xs, ys)
     val = _validation(model, val_source, validation_steps, xs, ys)
     _loop._bind_optimizer(model)
-    return _train(model, batches, val, epochs, initial_epoch, validation_freq, callbacks, verbose, rng,
-                  track_gradients, steps_per_epoch, batch_size)
+    return _train(
+        model,
+        batches,
+        val,
+        epochs,
+        initial_epoch,
+        validation_freq,
+        callbacks,
+        verbose,
+        rng,
+        track_gradients,
+        steps_per_epoch,
+        batch_size,
+    )
 
 
-def _split_source(X: Any, y: Any, fraction: float, validation_data: Any, seed: int | None,
-                  what: str) -> tuple[Any, Any]:
+def _split_source(
+    X: Any, y: Any, fraction: float, validation_data: Any, seed: int | None, what: str
+) -> tuple[Any, Any]:
     if not fraction or validation_data is not None:
         return X, validation_data
     if _sources.is_dask(X):
         X = _sources.dask_batches(X, y, 32, False, None)
     if not isinstance(X, _streams.ChunkedBatches):
-        raise ValueError(f"validation_split needs data read in chunks (gn.data.from_parquet, from_csv, Dask); "
-                         f"{what} is a {type(X).__name__}: give validation_data=(x_val, y_val) or a second "
-                         "source of batches")
+        raise ValueError(
+            f"validation_split needs data read in chunks (gn.data.from_parquet, from_csv, Dask); "
+            f"{what} is a {type(X).__name__}: give validation_data=(x_val, y_val) or a second "
+            "source of batches"
+        )
     return X.split(fraction, seed or 0)
 
 
@@ -187,9 +250,20 @@ def _validation(model: Any, val: Any, steps: int | None, xs: list[np.ndarray], y
     return ("batches", val, steps)
 
 
-def _train(model: Any, batches: Batches, val: Any, epochs: int, initial_epoch: int, validation_freq: Any,
-           callbacks: Any, verbose: int, rng: np.random.Generator, track_gradients: bool,
-           steps_per_epoch: int | None, batch_size: int | None) -> History:
+def _train(
+    model: Any,
+    batches: Batches,
+    val: Any,
+    epochs: int,
+    initial_epoch: int,
+    validation_freq: Any,
+    callbacks: Any,
+    verbose: int,
+    rng: np.random.Generator,
+    track_gradients: bool,
+    steps_per_epoch: int | None,
+    batch_size: int | None,
+) -> History:
     from glassnet.training import arguments as _args
 
     history = History()
@@ -201,12 +275,16 @@ def _train(model: Any, batches: Batches, val: Any, epochs: int, initial_epoch: i
     state = RunState(initial_epoch, rng, history, every, functools.partial(_train_loss, model, batches))
     rows = getattr(batches.source, "n_rows", None)
     steps = steps_per_epoch or _length(batches.source) or getattr(batches.source, "expected_steps", None)
-    cbs = CallbackList(every, model, {"epochs": epochs, "steps": steps, "samples": rows, "verbose": verbose,
-                                      "run": state})
+    cbs = CallbackList(
+        every, model, {"epochs": epochs, "steps": steps, "samples": rows, "verbose": verbose, "run": state}
+    )
     run = _loop._Run(model, [], [], None, track_gradients)
     model.stop_training = False
-    with _prep.model_mode(model, True), _loop._blas_threads(model, len(batches.first[0][0])), \
-            np.errstate(over="ignore", invalid="ignore"):
+    with (
+        _prep.model_mode(model, True),
+        _loop._blas_threads(model, len(batches.first[0][0])),
+        np.errstate(over="ignore", invalid="ignore"),
+    ):
         cbs.call("on_train_begin", {})
         for epoch in range(state.epoch, epochs):
             state.validation_skipped = val is not None and not _args.validates(validation_freq, epoch)
@@ -234,8 +312,10 @@ def _length(source: Any) -> int | None:
 
 
 def _ran_out(state: RunState, epochs_run: int) -> None:
-    state.stop_reason = (f"the generator ran out of batches after {epochs_run} epoch(s); it must give "
-                         "steps_per_epoch x epochs batches")
+    state.stop_reason = (
+        f"the generator ran out of batches after {epochs_run} epoch(s); it must give "
+        "steps_per_epoch x epochs batches"
+    )
     warnings.warn(state.stop_reason, RuntimeWarning, stacklevel=4)
 
 
@@ -288,8 +368,9 @@ def _train_loss(model: Any, batches: Batches) -> float:
         return evaluate_batches(model, batches.source, steps=batches.steps)["loss"]
 
 
-def evaluate_batches(model: Any, source: Any, steps: int | None = None, y: Any = None,
-                     what: str = "x") -> dict[str, float]:
+def evaluate_batches(
+    model: Any, source: Any, steps: int | None = None, y: Any = None, what: str = "x"
+) -> dict[str, float]:
     """Loss and metrics over the batches of ``source`` (``steps`` of them when given), in
     evaluation mode: the loss weighted by each batch's samples (or its sample weights)."""
     batches = batches_of(model, source, y, None, False, None, steps, what)
@@ -304,8 +385,10 @@ def evaluate_batches(model: Any, source: Any, steps: int | None = None, y: Any =
             raw = _forward_outputs(model, xs, None, fused)
             weight = float(len(xs[0]) if wb is None else wb.sum())
             with no_grad():
-                loss = sum(fn(Tensor._make(z, False, None), t, sample_weight=wb).item()
-                           for (fn, _), z, t in zip(pairs, raw, ys))
+                loss = sum(
+                    fn(Tensor._make(z, False, None), t, sample_weight=wb).item()
+                    for (fn, _), z, t in zip(pairs, raw, ys)
+                )
             total, weight_sum = total + loss * weight, weight_sum + weight
             if model._added_losses:
                 added += _added_losses(model, xs, None) * len(xs[0])
@@ -333,6 +416,7 @@ def _rest(batches: Batches) -> Iterator[tuple[Any, ...]]:
 def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[np.ndarray]:
     """The outputs for the batches of ``source``: x alone, or the x of ``(x, y[, w])``."""
     batches = batches_of(model, source, None, None, False, None, steps, "x", targets=False)
-    outs = [_forward_outputs(model, xs, None, ()) for xs, _, _ in itertools.chain([batches.first], _rest(batches))]
+    outs = [
+        _forward_outputs(model, xs, None, ()) for xs, _, _ in itertools.chain([batches.first], _rest(batches))
+    ]
     return [np.concatenate(parts) for parts in zip(*outs)]
-

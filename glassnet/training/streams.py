@@ -38,11 +38,14 @@ def row_hash(rows: np.ndarray, seed: int) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> row_hash(np.arange(3), 0).round(3).tolist()
-    [0.0, 0.887, 0.57]
+    [0.883, 0.432, 0.026]
     """
     with np.errstate(over="ignore"):
-        z = rows.astype(np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+        z = (
+            rows.astype(np.uint64) + np.uint64(seed) * np.uint64(0x632BE59BD9B4E019) + np.uint64(1)
+        ) * np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
@@ -82,6 +85,7 @@ class ChunkedBatches:
 
     Examples
     --------
+    >>> import numpy as np
     >>> X, y = np.arange(10.0).reshape(5, 2), np.arange(5.0)
     >>> source = ChunkedBatches(lambda rng: iter([(0, (X[:3], y[:3])), (3, (X[3:], y[3:]))]),
     ...                         batch_size=2, shuffle=False, n_rows=5)
@@ -89,9 +93,16 @@ class ChunkedBatches:
     [[0.0, 1.0], [2.0, 3.0], [4.0]]
     """
 
-    def __init__(self, reader: Reader, batch_size: int, shuffle: bool, seed: int | None = None,
-                 n_rows: int | None = None, buffer_rows: int = 1 << 16,
-                 keep: tuple[float, int, bool] | None = None) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        batch_size: int,
+        shuffle: bool,
+        seed: int | None = None,
+        n_rows: int | None = None,
+        buffer_rows: int = 1 << 16,
+        keep: tuple[float, int, bool] | None = None,
+    ) -> None:
         self.reader, self.batch_size, self.shuffle, self.seed = reader, int(batch_size), shuffle, seed
         self.buffer_rows, self.keep = max(int(buffer_rows), self.batch_size), keep
         self.n_rows = n_rows if keep is None else None
@@ -112,10 +123,18 @@ class ChunkedBatches:
     def split(self, fraction: float, seed: int) -> tuple[ChunkedBatches, ChunkedBatches]:
         """(training, held-out) batches: the rows whose :func:`row_hash` with ``seed`` is at
         least ``fraction``, and the others (held out in file order, unshuffled)."""
-        train = ChunkedBatches(self.reader, self.batch_size, self.shuffle, self.seed, None,
-                               self.buffer_rows, (fraction, seed, False))
-        held = ChunkedBatches(self.reader, self.batch_size, False, None, None, self.buffer_rows,
-                              (fraction, seed, True))
+        train = ChunkedBatches(
+            self.reader,
+            self.batch_size,
+            self.shuffle,
+            self.seed,
+            None,
+            self.buffer_rows,
+            (fraction, seed, False),
+        )
+        held = ChunkedBatches(
+            self.reader, self.batch_size, False, None, None, self.buffer_rows, (fraction, seed, True)
+        )
         return train, held
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
@@ -146,7 +165,9 @@ class ChunkedBatches:
         return tuple(a[mask] for a in arrays)
 
     @staticmethod
-    def _buffer(pending: list[tuple[np.ndarray, ...]], rng: np.random.Generator | None) -> tuple[np.ndarray, ...]:
+    def _buffer(
+        pending: list[tuple[np.ndarray, ...]], rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, ...]:
         buffer = pending[0] if len(pending) == 1 else tuple(np.concatenate(parts) for parts in zip(*pending))
         if rng is None:
             return buffer
@@ -155,7 +176,7 @@ class ChunkedBatches:
 
     def _cut(self, buffer: tuple[np.ndarray, ...], stop: int) -> Iterator[tuple[np.ndarray, ...]]:
         for start in range(0, stop, self.batch_size):
-            yield tuple(a[start:min(start + self.batch_size, stop)] for a in buffer)
+            yield tuple(a[start : min(start + self.batch_size, stop)] for a in buffer)
 
 
 def one_shot(data: Any) -> bool:
