@@ -127,3 +127,22 @@ def test_memory_mapped_file_trains_in_a_small_process(tmp_path, large):
     assert done.returncode == 0, done.stderr
     peak_mb = int(done.stdout.split()[-1])
     assert peak_mb < 600, f"peak RSS {peak_mb} MB"
+
+
+def test_dataloader_reads_a_memory_mapped_array_from_its_file(mapped):
+    X, y, Xm, ym = mapped
+    in_memory = gn.data.DataLoader((X, y), batch_size=64, shuffle=True, seed=1)
+    from_file = gn.data.DataLoader((Xm, ym), batch_size=64, shuffle=True, seed=1)
+    for (xa, ya), (xb, yb) in zip(in_memory, from_file, strict=True):
+        assert type(xb) is np.ndarray and np.array_equal(xa, xb) and np.array_equal(ya, yb)
+
+
+def test_copy_on_write_mapping_is_read_with_its_changes(tmp_path):
+    """A copy-on-write mapping holds its changes in memory only: they are read through it."""
+    from glassnet.training import mapped as _mapped
+
+    np.save(tmp_path / "x.npy", np.zeros((10, 2)))
+    changed = np.load(tmp_path / "x.npy", mmap_mode="c")
+    changed[3] = 7.0
+    rows = _mapped.MappedRows(changed, np.float64)
+    assert rows[np.array([3, 4])].tolist() == [[7.0, 7.0], [0.0, 0.0]]

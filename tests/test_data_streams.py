@@ -217,3 +217,14 @@ def test_parquet_errors_name_the_column_and_the_extra(parquet, tmp_path, monkeyp
     monkeypatch.setitem(sys.modules, "pyarrow.dataset", None)
     with pytest.raises(ImportError, match=r'pip install "glassnet\[data\]"'):
         gn.data.from_parquet(parquet, target="y")
+
+
+def test_weighted_batches_train_as_sample_weight(data):
+    X, y = data
+    w = np.linspace(0.5, 2.0, ROWS).astype(np.float32)
+    model_a = _model()
+    model_a.fit(X, y, sample_weight=w, epochs=2, batch_size=32, shuffle=False, seed=0, verbose=0)
+    model_b, _ = _trained(gn.data.DataLoader((X, y, w), batch_size=32))
+    assert _same(model_a, model_b)
+    scores = model_b.evaluate(gn.data.DataLoader((X, y, w), batch_size=50), verbose=0, return_dict=True)
+    assert scores["loss"] == pytest.approx(model_b.evaluate(X, y, sample_weight=w, verbose=0)[0], rel=1e-5)
