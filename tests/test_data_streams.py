@@ -228,3 +228,27 @@ def test_weighted_batches_train_as_sample_weight(data):
     assert _same(model_a, model_b)
     scores = model_b.evaluate(gn.data.DataLoader((X, y, w), batch_size=50), verbose=0, return_dict=True)
     assert scores["loss"] == pytest.approx(model_b.evaluate(X, y, sample_weight=w, verbose=0)[0], rel=1e-5)
+
+
+def test_predict_reads_chunked_data_in_file_order(parquet, data, in_memory):
+    X, _ = data
+    shuffled = gn.data.from_parquet(parquet, target="y", batch_size=16, seed=2, buffer_rows=50)
+    np.testing.assert_allclose(in_memory[0].predict(shuffled), in_memory[0].predict(X), rtol=1e-6)
+
+
+def test_dask_validation_split_uses_the_batch_size(data):
+    da = pytest.importorskip("dask.array")
+    X, y = data
+    sizes = []
+    model = _model()
+    model.fit(
+        da.from_array(X, chunks=(70, FEATURES)),
+        da.from_array(y, chunks=70),
+        epochs=1,
+        batch_size=10,
+        validation_split=0.2,
+        seed=0,
+        verbose=0,
+        callbacks=[gn.callbacks.LambdaCallback(on_batch_end=lambda b, logs: sizes.append(logs["size"]))],
+    )
+    assert max(sizes) == 10 and 0.7 * ROWS < sum(sizes) < 0.9 * ROWS

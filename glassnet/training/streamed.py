@@ -59,10 +59,10 @@ def fit(
         )
     rng = _random.generator(seed)
     sub_seed = None if seed is None else int(rng.integers(2**31 - 1))
-    train_source, val_source = _split_source(X, y, validation_split, validation_data, sub_seed, what="x")
-    batches = batches_of(
-        model, train_source, y if train_source is X else None, batch_size, shuffle, sub_seed, steps_per_epoch
-    )
+    if _sources.is_dask(X):
+        X, y = _sources.dask_batches(X, y, batch_size or 32, shuffle, sub_seed), None
+    train_source, val_source = _split_source(X, validation_split, validation_data, sub_seed, what="x")
+    batches = batches_of(model, train_source, y, batch_size, shuffle, sub_seed, steps_per_epoch)
     if batches.once and steps_per_epoch is None and epochs - initial_epoch > 1:
         raise ValueError(
             f"x is a generator, which gives its batches once, and fit was asked for "
@@ -93,12 +93,12 @@ def fit(
 
 
 def _split_source(
-    X: Any, y: Any, fraction: float, validation_data: Any, seed: int | None, what: str
+    X: Any, fraction: float, validation_data: Any, seed: int | None, what: str
 ) -> tuple[Any, Any]:
+    """(training source, validation): ``validation_data``, or the rows of chunked data that a
+    seeded row hash holds out."""
     if not fraction or validation_data is not None:
         return X, validation_data
-    if _sources.is_dask(X):
-        X = _sources.dask_batches(X, y, 32, False, None)
     if not isinstance(X, _streams.ChunkedBatches):
         raise ValueError(
             f"validation_split needs data read in chunks (gn.data.from_parquet, from_csv, Dask); "
@@ -280,7 +280,10 @@ def _rest(batches: Batches) -> Iterator[tuple[Any, ...]]:
 
 
 def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[np.ndarray]:
-    """The outputs for the batches of ``source``: x alone, or the x of ``(x, y[, w])``."""
+    """The outputs for the batches of ``source``: x alone, or the x of ``(x, y[, w])``; chunked
+    data (Parquet, CSV, Dask) in file order, whether it shuffles for training or not."""
+    if isinstance(source, _streams.ChunkedBatches):
+        source = source.in_order()
     batches = batches_of(model, source, None, None, False, None, steps, "x", targets=False)
     outs = [
         _forward_outputs(model, xs, None, ()) for xs, _, _ in itertools.chain([batches.first], _rest(batches))

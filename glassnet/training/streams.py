@@ -21,6 +21,7 @@ and holds out about, not exactly, the fraction.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -136,6 +137,14 @@ class ChunkedBatches:
             self.reader, self.batch_size, False, None, None, self.buffer_rows, (fraction, seed, True)
         )
         return train, held
+
+    def in_order(self) -> ChunkedBatches:
+        """The same rows in file order (unshuffled), as ``predict`` reads them."""
+        if not self.shuffle:
+            return self
+        ordered = copy.copy(self)
+        ordered.shuffle = False
+        return ordered
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
         rng = self._rng if self.shuffle else None
