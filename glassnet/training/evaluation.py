@@ -65,9 +65,9 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
 def _chunk_rows(xs: list[Any], batch_size: int | None) -> int:
     """The rows computed at a time: ``batch_size``; all for None, but ``_MAPPED_CHUNK_ROWS``
     for memory-mapped inputs (read chunk by chunk, their activations kept small)."""
-    if batch_size is None:
-        return _MAPPED_CHUNK_ROWS if _mapped.any_mapped(xs) else xs[0].shape[0]
-    return batch_size
+    if batch_size is not None:
+        return batch_size
+    return _MAPPED_CHUNK_ROWS if _mapped.any_mapped(xs) else xs[0].shape[0]
 
 
 def _ensure_built(model: Any, what: str) -> None:
@@ -110,10 +110,11 @@ def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: A
         X = _args.data_argument("predict", X, x)
     _args.check_batch_size(batch_size)
     _args.check_verbose(verbose)
-    _args.check_validation_steps(steps, "steps")
+    if steps is not None:
+        _args.check_validation_steps(steps, "steps")
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
-    if _streams.is_batches(X) or _sources.is_dask(X):
+    if type(X) is not np.ndarray and (_streams.is_batches(X) or _sources.is_dask(X)):
         from glassnet.training.streamed import predict_batches
 
         outs = predict_batches(model, X, steps)

@@ -190,8 +190,11 @@ def release(array: np.memmap) -> None:
 
 
 def any_mapped(xs: list[Any]) -> bool:
-    """Whether one of the inputs ``xs`` is a :class:`MappedRows`."""
-    return any(isinstance(x, MappedRows) for x in xs)
+    """Whether one of the inputs ``xs`` is a :class:`MappedRows` (a check of each one's type)."""
+    for x in xs:
+        if type(x) is MappedRows:
+            return True
+    return False
 
 
 def take(x: Any, rows: np.ndarray) -> Any:
