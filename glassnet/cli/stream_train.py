@@ -30,7 +30,13 @@ _BUFFER_ROWS = 1 << 16
 
 
 def is_parquet(data: str) -> bool:
-    """Whether ``--data`` names a Parquet file (``.parquet``, ``.pq``) or a folder of them."""
+    """Whether ``--data`` names a Parquet file (``.parquet``, ``.pq``) or a folder of them.
+
+    Examples
+    --------
+    >>> is_parquet("runs/big.parquet"), is_parquet("iris")
+    (True, False)
+    """
     path = Path(data)
     return data.lower().endswith((".parquet", ".pq")) or (path.is_dir() and any(path.glob("*.parquet")))
 

@@ -35,6 +35,17 @@ class Batches:
         only) continues from one epoch to the next.
     what : str
         The argument's name in messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> X, y = np.ones((6, 2), dtype=np.float32), np.zeros(6, dtype=np.float32)
+    >>> batches = Batches(model, [(X[:4], y[:4]), (X[4:], y[4:])], steps=None)
+    >>> [len(xs[0]) for xs, ys, w in batches.epoch()]
+    [4, 2]
     """
 
     def __init__(
@@ -145,7 +156,19 @@ def batches_of(
     what: str = "x",
     targets: bool = True,
 ) -> Batches:
-    """:class:`Batches` of a source, Dask collections first cut into chunked batches."""
+    """:class:`Batches` of a source, Dask collections first cut into chunked batches (``y``
+    is for them only: other sources carry their targets).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> X, y = np.ones((6, 2), dtype=np.float32), np.zeros(6, dtype=np.float32)
+    >>> batches_of(model, iter([(X, y)]), None, None, False, None, None).once
+    True
+    """
     if _sources.is_dask(X):
         X = _sources.dask_batches(X, y, batch_size or 32, shuffle, seed)
     elif y is not None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MappedRows", "is_mapped", "any_mapped", "take", "release"]
+__all__ = ["MappedRows", "is_mapped", "any_mapped", "take"]
 
 #: Bytes mapped (2 MB counted per row) between two releases of the pages of a mapping read directly.
 _RELEASE_BYTES = 64 << 20
@@ -36,7 +36,14 @@ _CHECK_BYTES = 16 << 20
 
 
 def is_mapped(x: Any) -> bool:
-    """Whether ``x`` is a memory-mapped array or the rows of one."""
+    """Whether ``x`` is a memory-mapped array or the rows of one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_mapped(np.zeros((2, 2)))
+    False
+    """
     return isinstance(x, (np.memmap, MappedRows))
 
 
@@ -190,7 +197,14 @@ def release(array: np.memmap) -> None:
 
 
 def any_mapped(xs: list[Any]) -> bool:
-    """Whether one of the inputs ``xs`` is a :class:`MappedRows` (a check of each one's type)."""
+    """Whether one of the inputs ``xs`` is a :class:`MappedRows` (a check of each one's type).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> any_mapped([np.zeros((2, 2))])
+    False
+    """
     for x in xs:
         if type(x) is MappedRows:
             return True
@@ -198,5 +212,12 @@ def any_mapped(xs: list[Any]) -> bool:
 
 
 def take(x: Any, rows: np.ndarray) -> Any:
-    """The rows ``rows`` of an array (a copy) or of a MappedRows (nothing read)."""
+    """The rows ``rows`` of an array (a copy) or of a MappedRows (nothing read).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> take(np.arange(6).reshape(3, 2), np.array([2, 0])).tolist()
+    [[4, 5], [0, 1]]
+    """
     return x.subset(rows) if isinstance(x, MappedRows) else x[rows]

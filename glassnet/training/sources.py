@@ -16,7 +16,7 @@ import numpy as np
 from glassnet._checks import check_flag, check_seed
 from glassnet.training.streams import ChunkedBatches
 
-__all__ = ["from_parquet", "from_csv", "is_dask", "dask_batches", "table_columns"]
+__all__ = ["from_parquet", "from_csv", "is_dask", "dask_batches"]
 
 _EXTRA = 'pip install "glassnet[data]"'
 
@@ -30,7 +30,14 @@ def _dataset_module() -> Any:
 
 
 def is_dask(data: Any) -> bool:
-    """Whether ``data`` is a Dask array, DataFrame or Series (recognized without importing Dask)."""
+    """Whether ``data`` is a Dask array, DataFrame or Series (recognized without importing Dask).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_dask(np.zeros(3))
+    False
+    """
     return type(data).__module__.startswith("dask") and hasattr(data, "npartitions")
 
 
@@ -42,7 +49,7 @@ def _check_batching(batch_size: Any, shuffle: Any, seed: Any, buffer_rows: Any) 
     check_seed(seed)
 
 
-def table_columns(
+def _table_columns(
     schema: Any, target: str | Sequence[str] | None, features: Sequence[str] | None, path: Any
 ) -> tuple[list[str], list[str]]:
     """(feature columns, target columns) of a table's ``schema``: the features given, or every
@@ -136,7 +143,7 @@ def from_parquet(
     if not Path(path).exists():
         raise ValueError(f"from_parquet: there is no file or folder {str(path)!r}")
     dataset = ds.dataset(str(path), format="parquet")
-    chosen, targets = table_columns(dataset.schema, target, features, path)
+    chosen, targets = _table_columns(dataset.schema, target, features, path)
     groups = [group for fragment in dataset.get_fragments() for group in fragment.split_by_row_group()]
     sizes = [sum(info.num_rows for info in group.row_groups) for group in groups]
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
@@ -183,7 +190,7 @@ def from_csv(
     if not Path(path).exists():
         raise ValueError(f"from_csv: there is no file or folder {str(path)!r}")
     dataset = ds.dataset(str(path), format="csv")
-    chosen, targets = table_columns(dataset.schema, target, features, path)
+    chosen, targets = _table_columns(dataset.schema, target, features, path)
     files = list(dataset.get_fragments())
     columns = [*chosen, *targets]
 
@@ -224,6 +231,14 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
     ``y`` (optional) is cut along the partitions of ``X`` (a Dask array is rechunked to
     them; a Dask Series must have the same partitions). Shuffling draws the order of the
     partitions and mixes the rows of a buffer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> batches = dask_batches(da.arange(5, chunks=2).reshape(5, 1), da.arange(5, chunks=2), 2, False, None)
+    >>> batches.n_rows, [yb.tolist() for _, yb in batches]
+    (5, [[0, 1], [2, 3], [4]])
     """
     parts_x = _partitions(X)
     parts_y = None if y is None else _partitions(_aligned(y, X))
@@ -267,7 +282,7 @@ def _aligned(y: Any, X: Any) -> Any:
 def _rows(X: Any) -> list[int] | None:
     """The rows of each partition when known without computing (Dask arrays)."""
     chunks = getattr(X, "chunks", None)
-    if chunks is None or hasattr(X, "partitions"):
+    if chunks is None or not hasattr(X, "blocks"):
         return None
     rows = list(chunks[0])
     return None if any(np.isnan(r) for r in rows) else [int(r) for r in rows]

@@ -238,7 +238,19 @@ def evaluate_batches(
     model: Any, source: Any, steps: int | None = None, y: Any = None, what: str = "x"
 ) -> dict[str, float]:
     """Loss and metrics over the batches of ``source`` (``steps`` of them when given), in
-    evaluation mode: the loss weighted by each batch's samples (or its sample weights)."""
+    evaluation mode: the loss weighted by each batch's samples (or its sample weights).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> X, y = np.ones((6, 2), dtype=np.float32), np.zeros(6, dtype=np.float32)
+    >>> loader = gn.data.DataLoader((X, y), batch_size=4)
+    >>> abs(evaluate_batches(model, loader)["loss"] - model.evaluate(X, y, verbose=0)) < 1e-6
+    True
+    """
     batches = batches_of(model, source, y, None, False, None, steps, what)
     pairs = model.training_losses()
     fused = [f for _, f in pairs]
@@ -281,7 +293,19 @@ def _rest(batches: Batches) -> Iterator[tuple[Any, ...]]:
 
 def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[np.ndarray]:
     """The outputs for the batches of ``source``: x alone, or the x of ``(x, y[, w])``; chunked
-    data (Parquet, CSV, Dask) in file order, whether it shuffles for training or not."""
+    data (Parquet, CSV, Dask) in file order, whether it shuffles for training or not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> model = gn.Sequential([gn.layers.Dense(1, input_dim=2)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> X, y = np.ones((6, 2), dtype=np.float32), np.zeros(6, dtype=np.float32)
+    >>> loader = gn.data.DataLoader((X, y), batch_size=4)
+    >>> [out.shape for out in predict_batches(model, loader)]
+    [(6, 1)]
+    """
     if isinstance(source, _streams.ChunkedBatches):
         source = source.in_order()
     batches = batches_of(model, source, None, None, False, None, steps, "x", targets=False)

@@ -189,14 +189,27 @@ class ChunkedBatches:
 
 
 def one_shot(data: Any) -> bool:
-    """Whether ``data`` is an iterator (a generator): it gives its batches once."""
+    """Whether ``data`` is an iterator (a generator): it gives its batches once.
+
+    Examples
+    --------
+    >>> one_shot(x for x in [1]), one_shot([1])
+    (True, False)
+    """
     return iter(data) is data
 
 
 def is_batches(data: Any) -> bool:
     """Whether ``data`` gives batches rather than being the samples themselves: a
     :class:`ChunkedBatches`, a DataLoader, a generator or another iterable that is not an
-    array, a list or tuple (arrays of samples), a dict (named inputs), a pandas object or text."""
+    array, a list or tuple (arrays of samples), a dict (named inputs), a pandas object or text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_batches(np.zeros((4, 2))), is_batches(iter([(np.zeros((4, 2)), np.zeros(4))]))
+    (False, True)
+    """
     if isinstance(data, (np.ndarray, list, tuple, dict, str, bytes)) or hasattr(data, "to_numpy"):
         return False
     if hasattr(data, "__array__") or hasattr(data, "shape"):
