@@ -3,7 +3,8 @@
 In one run, on this machine:
 
 1. seconds per epoch against rows (1e3 ... 1e7; ``--quick`` stops at 1e6) of a 20-64-64-1 MLP
-   (Adam, MSE, batch 512, shuffled) trained from a memory-mapped float32 file, with the slope
+   (Adam, MSE, batch 512, shuffled, one BLAS thread: on a shared machine two threads wait
+   for each other for as long as the load decides) trained from a memory-mapped float32 file, with the slope
    of log(seconds) against log(rows) fitted by least squares (target 1.0 +- 0.1);
 2. samples/s against the hidden width (64 ... 4096) of a 20-w-w-1 MLP at batch 512, and the
    fraction of this machine's float32 GEMM peak it reaches (the peak measured here with a
@@ -107,7 +108,10 @@ def epoch_seconds(path: Path, rows: int) -> float:
     x, y = np.load(path / "x.npy", mmap_mode="r")[:rows], np.load(path / "y.npy", mmap_mode="r")[:rows]
     epochs = int(np.clip(2e5 / rows + 2, 3, 40))
     timer = _EpochTimes()
-    _mlp(64).fit(x, y, epochs=epochs, batch_size=BATCH, seed=0, verbose=0, callbacks=[timer])
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # the machine's load does not decide the slope
+        _mlp(64).fit(x, y, epochs=epochs, batch_size=BATCH, seed=0, verbose=0, callbacks=[timer])
     return float(np.median(timer.seconds[1:]))
 
 
