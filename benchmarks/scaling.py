@@ -14,6 +14,10 @@ In one run, on this machine:
    subprocess (``resource.getrusage``) training 50 batches of 512 (the memory a pass holds
    is taken at its start: the data or the order of its rows; the tests train whole epochs).
 
+Times are CPU seconds of the process (``time.process_time``, every thread counted): on a
+machine shared with other work, wall-clock time measures the other work's share of the
+cores as much as glassnet. Samples/s and GFLOP/s are per CPU-second, the peak included.
+
 It writes three PNGs into benchmarks/results/ and its table into README.md between
 ``<!-- scaling:begin -->`` and ``<!-- scaling:end -->``.
 
@@ -41,7 +45,7 @@ FEATURES, BATCH = 20, 512
 
 
 def gemm_peak(n: int = 2048, repeats: int = 5) -> float:
-    """The best float32 GFLOP/s of an n x n by n x n ``np.dot`` (2 n^3 flops)."""
+    """The best float32 GFLOP per CPU-second of an n x n by n x n ``np.dot`` (2 n^3 flops)."""
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(n, n)).astype(np.float32), rng.normal(size=(n, n)).astype(np.float32)
     np.dot(a, b)
@@ -50,9 +54,9 @@ def gemm_peak(n: int = 2048, repeats: int = 5) -> float:
 
 
 def _timed(fn) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def _mlp(width: int):
@@ -81,10 +85,10 @@ class _EpochTimes:
                 self.seconds: list[float] = []
 
             def on_epoch_begin(self, epoch, logs=None):
-                self._start = time.perf_counter()
+                self._start = time.process_time()
 
             def on_epoch_end(self, epoch, logs=None):
-                self.seconds.append(time.perf_counter() - self._start)
+                self.seconds.append(time.process_time() - self._start)
 
         return EpochTimes()
 
@@ -206,7 +210,7 @@ def table(results: dict, peak: float, load: str) -> str:
         f"Measured by `python benchmarks/scaling.py{' --quick' if results['quick'] else ''}` "
         f"(load average {load}; float32 GEMM peak {peak:.0f} GFLOP/s):",
         "",
-        "| rows | s / epoch (memory-mapped) | peak RSS in memory (MB) | peak RSS memory-mapped (MB) |",
+        "| rows | CPU s / epoch (memory-mapped) | peak RSS in memory (MB) | peak RSS memory-mapped (MB) |",
         "|---:|---:|---:|---:|",
     ]
     rss = {(r, m): mb for r, m, mb in results["rss"]}
@@ -219,7 +223,7 @@ def table(results: dict, peak: float, load: str) -> str:
         "",
         f"log-log slope of seconds per epoch against rows: **{results['slope']:.2f}** (target 1.0 ± 0.1)",
         "",
-        "| hidden width | samples/s (batch 512) | % of GEMM peak |",
+        "| hidden width | samples per CPU-second (batch 512) | % of GEMM peak |",
         "|---:|---:|---:|",
     ]
     for width, speed in results["widths"]:
