@@ -212,7 +212,7 @@ def plot(results: dict, peak: float) -> None:
 def table(results: dict, peak: float, load: str) -> str:
     lines = [
         f"Measured by `python benchmarks/scaling.py{' --quick' if results['quick'] else ''}` "
-        f"(load average {load}; float32 GEMM peak {peak:.0f} GFLOP/s):",
+        f"(load average {load}; float32 GEMM peak {peak:.0f} GFLOP per CPU-second):",
         "",
         "| rows | CPU s / epoch (memory-mapped) | peak RSS in memory (MB) | peak RSS memory-mapped (MB) |",
         "|---:|---:|---:|---:|",
