@@ -185,7 +185,7 @@ def plot(results: dict, peak: float) -> None:
     ax.loglog(rows, seconds, "o-")
     ax.set(
         xlabel="rows",
-        ylabel="seconds per epoch",
+        ylabel="CPU seconds per epoch",
         title=f"20-64-64-1, memory-mapped (slope {results['slope']:.2f})",
     )
     fig.tight_layout()
@@ -194,7 +194,9 @@ def plot(results: dict, peak: float) -> None:
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.semilogx(widths, [100 * s * flops_per_sample(w) / (peak * 1e9) for w, s in results["widths"]], "o-")
     ax.set(
-        xlabel="hidden width", ylabel="% of float32 GEMM peak", title=f"batch 512; peak {peak:.0f} GFLOP/s"
+        xlabel="hidden width",
+        ylabel="% of float32 GEMM peak",
+        title=f"batch 512; peak {peak:.0f} GFLOP per CPU-s",
     )
     fig.tight_layout()
     fig.savefig(RESULTS / "gemm_fraction_vs_width.png", dpi=100)
