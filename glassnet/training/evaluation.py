@@ -54,9 +54,11 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
     """The outputs for the inputs ``xs`` in evaluation mode (logits where ``fused``),
     ``batch_size`` rows at a time (all at once for None)."""
     n = xs[0].shape[0]
+    if (batch_size is None or batch_size >= n) and not _mapped.any_mapped(xs):
+        return _forward.outputs(model, xs, fused)
     size = _chunk_rows(xs, batch_size)
     if size >= n:
-        return _forward.outputs(model, [x[:] for x in xs] if _mapped.any_mapped(xs) else xs, fused)
+        return _forward.outputs(model, [x[:] for x in xs], fused)
     chunks = [_forward.outputs(model, [x[start:start + size] for x in xs], fused)
               for start in range(0, n, size)]
     return [np.concatenate(parts) for parts in zip(*chunks)]
