@@ -10,7 +10,11 @@ For sequences, :func:`timeseries_windows` cuts a series into (window, next value
 and :class:`WalkForward` splits them in time order, never training on the future.
 
 For a training loop of your own, :class:`DataLoader` cuts arrays (or a dataset) into
-batches, as PyTorch's ``DataLoader`` does.
+batches, as PyTorch's ``DataLoader`` does; ``fit`` takes it too.
+
+For data larger than memory, :func:`from_parquet` and :func:`from_csv` read a file batch by
+batch (``fit``, ``evaluate`` and ``predict`` take what they return); memory-mapped arrays
+and Dask collections go to ``fit`` as they are.
 
 Examples
 --------
@@ -36,7 +40,7 @@ from glassnet.training import data as _data
 from glassnet.training import prepare as _prep
 
 __all__ = ["train_test_split", "folds", "cross_validate", "CVScores", "is_class_labels", "timeseries_windows",
-           "WalkForward", "DataLoader"]  # noqa: F822 - DataLoader is imported on first use
+           "WalkForward", "DataLoader", "from_parquet", "from_csv", "ChunkedBatches"]  # noqa: F822 - imported on first use
 
 
 def is_class_labels(y: Any) -> bool:
@@ -374,9 +378,18 @@ def _compiled(model: Any) -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    """:class:`DataLoader` (for loops of your own) is imported on first use."""
+    """:class:`DataLoader` (for loops of your own) and the readers of files larger than
+    memory (:func:`from_parquet`, :func:`from_csv`) are imported on first use."""
     if name == "DataLoader":
         from glassnet.training.loader import DataLoader
 
         return DataLoader
+    if name in ("from_parquet", "from_csv"):
+        from glassnet.training import sources
+
+        return getattr(sources, name)
+    if name == "ChunkedBatches":
+        from glassnet.training.streams import ChunkedBatches
+
+        return ChunkedBatches
     raise AttributeError(f"module 'glassnet.data' has no attribute {name!r}")

@@ -311,6 +311,10 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Run:
     when given (a new folder; ``glassnet tune`` keeps its best run there), else a new
     ``<out>/<date-time>-<name>``.
     """
+    from glassnet.cli import stream_train
+
+    if stream_train.is_parquet(s.data):
+        return stream_train.train(s, console, folder)
     start = time.perf_counter()
     check_out_folder(s.out)
     table = load_table(s.data, s.target, s.task, s.seed)

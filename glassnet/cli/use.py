@@ -97,9 +97,13 @@ def predict(model_path: str, data: str, out: str | None, console: Any, force: bo
     ``out`` is checked first: not the model or the data file, not an existing file unless
     ``force``; it is replaced atomically (a failed write leaves the old file).
     """
+    from glassnet.cli import stream_predict, stream_train
+
     if out is not None:
         check_output_file("--out", out, force, {"MODEL": model_path, "--data": data if is_csv(data) else ""})
     model = load_model(model_path)
+    if stream_train.is_parquet(data):
+        return stream_predict.predict(model, data, out, console)
     frame, features = _features(model, data)
     with report.reported_warnings():
         X = model.preprocessing.transform(features)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["SCALES", "check_steps", "numeric_step", "step_arrays", "restore_step", "steps_problem",
-           "feature_bounds"]
+           "feature_bounds", "partial_scaler", "crossed"]
 
 SCALES = ("standard", "minmax", "none")
 """The scalers of the numeric columns."""
@@ -52,6 +52,22 @@ def numeric_step(scale: str, polynomial: int | None) -> Any:
     if not steps:
         return "passthrough"
     return steps[0][1] if len(steps) == 1 and scaler is not None else Pipeline(steps)
+
+
+def partial_scaler(scale: str) -> Any:
+    """An unfitted scaler that learns chunk by chunk (``partial_fit``), or None for "none"."""
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    return {"standard": StandardScaler, "minmax": MinMaxScaler}.get(scale, lambda: None)()
+
+
+def crossed(x: np.ndarray, polynomial: int | None) -> np.ndarray:
+    """The numeric columns ``x`` with their polynomial crosses, as the numeric step makes them."""
+    if not polynomial:
+        return x
+    from sklearn.preprocessing import PolynomialFeatures
+
+    return PolynomialFeatures(polynomial, include_bias=False).fit_transform(x)
 
 
 def _scaler(step: Any, scale: str) -> Any:

@@ -219,6 +219,69 @@ class TabularPreprocessor:
         self.ignored_ = [c for c in frame.columns if c not in self.features]
         return frame[self.features]
 
+    def partial_fit(self, frame: Any) -> TabularPreprocessor:
+        """Learn from one more chunk of rows, for a table larger than memory.
+
+        The statistics gathered over the chunks so far are those :meth:`fit` learns from
+        them all at once: the scaler's mean and variance, or minimum and maximum, of the
+        numeric columns (crossed first for ``polynomial``; scikit-learn's ``partial_fit`` of
+        ``StandardScaler`` / ``MinMaxScaler``, equal to rounding), the ranges, and the
+        categories seen. The first chunk fixes the columns and which are numeric. After each call the
+        preprocessor transforms as a fitted one.
+
+        Raises
+        ------
+        ValueError
+            For an empty chunk, missing or infinite cells, columns other than the first
+            chunk's, or a numeric column that now holds text.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> prep = TabularPreprocessor()
+        >>> for part in (pd.DataFrame({"a": [1.0, 2.0]}), pd.DataFrame({"a": [3.0, 4.0]})):
+        ...     _ = prep.partial_fit(part)
+        >>> prep.ranges_, prep.transform(pd.DataFrame({"a": [2.5]})).round(3).tolist()
+        ({'a': [1.0, 4.0]}, [[0.0]])
+        """
+        frame = _as_frame(frame)
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ValueError(f"the chunk to learn from is empty (shape {frame.shape})")
+        frame = self._select(frame)
+        message = missing_cells_message(frame)
+        if message:
+            raise ValueError(message)
+        if not hasattr(self, "_scaler"):
+            self._start_partial(frame)
+        else:
+            self.check_columns(frame)
+            self._check_types(frame)
+        prepared = self._prepared(frame[self.columns_])
+        if self.numeric_ and self._scaler is not None:
+            self._scaler.partial_fit(_steps.crossed(prepared[self.numeric_].to_numpy(), self.polynomial))
+        for c in self.numeric_:
+            low, high = self.ranges_.get(c, [np.inf, -np.inf])
+            self.ranges_[c] = [min(low, float(prepared[c].min())), max(high, float(prepared[c].max()))]
+        for c in self.categorical_:
+            self.categories_[c] = sorted(set(self.categories_[c]) | set(prepared[c].tolist()))
+        self.n_samples_ += int(frame.shape[0])
+        scaler = self._scaler if self.numeric_ else None
+        self.transformer_ = self._rebuild({} if scaler is None else _steps.step_arrays(scaler, self.scale))
+        return self
+
+    def _start_partial(self, frame: Any) -> None:
+        """The columns, their kinds and empty statistics, from the first chunk."""
+        self.columns_ = list(frame.columns)
+        unknown = sorted(set(self.units) - set(self.columns_))
+        if unknown:
+            raise ValueError(f"units are given for {unknown}, which are not feature columns: "
+                             f"{', '.join(self.columns_)}")
+        self.numeric_ = [c for c in self.columns_ if _is_numeric(frame[c])]
+        self.categorical_ = [c for c in self.columns_ if c not in self.numeric_]
+        self.ranges_, self.categories_ = {}, {c: [] for c in self.categorical_}
+        self.n_samples_ = 0
+        self._scaler = _steps.partial_scaler(self.scale)
+
     @property
     def feature_names_out(self) -> list[str]:
         """The names of the network's inputs: the numeric columns, then one per category."""

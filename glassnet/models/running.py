@@ -65,7 +65,8 @@ class Running:
         return _runner("fit")(self, X, y, **kwargs)
 
     def evaluate(self, X: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
-                 sample_weight: Any = None, return_dict: bool = False, *, x: Any = None) -> Any:
+                 sample_weight: Any = None, return_dict: bool = False, *, x: Any = None,
+                 steps: int | None = None) -> Any:
         """Loss and metrics on data, in evaluation mode, as Keras returns them.
 
         The loss (a float) for a model compiled without metrics, else the list
@@ -76,10 +77,10 @@ class Running:
         (``model.preprocessing``, from ``glassnet train``) takes X as in :meth:`predict`. See
         :func:`glassnet.training.evaluation.evaluate`.
         """
-        return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x)
+        return _runner("evaluate")(self, X, y, batch_size, verbose, sample_weight, return_dict, x, steps)
 
     def predict(self, X: Any = None, batch_size: int | None = None, verbose: Any = 0, *,
-                x: Any = None, return_std: bool = False) -> Any:
+                x: Any = None, return_std: bool = False, steps: int | None = None) -> Any:
         """The network's outputs as NumPy arrays (probabilities for softmax/sigmoid outputs),
         computed in evaluation mode without recording a graph, ``batch_size`` rows at a time
         (None: all at once).
@@ -101,11 +102,14 @@ class Running:
         training data). A plain array is taken as already-preprocessed features, and warned
         about when its values lie far outside the range the training data had after
         preprocessing (raw columns, most likely).
+
+        X may also be a memory-mapped array or a source of batches (x alone or ``(x, y)``),
+        as ``fit`` takes them; ``steps`` (Keras's) limits the batches read (default: one pass).
         """
         if return_std is False:
-            return _runner("predict")(self, X, batch_size, verbose, x)
+            return _runner("predict")(self, X, batch_size, verbose, x, steps)
         head = _head(self, "predict(return_std=True)") if check_flag("return_std", return_std) else None
-        out = _runner("predict")(self, X, batch_size, verbose, x)
+        out = _runner("predict")(self, X, batch_size, verbose, x, steps)
         return out if head is None else head.mean_std(out)
 
     def predict_interval(self, X: Any = None, level: float = 0.95, batch_size: int | None = None, *,

@@ -17,10 +17,12 @@ import numpy as np
 
 from glassnet import _checks
 from glassnet._checks import check_flag
+from glassnet.training import streams as _streams
 from glassnet.training.callbacks import Callback
 
 __all__ = [
-    "check_fit", "check_validation_freq", "validates", "check_steps", "check_seed", "check_batch_size",
+    "check_fit", "check_validation_freq", "check_validation_steps", "validates", "check_steps", "check_seed",
+    "check_batch_size",
     "check_verbose", "check_class_weight",
     "data_argument", "check_names",
 ]
@@ -103,6 +105,13 @@ def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validati
     check_class_weight(class_weight)
 
 
+def check_validation_steps(validation_steps: Any, name: str = "validation_steps") -> None:
+    """``validation_steps`` (or ``steps``) is None (one pass) or a positive integer."""
+    if validation_steps is not None and (not _is_int(validation_steps) or validation_steps < 1):
+        raise ValueError(f"{name} must be a positive integer or None (one pass over the batches), got "
+                         f"{validation_steps!r}")
+
+
 def check_validation_freq(validation_freq: Any) -> None:
     """Keras's ``validation_freq``: an integer n >= 1 (every n-th epoch) or a list of epochs,
     counted from 1."""
@@ -139,7 +148,7 @@ def _check_split(fraction: Any, mode: Any, validation_data: Any) -> None:
         raise ValueError(f"validation_split must be in [0, 1) (the fraction held out), got {fraction!r}")
     if mode not in _SPLIT_MODES:
         raise ValueError(f"validation_split_mode must be 'random' or 'last', got {mode!r}")
-    if validation_data is None:
+    if validation_data is None or _streams.is_batches(validation_data):
         return
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight), "

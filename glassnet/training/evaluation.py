@@ -17,10 +17,16 @@ from glassnet.tensor import Tensor, no_grad
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
 from glassnet.training import forward as _forward
+from glassnet.training import mapped as _mapped
 from glassnet.training import prepare as _prep
 from glassnet.training import raw_inputs as _raw
+from glassnet.training import sources as _sources
+from glassnet.training import streams as _streams
 
 __all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
+
+#: Rows of memory-mapped inputs computed at a time when ``batch_size`` is None.
+_MAPPED_CHUNK_ROWS = 1024
 
 
 def to_outputs(model: Any, raw: list[np.ndarray], fused: list[bool]) -> list[np.ndarray]:
@@ -48,12 +54,22 @@ def _forward_outputs(model: Any, xs: list[np.ndarray], batch_size: int | None,
     """The outputs for the inputs ``xs`` in evaluation mode (logits where ``fused``),
     ``batch_size`` rows at a time (all at once for None)."""
     n = xs[0].shape[0]
-    if batch_size is None or batch_size >= n:
+    if (batch_size is None or batch_size >= n) and not _mapped.any_mapped(xs):
         return _forward.outputs(model, xs, fused)
-    size = batch_size
+    size = _chunk_rows(xs, batch_size)
+    if size >= n:
+        return _forward.outputs(model, [x[:] for x in xs], fused)
     chunks = [_forward.outputs(model, [x[start:start + size] for x in xs], fused)
               for start in range(0, n, size)]
     return [np.concatenate(parts) for parts in zip(*chunks)]
+
+
+def _chunk_rows(xs: list[Any], batch_size: int | None) -> int:
+    """The rows computed at a time: ``batch_size``; all for None, but ``_MAPPED_CHUNK_ROWS``
+    for memory-mapped inputs (read chunk by chunk, their activations kept small)."""
+    if batch_size is not None:
+        return batch_size
+    return _MAPPED_CHUNK_ROWS if _mapped.any_mapped(xs) else xs[0].shape[0]
 
 
 def _ensure_built(model: Any, what: str) -> None:
@@ -83,7 +99,8 @@ def _warn_if_untrained(model: Any) -> None:
             "(fit) nor loaded (gn.load, load_weights). Shown once per model", UserWarning, stacklevel=4)
 
 
-def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: Any = 0, x: Any = None) -> Any:
+def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: Any = 0, x: Any = None,
+            steps: int | None = None) -> Any:
     """The model's outputs for X (NumPy), in evaluation mode and without a graph.
 
     Raises a ValueError for a model that was never built (a Sequential model without an
@@ -122,8 +139,15 @@ def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: A
         X = _args.data_argument("predict", X, x)
     _args.check_batch_size(batch_size)
     _args.check_verbose(verbose)
+    if steps is not None:
+        _args.check_validation_steps(steps, "steps")
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
+    if type(X) is not np.ndarray and (_streams.is_batches(X) or _sources.is_dask(X)):
+        from glassnet.training.streamed import predict_batches
+
+        outs = predict_batches(model, X, steps)
+        return outs if len(outs) > 1 else outs[0]
     X = _raw.preprocessed(model, X, "predict")
     xs = _prep.inputs(model, X, _prep.model_dtype(model))
     try:
@@ -156,12 +180,16 @@ def _warn_if_not_finite(outs: list[np.ndarray]) -> None:
 
 
 def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 1,
-             sample_weight: Any = None, return_dict: bool = False) -> Any:
+             sample_weight: Any = None, return_dict: bool = False, steps: int | None = None) -> Any:
     """Loss and metrics of ``model`` on (X, y), in evaluation mode (Keras's convention).
 
     Returns the loss (a float) when the model has no metrics, else the list ``[loss,
     *metrics]`` in ``model.metrics_names`` order; ``return_dict=True`` gives
     ``{"loss": ..., metric: ...}``. ``verbose`` 1 or 2 prints these as one line, 0 nothing.
+
+    X may also be a memory-mapped array (read ``batch_size`` rows at a time, 1024 when
+    None) or a source of ``(x, y[, w])`` batches, as ``fit`` takes them (``steps``: the
+    batches to read, default one pass); the loss is then the mean over the samples read.
 
     Parameters
     ----------
@@ -179,6 +207,8 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
         One weight per sample.
     return_dict : bool, default False
         Return ``{"loss": ..., metric: ...}``.
+    steps : int, optional
+        For a source of batches: the batches to read (default one pass).
 
     Returns
     -------
@@ -198,10 +228,28 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     if not model.compiled:
         raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
     _args.check_batch_size(batch_size)
+    _args.check_validation_steps(steps, "steps")
     show = _args.check_verbose(verbose)
     check_flag("return_dict", return_dict)
     _ensure_built(model, "evaluate")
     X, y = _data.unpack_bunch(X, y)
+    if _streams.is_batches(X) or _sources.is_dask(X):
+        from glassnet.training.streamed import evaluate_batches
+
+        with evaluating():
+            logs = evaluate_batches(model, X, steps, y)
+    else:
+        logs = _array_scores(model, X, y, batch_size, sample_weight)
+    if show:
+        print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _array_scores(model: Any, X: Any, y: Any, batch_size: int | None, sample_weight: Any) -> dict[str, float]:
+    """The scores on arrays (memory-mapped ones read chunk by chunk)."""
     X = _raw.preprocessed(model, X, "evaluate")
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
@@ -209,13 +257,7 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     weights = _prep.sample_weights(model, ys, None, sample_weight, xs[0].shape[0], dtype)
     # An overflow makes the loss NaN or inf, which the loss reports in glassnet's words.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        logs = _scores(model, xs, ys, weights, batch_size)
-    if show:
-        print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stdout, flush=True)
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
+        return _scores(model, xs, ys, weights, batch_size)
 
 
 def _scores(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.ndarray | None,
@@ -243,7 +285,7 @@ def _added_losses(model: Any, xs: list[np.ndarray], batch_size: int | None) -> f
     """The model's ``add_loss`` terms, in evaluation mode, averaged over the batches weighted
     by their sizes (Keras's ``evaluate`` counts them in its loss as its training does)."""
     n = xs[0].shape[0]
-    size = n if batch_size is None else min(batch_size, n)
+    size = min(_chunk_rows(xs, batch_size), n)
     total = 0.0
     for start in range(0, n, size):
         inputs = [Tensor._make(x[start:start + size], False, None) for x in xs]

@@ -11,6 +11,7 @@ from glassnet import _random
 from glassnet._checks import check_flag, check_seed
 from glassnet.tensor import Tensor
 from glassnet.training import data as _data
+from glassnet.training.mapped import MappedRows
 
 __all__ = ["DataLoader"]
 
@@ -32,7 +33,8 @@ class DataLoader:
     Parameters
     ----------
     dataset : array, tuple of arrays, or dataset
-        An array (batches of its rows), a tuple of arrays of one length such as ``(X, y)``
+        An array (batches of its rows; a memory-mapped one is read batch by batch from its
+        file), a tuple of arrays of one length such as ``(X, y)``
         (a tuple of batches, one per array, like PyTorch's ``TensorDataset``), a pandas
         object, or a dataset: anything with ``__len__`` and ``__getitem__`` that returns a
         sample (PyTorch's map-style ``Dataset``, or a list of samples).
@@ -165,6 +167,8 @@ def _column(array: Any, i: int) -> np.ndarray:
     if not hasattr(array, "__len__") or isinstance(array, (str, Mapping)):
         raise TypeError(f"DataLoader: a tuple must hold arrays of samples, such as (X, y); its item {i} is a "
                         f"{type(array).__name__} (a list of samples is a dataset: pass it as a list)")
+    if isinstance(array, np.memmap) and array.ndim >= 1 and array.dtype.kind in "biuf":
+        return MappedRows(array, array.dtype)  # batches read from the file, never the whole array
     array = _data.as_array(array, None, f"dataset[{i}]")
     if array.ndim == 0:
         raise ValueError(f"DataLoader: item {i} of the tuple is a scalar; it must hold one row per sample")

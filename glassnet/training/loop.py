@@ -15,8 +15,11 @@ from glassnet import _random
 from glassnet.function import recording
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
+from glassnet.training import mapped as _mapped
 from glassnet.training import prepare as _prep
 from glassnet.training import replay as _replay
+from glassnet.training import sources as _sources
+from glassnet.training import streams as _streams
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
 from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
 from glassnet.training.state import RunState
@@ -33,7 +36,7 @@ class _Run:
         self.model, self.xs, self.ys, self.weights = model, xs, ys, weights
         pairs = model.training_losses()
         self.logits = [fused for _, fused in pairs]
-        self.targets = _prepared_targets(model, xs, ys, [loss for loss, _ in pairs])
+        self.targets = _prepared_targets(model, xs, ys, [loss for loss, _ in pairs]) if xs else []
         self.params = model.parameters()
         self.penalties = model.penalty_groups()
         self.penalized = model.regularization_loss(self.penalties) is not None
@@ -54,6 +57,11 @@ class _Run:
         xs = [x[index] for x in self.xs]
         ys = [t[index] for t in self.targets]
         wb = None if self.weights is None else self.weights[index]
+        return self.step_on(xs, ys, wb)
+
+    def step_on(self, xs: list[np.ndarray], ys: list[np.ndarray],
+                wb: np.ndarray | None) -> tuple[float, float, list[np.ndarray]]:
+        """One training step on the batch ``xs``, its prepared targets ``ys`` and weights ``wb``."""
         if self.tapes is None:
             step = self.train_step(xs, ys, wb)
             return self._finished(*_values(step))
@@ -119,6 +127,7 @@ def fit(
     initial_epoch: int = 0,
     validation_freq: int | Sequence[int] = 1,
     steps_per_epoch: int | None = None,
+    validation_steps: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by mini-batch gradient descent.
 
@@ -172,6 +181,20 @@ def fit(
         Record the mean per-layer gradient norm of every epoch in ``History.gradient_norms``.
     initial_epoch : int in [0, epochs), default 0
         Epoch to start from (for resuming); ``epochs`` counts from the start, as in Keras.
+    validation_steps : int >= 1, optional
+        Batches of a ``validation_data`` source (a DataLoader, generator, or
+        :func:`glassnet.data.from_parquet`) read per validation; default: one pass.
+
+    Data larger than memory: X may also be a memory-mapped array (``np.load(path,
+    mmap_mode="r")``: read batch by batch, in the same order as the array in memory, so
+    the same weights, bit for bit), or a source of batches, ``(x, y)`` or ``(x, y,
+    sample_weight)``: a :class:`~glassnet.data.DataLoader`, a generator or other iterable
+    (Keras's generator form; a generator gives its batches once, so several epochs need
+    ``steps_per_epoch``), :func:`glassnet.data.from_parquet` / ``from_csv``, or Dask
+    arrays / DataFrames (X and y, one partition at a time). A source brings its own
+    batches: ``batch_size`` and ``shuffle`` apply to Dask collections only, and
+    ``validation_split`` to chunked data only, held out by a seeded hash of the row
+    (see :mod:`glassnet.training.streams`), not stratified.
 
     Returns
     -------
@@ -197,6 +220,13 @@ def fit(
                     class_weight, validation_split_mode, track_gradients, initial_epoch, validation_freq,
                     steps_per_epoch)
     verbose = _args.check_verbose(verbose)
+    _args.check_validation_steps(validation_steps)
+    if _streams.is_batches(X) or _sources.is_dask(X):
+        from glassnet.training import streamed
+
+        return streamed.fit(model, X, y, epochs, batch_size, shuffle, seed, validation_split, validation_data,
+                            validation_steps, callbacks, verbose, steps_per_epoch, initial_epoch,
+                            validation_freq, track_gradients, class_weight, sample_weight)
     X, y = _data.unpack_bunch(X, y)
     dtype = _prep.model_dtype(model)
     xs = _prep.inputs(model, X, dtype)
@@ -209,7 +239,7 @@ def fit(
     train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
                                  validation_split_mode, dtype)
     if train_idx is not None:
-        xs, ys = [x[train_idx] for x in xs], [t[train_idx] for t in ys]
+        xs, ys = [_mapped.take(x, train_idx) for x in xs], [t[train_idx] for t in ys]
         weights = None if weights is None else weights[train_idx]
     _bind_optimizer(model)
     history = History()

@@ -22,8 +22,8 @@ def fit(model: Any, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
 
 
 def evaluate(model: Any, X: Any, y: Any, batch_size: int | None, verbose: Any, sample_weight: Any,
-             return_dict: bool, x: Any) -> Any:
+             return_dict: bool, x: Any, steps: int | None = None) -> Any:
     """``model.evaluate``: ``x=`` accepted for ``X``, then :func:`evaluation.evaluate`."""
     X = arguments.data_argument("evaluate", X, x)
     return evaluation.evaluate(model, X, y, batch_size=batch_size, verbose=verbose,
-                               sample_weight=sample_weight, return_dict=return_dict)
+                               sample_weight=sample_weight, return_dict=return_dict, steps=steps)

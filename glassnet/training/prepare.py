@@ -13,6 +13,7 @@ from glassnet.layers.module import evaluating
 from glassnet.losses._outputs import check_target_rows
 from glassnet.models import CLASS_LOSSES, check_output_width
 from glassnet.training import data as _data
+from glassnet.training import mapped as _mapped
 
 __all__ = [
     "model_mode", "model_dtype", "inputs", "targets", "check_labels", "stratify_labels",
@@ -65,8 +66,11 @@ def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndar
     parts = X if isinstance(X, (list, tuple)) and model.n_inputs > 1 else [X]
     if len(parts) != model.n_inputs:
         raise ValueError(f"the model takes {model.n_inputs} inputs; pass a list of {model.n_inputs} arrays")
-    arrays = [_data.as_array(x, dtype, name) for x in parts]
+    arrays = [_mapped_input(x, dtype, name) if _mapped.is_mapped(x) else _data.as_array(x, dtype, name)
+              for x in parts]
     for a in arrays:
+        if isinstance(a, _mapped.MappedRows):
+            continue
         if a.ndim == 1:
             raise ValueError(
                 f"{name} is 1-D (shape {a.shape}); the model expects one row per sample. Use "
@@ -77,6 +81,21 @@ def inputs(model: Any, X: Any, dtype: np.dtype, name: str = "X") -> list[np.ndar
     if len({a.shape[0] for a in arrays}) > 1:
         raise ValueError(f"the inputs have different numbers of samples: {[a.shape[0] for a in arrays]}")
     return arrays
+
+
+def _mapped_input(x: Any, dtype: np.dtype, name: str) -> _mapped.MappedRows:
+    """A memory-mapped array as :class:`~glassnet.training.mapped.MappedRows` of ``dtype``,
+    checked in one pass that reads it block by block (rows already wrapped pass as they are)."""
+    if isinstance(x, _mapped.MappedRows):
+        return x
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise ValueError(f"{name} is a memory-mapped array of shape {x.shape}; it needs at least one sample "
+                         "and one row per sample (2-D or more)")
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{name} is a memory-mapped array of dtype {x.dtype}; glassnet reads numbers only")
+    rows = _mapped.MappedRows(x, dtype)
+    rows.check_finite(name)
+    return rows
 
 
 def by_input_name(model: Any, X: dict[str, Any], name: str = "X") -> list[Any]:
@@ -243,7 +262,7 @@ def split(model: Any, xs: list[np.ndarray], ys: list[np.ndarray], weights: np.nd
     if not fraction:
         return None, None
     train, val = _data.validation_split(xs[0].shape[0], fraction, rng, stratify_labels(model, ys), mode)
-    vx = [x[val] for x in xs]
+    vx = [_mapped.take(x, val) for x in xs]
     vy = [t[val] for t in ys]
     return train, (vx if len(vx) > 1 else vx[0], vy if len(vy) > 1 else vy[0],
                    None if weights is None else weights[val])

@@ -38,7 +38,7 @@ def preprocessed(model: Any, X: Any, what: str) -> Any:
             f"{what}: the array holds text, but model {model.name!r} carries its own column preprocessing "
             f"(model.preprocessing): pass the raw table as a pandas DataFrame with the columns "
             f"{prep.columns_}, and the model encodes it as in training")
-    if array is not None and array.dtype.kind in "biuf" and array.ndim == 2:
+    if array is not None and array.dtype.kind in "biuf" and array.ndim == 2 and not isinstance(X, np.memmap):
         _warn_if_raw(prep, array, what)
     return X
 
