@@ -10,8 +10,8 @@ import glassnet as gn
 from glassnet.cli import app
 
 rng = np.random.default_rng(0)
-X = rng.normal(size=(2000, 4)).astype(np.float32)
-y = (X @ np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32) + 0.1 * rng.normal(size=2000)).astype(np.float32)
+X = rng.normal(size=(1000, 4)).astype(np.float32)
+y = (X @ np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32) + 0.1 * rng.normal(size=1000)).astype(np.float32)
 
 
 def model():
@@ -24,23 +24,23 @@ def model():
 np.save("X.npy", X)
 X_disk = np.load("X.npy", mmap_mode="r")
 a, b = model(), model()
-a.fit(X_disk, y, epochs=3, batch_size=64, verbose=0, seed=0)
-b.fit(X, y, epochs=3, batch_size=64, verbose=0, seed=0)
+a.fit(X_disk, y, epochs=5, batch_size=64, verbose=0, seed=0)
+b.fit(X, y, epochs=5, batch_size=64, verbose=0, seed=0)
 print("memory-mapped: same weights as in memory:",
       all(np.array_equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict()))
 
 # 2. A Parquet file of 8 row groups: shuffled by row group, then within a buffer of rows.
 table = pa.table({**{f"x{i}": X[:, i] for i in range(4)}, "y": y})
-pq.write_table(table, "big.parquet", row_group_size=250)
-batches = gn.data.from_parquet("big.parquet", target="y", batch_size=64, seed=0, buffer_rows=500)
+pq.write_table(table, "big.parquet", row_group_size=125)
+batches = gn.data.from_parquet("big.parquet", target="y", batch_size=64, seed=0, buffer_rows=250)
 print(f"Parquet: {batches.n_rows} rows, {len(batches)} batches per pass")
-h = model().fit(batches, epochs=3, verbose=0)
+h = model().fit(batches, epochs=5, verbose=0)
 print("  loss per epoch", np.round(h.history["loss"], 4))
 
 # 3. A CSV file, read block_rows rows at a time.
 pd.DataFrame(table.to_pandas()).to_csv("big.csv", index=False)
-h = model().fit(gn.data.from_csv("big.csv", target="y", batch_size=64, seed=0, block_rows=500),
-                epochs=3, verbose=0)
+h = model().fit(gn.data.from_csv("big.csv", target="y", batch_size=64, seed=0, block_rows=250),
+                epochs=5, verbose=0)
 print("CSV: loss per epoch", np.round(h.history["loss"], 4))
 
 
@@ -51,14 +51,14 @@ def stream():
         yield X[rows], y[rows]
 
 
-h = model().fit(stream(), epochs=3, steps_per_epoch=30, verbose=0)
-print("generator, 30 steps per epoch: loss", np.round(h.history["loss"], 4))
+h = model().fit(stream(), epochs=5, steps_per_epoch=15, verbose=0)
+print("generator, 15 steps per epoch: loss", np.round(h.history["loss"], 4))
 
 # 5. Dask arrays: one partition at a time.
-h = model().fit(da.from_array(X, chunks=500), da.from_array(y, chunks=500), epochs=3, batch_size=64,
+h = model().fit(da.from_array(X, chunks=250), da.from_array(y, chunks=250), epochs=5, batch_size=64,
                 verbose=0, seed=0)
 print("Dask: loss per epoch", np.round(h.history["loss"], 4))
 
 # 6. The command line trains on the Parquet file without loading it.
-app(["train", "--data", "big.parquet", "--target", "y", "--epochs", "3", "--hidden", "16", "--seed", "0"],
+app(["train", "--data", "big.parquet", "--target", "y", "--epochs", "10", "--hidden", "16", "--seed", "0"],
     prog_name="glassnet", standalone_mode=False)

@@ -1,4 +1,4 @@
-"""A grid search of scikit-learn's GridSearchCV over glassnet's MLPClassifier, drawn by gn.plot.search_results."""
+"""GridSearchCV over glassnet's MLPClassifier, drawn by gn.plot.search_results."""
 import warnings
 
 from sklearn.exceptions import ConvergenceWarning
