@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -93,6 +93,11 @@ class Dataset:
         """C for classification, None for regression."""
         return None if self.target_names is None else len(self.target_names)
 
+    def __iter__(self) -> NoReturn:
+        """Refused: ``X, y = gn.datasets.load(...)`` names ``data.X, data.y`` and ``return_X_y``."""
+        raise TypeError(f"a Dataset is not a tuple: write data.X, data.y, or gn.datasets.load({self.name!r}, "
+                        "return_X_y=True) for (X, y) as scikit-learn's loaders give it")
+
 
 def names() -> list[str]:
     """The names :func:`load` accepts, sorted.
@@ -144,7 +149,8 @@ def load(
     noise: float | None = None,
     seed: int = 0,
     n_classes: int | None = None,
-) -> Dataset:
+    return_X_y: bool = False,
+) -> Dataset | tuple[np.ndarray, np.ndarray]:
     """Load a bundled data set or generate a toy one.
 
     Parameters
@@ -163,10 +169,12 @@ def load(
     n_classes : int, optional
         ``gaussians``: the number of blobs k (default 3); ``spiral``: 2 or 3 arms
         (default 2). Not accepted by the other sets.
+    return_X_y : bool, default False
+        Return the tuple ``(X, y)`` instead of the Dataset, as scikit-learn's loaders do.
 
     Returns
     -------
-    Dataset
+    Dataset, or (X, y) with ``return_X_y=True``
 
     Raises
     ------
@@ -183,10 +191,14 @@ def load(
     loader = _LOADERS.get(name)
     key = name.lower()
     _check_arguments(key, n_samples, noise, seed, n_classes)
+    if not isinstance(return_X_y, (bool, np.bool_)):
+        raise TypeError(f"return_X_y must be True or False, got {return_X_y!r}")
     if key in _BUNDLED:
-        return loader(n_samples, seed)
-    options: dict[str, Any] = {} if n_classes is None else {"n_classes": n_classes}
-    return loader(n_samples=n_samples, noise=noise, seed=seed, **options)
+        data = loader(n_samples, seed)
+    else:
+        options: dict[str, Any] = {} if n_classes is None else {"n_classes": n_classes}
+        data = loader(n_samples=n_samples, noise=noise, seed=seed, **options)
+    return (data.X, data.y) if return_X_y else data
 
 
 def _check_arguments(

@@ -189,3 +189,19 @@ def test_bad_class_counts_are_named():
         datasets.load("spiral", n_classes=4)
     with pytest.raises(ValueError, match="gaussians: n_classes must be an int >= 2, got 1"):
         datasets.load("gaussians", n_classes=1)
+
+
+def test_return_x_y_gives_the_arrays_as_scikit_learn_loaders_do():
+    X, y = datasets.load("moons", n_samples=20, seed=1, return_X_y=True)
+    data = datasets.load("moons", n_samples=20, seed=1)
+    np.testing.assert_array_equal(X, data.X)
+    np.testing.assert_array_equal(y, data.y)
+    X, y = datasets.load("digits", n_samples=5, return_X_y=True)
+    assert X.shape == (5, 64) and y.shape == (5,)
+    with pytest.raises(TypeError, match="return_X_y must be True or False"):
+        datasets.load("moons", return_X_y="yes")
+
+
+def test_unpacking_a_dataset_names_the_attributes_and_return_x_y():
+    with pytest.raises(TypeError, match=r"data.X, data.y, or gn.datasets.load\(.moons., return_X_y=True\)"):
+        X, y = datasets.load("moons", n_samples=10)
