@@ -1,6 +1,6 @@
 """The playground: a web page where a network trains live, driven by glassnet.
 
-``glassnet playground`` serves it (:func:`glassnet.playground.cli.serve`). The page picks a
+``glassnet playground`` serves it (:func:`glassnet.playground.serve.serve`). The page picks a
 data set (circle, XOR, Gaussian blobs, spiral, a regression plane, a 1-D sine, or an uploaded
 CSV), the input features, the layers and the training settings; the server trains a
 ``gn.Sequential`` on a worker thread per browser tab and streams what the page draws. Clicking

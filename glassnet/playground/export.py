@@ -29,20 +29,21 @@ def model_bytes(model: Any, settings: Settings, task: str, classes: int | None) 
     >>> raw[8:9]
     b'{'
     """
-    import glassnet as gn
+    from glassnet.io import save
 
     info = {"task": task, "features": list(settings.features), "playground": settings.to_dict()}
     if classes is not None:
         info["classes"] = [str(k) for k in range(classes)]
     with tempfile.TemporaryDirectory(prefix="glassnet-playground-") as folder:
-        path = gn.save(model, Path(folder) / "model.safetensors", info=info)
+        path = save(model, Path(folder) / "model.safetensors", info=info)
         return path.read_bytes()
 
 
 _DATA = {
     "plane": ("rng = np.random.default_rng({seed})\n"
               "X = rng.uniform(-1.0, 1.0, ({n_samples}, 2)).astype(np.float32)\n"
-              "y = (0.7 * X[:, 0] - 0.5 * X[:, 1] + {noise!r} * rng.standard_normal({n_samples})).astype(np.float32)\n"),
+              "y = 0.7 * X[:, 0] - 0.5 * X[:, 1] + {noise!r} * rng.standard_normal({n_samples})\n"
+              "y = y.astype(np.float32)\n"),
     "csv": ("# the uploaded CSV: three columns x1, x2, target (a header row is skipped)\n"
             "table = np.genfromtxt(sys.argv[1] if len(sys.argv) > 1 else 'data.csv', delimiter=',')\n"
             "table = table[~np.isnan(table).any(axis=1)]\n"
@@ -67,7 +68,8 @@ def _layer_lines(settings: Settings, task: str, classes: int | None) -> str:
     s = settings
     penalty = ""
     if s.regularization != "none" and s.regularization_rate > 0:
-        penalty = f", kernel_regularizer=gn.regularizers.{s.regularization.upper()}({s.regularization_rate!r})"
+        kind = s.regularization.upper()
+        penalty = f", kernel_regularizer=gn.regularizers.{kind}({s.regularization_rate!r})"
     lines = [f"    gn.Input(shape=({len(s.features)},)),"]
     for units, activation in zip(s.layers, s.activations):
         lines.append(f"    gn.layers.Dense({units}, activation={activation!r}{penalty}),")
@@ -91,14 +93,14 @@ def script(settings: Settings, task: str, classes: int | None, epochs: int) -> s
     s = settings
     columns = ", ".join(FEATURES[name][1] for name in s.features)
     loss = output_and_loss(task, classes)[2]
-    return f'''"""Train the network built in the glassnet playground ({s.dataset}, features {', '.join(s.features)})."""
+    return f'''"""Train the network built in the glassnet playground: {s.dataset}, features {columns}."""
 import sys
 
 import numpy as np
 
 import glassnet as gn
 
-{_data_lines(s, task)}X = X * np.float32({3.0!r} / float(np.abs(X).max()))  # the playground's scale: max |x| = 3
+{_data_lines(s, task)}X = X * np.float32({3.0!r} / float(np.abs(X).max()))  # the playground's scale: |x| <= 3
 
 # the features the network sees
 x1 = X[:, 0]

@@ -49,14 +49,14 @@ def dense_layers(model: Any) -> list[int]:
 
 def layer_outputs(model: Any, inputs: np.ndarray) -> list[np.ndarray]:
     """a^l of every layer with weights for the rows ``inputs``, in evaluation mode."""
-    import glassnet as gn
+    from glassnet.tensor import no_grad, tensor
 
     was_training = model.training
     model.eval()
     outputs = []
     try:
-        with gn.no_grad():
-            a = gn.tensor(inputs, dtype=model.dtype)
+        with no_grad():
+            a = tensor(inputs, dtype=model.dtype)
             for layer in model.layers:
                 a = layer(a)
                 if getattr(layer, "W", None) is not None:
@@ -83,7 +83,8 @@ def _output_maps(output: np.ndarray, task: str, y_range: tuple[float, float]) ->
     if task == "regression":
         low, high = y_range
         return {"maps": [quantized(output[:, 0], low, high)], "low": low, "high": high}
-    return {"maps": [quantized(output[:, k], 0.0, 1.0) for k in range(output.shape[1])], "low": 0.0, "high": 1.0}
+    maps = [quantized(output[:, k], 0.0, 1.0) for k in range(output.shape[1])]
+    return {"maps": maps, "low": 0.0, "high": 1.0}
 
 
 def _neuron_maps(outputs: list[np.ndarray]) -> list[list[dict[str, Any]]]:

@@ -77,7 +77,8 @@ class Settings:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(given) - known)
         if unknown:
-            raise ValueError(f"unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
+            raise ValueError(f"unknown setting(s) {', '.join(map(repr, unknown))}; "
+                             f"known: {', '.join(sorted(known))}")
         values = {**dataclasses.asdict(cls()), **given}
         if "activations" not in given:
             values["activations"] = ["tanh"] * len(values["layers"]) if isinstance(values["layers"], list) \
@@ -106,7 +107,8 @@ def _number(name: str, value: Any, low: float, high: float, integer: bool = Fals
 
 def _names(name: str, value: Any, accepted: tuple[str, ...] | list[str], most: int) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or len(value) > most:
-        raise ValueError(f"{name} must be a list of at most {most} of {', '.join(accepted)}; got {str(value)[:60]}")
+        raise ValueError(f"{name} must be a list of at most {most} of {', '.join(accepted)}; "
+                         f"got {str(value)[:60]}")
     return tuple(_choice(name, item, accepted) for item in value)
 
 
@@ -177,19 +179,21 @@ def build_model(settings: Settings, task: str, n_classes: int | None) -> Any:
     >>> [layer.W.shape for layer in model.layers]
     [(2, 3), (3, 1)]
     """
-    import glassnet as gn
+    from glassnet.layers import Dense, Dropout
+    from glassnet.models import Input, Sequential
+    from glassnet.optim import get as optimizer
     from glassnet.regularizers import L1, L2
 
     units, out_activation, loss = output_and_loss(task, n_classes)
     penalty = None
     if settings.regularization != "none" and settings.regularization_rate > 0:
         penalty = {"l1": L1, "l2": L2}[settings.regularization](settings.regularization_rate)
-    layers: list[Any] = [gn.Input(shape=(len(settings.features),))]
+    layers: list[Any] = [Input(shape=(len(settings.features),))]
     for width, activation in zip(settings.layers, settings.activations):
-        layers.append(gn.layers.Dense(width, activation=activation, kernel_regularizer=penalty))
+        layers.append(Dense(width, activation=activation, kernel_regularizer=penalty))
         if settings.dropout > 0:
-            layers.append(gn.layers.Dropout(settings.dropout))
-    layers.append(gn.layers.Dense(units, activation=out_activation, kernel_regularizer=penalty))
-    model = gn.Sequential(layers)
-    model.compile(optimizer=gn.optim.get(settings.optimizer, lr=settings.learning_rate), loss=loss)
+            layers.append(Dropout(settings.dropout))
+    layers.append(Dense(units, activation=out_activation, kernel_regularizer=penalty))
+    model = Sequential(layers)
+    model.compile(optimizer=optimizer(settings.optimizer, lr=settings.learning_rate), loss=loss)
     return model.build(seed=settings.seed)

@@ -19,8 +19,8 @@ import asyncio
 import contextlib
 import json
 import threading
-from importlib import resources
 from collections.abc import AsyncIterator
+from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
@@ -91,7 +91,8 @@ class Sessions:
 
 
 def _static(name: str) -> str:
-    return resources.files("glassnet.playground").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+    folder = resources.files("glassnet.playground").joinpath("static")
+    return folder.joinpath(name).read_text(encoding="utf-8")
 
 
 def _options() -> dict[str, Any]:
@@ -107,7 +108,8 @@ def _options() -> dict[str, Any]:
 def _int(message: dict[str, Any], key: str) -> int:
     value = message.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"message {message.get('type')!r} needs {key!r} as an integer; got {str(value)[:20]}")
+        raise ValueError(f"message {message.get('type')!r} needs {key!r} as an integer; "
+                         f"got {str(value)[:20]}")
     return value
 
 
@@ -181,7 +183,8 @@ async def _websocket(websocket: WebSocket) -> None:
         return
     session.reply({"type": "hello", "session": session.id, "options": _options()})
     session.reply(await asyncio.wrap_future(session.call(session.points)))
-    tasks = [asyncio.create_task(_receive(websocket, session)), asyncio.create_task(_stream(websocket, session))]
+    tasks = [asyncio.create_task(_receive(websocket, session)),
+             asyncio.create_task(_stream(websocket, session))]
     try:
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:

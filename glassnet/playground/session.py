@@ -154,7 +154,8 @@ class Session:
         before = [layer.W.data.copy() for layer in self._dense()]
         rows = self.train_rows
         self.model.fit(self.inputs[rows], self.data.y[rows], epochs=1, verbose=0,
-                       batch_size=min(self.settings.batch_size, len(rows)), seed=self.settings.seed + self.epoch)
+                       batch_size=min(self.settings.batch_size, len(rows)),
+                       seed=self.settings.seed + self.epoch)
         self.last_step = [layer.W.data - old for layer, old in zip(self._dense(), before)]
         self.epoch += 1
         self.publish()
@@ -236,4 +237,5 @@ class Session:
 
     def _check_point(self, point: Any) -> None:
         if isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < len(self.data.y):
-            raise ValueError(f"point must be an integer from 0 to {len(self.data.y) - 1}; got {str(point)[:20]}")
+            raise ValueError(f"point must be an integer from 0 to {len(self.data.y) - 1}; "
+                             f"got {str(point)[:20]}")

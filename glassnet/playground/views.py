@@ -118,7 +118,8 @@ def edge_view(model: Any, X: np.ndarray, y: np.ndarray, layer: int, source: int,
     result, record = _trace_record(model, X, y, layer)
     j = _unit(record, unit)
     if not 0 <= source < record.W.shape[0]:
-        raise ValueError(f"source must be 0 to {record.W.shape[0] - 1} (layer {layer}'s inputs); got {source}")
+        raise ValueError(f"source must be 0 to {record.W.shape[0] - 1} (layer {layer}'s inputs); "
+                         f"got {source}")
     step = None if last_step is None else float(last_step[layer - 1][source, j])
     return {
         "type": "edge", "layer": layer, "source": source, "unit": j,
