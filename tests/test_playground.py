@@ -174,10 +174,12 @@ def test_the_exported_model_loads_and_predicts_as_the_session(session, tmp_path)
 ])
 def test_the_exported_script_trains_the_same_network(changes, tmp_path):
     settings = Settings.from_dict({**XOR, **changes})
-    made = data.make_data(settings.dataset, settings.n_samples, settings.noise, settings.seed, settings.n_classes)
+    made = data.make_data(settings.dataset, settings.n_samples, settings.noise, settings.seed,
+                          settings.n_classes)
     text = export.script(settings, made.task, made.n_classes, epochs=3)
     (tmp_path / "train.py").write_text(text)
-    run = subprocess.run([sys.executable, "train.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "train.py"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
     assert run.returncode == 0, run.stderr
     assert "test loss" in run.stdout
     trained = gn.load(tmp_path / "playground-model.safetensors")
