@@ -114,7 +114,8 @@ def _int(message: dict[str, Any], key: str) -> int:
 
 
 _COMMANDS: dict[str, Any] = {
-    "configure": lambda s, m: s.configure(network.Settings.from_dict(m.get("settings"))),
+    "configure": lambda s, m: {**s.configure(network.Settings.from_dict(m.get("settings"))),
+                               "seq": m.get("seq")},
     "play": lambda s, m: s.set_playing(True),
     "pause": lambda s, m: s.set_playing(False),
     "step": lambda s, m: s.step(),

@@ -4,9 +4,10 @@
   const $ = (id) => document.getElementById(id);
   const token = document.querySelector('meta[name="glassnet-token"]').content;
   const state = { options: null, session: null, points: null, frame: null, selected: null, playing: false,
-                  shape: "", epochInspected: -1 };
+                  shape: "", epochInspected: -1, sent: 0 };
   // Counters a test (or a curious user, in the console) can read.
-  const stats = window.glassnetPlayground = { frames: 0, firstFrameAt: 0, lastFrameAt: 0, messages: 0 };
+  // settled: the server has applied the form's last change.
+  const stats = window.glassnetPlayground = { frames: 0, firstFrameAt: 0, lastFrameAt: 0, messages: 0, settled: false };
   let socket = null, sendTimer = null;
 
   function status(text, error = false) { $("status").textContent = text; $("status").className = error ? "error" : ""; }
@@ -88,7 +89,8 @@
     $("noise-value").textContent = $("noise").value;
     $("ratio-value").textContent = `${Math.round(Number($("train_ratio").value) * 100)}%`;
     clearTimeout(sendTimer);
-    sendTimer = setTimeout(() => send({ type: "configure", settings: readSettings() }), 120);
+    stats.settled = false;
+    sendTimer = setTimeout(() => { sendTimer = null; state.sent += 1; send({ type: "configure", settings: readSettings(), seq: state.sent }); }, 120);
   }
 
   // ------------------------------------------------------------------ the network drawing
@@ -201,7 +203,9 @@
   }
   const handlers = {
     hello: (m) => { state.session = m.session; state.options = m.options; buildForm(m.options); $("script").href = url("train.py"); status("connected"); },
-    points: (m) => { state.points = { ...m, selected: Number($("point").value) || 0 }; state.shape = ""; showSettings(m.settings);
+    // The form shows the server's settings unless the user has changed it since (a newer configure is on its way).
+    points: (m) => { state.points = { ...m, selected: Number($("point").value) || 0 }; state.shape = "";
+                     if (!sendTimer && (m.seq === undefined || m.seq === state.sent)) { showSettings(m.settings); stats.settled = true; }
                      $("point").max = m.y.length - 1; redraw(); },
     frame: onFrame,
     neuron: showNeuron,
