@@ -65,6 +65,7 @@ def _bound_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(128)  # connections made once the URL is printed wait for the server to start
     except OSError as err:
         sock.close()
         raise ValueError(f"cannot listen on {host}:{port} ({err.strerror}); choose another --port, or "
@@ -122,6 +123,8 @@ def serve(port: int = 0, host: str = "127.0.0.1", open_browser: bool = True, all
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down: the way to stop
+        pass
     finally:
         sock.close()
     say("playground stopped")
