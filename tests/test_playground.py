@@ -186,3 +186,16 @@ def test_the_exported_script_trains_the_same_network(changes, tmp_path):
     assert [layer.W.shape for layer in trained.layers if getattr(layer, "W", None) is not None] == \
         [layer.W.shape for layer in build_model(settings, made.task, made.n_classes).layers
          if getattr(layer, "W", None) is not None]
+
+
+def test_every_static_file_of_the_page_is_shipped_by_a_non_editable_install():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    static = sorted(p.relative_to(root / "glassnet" / "playground").as_posix()
+                    for p in (root / "glassnet" / "playground" / "static").iterdir())
+    assert static and all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns["glassnet.playground"])
+                          for name in static)
