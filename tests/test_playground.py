@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -199,3 +200,35 @@ def test_every_static_file_of_the_page_is_shipped_by_a_non_editable_install():
                     for p in (root / "glassnet" / "playground" / "static").iterdir())
     assert static and all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns["glassnet.playground"])
                           for name in static)
+
+
+DIVERGING = {"dataset": "plane", "features": ["x1", "x2"], "layers": [8, 8, 8], "activations": ["relu"] * 3,
+             "learning_rate": 10.0, "n_samples": 100}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_diverging_training_pauses_with_a_message_and_the_session_lives_on():
+    session = Session(Settings.from_dict(DIVERGING))
+    try:
+        session.call(lambda: session.set_playing(True)).result(timeout=30)
+        errors = []
+        for _ in range(300):
+            errors += [reply for reply in session.replies() if reply["type"] == "error"]
+            if errors:
+                break
+            threading.Event().wait(0.1)
+        assert errors, "no error message"
+        assert "training paused" in errors[0]["message"] and "learning rate" in errors[0]["message"]
+        assert session.alive and not session.playing
+        assert session.call(session.reset).result(timeout=30)["epoch"] == 0
+    finally:
+        session.close()
+
+
+def test_a_reader_that_lags_gets_the_newest_frame_and_no_backlog(session):
+    first, _ = session.latest_frame()
+    for _ in range(3):
+        session.call(session.step).result(timeout=30)
+    number, frame = session.latest_frame()
+    assert frame["epoch"] == 3 and number > first
+    assert session.latest_frame() == (number, frame)  # one slot: the frames in between are gone

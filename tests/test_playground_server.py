@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import warnings
 
 import pytest
@@ -177,7 +178,12 @@ def test_the_export_downloads_a_model_gn_load_reads(client, tmp_path):
         assert gn.load(tmp_path / "m.safetensors").info["features"] == ["x1", "x2"]
         script = client.get(f"/sessions/{session}/train.py?token={TOKEN}")
         assert "model.fit(" in script.text
-    assert client.get(f"/sessions/{session}/model.safetensors?token={TOKEN}").status_code == 404
+    for _ in range(100):  # the server closes the session once it has seen the WebSocket close
+        if client.get(f"/sessions/{session}/model.safetensors?token={TOKEN}").status_code == 404:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the session of a closed WebSocket is still open")
 
 
 def test_static_files_are_only_the_shipped_ones(client):
@@ -195,3 +201,23 @@ def test_the_command_is_listed_and_the_server_is_not_imported_with_glassnet():
     code = ("import sys, glassnet; glassnet.playground; "
             "print(sorted({'starlette', 'uvicorn'} & set(sys.modules)))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def reject(constant):
+    raise AssertionError(f"{constant} is not JSON")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_diverging_training_is_told_to_the_page_in_valid_json(client):
+    settings = {"dataset": "plane", "layers": [8, 8, 8], "activations": ["relu"] * 3, "learning_rate": 10.0}
+    with connect(client) as ws:
+        ws.send_json({"type": "configure", "settings": settings, "seq": 1})
+        ws.send_json({"type": "play"})
+        for _ in range(300):
+            message = json.loads(ws.receive_text(), parse_constant=reject)
+            if message["type"] == "error":
+                break
+        assert "training paused" in message["message"]
+        ws.send_json({"type": "neuron", "layer": 1, "unit": 0, "point": 0})
+        view = until(ws, "neuron")
+        assert set(view) >= {"z", "a", "delta"}

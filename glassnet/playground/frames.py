@@ -75,7 +75,8 @@ def quantized(values: np.ndarray, low: float, high: float) -> str:
     b'\\x00\\x80\\xff'
     """
     span = high - low if high > low else 1.0
-    scaled = np.clip(np.rint((np.asarray(values, dtype=np.float64) - low) / span * 255.0), 0, 255)
+    finite = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=low, posinf=high, neginf=low)
+    scaled = np.clip(np.rint((finite - low) / span * 255.0), 0, 255)
     return base64.b64encode(scaled.astype(np.uint8).tobytes()).decode("ascii")
 
 
@@ -91,7 +92,7 @@ def _neuron_maps(outputs: list[np.ndarray]) -> list[list[dict[str, Any]]]:
     maps = []
     for a in outputs:
         row = []
-        for column in a.T:
+        for column in np.nan_to_num(a, nan=0.0, posinf=1e300, neginf=-1e300).T:
             scale = max(float(np.abs(column).max()), 1e-12)
             row.append({"map": quantized(column, -scale, scale), "scale": scale})
         maps.append(row)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import threading
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -144,11 +145,32 @@ async def _handle(session: Session, text: str | None) -> None:
     try:
         message = _parsed(text)
         result = await asyncio.wrap_future(session.call(lambda: _COMMANDS[message["type"]](session, message)))
-    except (ValueError, TypeError, RuntimeError) as err:
+    except (ValueError, TypeError) as err:
         session.reply({"type": "error", "message": str(err)})
+        return
+    except Exception as err:  # whatever a command meets is told to the page; the session lives on
+        session.reply({"type": "error", "message": f"{type(err).__name__}: {err}"})
         return
     if isinstance(result, dict) and "type" in result:
         session.reply(result)
+
+
+def _json(message: Any) -> str:
+    """``message`` as JSON, with None for any infinite or NaN number (which JSON cannot hold)."""
+    try:
+        return json.dumps(message, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite_only(message), allow_nan=False)
+
+
+def _finite_only(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_only(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_only(item) for item in value]
+    return value
 
 
 async def _receive(websocket: WebSocket, session: Session) -> None:
@@ -164,11 +186,11 @@ async def _stream(websocket: WebSocket, session: Session) -> None:
     sent = 0
     while True:
         for reply in session.replies():
-            await websocket.send_json(reply)
+            await websocket.send_text(_json(reply))
         number, frame = session.latest_frame()
         if number != sent and frame is not None:
             sent = number
-            await websocket.send_json(frame)
+            await websocket.send_text(_json(frame))
         await asyncio.sleep(FRAME_INTERVAL)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.errors import NonFiniteError
 from glassnet.playground import data as _data
 from glassnet.playground import frames, views
 from glassnet.playground.network import Settings, build_model
@@ -70,7 +71,7 @@ class Session:
                 command, future = self._commands.get(timeout=0 if self.playing else 0.2)
             except queue.Empty:
                 if self.playing:
-                    self._epoch()
+                    self._play_one_epoch()
                 continue
             self._execute(command, future)
 
@@ -150,15 +151,26 @@ class Session:
                 "y": self.data.y.tolist(), "test": is_test.astype(int).tolist()}
 
     # ------------------------------------------------------------------ training
+    def _play_one_epoch(self) -> None:
+        """An epoch while playing; any failure pauses and is told to the page."""
+        try:
+            self._epoch()
+        except Exception as err:  # the session lives on, paused, with the error on the page
+            self.playing = False
+            self.reply({"type": "error", "message": f"training paused: {err}"})
+            self.publish(force=True)
+
     def _epoch(self) -> None:
         before = [layer.W.data.copy() for layer in self._dense()]
         rows = self.train_rows
-        self.model.fit(self.inputs[rows], self.data.y[rows], epochs=1, verbose=0,
-                       batch_size=min(self.settings.batch_size, len(rows)),
-                       seed=self.settings.seed + self.epoch)
+        history = self.model.fit(self.inputs[rows], self.data.y[rows], epochs=1, verbose=0,
+                                 batch_size=min(self.settings.batch_size, len(rows)),
+                                 seed=self.settings.seed + self.epoch)
         self.last_step = [layer.W.data - old for layer, old in zip(self._dense(), before)]
         self.epoch += 1
         self.publish()
+        if history.stopped_reason:
+            raise ValueError(history.stopped_reason)
 
     def step(self) -> dict[str, Any]:
         """One epoch, then pause (worker thread only). Returns the state."""
@@ -177,10 +189,15 @@ class Session:
         return [self.model.layers[i] for i in frames.dense_layers(self.model)]
 
     def _loss(self, rows: np.ndarray) -> float:
-        return float(self.model.evaluate(self.inputs[rows], self.data.y[rows], verbose=0))
+        """The data loss of ``rows``; NaN when the diverged model predicts infinities."""
+        try:
+            return float(self.model.evaluate(self.inputs[rows], self.data.y[rows], verbose=0))
+        except NonFiniteError:
+            return float("nan")
 
     def state(self) -> dict[str, Any]:
-        """The epoch, the train and test losses, the history and whether it plays."""
+        """The epoch, the train and test losses (None until measured, or when not finite), the
+        history and whether it plays."""
         return {"epoch": self.epoch, "train_loss": self.history[-1][1] if self.history else None,
                 "test_loss": self.history[-1][2] if self.history else None, "playing": self.playing,
                 "history": self.history}
@@ -192,7 +209,7 @@ class Session:
         if not force and now - self._last_frame < FRAME_INTERVAL:
             return
         self._last_frame = now
-        point = [self.epoch, self._loss(self.train_rows), self._loss(self.test_rows)]
+        point = [self.epoch, _finite(self._loss(self.train_rows)), _finite(self._loss(self.test_rows))]
         if self.history and self.history[-1][0] == self.epoch:
             self.history[-1] = point
         else:
@@ -239,3 +256,8 @@ class Session:
         if isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < len(self.data.y):
             raise ValueError(f"point must be an integer from 0 to {len(self.data.y) - 1}; "
                              f"got {str(point)[:20]}")
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None for an infinite or NaN loss (JSON has no such numbers)."""
+    return value if np.isfinite(value) else None
