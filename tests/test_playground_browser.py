@@ -150,11 +150,26 @@ def test_xor_with_the_feature_cross_trains_and_every_number_is_glassnets(page, t
                 "W-0": first.W[0, 0], "dW-0": first.dW[0, 0], "loss": t.loss}
     assert shown == {key: float(number) for key, number in expected.items()}
 
+    page.get_by_test_id("edge-1-0-0").dispatch_event("click")
+    page.get_by_test_id("inspect-weight").wait_for()
+    assert value(page, "weight") == float(first.W[0, 0])
+    assert page.get_by_test_id("inspect-last_update").get_attribute("data-value") != ""
+
     inspect(page, "neuron-3-0")
     assert value(page, "a") == pytest.approx(float(model.predict(x)[0, 0]), rel=1e-6, abs=1e-7)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "playground-trained.png", full_page=True)
     print(f"screenshot: {ARTIFACTS / 'playground-trained.png'}")
+
+
+def test_without_chromium_the_tests_skip_but_on_ci_they_fail(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI: no Chromium"):
+        chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        chromium()
 
 
 def test_the_keyboard_plays_pauses_and_steps(page):

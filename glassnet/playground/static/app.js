@@ -108,10 +108,12 @@
     const edges = svg("g", {}), nodes = svg("g", {});
     for (let c = 1; c < cols.length; c++) {
       for (let i = 0; i < cols[c - 1]; i++) for (let j = 0; j < cols[c]; j++) {
-        const line = svg("line", { class: "edge", x1: x(c - 1) + size, y1: y(i, cols[c - 1]) + size / 2, x2: x(c),
-                                   y2: y(j, cols[c]) + size / 2, "data-testid": `edge-${c}-${i}-${j}` });
-        line.addEventListener("click", () => inspect({ kind: "edge", layer: c, source: i, unit: j }));
-        line.append(svg("title", {})); edges.append(line);
+        const ends = { x1: x(c - 1) + size, y1: y(i, cols[c - 1]) + size / 2, x2: x(c), y2: y(j, cols[c]) + size / 2 };
+        const line = svg("line", { class: "edge", ...ends, "data-testid": `edge-${c}-${i}-${j}` });
+        const hit = svg("line", { class: "edge-hit", ...ends, stroke: "transparent", "stroke-width": 9 });
+        const pick = () => inspect({ kind: "edge", layer: c, source: i, unit: j });
+        line.addEventListener("click", pick); hit.addEventListener("click", pick);
+        line.append(svg("title", {})); edges.append(line, hit);
       }
     }
     cols.forEach((n, c) => {
