@@ -221,3 +221,12 @@ def test_a_diverging_training_is_told_to_the_page_in_valid_json(client):
         ws.send_json({"type": "neuron", "layer": 1, "unit": 0, "point": 0})
         view = until(ws, "neuron")
         assert set(view) >= {"z", "a", "delta"}
+
+
+@pytest.mark.parametrize("hosts, host, status", [
+    (("box.lan",), "box.lan:8765", 200), (("box.lan",), "other.lan:8765", 403),
+    (("*",), "192.168.1.20:8765", 200), (("*",), "evil;script-src *", 403), ((), "box.lan:8765", 403),
+])
+def test_allow_remote_accepts_the_given_host_names_only(hosts, host, status):
+    with TestClient(create_app(TOKEN, PORT, hosts), base_url=f"http://{HOST}") as remote:
+        assert remote.get(f"/?token={TOKEN}", headers={"host": host}).status_code == status

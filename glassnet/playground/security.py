@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException
 __all__ = ["Guard", "LOOPBACK_NAMES", "cookie_name"]
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_HOST_NAME = re.compile(r"[A-Za-z0-9.\-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -75,7 +77,7 @@ class Guard:
         """Why a request is refused (None when it passes): Host, Origin or token."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         host = headers.get("host", "")
-        if not (self.any_host or host in self.hosts):
+        if not (host in self.hosts or (self.any_host and _HOST_NAME.fullmatch(host))):
             return (f"refused: the Host header {host[:80]!r} is not this server "
                     f"(http://127.0.0.1:{self.port} or http://localhost:{self.port})")
         origin = headers.get("origin")

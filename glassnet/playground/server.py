@@ -234,8 +234,8 @@ async def _index(request: Request) -> Response:
     token = request.app.state.token
     page = _static("index.html").replace("{{token}}", token)
     response = HTMLResponse(page, headers={**_HEADERS, "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self'; "
-        "script-src 'self'; frame-ancestors 'none'")})
+        f"default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws://{request.headers['host']}; "
+        "style-src 'self'; script-src 'self'; frame-ancestors 'none'")})
     response.set_cookie(cookie_name(request.app.state.port), token, httponly=True, samesite="strict")
     return response
 
