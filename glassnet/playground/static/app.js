@@ -208,7 +208,9 @@
     // The form shows the server's settings unless the user has changed it since (a newer configure is on its way).
     points: (m) => { state.points = { ...m, selected: Number($("point").value) || 0 }; state.shape = "";
                      if (!sendTimer && (m.seq === undefined || m.seq === state.sent)) { showSettings(m.settings); stats.settled = true; }
-                     $("point").max = m.y.length - 1; redraw(); },
+                     $("point").max = m.y.length - 1; redraw();
+                     // 1-D data has no x2: its features are switched off
+                     document.querySelectorAll("#features input").forEach((b) => { b.disabled = m.n_inputs === 1 && b.value.includes("x2"); }); },
     frame: onFrame,
     neuron: showNeuron,
     edge: showEdge,
