@@ -68,12 +68,20 @@ class Session:
     def _run(self) -> None:
         while not self._closed.is_set():
             try:
-                command, future = self._commands.get(timeout=0 if self.playing else 0.2)
-            except queue.Empty:
-                if self.playing:
-                    self._play_one_epoch()
-                continue
-            self._execute(command, future)
+                self._next()
+            except Exception as err:  # the worker never dies: training pauses, the page is told why
+                self.playing = False
+                self.reply({"type": "error", "message": f"training paused: {err}", "playing": False})
+
+    def _next(self) -> None:
+        """Run the next command, or else one epoch while playing."""
+        try:
+            command, future = self._commands.get(timeout=0 if self.playing else 0.2)
+        except queue.Empty:
+            if self.playing:
+                self._epoch()
+            return
+        self._execute(command, future)
 
     @staticmethod
     def _execute(command: Callable[[], Any], future: Future) -> None:
@@ -151,15 +159,6 @@ class Session:
                 "y": self.data.y.tolist(), "test": is_test.astype(int).tolist()}
 
     # ------------------------------------------------------------------ training
-    def _play_one_epoch(self) -> None:
-        """An epoch while playing; any failure pauses and is told to the page."""
-        try:
-            self._epoch()
-        except Exception as err:  # the session lives on, paused, with the error on the page
-            self.playing = False
-            self.reply({"type": "error", "message": f"training paused: {err}"})
-            self.publish(force=True)
-
     def _epoch(self) -> None:
         before = [layer.W.data.copy() for layer in self._dense()]
         rows = self.train_rows

@@ -214,7 +214,7 @@
     frame: onFrame,
     neuron: showNeuron,
     edge: showEdge,
-    error: (m) => status(m.message, true),
+    error: (m) => { status(m.message, true); if (m.playing === false) { state.playing = false; $("play").textContent = "Play"; } },
     refused: (m) => status(m.message, true),
   };
   function connect() {
