@@ -48,6 +48,15 @@ def until(ws, kind, where=lambda message: True, limit=50):
     raise AssertionError(f"no {kind!r} message in {limit}")
 
 
+def all_closed(client) -> None:
+    """Wait until the server has closed every session (it does so once it sees the WebSocket close)."""
+    for _ in range(400):
+        if len(client.app.state.sessions) == 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the sessions of closed WebSockets are still open")
+
+
 def test_the_page_is_served_with_the_token_and_sets_its_cookie(client):
     page = client.get(f"/?token={TOKEN}")
     assert page.status_code == 200 and f'content="{TOKEN}"' in page.text
@@ -124,6 +133,7 @@ def test_more_sessions_than_the_cap_are_refused_clearly(client):
             with pytest.raises(WebSocketDisconnect) as closed:
                 third.receive_json()
             assert closed.value.code == 1013
+    all_closed(client)
     with connect(client) as again:  # the closed sessions make room
         assert until(again, "frame")["epoch"] == 0
 
@@ -178,12 +188,8 @@ def test_the_export_downloads_a_model_gn_load_reads(client, tmp_path):
         assert gn.load(tmp_path / "m.safetensors").info["features"] == ["x1", "x2"]
         script = client.get(f"/sessions/{session}/train.py?token={TOKEN}")
         assert "model.fit(" in script.text
-    for _ in range(100):  # the server closes the session once it has seen the WebSocket close
-        if client.get(f"/sessions/{session}/model.safetensors?token={TOKEN}").status_code == 404:
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("the session of a closed WebSocket is still open")
+    all_closed(client)
+    assert client.get(f"/sessions/{session}/model.safetensors?token={TOKEN}").status_code == 404
 
 
 def test_static_files_are_only_the_shipped_ones(client):

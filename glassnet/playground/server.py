@@ -73,17 +73,22 @@ class Sessions:
             self._open[session.id] = session
             return session
 
+    def __len__(self) -> int:
+        """The number of open sessions."""
+        with self._lock:
+            return len(self._open)
+
     def get(self, session_id: str) -> Session | None:
         """The open session ``session_id``, or None."""
         with self._lock:
             return self._open.get(session_id)
 
-    def close(self, session_id: str) -> None:
-        """Stop and forget one session."""
+    def close(self, session_id: str, wait: bool = True) -> None:
+        """Forget one session and stop it (``wait``: until its worker thread has ended)."""
         with self._lock:
             session = self._open.pop(session_id, None)
         if session is not None:
-            session.close()
+            session.close() if wait else session.stop()
 
     def close_all(self) -> None:
         """Stop every session (at shutdown)."""
@@ -215,10 +220,10 @@ async def _websocket(websocket: WebSocket) -> None:
         for task in done:
             if task.exception() and not isinstance(task.exception(), WebSocketDisconnect | RuntimeError):
                 raise task.exception()
-    finally:
+    finally:  # no await here: a cancelled connection must still free its session
         for task in tasks:
             task.cancel()
-        await asyncio.to_thread(sessions.close, session.id)
+        sessions.close(session.id, wait=False)
 
 
 def _session(request: Request) -> Session:

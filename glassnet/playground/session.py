@@ -101,9 +101,13 @@ class Session:
             self._commands.put((command, future))
         return future
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker thread (the step under way finishes first)."""
+    def stop(self) -> None:
+        """Ask the worker thread to stop after the step under way; do not wait for it."""
         self._closed.set()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker thread and wait for it (the step under way finishes first)."""
+        self.stop()
         self._thread.join(timeout)
 
     @property
