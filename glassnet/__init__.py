@@ -37,7 +37,7 @@ __all__ = [
     "layers", "metrics", "training", "Module", "Parameter", "Input", "Model", "Sequential",
     "datasets", "plot", "initializers", "optim", "regularizers", "schedules",
     "explain", "io", "save", "load", "callbacks", "data", "cross_validate", "models", "utils", "tune",
-    "uncertainty",
+    "uncertainty", "playground",
     "__version__",
 ]
 
@@ -45,7 +45,7 @@ __all__ = [
 #: Imported on first use, so that ``import glassnet`` loads the engine, the layers, the
 #: models and the optimizers only: the training loop comes with the first ``fit``.
 _LAZY_MODULES = ("training", "callbacks", "data", "explain", "io", "utils", "plot", "datasets", "tune",
-                 "uncertainty")
+                 "uncertainty", "playground")
 _LAZY_FUNCTIONS = {"save": "glassnet.io", "load": "glassnet.io", "cross_validate": "glassnet.data"}
 
 

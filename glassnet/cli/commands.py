@@ -430,6 +430,35 @@ def explain(
         show(what, data, target, int(rows), _console(), int(steps), activation, bias_as_weight)
 
 
+@app.command()
+def playground(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", help="The port to listen on (0: a free one).", min=0,
+                                      max=65535)] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the URL only; do not open a "
+                                             "browser.")] = False,
+    host: Annotated[str, typer.Option("--host", help="The interface to listen on; other than 127.0.0.1 "
+                                      "only with --allow-remote.")] = "127.0.0.1",
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a --host reachable from other "
+                                               "machines (anyone with the URL can then use it).")] = False,
+    debug: Debug = False,
+) -> None:
+    """A web page where networks train live: data sets, features, layers, and every neuron's numbers.
+
+    Starts a local server, prints its URL (with a random token) and opens it in the browser;
+    Ctrl-C stops it. Needs the playground extra: pip install "glassnet[playground]".
+    """
+    with _reporting(ctx, debug):
+        from glassnet.playground.serve import check_host, serve
+
+        try:
+            check_host(host, allow_remote)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        serve(port=port, host=host, open_browser=not no_browser, allow_remote=allow_remote,
+              say=lambda text: _console().print(text, soft_wrap=True))
+
+
 def main() -> None:
     """Entry point of the ``glassnet`` console script."""
     app(prog_name="glassnet")
