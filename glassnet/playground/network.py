@@ -40,6 +40,36 @@ _REGULARIZATION = ("none", "l1", "l2")
 class Settings:
     """Everything the page lets a user choose: the data, the features, the network, the training.
 
+    Attributes
+    ----------
+    dataset : str
+        circle, xor, gaussians, spiral, plane, sine or an uploaded csv.
+    n_classes : int
+        Blobs or spiral arms.
+    noise : float
+        The standard deviation of the noise of the generated sets.
+    n_samples : int
+        Points generated (at most 2000).
+    train_ratio : float
+        The training share of the points; the rest is the test set.
+    seed : int
+        Seeds the data, the initial weights and the shuffling.
+    features : tuple of str
+        Among x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2).
+    layers : tuple of int
+        Neurons per hidden layer (0-6 layers of 1-8 neurons).
+    activations : tuple of str
+        One activation per hidden layer.
+    optimizer : str
+        A ``gn.optim.get`` name.
+    learning_rate : float
+    batch_size : int
+    regularization : str
+        none, l1 or l2.
+    regularization_rate : float
+    dropout : float
+        The dropout rate of the hidden layers.
+
     Examples
     --------
     >>> s = Settings.from_dict({"dataset": "xor", "features": ["x1*x2"], "layers": [2]})
