@@ -30,7 +30,7 @@ __all__ = ["Settings", "build_model", "output_and_loss", "ACTIVATIONS", "OPTIMIZ
 MAX_LAYERS, MAX_UNITS, MAX_SAMPLES = 6, 8, 2000
 #: glassnet's activations, one name each (the registry's aliases left out).
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu", "selu", "gelu", "softplus",
-               "gaussian", "binary_step", "softmax", "log_softmax")
+               "gaussian", "multiquadric", "inverse_multiquadric", "binary_step", "softmax", "log_softmax")
 #: glassnet's optimizers (``gn.optim.get`` names; "gd" is sgd's alias).
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 _REGULARIZATION = ("none", "l1", "l2")
