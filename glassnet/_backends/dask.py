@@ -203,6 +203,9 @@ class Dask:
             return future.result()
         except _distributed().KilledWorker as exc:
             return Outcome(index, error=f"WorkerDied: the worker process running this task died ({exc})")
+        except _distributed().client.FutureCancelledError as exc:
+            return Outcome(index, error="WorkerDied: the scheduler cancelled this task after its worker "
+                                        f"died ({exc})")
         except Exception as exc:  # the task or its result could not be sent: that task failed
             return Outcome(index, error=f"{type(exc).__name__}: {exc}")
         finally:
@@ -219,6 +222,11 @@ class Dask:
             except TimeoutError:
                 self._dispatch()
                 continue
+            except distributed.client.FuturesCancelledError:
+                # the scheduler cancelled a task (its worker died twice): that task has failed
+                finished = [future for future in self._running if future.cancelled()]
+                if not finished:
+                    raise
             return min(finished, key=self._running.__getitem__)
 
     def close(self) -> None:
