@@ -30,6 +30,7 @@ FAMILIES = {
     "softmax": ("softmax",),
     "relu forward/backward": ("relu", "relu_grad"),
     "lstm step": ("lstm_pre", "lstm_cell", "lstm_backward"),
+    "sliding windows": ("im2col", "col2im", "max_pool", "max_pool_grad"),
 }
 #: Families that glassnet.accel asks for by name (None when off) rather than trying.
 _LOOKED_UP = FAMILIES["optimizer updates"] + FAMILIES["lstm step"]

@@ -2,80 +2,14 @@
  * each one computes and how it agrees with the NumPy reference path).
  *
  * Every kernel takes NumPy arrays through the buffer protocol (no NumPy headers): float32
- * or float64, C-contiguous, of one type; it raises TypeError or ValueError for any other
- * array, and accel.py then runs NumPy. The GIL is released during the loops. Build without
- * contraction into fused multiply-adds and without fast-math (setup.py pins the flags; the
- * pragmas below repeat it for clang, clang-cl and MSVC), so that each operation rounds as
+ * or float64, C-contiguous, of one type (the sliding-window kernels of _windows.c also take
+ * strided 4-D arrays); it raises TypeError or ValueError for any other array, and accel.py
+ * then runs NumPy. The GIL is released during the loops. Build without contraction into
+ * fused multiply-adds and without fast-math (setup.py pins the flags; the pragmas of
+ * _compiled.h repeat it for clang, clang-cl and MSVC), so that each operation rounds as
  * NumPy's does.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
-
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(_MSC_VER)
-#pragma fp_contract(off)
-#endif
-
-#if defined(_MSC_VER)
-#define KERNEL_INLINE static __forceinline
-#define RESTRICT __restrict
-#else
-#define KERNEL_INLINE static inline __attribute__((always_inline))
-#define RESTRICT restrict
-#endif
-
-/* ------------------------------------------------------------------ buffer helpers */
-
-#define MAX_VIEWS 6
-
-typedef struct {
-    Py_buffer view[MAX_VIEWS];
-    int held;
-} Views;
-
-static void release(Views *v) {
-    for (int i = 0; i < v->held; i++) PyBuffer_Release(&v->view[i]);
-    v->held = 0;
-}
-
-/* The C-contiguous buffer of obj, holding `type` ('f' float32, 'd' float64, 'q' int64, or
- * 0 for either float type) and `count` items (count < 0: any count). NULL with an
- * exception set when obj is another array. */
-static Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, Py_ssize_t count, int writable) {
-    Py_buffer *b = &v->view[v->held];
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, b, flags) < 0) return NULL;
-    v->held++;
-    char got = (b->format && b->format[0] && !b->format[1]) ? b->format[0] : '?';
-    if ((got == 'l' || got == 'q') && b->itemsize == 8) got = 'q';
-    int ok = type ? got == type : (got == 'f' || got == 'd');
-    if (!ok || (got == 'f' && b->itemsize != 4) || (got == 'd' && b->itemsize != 8)) {
-        PyErr_Format(PyExc_TypeError, "%s: expected %s, got format %s", name,
-                     type == 'q' ? "int64" : type == 'f' ? "float32" : type == 'd' ? "float64" : "float32 or float64",
-                     b->format ? b->format : "?");
-        return NULL;
-    }
-    if (count >= 0 && b->len / b->itemsize != count) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd values, got %zd", name, count, b->len / b->itemsize);
-        return NULL;
-    }
-    return b;
-}
-
-/* The buffer of obj with the type and size of `first`; None gives NULL without an error
- * when `optional`. */
-static Py_buffer *take_like(Views *v, PyObject *obj, const char *name, const Py_buffer *first, int writable,
-                            int optional) {
-    if (obj == Py_None && optional) return NULL;
-    return take(v, obj, name, first->format[0], first->len / first->itemsize, writable);
-}
-
-#define COUNT(b, T) ((b)->len / (Py_ssize_t)sizeof(T))
-#define WIDTH(b) ((b)->ndim > 0 ? (b)->shape[(b)->ndim - 1] : 1)
+#include "_compiled.h"
 
 /* A kernel over `count` arrays of the first one's type and size, the last one written. */
 typedef void (*Loop)(Py_buffer *const *b);
@@ -555,6 +489,12 @@ static PyMethodDef methods[] = {
      "lstm_backward(q, d, c_prev, tc, dh, dc): one LSTM step's pre-activation gradients d; dc in place"},
     {"adam", adam, METH_VARARGS, "adam(w, g, m, v, vmax, beta1, beta2, eps, step, weight_decay, decay)"},
     {"sgd", sgd, METH_VARARGS, "sgd(w, g, buf, lr, momentum, dampening, nesterov, weight_decay, first)"},
+    {"im2col", im2col, METH_VARARGS, "im2col(xp, cols, (kh, kw, sh, sw, dh, dw), n0, n1): the windows of samples n0:n1"},
+    {"col2im", col2im, METH_VARARGS, "col2im(dcols, dxp, (kh, kw, sh, sw, dh, dw), n0, n1): dxp += the columns"},
+    {"max_pool", max_pool, METH_VARARGS,
+     "max_pool(xp, out, index, (kh, kw, sh, sw, dh, dw), c0, c1): window maxima of channels c0:c1"},
+    {"max_pool_grad", max_pool_grad, METH_VARARGS,
+     "max_pool_grad(delta, index, dxp, (kh, kw, sh, sw, dh, dw), c0, c1): dxp += delta at each maximum"},
     {NULL, NULL, 0, NULL},
 };
 

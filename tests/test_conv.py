@@ -88,7 +88,6 @@ def test_conv2d_without_bias_matches_torch():
 def test_conv2d_in_several_cache_chunks_matches_torch(monkeypatch):
     """The batch is processed in cache-sized chunks; force one sample per chunk."""
     monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_ops, "GRID_CHUNK_BYTES", 1)
     rng = np.random.default_rng(3)
     x, W, b = rng.normal(size=(5, 2, 6, 7)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
     _compare(lambda *t: F.conv2d(*t, padding=1), lambda *t: tnf.conv2d(*t, padding=1), [x, W, b])

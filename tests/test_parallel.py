@@ -49,7 +49,6 @@ def every_chunk_threaded(monkeypatch):
     monkeypatch.setattr(conv, "PRODUCT_WORK", 1)
     monkeypatch.setattr(_parallel, "run", spy)
     monkeypatch.setattr(conv, "CHUNK_BYTES", 256)
-    monkeypatch.setattr(conv, "GRID_CHUNK_BYTES", 256)
     before = gn.get_num_threads()
     gn.set_num_threads(3)
     yield asked

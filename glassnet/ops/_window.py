@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
+from glassnet.accel.windows import window_slice, windows
 from glassnet.tensor import Tensor
 
 __all__ = [
@@ -136,24 +136,6 @@ def pad_cnhw(xc: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
     out = np.full((C, N, H + top + bottom, W + left + right), fill, dtype=xc.dtype)
     out[:, :, top:top + H, left:left + W] = xc
     return out
-
-
-def windows(xp: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Read-only strided view (C, kh, kw, N, Ho, Wo) of every window of xp (C, N, Hp, Wp)."""
-    sc, sn, sh, sw = xp.strides
-    (kh, kw), (st_h, st_w), (dh, dw), (ho, wo) = geo.kernel, geo.stride, geo.dilation, geo.out
-    return as_strided(
-        xp, shape=(xp.shape[0], kh, kw, xp.shape[1], ho, wo),
-        strides=(sc, dh * sh, dw * sw, sn, st_h * sh, st_w * sw), writeable=False,
-    )
-
-
-def window_slice(geo: Geometry, i: int, j: int) -> tuple[slice, slice, slice, slice]:
-    """Index of the (i, j)-th kernel tap in every window: xp[index] has shape (C, N, Ho, Wo)."""
-    (st_h, st_w), (dh, dw), (ho, wo) = geo.stride, geo.dilation, geo.out
-    rows = slice(i * dh, i * dh + st_h * (ho - 1) + 1, st_h)
-    cols = slice(j * dw, j * dw + st_w * (wo - 1) + 1, st_w)
-    return slice(None), slice(None), rows, cols
 
 
 def as_int(value: Any, name: str, op: str, minimum: int = 1) -> int:

@@ -20,21 +20,20 @@ element-wise ops keep its memory order. Values and shapes are exactly the public
 
 Speed. The im2col matrix is kh kw times larger than the input, so it is built and used a
 few samples at a time (chunks of about ``CHUNK_BYTES``) and never leaves the CPU cache;
-the backward pass rebuilds each chunk instead of keeping the whole matrix. With stride 1
-the "flat" layout turns each window row into one contiguous run (see ``_row_width``) and
-col2im becomes kh kw shifted adds over the padded grid (see ``_grid_col2im``). Temporaries
-live in per-thread work arrays (``scratch``) and the small products run on one BLAS thread.
+the backward pass rebuilds each chunk instead of keeping the whole matrix. im2col and
+col2im are kernels of :mod:`glassnet.accel` that release the GIL, so the chunks of one op
+run on several threads (:mod:`glassnet._parallel`), each product on one BLAS thread.
+Temporaries live in per-thread work arrays (``scratch``).
 """
 
 from __future__ import annotations
 
-from itertools import product
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from glassnet import _parallel
+from glassnet.accel.windows import col2im, im2col
 from glassnet.function import Function
 from glassnet.ops._window import (
     Geometry,
@@ -49,18 +48,17 @@ from glassnet.ops._window import (
     pair,
     scratch,
     to_cnhw,
-    window_slice,
-    windows,
 )
 from glassnet.tensor import Tensor
 
 __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
 CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
-GRID_CHUNK_BYTES = 1 << 21  # input-gradient columns per chunk on the padded grid
 PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
 PIECES = 4  # chunks a product worth several threads is cut into at least
 PIECE_WORK = 1 << 23  # multiply-adds per piece: below, the calls of extra chunks cost a thread more
+
+
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
     if W.ndim != x.ndim:
         expected = "(filters, in_channels, kh, kw)" if x.ndim == 4 else "(filters, in_channels, k)"
@@ -74,126 +72,53 @@ def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> 
         raise ValueError(f"{op}: b must have shape ({W.shape[0]},) (one per filter), got {b.shape}")
 
 
-def _row_width(padded_shape: tuple[int, ...], geo: Geometry) -> int:
-    """Output columns computed per output row.
-
-    With stride 1 a window's rows are consecutive runs of the padded input, so every
-    output row can be computed over the full padded width Wp ("flat" layout): im2col and
-    col2im then move long contiguous runs instead of Wo-long pieces, at the price of
-    Wp - Wo discarded columns. Used when stride is 1 and Wp <= 2 Wo; otherwise Wo.
-    """
-    wp = padded_shape[3]
-    if geo.stride == (1, 1) and wp <= 2 * geo.out[1]:
-        return wp
-    return geo.out[1]
-
-
 class _Columns:
     """im2col of a padded batch xp (C, N, Hp, Wp), one chunk of samples at a time.
 
-    ``columns(chunk)`` is the matrix (C kh kw, n Ho width) whose column for output pixel
-    (n, i, j) holds that pixel's window. The strided view of every window of the batch is
-    made once; each chunk is copied from it into a reused buffer. In the flat layout
-    (``width`` = Wp) a window row is a run of the padded row; the columns past the last
-    window of the image stay zero.
+    ``columns(chunk)`` is the matrix (C kh kw, n Ho Wo) whose column for output pixel
+    (n, i, j) holds that pixel's window, copied into a reused per-thread buffer.
     """
 
-    def __init__(self, xp: np.ndarray, geo: Geometry, width: int) -> None:
-        C, N, _, wp = xp.shape
-        (kh, kw), (dh, dw), (ho, wo) = geo.kernel, geo.dilation, geo.out
-        self.rows, self.per_sample, self.run = C * kh * kw, ho * width, None
-        if width == wo:
-            self.view = windows(xp, geo)
-        else:
-            if xp.strides[3] != xp.itemsize or xp.strides[2] != wp * xp.itemsize:
-                xp = np.ascontiguousarray(xp)
-            sc, sn, _, item = xp.strides
-            self.run = (ho - 1) * wp + wo
-            self.view = as_strided(xp, shape=(C, kh, kw, N, self.run),
-                                   strides=(sc, dh * wp * item, dw * item, sn, item), writeable=False)
+    def __init__(self, xp: np.ndarray, geo: Geometry) -> None:
+        (kh, kw), (ho, wo) = geo.kernel, geo.out
+        self.xp, self.geo = xp, geo
+        self.rows, self.per_sample = xp.shape[0] * kh * kw, ho * wo
 
     def __call__(self, chunk: slice) -> np.ndarray:
-        part = self.view[:, :, :, chunk]
-        buffer = scratch("columns", (*part.shape[:4], self.per_sample), part.dtype)
-        if self.run is None:
-            buffer.reshape(part.shape)[...] = part
-        else:
-            buffer[..., :self.run] = part
-            buffer[..., self.run:] = 0
-        return buffer.reshape(self.rows, -1)
+        n = chunk.stop - chunk.start
+        buffer = scratch("columns", (self.rows, n * self.per_sample), self.xp.dtype)
+        return im2col(self.xp, self.geo, chunk, buffer)
 
 
 def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tuple[int, ...],
             chunks: list[slice]) -> np.ndarray:
-    """dE/d(padded x) (C, N, Hp, Wp) for any stride: per chunk, dcols = W_mat^T @ delta and
-    every column of dcols added onto the input positions of its window."""
-    C = padded_shape[0]
-    (kh, kw), (ho, wo) = geo.kernel, geo.out
+    """dE/d(padded x) (C, N, Hp, Wp): per chunk, dcols = W_mat^T @ delta and every column of
+    dcols added onto the input positions of its window."""
     dxp = np.zeros(padded_shape, dtype=grad.dtype)
 
     def add_chunk(k: int) -> None:
-        chunk = chunks[k]
-        d = _delta(grad[chunk], wo)
-        dcols = (W_mat.T @ d).reshape(C, kh, kw, -1, ho, wo)
-        part = dxp[:, chunk]
-        for i, j in product(range(kh), range(kw)):
-            part[window_slice(geo, i, j)] += dcols[:, i, j]
+        d = _delta(grad[chunks[k]])
+        dcols = scratch("dcols", (W_mat.shape[1], d.shape[1]), grad.dtype)
+        np.matmul(W_mat.T, d, out=dcols)
+        col2im(dcols, dxp, geo, chunks[k])
 
     threads = _parallel.threads_for(W_mat.shape[1] * grad.size, PRODUCT_WORK)
     _parallel.run(add_chunk, len(chunks), threads)
     return dxp
 
 
-def _grid_col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry,
-                 padded_shape: tuple[int, ...]) -> np.ndarray:
-    """dE/d(padded x) (C, N, Hp, Wp) for stride 1, from delta placed on the padded grid.
-
-    With delta (zero outside the Ho x Wo outputs) laid out on the Hp x Wp grid of the padded
-    input, tap (i, j) of the output at flat position t adds into input position
-    t + i dh Wp + j dw of the same flat array: col2im is kh kw shifted adds of whole
-    (C, n Hp Wp) blocks, far fewer and longer than per-sample pieces.
-    """
-    C, N, hp, wp = padded_shape
-    F = W_mat.shape[0]
-    (kh, kw), (dh, dw), (ho, wo) = geo.kernel, geo.dilation, geo.out
-    plane, reach = hp * wp, dh * (kh - 1) * wp + dw * (kw - 1)
+def _delta(grad: np.ndarray) -> np.ndarray:
+    """dE/dz (n, F, Ho, Wo) of a chunk of samples as an (F, n Ho Wo) matrix (in a
+    per-thread work array unless it is one block already)."""
     g = to_cnhw(grad)
-    dxp = np.zeros((C, N * plane), dtype=grad.dtype)
-    chunks = _chunks(N, W_mat.shape[1], plane, grad.itemsize, F, GRID_CHUNK_BYTES)
-
-    def add_chunk(k: int) -> None:
-        chunk = chunks[k]
-        n = chunk.stop - chunk.start
-        grid = scratch("grid", (F, n, hp, wp), grad.dtype)
-        grid.fill(0)
-        grid[:, :, :ho, :wo] = g[:, chunk]
-        dcols = scratch("dcols", (C * kh * kw, n * plane), grad.dtype)
-        np.matmul(W_mat.T, grid.reshape(F, -1), out=dcols)
-        dcols = dcols.reshape(C, kh, kw, -1)
-        target, span = dxp[:, chunk.start * plane:chunk.stop * plane], n * plane - reach
-        for i, j in product(range(kh), range(kw)):
-            offset = i * dh * wp + j * dw
-            target[:, offset:offset + span] += dcols[:, i, j, :span]
-
-    _parallel.run(add_chunk, len(chunks), _parallel.threads_for(W_mat.size * N * plane, PRODUCT_WORK))
-    return dxp.reshape(C, N, hp, wp)
+    if g.flags.c_contiguous:
+        return g.reshape(g.shape[0], -1)
+    d = scratch("delta", g.shape, grad.dtype)
+    d[...] = g
+    return d.reshape(g.shape[0], -1)
 
 
-def _delta(grad: np.ndarray, width: int) -> np.ndarray:
-    """dE/dz (n, F, Ho, Wo) of a chunk of samples as an (F, n Ho width) matrix, zero in
-    unused columns (in a per-thread work array unless it is one block already)."""
-    g = to_cnhw(grad)
-    F, N, ho, wo = g.shape
-    if width == wo and g.flags.c_contiguous:
-        return g.reshape(F, -1)
-    d = scratch("delta", (F, N, ho, width), grad.dtype)
-    d[..., :wo] = g
-    d[..., wo:] = 0
-    return d.reshape(F, -1)
-
-
-def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
-            budget: int | None = None) -> list[slice]:
+def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[slice]:
     """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache,
     and at least one per ``PIECE_WORK`` of the product with ``depth`` output rows (up to
     ``PIECES``), so that a small batch of large images still feeds several threads.
@@ -205,8 +130,7 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
     shapes only, not on the threads: the weight gradient, a sum over chunks, has the same
     bits on any number of threads.
     """
-    budget = CHUNK_BYTES if budget is None else budget
-    size = max(1, min(n, budget // max(1, rows * columns * itemsize)))
+    size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
     pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
     if pieces > 1:
         size = min(size, -(-n // pieces))
@@ -215,8 +139,8 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int,
 
 def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: Any,
               b: np.ndarray | None = None) -> np.ndarray:
-    """W_mat @ im2col (+ b), (F, N L): each chunk's product (and bias) into its own columns,
-    chunks spread over threads."""
+    """W_mat @ im2col (+ b), (F, N Ho Wo): each chunk's product (and bias) into its own
+    columns, chunks spread over threads."""
     L = columns.per_sample
     N = chunks[-1].stop
     z = np.empty((W_mat.shape[0], N * L), dtype=dtype)
@@ -231,13 +155,13 @@ def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: 
     return z
 
 
-def _weight_grad(columns: _Columns, grad: np.ndarray, width: int, chunks: list[slice]) -> np.ndarray:
+def _weight_grad(columns: _Columns, grad: np.ndarray, chunks: list[slice]) -> np.ndarray:
     """(dE/dW_mat)^T = sum over chunks of im2col_chunk @ delta_chunk^T for delta = ``grad``
     (N, F, Ho, Wo) (cols @ delta^T is faster than delta @ cols^T); the chunks' products are
     computed on several threads and added in chunk order, so the sum does not depend on the
     threads."""
     def product_of(k: int) -> np.ndarray:
-        return columns(chunks[k]) @ _delta(grad[chunks[k]], width).T
+        return columns(chunks[k]) @ _delta(grad[chunks[k]]).T
 
     F = grad.shape[1]
     threads = _parallel.threads_for(columns.rows * F * columns.per_sample * grad.shape[0], PRODUCT_WORK)
@@ -252,15 +176,14 @@ def _conv_forward(ctx: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray | None,
     """z = W_mat @ im2col(x) + b, chunk by chunk in (C, N, H, W) order; returns (N, F, Ho, Wo)."""
     F, N = W.shape[0], x.shape[0]
     xp = pad_cnhw(to_cnhw(x), geo.pads)
-    width = _row_width(xp.shape, geo)
-    columns = _Columns(xp, geo, width)
+    columns = _Columns(xp, geo)
     W_mat = W.reshape(F, -1)
     chunks = _chunks(N, columns.rows, columns.per_sample, x.itemsize, F)
     z = _products(W_mat, columns, chunks, np.result_type(x, W), b)
     if ctx.needs_input_grad:
-        ctx.xp, ctx.W_mat, ctx.geo, ctx.width, ctx.chunks = xp, W_mat, geo, width, chunks
+        ctx.xp, ctx.W_mat, ctx.geo, ctx.chunks = xp, W_mat, geo, chunks
         ctx.x_shape, ctx.w_shape = x.shape, W.shape
-    return from_cnhw(z.reshape(F, N, geo.out[0], width)[..., :geo.out[1]])
+    return from_cnhw(z.reshape(F, N, *geo.out))
 
 
 def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
@@ -270,15 +193,12 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
     chunk: cheaper than keeping the whole matrix); dE/dx = col2im(W_mat^T @ delta).
     """
     needs = ctx.needs_input_grad
-    xp, W_mat, geo, width = ctx.xp, ctx.W_mat, ctx.geo, ctx.width
+    xp, W_mat, geo = ctx.xp, ctx.W_mat, ctx.geo
     gW = gx = None
     if needs[1]:
-        gW = _weight_grad(_Columns(xp, geo, width), grad, width, ctx.chunks).T.reshape(ctx.w_shape)
+        gW = _weight_grad(_Columns(xp, geo), grad, ctx.chunks).T.reshape(ctx.w_shape)
     if needs[0]:
-        if width == geo.out[1]:
-            dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)
-        else:
-            dxp = _grid_col2im(grad, W_mat, geo, xp.shape)
+        dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)
         (top, _), (left, _) = geo.pads
         gx = from_cnhw(dxp[:, :, top:top + ctx.x_shape[2], left:left + ctx.x_shape[3]])
     if len(needs) == 2:

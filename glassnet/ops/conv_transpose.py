@@ -32,15 +32,7 @@ from glassnet.ops._window import (
     pair,
     to_cnhw,
 )
-from glassnet.ops.conv import (
-    _chunks,
-    _col2im,
-    _Columns,
-    _grid_col2im,
-    _products,
-    _row_width,
-    _weight_grad,
-)
+from glassnet.ops.conv import _chunks, _col2im, _Columns, _products, _weight_grad
 from glassnet.tensor import Tensor
 
 __all__ = ["ConvTranspose2d", "conv_transpose2d", "transpose_geometry"]
@@ -132,11 +124,8 @@ class ConvTranspose2d(Function):
         grid = (O, x.shape[0], top + ho + bottom, left + wo + right)
         W_mat = W.reshape(C, -1)
         with one_blas_thread():
-            if _row_width(grid, geo) == geo.out[1]:
-                chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize, C)
-                yp = _col2im(x, W_mat, geo, grid, chunks)
-            else:
-                yp = _grid_col2im(x, W_mat, geo, grid)
+            chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize, C)
+            yp = _col2im(x, W_mat, geo, grid, chunks)
         y = from_cnhw(yp)[:, :, top:top + ho, left:left + wo]
         if b is not None:
             y = y + b[:, None, None]
@@ -151,14 +140,13 @@ class ConvTranspose2d(Function):
         gx = gW = None
         with one_blas_thread():
             gp = pad_cnhw(to_cnhw(grad), geo.pads)
-            width = _row_width(gp.shape, geo)
-            columns = _Columns(gp, geo, width)
+            columns = _Columns(gp, geo)
             chunks = _chunks(N, columns.rows, columns.per_sample, grad.itemsize, W_mat.shape[0])
             if needs[0]:
                 z = _products(W_mat, columns, chunks, grad.dtype)
-                gx = from_cnhw(z.reshape(-1, N, h, width)[..., :w])
+                gx = from_cnhw(z.reshape(-1, N, h, w))
             if needs[1]:
-                gW = _weight_grad(columns, x, width, chunks).T.reshape(ctx.w_shape)
+                gW = _weight_grad(columns, x, chunks).T.reshape(ctx.w_shape)
         if len(needs) == 2:
             return gx, gW
         return gx, gW, (to_cnhw(grad).sum(axis=(1, 2, 3)) if needs[2] else None)

@@ -1,12 +1,11 @@
 """Pooling: max_pool2d, avg_pool2d and max_pool1d, with their gradients.
 
-Each window of the input is reduced to one number. The reduction is computed tap by tap:
-for every kernel position (u, v) one strided view of the (padded) input holds that tap of
-every window at once, so a k x k pool is k*k whole-array NumPy calls, never a loop over
-samples or pixels. Max pooling over windows that tile the image (stride == pool size,
-no padding: the usual 2 x 2 pooling) takes a faster path of two passes over long strided
-views. Work is done in (C, N, H, W) order, like the convolutions, and the result is
-returned as an (N, C, H, W) view.
+Each window of the input is reduced to one number. Max pooling and its gradient are
+kernels of :mod:`glassnet.accel` (compiled, with NumPy code that works tap by tap: for
+every kernel position (u, v) one strided view of the padded input holds that tap of every
+window at once). Average pooling is computed tap by tap in NumPy. Work is done in
+(C, N, H, W) order, like the convolutions, by groups of channels on several threads, and
+the result is returned as an (N, C, H, W) view.
 
 Gradients, with delta = dE/dz:
 
@@ -21,12 +20,13 @@ Gradients, with delta = dE/dz:
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import product
 from typing import Any
 
 import numpy as np
 
 from glassnet import _parallel
+from glassnet.accel.windows import index_type, max_pool, max_pool_grad
+from glassnet.accel.windows import taps as taps_of
 from glassnet.function import Function
 from glassnet.ops._window import (
     Geometry,
@@ -37,9 +37,7 @@ from glassnet.ops._window import (
     from_cnhw,
     pad_cnhw,
     pair,
-    scratch,
     to_cnhw,
-    window_slice,
 )
 from glassnet.ops.reduce import Mean
 from glassnet.tensor import Tensor
@@ -61,44 +59,10 @@ def pool_geometry(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple
     return conv_geometry(shape[2:], kernel, stride, padding, dilation, op)
 
 
-def _taps(geo: Geometry) -> list[tuple[slice, ...]]:
-    """Index of each kernel tap in row-major order (the tie-breaking order of max pooling)."""
-    return [window_slice(geo, i, j) for i, j in product(range(geo.kernel[0]), range(geo.kernel[1]))]
-
-
 def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray:
     """The gradient of the unpadded input, as an (N, C, H, W) view."""
     (top, _), (left, _) = geo.pads
     return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
-
-
-def _first_max(views: list[np.ndarray], out: np.ndarray,
-               index: np.ndarray | None = None) -> None:
-    """Element-wise maximum of equally shaped views into ``out`` and, given ``index`` (an
-    unsigned integer array of out's shape), which view held it.
-
-    The index is the *first* view holding the maximum: a later view wins only when it is
-    strictly greater. Views are passed in row-major window order, so ties go to the first
-    maximum of the window, as in PyTorch.
-    """
-    np.copyto(out, views[0])
-    for k, view in enumerate(views[1:], start=1):
-        if index is not None and k == 1:
-            np.greater(view, out, out=index)
-        elif index is not None:  # index = k where view wins: k exceeds every earlier index
-            np.maximum(index, np.multiply(view > out, index.dtype.type(k)), out=index)
-        np.maximum(out, view, out=out)
-    if index is not None and len(views) == 1:
-        index.fill(0)
-
-
-def _index_type(taps: int) -> np.dtype:
-    return np.min_scalar_type(taps - 1)
-
-
-def _is_tiling(geo: Geometry) -> bool:
-    """Windows that tile the input: stride == pool size, no dilation, no padding."""
-    return geo.stride == geo.kernel and geo.dilation == (1, 1) and geo.pads == ((0, 0), (0, 0))
 
 
 def _by_groups(fn: Callable[[slice], None], count: int, size: int) -> None:
@@ -117,107 +81,31 @@ def _by_groups(fn: Callable[[slice], None], count: int, size: int) -> None:
 
 
 def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Max pooling; tiling windows take the fast path of :func:`_max_tiles`."""
-    record = bool(ctx.needs_input_grad)
-    if _is_tiling(geo):
-        out, index = _max_tiles(to_cnhw(x), geo, record)
-    else:
-        xp = pad_cnhw(to_cnhw(x), geo.pads, fill=-np.inf)
-        out, index = _max_taps(xp, geo, record)
-        ctx.padded_shape = xp.shape
-    if record:
-        ctx.index, ctx.geo, ctx.shape = index, geo, x.shape
+    """Max pooling over the windows of x padded with -inf, by groups of channels; records
+    each window's first maximum when the gradient is needed."""
+    xp = pad_cnhw(to_cnhw(x), geo.pads, fill=-np.inf)
+    out = np.empty((*xp.shape[:2], *geo.out), dtype=xp.dtype)
+    index = np.empty(out.shape, dtype=index_type(geo.kernel[0] * geo.kernel[1])) \
+        if ctx.needs_input_grad else None
+    _by_groups(lambda group: max_pool(xp, geo, out, index, group), xp.shape[0],
+               out[0].size * geo.kernel[0] * geo.kernel[1])
+    if index is not None:
+        ctx.index, ctx.geo, ctx.shape, ctx.padded_shape = index, geo, x.shape, xp.shape
     return from_cnhw(out)
 
 
-def _max_taps(xp: np.ndarray, geo: Geometry, record: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Max over the kh kw taps of every window of xp (C, N, Hp, Wp), by groups of channels."""
-    taps = _taps(geo)
-    out = np.empty((*xp.shape[:2], *geo.out), dtype=xp.dtype)
-    index = np.empty(out.shape, dtype=_index_type(len(taps))) if record else None
-
-    def reduce(group: slice) -> None:
-        part = xp[group]
-        _first_max([part[tap] for tap in taps], out[group], None if index is None else index[group])
-
-    _by_groups(reduce, xp.shape[0], out[0].size * len(taps))
-    return out, index
-
-
-def _max_tiles(xc: np.ndarray, geo: Geometry, record: bool) -> tuple[np.ndarray, Any]:
-    """Max over non-overlapping kh x kw tiles in two passes of long strided views.
-
-    Pass 1 takes the maximum of every kw consecutive elements of a row (on the flat array
-    these are kw interleaved 1-D views); pass 2 the maximum of kh consecutive row results.
-    The first maximum of a tile in row-major order is the first row holding the tile's
-    maximum, and within that row its first maximum: exactly what the two recorded indices
-    select. Groups of (channel, sample) planes run in parallel.
-    """
-    (kh, kw), (ho, wo) = geo.kernel, geo.out
-    xc = np.ascontiguousarray(xc[:, :, :ho * kh, :wo * kw])
-    planes = xc.reshape(xc.shape[0] * xc.shape[1], -1)
-    out = np.empty((planes.shape[0], ho * wo), dtype=xc.dtype)
-    in_row = np.empty((planes.shape[0], ho * kh * wo), dtype=_index_type(kw)) if record else None
-    row = np.empty(out.shape, dtype=_index_type(kh)) if record else None
-
-    def tiles(part: slice) -> None:
-        flat = planes[part].reshape(-1)
-        views = [flat[j::kw] for j in range(kw)]
-        rows = scratch("pool_rows", views[0].shape, xc.dtype)
-        _first_max(views, rows, None if in_row is None else in_row[part].reshape(-1))
-        rows = rows.reshape(-1, kh, wo)
-        _first_max([rows[:, r] for r in range(kh)], out[part].reshape(-1, wo),
-                   None if row is None else row[part].reshape(-1, wo))
-
-    _by_groups(tiles, *planes.shape)
-    return out.reshape(*xc.shape[:2], ho, wo), (in_row, row)
-
-
-def _max_tiles_backward(ctx: Any, delta: np.ndarray) -> np.ndarray:
-    """Send each tile's delta to the row, then to the element, recorded by the forward pass."""
-    (kh, kw), (ho, wo) = ctx.geo.kernel, ctx.geo.out
-    in_row, row = ctx.index
-    N, C, H, W = ctx.shape
-    delta = np.ascontiguousarray(delta).reshape(C * N, ho * wo)
-    dx = np.empty((C, N, ho * kh, wo * kw), dtype=delta.dtype)
-    planes = dx.reshape(C * N, -1)
-
-    def scatter(part: slice) -> None:
-        d = delta[part].reshape(-1, wo)
-        to_rows = scratch("pool_rows", (d.shape[0], kh, wo), delta.dtype)
-        for r in range(kh):
-            np.multiply(d, row[part].reshape(-1, wo) == r, out=to_rows[:, r])
-        to_rows = to_rows.reshape(-1)
-        flat = planes[part].reshape(-1)
-        for j in range(kw):
-            np.multiply(to_rows, in_row[part].reshape(-1) == j, out=flat[j::kw])
-
-    _by_groups(scatter, *planes.shape)
-    if (ho * kh, wo * kw) != (H, W):
-        dx = np.pad(dx, ((0, 0), (0, 0), (0, H - ho * kh), (0, W - wo * kw)))
-    return from_cnhw(dx)
-
-
 def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
-    """Route each window's delta to the first maximum in row-major order."""
+    """Route each window's delta to its first maximum in row-major order."""
     geo, delta = ctx.geo, to_cnhw(grad)
-    if _is_tiling(geo):
-        return _max_tiles_backward(ctx, delta)
-    taps = _taps(geo)
     dxp = np.zeros(ctx.padded_shape, dtype=grad.dtype)
-
-    def route(group: slice) -> None:
-        part, d, index = dxp[group], delta[group], ctx.index[group]
-        for k, tap in enumerate(taps):
-            part[tap] += d * (index == k)
-
-    _by_groups(route, dxp.shape[0], delta[0].size * len(taps))
+    _by_groups(lambda group: max_pool_grad(delta, ctx.index, dxp, geo, group), dxp.shape[0],
+               delta[0].size * geo.kernel[0] * geo.kernel[1])
     return _unpad(dxp, geo, ctx.shape)
 
 
 def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
     xp = pad_cnhw(to_cnhw(x), geo.pads, fill=0.0)
-    taps = _taps(geo)
+    taps = taps_of(geo)
     out = np.empty((*xp.shape[:2], *geo.out), dtype=xp.dtype)
 
     def average(group: slice) -> None:
@@ -236,7 +124,7 @@ def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
 def _avg_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     """Spread each window's delta evenly over its kh kw elements (padding included)."""
     geo = ctx.geo
-    taps = _taps(geo)
+    taps = taps_of(geo)
     share = to_cnhw(grad) * grad.dtype.type(1.0 / len(taps))
     dxp = np.zeros(ctx.padded_shape, dtype=grad.dtype)
 

@@ -14,6 +14,13 @@ machine, except where this list says otherwise:
 - :func:`relu`, :func:`relu_grad`: bit for bit (NumPy's ``maximum(z, 0)`` and
   ``grad * (a > 0)``, NaN and signed zeros included), for arrays in any axis order that
   fill one block of memory (the (N, C, H, W) view of a convolution's output too).
+- The sliding windows (:mod:`glassnet.accel.windows`): im2col and col2im of the
+  convolutions, max pooling and its gradient: bit for bit. im2col and the pooled maxima
+  are copies and comparisons; col2im and the pooling gradient add the same numbers in
+  NumPy's order (tap by tap in row-major order where windows overlap). The recorded
+  maximum is the window's first, as NumPy's loop over the taps records it. A window's
+  delta reaches its maximum only, on both paths, even when it is infinite or NaN (as in
+  PyTorch).
 - Threads (:mod:`glassnet._parallel`): convolutions, pooling and their gradients run their
   chunks of samples or channels on up to :func:`glassnet.get_num_threads` threads; bit for
   bit the one-thread result, whatever the number of threads: the chunks depend on the
@@ -39,7 +46,10 @@ NumPy calls (the last two also NumPy's row-by-row reductions along a short axis)
 so small that the calls cost more than the arithmetic: small networks, one-row
 predictions, the estimators' batches. The LSTM step replaces about 25 NumPy calls on (N, H)
 slices per time step, T times per sequence, forward and backward, by three passes
-(``benchmarks/rnn.py``).
+(``benchmarks/rnn.py``). The sliding-window kernels replace the strided NumPy copies and adds of
+im2col, col2im and max pooling (kh kw calls per chunk, each holding the GIL between them)
+by one pass per chunk without the GIL, so that the chunks of a convolution or a pooling
+run on several cores at once (``benchmarks/cnn.py``).
 
 **Reference mode.** ``with glassnet.reference():`` runs the plain NumPy graph in the
 calling thread: no compiled kernel, no recorded-step replay (``fit`` then builds the
@@ -68,7 +78,7 @@ __all__ = [
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 #: A kernel refuses other arrays with one of these; the NumPy code then runs.
-_REFUSED = (TypeError, ValueError, BufferError)
+REFUSED = (TypeError, ValueError, BufferError)
 
 
 class _Mode(threading.local):
@@ -253,209 +263,10 @@ def lstm_kernels(dtype: Any, activation: str,
     return None if None in kernels else kernels
 
 
-def _in_memory_order(a: np.ndarray) -> np.ndarray | None:
-    """``a``'s elements as a 1-D view in memory order when they fill one block in some axis
-    order (C order, or a transposed view such as the (N, C, H, W) view of a convolution's
-    (C, N, H, W) output); None otherwise."""
-    if a.flags.c_contiguous:
-        return a.reshape(-1)
-    if 0 in a.strides:
-        return None
-    block = a.transpose(sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis])))
-    return block.reshape(-1) if block.flags.c_contiguous else None
-
-
-def _flat_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
-    """The memory-order 1-D views of arrays laid out alike (same shape and strides), or None."""
-    if any(a.strides != arrays[0].strides or a.shape != arrays[0].shape for a in arrays[1:]):
-        return None
-    flats = [_in_memory_order(a) for a in arrays]
-    return None if any(f is None for f in flats) else flats
-
-
-def _elementwise(kernel: Callable[..., None], *arrays: np.ndarray) -> bool:
-    """Run an element-wise kernel on C-contiguous arrays, or else on the memory-order views
-    of arrays laid out alike; False when it takes neither (NumPy then runs)."""
-    try:
-        kernel(*arrays)
-        return True
-    except _REFUSED:
-        flats = _flat_views(*arrays)
-    if flats is None:
-        return False
-    try:
-        kernel(*flats)
-        return True
-    except _REFUSED:
-        return False
-
-
-def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """max(z, 0), into ``out`` when given (which may be z); bit for bit NumPy's. Compiled for
-    arrays in any axis order (a transposed view too) that fill one block of memory.
-
-    Parameters
-    ----------
-    z : ndarray
-        The pre-activations.
-    out : ndarray, optional
-        Where to write the result (may be ``z``).
-
-    Returns
-    -------
-    ndarray
-        max(z, 0).
-
-    Examples
-    --------
-    >>> gn.accel.relu(np.array([-1.0, 2.0], dtype=np.float32))
-    array([0., 2.], dtype=float32)
-    """
-    if _compiled is not None and not _mode.reference:
-        target = np.empty_like(z) if out is None else out
-        if _elementwise(_compiled.relu, z, target):
-            return target
-    return np.maximum(z, 0, out=out)
-
-
-def relu_grad(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """dE/dz = dE/da * [a > 0] for ReLU's output a; bit for bit NumPy's. Compiled as
-    :func:`relu`, when grad and a are laid out alike.
-
-    Parameters
-    ----------
-    grad : ndarray
-        dE/da.
-    a : ndarray
-        ReLU's output.
-
-    Returns
-    -------
-    ndarray
-        dE/dz.
-
-    Examples
-    --------
-    >>> gn.accel.relu_grad(np.array([5.0, 5.0], dtype=np.float32), np.array([0.0, 2.0], dtype=np.float32))
-    array([0., 5.], dtype=float32)
-    """
-    if _compiled is not None and not _mode.reference:
-        out = np.empty_like(a)
-        if _elementwise(_compiled.relu_grad, grad, a, out):
-            return out
-    return grad * (a > 0)
-
-
-def softmax(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
-    """e^{z - max z} / sum e^{z - max z} along ``axis``, into ``out`` when given (which may be
-    z). Compiled along the last axis only (NumPy reduces a short axis row by row); agrees
-    with NumPy to rounding.
-
-    Parameters
-    ----------
-    z : ndarray
-        The scores.
-    out : ndarray, optional
-        Where to write the result (may be ``z``).
-    axis : int, default -1
-        The axis whose entries sum to 1.
-
-    Returns
-    -------
-    ndarray
-        The probabilities.
-
-    Examples
-    --------
-    >>> print(gn.accel.softmax(np.array([[1.0, 2.0, 3.0]], dtype=np.float32)))
-    [[0.09   0.2447 0.6652]]
-    """
-    if _compiled is not None and not _mode.reference and z.ndim and axis in (-1, z.ndim - 1):
-        target = np.empty_like(z) if out is None else out
-        try:
-            _compiled.softmax(z, target)
-            return target
-        except _REFUSED:
-            pass
-    e = np.subtract(z, np.maximum.reduce(z, axis=axis, keepdims=True), out=out)
-    np.exp(e, out=e)
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
-    return e
-
-
-def softmax_cross_entropy(z: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The softmax p of logits z (N, C) and the losses l_i = -ln p_{i, y_i} (N,) for integer
-    labels ``target`` (N,); ``l = ln s - (z_y - max z)`` with ``s = sum e^{z - max z}``, so
-    no full log-softmax. Agrees with NumPy to rounding.
-
-    Parameters
-    ----------
-    z : ndarray
-        Logits (N, C).
-    target : ndarray of int64
-        The labels (N,).
-
-    Returns
-    -------
-    (ndarray, ndarray)
-        The softmax p (N, C) and the losses (N,).
-
-    Examples
-    --------
-    >>> p, losses = gn.accel.softmax_cross_entropy(np.array([[2.0, 0.0], [0.0, 0.0]]), np.array([0, 1]))
-    >>> print(p, losses)
-    [[0.8808 0.1192]
-     [0.5    0.5   ]] [0.1269 0.6931]
-    """
-    if _compiled is not None and not _mode.reference and target.dtype == np.int64:
-        p, losses = np.empty_like(z), np.empty(len(z), z.dtype)
-        try:
-            _compiled.softmax_cross_entropy(z, target, p, losses)
-            return p, losses
-        except _REFUSED:
-            pass
-    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-    e = np.exp(shifted)
-    s = np.add.reduce(e, axis=1, keepdims=True)
-    e /= s
-    return e, np.log(s).reshape(-1) - shifted[np.arange(len(z)), target]
-
-
-def softmax_cross_entropy_grad(p: np.ndarray, target: np.ndarray, up: Any) -> np.ndarray:
-    """dE/dz = (p - onehot(target)) * up for the softmax p (N, C), integer labels (N,) and
-    the upstream factor ``up`` (a scalar or one per row, (N, 1)), rounded to p's type first;
-    bit for bit NumPy's.
-
-    Parameters
-    ----------
-    p : ndarray
-        The softmax (N, C).
-    target : ndarray of int64
-        The labels (N,).
-    up : float or ndarray
-        The upstream factor: a scalar, or (N, 1).
-
-    Returns
-    -------
-    ndarray
-        dE/dz (N, C).
-
-    Examples
-    --------
-    >>> p = np.array([[0.8, 0.2], [0.5, 0.5]])
-    >>> print(gn.accel.softmax_cross_entropy_grad(p, np.array([0, 1]), 0.5))
-    [[-0.1   0.1 ]
-     [ 0.25 -0.25]]
-    """
-    up = np.asarray(up, p.dtype)
-    if _compiled is not None and not _mode.reference and target.dtype == np.int64:
-        g = np.empty_like(p)
-        try:
-            _compiled.softmax_cross_entropy_grad(p, target, up, g)
-            return g
-        except _REFUSED:
-            pass
-    g = p.copy()
-    g[np.arange(len(p)), target] -= 1
-    g *= up
-    return g
+from glassnet.accel.elementwise import (  # noqa: E402 - they reach _compiled through this module
+    relu,
+    relu_grad,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)

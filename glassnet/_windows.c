@@ -1,0 +1,274 @@
+/* The sliding-window kernels of convolution and max pooling, over the (C, N, H, W) layout
+ * that glassnet/ops/conv.py and pool.py work in (see glassnet/accel.py for what each one
+ * computes and how it agrees with the NumPy code).
+ *
+ * Every kernel works on a range of samples (im2col, col2im) or of channels (max pooling)
+ * of whole arrays, with the GIL released, so that the chunks of one op run in several
+ * threads at once. The 4-D arrays may have any strides (views, transposed views); the
+ * matrices and the recorded indices are C-contiguous. Geometry: kernel (kh, kw), stride
+ * (sh, sw), dilation (dh, dw), over an input that is already padded; the window (i, j) of
+ * tap (u, v) reads row i sh + u dh and column j sw + v dw.
+ */
+#include "_compiled.h"
+
+typedef struct {
+    Py_ssize_t kh, kw, sh, sw, dh, dw, ho, wo;
+} Geometry;
+
+/* A 4-D array of any strides holding float32 or float64 (`type` 'f' or 'd'; 0: either). */
+static Py_buffer *take_grid(Views *v, PyObject *obj, const char *name, char type, int writable) {
+    Py_buffer *b = &v->view[v->held];
+    if (PyObject_GetBuffer(obj, b, writable ? PyBUF_RECORDS : PyBUF_RECORDS_RO) < 0) return NULL;
+    v->held++;
+    const char got = (b->format && b->format[0] && !b->format[1]) ? b->format[0] : '?';
+    const int ok = (got == 'f' && b->itemsize == 4) || (got == 'd' && b->itemsize == 8);
+    if (!ok || (type && got != type)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected float32 or float64 of one type, got format %s", name,
+                     b->format ? b->format : "?");
+        return NULL;
+    }
+    if (b->ndim != 4) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a 4-D array (C, N, H, W), got %d-D", name, b->ndim);
+        return NULL;
+    }
+    return b;
+}
+
+/* The window geometry from the tuple (kh, kw, sh, sw, dh, dw) and the padded input's
+ * shape; -1 with an exception when no window fits. */
+static int geometry(PyObject *sizes, const Py_buffer *padded, Geometry *g) {
+    if (!PyArg_ParseTuple(sizes, "nnnnnn", &g->kh, &g->kw, &g->sh, &g->sw, &g->dh, &g->dw)) return -1;
+    if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) {
+        PyErr_SetString(PyExc_ValueError, "window sizes must be >= 1");
+        return -1;
+    }
+    const Py_ssize_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
+    if (padded->shape[2] < eh || padded->shape[3] < ew) {
+        PyErr_SetString(PyExc_ValueError, "the window is larger than the padded input");
+        return -1;
+    }
+    g->ho = (padded->shape[2] - eh) / g->sh + 1;
+    g->wo = (padded->shape[3] - ew) / g->sw + 1;
+    return 0;
+}
+
+static int check_range(Py_ssize_t first, Py_ssize_t last, Py_ssize_t size, const char *what) {
+    if (first < 0 || last < first || last > size) {
+        PyErr_Format(PyExc_ValueError, "%s range [%zd, %zd) outside [0, %zd)", what, first, last, size);
+        return -1;
+    }
+    return 0;
+}
+
+#define AT(b, c, n, i, j) \
+    ((char *)(b)->buf + (c) * (b)->strides[0] + (n) * (b)->strides[1] + (i) * (b)->strides[2] + (j) * (b)->strides[3])
+
+/* ------------------------------------------------------------------ im2col, col2im */
+
+/* cols[(c, u, v), (n - n0, i, j)] = xp[c, n, i sh + u dh, j sw + v dw]: a copy. */
+#define IM2COL_LOOP(T)                                                                      \
+    for (Py_ssize_t c = 0; c < C; c++)                                                      \
+        for (Py_ssize_t u = 0; u < g.kh; u++)                                               \
+            for (Py_ssize_t w = 0; w < g.kw; w++)                                           \
+                for (Py_ssize_t n = n0; n < n1; n++)                                        \
+                    for (Py_ssize_t i = 0; i < g.ho; i++) {                                 \
+                        const char *src = AT(x, c, n, i * g.sh + u * g.dh, w * g.dw);       \
+                        T *RESTRICT o = (T *)out;                                           \
+                        if (step == (Py_ssize_t)sizeof(T)) {                                \
+                            const T *RESTRICT s = (const T *)src;                           \
+                            for (Py_ssize_t j = 0; j < g.wo; j++) o[j] = s[j];              \
+                        } else {                                                            \
+                            for (Py_ssize_t j = 0; j < g.wo; j++) o[j] = *(const T *)(src + j * step); \
+                        }                                                                   \
+                        out += g.wo * (Py_ssize_t)sizeof(T);                                \
+                    }
+
+PyObject *im2col(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *xo, *oo, *sizes;
+    Py_ssize_t n0, n1;
+    if (!PyArg_ParseTuple(args, "OOOnn", &xo, &oo, &sizes, &n0, &n1)) return NULL;
+    Views v = {.held = 0};
+    Geometry g;
+    Py_buffer *x = take_grid(&v, xo, "xp", 0, 0), *cols;
+    if (x == NULL || geometry(sizes, x, &g) < 0 || check_range(n0, n1, x->shape[1], "sample")) goto fail;
+    const Py_ssize_t C = x->shape[0];
+    if ((cols = take(&v, oo, "cols", x->format[0], C * g.kh * g.kw * (n1 - n0) * g.ho * g.wo, 1)) == NULL)
+        goto fail;
+    const Py_ssize_t step = x->strides[3] * g.sw;
+    Py_BEGIN_ALLOW_THREADS
+    char *out = cols->buf;
+    if (x->itemsize == 4) {
+        IM2COL_LOOP(float)
+    } else {
+        IM2COL_LOOP(double)
+    }
+    Py_END_ALLOW_THREADS
+    release(&v);
+    Py_RETURN_NONE;
+fail:
+    release(&v);
+    return NULL;
+}
+
+/* dxp[c, n, i sh + u dh, j sw + v dw] += dcols[(c, u, v), (n - n0, i, j)], the taps of each
+ * input element in row-major order (u, v), as NumPy's loop over the taps adds them. */
+#define COL2IM_LOOP(T)                                                                      \
+    for (Py_ssize_t c = 0; c < C; c++)                                                      \
+        for (Py_ssize_t u = 0; u < g.kh; u++)                                               \
+            for (Py_ssize_t w = 0; w < g.kw; w++)                                           \
+                for (Py_ssize_t n = n0; n < n1; n++)                                        \
+                    for (Py_ssize_t i = 0; i < g.ho; i++) {                                 \
+                        char *dst = AT(dx, c, n, i * g.sh + u * g.dh, w * g.dw);            \
+                        const T *RESTRICT s = (const T *)src;                               \
+                        if (step == (Py_ssize_t)sizeof(T)) {                                \
+                            T *RESTRICT d = (T *)dst;                                       \
+                            for (Py_ssize_t j = 0; j < g.wo; j++) d[j] += s[j];             \
+                        } else {                                                            \
+                            for (Py_ssize_t j = 0; j < g.wo; j++) *(T *)(dst + j * step) += s[j]; \
+                        }                                                                   \
+                        src += g.wo * (Py_ssize_t)sizeof(T);                                \
+                    }
+
+PyObject *col2im(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *co, *xo, *sizes;
+    Py_ssize_t n0, n1;
+    if (!PyArg_ParseTuple(args, "OOOnn", &co, &xo, &sizes, &n0, &n1)) return NULL;
+    Views v = {.held = 0};
+    Geometry g;
+    Py_buffer *dx = take_grid(&v, xo, "dxp", 0, 1), *dcols;
+    if (dx == NULL || geometry(sizes, dx, &g) < 0 || check_range(n0, n1, dx->shape[1], "sample")) goto fail;
+    const Py_ssize_t C = dx->shape[0];
+    if ((dcols = take(&v, co, "dcols", dx->format[0], C * g.kh * g.kw * (n1 - n0) * g.ho * g.wo, 0)) == NULL)
+        goto fail;
+    const Py_ssize_t step = dx->strides[3] * g.sw;
+    Py_BEGIN_ALLOW_THREADS
+    const char *src = dcols->buf;
+    if (dx->itemsize == 4) {
+        COL2IM_LOOP(float)
+    } else {
+        COL2IM_LOOP(double)
+    }
+    Py_END_ALLOW_THREADS
+    release(&v);
+    Py_RETURN_NONE;
+fail:
+    release(&v);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ max pooling */
+
+/* out = the maximum of each window, index = its first tap in row-major order holding it.
+ * As NumPy's loop over the taps: a tap wins when it is greater than the running maximum,
+ * which is np.maximum's (NaN propagates; of two equal values the earlier stays). */
+#define MAX_POOL_LOOP(T)                                                                    \
+    for (Py_ssize_t c = c0; c < c1; c++)                                                    \
+        for (Py_ssize_t n = 0; n < N; n++)                                                  \
+            for (Py_ssize_t i = 0; i < g.ho; i++)                                           \
+                for (Py_ssize_t j = 0; j < g.wo; j++, k++) {                                \
+                    const char *at = AT(x, c, n, i * g.sh, j * g.sw);                       \
+                    T m = *(const T *)at;                                                   \
+                    unsigned char best = 0;                                                 \
+                    for (Py_ssize_t t = 1; t < taps; t++) {                                 \
+                        const T y = *(const T *)(at + offset[t]);                           \
+                        if (y > m) best = (unsigned char)t;                                 \
+                        m = (m >= y || m != m) ? m : y;                                     \
+                    }                                                                       \
+                    ((T *)out->buf)[k] = m;                                                 \
+                    if (index) ((unsigned char *)index->buf)[k] = best;                     \
+                }
+
+/* delta of each window added to its recorded tap. Where windows overlap, tap by tap, so
+ * that an element shared by several windows adds them as NumPy's loop over the taps does;
+ * otherwise every element gets at most one delta, in one pass. */
+#define MAX_POOL_GRAD_LOOP(T)                                                               \
+    for (Py_ssize_t c = c0; c < c1; c++)                                                    \
+        for (Py_ssize_t n = 0; n < N; n++) {                                                \
+            const unsigned char *best = (const unsigned char *)index->buf + (c * N + n) * g.ho * g.wo; \
+            for (Py_ssize_t t = overlap ? 0 : -1; t < (overlap ? taps : 0); t++)             \
+                for (Py_ssize_t i = 0, k = 0; i < g.ho; i++) {                              \
+                    char *row = AT(dx, c, n, i * g.sh, 0);                                  \
+                    const char *d = AT(delta, c, n, i, 0);                                  \
+                    for (Py_ssize_t j = 0; j < g.wo; j++, k++)                              \
+                        if (t < 0 || best[k] == t)                                          \
+                            *(T *)(row + j * g.sw * dx->strides[3] + offset[best[k]]) +=    \
+                                *(const T *)(d + j * delta->strides[3]);                    \
+                }                                                                           \
+        }
+
+/* Byte offsets of the taps from a window's first element; -1 with an exception when the
+ * window has more taps than an index byte can name. */
+static int tap_offsets(const Geometry *g, const Py_buffer *b, Py_ssize_t *offset, Py_ssize_t *taps) {
+    *taps = g->kh * g->kw;
+    if (*taps > 256) {
+        PyErr_SetString(PyExc_ValueError, "more than 256 taps per window");
+        return -1;
+    }
+    for (Py_ssize_t u = 0, t = 0; u < g->kh; u++)
+        for (Py_ssize_t w = 0; w < g->kw; w++, t++) offset[t] = u * g->dh * b->strides[2] + w * g->dw * b->strides[3];
+    return 0;
+}
+
+PyObject *max_pool(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *xo, *oo, *io, *sizes;
+    Py_ssize_t c0, c1, taps, offset[256];
+    if (!PyArg_ParseTuple(args, "OOOOnn", &xo, &oo, &io, &sizes, &c0, &c1)) return NULL;
+    Views v = {.held = 0};
+    Geometry g;
+    Py_buffer *x = take_grid(&v, xo, "xp", 0, 0), *out, *index = NULL;
+    if (x == NULL || geometry(sizes, x, &g) < 0 || tap_offsets(&g, x, offset, &taps) < 0 ||
+        check_range(c0, c1, x->shape[0], "channel"))
+        goto fail;
+    const Py_ssize_t N = x->shape[1], count = x->shape[0] * N * g.ho * g.wo;
+    if ((out = take(&v, oo, "out", x->format[0], count, 1)) == NULL) goto fail;
+    if (io != Py_None && (index = take(&v, io, "index", 'B', count, 1)) == NULL) goto fail;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t k = c0 * N * g.ho * g.wo;
+    if (x->itemsize == 4) {
+        MAX_POOL_LOOP(float)
+    } else {
+        MAX_POOL_LOOP(double)
+    }
+    Py_END_ALLOW_THREADS
+    release(&v);
+    Py_RETURN_NONE;
+fail:
+    release(&v);
+    return NULL;
+}
+
+PyObject *max_pool_grad(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *go, *io, *xo, *sizes;
+    Py_ssize_t c0, c1, taps, offset[256];
+    if (!PyArg_ParseTuple(args, "OOOOnn", &go, &io, &xo, &sizes, &c0, &c1)) return NULL;
+    Views v = {.held = 0};
+    Geometry g;
+    Py_buffer *dx = take_grid(&v, xo, "dxp", 0, 1), *delta, *index;
+    if (dx == NULL || geometry(sizes, dx, &g) < 0 || tap_offsets(&g, dx, offset, &taps) < 0 ||
+        check_range(c0, c1, dx->shape[0], "channel"))
+        goto fail;
+    const Py_ssize_t N = dx->shape[1];
+    if ((delta = take_grid(&v, go, "delta", dx->format[0], 0)) == NULL) goto fail;
+    if (delta->shape[0] != dx->shape[0] || delta->shape[1] != N || delta->shape[2] != g.ho || delta->shape[3] != g.wo) {
+        PyErr_SetString(PyExc_ValueError, "delta: expected the shape of the pooled output");
+        goto fail;
+    }
+    if ((index = take(&v, io, "index", 'B', dx->shape[0] * N * g.ho * g.wo, 0)) == NULL) goto fail;
+    const int overlap = g.sh < g.dh * (g.kh - 1) + 1 || g.sw < g.dw * (g.kw - 1) + 1;
+    Py_BEGIN_ALLOW_THREADS
+    if (dx->itemsize == 4) {
+        MAX_POOL_GRAD_LOOP(float)
+    } else {
+        MAX_POOL_GRAD_LOOP(double)
+    }
+    Py_END_ALLOW_THREADS
+    release(&v);
+    Py_RETURN_NONE;
+fail:
+    release(&v);
+    return NULL;
+}
