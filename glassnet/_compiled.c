@@ -490,11 +490,11 @@ static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS, "adam(w, g, m, v, vmax, beta1, beta2, eps, step, weight_decay, decay)"},
     {"sgd", sgd, METH_VARARGS, "sgd(w, g, buf, lr, momentum, dampening, nesterov, weight_decay, first)"},
     {"im2col", im2col, METH_VARARGS, "im2col(xp, cols, (kh, kw, sh, sw, dh, dw), n0, n1): the windows of samples n0:n1"},
-    {"col2im", col2im, METH_VARARGS, "col2im(dcols, dxp, (kh, kw, sh, sw, dh, dw), n0, n1): dxp += the columns"},
+    {"col2im", col2im, METH_VARARGS, "col2im(dcols, dxp, (kh, kw, sh, sw, dh, dw), n0, n1): dxp[:, n0:n1] = the columns added up"},
     {"max_pool", max_pool, METH_VARARGS,
      "max_pool(xp, out, index, (kh, kw, sh, sw, dh, dw), c0, c1): window maxima of channels c0:c1"},
     {"max_pool_grad", max_pool_grad, METH_VARARGS,
-     "max_pool_grad(delta, index, dxp, (kh, kw, sh, sw, dh, dw), c0, c1): dxp += delta at each maximum"},
+     "max_pool_grad(delta, index, dxp, (kh, kw, sh, sw, dh, dw), c0, c1): dxp[c0:c1] = delta at each maximum"},
     {NULL, NULL, 0, NULL},
 };
 

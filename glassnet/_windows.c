@@ -60,6 +60,21 @@ static int check_range(Py_ssize_t first, Py_ssize_t last, Py_ssize_t size, const
     return 0;
 }
 
+/* Zero the planes [c0, c1) x [n0, n1) of a 4-D array of any strides. */
+static void zero_planes(const Py_buffer *b, Py_ssize_t c0, Py_ssize_t c1, Py_ssize_t n0, Py_ssize_t n1) {
+    const Py_ssize_t rows = b->shape[2], width = b->shape[3], item = b->itemsize;
+    for (Py_ssize_t c = c0; c < c1; c++)
+        for (Py_ssize_t n = n0; n < n1; n++)
+            for (Py_ssize_t h = 0; h < rows; h++) {
+                char *row = (char *)b->buf + c * b->strides[0] + n * b->strides[1] + h * b->strides[2];
+                if (b->strides[3] == item) {
+                    memset(row, 0, (size_t)(width * item));
+                } else {
+                    for (Py_ssize_t w = 0; w < width; w++) memset(row + w * b->strides[3], 0, (size_t)item);
+                }
+            }
+}
+
 #define AT(b, c, n, i, j) \
     ((char *)(b)->buf + (c) * (b)->strides[0] + (n) * (b)->strides[1] + (i) * (b)->strides[2] + (j) * (b)->strides[3])
 
@@ -111,8 +126,9 @@ fail:
     return NULL;
 }
 
-/* dxp[c, n, i sh + u dh, j sw + v dw] += dcols[(c, u, v), (n - n0, i, j)], the taps of each
- * input element in row-major order (u, v), as NumPy's loop over the taps adds them. */
+/* dxp[:, n0:n1] = 0, then dxp[c, n, i sh + u dh, j sw + v dw] += dcols[(c, u, v), (n - n0, i, j)],
+ * the taps of each input element in row-major order (u, v), as NumPy's loop over the taps
+ * adds them. */
 #define COL2IM_LOOP(T)                                                                      \
     for (Py_ssize_t c = 0; c < C; c++)                                                      \
         for (Py_ssize_t u = 0; u < g.kh; u++)                                               \
@@ -144,6 +160,7 @@ PyObject *col2im(PyObject *self, PyObject *args) {
         goto fail;
     const Py_ssize_t step = dx->strides[3] * g.sw;
     Py_BEGIN_ALLOW_THREADS
+    zero_planes(dx, 0, C, n0, n1);
     const char *src = dcols->buf;
     if (dx->itemsize == 4) {
         COL2IM_LOOP(float)
@@ -180,7 +197,7 @@ fail:
                     if (index) ((unsigned char *)index->buf)[k] = best;                     \
                 }
 
-/* delta of each window added to its recorded tap. Where windows overlap, tap by tap, so
+/* dxp[c0:c1] = 0, then the delta of each window added to its recorded tap. Where windows overlap, tap by tap, so
  * that an element shared by several windows adds them as NumPy's loop over the taps does;
  * otherwise every element gets at most one delta, in one pass. */
 #define MAX_POOL_GRAD_LOOP(T)                                                               \
@@ -260,6 +277,7 @@ PyObject *max_pool_grad(PyObject *self, PyObject *args) {
     if ((index = take(&v, io, "index", 'B', dx->shape[0] * N * g.ho * g.wo, 0)) == NULL) goto fail;
     const int overlap = g.sh < g.dh * (g.kh - 1) + 1 || g.sw < g.dw * (g.kw - 1) + 1;
     Py_BEGIN_ALLOW_THREADS
+    zero_planes(dx, c0, c1, 0, N);
     if (dx->itemsize == 4) {
         MAX_POOL_GRAD_LOOP(float)
     } else {

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import accel
+from glassnet import _parallel, accel
 
 __all__ = ["relu", "relu_grad", "softmax", "softmax_cross_entropy", "softmax_cross_entropy_grad"]
 
@@ -34,9 +34,24 @@ def _flat_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
     return None if any(f is None for f in flats) else flats
 
 
+def _split(kernel: Callable[..., None], flats: list[np.ndarray], threads: int) -> None:
+    """The kernel on equal ranges of the 1-D views, on ``threads`` threads."""
+    size = flats[0].size
+    bounds = [size * k // threads for k in range(threads + 1)]
+    _parallel.run(lambda k: kernel(*(f[bounds[k]:bounds[k + 1]] for f in flats)), threads, threads)
+
+
 def _elementwise(kernel: Callable[..., None], *arrays: np.ndarray) -> bool:
     """Run an element-wise kernel on C-contiguous arrays, or else on the memory-order views
-    of arrays laid out alike; False when it takes neither (NumPy then runs)."""
+    of arrays laid out alike; False when it takes neither (NumPy then runs). Arrays large
+    enough are cut into ranges run on several threads (the kernels release the GIL)."""
+    threads = _parallel.threads_for(arrays[0].size)
+    if threads > 1 and (flats := _flat_views(*arrays)) is not None:
+        try:
+            _split(kernel, flats, threads)
+            return True
+        except accel.REFUSED:
+            return False
     try:
         kernel(*arrays)
         return True

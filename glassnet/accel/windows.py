@@ -68,8 +68,8 @@ def im2col(xp: np.ndarray, geo: Any, chunk: slice, out: np.ndarray) -> np.ndarra
 
 
 def col2im(dcols: np.ndarray, dxp: np.ndarray, geo: Any, chunk: slice) -> None:
-    """Add each column of dcols (C kh kw, n Ho Wo) onto the input positions of its window
-    in samples ``chunk`` of dxp (C, N, Hp, Wp), tap by tap in row-major order."""
+    """Samples ``chunk`` of dxp (C, N, Hp, Wp) = each column of dcols (C kh kw, n Ho Wo)
+    added onto the input positions of its window, tap by tap in row-major order, from 0."""
     kernel = _compiled("col2im")
     if kernel is not None:
         try:
@@ -78,6 +78,7 @@ def col2im(dcols: np.ndarray, dxp: np.ndarray, geo: Any, chunk: slice) -> None:
         except accel.REFUSED:
             pass
     part = dxp[:, chunk]
+    part[...] = 0
     d = dcols.reshape(part.shape[0], *geo.kernel, part.shape[1], *geo.out)
     for i, j in product(range(geo.kernel[0]), range(geo.kernel[1])):
         part[window_slice(geo, i, j)] += d[:, i, j]
@@ -117,9 +118,9 @@ def max_pool(xp: np.ndarray, geo: Any, out: np.ndarray, index: np.ndarray | None
 
 def max_pool_grad(delta: np.ndarray, index: np.ndarray, dxp: np.ndarray, geo: Any,
                   channels: slice) -> None:
-    """Add each window's delta (C, N, Ho, Wo) onto its recorded tap in dxp (C, N, Hp, Wp),
-    channels ``channels``; tap by tap, so that an element shared by overlapping windows
-    adds their deltas in the same order on every path."""
+    """Channels ``channels`` of dxp (C, N, Hp, Wp) = each window's delta (C, N, Ho, Wo)
+    added onto its recorded tap, from 0; tap by tap, so that an element shared by
+    overlapping windows adds their deltas in the same order on every path."""
     kernel = _compiled("max_pool_grad")
     if kernel is not None:
         try:
@@ -128,5 +129,6 @@ def max_pool_grad(delta: np.ndarray, index: np.ndarray, dxp: np.ndarray, geo: An
         except accel.REFUSED:
             pass
     part, d, index = dxp[channels], delta[channels], index[channels]
+    part[...] = 0
     for k, tap in enumerate(taps(geo)):
         np.add(part[tap], d, out=part[tap], where=index == k)

@@ -94,7 +94,7 @@ def _col2im(grad: np.ndarray, W_mat: np.ndarray, geo: Geometry, padded_shape: tu
             chunks: list[slice]) -> np.ndarray:
     """dE/d(padded x) (C, N, Hp, Wp): per chunk, dcols = W_mat^T @ delta and every column of
     dcols added onto the input positions of its window."""
-    dxp = np.zeros(padded_shape, dtype=grad.dtype)
+    dxp = np.empty(padded_shape, dtype=grad.dtype)
 
     def add_chunk(k: int) -> None:
         d = _delta(grad[chunks[k]])

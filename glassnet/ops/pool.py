@@ -97,7 +97,7 @@ def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
 def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     """Route each window's delta to its first maximum in row-major order."""
     geo, delta = ctx.geo, to_cnhw(grad)
-    dxp = np.zeros(ctx.padded_shape, dtype=grad.dtype)
+    dxp = np.empty(ctx.padded_shape, dtype=grad.dtype)
     _by_groups(lambda group: max_pool_grad(delta, ctx.index, dxp, geo, group), dxp.shape[0],
                delta[0].size * geo.kernel[0] * geo.kernel[1])
     return _unpad(dxp, geo, ctx.shape)
