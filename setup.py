@@ -30,7 +30,7 @@ class BuildExt(build_ext):
 
 
 EXTENSIONS = [] if os.environ.get("GLASSNET_NO_EXTENSION") == "1" else [
-    Extension("glassnet._compiled", ["glassnet/_compiled.c", "glassnet/_windows.c"],
+    Extension("glassnet._compiled", ["glassnet/_compiled.c", "glassnet/_lstm.c", "glassnet/_windows.c"],
               depends=["glassnet/_compiled.h"], optional=True),
 ]
 

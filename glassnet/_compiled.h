@@ -73,7 +73,10 @@ static inline Py_buffer *take_like(Views *v, PyObject *obj, const char *name, co
 #define COUNT(b, T) ((b)->len / (Py_ssize_t)sizeof(T))
 #define WIDTH(b) ((b)->ndim > 0 ? (b)->shape[(b)->ndim - 1] : 1)
 
-/* The sliding-window kernels of _windows.c (see glassnet/accel.py). */
+/* The LSTM step of _lstm.c and the sliding-window kernels of _windows.c (see glassnet/accel). */
+PyObject *lstm_pre(PyObject *self, PyObject *args);
+PyObject *lstm_cell(PyObject *self, PyObject *args);
+PyObject *lstm_backward(PyObject *self, PyObject *args);
 PyObject *im2col(PyObject *self, PyObject *args);
 PyObject *col2im(PyObject *self, PyObject *args);
 PyObject *max_pool(PyObject *self, PyObject *args);

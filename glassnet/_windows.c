@@ -1,5 +1,5 @@
 /* The sliding-window kernels of convolution and max pooling, over the (C, N, H, W) layout
- * that glassnet/ops/conv.py and pool.py work in (see glassnet/accel.py for what each one
+ * that glassnet/ops/conv.py and pool.py work in (see glassnet/accel for what each one
  * computes and how it agrees with the NumPy code).
  *
  * Every kernel works on a range of samples (im2col, col2im) or of channels (max pooling)

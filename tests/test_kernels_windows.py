@@ -19,7 +19,8 @@ needs_kernel = pytest.mark.skipif(not accel.compiled_available(), reason="built 
 
 # (spatial size, kernel, stride, dilation)
 GEOMETRIES = [((7, 9), (3, 3), (1, 1), (1, 1)), ((8, 7), (2, 2), (2, 2), (1, 1)),
-              ((9, 10), (3, 2), (2, 3), (1, 1)), ((10, 9), (3, 3), (1, 2), (2, 1)), ((1, 11), (1, 4), (1, 1), (1, 2))]
+              ((9, 10), (3, 2), (2, 3), (1, 1)), ((10, 9), (3, 3), (1, 2), (2, 1)),
+              ((1, 11), (1, 4), (1, 1), (1, 2))]
 
 
 def _both(fn):

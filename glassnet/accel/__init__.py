@@ -1,12 +1,15 @@
 """The accelerator boundary: every compiled kernel, its NumPy fallback, and ``reference()``.
 
-Compiled code lives in one C extension, ``glassnet._compiled`` (``glassnet/_compiled.c``),
-built by ``pip install`` where a C compiler exists. Nothing else in glassnet imports it:
-callers ask this module for a kernel. A function here runs the compiled kernel when it is
-built, takes the arrays (float32 or float64, C-contiguous, of one type) and the calling
-thread is not inside :func:`reference`; otherwise it runs its NumPy code, the reference
-path. The optimizers' NumPy formulas stay in their classes (``SGD._update``,
-``Adam._update``), which ask :func:`optimizer_kernel` for the compiled update.
+Compiled code lives in one C extension, ``glassnet._compiled`` (the C files
+``glassnet/_compiled.c``, ``_lstm.c`` and ``_windows.c``), built by ``pip install`` where a
+C compiler exists. Nothing else in glassnet imports it: callers ask this package for a
+kernel (its modules :mod:`~glassnet.accel.elementwise` and :mod:`~glassnet.accel.windows`
+hold the kernels with their NumPy code). A function here runs the compiled kernel when it
+is built, takes the arrays (float32 or float64, of one type; C-contiguous, or strided 4-D
+arrays for the sliding windows) and the calling thread is not inside :func:`reference`;
+otherwise it runs its NumPy code, the reference path. The optimizers' NumPy formulas stay
+in their classes (``SGD._update``, ``Adam._update``), which ask :func:`optimizer_kernel`
+for the compiled update.
 
 **Contract.** Every function gives the same bits as the reference path on the same
 machine, except where this list says otherwise:

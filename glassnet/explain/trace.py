@@ -166,7 +166,7 @@ class Trace:
         """The chain rule of one layer with this pass's numbers substituted, as text.
 
         With ``bias_as_weight`` the forward pass is also written with the bias as a weight on a
-        constant input x0 = 1: z = [1, a_prev] [b; W], the lectures' second form.
+        constant input x0 = 1: ``z = [1, a_prev] [b; W]``, the lectures' second form.
 
         Examples
         --------

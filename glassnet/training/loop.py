@@ -185,6 +185,15 @@ def fit(
         Batches of a ``validation_data`` source (a DataLoader, generator, or
         :func:`glassnet.data.from_parquet`) read per validation; default: one pass.
 
+    Returns
+    -------
+    History
+
+    Notes
+    -----
+    Each batch is one :func:`~glassnet.training.step.train_step`, or the model's own
+    ``train_step(x, y, sample_weight)`` method where its class defines one (Keras's hook).
+
     Data larger than memory: X may also be a memory-mapped array (``np.load(path,
     mmap_mode="r")``: read batch by batch, in the same order as the array in memory, so
     the same weights, bit for bit), or a source of batches, ``(x, y)`` or ``(x, y,
@@ -195,15 +204,6 @@ def fit(
     batches: ``batch_size`` and ``shuffle`` apply to Dask collections only, and
     ``validation_split`` to chunked data only, held out by a seeded hash of the row
     (see :mod:`glassnet.training.streams`), not stratified.
-
-    Returns
-    -------
-    History
-
-    Notes
-    -----
-    Each batch is one :func:`~glassnet.training.step.train_step`, or the model's own
-    ``train_step(x, y, sample_weight)`` method where its class defines one (Keras's hook).
 
     Examples
     --------
