@@ -5,7 +5,7 @@ sklearn_mlp.py, the Adam step of optim_step.py, the LSTM of rnn.py) the CPU time
 process is measured with all kernels on and with one family at a time replaced by its NumPy code; the ratio
 "off / on" is printed (1.15 means the family saves 15% of that case's time). One BLAS
 thread, CPU time rather than wall time and the best of interleaved rounds keep the figures
-steady on a loaded machine. A kernel stays in glassnet/_compiled.c only while it saves at
+steady on a loaded machine. A kernel stays in the C extension only while it saves at
 least 10% on some case.
 
 Run:  python benchmarks/kernels.py [--rounds 11] [--case "predict one row" ...]
