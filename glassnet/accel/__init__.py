@@ -25,7 +25,8 @@ machine, except where this list says otherwise:
   delta reaches its maximum only, on both paths, even when it is infinite or NaN (as in
   PyTorch).
 - Threads (:mod:`glassnet._parallel`): convolutions, pooling and their gradients run their
-  chunks of samples or channels on up to :func:`glassnet.get_num_threads` threads; bit for
+  chunks of samples or channels, and ReLU's kernels the ranges of a large array, on up to
+  :func:`glassnet.get_num_threads` threads; bit for
   bit the one-thread result, whatever the number of threads: the chunks depend on the
   shapes only, each is computed by the same calls on the same slices (one BLAS thread
   each) and writes only its own part of the output, and the weight gradient's partial sums
