@@ -16,6 +16,7 @@ added by the caller in chunk order. Inside
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import queue
@@ -25,7 +26,8 @@ from typing import Any
 
 from glassnet import accel
 
-__all__ = ["set_num_threads", "get_num_threads", "threads_for", "run", "MIN_CHUNK_WORK"]
+__all__ = ["set_num_threads", "get_num_threads", "threads_for", "run", "MIN_CHUNK_WORK", "one_blas_thread",
+           "blas_controller"]
 
 #: Element visits of NumPy calls below which work is not worth handing to another thread:
 #: enough to cover the wake-up of a pool thread a few times over.
@@ -194,3 +196,56 @@ def run(fn: Callable[[int], Any], count: int, threads: int) -> list[Any]:
         _pool.jobs.put(job)
     job.work()
     return job.finish()
+
+
+@functools.cache
+def blas_controller() -> Any:
+    """One threadpoolctl controller for the process: finding the BLAS libraries takes
+    milliseconds (more once torch is loaded), reading and setting their threads
+    microseconds."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+class _OneBlasThread:
+    """The process's BLAS libraries on one thread while any user is inside: the first to
+    enter sets it, the last to leave restores the counts it found (each restoring what it
+    found would leave one thread for good when two users overlap). A library already on
+    one thread is left alone, so nested and repeated uses cost a counter."""
+
+    __slots__ = ()
+    users = 0
+    saved: list[tuple[Any, int]] = []
+    lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        cls = type(self)
+        with cls.lock:
+            if cls.users == 0:
+                libraries = (lib for lib in blas_controller().lib_controllers if lib.user_api == "blas")
+                cls.saved = [(lib, n) for lib in libraries if (n := lib.get_num_threads()) != 1]
+                for lib, _ in cls.saved:
+                    lib.set_num_threads(1)
+            cls.users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        cls = type(self)
+        with cls.lock:
+            cls.users -= 1
+            if cls.users == 0:
+                for lib, threads in cls.saved:
+                    lib.set_num_threads(threads)
+
+
+def one_blas_thread() -> _OneBlasThread:
+    """Context in which NumPy's BLAS runs on one thread, shared by every thread of the
+    process (see :class:`_OneBlasThread`).
+
+    The chunked products of convolutions and recurrent steps are small: a second OpenBLAS
+    thread gains little there, and when another process holds the other core the two
+    threads wait on each other, which slows LeNet-5 inference down many times over
+    (``benchmarks/cnn.py``). The ops use the cores by running chunks in several threads
+    instead (:func:`run`); ``fit`` also holds it when its largest product is small.
+    """
+    return _OneBlasThread()

@@ -12,8 +12,8 @@ import pytest
 
 import glassnet as gn
 from glassnet import _parallel
-from glassnet.ops import _window, conv, pool
-from glassnet.ops._window import one_blas_thread
+from glassnet._parallel import one_blas_thread
+from glassnet.ops import conv, pool
 from glassnet.ops.conv_transpose import conv_transpose2d
 
 TIMEOUT = 30
@@ -187,9 +187,7 @@ def test_set_num_threads_refuses_what_is_not_a_positive_int(value, error):
 def test_overlapping_ops_in_two_threads_give_back_the_blas_threads_they_limit():
     """Two ops that limit BLAS to one thread and end in the order they started: the
     original count comes back (each restoring what it found would leave one thread)."""
-    with one_blas_thread():  # finds the BLAS libraries that the ops limit
-        pass
-    controller = _window._BLAS["controller"]
+    controller = _parallel.blas_controller()
 
     def blas_threads():
         return {i["num_threads"] for i in controller.info() if i["user_api"] == "blas"}

@@ -223,13 +223,14 @@ def test_many_concurrent_predictions_leave_grad_enabled_in_every_thread():
 def test_overlapping_fits_give_back_the_blas_threads_they_limit():
     """Two fits limit the process's BLAS threads and end in the order they started: the
     original count comes back (each restoring what it found would leave one thread)."""
+    from glassnet import _parallel
     from glassnet.training import loop
 
-    def blas_threads():  # of the libraries the fits limit (found when the first fit ran)
-        return [i["num_threads"] for i in loop._thread_controller().info() if i["user_api"] == "blas"]
+    def blas_threads():  # of the libraries the fits limit
+        return [i["num_threads"] for i in _parallel.blas_controller().info() if i["user_api"] == "blas"]
 
     model = _model()
-    with loop._thread_controller().limit(limits=2, user_api="blas"):
+    with _parallel.blas_controller().limit(limits=2, user_api="blas"):
         first, second = loop._blas_threads(model, 8), loop._blas_threads(model, 8)
         first.__enter__()
         second.__enter__()

@@ -15,10 +15,8 @@ channels-outermost (C, N, H, W) view of the same memory (:func:`to_cnhw` and
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,7 +26,7 @@ from glassnet.tensor import Tensor
 
 __all__ = [
     "Geometry", "pair", "as_int", "as_tensor", "check_ndim", "conv_padding", "conv_geometry",
-    "to_cnhw", "from_cnhw", "pad_cnhw", "windows", "window_slice", "scratch", "one_blas_thread",
+    "to_cnhw", "from_cnhw", "pad_cnhw", "windows", "window_slice", "scratch",
 ]
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -153,40 +151,6 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return Tensor(x) if like is None else Tensor(np.asarray(x, dtype=like.dtype))
-
-
-#: The BLAS limit of the ops, shared by every thread inside one: the first sets it, the last
-#: restores what it found (each restoring its own would leave one BLAS thread for good when
-#: two threads predict at once).
-_BLAS: dict[str, Any] = {"users": 0, "controller": None, "limiter": None}
-_BLAS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run the chunked matrix products on a single BLAS thread each.
-
-    Each chunk's product is small (cache-sized columns): a second OpenBLAS thread
-    gains little there, and when another process holds the other core the two threads wait
-    on each other, which slows LeNet-5 inference down many times over (``benchmarks/cnn.py``).
-    The ops use the cores by running chunks in several threads instead
-    (:mod:`glassnet._parallel`).
-    """
-    with _BLAS_LOCK:
-        if _BLAS["users"] == 0:
-            if _BLAS["controller"] is None:
-                from threadpoolctl import ThreadpoolController
-
-                _BLAS["controller"] = ThreadpoolController()
-            _BLAS["limiter"] = _BLAS["controller"].limit(limits=1, user_api="blas")
-        _BLAS["users"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS["users"] -= 1
-            if _BLAS["users"] == 0:
-                _BLAS["limiter"].restore_original_limits()
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:

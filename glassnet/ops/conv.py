@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _parallel
+from glassnet._parallel import one_blas_thread
 from glassnet.accel.windows import col2im, im2col
 from glassnet.function import Function
 from glassnet.ops._window import (
@@ -43,7 +44,6 @@ from glassnet.ops._window import (
     conv_geometry,
     conv_padding,
     from_cnhw,
-    one_blas_thread,
     pad_cnhw,
     pair,
     scratch,

@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._parallel import one_blas_thread
 from glassnet.function import Function
 from glassnet.ops._window import (
     Geometry,
     as_tensor,
     check_ndim,
     from_cnhw,
-    one_blas_thread,
     pad_cnhw,
     pair,
     to_cnhw,

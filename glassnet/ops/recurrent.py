@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 
 from glassnet import accel
+from glassnet._parallel import one_blas_thread
 from glassnet.function import Function
 from glassnet.ops import _cells
-from glassnet.ops._window import one_blas_thread
 
 __all__ = ["SimpleRNNSequence", "LSTMSequence", "GRUSequence", "CELL_ACTIVATIONS"]
 
@@ -71,7 +71,7 @@ def _one_blas_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a whole-sequence forward or backward on one BLAS thread: its T per-step products
     h_{t-1} U are small, and two threads waiting on each other while another process holds
     the second core made LSTM(64) inference on batches of 256 five to thirty times slower
-    (``benchmarks/rnn.py``; see :func:`glassnet.ops._window.one_blas_thread`)."""
+    (``benchmarks/rnn.py``; see :func:`glassnet._parallel.one_blas_thread`)."""
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         with one_blas_thread():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from glassnet import _random
+from glassnet import _parallel, _random
 from glassnet.function import recording
 from glassnet.training import arguments as _args
 from glassnet.training import data as _data
@@ -366,13 +365,6 @@ def _gather(store: list[tuple[Any, np.ndarray]], n: int) -> np.ndarray:
     return out
 
 
-#: The one BLAS limit of the process, shared by the fits that run at once in several threads:
-#: the first sets it, the last restores the original (each restoring what it found would
-#: leave one thread for good when two fits overlap).
-_BLAS = {"users": 0, "limiter": None}
-_BLAS_LOCK = threading.Lock()
-
-
 @contextlib.contextmanager
 def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
     """One BLAS thread when the largest matrix product of a step is small, where a second
@@ -383,23 +375,5 @@ def _blas_threads(model: Any, batch_size: int) -> Iterator[None]:
     if batch_size * largest >= 2**21:
         yield
         return
-    with _BLAS_LOCK:
-        if _BLAS["users"] == 0:
-            _BLAS["limiter"] = _thread_controller().limit(limits=1, user_api="blas")
-        _BLAS["users"] += 1
-    try:
+    with _parallel.one_blas_thread():
         yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS["users"] -= 1
-            if _BLAS["users"] == 0:
-                _BLAS["limiter"].restore_original_limits()
-
-
-@functools.cache
-def _thread_controller() -> Any:
-    """One threadpoolctl controller for the process: finding the BLAS libraries takes
-    milliseconds (more once torch is loaded), limiting their threads microseconds."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
