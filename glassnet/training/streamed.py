@@ -255,6 +255,7 @@ def evaluate_batches(
     pairs = model.training_losses()
     fused = [f for _, f in pairs]
     total = weight_sum = added = 0.0
+    seen = 0
     kept: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for xs, ys, wb in itertools.chain([batches.first], _rest(batches)):
@@ -267,13 +268,12 @@ def evaluate_batches(
                     fn(Tensor._make(z, False, None), t, sample_weight=wb).item()
                     for (fn, _), z, t in zip(pairs, raw, ys)
                 )
-            total, weight_sum = total + loss * weight, weight_sum + weight
+            total, weight_sum, seen = total + loss * weight, weight_sum + weight, seen + len(xs[0])
             if model._added_losses:
                 added += _added_losses(model, xs, None) * len(xs[0])
             if model.metric_names:
                 kept.append((ys, raw))
-    seen = sum(len(k[0][0]) for k in kept) if kept else None
-    logs = {"loss": total / max(weight_sum, 1e-300) + (added / seen if seen and added else 0.0)}
+    logs = {"loss": total / max(weight_sum, 1e-300) + added / seen}
     if kept:
         ys = [np.concatenate(parts) for parts in zip(*[k[0] for k in kept])]
         raw = [np.concatenate(parts) for parts in zip(*[k[1] for k in kept])]
