@@ -252,3 +252,30 @@ def test_dask_validation_split_uses_the_batch_size(data):
         callbacks=[gn.callbacks.LambdaCallback(on_batch_end=lambda b, logs: sizes.append(logs["size"]))],
     )
     assert max(sizes) == 10 and 0.7 * ROWS < sum(sizes) < 0.9 * ROWS
+
+
+def _csv_folder(X, y, tmp_path, parts=4):
+    for k, rows in enumerate(np.array_split(np.arange(len(X)), parts)):
+        lines = "".join(f"{float(X[i, 0])!r},{y[i]}\n" for i in rows)
+        (tmp_path / f"part{k}.csv").write_text("a,y\n" + lines)
+    return tmp_path
+
+
+def test_a_shuffled_pass_never_trains_on_held_out_rows(data, tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    X, y = data
+    sources = [
+        gn.data.from_csv(_csv_folder(X, y, tmp_path), target="y", batch_size=16, seed=0),
+        gn.training.sources.dask_batches(
+            dd.from_pandas(pd.DataFrame(X[:, :1]), npartitions=4),
+            dd.from_pandas(pd.Series(y), npartitions=4), 16, True, 0),
+    ]
+    for source in sources:
+        train, held = source.split(0.3, seed=1)
+        held_rows = set(_order(held).tolist())
+        assert held_rows
+        for _ in range(4):  # every pass draws a new order of the files or partitions
+            rows = _order(train)
+            assert len(rows) + len(held_rows) == ROWS and not set(rows.tolist()) & held_rows
