@@ -10,9 +10,7 @@ targets, kept batch by batch (one row of outputs per sample).
 from __future__ import annotations
 
 import functools
-import itertools
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -258,7 +256,7 @@ def evaluate_batches(
     seen = 0
     kept: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for xs, ys, wb in itertools.chain([batches.first], _rest(batches)):
+        for xs, ys, wb in batches.epoch():
             if ys is None:
                 raise ValueError(f"{what}: evaluate needs batches (x, y), got a batch of x alone")
             raw = _forward_outputs(model, xs, None, fused)
@@ -281,16 +279,6 @@ def evaluate_batches(
     return logs
 
 
-def _rest(batches: Batches) -> Iterator[tuple[Any, ...]]:
-    """The batches after the first of one pass (``steps`` in all when given)."""
-    epoch = batches.epoch()
-    next(epoch, None)
-    if batches.steps is None:
-        yield from epoch
-        return
-    yield from itertools.islice(epoch, batches.steps - 1)
-
-
 def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[np.ndarray]:
     """The outputs for the batches of ``source``: x alone, or the x of ``(x, y[, w])``; chunked
     data (Parquet, CSV, Dask) in file order, whether it shuffles for training or not.
@@ -310,6 +298,6 @@ def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[n
         source = source.in_order()
     batches = batches_of(model, source, None, None, False, None, steps, "x", targets=False)
     outs = [
-        _forward_outputs(model, xs, None, ()) for xs, _, _ in itertools.chain([batches.first], _rest(batches))
+        _forward_outputs(model, xs, None, ()) for xs, _, _ in batches.epoch()
     ]
     return [np.concatenate(parts) for parts in zip(*outs)]
