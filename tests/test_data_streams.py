@@ -107,6 +107,12 @@ def test_dataloader_and_generator_with_steps_train_as_the_arrays(data, in_memory
     assert _same(model, in_memory[0]) and history == in_memory[1]
 
 
+def test_steps_per_epoch_of_a_whole_pass_restarts_a_re_iterable_source(data, in_memory):
+    X, y = data
+    model, history = _trained(gn.data.DataLoader((X, y), batch_size=32), steps_per_epoch=7)
+    assert _same(model, in_memory[0]) and history == in_memory[1]
+
+
 def test_evaluate_and_predict_read_batches(parquet, data, in_memory):
     X, y = data
     model = in_memory[0]

@@ -83,7 +83,7 @@ class Batches:
             yield self.first
             taken = 1
         while self.steps is None or taken < self.steps:
-            batch = next(self._iterator, _END)
+            batch = self._next(taken)
             if batch is _END:
                 break
             yield self.convert(batch, taken)
@@ -93,6 +93,15 @@ class Batches:
         self._iterator = None
         if self.once and self.steps is not None and taken < self.steps:
             self.exhausted = True
+
+    def _next(self, taken: int) -> Any:
+        """The next raw batch, or ``_END``. A re-iterable source whose pass ended with the last
+        epoch (``steps`` batches a pass) starts a new pass rather than give an empty epoch."""
+        batch = next(self._iterator, _END)
+        if batch is _END and not taken and not self.once:
+            self._iterator = iter(self.source)
+            batch = next(self._iterator, _END)
+        return batch
 
     def convert(self, batch: Any, b: int) -> tuple[Any, ...]:
         """``(xs, ys, w)`` of one batch, checked (``ys`` and ``w`` None without targets)."""
