@@ -285,3 +285,27 @@ def test_a_shuffled_pass_never_trains_on_held_out_rows(data, tmp_path):
         for _ in range(4):  # every pass draws a new order of the files or partitions
             rows = _order(train)
             assert len(rows) + len(held_rows) == ROWS and not set(rows.tolist()) & held_rows
+
+
+def test_arrays_validate_on_a_source_of_batches(data):
+    X, y = data
+    model = _model()
+    validation = gn.data.DataLoader((X[:50], y[:50]), batch_size=20)
+    history = model.fit(X, y, epochs=2, seed=0, verbose=0, validation_data=validation, validation_steps=2)
+    expected = model.evaluate(validation, steps=2, verbose=0, return_dict=True)
+    assert history.history["val_loss"][-1] == expected["loss"]
+    assert history.history["val_accuracy"][-1] == expected["accuracy"]
+
+
+def test_steps_that_would_count_batches_of_arrays_are_refused(data):
+    X, y = data
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    loader = gn.data.DataLoader((X, y), batch_size=32)
+    for train in ((X, y), (loader,)):
+        with pytest.raises(ValueError, match=r"validation_steps counts the batches .* validation_data"):
+            model.fit(*train, epochs=1, verbose=0, validation_data=(X, y), validation_steps=2)
+    with pytest.raises(ValueError, match=r"steps counts the batches .* X"):
+        model.evaluate(X, y, steps=2, verbose=0)
+    with pytest.raises(ValueError, match=r"steps counts the batches .* X"):
+        model.predict(X, steps=2)

@@ -105,11 +105,20 @@ def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validati
     check_class_weight(class_weight)
 
 
-def check_validation_steps(validation_steps: Any, name: str = "validation_steps") -> None:
-    """``validation_steps`` (or ``steps``) is None (one pass) or a positive integer."""
-    if validation_steps is not None and (not _is_int(validation_steps) or validation_steps < 1):
+def check_validation_steps(validation_steps: Any, name: str = "validation_steps", batches: bool = True,
+                           data: str = "validation_data") -> None:
+    """``validation_steps`` (or ``steps``) is None (one pass) or a positive integer, and given only
+    where it counts batches: ``batches`` says whether ``data`` is a source of batches."""
+    if validation_steps is None:
+        return
+    if not _is_int(validation_steps) or validation_steps < 1:
         raise ValueError(f"{name} must be a positive integer or None (one pass over the batches), got "
                          f"{validation_steps!r}")
+    if not batches:
+        raise ValueError(
+            f"{name} counts the batches read from a source of batches (a DataLoader, a generator, "
+            f"gn.data.from_parquet or from_csv, Dask), but {data} holds arrays, which are used whole: "
+            f"leave {name} out, or give {data} as gn.data.DataLoader(..., batch_size=...)")
 
 
 def check_validation_freq(validation_freq: Any) -> None:

@@ -139,11 +139,12 @@ def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: A
         X = _args.data_argument("predict", X, x)
     _args.check_batch_size(batch_size)
     _args.check_verbose(verbose)
+    batches = type(X) is not np.ndarray and (_streams.is_batches(X) or _sources.is_dask(X))
     if steps is not None:
-        _args.check_validation_steps(steps, "steps")
+        _args.check_validation_steps(steps, "steps", batches, "X")
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
-    if type(X) is not np.ndarray and (_streams.is_batches(X) or _sources.is_dask(X)):
+    if batches:
         from glassnet.training.streamed import predict_batches
 
         outs = predict_batches(model, X, steps)
@@ -228,12 +229,13 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     if not model.compiled:
         raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
     _args.check_batch_size(batch_size)
-    _args.check_validation_steps(steps, "steps")
     show = _args.check_verbose(verbose)
     check_flag("return_dict", return_dict)
     _ensure_built(model, "evaluate")
     X, y = _data.unpack_bunch(X, y)
-    if _streams.is_batches(X) or _sources.is_dask(X):
+    batches = _streams.is_batches(X) or _sources.is_dask(X)
+    _args.check_validation_steps(steps, "steps", batches, "X")
+    if batches:
         from glassnet.training.streamed import evaluate_batches
 
         with evaluating():
