@@ -107,6 +107,19 @@ def test_dataloader_and_generator_with_steps_train_as_the_arrays(data, in_memory
     assert _same(model, in_memory[0]) and history == in_memory[1]
 
 
+def test_convergence_stop_leaves_the_batches_of_a_generator_to_training(data, in_memory):
+    X, y = data
+
+    def two_epochs():
+        for _ in range(2):
+            for start in range(0, ROWS, 32):
+                yield X[start : start + 32], y[start : start + 32]
+
+    stop = gn.callbacks.ConvergenceStop(tol=1e-12)
+    model, history = _trained(two_epochs(), steps_per_epoch=7, callbacks=[stop])
+    assert _same(model, in_memory[0]) and history == in_memory[1]
+
+
 def test_steps_per_epoch_of_a_whole_pass_restarts_a_re_iterable_source(data, in_memory):
     X, y = data
     model, history = _trained(gn.data.DataLoader((X, y), batch_size=32), steps_per_epoch=7)

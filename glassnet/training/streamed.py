@@ -136,7 +136,8 @@ def _train(
     if verbose:
         extra.append(ProgressLogger(verbose))
     every = [history, *extra, *user]
-    state = RunState(initial_epoch, rng, history, every, functools.partial(_train_loss, model, batches))
+    train_loss = None if batches.once else functools.partial(_train_loss, model, batches)
+    state = RunState(initial_epoch, rng, history, every, train_loss)
     rows = getattr(batches.source, "n_rows", None)
     steps = steps_per_epoch or _length(batches.source) or getattr(batches.source, "expected_steps", None)
     cbs = CallbackList(
@@ -227,7 +228,8 @@ def _validate(model: Any, val: Any) -> dict[str, float]:
 
 
 def _train_loss(model: Any, batches: Batches) -> float:
-    """The data loss over one more pass of the training batches (for ConvergenceStop)."""
+    """The data loss over one more pass of the training batches (for ConvergenceStop); not
+    measured for a generator, whose batches are training's."""
     with _prep.model_mode(model, False):
         return evaluate_batches(model, batches.source, steps=batches.steps)["loss"]
 
