@@ -322,3 +322,16 @@ def test_steps_that_would_count_batches_of_arrays_are_refused(data):
         model.evaluate(X, y, steps=2, verbose=0)
     with pytest.raises(ValueError, match=r"steps counts the batches .* X"):
         model.predict(X, steps=2)
+
+
+def test_evaluating_a_shuffled_source_leaves_its_order_to_training(parquet, in_memory):
+    def source():
+        return gn.data.from_parquet(parquet, target="y", batch_size=16, seed=5)
+
+    evaluated = source()
+    in_memory[0].evaluate(evaluated, verbose=0)
+    assert np.array_equal(_order(evaluated), _order(source()))
+    stop = gn.callbacks.ConvergenceStop(tol=1e-12)
+    model_a, history_a = _trained(source(), callbacks=[stop])
+    model_b, history_b = _trained(source())
+    assert _same(model_a, model_b) and history_a == history_b

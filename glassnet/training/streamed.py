@@ -238,7 +238,8 @@ def evaluate_batches(
     model: Any, source: Any, steps: int | None = None, y: Any = None, what: str = "x"
 ) -> dict[str, float]:
     """Loss and metrics over the batches of ``source`` (``steps`` of them when given), in
-    evaluation mode: the loss weighted by each batch's samples (or its sample weights).
+    evaluation mode: the loss weighted by each batch's samples (or its sample weights);
+    chunked data (Parquet, CSV, Dask) in file order, whether it shuffles for training or not.
 
     Examples
     --------
@@ -251,6 +252,8 @@ def evaluate_batches(
     >>> abs(evaluate_batches(model, loader)["loss"] - model.evaluate(X, y, verbose=0)) < 1e-6
     True
     """
+    if isinstance(source, _streams.ChunkedBatches):
+        source = source.in_order()  # a shuffled pass would draw from the order training reads next
     batches = batches_of(model, source, y, None, False, None, steps, what)
     pairs = model.training_losses()
     fused = [f for _, f in pairs]
