@@ -140,16 +140,18 @@ def test_parquet_options_that_need_every_row_are_refused(parquet, tmp_path):
 def test_parquet_feature_options_are_checked_as_for_a_csv_file(tmp_path):
     rng = np.random.default_rng(0)
     wide = pd.DataFrame({f"x{i}": rng.normal(size=50) for i in range(30)}).assign(y=rng.normal(size=50))
+    refused = [(("--polynomial", 5), "--polynomial 5 of 30 numeric columns makes"),
+               (("--units", "nope=cm"), "--units names ['nope'], which are not feature columns"),
+               (("--hidden", "100000,100000"), "the network would have 10,003,300,001 parameters")]
     for suffix in ("parquet", "csv"):
         path = tmp_path / f"wide.{suffix}"
         if suffix == "parquet":
             pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), path)
         else:
             wide.to_csv(path, index=False)
-        result = _invoke("train", "--data", path, "--target", "y", "--polynomial", 5, "--out", tmp_path / "runs")
-        assert result.exit_code != 0 and "--polynomial 5 of 30 numeric columns makes" in result.output
-        result = _invoke("train", "--data", path, "--target", "y", "--units", "nope=cm", "--out", tmp_path)
-        assert result.exit_code != 0 and "--units names ['nope'], which are not feature columns" in result.output
+        for option, says in refused:
+            result = _invoke("train", "--data", path, "--target", "y", *option, "--out", tmp_path / "runs")
+            assert result.exit_code != 0 and says in result.output, (suffix, result.output)
 
 
 def test_the_feature_options_are_learned_from_the_chunks_and_kept_for_predict(parquet, tmp_path):

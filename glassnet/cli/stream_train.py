@@ -190,7 +190,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
     """``glassnet train`` on a Parquet file read chunk by chunk; returns the Run."""
     from glassnet.cli import train as _train
     from glassnet.cli.interrupt import Interrupt
-    from glassnet.cli.network import build_model, fold_target_scaling
+    from glassnet.cli.network import build_model, check_size, fold_target_scaling
 
     _refuse(s)
     start = time.perf_counter()
@@ -200,6 +200,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
     n_out = len(classes) if classes else 1
     table = Table(None, np.empty(0), task, classes, file.target, Path(s.data).stem)
     n_features = len(prep.feature_names_out)
+    check_size(s, n_features, n_out)
     model = build_model(s, n_features, n_out, task, None, s.data)
     counts = file.counts
     for part, fewest in (("fit", max(2, n_out)), ("test", 1)):
