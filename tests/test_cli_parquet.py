@@ -95,9 +95,10 @@ def test_train_and_predict_on_a_parquet_file(parquet, tmp_path):
     with pytest.warns(gn.io.ExtrapolationWarning):  # the test rows reach beyond the training range
         expected = model.predict(_frame()[["a", "b", "kind", "value"]])
     np.testing.assert_allclose(table["probability_yes"], expected[:, 1], rtol=1e-4, atol=1e-6)
-    evaluated = _invoke("evaluate", folder / "model.safetensors", "--data", parquet)
-    assert evaluated.exit_code != 0 and "glassnet evaluate reads a CSV file" in evaluated.output
-    assert "metrics.json" in evaluated.output and "UTF-8" not in evaluated.output
+    for command in ("evaluate", "explain"):
+        refused = _invoke(command, folder / "model.safetensors", "--data", parquet)
+        assert refused.exit_code != 0 and "is a Parquet file" in refused.output
+        assert "metrics.json" in refused.output and "UTF-8" not in refused.output
 
 
 def test_the_held_out_rows_follow_the_seed(parquet, tmp_path):

@@ -77,12 +77,6 @@ def _same_data(model: Any, data: str) -> bool:
 
 def evaluate(model_path: str, data: str, target: str | None, split: str, console: Any) -> dict[str, Any]:
     """Print the loss and metrics of a saved model on ``data`` (all rows, or the held-out test rows)."""
-    from glassnet.cli import stream_train
-
-    if stream_train.is_parquet(data):
-        raise UsageError(f"glassnet evaluate reads a CSV file or a data set, not the Parquet file {data}: "
-                         "the test metrics of a model trained on it are in its run folder's metrics.json; "
-                         "to evaluate it on other rows, write them to a CSV file")
     model = load_model(model_path)
     table = _labelled(model, data, target)
     if split == "test":
