@@ -23,7 +23,7 @@ from glassnet.training import raw_inputs as _raw
 from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 
-__all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
+__all__ = ["predict", "evaluate", "to_outputs", "metric_logs", "validation_scores"]
 
 #: Rows of memory-mapped inputs computed at a time when ``batch_size`` is None.
 _MAPPED_CHUNK_ROWS = 1024
@@ -248,6 +248,18 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def validation_scores(model: Any, val: tuple[Any, ...]) -> dict[str, float]:
+    """The scores of one validation in ``fit``, in evaluation mode: of ``("arrays", (X, y, w))``,
+    or of ``("batches", source, steps)`` (``steps`` batches of the source, or one pass)."""
+    with _prep.model_mode(model, False):
+        if val[0] == "arrays":
+            vx, vy, vw = val[1]
+            return evaluate(model, vx, vy, verbose=0, sample_weight=vw, return_dict=True)
+        from glassnet.training.streamed import evaluate_batches
+
+        return evaluate_batches(model, val[1], steps=val[2], what="validation_data")
 
 
 def _array_scores(model: Any, X: Any, y: Any, batch_size: int | None, sample_weight: Any) -> dict[str, float]:

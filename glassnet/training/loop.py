@@ -21,7 +21,7 @@ from glassnet.training import replay as _replay
 from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
-from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
+from glassnet.training.evaluation import evaluate, metric_logs, to_outputs, validation_scores
 from glassnet.training.state import RunState
 from glassnet.training.step import Step, train_step
 
@@ -239,10 +239,11 @@ def fit(
     _prep.check_labels(model, xs, ys)
     weights = _prep.sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
     if _streams.is_batches(validation_data):
-        train_idx, val = None, (validation_data, None, None)
+        train_idx, val = None, ("batches", validation_data, validation_steps)
     else:
-        train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
-                                     validation_split_mode, dtype)
+        train_idx, arrays = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
+                                        validation_split_mode, dtype)
+        val = None if arrays is None else ("arrays", arrays)
     if train_idx is not None:
         xs, ys = [_mapped.take(x, train_idx) for x in xs], [t[train_idx] for t in ys]
         weights = None if weights is None else weights[train_idx]
@@ -271,10 +272,7 @@ def fit(
             loop.validation_skipped = val is not None and not _args.validates(validation_freq, epoch)
             logs = _run_epoch(run, loop, epoch, stream, cbs)
             if val is not None and not loop.validation_skipped and not model.stop_training:
-                with _prep.model_mode(model, False):
-                    scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True,
-                                      steps=validation_steps)
-                    logs.update({f"val_{k}": v for k, v in scores.items()})
+                logs.update({f"val_{k}": v for k, v in validation_scores(model, val).items()})
             cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training:
                 break

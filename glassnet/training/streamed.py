@@ -23,7 +23,13 @@ from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 from glassnet.training.batches import Batches, batches_of
 from glassnet.training.callbacks import CallbackList, History, ProgressLogger, TerminateOnNaN
-from glassnet.training.evaluation import _added_losses, _forward_outputs, evaluate, metric_logs, to_outputs
+from glassnet.training.evaluation import (
+    _added_losses,
+    _forward_outputs,
+    metric_logs,
+    to_outputs,
+    validation_scores,
+)
 from glassnet.training.state import RunState
 
 __all__ = ["fit", "evaluate_batches", "predict_batches"]
@@ -158,7 +164,7 @@ def _train(
                 _ran_out(state, epoch)
                 break
             if val is not None and not state.validation_skipped and not model.stop_training:
-                logs.update({f"val_{k}": v for k, v in _validate(model, val).items()})
+                logs.update({f"val_{k}": v for k, v in validation_scores(model, val).items()})
             cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training or batches.exhausted:
                 if batches.exhausted:
@@ -217,14 +223,6 @@ def _epoch(run: Any, state: RunState, epoch: int, batches: Batches, cbs: Callbac
         for name, values in run.norms.items():
             state.history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
     return logs
-
-
-def _validate(model: Any, val: Any) -> dict[str, float]:
-    with _prep.model_mode(model, False):
-        if val[0] == "arrays":
-            vx, vy, vw = val[1]
-            return evaluate(model, vx, vy, verbose=0, sample_weight=vw, return_dict=True)
-        return evaluate_batches(model, val[1], steps=val[2])
 
 
 def _train_loss(model: Any, batches: Batches) -> float:
