@@ -335,3 +335,20 @@ def test_evaluating_a_shuffled_source_leaves_its_order_to_training(parquet, in_m
     model_a, history_a = _trained(source(), callbacks=[stop])
     model_b, history_b = _trained(source())
     assert _same(model_a, model_b) and history_a == history_b
+
+
+def test_a_validation_generator_for_several_epochs_needs_validation_steps(data):
+    X, y = data
+
+    def batches(passes=1):
+        for _ in range(passes):
+            for start in range(0, 64, 32):
+                yield X[start : start + 32], y[start : start + 32]
+
+    for train in ((X, y), (gn.data.DataLoader((X, y), batch_size=32),)):
+        with pytest.raises(ValueError, match=r"validation_data is a generator.*validation_steps"):
+            _model().fit(*train, epochs=2, verbose=0, validation_data=batches())
+        history = _model().fit(*train, epochs=2, verbose=0, validation_data=batches(2), validation_steps=2)
+        assert len(history.history["val_loss"]) == 2
+        history = _model().fit(*train, epochs=1, verbose=0, validation_data=batches())
+        assert len(history.history["val_loss"]) == 1

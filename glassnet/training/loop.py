@@ -223,6 +223,7 @@ def fit(
     chunked = isinstance(X, _streams.ChunkedBatches) or _sources.is_dask(X)
     _args.check_validation_steps(validation_steps, batches=_streams.is_batches(validation_data) or (
         validation_data is None and bool(validation_split) and chunked))
+    _args.check_validation_source(validation_data, validation_steps, validation_freq, initial_epoch, epochs)
     if _streams.is_batches(X) or chunked:
         from glassnet.training import streamed
 
