@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from glassnet._checks import check_flag
 from glassnet._registry import Registry
 
 __all__ = ["Dataset", "load", "names", "is_2d_toy"]
@@ -191,8 +192,7 @@ def load(
     loader = _LOADERS.get(name)
     key = name.lower()
     _check_arguments(key, n_samples, noise, seed, n_classes)
-    if not isinstance(return_X_y, (bool, np.bool_)):
-        raise TypeError(f"return_X_y must be True or False, got {return_X_y!r}")
+    return_X_y = check_flag("return_X_y", return_X_y)
     if key in _BUNDLED:
         data = loader(n_samples, seed)
     else:

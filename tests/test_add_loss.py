@@ -186,3 +186,14 @@ def test_evaluate_and_the_validation_loss_count_the_terms_as_keras(batch_size):
     assert model.evaluate(X, X, batch_size=batch_size, verbose=0) == pytest.approx(expected, rel=1e-12)
     history = model.fit(X, X, epochs=1, batch_size=len(X), verbose=0, validation_data=(X, X)).history
     assert history["val_loss"][0] == pytest.approx(history["loss"][0], rel=1e-12)
+
+
+@pytest.mark.parametrize("metrics", [[], ["mae"]])
+def test_evaluate_on_batches_counts_the_terms_as_on_arrays(metrics):
+    X = _data(12)
+    model, _ = _dense_model()
+    model.compile(gn.optim.SGD(lr=0.0), "mse", metrics=metrics)
+    model.build()
+    on_arrays = model.evaluate(X, X, batch_size=4, verbose=0, return_dict=True)
+    on_batches = model.evaluate(gn.data.DataLoader((X, X), batch_size=4), verbose=0, return_dict=True)
+    assert on_batches["loss"] == pytest.approx(on_arrays["loss"], rel=1e-12)

@@ -95,6 +95,10 @@ def test_train_and_predict_on_a_parquet_file(parquet, tmp_path):
     with pytest.warns(gn.io.ExtrapolationWarning):  # the test rows reach beyond the training range
         expected = model.predict(_frame()[["a", "b", "kind", "value"]])
     np.testing.assert_allclose(table["probability_yes"], expected[:, 1], rtol=1e-4, atol=1e-6)
+    for command in ("evaluate", "explain"):
+        refused = _invoke(command, folder / "model.safetensors", "--data", parquet)
+        assert refused.exit_code != 0 and "is a Parquet file" in refused.output
+        assert "metrics.json" in refused.output and "UTF-8" not in refused.output
 
 
 def test_the_held_out_rows_follow_the_seed(parquet, tmp_path):
@@ -135,6 +139,23 @@ def test_parquet_options_that_need_every_row_are_refused(parquet, tmp_path):
     result = _invoke("train", "--data", parquet, "--target", "label", "--features", "a,nope",
                      "--out", tmp_path)
     assert result.exit_code != 0 and "--features names ['nope']" in result.output
+
+
+def test_parquet_feature_options_are_checked_as_for_a_csv_file(tmp_path):
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({f"x{i}": rng.normal(size=50) for i in range(30)}).assign(y=rng.normal(size=50))
+    refused = [(("--polynomial", 5), "--polynomial 5 of 30 numeric columns makes"),
+               (("--units", "nope=cm"), "--units names ['nope'], which are not feature columns"),
+               (("--hidden", "100000,100000"), "the network would have 10,003,300,001 parameters")]
+    for suffix in ("parquet", "csv"):
+        path = tmp_path / f"wide.{suffix}"
+        if suffix == "parquet":
+            pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), path)
+        else:
+            wide.to_csv(path, index=False)
+        for option, says in refused:
+            result = _invoke("train", "--data", path, "--target", "y", *option, "--out", tmp_path / "runs")
+            assert result.exit_code != 0 and says in result.output, (suffix, result.output)
 
 
 def test_the_feature_options_are_learned_from_the_chunks_and_kept_for_predict(parquet, tmp_path):

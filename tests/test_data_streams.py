@@ -107,6 +107,25 @@ def test_dataloader_and_generator_with_steps_train_as_the_arrays(data, in_memory
     assert _same(model, in_memory[0]) and history == in_memory[1]
 
 
+def test_convergence_stop_leaves_the_batches_of_a_generator_to_training(data, in_memory):
+    X, y = data
+
+    def two_epochs():
+        for _ in range(2):
+            for start in range(0, ROWS, 32):
+                yield X[start : start + 32], y[start : start + 32]
+
+    stop = gn.callbacks.ConvergenceStop(tol=1e-12)
+    model, history = _trained(two_epochs(), steps_per_epoch=7, callbacks=[stop])
+    assert _same(model, in_memory[0]) and history == in_memory[1]
+
+
+def test_steps_per_epoch_of_a_whole_pass_restarts_a_re_iterable_source(data, in_memory):
+    X, y = data
+    model, history = _trained(gn.data.DataLoader((X, y), batch_size=32), steps_per_epoch=7)
+    assert _same(model, in_memory[0]) and history == in_memory[1]
+
+
 def test_evaluate_and_predict_read_batches(parquet, data, in_memory):
     X, y = data
     model = in_memory[0]
@@ -252,3 +271,84 @@ def test_dask_validation_split_uses_the_batch_size(data):
         callbacks=[gn.callbacks.LambdaCallback(on_batch_end=lambda b, logs: sizes.append(logs["size"]))],
     )
     assert max(sizes) == 10 and 0.7 * ROWS < sum(sizes) < 0.9 * ROWS
+
+
+def _csv_folder(X, y, tmp_path, parts=4):
+    for k, rows in enumerate(np.array_split(np.arange(len(X)), parts)):
+        lines = "".join(f"{float(X[i, 0])!r},{y[i]}\n" for i in rows)
+        (tmp_path / f"part{k}.csv").write_text("a,y\n" + lines)
+    return tmp_path
+
+
+def test_a_shuffled_pass_never_trains_on_held_out_rows(data, tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    X, y = data
+    sources = [
+        gn.data.from_csv(_csv_folder(X, y, tmp_path), target="y", batch_size=16, seed=0),
+        gn.training.sources.dask_batches(
+            dd.from_pandas(pd.DataFrame(X[:, :1]), npartitions=4),
+            dd.from_pandas(pd.Series(y), npartitions=4), 16, True, 0),
+    ]
+    for source in sources:
+        train, held = source.split(0.3, seed=1)
+        held_rows = set(_order(held).tolist())
+        assert held_rows
+        for _ in range(4):  # every pass draws a new order of the files or partitions
+            rows = _order(train)
+            assert len(rows) + len(held_rows) == ROWS and not set(rows.tolist()) & held_rows
+
+
+def test_arrays_validate_on_a_source_of_batches(data):
+    X, y = data
+    model = _model()
+    validation = gn.data.DataLoader((X[:50], y[:50]), batch_size=20)
+    history = model.fit(X, y, epochs=2, seed=0, verbose=0, validation_data=validation, validation_steps=2)
+    expected = model.evaluate(validation, steps=2, verbose=0, return_dict=True)
+    assert history.history["val_loss"][-1] == expected["loss"]
+    assert history.history["val_accuracy"][-1] == expected["accuracy"]
+
+
+def test_steps_that_would_count_batches_of_arrays_are_refused(data):
+    X, y = data
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    loader = gn.data.DataLoader((X, y), batch_size=32)
+    for train in ((X, y), (loader,)):
+        with pytest.raises(ValueError, match=r"validation_steps counts the batches .* validation_data"):
+            model.fit(*train, epochs=1, verbose=0, validation_data=(X, y), validation_steps=2)
+    with pytest.raises(ValueError, match=r"steps counts the batches .* X"):
+        model.evaluate(X, y, steps=2, verbose=0)
+    with pytest.raises(ValueError, match=r"steps counts the batches .* X"):
+        model.predict(X, steps=2)
+
+
+def test_evaluating_a_shuffled_source_leaves_its_order_to_training(parquet, in_memory):
+    def source():
+        return gn.data.from_parquet(parquet, target="y", batch_size=16, seed=5)
+
+    evaluated = source()
+    in_memory[0].evaluate(evaluated, verbose=0)
+    assert np.array_equal(_order(evaluated), _order(source()))
+    stop = gn.callbacks.ConvergenceStop(tol=1e-12)
+    model_a, history_a = _trained(source(), callbacks=[stop])
+    model_b, history_b = _trained(source())
+    assert _same(model_a, model_b) and history_a == history_b
+
+
+def test_a_validation_generator_for_several_epochs_needs_validation_steps(data):
+    X, y = data
+
+    def batches(passes=1):
+        for _ in range(passes):
+            for start in range(0, 64, 32):
+                yield X[start : start + 32], y[start : start + 32]
+
+    for train in ((X, y), (gn.data.DataLoader((X, y), batch_size=32),)):
+        with pytest.raises(ValueError, match=r"validation_data is a generator.*validation_steps"):
+            _model().fit(*train, epochs=2, verbose=0, validation_data=batches())
+        history = _model().fit(*train, epochs=2, verbose=0, validation_data=batches(2), validation_steps=2)
+        assert len(history.history["val_loss"]) == 2
+        history = _model().fit(*train, epochs=1, verbose=0, validation_data=batches())
+        assert len(history.history["val_loss"]) == 1

@@ -234,6 +234,8 @@ def test_perceptron_takes_eta0_for_its_step_size():
     ("LogisticRegression", {"C": 10.0}, r"C \(glassnet: alpha = 1 / C"),
     ("Perceptron", {"eta0": 1.0, "penalty": "l2"}, r"does not take penalty; it takes learning_rate"),
     ("LinearRegression", {"lr": 0.1}, r"lr \(glassnet: learning_rate\)"),
+    ("MLPRegressor", {"lr": 0.01}, r"lr \(glassnet: learning_rate_init\)"),
+    ("MLPClassifier", {"eta0": 0.01}, r"eta0 \(glassnet: learning_rate_init\)"),
     ("MLPClassifier", {"n_jobs": 2}, r"n_jobs \(glassnet: one process per estimator"),
     ("MLPRegressor", {"hidden_layer": (8,)}, r"does not take hidden_layer; it takes hidden_layer_sizes"),
     ("BayesianLinearRegression", {"alpha_1": 1e-6}, r"does not take alpha_1; it takes alpha, lambda_"),

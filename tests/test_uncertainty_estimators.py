@@ -105,6 +105,20 @@ def test_partial_fit_continues_every_member():
     assert all(not np.array_equal(b, m.model_.layers[0].W.data) for b, m in zip(before, members))
 
 
+def test_partial_fit_widens_the_training_ranges_to_every_batch_seen():
+    X, y = sine(64)
+    low, high = X[:, 0] < 0, X[:, 0] >= 0
+    estimator = MLPRegressor((8,), uncertainty="gaussian", random_state=0)
+    estimator.partial_fit(X[low], y[low])
+    estimator.partial_fit(X[high], y[high])
+    np.testing.assert_array_equal(estimator.training_ranges_, [[X.min()], [X.max()]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExtrapolationWarning)
+        estimator.predict(X, return_std=True)
+    estimator.fit(X[high], y[high])  # a new fit starts the ranges anew
+    np.testing.assert_array_equal(estimator.training_ranges_, [[X[high].min()], [X.max()]])
+
+
 def test_without_uncertainty_return_std_says_how_to_get_it():
     estimator = fitted(hidden_layer_sizes=(4,), max_iter=2)
     with pytest.raises(ValueError, match="uncertainty='ensemble', 'mc_dropout' or 'gaussian'"):

@@ -87,10 +87,17 @@ def _dataset(name: str, seed: int) -> Table:
 
 def read_csv(path: str) -> Any:
     """The table in a CSV file, with clear errors for a missing, empty, unreadable or
-    non-UTF-8 file, a column name given twice, and numeric columns with cells that are not
+    non-UTF-8 file, a Parquet file, a column name given twice, and numeric columns with cells that are not
     numbers (:func:`check_numbers`)."""
     import pandas as pd
 
+    from glassnet.cli.stream_train import is_parquet
+
+    if is_parquet(path):
+        raise UsageError(f"{path} is a Parquet file: glassnet train and glassnet predict read it chunk by "
+                         "chunk; the other commands read a CSV file or a data set, so write the rows to a "
+                         "CSV file (the test metrics of a model trained on the Parquet file are in its run "
+                         "folder's metrics.json)")
     file = Path(path)
     if not file.is_file():
         hint = " (it is a folder)" if file.is_dir() else ""

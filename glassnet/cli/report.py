@@ -85,6 +85,18 @@ def point_prediction(model: Any, X: np.ndarray) -> np.ndarray:
     return head.mean_std(out)[0] if callable(getattr(head, "mean_std", None)) else out
 
 
+def prediction_columns(model: Any, X: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns ``glassnet predict`` adds for the prepared inputs X of a model trained by
+    ``glassnet train``: ``probability_<class>`` per class and ``predicted_<target>``."""
+    target = model.info.get("target") or "target"
+    if model.info.get("task") != "classification":
+        return {f"predicted_{target}": point_prediction(model, X).reshape(-1)}
+    output, classes = model.predict(X), model.info["classes"]
+    columns = {f"probability_{name}": output[:, c] for c, name in enumerate(classes)}
+    columns[f"predicted_{target}"] = np.asarray(classes, dtype=object)[output.argmax(axis=1)]
+    return columns
+
+
 def score(model: Any, X: np.ndarray, y: np.ndarray, task: str, classes: list[Any] | None) -> dict[str, Any]:
     """Loss and metrics of ``model`` on (X, y): accuracy, macro F1, per-class precision, recall
     and F1 and the confusion matrix for a classifier; MSE, RMSE, MAE and R^2 for a regressor.

@@ -8,33 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from glassnet._files import atomic_write
 from glassnet.cli import report
 from glassnet.cli.settings import CliError
+from glassnet.cli.use import feature_columns
 
 __all__ = ["predict"]
 
 
 def _predictions(model: Any, frame: Any) -> Any:
     """``frame`` with the prediction columns of a model trained by ``glassnet train``."""
-    prep, info = model.preprocessing, model.info
-    target = info.get("target") or "target"
-    features = (
-        frame.drop(columns=[target]) if target in frame.columns and target not in prep.columns_ else frame
-    )
-    x = prep.transform(features)
-    result = frame.copy()
-    if info.get("task") == "classification":
-        output = model.predict(x)
-        classes = info["classes"]
-        for c, name in enumerate(classes):
-            result[f"probability_{name}"] = output[:, c]
-        result[f"predicted_{target}"] = np.asarray(classes, dtype=object)[output.argmax(axis=1)]
-    else:
-        result[f"predicted_{target}"] = report.point_prediction(model, x).reshape(-1)
-    return result
+    x = model.preprocessing.transform(feature_columns(model, frame))
+    return frame.assign(**report.prediction_columns(model, x))
 
 
 def predict(model: Any, data: str, out: str | None, console: Any) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.cli import report
+from glassnet.cli.columns import check_columns
 from glassnet.cli.data import MAX_INTEGER_CLASSES, Table, encode_target
 from glassnet.cli.settings import CliError, TrainSettings, UsageError
 
@@ -57,14 +58,12 @@ class _File:
             raise UsageError(f"--target {what}; the columns of {s.data} are {', '.join(map(repr, names))}")
         self.target = s.target
         self.features = [c for c in names if c != s.target]
-        unknown = [c for c in s.features or [] if c not in self.features]
-        if unknown:
-            raise UsageError(f"--features names {unknown}, which are not feature columns of {s.data}; "
-                             f"they are: {', '.join(self.features)}")
         if not self.features:
             raise CliError(
                 f"{s.data} has only the target column {s.target!r}; the model needs feature columns too"
             )
+        columns = dataset.schema.empty_table().to_pandas()[self.features]  # the columns' types, no rows
+        check_columns(s, Table(columns, np.empty(0), None, None, s.target, Path(s.data).stem))
         self.groups = [g for fragment in dataset.get_fragments() for g in fragment.split_by_row_group()]
         sizes = [sum(info.num_rows for info in g.row_groups) for g in self.groups]
         self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
@@ -191,7 +190,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
     """``glassnet train`` on a Parquet file read chunk by chunk; returns the Run."""
     from glassnet.cli import train as _train
     from glassnet.cli.interrupt import Interrupt
-    from glassnet.cli.network import build_model, fold_target_scaling
+    from glassnet.cli.network import build_model, check_size, fold_target_scaling
 
     _refuse(s)
     start = time.perf_counter()
@@ -201,6 +200,7 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
     n_out = len(classes) if classes else 1
     table = Table(None, np.empty(0), task, classes, file.target, Path(s.data).stem)
     n_features = len(prep.feature_names_out)
+    check_size(s, n_features, n_out)
     model = build_model(s, n_features, n_out, task, None, s.data)
     counts = file.counts
     for part, fewest in (("fit", max(2, n_out)), ("test", 1)):

@@ -181,10 +181,12 @@ def predictor(model: Any, model_path: str | Path) -> Any:
 
 def interval_scores(method: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """Coverage and mean width of the :data:`LEVEL` intervals on held-out rows."""
+    from glassnet import metrics
+
     lower, upper = (bound.reshape(-1) for bound in method.predict_interval(X, level=LEVEL))
     key = f"{round(LEVEL * 100)}"
-    return {f"interval_coverage_{key}": float(np.mean((lower <= y) & (y <= upper))),
-            f"interval_width_{key}": float(np.mean(upper - lower))}
+    return {f"interval_coverage_{key}": metrics.interval_coverage(y, lower, upper),
+            f"interval_width_{key}": metrics.interval_width(lower, upper)}
 
 
 def figures(method: Any, X: np.ndarray, x_raw: np.ndarray | None, y: np.ndarray, folder: Path) -> list[str]:

@@ -42,10 +42,15 @@ def _features(model: Any, data: str) -> tuple[Any, Any]:
     else:
         table = load_table(data, seed=int(info.get("training", {}).get("seed", 0)))
         frame = table.X.assign(**{info.get("target") or "target": _dataset_target(table)})
-    target = info.get("target")
-    features = frame.drop(columns=[target]) if target in frame.columns and \
-        target not in model.preprocessing.columns_ else frame
-    return frame, features
+    return frame, feature_columns(model, frame)
+
+
+def feature_columns(model: Any, frame: Any) -> Any:
+    """The columns of ``frame`` that a saved model reads: all but its target."""
+    target = model.info.get("target")
+    if target in frame.columns and target not in model.preprocessing.columns_:
+        return frame.drop(columns=[target])
+    return frame
 
 
 def _dataset_target(table: Table) -> Any:
@@ -116,14 +121,9 @@ def predict(model_path: str, data: str, out: str | None, console: Any, force: bo
         result[f"predicted_{target}"] = columns.pop("mean")
         for name, values in columns.items():
             result[name] = values
-    elif info.get("task") == "classification":
-        output = model.predict(X)
-        classes = info["classes"]
-        for c, name in enumerate(classes):
-            result[f"probability_{name}"] = output[:, c]
-        result[f"predicted_{target}"] = np.asarray(classes, dtype=object)[output.argmax(axis=1)]
     else:
-        result[f"predicted_{target}"] = report.point_prediction(model, X).reshape(-1)
+        for name, values in report.prediction_columns(model, X).items():
+            result[name] = values
     if out is None:
         result.to_csv(sys.stdout, index=False)
     else:

@@ -22,13 +22,18 @@ def rng_from(random_state: Any) -> np.random.Generator:
     return np.random.default_rng(random_state)
 
 
+#: The names of the step size, in the order they are looked for: the MLPs' is learning_rate_init
+#: (their learning_rate names the schedule, as in scikit-learn), the other estimators' learning_rate.
+_STEP_SIZE = ("learning_rate_init", "learning_rate")
+
 #: Other libraries' parameter names: the glassnet parameter that says the same (None: none is
-#: needed) and how. A hint is given only where the estimator has that parameter.
-SPELLINGS: dict[str, tuple[str | None, str]] = {
+#: needed; a tuple: the first of them the estimator has) and how. A hint is given only where the
+#: estimator has that parameter.
+SPELLINGS: dict[str, tuple[str | tuple[str, ...] | None, str]] = {
     "C": ("alpha", "alpha = 1 / C, the L2 penalty strength: C=10.0 is alpha=0.1"),
-    "eta0": ("learning_rate", "learning_rate"),
-    "learning_rate_init": ("learning_rate", "learning_rate"),
-    "lr": ("learning_rate", "learning_rate"),
+    "eta0": (_STEP_SIZE, ""),
+    "learning_rate_init": (_STEP_SIZE, ""),
+    "lr": (_STEP_SIZE, ""),
     "penalty": ("alpha", "alpha, an L2 penalty"),
     "l1_ratio": ("alpha", "alpha, an L2 penalty; LinearRegression takes penalty='elasticnet', l1_ratio=..."),
     "epochs": ("max_iter", "max_iter"),
@@ -68,6 +73,8 @@ class Estimator(BaseEstimator):
 def _with_hint(name: str, taken: Any) -> str:
     """``name``, followed by glassnet's spelling where the estimator has it."""
     target, how = SPELLINGS.get(name, ("", ""))
+    if isinstance(target, tuple):
+        target = how = next((t for t in target if t in taken), "")
     if how and (target is None or target in taken):
         return f"{name} (glassnet: {how})"
     return name

@@ -10,7 +10,7 @@ from sklearn.base import clone
 
 from glassnet.estimators._base import rng_from
 from glassnet.uncertainty._draws import Draws, components, model_draw
-from glassnet.uncertainty._ranges import training_ranges, warn_outside
+from glassnet.uncertainty._ranges import joined_ranges, training_ranges, warn_outside
 from glassnet.uncertainty.ensemble import member_seeds
 from glassnet.uncertainty.mc_dropout import MCDropout
 
@@ -39,9 +39,13 @@ def fit_members(estimator: Any, X: Any, y: Any, sample_weight: Any, incremental:
     """After the estimator's own network is trained: for ``uncertainty="ensemble"``, train the
     other ``n_members - 1`` networks, each from its own seed spawned from ``random_state``
     (continued, not restarted, by ``partial_fit`` and ``warm_start``); for every method,
-    record the method and the training range of each column of X."""
+    record the method and the training range of each column of X (widened by ``partial_fit``
+    to every batch seen)."""
     estimator._fitted_uncertainty = estimator.uncertainty
-    estimator.training_ranges_ = training_ranges(np.asarray(X)) if estimator.uncertainty else None
+    ranges = training_ranges(np.asarray(X)) if estimator.uncertainty else None
+    if incremental:
+        ranges = joined_ranges(getattr(estimator, "training_ranges_", None), ranges)
+    estimator.training_ranges_ = ranges
     members = getattr(estimator, "members_", [])
     if not members or not (incremental or estimator.warm_start):
         base = int(rng_from(estimator.random_state).integers(2**32 - 1))

@@ -21,8 +21,8 @@ from glassnet.training import streams as _streams
 from glassnet.training.callbacks import Callback
 
 __all__ = [
-    "check_fit", "check_validation_freq", "check_validation_steps", "validates", "check_steps", "check_seed",
-    "check_batch_size",
+    "check_fit", "check_validation_freq", "check_validation_steps", "check_validation_source", "validates",
+    "check_steps", "check_seed", "check_batch_size",
     "check_verbose", "check_class_weight",
     "data_argument", "check_names",
 ]
@@ -105,11 +105,35 @@ def check_fit(epochs: Any, batch_size: Any, verbose: Any, shuffle: Any, validati
     check_class_weight(class_weight)
 
 
-def check_validation_steps(validation_steps: Any, name: str = "validation_steps") -> None:
-    """``validation_steps`` (or ``steps``) is None (one pass) or a positive integer."""
-    if validation_steps is not None and (not _is_int(validation_steps) or validation_steps < 1):
+def check_validation_steps(validation_steps: Any, name: str = "validation_steps", batches: bool = True,
+                           data: str = "validation_data") -> None:
+    """``validation_steps`` (or ``steps``) is None (one pass) or a positive integer, and given only
+    where it counts batches: ``batches`` says whether ``data`` is a source of batches."""
+    if validation_steps is None:
+        return
+    if not _is_int(validation_steps) or validation_steps < 1:
         raise ValueError(f"{name} must be a positive integer or None (one pass over the batches), got "
                          f"{validation_steps!r}")
+    if not batches:
+        raise ValueError(
+            f"{name} counts the batches read from a source of batches (a DataLoader, a generator, "
+            f"gn.data.from_parquet or from_csv, Dask), but {data} holds arrays, which are used whole: "
+            f"leave {name} out, or give {data} as gn.data.DataLoader(..., batch_size=...)")
+
+
+def check_validation_source(validation_data: Any, validation_steps: int | None, validation_freq: Any,
+                            initial_epoch: int, epochs: int) -> None:
+    """A generator given as ``validation_data`` gives its batches once: more than one validation
+    needs ``validation_steps``, the batches each one reads."""
+    if validation_steps is not None or not _streams.is_batches(validation_data):
+        return
+    validations = sum(validates(validation_freq, e) for e in range(initial_epoch, epochs))
+    if validations > 1 and _streams.one_shot(validation_data):
+        raise ValueError(
+            f"validation_data is a generator, which gives its batches once, and fit validates {validations} "
+            "times; give validation_steps (the batches of each validation, as in Keras), pass a "
+            "re-iterable source (a DataLoader, gn.data.from_parquet, an object whose __iter__ starts a new "
+            "pass), or validate once (validation_freq)")
 
 
 def check_validation_freq(validation_freq: Any) -> None:

@@ -8,7 +8,6 @@ no NaN or inf, targets the loss accepts (class labels in range).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +19,8 @@ from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 
 __all__ = ["Batches", "batches_of"]
+
+_END = object()
 
 
 class Batches:
@@ -59,16 +60,17 @@ class Batches:
         self.exhausted = False
         self.first = self._first()
 
-    def _first(self) -> tuple[np.ndarray, ...]:
-        iterator = iter(self.source)
+    def _first(self) -> tuple[Any, ...]:
+        """The first batch, converted; the first epoch starts with it."""
+        self._iterator = iter(self.source)
         try:
-            first = next(iterator)
+            first = next(self._iterator)
         except StopIteration:
             raise ValueError(f"{self.what} gave no batches: the iterable or generator is empty") from None
-        self._iterator = itertools.chain([first], iterator)
+        self._first_unread = True
         return self.convert(first, 0)
 
-    def epoch(self) -> Iterator[tuple[np.ndarray, ...]]:
+    def epoch(self) -> Iterator[tuple[Any, ...]]:
         """The converted batches of the next epoch."""
         if self._iterator is None:
             if self.once:
@@ -76,14 +78,30 @@ class Batches:
                 return
             self._iterator = iter(self.source)
         taken = 0
-        for batch in self._iterator:
+        if self._first_unread:
+            self._first_unread = False
+            yield self.first
+            taken = 1
+        while self.steps is None or taken < self.steps:
+            batch = self._next(taken)
+            if batch is _END:
+                break
             yield self.convert(batch, taken)
             taken += 1
-            if self.steps is not None and taken == self.steps:
-                return
+        else:
+            return  # steps batches taken: the next epoch goes on from here
         self._iterator = None
         if self.once and self.steps is not None and taken < self.steps:
             self.exhausted = True
+
+    def _next(self, taken: int) -> Any:
+        """The next raw batch, or ``_END``. A re-iterable source whose pass ended with the last
+        epoch (``steps`` batches a pass) starts a new pass rather than give an empty epoch."""
+        batch = next(self._iterator, _END)
+        if batch is _END and not taken and not self.once:
+            self._iterator = iter(self.source)
+            batch = next(self._iterator, _END)
+        return batch
 
     def convert(self, batch: Any, b: int) -> tuple[Any, ...]:
         """``(xs, ys, w)`` of one batch, checked (``ys`` and ``w`` None without targets)."""

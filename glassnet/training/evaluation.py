@@ -23,7 +23,7 @@ from glassnet.training import raw_inputs as _raw
 from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 
-__all__ = ["predict", "evaluate", "to_outputs", "metric_logs"]
+__all__ = ["predict", "evaluate", "to_outputs", "metric_logs", "validation_scores"]
 
 #: Rows of memory-mapped inputs computed at a time when ``batch_size`` is None.
 _MAPPED_CHUNK_ROWS = 1024
@@ -139,11 +139,12 @@ def predict(model: Any, X: Any = None, batch_size: int | None = None, verbose: A
         X = _args.data_argument("predict", X, x)
     _args.check_batch_size(batch_size)
     _args.check_verbose(verbose)
+    batches = type(X) is not np.ndarray and (_streams.is_batches(X) or _sources.is_dask(X))
     if steps is not None:
-        _args.check_validation_steps(steps, "steps")
+        _args.check_validation_steps(steps, "steps", batches, "X")
     _ensure_built(model, "predict")
     _warn_if_untrained(model)
-    if type(X) is not np.ndarray and (_streams.is_batches(X) or _sources.is_dask(X)):
+    if batches:
         from glassnet.training.streamed import predict_batches
 
         outs = predict_batches(model, X, steps)
@@ -228,12 +229,13 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
     if not model.compiled:
         raise RuntimeError("evaluate() called before compile(): call model.compile(...) first")
     _args.check_batch_size(batch_size)
-    _args.check_validation_steps(steps, "steps")
     show = _args.check_verbose(verbose)
     check_flag("return_dict", return_dict)
     _ensure_built(model, "evaluate")
     X, y = _data.unpack_bunch(X, y)
-    if _streams.is_batches(X) or _sources.is_dask(X):
+    batches = _streams.is_batches(X) or _sources.is_dask(X)
+    _args.check_validation_steps(steps, "steps", batches, "X")
+    if batches:
         from glassnet.training.streamed import evaluate_batches
 
         with evaluating():
@@ -246,6 +248,18 @@ def evaluate(model: Any, X: Any, y: Any = None, batch_size: int | None = None, v
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def validation_scores(model: Any, val: tuple[Any, ...]) -> dict[str, float]:
+    """The scores of one validation in ``fit``, in evaluation mode: of ``("arrays", (X, y, w))``,
+    or of ``("batches", source, steps)`` (``steps`` batches of the source, or one pass)."""
+    with _prep.model_mode(model, False):
+        if val[0] == "arrays":
+            vx, vy, vw = val[1]
+            return evaluate(model, vx, vy, verbose=0, sample_weight=vw, return_dict=True)
+        from glassnet.training.streamed import evaluate_batches
+
+        return evaluate_batches(model, val[1], steps=val[2], what="validation_data")
 
 
 def _array_scores(model: Any, X: Any, y: Any, batch_size: int | None, sample_weight: Any) -> dict[str, float]:

@@ -20,7 +20,7 @@ from glassnet.training import replay as _replay
 from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 from glassnet.training.callbacks import Callback, CallbackList, History, ProgressLogger, TerminateOnNaN
-from glassnet.training.evaluation import evaluate, metric_logs, to_outputs
+from glassnet.training.evaluation import evaluate, metric_logs, to_outputs, validation_scores
 from glassnet.training.state import RunState
 from glassnet.training.step import Step, train_step
 
@@ -219,8 +219,11 @@ def fit(
                     class_weight, validation_split_mode, track_gradients, initial_epoch, validation_freq,
                     steps_per_epoch)
     verbose = _args.check_verbose(verbose)
-    _args.check_validation_steps(validation_steps)
-    if _streams.is_batches(X) or _sources.is_dask(X):
+    chunked = isinstance(X, _streams.ChunkedBatches) or _sources.is_dask(X)
+    _args.check_validation_steps(validation_steps, batches=_streams.is_batches(validation_data) or (
+        validation_data is None and bool(validation_split) and chunked))
+    _args.check_validation_source(validation_data, validation_steps, validation_freq, initial_epoch, epochs)
+    if _streams.is_batches(X) or chunked:
         from glassnet.training import streamed
 
         return streamed.fit(model, X, y, epochs, batch_size, shuffle, seed, validation_split, validation_data,
@@ -235,8 +238,12 @@ def fit(
     model._initial_weights = None  # trained from here on: predict no longer warns
     _prep.check_labels(model, xs, ys)
     weights = _prep.sample_weights(model, ys, class_weight, sample_weight, xs[0].shape[0], dtype)
-    train_idx, val = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
-                                 validation_split_mode, dtype)
+    if _streams.is_batches(validation_data):
+        train_idx, val = None, ("batches", validation_data, validation_steps)
+    else:
+        train_idx, arrays = _prep.split(model, xs, ys, weights, rng, validation_split, validation_data,
+                                        validation_split_mode, dtype)
+        val = None if arrays is None else ("arrays", arrays)
     if train_idx is not None:
         xs, ys = [_mapped.take(x, train_idx) for x in xs], [t[train_idx] for t in ys]
         weights = None if weights is None else weights[train_idx]
@@ -265,9 +272,7 @@ def fit(
             loop.validation_skipped = val is not None and not _args.validates(validation_freq, epoch)
             logs = _run_epoch(run, loop, epoch, stream, cbs)
             if val is not None and not loop.validation_skipped and not model.stop_training:
-                with _prep.model_mode(model, False):
-                    scores = evaluate(model, *val[:2], verbose=0, sample_weight=val[2], return_dict=True)
-                    logs.update({f"val_{k}": v for k, v in scores.items()})
+                logs.update({f"val_{k}": v for k, v in validation_scores(model, val).items()})
             cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training:
                 break

@@ -19,6 +19,9 @@ from glassnet.training.streams import ChunkedBatches
 __all__ = ["from_parquet", "from_csv", "is_dask", "dask_batches"]
 
 _EXTRA = 'pip install "glassnet[data]"'
+#: The key of row r of file (or partition) i whose position in the data is not known before
+#: reading: i * 2**40 + r, the same on every pass whatever the order of the files.
+_PART_SHIFT = 40
 
 
 def _dataset_module() -> Any:
@@ -217,8 +220,8 @@ def from_csv(
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
         order = range(len(files)) if rng is None else rng.permutation(len(files)).tolist()
-        start = 0
         for i in order:
+            start = i << _PART_SHIFT
             for block in files[i].to_batches(columns=columns, batch_size=block_rows):
                 yield start, _arrays(block, chosen, targets)
                 start += block.num_rows
@@ -272,7 +275,6 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
         order = range(len(parts_x)) if rng is None else rng.permutation(len(parts_x)).tolist()
-        start = 0
         for i in order:
             x = np.asarray(parts_x[i].compute())
             arrays = (x,) if parts_y is None else (x, np.asarray(parts_y[i].compute()))
@@ -281,8 +283,7 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
                     f"partition {i} holds {len(x)} rows of x but {len(arrays[1])} of y; give y "
                     "the partitions of x"
                 )
-            yield (start if starts is None else starts[i]), arrays
-            start += len(x)
+            yield (i << _PART_SHIFT if starts is None else starts[i]), arrays
 
     return ChunkedBatches(read, batch_size, shuffle, seed, None if rows is None else int(sum(rows)))
 

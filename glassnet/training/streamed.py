@@ -10,9 +10,7 @@ targets, kept batch by batch (one row of outputs per sample).
 from __future__ import annotations
 
 import functools
-import itertools
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -25,7 +23,13 @@ from glassnet.training import sources as _sources
 from glassnet.training import streams as _streams
 from glassnet.training.batches import Batches, batches_of
 from glassnet.training.callbacks import CallbackList, History, ProgressLogger, TerminateOnNaN
-from glassnet.training.evaluation import _added_losses, _forward_outputs, evaluate, metric_logs, to_outputs
+from glassnet.training.evaluation import (
+    _added_losses,
+    _forward_outputs,
+    metric_logs,
+    to_outputs,
+    validation_scores,
+)
 from glassnet.training.state import RunState
 
 __all__ = ["fit", "evaluate_batches", "predict_batches"]
@@ -138,7 +142,8 @@ def _train(
     if verbose:
         extra.append(ProgressLogger(verbose))
     every = [history, *extra, *user]
-    state = RunState(initial_epoch, rng, history, every, functools.partial(_train_loss, model, batches))
+    train_loss = None if batches.once else functools.partial(_train_loss, model, batches)
+    state = RunState(initial_epoch, rng, history, every, train_loss)
     rows = getattr(batches.source, "n_rows", None)
     steps = steps_per_epoch or _length(batches.source) or getattr(batches.source, "expected_steps", None)
     cbs = CallbackList(
@@ -159,7 +164,7 @@ def _train(
                 _ran_out(state, epoch)
                 break
             if val is not None and not state.validation_skipped and not model.stop_training:
-                logs.update({f"val_{k}": v for k, v in _validate(model, val).items()})
+                logs.update({f"val_{k}": v for k, v in validation_scores(model, val).items()})
             cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training or batches.exhausted:
                 if batches.exhausted:
@@ -220,16 +225,9 @@ def _epoch(run: Any, state: RunState, epoch: int, batches: Batches, cbs: Callbac
     return logs
 
 
-def _validate(model: Any, val: Any) -> dict[str, float]:
-    with _prep.model_mode(model, False):
-        if val[0] == "arrays":
-            vx, vy, vw = val[1]
-            return evaluate(model, vx, vy, verbose=0, sample_weight=vw, return_dict=True)
-        return evaluate_batches(model, val[1], steps=val[2])
-
-
 def _train_loss(model: Any, batches: Batches) -> float:
-    """The data loss over one more pass of the training batches (for ConvergenceStop)."""
+    """The data loss over one more pass of the training batches (for ConvergenceStop); not
+    measured for a generator, whose batches are training's."""
     with _prep.model_mode(model, False):
         return evaluate_batches(model, batches.source, steps=batches.steps)["loss"]
 
@@ -238,7 +236,8 @@ def evaluate_batches(
     model: Any, source: Any, steps: int | None = None, y: Any = None, what: str = "x"
 ) -> dict[str, float]:
     """Loss and metrics over the batches of ``source`` (``steps`` of them when given), in
-    evaluation mode: the loss weighted by each batch's samples (or its sample weights).
+    evaluation mode: the loss weighted by each batch's samples (or its sample weights);
+    chunked data (Parquet, CSV, Dask) in file order, whether it shuffles for training or not.
 
     Examples
     --------
@@ -251,13 +250,16 @@ def evaluate_batches(
     >>> abs(evaluate_batches(model, loader)["loss"] - model.evaluate(X, y, verbose=0)) < 1e-6
     True
     """
+    if isinstance(source, _streams.ChunkedBatches):
+        source = source.in_order()  # a shuffled pass would draw from the order training reads next
     batches = batches_of(model, source, y, None, False, None, steps, what)
     pairs = model.training_losses()
     fused = [f for _, f in pairs]
     total = weight_sum = added = 0.0
+    seen = 0
     kept: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for xs, ys, wb in itertools.chain([batches.first], _rest(batches)):
+        for xs, ys, wb in batches.epoch():
             if ys is None:
                 raise ValueError(f"{what}: evaluate needs batches (x, y), got a batch of x alone")
             raw = _forward_outputs(model, xs, None, fused)
@@ -267,28 +269,17 @@ def evaluate_batches(
                     fn(Tensor._make(z, False, None), t, sample_weight=wb).item()
                     for (fn, _), z, t in zip(pairs, raw, ys)
                 )
-            total, weight_sum = total + loss * weight, weight_sum + weight
+            total, weight_sum, seen = total + loss * weight, weight_sum + weight, seen + len(xs[0])
             if model._added_losses:
                 added += _added_losses(model, xs, None) * len(xs[0])
             if model.metric_names:
                 kept.append((ys, raw))
-    seen = sum(len(k[0][0]) for k in kept) if kept else None
-    logs = {"loss": total / max(weight_sum, 1e-300) + (added / seen if seen and added else 0.0)}
+    logs = {"loss": total / max(weight_sum, 1e-300) + added / seen}
     if kept:
         ys = [np.concatenate(parts) for parts in zip(*[k[0] for k in kept])]
         raw = [np.concatenate(parts) for parts in zip(*[k[1] for k in kept])]
         logs.update(metric_logs(model, ys, to_outputs(model, raw, fused)))
     return logs
-
-
-def _rest(batches: Batches) -> Iterator[tuple[Any, ...]]:
-    """The batches after the first of one pass (``steps`` in all when given)."""
-    epoch = batches.epoch()
-    next(epoch, None)
-    if batches.steps is None:
-        yield from epoch
-        return
-    yield from itertools.islice(epoch, batches.steps - 1)
 
 
 def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[np.ndarray]:
@@ -310,6 +301,6 @@ def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[n
         source = source.in_order()
     batches = batches_of(model, source, None, None, False, None, steps, "x", targets=False)
     outs = [
-        _forward_outputs(model, xs, None, ()) for xs, _, _ in itertools.chain([batches.first], _rest(batches))
+        _forward_outputs(model, xs, None, ()) for xs, _, _ in batches.epoch()
     ]
     return [np.concatenate(parts) for parts in zip(*outs)]

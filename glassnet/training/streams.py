@@ -13,7 +13,8 @@ same order, pass after pass. Without shuffling, the batches are the rows in file
 gives with ``shuffle=False``.
 
 A held-out part (``split``) is chosen row by row by a seeded hash of the row's position in
-the data (splitmix64): a row is validation when its hash, read as a number in [0, 1), is
+the data (splitmix64; for a folder of CSV files and Dask DataFrames, of its file or partition
+and its row within it): a row is validation when its hash, read as a number in [0, 1), is
 below the fraction. It needs no pass over the data and no memory, and the same seed holds
 out the same rows; unlike the in-memory ``validation_split``, it is not stratified by class
 and holds out about, not exactly, the fraction.
@@ -30,7 +31,9 @@ import numpy as np
 __all__ = ["ChunkedBatches", "is_batches", "row_hash", "one_shot"]
 
 #: A chunk reader: given the generator that orders the chunks (None: file order), it yields
-#: (position of the chunk's first row in the data, (x, y[, w])) for every chunk.
+#: (key of the chunk's first row, (x, y[, w])) for every chunk. The rows of a chunk have
+#: consecutive keys, the same on every pass whatever the order: their positions in the data,
+#: or (file or partition, row within it) where those positions are not known before reading.
 Reader = Callable[[np.random.Generator | None], Iterator[tuple[int, tuple[np.ndarray, ...]]]]
 
 

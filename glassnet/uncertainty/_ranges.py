@@ -16,7 +16,7 @@ import numpy as np
 
 from glassnet.io import ExtrapolationWarning
 
-__all__ = ["training_ranges", "warn_outside"]
+__all__ = ["training_ranges", "joined_ranges", "warn_outside"]
 
 
 def _numeric_table(X: Any) -> np.ndarray | None:
@@ -33,6 +33,14 @@ def training_ranges(X: Any) -> np.ndarray | None:
     if table is None or table.shape[0] == 0:
         return None
     return np.stack([table.min(axis=0), table.max(axis=0)])
+
+
+def joined_ranges(before: np.ndarray | None, new: np.ndarray | None) -> np.ndarray | None:
+    """The ranges covering both ``before`` and ``new`` (training continued on more data);
+    ``new`` alone when ``before`` is None or has other columns."""
+    if before is None or new is None or before.shape != new.shape:
+        return new
+    return np.stack([np.minimum(before[0], new[0]), np.maximum(before[1], new[1])])
 
 
 def warn_outside(ranges: np.ndarray | None, X: Any, what: str, stacklevel: int = 5) -> None:
