@@ -91,9 +91,18 @@ def test_use_bias_keeps_its_keras_meaning():
     assert Dense(2, bias="per_unit", input_dim=3).b.shape == (2,)
 
 
+def test_a_bool_bias_keeps_pytorch_s_meaning():
+    """nn.Linear(3, 2, bias=False) has no bias; bias=True one per unit."""
+    assert Dense(2, bias=False, input_dim=3).b is None
+    assert Dense(2, bias=np.False_, input_dim=3).bias_kind is None
+    layer = Dense(2, bias=True, input_dim=3)
+    assert layer.b.shape == (2,) and layer.bias_kind == "per_unit"
+    assert Dense(2, bias=True, input_dim=3).get_config() == Dense(2, input_dim=3).get_config()
+
+
 @pytest.mark.parametrize("bias, use_bias, match", [
-    ("one", True, "bias must be one of 'per_unit', 'shared' or None, got 'one'"),
-    (True, True, "bias must be one of"),
+    ("one", True, "bias must be one of 'per_unit', 'shared', None, True or False .*, got 'one'"),
+    (1, True, "bias must be one of"),
     ("shared", False, "use_bias=False and bias='shared' contradict"),
 ])
 def test_bad_bias_arguments_are_refused(bias, use_bias, match):
@@ -106,7 +115,7 @@ def test_shared_bias_survives_save_and_load(tmp_path):
     X = RNG.normal(size=(5, 4))
     model.save(tmp_path / "m.safetensors")
     loaded = gn.load(tmp_path / "m.safetensors")
-    assert loaded.layers[0].bias == "shared" and loaded.layers[0].b.shape == (1,)
+    assert loaded.layers[0].bias_kind == "shared" and loaded.layers[0].b.shape == (1,)
     np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-12)
     assert model.layers[0].get_config()["bias"] == "shared"
     assert "bias" not in Dense(2).get_config()

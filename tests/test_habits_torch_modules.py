@@ -188,3 +188,32 @@ def test_to_without_a_device_names_what_it_takes():
         gn.layers.Dense(2).to()
     with pytest.raises(TypeError, match="takes a device"):
         gn.layers.Dense(2).to("cpu", bogus=1)
+
+
+@pytest.mark.parametrize("name, glassnet_name", [("weight", "W"), ("bias", "b")])
+def test_pytorch_s_weight_and_bias_attributes_name_glassnet_s(name, glassnet_name):
+    """layer.weight / layer.bias fail at once naming layer.W / layer.b (for Dense, bias was
+    also a constructor argument whose kind is layer.bias_kind)."""
+    for layer in (gn.layers.Dense(2, input_dim=3), gn.layers.Conv2D(2, 3, input_shape=(1, 5, 5))):
+        pattern = rf"has no attribute '{name}': .*\(layer.{glassnet_name}, a Parameter"
+        with pytest.raises(AttributeError, match=pattern):
+            getattr(layer, name)
+        assert not hasattr(layer, name)
+    with pytest.raises(AttributeError, match="object has no attribute 'colour'"):
+        gn.layers.Dense(2).colour  # noqa: B018 - other names keep Python's message
+
+
+def test_a_module_of_your_own_may_call_its_parameters_weight_and_bias():
+    class Affine(gn.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.weight = gn.Parameter(np.ones((3, 2)))
+            self.bias = gn.Parameter(np.zeros(2))
+
+        def call(self, x):
+            return x @ self.weight + self.bias
+
+    layer = Affine()
+    assert layer.weight.shape == (3, 2) and layer.bias.shape == (2,)
+    assert len(list(layer.parameters())) == 2
+    np.testing.assert_array_equal(layer(np.ones((1, 3))).numpy(), [[3.0, 3.0]])

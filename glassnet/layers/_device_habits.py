@@ -35,8 +35,22 @@ def _is_dtype(value: Any) -> bool:
     return value in (float, int) or isinstance(value, type) and issubclass(value, np.generic)
 
 
+_TORCH_NAMES = {"weight": "weights W (layer.W, a Parameter) and its bias b",
+                "bias": "bias b (layer.b, a Parameter) and its weights W"}
+
+
 class DeviceHabits:
-    """PyTorch's ``Module`` device and dtype methods, with glassnet's meaning or a clear refusal."""
+    """PyTorch's ``Module`` device and dtype methods, with glassnet's meaning or a clear refusal;
+    PyTorch's ``weight`` and ``bias`` attributes are refused naming glassnet's ``W`` and ``b``."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        """Reached only for an attribute the module does not have: PyTorch's ``weight`` and
+        ``bias`` (of a glassnet layer) are refused naming glassnet's ``W`` and ``b``; a
+        module of your own that sets ``self.weight`` keeps it."""
+        if name in _TORCH_NAMES:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}: glassnet calls a layer's "
+                                 f"{_TORCH_NAMES[name]}; layer.W.data and layer.b.data are the arrays")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def cpu(self) -> Any:
         """The module itself: glassnet computes on the CPU (PyTorch's ``model.cpu()``).

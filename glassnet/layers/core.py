@@ -127,11 +127,13 @@ class Dense(KernelLayer):
         g, by name (see :mod:`glassnet.activations`) or as a function; None is identity.
     use_bias : bool, default True
         Keras's switch: False is ``bias=None``.
-    bias : {"per_unit", "shared", None}, default "per_unit"
+    bias : {"per_unit", "shared", None, True, False}, default "per_unit"
         "per_unit": b has one value per unit, b of shape (units,). "shared": one scalar bias
         for the whole layer, b of shape (1,), added to every unit (the lectures' 2-2-2
         network has one b1 and one b2); its gradient is the sum of the units' deltas,
-        dE/db = sum_samples sum_units delta. None: no bias (as ``use_bias=False``).
+        dE/db = sum_samples sum_units delta. None: no bias (as ``use_bias=False``). True
+        and False are PyTorch's ``nn.Linear(bias=...)``: "per_unit" and None. The kind is
+        kept as ``layer.bias_kind``; the bias itself is ``layer.b``.
     kernel_initializer : str or initializer, optional
         Default: glorot_uniform; he_normal for the ReLU family; lecun_normal for selu.
     bias_initializer : str or initializer, default "zeros"
@@ -181,8 +183,8 @@ class Dense(KernelLayer):
         bias: str | None = "per_unit",
     ) -> None:
         input_dim = dense_input_dim(input_dim, input_shape)
-        self.bias = _bias_kind(bias, use_bias)
-        super().__init__(name or "dense", activation, self.bias is not None, kernel_initializer,
+        self.bias_kind = _bias_kind(bias, use_bias)
+        super().__init__(name or "dense", activation, self.bias_kind is not None, kernel_initializer,
                          bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
@@ -222,7 +224,7 @@ class Dense(KernelLayer):
 
     @property
     def _bias_size(self) -> int:
-        return 1 if self.bias == "shared" else self.n_units
+        return 1 if self.bias_kind == "shared" else self.n_units
 
     def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
         """W of shape (inputs, units) and b of shape (units,), or (1,) when shared."""
@@ -243,7 +245,7 @@ class Dense(KernelLayer):
         one scalar broadcast over the units, so its gradient sums their deltas."""
         if self.b is None:
             return Linear.apply(x, self.W)
-        if self.bias == "shared":
+        if self.bias_kind == "shared":
             return Linear.apply(x, self.W) + self.b
         return Linear.apply(x, self.W, self.b)
 
@@ -256,7 +258,7 @@ class Dense(KernelLayer):
         return {
             "units": self.units,
             **self.weight_config(),
-            **({"bias": "shared"} if self.bias == "shared" else {}),
+            **({"bias": "shared"} if self.bias_kind == "shared" else {}),
             "input_dim": self.input_dim if self.input_dim is not None else (
                 self.input_shape[0] if self.input_shape else None),
             "name": self.name,
@@ -267,9 +269,13 @@ _BIAS_KINDS = ("per_unit", "shared", None)
 
 
 def _bias_kind(bias: Any, use_bias: Any) -> str | None:
-    """``bias`` checked and reconciled with Keras's ``use_bias``: False means no bias."""
+    """``bias`` checked and reconciled with Keras's ``use_bias``: False means no bias. A bool
+    ``bias`` is PyTorch's ``nn.Linear(bias=...)``: True one bias per unit, False none."""
+    if isinstance(bias, (bool, np.bool_)):
+        bias = "per_unit" if bias else None
     if not (bias is None or isinstance(bias, str)) or bias not in _BIAS_KINDS:
-        raise ValueError(f"Dense: bias must be one of 'per_unit', 'shared' or None, got {bias!r}")
+        raise ValueError(f"Dense: bias must be one of 'per_unit', 'shared', None, True or False "
+                         f"(or use_bias=False for none), got {bias!r}")
     if not check_flag("use_bias", use_bias):
         if bias == "shared":
             raise ValueError("Dense: use_bias=False and bias='shared' contradict each other; give "
