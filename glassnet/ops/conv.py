@@ -126,15 +126,20 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
     forward and backward passes markedly faster than one batch-sized matrix. Each chunk
-    also costs a few NumPy calls, so there are no more than that. The chunks depend on the
-    shapes only, not on the threads: the weight gradient, a sum over chunks, has the same
-    bits on any number of threads.
+    also costs a few NumPy calls, so there are no more than that. Several chunks are made a
+    multiple of ``PIECES`` in number and equal in size to a sample, so that 2 or 4 threads
+    get equal shares. The chunks depend on the shapes only, not on the threads: the weight
+    gradient, a sum over chunks, has the same bits on any number of threads.
     """
     size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
     pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
     if pieces > 1:
         size = min(size, -(-n // pieces))
-    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+    count = -(-n // size)
+    if count > 1:
+        count = min(n, -(-count // PIECES) * PIECES)
+    bounds = [n * k // count for k in range(count + 1)]
+    return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: Any,
