@@ -80,6 +80,21 @@ static void zero_planes(const Py_buffer *b, Py_ssize_t c0, Py_ssize_t c1, Py_ssi
 
 /* ------------------------------------------------------------------ im2col, col2im */
 
+/* The arguments of im2col and col2im, (grid, cols, sizes, n0, n1) in the order `grid_first`
+ * says: the 4-D padded grid, the C-contiguous matrix of the columns of samples [n0, n1)
+ * of the same type, and the geometry. -1 with an exception when one does not fit. */
+static int take_columns(Views *v, PyObject *args, int grid_first, Py_buffer **grid, Py_buffer **cols,
+                        Geometry *g, Py_ssize_t *n0, Py_ssize_t *n1) {
+    PyObject *first, *second, *sizes;
+    if (!PyArg_ParseTuple(args, "OOOnn", &first, &second, &sizes, n0, n1)) return -1;
+    PyObject *go = grid_first ? first : second, *co = grid_first ? second : first;
+    if ((*grid = take_grid(v, go, grid_first ? "xp" : "dxp", 0, !grid_first)) == NULL) return -1;
+    if (geometry(sizes, *grid, g) < 0 || check_range(*n0, *n1, (*grid)->shape[1], "sample") < 0) return -1;
+    const Py_ssize_t count = (*grid)->shape[0] * g->kh * g->kw * (*n1 - *n0) * g->ho * g->wo;
+    *cols = take(v, co, grid_first ? "cols" : "dcols", (*grid)->format[0], count, grid_first);
+    return *cols == NULL ? -1 : 0;
+}
+
 /* cols[(c, u, v), (n - n0, i, j)] = xp[c, n, i sh + u dh, j sw + v dw]: a copy. */
 #define IM2COL_LOOP(T)                                                                      \
     for (Py_ssize_t c = 0; c < C; c++)                                                      \
@@ -100,17 +115,15 @@ static void zero_planes(const Py_buffer *b, Py_ssize_t c0, Py_ssize_t c1, Py_ssi
 
 PyObject *im2col(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *xo, *oo, *sizes;
-    Py_ssize_t n0, n1;
-    if (!PyArg_ParseTuple(args, "OOOnn", &xo, &oo, &sizes, &n0, &n1)) return NULL;
     Views v = {.held = 0};
     Geometry g;
-    Py_buffer *x = take_grid(&v, xo, "xp", 0, 0), *cols;
-    if (x == NULL || geometry(sizes, x, &g) < 0 || check_range(n0, n1, x->shape[1], "sample")) goto fail;
-    const Py_ssize_t C = x->shape[0];
-    if ((cols = take(&v, oo, "cols", x->format[0], C * g.kh * g.kw * (n1 - n0) * g.ho * g.wo, 1)) == NULL)
-        goto fail;
-    const Py_ssize_t step = x->strides[3] * g.sw;
+    Py_buffer *x, *cols;
+    Py_ssize_t n0, n1;
+    if (take_columns(&v, args, 1, &x, &cols, &g, &n0, &n1) < 0) {
+        release(&v);
+        return NULL;
+    }
+    const Py_ssize_t C = x->shape[0], step = x->strides[3] * g.sw;
     Py_BEGIN_ALLOW_THREADS
     char *out = cols->buf;
     if (x->itemsize == 4) {
@@ -121,9 +134,6 @@ PyObject *im2col(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     release(&v);
     Py_RETURN_NONE;
-fail:
-    release(&v);
-    return NULL;
 }
 
 /* dxp[:, n0:n1] = 0, then dxp[c, n, i sh + u dh, j sw + v dw] += dcols[(c, u, v), (n - n0, i, j)],
@@ -148,17 +158,15 @@ fail:
 
 PyObject *col2im(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *co, *xo, *sizes;
-    Py_ssize_t n0, n1;
-    if (!PyArg_ParseTuple(args, "OOOnn", &co, &xo, &sizes, &n0, &n1)) return NULL;
     Views v = {.held = 0};
     Geometry g;
-    Py_buffer *dx = take_grid(&v, xo, "dxp", 0, 1), *dcols;
-    if (dx == NULL || geometry(sizes, dx, &g) < 0 || check_range(n0, n1, dx->shape[1], "sample")) goto fail;
-    const Py_ssize_t C = dx->shape[0];
-    if ((dcols = take(&v, co, "dcols", dx->format[0], C * g.kh * g.kw * (n1 - n0) * g.ho * g.wo, 0)) == NULL)
-        goto fail;
-    const Py_ssize_t step = dx->strides[3] * g.sw;
+    Py_buffer *dx, *dcols;
+    Py_ssize_t n0, n1;
+    if (take_columns(&v, args, 0, &dx, &dcols, &g, &n0, &n1) < 0) {
+        release(&v);
+        return NULL;
+    }
+    const Py_ssize_t C = dx->shape[0], step = dx->strides[3] * g.sw;
     Py_BEGIN_ALLOW_THREADS
     zero_planes(dx, 0, C, n0, n1);
     const char *src = dcols->buf;
@@ -170,9 +178,6 @@ PyObject *col2im(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     release(&v);
     Py_RETURN_NONE;
-fail:
-    release(&v);
-    return NULL;
 }
 
 /* ------------------------------------------------------------------ max pooling */

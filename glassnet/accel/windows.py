@@ -47,21 +47,23 @@ def _sizes(geo: Any) -> tuple[int, ...]:
     return (*geo.kernel, *geo.stride, *geo.dilation)
 
 
-def _compiled(name: str) -> Any:
-    """The compiled kernel ``name``, or None where the NumPy code runs."""
-    return getattr(accel._compiled, name) if accel.compiled_in_use() else None
+def _compiled(name: str, *args: Any) -> bool:
+    """Run the compiled kernel ``name`` on ``args``; False where the NumPy code is to run
+    (no compiled kernels, reference mode, or arrays the kernel does not take)."""
+    if not accel.compiled_in_use():
+        return False
+    try:
+        getattr(accel._compiled, name)(*args)
+        return True
+    except accel.REFUSED:
+        return False
 
 
 def im2col(xp: np.ndarray, geo: Any, chunk: slice, out: np.ndarray) -> np.ndarray:
     """The windows of samples ``chunk`` of xp (C, N, Hp, Wp) as the columns of ``out``
     (C kh kw, n Ho Wo), column (n, i, j) holding window (i, j) of sample n: a copy."""
-    kernel = _compiled("im2col")
-    if kernel is not None:
-        try:
-            kernel(xp, out, _sizes(geo), chunk.start, chunk.stop)
-            return out
-        except accel.REFUSED:
-            pass
+    if _compiled("im2col", xp, out, _sizes(geo), chunk.start, chunk.stop):
+        return out
     part = windows(xp[:, chunk], geo)
     out.reshape(part.shape)[...] = part
     return out
@@ -70,13 +72,8 @@ def im2col(xp: np.ndarray, geo: Any, chunk: slice, out: np.ndarray) -> np.ndarra
 def col2im(dcols: np.ndarray, dxp: np.ndarray, geo: Any, chunk: slice) -> None:
     """Samples ``chunk`` of dxp (C, N, Hp, Wp) = each column of dcols (C kh kw, n Ho Wo)
     added onto the input positions of its window, tap by tap in row-major order, from 0."""
-    kernel = _compiled("col2im")
-    if kernel is not None:
-        try:
-            kernel(dcols, dxp, _sizes(geo), chunk.start, chunk.stop)
-            return
-        except accel.REFUSED:
-            pass
+    if _compiled("col2im", dcols, dxp, _sizes(geo), chunk.start, chunk.stop):
+        return
     part = dxp[:, chunk]
     part[...] = 0
     d = dcols.reshape(part.shape[0], *geo.kernel, part.shape[1], *geo.out)
@@ -98,13 +95,8 @@ def max_pool(xp: np.ndarray, geo: Any, out: np.ndarray, index: np.ndarray | None
     ``np.maximum``'s (NaN propagates): ties go to the first maximum of the window in
     row-major order, as in PyTorch.
     """
-    kernel = _compiled("max_pool")
-    if kernel is not None:
-        try:
-            kernel(xp, out, index, _sizes(geo), channels.start, channels.stop)
-            return
-        except accel.REFUSED:
-            pass
+    if _compiled("max_pool", xp, out, index, _sizes(geo), channels.start, channels.stop):
+        return
     views = [xp[channels][tap] for tap in taps(geo)]
     out, index = out[channels], None if index is None else index[channels]
     np.copyto(out, views[0])
@@ -121,13 +113,8 @@ def max_pool_grad(delta: np.ndarray, index: np.ndarray, dxp: np.ndarray, geo: An
     """Channels ``channels`` of dxp (C, N, Hp, Wp) = each window's delta (C, N, Ho, Wo)
     added onto its recorded tap, from 0; tap by tap, so that an element shared by
     overlapping windows adds their deltas in the same order on every path."""
-    kernel = _compiled("max_pool_grad")
-    if kernel is not None:
-        try:
-            kernel(delta, index, dxp, _sizes(geo), channels.start, channels.stop)
-            return
-        except accel.REFUSED:
-            pass
+    if _compiled("max_pool_grad", delta, index, dxp, _sizes(geo), channels.start, channels.stop):
+        return
     part, d, index = dxp[channels], delta[channels], index[channels]
     part[...] = 0
     for k, tap in enumerate(taps(geo)):
