@@ -1,9 +1,15 @@
 """Layers: the building blocks of models.
 
+The less used layer families (radial basis, recurrent, sequence wrappers, sampling,
+upsampling) are imported on first use, so that ``import glassnet`` stays quick; every name
+of ``__all__`` resolves as usual (``gn.layers.LSTM``, ``from glassnet.layers import LSTM``).
+
 Keras's names of the pooling layers are the same classes: ``MaxPooling2D`` is
 :class:`MaxPool2D`, ``AveragePooling2D`` :class:`AvgPool2D`, ``GlobalAveragePooling2D``
 :class:`GlobalAvgPool2D` and ``MaxPooling1D`` :class:`MaxPool1D`.
 """
+
+from typing import TYPE_CHECKING
 
 from glassnet.layers.conv import Conv1D, Conv2D
 from glassnet.layers.core import Activation, Dense, Dropout
@@ -11,12 +17,14 @@ from glassnet.layers.heads import GaussianHead, QuantileHead
 from glassnet.layers.module import Layer, Module, Parameter
 from glassnet.layers.norm import BatchNormalization
 from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
-from glassnet.layers.rbf import RBF
-from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Flatten, Reshape
-from glassnet.layers.sampling import Sampling
-from glassnet.layers.sequences import Bidirectional, Masking
-from glassnet.layers.upsampling import Conv2DTranspose, UpSampling2D
+
+if TYPE_CHECKING:  # imported on first use (see __getattr__); named here for type checkers and the docs
+    from glassnet.layers.rbf import RBF
+    from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
+    from glassnet.layers.sampling import Sampling
+    from glassnet.layers.sequences import Bidirectional, Masking
+    from glassnet.layers.upsampling import Conv2DTranspose, UpSampling2D
 
 MaxPooling2D = MaxPool2D
 AveragePooling2D = AvgPool2D
@@ -41,10 +49,36 @@ _NOT_IN_GLASSNET = (
 )
 
 
+#: The layers imported on first use: name -> the module that defines it.
+_LAZY = {
+    "RBF": "glassnet.layers.rbf",
+    "SimpleRNN": "glassnet.layers.recurrent",
+    "LSTM": "glassnet.layers.recurrent",
+    "GRU": "glassnet.layers.recurrent",
+    "Bidirectional": "glassnet.layers.sequences",
+    "Masking": "glassnet.layers.sequences",
+    "Sampling": "glassnet.layers.sampling",
+    "Conv2DTranspose": "glassnet.layers.upsampling",
+    "UpSampling2D": "glassnet.layers.upsampling",
+}
+
+
 def __getattr__(name: str) -> object:
+    """The layers of :data:`_LAZY`, imported on first use; Keras's names glassnet lacks explained."""
+    if name in _LAZY:
+        import importlib
+
+        layer = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = layer
+        return layer
     if name in _NOT_IN_GLASSNET:
         raise AttributeError(
             f"glassnet.layers has no {name} (Keras's name). Its layers are {', '.join(__all__[2:])}; "
             "an activation such as ReLU or Softmax is Activation('relu') or activation='relu' on a layer, "
             "and gn.concatenate / + join functional tensors")
     raise AttributeError(f"module 'glassnet.layers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the layers not imported yet included."""
+    return sorted(set(globals()) | set(_LAZY))
