@@ -6,7 +6,8 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch", "optuna", "dask", "distributed", "mapie")
+HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch", "optuna", "dask", "distributed", "mapie",
+         "threadpoolctl")
 
 
 def test_import_glassnet_loads_none_of_the_heavy_libraries():
@@ -40,6 +41,17 @@ LAZY = {
     "glassnet.training.loader": "gn.data.DataLoader",
     "glassnet.training.checkpoint": "gn.callbacks.ModelCheckpoint",
     "glassnet.training.resume": "gn.callbacks.BackupAndRestore",
+    "glassnet.optim": "gn.optim.Adam",
+    "glassnet.metrics": "gn.metrics.get",
+    "glassnet.schedules": "gn.schedules.StepDecay",
+    "glassnet.initializers": "gn.initializers.Zeros",
+    "glassnet.regularizers": "gn.regularizers.L2",
+    "glassnet.functional": "gn.concatenate",
+    "glassnet.layers.rbf": "gn.layers.RBF",
+    "glassnet.layers.recurrent": "gn.layers.LSTM",
+    "glassnet.layers.sequences": "gn.layers.Masking",
+    "glassnet.layers.sampling": "gn.layers.Sampling",
+    "glassnet.layers.upsampling": "gn.layers.UpSampling2D",
 }
 
 
@@ -58,3 +70,55 @@ def test_a_model_trains_right_after_import_glassnet():
             "print(len(h.history['loss']), m.predict(np.ones((1, 2), 'float32')).shape)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["2", "(1,", "1)"]
+
+
+def test_import_glassnet_leaves_every_first_use_module_unloaded():
+    code = f"import json, sys, glassnet; print(json.dumps(sorted(set({list(LAZY)!r}) & set(sys.modules))))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []
+
+
+def test_every_layer_name_resolves_to_one_object_and_is_listed():
+    import glassnet as gn
+    from glassnet import layers
+
+    for name in layers.__all__:
+        namespace: dict[str, object] = {}
+        exec(f"from glassnet.layers import {name}", namespace)
+        assert namespace[name] is getattr(gn.layers, name) is getattr(gn.layers, name), name
+        assert name in dir(gn.layers), name
+    assert set(layers._LAZY) <= set(layers.__all__)
+
+
+def test_every_top_level_name_is_listed_and_resolves_to_one_object():
+    import glassnet as gn
+
+    assert set(gn.__all__) <= set(dir(gn))
+    assert all(getattr(gn, name) is getattr(gn, name) for name in gn.__all__)
+
+
+def test_a_star_import_gives_every_layer():
+    namespace: dict[str, object] = {}
+    exec("from glassnet.layers import *", namespace)
+    from glassnet import layers
+
+    assert [name for name in layers.__all__ if name not in namespace] == []
+
+
+def test_a_model_file_with_first_use_layers_loads_in_a_fresh_process(tmp_path):
+    """A file naming layers of the first-use modules is read by a process that has not imported
+    them: the loaded layers are the classes that ``gn.layers`` gives, with the saved weights."""
+    path = tmp_path / "model.safetensors"
+    save = ("import json, numpy as np, glassnet as gn; x = gn.Input((5, 3)); "
+            "h = gn.layers.Bidirectional(gn.layers.GRU(4))(x); "
+            "y = gn.layers.Dense(2)(gn.layers.RBF(3, centers=np.zeros((3, 8)))(h)); m = gn.Model(x, y); "
+            f"print(json.dumps(m.predict(np.ones((1, 5, 3), 'float32')).tolist())); m.save({str(path)!r})")
+    saved = subprocess.run([sys.executable, "-c", save], capture_output=True, text=True, check=True)
+    load = (f"import json, numpy as np, glassnet as gn; m = gn.load({str(path)!r}); "
+            "print(json.dumps(m.predict(np.ones((1, 5, 3), 'float32')).tolist())); "
+            "print(json.dumps({type(k).__name__: type(k) is getattr(gn.layers, type(k).__name__) "
+            "for k in m.layers}))")
+    loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, check=True)
+    prediction, classes = loaded.stdout.splitlines()
+    assert json.loads(classes) == {"Bidirectional": True, "RBF": True, "Dense": True}
+    assert json.loads(prediction) == json.loads(saved.stdout)
