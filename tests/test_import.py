@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch", "optuna", "dask", "distributed", "mapie",
          "threadpoolctl")
@@ -17,6 +18,18 @@ def test_import_glassnet_loads_none_of_the_heavy_libraries():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == [], f"import glassnet loaded {result.stdout.strip()}"
+
+
+def test_import_glassnet_loads_no_json_or_path_module():
+    """The modules only the model files use come with them. Checked without ``site`` (``-S``),
+    whose startup (an editable install's finder) may import them itself."""
+    import glassnet
+
+    paths = [str(Path(glassnet.__file__).resolve().parents[1]), *filter(None, sys.path)]
+    code = (f"import sys; sys.path[:0] = {paths!r}; import glassnet; "
+            "print(sorted({'json', 'pathlib'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stderr
 
 
 def test_model_files_are_imported_on_first_use():
