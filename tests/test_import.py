@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 HEAVY = ("matplotlib", "pandas", "sklearn", "scipy", "torch", "optuna", "dask", "distributed", "mapie",
          "threadpoolctl")
 
@@ -122,20 +125,37 @@ def test_a_star_import_gives_every_layer():
     assert [name for name in layers.__all__ if name not in namespace] == []
 
 
-def test_a_model_file_with_first_use_layers_loads_in_a_fresh_process(tmp_path):
+#: Models made of first-use layers: the code that makes ``m``, its input's shape, its layers.
+FIRST_USE_MODELS = {
+    "recurrent": ("x = gn.Input((5, 3)); "
+                  "h = gn.layers.Bidirectional(gn.layers.GRU(4))(gn.layers.Masking()(x)); "
+                  "y = gn.layers.Dense(2)(gn.layers.RBF(3, centers=np.zeros((3, 8)))(h)); m = gn.Model(x, y)",
+                  (5, 3), ["Masking", "Bidirectional", "RBF", "Dense"]),
+    "images": ("m = gn.Sequential([gn.Input((1, 6, 6)), gn.layers.Conv2D(2, 3, padding='same'), "
+               "gn.layers.BatchNormalization(), gn.layers.MaxPooling2D(2), gn.layers.UpSampling2D(2), "
+               "gn.layers.Conv2DTranspose(1, 3), gn.layers.Flatten(), gn.layers.Dense(2)])",
+               (1, 6, 6), ["Conv2D", "BatchNormalization", "MaxPool2D", "UpSampling2D", "Conv2DTranspose",
+                           "Flatten", "Dense"]),
+}
+
+
+@pytest.mark.parametrize("kind", FIRST_USE_MODELS)
+def test_a_model_file_with_first_use_layers_loads_in_a_fresh_process(kind, tmp_path):
     """A file naming layers of the first-use modules is read by a process that has not imported
-    them: the loaded layers are the classes that ``gn.layers`` gives, with the saved weights."""
+    them: the loaded layers, and those of its JSON architecture, are the classes that
+    ``gn.layers`` gives, and the loaded model predicts as the saved one."""
+    make, shape, layers = FIRST_USE_MODELS[kind]
     path = tmp_path / "model.safetensors"
-    save = ("import json, numpy as np, glassnet as gn; x = gn.Input((5, 3)); "
-            "h = gn.layers.Bidirectional(gn.layers.GRU(4))(x); "
-            "y = gn.layers.Dense(2)(gn.layers.RBF(3, centers=np.zeros((3, 8)))(h)); m = gn.Model(x, y); "
-            f"print(json.dumps(m.predict(np.ones((1, 5, 3), 'float32')).tolist())); m.save({str(path)!r})")
+    x = f"np.linspace(-1, 1, {int(np.prod(shape))}, dtype='float32').reshape(1, *{shape!r})"
+    save = (f"import json, numpy as np, glassnet as gn; {make}; "
+            f"print(json.dumps(m.predict({x}).tolist())); m.save({str(path)!r})")
     saved = subprocess.run([sys.executable, "-c", save], capture_output=True, text=True, check=True)
     load = (f"import json, numpy as np, glassnet as gn; m = gn.load({str(path)!r}); "
-            "print(json.dumps(m.predict(np.ones((1, 5, 3), 'float32')).tolist())); "
-            "print(json.dumps({type(k).__name__: type(k) is getattr(gn.layers, type(k).__name__) "
-            "for k in m.layers}))")
+            f"print(json.dumps(m.predict({x}).tolist())); twin = gn.models.model_from_json(m.to_json()); "
+            "print(json.dumps([type(k).__name__ for k in m.layers])); "
+            "print(all(type(k) is getattr(gn.layers, type(k).__name__) is type(t) "
+            "for k, t in zip(m.layers, twin.layers, strict=True)))")
     loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, check=True)
-    prediction, classes = loaded.stdout.splitlines()
-    assert json.loads(classes) == {"Bidirectional": True, "RBF": True, "Dense": True}
+    prediction, names, same_classes = loaded.stdout.splitlines()
     assert json.loads(prediction) == json.loads(saved.stdout)
+    assert (json.loads(names), same_classes) == (layers, "True")
