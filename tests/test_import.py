@@ -110,6 +110,13 @@ def test_every_layer_name_resolves_to_one_object_and_is_listed():
     assert set(layers._LAZY) <= set(layers.__all__)
 
 
+def test_the_layer_modules_stay_attributes_of_glassnet_layers():
+    code = ("import glassnet as gn; print('recurrent' in dir(gn.layers), "
+            "gn.layers.recurrent.LSTM is gn.layers.LSTM, gn.layers.pool.MaxPool2D is gn.layers.MaxPooling2D)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "True", "True"], result.stderr
+
+
 def test_every_top_level_name_is_listed_and_resolves_to_one_object():
     import glassnet as gn
 

@@ -79,15 +79,17 @@ _KERAS_NAMES = {"MaxPooling2D": "MaxPool2D", "AveragePooling2D": "AvgPool2D",
 
 
 def __getattr__(name: str) -> object:
-    """The layers of :data:`_LAZY` (and their Keras names), imported on first use; Keras's names
-    glassnet lacks explained."""
+    """The layers of :data:`_LAZY` (and their Keras names) and the modules that define them,
+    imported on first use; Keras's names glassnet lacks explained."""
+    import importlib
+
     own = _KERAS_NAMES.get(name, name)
     if own in _LAZY:
-        import importlib
-
         layer = getattr(importlib.import_module(_LAZY[own]), own)
         globals()[name] = layer
         return layer
+    if f"{__name__}.{name}" in _LAZY.values():
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _NOT_IN_GLASSNET:
         raise AttributeError(
             f"glassnet.layers has no {name} (Keras's name). Its layers are {', '.join(__all__[2:])}; "
@@ -97,5 +99,6 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    """The module's names, the layers not imported yet included."""
-    return sorted(set(globals()) | set(_LAZY) | set(_KERAS_NAMES))
+    """The module's names, the layers and layer modules not imported yet included."""
+    modules = {module.rsplit(".", 1)[1] for module in _LAZY.values()}
+    return sorted(set(globals()) | set(_LAZY) | set(_KERAS_NAMES) | modules)
