@@ -8,14 +8,15 @@ first. They call the model's own ``fit``, ``evaluate`` and ``predict`` and the m
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet.layers import _weights
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["get_layer", "get_weights", "set_weights", "train_on_batch", "test_on_batch", "predict_on_batch",
            "save", "to_json", "load_model", "model_from_json", "refuse_keras_format"]
@@ -115,13 +116,13 @@ def refuse_keras_format(path: Any, call: str) -> Any:
     the message writes it)."""
     if not isinstance(path, (str, os.PathLike)):
         return path
-    target = Path(os.fspath(path))
-    if target.suffix.lower() in _KERAS_SUFFIXES:
+    target = os.fspath(path)
+    stem, suffix = os.path.splitext(target)
+    if suffix.lower() in _KERAS_SUFFIXES:
         verb = "read" if "load" in call else "write"
         raise ValueError(
-            f"{call.split('.')[-1]}: {str(target)!r} names Keras's {target.suffix} format, which glassnet "
-            f"does not {verb}. glassnet's model files are safetensors: "
-            f"{call}({str(target.with_suffix('.safetensors'))!r})")
+            f"{call.split('.')[-1]}: {target!r} names Keras's {suffix} format, which glassnet "
+            f"does not {verb}. glassnet's model files are safetensors: {call}({stem + '.safetensors'!r})")
     return path
 
 
@@ -147,6 +148,8 @@ def save(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> Pat
 def to_json(model: Any, **kwargs: Any) -> str:
     """The architecture as JSON text (no weights); ``kwargs`` go to :func:`json.dumps`
     (``indent=2``), as in Keras. :func:`model_from_json` rebuilds the model from it."""
+    import json
+
     from glassnet.io.config import model_to_config
 
     return json.dumps(model_to_config(model), **kwargs)
@@ -178,6 +181,8 @@ def model_from_json(json_string: str, custom_objects: Any = None) -> Any:
     >>> [tuple(p.shape) for p in twin.parameters()]
     [(2, 3), (3,), (3, 1), (1,)]
     """
+    import json
+
     from glassnet.io.config import model_from_config
 
     if custom_objects is not None:

@@ -1,27 +1,37 @@
 """Layers: the building blocks of models.
 
+The layers every model's code uses (:class:`Layer`, :class:`Dense`, :class:`Activation`,
+:class:`Dropout`, the output heads) come with ``import glassnet``; each other family
+(convolutions, pooling, normalization, reshaping, recurrent, radial basis, sampling,
+upsampling) is imported on first use, so that ``import glassnet`` stays quick. Every name of
+``__all__`` resolves as usual: ``gn.layers.LSTM``, ``from glassnet.layers import LSTM``.
+
 Keras's names of the pooling layers are the same classes: ``MaxPooling2D`` is
 :class:`MaxPool2D`, ``AveragePooling2D`` :class:`AvgPool2D`, ``GlobalAveragePooling2D``
 :class:`GlobalAvgPool2D` and ``MaxPooling1D`` :class:`MaxPool1D`.
 """
 
-from glassnet.layers.conv import Conv1D, Conv2D
+from typing import TYPE_CHECKING
+
 from glassnet.layers.core import Activation, Dense, Dropout
 from glassnet.layers.heads import GaussianHead, QuantileHead
 from glassnet.layers.module import Layer, Module, Parameter
-from glassnet.layers.norm import BatchNormalization
-from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
-from glassnet.layers.rbf import RBF
-from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
-from glassnet.layers.reshaping import Flatten, Reshape
-from glassnet.layers.sampling import Sampling
-from glassnet.layers.sequences import Bidirectional, Masking
-from glassnet.layers.upsampling import Conv2DTranspose, UpSampling2D
 
-MaxPooling2D = MaxPool2D
-AveragePooling2D = AvgPool2D
-GlobalAveragePooling2D = GlobalAvgPool2D
-MaxPooling1D = MaxPool1D
+if TYPE_CHECKING:  # imported on first use (see __getattr__); named here for type checkers and the docs
+    from glassnet.layers.conv import Conv1D, Conv2D
+    from glassnet.layers.norm import BatchNormalization
+    from glassnet.layers.pool import AvgPool2D, GlobalAvgPool2D, MaxPool1D, MaxPool2D
+    from glassnet.layers.rbf import RBF
+    from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
+    from glassnet.layers.reshaping import Flatten, Reshape
+    from glassnet.layers.sampling import Sampling
+    from glassnet.layers.sequences import Bidirectional, Masking
+    from glassnet.layers.upsampling import Conv2DTranspose, UpSampling2D
+
+    MaxPooling2D = MaxPool2D
+    AveragePooling2D = AvgPool2D
+    GlobalAveragePooling2D = GlobalAvgPool2D
+    MaxPooling1D = MaxPool1D
 
 __all__ = ["Module", "Parameter", "Layer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
            "BatchNormalization", "GaussianHead", "QuantileHead", "RBF",
@@ -41,10 +51,54 @@ _NOT_IN_GLASSNET = (
 )
 
 
+#: The layers imported on first use: name -> the module that defines it.
+_LAZY = {
+    "Flatten": "glassnet.layers.reshaping",
+    "Reshape": "glassnet.layers.reshaping",
+    "BatchNormalization": "glassnet.layers.norm",
+    "Conv2D": "glassnet.layers.conv",
+    "Conv1D": "glassnet.layers.conv",
+    "MaxPool2D": "glassnet.layers.pool",
+    "AvgPool2D": "glassnet.layers.pool",
+    "GlobalAvgPool2D": "glassnet.layers.pool",
+    "MaxPool1D": "glassnet.layers.pool",
+    "RBF": "glassnet.layers.rbf",
+    "SimpleRNN": "glassnet.layers.recurrent",
+    "LSTM": "glassnet.layers.recurrent",
+    "GRU": "glassnet.layers.recurrent",
+    "Bidirectional": "glassnet.layers.sequences",
+    "Masking": "glassnet.layers.sequences",
+    "Sampling": "glassnet.layers.sampling",
+    "Conv2DTranspose": "glassnet.layers.upsampling",
+    "UpSampling2D": "glassnet.layers.upsampling",
+}
+
+#: Keras's names of the pooling layers -> glassnet's name of the same class.
+_KERAS_NAMES = {"MaxPooling2D": "MaxPool2D", "AveragePooling2D": "AvgPool2D",
+                "GlobalAveragePooling2D": "GlobalAvgPool2D", "MaxPooling1D": "MaxPool1D"}
+
+
 def __getattr__(name: str) -> object:
+    """The layers of :data:`_LAZY` (and their Keras names) and the modules that define them,
+    imported on first use; Keras's names glassnet lacks explained."""
+    import importlib
+
+    own = _KERAS_NAMES.get(name, name)
+    if own in _LAZY:
+        layer = getattr(importlib.import_module(_LAZY[own]), own)
+        globals()[name] = layer
+        return layer
+    if f"{__name__}.{name}" in _LAZY.values():
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _NOT_IN_GLASSNET:
         raise AttributeError(
             f"glassnet.layers has no {name} (Keras's name). Its layers are {', '.join(__all__[2:])}; "
             "an activation such as ReLU or Softmax is Activation('relu') or activation='relu' on a layer, "
             "and gn.concatenate / + join functional tensors")
     raise AttributeError(f"module 'glassnet.layers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the layers and layer modules not imported yet included."""
+    modules = {module.rsplit(".", 1)[1] for module in _LAZY.values()}
+    return sorted(set(globals()) | set(_LAZY) | set(_KERAS_NAMES) | modules)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _aligned, activations, regularizers
+from glassnet import _aligned, activations
 from glassnet._checks import check_flag
 from glassnet.function import Function
 from glassnet.layers._arguments import declare_input, dense_input_dim, input_config
@@ -33,7 +33,7 @@ class KernelLayer(Layer):
     def __init__(self, name: str, activation: str | Callable[[Tensor], Tensor] | None, use_bias: bool,
                  kernel_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
                  bias_regularizer: Any = None, activity_regularizer: Any = None) -> None:
-        from glassnet import initializers
+        from glassnet import initializers, regularizers
 
         super().__init__(name)
         _refuse_other_penalties(type(self).__name__, bias_regularizer, activity_regularizer)
