@@ -6,10 +6,13 @@ install time leaves the extension out on purpose, as an install without a compil
 it (the continuous integration tests that build too); glassnet itself never reads it.
 """
 
+import compileall
 import os
+from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 #: Same rounding as the NumPy path: no contraction into fused multiply-adds, no fast-math.
 #: -fno-math-errno lets sqrt vectorize and -fno-trapping-math a comparison (ReLU's
@@ -29,9 +32,21 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+class BuildPy(build_py):
+    """An editable install byte-compiles the package in place, as pip does for a regular
+    install: Python reads the cached bytecode even where it may not write it
+    (``PYTHONDONTWRITEBYTECODE``), and compiling every module at each ``import glassnet``
+    would cost more than the rest of the import."""
+
+    def run(self) -> None:
+        if self.editable_mode:
+            compileall.compile_dir(Path(__file__).resolve().parent / "glassnet", quiet=1)
+        super().run()
+
+
 EXTENSIONS = [] if os.environ.get("GLASSNET_NO_EXTENSION") == "1" else [
     Extension("glassnet._compiled", ["glassnet/_compiled.c", "glassnet/_lstm.c", "glassnet/_windows.c"],
               depends=["glassnet/_compiled.h"], optional=True),
 ]
 
-setup(ext_modules=EXTENSIONS, cmdclass={"build_ext": BuildExt})
+setup(ext_modules=EXTENSIONS, cmdclass={"build_ext": BuildExt, "build_py": BuildPy})
