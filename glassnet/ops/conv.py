@@ -57,6 +57,11 @@ CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
 PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
 PIECES = 4  # chunks a product worth several threads is cut into at least
 PIECE_WORK = 1 << 23  # multiply-adds per piece: below, the calls of extra chunks cost a thread more
+#: A weight gradient with fewer entries than this (kh kw C x F; LeNet's first layer: 25 x 6) is
+#: computed as one product per sample, summed: NumPy keeps the GIL through a 2-D matmul with
+#: so small an output, however long its sum, so two chunks could not run at once; the batched
+#: products release it at the same cost.
+SMALL_PRODUCT = 512
 
 
 def _check_conv(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, op: str) -> None:
@@ -166,7 +171,13 @@ def _weight_grad(columns: _Columns, grad: np.ndarray, chunks: list[slice]) -> np
     computed on several threads and added in chunk order, so the sum does not depend on the
     threads."""
     def product_of(k: int) -> np.ndarray:
-        return columns(chunks[k]) @ _delta(grad[chunks[k]]).T
+        cols, d = columns(chunks[k]), _delta(grad[chunks[k]])
+        if cols.shape[0] * d.shape[0] >= SMALL_PRODUCT:
+            return cols @ d.T
+        n = chunks[k].stop - chunks[k].start  # sample by sample, then summed: see SMALL_PRODUCT
+        by_sample = np.matmul(cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2),
+                              d.reshape(d.shape[0], n, -1).transpose(1, 2, 0))
+        return by_sample.sum(axis=0)
 
     F = grad.shape[1]
     threads = _parallel.threads_for(columns.rows * F * columns.per_sample * grad.shape[0], PRODUCT_WORK)
