@@ -1,5 +1,7 @@
 """Replayed training steps against the engine's: the same weights and history, bit for bit."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -99,6 +101,45 @@ def test_replay_is_used_after_the_first_step_of_each_shape(data, monkeypatch):
     _classifier().fit(*data, epochs=2, batch_size=8, verbose=0, seed=3)
     steps = 2 * 7  # 53 samples: six batches of 8 and one of 5, per epoch
     assert len(replayed) == steps - 2  # one recorded step for the shape (8, 5), one for (5, 5)
+
+
+class _StepPeaks(Callback):
+    """The peak memory NumPy traced during each training step, above what the step began with."""
+
+    def __init__(self):
+        super().__init__()
+        self.peaks = []
+
+    def on_batch_begin(self, batch, logs=None):
+        tracemalloc.reset_peak()
+        self.start = tracemalloc.get_traced_memory()[0]
+
+    def on_batch_end(self, batch, logs=None):
+        self.peaks.append(tracemalloc.get_traced_memory()[1] - self.start)
+
+
+def _step_peaks(enabled, monkeypatch):
+    monkeypatch.setattr(accel, "replay_allowed", lambda: enabled)
+    model = gn.Sequential([Dense(128, activation="relu", input_dim=4), Dense(128, activation="tanh"),
+                           Dense(1)], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(512, 4)).astype(np.float32), rng.normal(size=(512, 1)).astype(np.float32)
+    peaks = _StepPeaks()
+    tracemalloc.start()
+    try:
+        model.fit(X, y, epochs=1, batch_size=128, shuffle=False, verbose=0, callbacks=[peaks])
+    finally:
+        tracemalloc.stop()
+    return peaks.peaks
+
+
+def test_a_replayed_step_frees_each_layer_s_arrays_once_its_backward_has_run(monkeypatch):
+    # The step through the graph keeps every forward array until the step ends, and frees
+    # each gradient once passed on; the replay frees both as it goes, so it never holds more.
+    through_graph = _step_peaks(False, monkeypatch)
+    replayed = _step_peaks(True, monkeypatch)
+    assert max(replayed[1:]) < min(through_graph[1:]), (replayed, through_graph)
 
 
 class _Freeze(Callback):

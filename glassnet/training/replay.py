@@ -162,6 +162,7 @@ class StepTape:
         outs = [pool[k] for k in self.output_at]
         loss = pool[self.loss_at].item()
         penalty = 0.0 if self.penalty_at is None else pool[self.penalty_at].item()
+        del pool  # the contexts hold what the backward pass needs, and it lets each go once used
         if not math.isfinite(loss + penalty):
             return loss + penalty, penalty, outs
         optimizer.zero_grad()
@@ -185,14 +186,18 @@ class StepTape:
 
     def backward(self, contexts: list[Any]) -> None:
         """dE/d(leaf) into the leaves' ``.grad``, from the last call's value E: the
-        engine's visit order (newest node first) and sums, so its bits."""
+        engine's visit order (newest node first) and sums, so its bits. Each call's context
+        and output gradient are let go as soon as its backward has run: the arrays of the
+        layers already passed are freed while the rest of the pass allocates, so a wide
+        network's step reuses the memory of the one before instead of taking new pages."""
         grads: list[np.ndarray | None] = [None] * len(contexts)
         grads[-1] = self.seed
         for i, cls, routes in self.backward_plan:
-            g = grads[i]
+            g, grads[i] = grads[i], None
             if g is None:
                 continue
             parent_grads = cls.backward(contexts[i], g)
+            contexts[i] = None
             for j, target, leaf in routes:
                 parent_grad = parent_grads[j]
                 if parent_grad is None:
