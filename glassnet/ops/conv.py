@@ -53,7 +53,7 @@ from glassnet.tensor import Tensor
 
 __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
-CHUNK_BYTES = 1 << 19  # im2col columns per chunk: cache-sized
+CHUNK_BYTES = 1 << 21  # im2col columns per chunk: a few times a core's L2 cache, well within L3
 PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
 PIECES = 4  # chunks a product worth several threads is cut into at least
 PIECE_WORK = 1 << 23  # multiply-adds per piece: below, the calls of extra chunks cost a thread more
@@ -131,7 +131,9 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
     forward and backward passes markedly faster than one batch-sized matrix. Each chunk
-    also costs a few NumPy calls, so there are no more than that. Several chunks are made a
+    also costs a few NumPy calls, and on several threads a hand-over of the GIL, so there
+    are no more than that: on LeNet-5, 2 MB chunks trained faster than 512 kB ones on
+    one thread and on two, and 4 MB ones slower on two (``benchmarks/cnn.py``). Several chunks are made a
     multiple of ``PIECES`` in number and equal in size to a sample, so that 2 or 4 threads
     get equal shares. The chunks depend on the shapes only, not on the threads: the weight
     gradient, a sum over chunks, has the same bits on any number of threads.
