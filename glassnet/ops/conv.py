@@ -133,8 +133,9 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     forward and backward passes markedly faster than one batch-sized matrix. Each chunk
     also costs a few NumPy calls, and on several threads a hand-over of the GIL, so there
     are no more than that: on LeNet-5, 2 MB chunks trained faster than 512 kB ones on
-    one thread and on two, and 4 MB ones slower on two (``benchmarks/cnn.py``). Several chunks are made a
-    multiple of ``PIECES`` in number and equal in size to a sample, so that 2 or 4 threads
+    one thread and on two, and 4 MB ones slower on two (``benchmarks/cnn.py``). Several
+    chunks are made a multiple of ``PIECES`` in number and equal in size to a sample, so
+    that 2 or 4 threads
     get equal shares. The chunks depend on the shapes only, not on the threads: the weight
     gradient, a sum over chunks, has the same bits on any number of threads.
     """
