@@ -135,9 +135,9 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     are no more than that: on LeNet-5, 2 MB chunks trained faster than 512 kB ones on
     one thread and on two, and 4 MB ones slower on two (``benchmarks/cnn.py``). Several
     chunks are made a multiple of ``PIECES`` in number and equal in size to a sample, so
-    that 2 or 4 threads
-    get equal shares. The chunks depend on the shapes only, not on the threads: the weight
-    gradient, a sum over chunks, has the same bits on any number of threads.
+    that 2 or 4 threads get equal shares. The chunks depend on the shapes only, not on the
+    threads: the weight gradient, a sum over chunks, has the same bits on any number of
+    threads.
     """
     size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
     pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
