@@ -162,8 +162,11 @@ _pool = _Pool()
 
 
 def _reset_after_fork() -> None:
+    """A child process starts with no pool threads and no BLAS limit held: the parent's
+    threads, and any lock they held at the fork, do not exist in it."""
     global _pool
     _pool = _Pool()
+    _OneBlasThread.reset()
 
 
 if hasattr(os, "register_at_fork"):
@@ -218,6 +221,10 @@ class _OneBlasThread:
     users = 0
     saved: list[tuple[Any, int]] = []
     lock = threading.Lock()
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.users, cls.saved, cls.lock = 0, [], threading.Lock()
 
     def __enter__(self) -> None:
         cls = type(self)

@@ -5,6 +5,7 @@ threads predicting at once; the pool's errors, the thread setting and the BLAS l
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 import numpy as np
@@ -203,3 +204,17 @@ def test_overlapping_ops_in_two_threads_give_back_the_blas_threads_they_limit():
         assert blas_threads() == {1}  # the second op still runs
         second.__exit__(None, None, None)
         assert blas_threads() == {2}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_child_forked_while_the_blas_limit_is_held_can_take_it():
+    """A thread of the parent inside the limit at the fork does not exist in the child: the
+    child must not wait for it (before, it hung on the inherited lock)."""
+    lock = _parallel._OneBlasThread.lock
+    with lock:  # as a thread of the parent entering the limit at the moment of the fork
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 0 if _parallel._OneBlasThread.lock.acquire(timeout=5) else 1
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
