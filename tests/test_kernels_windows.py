@@ -136,3 +136,22 @@ def test_a_pool_wider_than_an_index_byte_takes_the_numpy_path():
     flat = x.data[:, 0, :17, :17].reshape(2, -1)
     np.testing.assert_array_equal(z.data.reshape(2, -1)[:, 0], flat.max(axis=1))
     assert x.grad.sum() == 2 and x.grad.max() == 1
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_maximum_of_signed_zeros_has_numpy_s_sign(dtype):
+    """np.maximum keeps the later of two equal values: a window of -0.0 then 0.0 pools to 0.0."""
+    xp = np.zeros((2, 3, 4, 6), dtype)
+    xp[:, :, ::2] = -0.0
+    xp[1, 2, 1] = -0.0
+    geo = conv_geometry((4, 6), (2, 3), (2, 3), (0, 0), (1, 1), "test")
+
+    def pooled():
+        out, index = np.empty((2, 3, *geo.out), dtype), np.empty((2, 3, *geo.out), np.uint8)
+        kernels.max_pool(xp, geo, out, index, slice(0, 2))
+        return out, index
+
+    (out, index), (out_ref, index_ref) = _both(pooled)
+    assert out.tobytes() == out_ref.tobytes() and index.tobytes() == index_ref.tobytes()
+    assert np.signbit(out).sum() == 2  # the windows of plane (1, 2) hold -0.0 only
