@@ -4,6 +4,7 @@ errors for bad input."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -299,3 +300,25 @@ def test_same_padding_keeps_the_size_for_every_kernel_and_stride():
     for (h, w), k, s in itertools.product([(7, 8), (6, 5)], [1, 2, 3, 4], [1, 2, 3]):
         out = F.conv2d(np.ones((1, 1, h, w)), np.ones((1, 1, k, k)), stride=s, padding="same")
         assert out.shape[2:] == (-(-h // s), -(-w // s))
+
+
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize("name, op, shape, expected", [
+    ("conv2d", lambda x, W: F.conv2d(x, W[:, :2], padding=1), (0, 2, 5, 5), (0, 3, 6, 6)),
+    ("conv1d", lambda x, W: F.conv1d(x, W[:, :2, 0]), (0, 2, 5), (0, 3, 4)),
+    ("conv_transpose2d", lambda x, W: F.conv_transpose2d(x, W[:2].reshape(2, 3, 2, 2)), (0, 2, 5, 5),
+     (0, 3, 6, 6)),
+    ("max_pool2d, no sample", lambda x, W: F.max_pool2d(x, 2, padding=1), (0, 2, 5, 5), (0, 2, 3, 3)),
+    ("max_pool2d, no channel", lambda x, W: F.max_pool2d(x, 2, padding=1), (2, 0, 5, 5), (2, 0, 3, 3)),
+    ("avg_pool2d, no channel", lambda x, W: F.avg_pool2d(x, 2), (2, 0, 5, 5), (2, 0, 2, 2)),
+    ("max_pool1d, no channel", lambda x, W: F.max_pool1d(x, 2), (2, 0, 5), (2, 0, 2)),
+])
+def test_an_empty_batch_or_channel_axis_gives_empty_outputs_and_zero_gradients(name, op, shape, expected,
+                                                                               reference):
+    x = gn.tensor(np.zeros(shape), requires_grad=True)
+    W = gn.tensor(np.ones((3, 3, 2, 2)), requires_grad=True)
+    with gn.reference() if reference else contextlib.nullcontext():
+        z = op(x, W)
+        (z.sum() + (W * 0.0).sum()).backward()
+    assert z.shape == expected and x.grad.shape == shape
+    np.testing.assert_array_equal(W.grad, np.zeros(W.shape))

@@ -137,8 +137,10 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     chunks are made a multiple of ``PIECES`` in number and equal in size to a sample, so
     that 2 or 4 threads get equal shares. The chunks depend on the shapes only, not on the
     threads: the weight gradient, a sum over chunks, has the same bits on any number of
-    threads.
+    threads. An empty batch has no chunk.
     """
+    if n == 0:
+        return []
     size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
     pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
     if pieces > 1:
@@ -154,8 +156,7 @@ def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: 
               b: np.ndarray | None = None) -> np.ndarray:
     """W_mat @ im2col (+ b), (F, N Ho Wo): each chunk's product (and bias) into its own
     columns, chunks spread over threads."""
-    L = columns.per_sample
-    N = chunks[-1].stop
+    L, N = columns.per_sample, columns.xp.shape[1]
     z = np.empty((W_mat.shape[0], N * L), dtype=dtype)
 
     def product_of(k: int) -> None:

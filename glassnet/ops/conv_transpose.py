@@ -144,7 +144,7 @@ class ConvTranspose2d(Function):
             chunks = _chunks(N, columns.rows, columns.per_sample, grad.itemsize, W_mat.shape[0])
             if needs[0]:
                 z = _products(W_mat, columns, chunks, grad.dtype)
-                gx = from_cnhw(z.reshape(-1, N, h, w))
+                gx = from_cnhw(z.reshape(W_mat.shape[0], N, h, w))
             if needs[1]:
                 gW = _weight_grad(columns, x, chunks).T.reshape(ctx.w_shape)
         if len(needs) == 2:

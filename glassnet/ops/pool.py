@@ -65,12 +65,12 @@ def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray
     return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
 
 
-def _by_groups(fn: Callable[[slice], None], count: int, size: int) -> None:
-    """``fn(group)`` for slices that cover ``range(count)`` (channels, or (channel, sample)
-    planes, of ``size`` element visits each), on the threads the work deserves. One group
-    per thread; three per thread when there are several, so that a thread slowed down by
-    another process takes fewer. Each group writes only its own rows of the outputs."""
-    threads = _parallel.threads_for(count * size)
+def _by_groups(fn: Callable[[slice], None], count: int, work: int) -> None:
+    """``fn(group)`` for slices that cover ``range(count)`` (channels; ``work`` element
+    visits in all), on the threads the work deserves. One group per thread; three per
+    thread when there are several, so that a thread slowed down by another process takes
+    fewer. Each group writes only its own rows of the outputs."""
+    threads = _parallel.threads_for(work)
     if threads == 1:
         fn(slice(0, count))
         return
@@ -88,7 +88,7 @@ def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
     index = np.empty(out.shape, dtype=index_type(geo.kernel[0] * geo.kernel[1])) \
         if ctx.needs_input_grad else None
     _by_groups(lambda group: max_pool(xp, geo, out, index, group), xp.shape[0],
-               out[0].size * geo.kernel[0] * geo.kernel[1])
+               out.size * geo.kernel[0] * geo.kernel[1])
     if index is not None:
         ctx.index, ctx.geo, ctx.shape, ctx.padded_shape = index, geo, x.shape, xp.shape
     return from_cnhw(out)
@@ -99,7 +99,7 @@ def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     geo, delta = ctx.geo, to_cnhw(grad)
     dxp = np.empty(ctx.padded_shape, dtype=grad.dtype)
     _by_groups(lambda group: max_pool_grad(delta, ctx.index, dxp, geo, group), dxp.shape[0],
-               delta[0].size * geo.kernel[0] * geo.kernel[1])
+               delta.size * geo.kernel[0] * geo.kernel[1])
     return _unpad(dxp, geo, ctx.shape)
 
 
@@ -115,7 +115,7 @@ def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
             np.add(total, part[tap], out=total)
         total *= out.dtype.type(1.0 / len(taps))
 
-    _by_groups(average, xp.shape[0], out[0].size * len(taps))
+    _by_groups(average, xp.shape[0], out.size * len(taps))
     if ctx.needs_input_grad:
         ctx.padded_shape, ctx.geo, ctx.shape = xp.shape, geo, x.shape
     return from_cnhw(out)
@@ -133,7 +133,7 @@ def _avg_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
         for tap in taps:
             part[tap] += s
 
-    _by_groups(spread, dxp.shape[0], share[0].size * len(taps))
+    _by_groups(spread, dxp.shape[0], share.size * len(taps))
     return _unpad(dxp, geo, ctx.shape)
 
 
