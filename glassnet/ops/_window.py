@@ -21,12 +21,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from glassnet.accel.windows import window_slice, windows
 from glassnet.tensor import Tensor
 
 __all__ = [
     "Geometry", "pair", "as_int", "as_tensor", "check_ndim", "conv_padding", "conv_geometry",
-    "to_cnhw", "from_cnhw", "pad_cnhw", "windows", "window_slice", "scratch",
+    "to_cnhw", "from_cnhw", "pad_cnhw", "scratch",
 ]
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
