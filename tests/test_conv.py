@@ -128,6 +128,24 @@ def test_max_pool2d_matches_torch_including_ties(spatial, k, stride, padding, ti
     _compare(lambda t: F.max_pool2d(t, **options), lambda t: tnf.max_pool2d(t, **options), [x])
 
 
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize("options", [
+    {"kernel_size": 2, "stride": 2, "padding": 1},
+    {"kernel_size": (3, 2), "stride": (1, 2), "padding": 1, "dilation": (2, 3)},
+    {"kernel_size": (5, 3), "stride": (2, 1), "padding": (2, 1), "dilation": 1},
+])
+def test_a_window_of_minus_infinities_gives_its_delta_to_its_first_input_element(options, reference):
+    """Padding is -inf too: the delta of a window holding only -inf goes where PyTorch sends
+    it, to the window's first element inside the input, not to the padding (where it would
+    be lost)."""
+    rng = np.random.default_rng(8)
+    x = np.where(rng.random((2, 2, 9, 8)) < 0.8, -np.inf, np.round(rng.normal(size=(2, 2, 9, 8))))
+    with gn.reference() if reference else contextlib.nullcontext():
+        _compare(lambda t: F.max_pool2d(t, **options), lambda t: tnf.max_pool2d(t, **options), [x])
+        _compare(lambda t: F.max_pool1d(t, 3, 2, padding=1), lambda t: tnf.max_pool1d(t, 3, 2, padding=1),
+                 [x[:, :, 0]])
+
+
 def test_max_pool2d_with_dilation_matches_torch():
     x = np.round(np.random.default_rng(6).normal(size=(2, 2, 9, 8)))
     options = {"kernel_size": (3, 2), "stride": (1, 2), "padding": 1, "dilation": (2, 3)}

@@ -90,8 +90,23 @@ def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
     _by_groups(lambda group: max_pool(xp, geo, out, index, group), xp.shape[0],
                out.size * geo.kernel[0] * geo.kernel[1])
     if index is not None:
+        if geo.pads != ((0, 0), (0, 0)):
+            _skip_padding(index, out, geo)
         ctx.index, ctx.geo, ctx.shape, ctx.padded_shape = index, geo, x.shape, xp.shape
     return from_cnhw(out)
+
+
+def _skip_padding(index: np.ndarray, out: np.ndarray, geo: Geometry) -> None:
+    """Record the first tap inside the input for the windows whose maximum is -inf: their
+    first tap may be padding, which would lose the window's delta (PyTorch gives it to the
+    window's first input element)."""
+    low = out == -np.inf
+    if not low.any():
+        return
+    (sh, sw), (dh, dw), ((top, _), (left, _)), (ho, wo) = geo.stride, geo.dilation, geo.pads, geo.out
+    rows = np.maximum(0, -((np.arange(ho) * sh - top) // dh))  # first tap row inside the input
+    cols = np.maximum(0, -((np.arange(wo) * sw - left) // dw))
+    np.copyto(index, (rows[:, None] * geo.kernel[1] + cols).astype(index.dtype), where=low)
 
 
 def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
