@@ -182,10 +182,11 @@ PyObject *col2im(PyObject *self, PyObject *args) {
 
 /* ------------------------------------------------------------------ max pooling */
 
-/* out = the maximum of each window, index = its first tap in row-major order holding it.
- * As NumPy's loop over the taps: the index moves to a tap greater than the running maximum,
- * and the maximum is np.maximum(m, y)'s, (m > y || m != m) ? m : y: NaN propagates and of
- * two equal values the later is kept (which decides the sign of a zero maximum). */
+/* out = the maximum of each window, index = its first tap in row-major order holding it, or
+ * its last NaN (as PyTorch). As NumPy's loop over the taps: the index moves to a tap greater
+ * than the running maximum or NaN, and the maximum is np.maximum(m, y)'s,
+ * (m > y || m != m) ? m : y: NaN propagates and of two equal values the later is kept (which
+ * decides the sign of a zero maximum). */
 #define MAX_POOL_LOOP(T)                                                                    \
     for (Py_ssize_t c = c0; c < c1; c++)                                                    \
         for (Py_ssize_t n = 0; n < N; n++)                                                  \
@@ -196,7 +197,7 @@ PyObject *col2im(PyObject *self, PyObject *args) {
                     unsigned char best = 0;                                                 \
                     for (Py_ssize_t t = 1; t < taps; t++) {                                 \
                         const T y = *(const T *)(at + offset[t]);                           \
-                        if (y > m) best = (unsigned char)t;                                 \
+                        if (y > m || y != y) best = (unsigned char)t;                       \
                         m = (m > y || m != m) ? m : y;                                      \
                     }                                                                       \
                     ((T *)out->buf)[k] = m;                                                 \

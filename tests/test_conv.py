@@ -146,6 +146,16 @@ def test_a_window_of_minus_infinities_gives_its_delta_to_its_first_input_element
                  [x[:, :, 0]])
 
 
+@pytest.mark.parametrize("reference", [False, True])
+def test_a_window_holding_nan_gives_its_delta_to_its_last_nan(reference):
+    """PyTorch's rule: NaN takes the maximum's place (the value is NaN on both sides)."""
+    rng = np.random.default_rng(9)
+    x = np.where(rng.random((2, 2, 9, 8)) < 0.2, np.nan, np.round(rng.normal(size=(2, 2, 9, 8))))
+    options = {"kernel_size": 3, "stride": 2, "padding": 1}
+    with gn.reference() if reference else contextlib.nullcontext():
+        _compare(lambda t: F.max_pool2d(t, **options), lambda t: tnf.max_pool2d(t, **options), [x])
+
+
 def test_max_pool2d_with_dilation_matches_torch():
     x = np.round(np.random.default_rng(6).normal(size=(2, 2, 9, 8)))
     options = {"kernel_size": (3, 2), "stride": (1, 2), "padding": 1, "dilation": (2, 3)}

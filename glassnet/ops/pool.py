@@ -11,7 +11,8 @@ Gradients, with delta = dE/dz:
 
 - max pooling sends each window's delta to the element that holds its maximum. Ties are
   resolved as PyTorch does: the *first* maximum of the window in row-major order gets the
-  whole delta, the other tied elements get nothing. Overlapping windows add up.
+  whole delta, the other tied elements get nothing; a window holding NaN gives it to its
+  last NaN. Overlapping windows add up.
 - average pooling spreads each window's delta evenly: every element of the window gets
   delta / (kh kw). With padding, the padded zeros count in the average
   (``count_include_pad=True``, PyTorch's default), so the divisor is always kh kw.
