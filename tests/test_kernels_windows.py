@@ -38,15 +38,18 @@ def _both(fn):
 
 
 def _input(dtype, spatial, layout, seed=0):
-    """A (C, N, H, W) array: contiguous, or the transposed view of an (N, C, H, W) array."""
+    """A (C, N, H, W) array: contiguous, the transposed view of an (N, C, H, W) array, or a
+    view with negative strides."""
     rng = np.random.default_rng(seed)
     if layout == "cnhw":
         return rng.normal(size=(3, 5, *spatial)).astype(dtype)
+    if layout == "reversed":
+        return rng.normal(size=(3, 5, *spatial)).astype(dtype)[::-1, :, ::-1, ::-1]
     return rng.normal(size=(5, 3, *spatial)).astype(dtype).transpose(1, 0, 2, 3)
 
 
 @needs_kernel
-@pytest.mark.parametrize("layout", ["cnhw", "nchw view"])
+@pytest.mark.parametrize("layout", ["cnhw", "nchw view", "reversed"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("spatial,kernel,stride,dilation", GEOMETRIES)
 @pytest.mark.usefixtures("compiled_only")
@@ -75,8 +78,9 @@ def test_im2col_and_col2im_give_numpy_s_bits(spatial, kernel, stride, dilation, 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("spatial,kernel,stride,dilation", GEOMETRIES)
 @pytest.mark.usefixtures("compiled_only")
-def test_max_pooling_and_its_gradient_give_numpy_s_bits(spatial, kernel, stride, dilation, dtype):
-    xp = _input(dtype, spatial, "nchw view")
+@pytest.mark.parametrize("layout", ["nchw view", "reversed"])
+def test_max_pooling_and_its_gradient_give_numpy_s_bits(spatial, kernel, stride, dilation, dtype, layout):
+    xp = _input(dtype, spatial, layout)
     xp[..., 1] = xp[..., 0]  # ties: the first maximum wins
     xp[0, 0, 0, 0] = np.nan
     xp[1, 1, :2, :2] = -0.0
