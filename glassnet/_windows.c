@@ -235,6 +235,18 @@ static int tap_offsets(const Geometry *g, const Py_buffer *b, Py_ssize_t *offset
     return 0;
 }
 
+/* -1 with an exception when a recorded tap in index[first:last] is not one of the window's
+ * `taps` (the gradient would be written outside the window). */
+static int check_taps(const Py_buffer *index, Py_ssize_t first, Py_ssize_t last, Py_ssize_t taps) {
+    const unsigned char *best = (const unsigned char *)index->buf;
+    for (Py_ssize_t k = first; k < last; k++)
+        if (best[k] >= taps) {
+            PyErr_Format(PyExc_ValueError, "index: recorded tap %d of a window of %zd taps", best[k], taps);
+            return -1;
+        }
+    return 0;
+}
+
 PyObject *max_pool(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *xo, *oo, *io, *sizes;
@@ -281,7 +293,9 @@ PyObject *max_pool_grad(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "delta: expected the shape of the pooled output");
         goto fail;
     }
-    if ((index = take(&v, io, "index", 'B', dx->shape[0] * N * g.ho * g.wo, 0)) == NULL) goto fail;
+    if ((index = take(&v, io, "index", 'B', dx->shape[0] * N * g.ho * g.wo, 0)) == NULL ||
+        check_taps(index, c0 * N * g.ho * g.wo, c1 * N * g.ho * g.wo, taps) < 0)
+        goto fail;
     const int overlap = g.sh < g.dh * (g.kh - 1) + 1 || g.sw < g.dw * (g.kw - 1) + 1;
     Py_BEGIN_ALLOW_THREADS
     zero_planes(dx, c0, c1, 0, N);

@@ -169,3 +169,14 @@ def test_a_maximum_of_signed_zeros_has_numpy_s_sign(dtype):
     (out, index), (out_ref, index_ref) = _both(pooled)
     assert out.tobytes() == out_ref.tobytes() and index.tobytes() == index_ref.tobytes()
     assert np.signbit(out).sum() == 2  # the windows of plane (1, 2) hold -0.0 only
+
+
+@needs_kernel
+def test_the_pooling_gradient_refuses_a_recorded_tap_outside_the_window():
+    dxp, delta = np.zeros((2, 1, 4, 4), np.float32), np.ones((2, 1, 2, 2), np.float32)
+    index = np.zeros((2, 1, 2, 2), np.uint8)
+    index[1, 0, 1, 1] = 4  # a 2x2 window has taps 0 to 3
+    with pytest.raises(ValueError, match="recorded tap 4"):
+        accel._compiled.max_pool_grad(delta, index, dxp, (2, 2, 2, 2, 1, 1), 0, 2)
+    accel._compiled.max_pool_grad(delta, index, dxp, (2, 2, 2, 2, 1, 1), 0, 1)  # channel 1 not read
+    assert dxp[0].sum() == 4 and not dxp[1].any()
