@@ -157,9 +157,9 @@ class MaxPool2d(Function):
     """Max pooling of x (N, C, H, W):  z_{n,c,i,j} = max_{u,v} x_{n,c,\\,s_h i + d_h u - p_h,\\,
     s_w j + d_w v - p_w}.
 
-    dE/dx gets each window's delta at the window's first maximum (row-major order, as
-    PyTorch); padding is -inf, so it never wins. Options are pairs: ``kernel``, ``stride``,
-    ``padding`` (at most half the kernel) and ``dilation``.
+    dE/dx gets each window's delta at the window's first maximum (row-major order), or its
+    last NaN, as PyTorch; padding is -inf and never gets a delta. Options are pairs:
+    ``kernel``, ``stride``, ``padding`` (at most half the kernel) and ``dilation``.
     """
 
     name = "max_pool2d"
@@ -244,8 +244,8 @@ def max_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[i
         z_{n,c,i,j} = \\max_{0 \\le u < k_h,\\, 0 \\le v < k_w}
             x_{n,\\,c,\\; s_h i + d_h u - p_h,\\; s_w j + d_w v - p_w}
 
-    The gradient of a window goes entirely to its first maximum in row-major order (ties
-    as PyTorch); padding is -inf and never wins.
+    The gradient of a window goes entirely to its first maximum in row-major order, or to
+    its last NaN (as PyTorch); padding is -inf and never gets a delta.
 
     Parameters
     ----------
