@@ -42,11 +42,13 @@ static int geometry(PyObject *sizes, const Py_buffer *padded, Geometry *g) {
         PyErr_SetString(PyExc_ValueError, "window sizes must be >= 1");
         return -1;
     }
-    const Py_ssize_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
-    if (padded->shape[2] < eh || padded->shape[3] < ew) {
+    /* d (k - 1) + 1 <= size, tested without computing d (k - 1), which may overflow */
+    if (padded->shape[2] < 1 || padded->shape[3] < 1 || g->kh - 1 > (padded->shape[2] - 1) / g->dh ||
+        g->kw - 1 > (padded->shape[3] - 1) / g->dw) {
         PyErr_SetString(PyExc_ValueError, "the window is larger than the padded input");
         return -1;
     }
+    const Py_ssize_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
     g->ho = (padded->shape[2] - eh) / g->sh + 1;
     g->wo = (padded->shape[3] - ew) / g->sw + 1;
     return 0;

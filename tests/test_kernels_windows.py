@@ -136,6 +136,9 @@ def test_the_kernels_refuse_arrays_they_cannot_take():
     with pytest.raises(TypeError, match="uint8"):
         accel._compiled.max_pool(x, np.zeros(2 * 3 * 4, np.float32), np.zeros(2 * 3 * 4, np.uint16),
                                  (2, 2, 2, 2, 1, 1), 0, 2)
+    with pytest.raises(ValueError, match="larger than the padded input"):  # 4 (2**62 + 1) overflows to 4
+        accel._compiled.max_pool(np.zeros((1, 1, 5, 5), np.float32), np.zeros(5, np.float32), None,
+                                 (5, 1, 1, 1, 2**62 + 1, 1), 0, 1)
     with pytest.raises(ValueError, match="256 taps"):
         accel._compiled.max_pool(np.zeros((1, 1, 17, 17), np.float32), np.zeros(1, np.float32), None,
                                  (17, 17, 1, 1, 1, 1), 0, 1)
