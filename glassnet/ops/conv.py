@@ -48,6 +48,7 @@ from glassnet.ops._window import (
     pair,
     scratch,
     to_cnhw,
+    unpad_cnhw,
 )
 from glassnet.tensor import Tensor
 
@@ -219,8 +220,7 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         gW = _weight_grad(_Columns(xp, geo), grad, ctx.chunks).T.reshape(ctx.w_shape)
     if needs[0]:
         dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)
-        (top, _), (left, _) = geo.pads
-        gx = from_cnhw(dxp[:, :, top:top + ctx.x_shape[2], left:left + ctx.x_shape[3]])
+        gx = unpad_cnhw(dxp, geo.pads, ctx.x_shape[2:])
     if len(needs) == 2:
         return gx, gW
     return gx, gW, (to_cnhw(grad).sum(axis=(1, 2, 3)) if needs[2] else None)

@@ -39,6 +39,7 @@ from glassnet.ops._window import (
     pad_cnhw,
     pair,
     to_cnhw,
+    unpad_cnhw,
 )
 from glassnet.ops.reduce import Mean
 from glassnet.tensor import Tensor
@@ -58,12 +59,6 @@ def pool_geometry(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple
             "must hold at least one input element (use padding <= pool_size // 2)"
         )
     return conv_geometry(shape[2:], kernel, stride, padding, dilation, op)
-
-
-def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray:
-    """The gradient of the unpadded input, as an (N, C, H, W) view."""
-    (top, _), (left, _) = geo.pads
-    return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
 
 
 def _by_groups(fn: Callable[[slice], None], count: int, work: int) -> None:
@@ -116,7 +111,7 @@ def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     dxp = np.empty(ctx.padded_shape, dtype=grad.dtype)
     _by_groups(lambda group: max_pool_grad(delta, ctx.index, dxp, geo, group), dxp.shape[0],
                delta.size * geo.kernel[0] * geo.kernel[1])
-    return _unpad(dxp, geo, ctx.shape)
+    return unpad_cnhw(dxp, geo.pads, ctx.shape[2:])
 
 
 def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -150,7 +145,7 @@ def _avg_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
             part[tap] += s
 
     _by_groups(spread, dxp.shape[0], share.size * len(taps))
-    return _unpad(dxp, geo, ctx.shape)
+    return unpad_cnhw(dxp, geo.pads, ctx.shape[2:])
 
 
 class MaxPool2d(Function):
