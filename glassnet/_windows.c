@@ -42,11 +42,13 @@ static int geometry(PyObject *sizes, const Py_buffer *padded, Geometry *g) {
         PyErr_SetString(PyExc_ValueError, "window sizes must be >= 1");
         return -1;
     }
-    const Py_ssize_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
-    if (padded->shape[2] < eh || padded->shape[3] < ew) {
+    /* d (k - 1) + 1 <= size, tested without computing d (k - 1), which may overflow */
+    if (padded->shape[2] < 1 || padded->shape[3] < 1 || g->kh - 1 > (padded->shape[2] - 1) / g->dh ||
+        g->kw - 1 > (padded->shape[3] - 1) / g->dw) {
         PyErr_SetString(PyExc_ValueError, "the window is larger than the padded input");
         return -1;
     }
+    const Py_ssize_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
     g->ho = (padded->shape[2] - eh) / g->sh + 1;
     g->wo = (padded->shape[3] - ew) / g->sw + 1;
     return 0;
@@ -182,9 +184,11 @@ PyObject *col2im(PyObject *self, PyObject *args) {
 
 /* ------------------------------------------------------------------ max pooling */
 
-/* out = the maximum of each window, index = its first tap in row-major order holding it.
- * As NumPy's loop over the taps: a tap wins when it is greater than the running maximum,
- * which is np.maximum's (NaN propagates; of two equal values the earlier stays). */
+/* out = the maximum of each window, index = its first tap in row-major order holding it, or
+ * its last NaN (as PyTorch). As NumPy's loop over the taps: the index moves to a tap greater
+ * than the running maximum or NaN, and the maximum is np.maximum(m, y)'s,
+ * (m > y || m != m) ? m : y: NaN propagates and of two equal values the later is kept (which
+ * decides the sign of a zero maximum). */
 #define MAX_POOL_LOOP(T)                                                                    \
     for (Py_ssize_t c = c0; c < c1; c++)                                                    \
         for (Py_ssize_t n = 0; n < N; n++)                                                  \
@@ -195,8 +199,8 @@ PyObject *col2im(PyObject *self, PyObject *args) {
                     unsigned char best = 0;                                                 \
                     for (Py_ssize_t t = 1; t < taps; t++) {                                 \
                         const T y = *(const T *)(at + offset[t]);                           \
-                        if (y > m) best = (unsigned char)t;                                 \
-                        m = (m >= y || m != m) ? m : y;                                     \
+                        if (y > m || y != y) best = (unsigned char)t;                       \
+                        m = (m > y || m != m) ? m : y;                                      \
                     }                                                                       \
                     ((T *)out->buf)[k] = m;                                                 \
                     if (index) ((unsigned char *)index->buf)[k] = best;                     \
@@ -230,6 +234,18 @@ static int tap_offsets(const Geometry *g, const Py_buffer *b, Py_ssize_t *offset
     }
     for (Py_ssize_t u = 0, t = 0; u < g->kh; u++)
         for (Py_ssize_t w = 0; w < g->kw; w++, t++) offset[t] = u * g->dh * b->strides[2] + w * g->dw * b->strides[3];
+    return 0;
+}
+
+/* -1 with an exception when a recorded tap in index[first:last] is not one of the window's
+ * `taps` (the gradient would be written outside the window). */
+static int check_taps(const Py_buffer *index, Py_ssize_t first, Py_ssize_t last, Py_ssize_t taps) {
+    const unsigned char *best = (const unsigned char *)index->buf;
+    for (Py_ssize_t k = first; k < last; k++)
+        if (best[k] >= taps) {
+            PyErr_Format(PyExc_ValueError, "index: recorded tap %d of a window of %zd taps", best[k], taps);
+            return -1;
+        }
     return 0;
 }
 
@@ -279,7 +295,9 @@ PyObject *max_pool_grad(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "delta: expected the shape of the pooled output");
         goto fail;
     }
-    if ((index = take(&v, io, "index", 'B', dx->shape[0] * N * g.ho * g.wo, 0)) == NULL) goto fail;
+    if ((index = take(&v, io, "index", 'B', dx->shape[0] * N * g.ho * g.wo, 0)) == NULL ||
+        check_taps(index, c0 * N * g.ho * g.wo, c1 * N * g.ho * g.wo, taps) < 0)
+        goto fail;
     const int overlap = g.sh < g.dh * (g.kh - 1) + 1 || g.sw < g.dw * (g.kw - 1) + 1;
     Py_BEGIN_ALLOW_THREADS
     zero_planes(dx, c0, c1, 0, N);

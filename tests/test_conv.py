@@ -4,6 +4,7 @@ errors for bad input."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -125,6 +126,34 @@ def test_max_pool2d_matches_torch_including_ties(spatial, k, stride, padding, ti
         x = np.round(x)  # many equal values per window: only the first maximum gets delta
     options = {"kernel_size": k, "stride": stride, "padding": padding}
     _compare(lambda t: F.max_pool2d(t, **options), lambda t: tnf.max_pool2d(t, **options), [x])
+
+
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize("options", [
+    {"kernel_size": 2, "stride": 2, "padding": 1},
+    {"kernel_size": (3, 2), "stride": (1, 2), "padding": 1, "dilation": (2, 3)},
+    {"kernel_size": (5, 3), "stride": (2, 1), "padding": (2, 1), "dilation": 1},
+])
+def test_a_window_of_minus_infinities_gives_its_delta_to_its_first_input_element(options, reference):
+    """Padding is -inf too: the delta of a window holding only -inf goes where PyTorch sends
+    it, to the window's first element inside the input, not to the padding (where it would
+    be lost)."""
+    rng = np.random.default_rng(8)
+    x = np.where(rng.random((2, 2, 9, 8)) < 0.8, -np.inf, np.round(rng.normal(size=(2, 2, 9, 8))))
+    with gn.reference() if reference else contextlib.nullcontext():
+        _compare(lambda t: F.max_pool2d(t, **options), lambda t: tnf.max_pool2d(t, **options), [x])
+        _compare(lambda t: F.max_pool1d(t, 3, 2, padding=1), lambda t: tnf.max_pool1d(t, 3, 2, padding=1),
+                 [x[:, :, 0]])
+
+
+@pytest.mark.parametrize("reference", [False, True])
+def test_a_window_holding_nan_gives_its_delta_to_its_last_nan(reference):
+    """PyTorch's rule: NaN takes the maximum's place (the value is NaN on both sides)."""
+    rng = np.random.default_rng(9)
+    x = np.where(rng.random((2, 2, 9, 8)) < 0.2, np.nan, np.round(rng.normal(size=(2, 2, 9, 8))))
+    options = {"kernel_size": 3, "stride": 2, "padding": 1}
+    with gn.reference() if reference else contextlib.nullcontext():
+        _compare(lambda t: F.max_pool2d(t, **options), lambda t: tnf.max_pool2d(t, **options), [x])
 
 
 def test_max_pool2d_with_dilation_matches_torch():
@@ -299,3 +328,25 @@ def test_same_padding_keeps_the_size_for_every_kernel_and_stride():
     for (h, w), k, s in itertools.product([(7, 8), (6, 5)], [1, 2, 3, 4], [1, 2, 3]):
         out = F.conv2d(np.ones((1, 1, h, w)), np.ones((1, 1, k, k)), stride=s, padding="same")
         assert out.shape[2:] == (-(-h // s), -(-w // s))
+
+
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize("name, op, shape, expected", [
+    ("conv2d", lambda x, W: F.conv2d(x, W[:, :2], padding=1), (0, 2, 5, 5), (0, 3, 6, 6)),
+    ("conv1d", lambda x, W: F.conv1d(x, W[:, :2, 0]), (0, 2, 5), (0, 3, 4)),
+    ("conv_transpose2d", lambda x, W: F.conv_transpose2d(x, W[:2].reshape(2, 3, 2, 2)), (0, 2, 5, 5),
+     (0, 3, 6, 6)),
+    ("max_pool2d, no sample", lambda x, W: F.max_pool2d(x, 2, padding=1), (0, 2, 5, 5), (0, 2, 3, 3)),
+    ("max_pool2d, no channel", lambda x, W: F.max_pool2d(x, 2, padding=1), (2, 0, 5, 5), (2, 0, 3, 3)),
+    ("avg_pool2d, no channel", lambda x, W: F.avg_pool2d(x, 2), (2, 0, 5, 5), (2, 0, 2, 2)),
+    ("max_pool1d, no channel", lambda x, W: F.max_pool1d(x, 2), (2, 0, 5), (2, 0, 2)),
+])
+def test_an_empty_batch_or_channel_axis_gives_empty_outputs_and_zero_gradients(name, op, shape, expected,
+                                                                               reference):
+    x = gn.tensor(np.zeros(shape), requires_grad=True)
+    W = gn.tensor(np.ones((3, 3, 2, 2)), requires_grad=True)
+    with gn.reference() if reference else contextlib.nullcontext():
+        z = op(x, W)
+        (z.sum() + (W * 0.0).sum()).backward()
+    assert z.shape == expected and x.grad.shape == shape
+    np.testing.assert_array_equal(W.grad, np.zeros(W.shape))

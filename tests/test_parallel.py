@@ -27,7 +27,7 @@ CASES = {
     "conv1d": ((2, 11), (3, 2, 4), lambda x, W, b: conv.conv1d(x, W, b, padding=1)),
     "conv transpose": ((2, 5, 5), (2, 3, 3, 3), lambda x, W, b: conv_transpose2d(x, W, b, padding=1)),
     "conv transpose stride 2": ((2, 5, 4), (2, 3, 3, 3), lambda x, W, b: conv_transpose2d(x, W, b, 2)),
-    "max pool tiles": ((3, 8, 8), None, lambda x, W, b: pool.max_pool2d(x, 2)),
+    "max pool even": ((3, 8, 8), None, lambda x, W, b: pool.max_pool2d(x, 2)),
     "max pool odd": ((3, 9, 7), None, lambda x, W, b: pool.max_pool2d(x, 2)),
     "max pool overlapping": ((2, 7, 7), None, lambda x, W, b: pool.max_pool2d(x, 3, 2, padding=1)),
     "avg pool": ((2, 7, 7), None, lambda x, W, b: pool.avg_pool2d(x, 3, 2, padding=1)),

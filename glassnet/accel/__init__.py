@@ -21,9 +21,9 @@ machine, except where this list says otherwise:
   convolutions, max pooling and its gradient: bit for bit. im2col and the pooled maxima
   are copies and comparisons; col2im and the pooling gradient add the same numbers in
   NumPy's order (tap by tap in row-major order where windows overlap). The recorded
-  maximum is the window's first, as NumPy's loop over the taps records it. A window's
-  delta reaches its maximum only, on both paths, even when it is infinite or NaN (as in
-  PyTorch).
+  maximum is the window's first (its last NaN if any), as NumPy's loop over the taps
+  records it. A window's delta reaches its maximum only, on both paths, even when it is
+  infinite or NaN (as in PyTorch).
 - Threads (:mod:`glassnet._parallel`): convolutions, pooling and their gradients run their
   chunks of samples or channels, and ReLU's kernels the ranges of a large array, on up to
   :func:`glassnet.get_num_threads` threads; bit for

@@ -91,9 +91,9 @@ def max_pool(xp: np.ndarray, geo: Any, out: np.ndarray, index: np.ndarray | None
     """Window maxima of channels ``channels`` of xp (C, N, Hp, Wp) into out (C, N, Ho, Wo)
     and, given ``index`` (out's shape, :func:`index_type`), the first tap holding each.
 
-    A later tap wins only when it is strictly greater than the running maximum, which is
-    ``np.maximum``'s (NaN propagates): ties go to the first maximum of the window in
-    row-major order, as in PyTorch.
+    The maximum is ``np.maximum``'s (NaN propagates). A later tap takes the index only when
+    it is strictly greater than the running maximum, or NaN: ties go to the first maximum of
+    the window in row-major order, and a window holding NaN to its last NaN, as in PyTorch.
     """
     if _compiled("max_pool", xp, out, index, _sizes(geo), channels.start, channels.stop):
         return
@@ -104,7 +104,7 @@ def max_pool(xp: np.ndarray, geo: Any, out: np.ndarray, index: np.ndarray | None
         index.fill(0)
     for k, view in enumerate(views[1:], start=1):
         if index is not None:
-            np.copyto(index, k, where=view > out)
+            np.copyto(index, k, where=(view > out) | (view != view))
         np.maximum(out, view, out=out)
 
 

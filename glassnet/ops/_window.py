@@ -21,12 +21,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from glassnet.accel.windows import window_slice, windows
 from glassnet.tensor import Tensor
 
 __all__ = [
     "Geometry", "pair", "as_int", "as_tensor", "check_ndim", "conv_padding", "conv_geometry",
-    "to_cnhw", "from_cnhw", "pad_cnhw", "windows", "window_slice", "scratch",
+    "to_cnhw", "from_cnhw", "pad_cnhw", "unpad_cnhw", "scratch",
 ]
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -134,6 +133,13 @@ def pad_cnhw(xc: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
     out = np.full((C, N, H + top + bottom, W + left + right), fill, dtype=xc.dtype)
     out[:, :, top:top + H, left:left + W] = xc
     return out
+
+
+def unpad_cnhw(xp: np.ndarray, pads: Pads, size: tuple[int, int]) -> np.ndarray:
+    """The (N, C, H, W) view of the part of a padded (C, N, Hp, Wp) array inside the
+    padding ``pads``, of spatial ``size`` (H, W) (no copy)."""
+    (top, _), (left, _) = pads
+    return from_cnhw(xp[:, :, top:top + size[0], left:left + size[1]])
 
 
 def as_int(value: Any, name: str, op: str, minimum: int = 1) -> int:

@@ -48,6 +48,7 @@ from glassnet.ops._window import (
     pair,
     scratch,
     to_cnhw,
+    unpad_cnhw,
 )
 from glassnet.tensor import Tensor
 
@@ -137,8 +138,10 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     chunks are made a multiple of ``PIECES`` in number and equal in size to a sample, so
     that 2 or 4 threads get equal shares. The chunks depend on the shapes only, not on the
     threads: the weight gradient, a sum over chunks, has the same bits on any number of
-    threads.
+    threads. An empty batch has no chunk.
     """
+    if n == 0:
+        return []
     size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
     pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
     if pieces > 1:
@@ -154,8 +157,7 @@ def _products(W_mat: np.ndarray, columns: _Columns, chunks: list[slice], dtype: 
               b: np.ndarray | None = None) -> np.ndarray:
     """W_mat @ im2col (+ b), (F, N Ho Wo): each chunk's product (and bias) into its own
     columns, chunks spread over threads."""
-    L = columns.per_sample
-    N = chunks[-1].stop
+    L, N = columns.per_sample, columns.xp.shape[1]
     z = np.empty((W_mat.shape[0], N * L), dtype=dtype)
 
     def product_of(k: int) -> None:
@@ -218,8 +220,7 @@ def _conv_backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         gW = _weight_grad(_Columns(xp, geo), grad, ctx.chunks).T.reshape(ctx.w_shape)
     if needs[0]:
         dxp = _col2im(grad, W_mat, geo, xp.shape, ctx.chunks)
-        (top, _), (left, _) = geo.pads
-        gx = from_cnhw(dxp[:, :, top:top + ctx.x_shape[2], left:left + ctx.x_shape[3]])
+        gx = unpad_cnhw(dxp, geo.pads, ctx.x_shape[2:])
     if len(needs) == 2:
         return gx, gW
     return gx, gW, (to_cnhw(grad).sum(axis=(1, 2, 3)) if needs[2] else None)

@@ -31,6 +31,7 @@ from glassnet.ops._window import (
     pad_cnhw,
     pair,
     to_cnhw,
+    unpad_cnhw,
 )
 from glassnet.ops.conv import _chunks, _col2im, _Columns, _products, _weight_grad
 from glassnet.tensor import Tensor
@@ -126,7 +127,7 @@ class ConvTranspose2d(Function):
         with one_blas_thread():
             chunks = _chunks(x.shape[0], W_mat.shape[1], x.shape[2] * x.shape[3], x.itemsize, C)
             yp = _col2im(x, W_mat, geo, grid, chunks)
-        y = from_cnhw(yp)[:, :, top:top + ho, left:left + wo]
+        y = unpad_cnhw(yp, geo.pads, (ho, wo))
         if b is not None:
             y = y + b[:, None, None]
         if ctx.needs_input_grad:
@@ -144,7 +145,7 @@ class ConvTranspose2d(Function):
             chunks = _chunks(N, columns.rows, columns.per_sample, grad.itemsize, W_mat.shape[0])
             if needs[0]:
                 z = _products(W_mat, columns, chunks, grad.dtype)
-                gx = from_cnhw(z.reshape(-1, N, h, w))
+                gx = from_cnhw(z.reshape(W_mat.shape[0], N, h, w))
             if needs[1]:
                 gW = _weight_grad(columns, x, chunks).T.reshape(ctx.w_shape)
         if len(needs) == 2:

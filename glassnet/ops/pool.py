@@ -11,7 +11,8 @@ Gradients, with delta = dE/dz:
 
 - max pooling sends each window's delta to the element that holds its maximum. Ties are
   resolved as PyTorch does: the *first* maximum of the window in row-major order gets the
-  whole delta, the other tied elements get nothing. Overlapping windows add up.
+  whole delta, the other tied elements get nothing; a window holding NaN gives it to its
+  last NaN. Overlapping windows add up.
 - average pooling spreads each window's delta evenly: every element of the window gets
   delta / (kh kw). With padding, the padded zeros count in the average
   (``count_include_pad=True``, PyTorch's default), so the divisor is always kh kw.
@@ -38,6 +39,7 @@ from glassnet.ops._window import (
     pad_cnhw,
     pair,
     to_cnhw,
+    unpad_cnhw,
 )
 from glassnet.ops.reduce import Mean
 from glassnet.tensor import Tensor
@@ -59,18 +61,12 @@ def pool_geometry(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple
     return conv_geometry(shape[2:], kernel, stride, padding, dilation, op)
 
 
-def _unpad(dxp: np.ndarray, geo: Geometry, shape: tuple[int, ...]) -> np.ndarray:
-    """The gradient of the unpadded input, as an (N, C, H, W) view."""
-    (top, _), (left, _) = geo.pads
-    return from_cnhw(dxp[:, :, top:top + shape[2], left:left + shape[3]])
-
-
-def _by_groups(fn: Callable[[slice], None], count: int, size: int) -> None:
-    """``fn(group)`` for slices that cover ``range(count)`` (channels, or (channel, sample)
-    planes, of ``size`` element visits each), on the threads the work deserves. One group
-    per thread; three per thread when there are several, so that a thread slowed down by
-    another process takes fewer. Each group writes only its own rows of the outputs."""
-    threads = _parallel.threads_for(count * size)
+def _by_groups(fn: Callable[[slice], None], count: int, work: int) -> None:
+    """``fn(group)`` for slices that cover ``range(count)`` (channels; ``work`` element
+    visits in all), on the threads the work deserves. One group per thread; three per
+    thread when there are several, so that a thread slowed down by another process takes
+    fewer. Each group writes only its own rows of the outputs."""
+    threads = _parallel.threads_for(work)
     if threads == 1:
         fn(slice(0, count))
         return
@@ -88,10 +84,25 @@ def _max_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
     index = np.empty(out.shape, dtype=index_type(geo.kernel[0] * geo.kernel[1])) \
         if ctx.needs_input_grad else None
     _by_groups(lambda group: max_pool(xp, geo, out, index, group), xp.shape[0],
-               out[0].size * geo.kernel[0] * geo.kernel[1])
+               out.size * geo.kernel[0] * geo.kernel[1])
     if index is not None:
+        if geo.pads != ((0, 0), (0, 0)):
+            _skip_padding(index, out, geo)
         ctx.index, ctx.geo, ctx.shape, ctx.padded_shape = index, geo, x.shape, xp.shape
     return from_cnhw(out)
+
+
+def _skip_padding(index: np.ndarray, out: np.ndarray, geo: Geometry) -> None:
+    """Record the first tap inside the input for the windows whose maximum is -inf: their
+    first tap may be padding, which would lose the window's delta (PyTorch gives it to the
+    window's first input element)."""
+    low = out == -np.inf
+    if not low.any():
+        return
+    (sh, sw), (dh, dw), ((top, _), (left, _)), (ho, wo) = geo.stride, geo.dilation, geo.pads, geo.out
+    rows = np.maximum(0, -((np.arange(ho) * sh - top) // dh))  # first tap row inside the input
+    cols = np.maximum(0, -((np.arange(wo) * sw - left) // dw))
+    np.copyto(index, (rows[:, None] * geo.kernel[1] + cols).astype(index.dtype), where=low)
 
 
 def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
@@ -99,8 +110,8 @@ def _max_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
     geo, delta = ctx.geo, to_cnhw(grad)
     dxp = np.empty(ctx.padded_shape, dtype=grad.dtype)
     _by_groups(lambda group: max_pool_grad(delta, ctx.index, dxp, geo, group), dxp.shape[0],
-               delta[0].size * geo.kernel[0] * geo.kernel[1])
-    return _unpad(dxp, geo, ctx.shape)
+               delta.size * geo.kernel[0] * geo.kernel[1])
+    return unpad_cnhw(dxp, geo.pads, ctx.shape[2:])
 
 
 def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -115,7 +126,7 @@ def _avg_forward(ctx: Any, x: np.ndarray, geo: Geometry) -> np.ndarray:
             np.add(total, part[tap], out=total)
         total *= out.dtype.type(1.0 / len(taps))
 
-    _by_groups(average, xp.shape[0], out[0].size * len(taps))
+    _by_groups(average, xp.shape[0], out.size * len(taps))
     if ctx.needs_input_grad:
         ctx.padded_shape, ctx.geo, ctx.shape = xp.shape, geo, x.shape
     return from_cnhw(out)
@@ -133,17 +144,17 @@ def _avg_backward(ctx: Any, grad: np.ndarray) -> np.ndarray:
         for tap in taps:
             part[tap] += s
 
-    _by_groups(spread, dxp.shape[0], share[0].size * len(taps))
-    return _unpad(dxp, geo, ctx.shape)
+    _by_groups(spread, dxp.shape[0], share.size * len(taps))
+    return unpad_cnhw(dxp, geo.pads, ctx.shape[2:])
 
 
 class MaxPool2d(Function):
     """Max pooling of x (N, C, H, W):  z_{n,c,i,j} = max_{u,v} x_{n,c,\\,s_h i + d_h u - p_h,\\,
     s_w j + d_w v - p_w}.
 
-    dE/dx gets each window's delta at the window's first maximum (row-major order, as
-    PyTorch); padding is -inf, so it never wins. Options are pairs: ``kernel``, ``stride``,
-    ``padding`` (at most half the kernel) and ``dilation``.
+    dE/dx gets each window's delta at the window's first maximum (row-major order), or its
+    last NaN, as PyTorch; padding is -inf and never gets a delta. Options are pairs:
+    ``kernel``, ``stride``, ``padding`` (at most half the kernel) and ``dilation``.
     """
 
     name = "max_pool2d"
@@ -228,8 +239,8 @@ def max_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[i
         z_{n,c,i,j} = \\max_{0 \\le u < k_h,\\, 0 \\le v < k_w}
             x_{n,\\,c,\\; s_h i + d_h u - p_h,\\; s_w j + d_w v - p_w}
 
-    The gradient of a window goes entirely to its first maximum in row-major order (ties
-    as PyTorch); padding is -inf and never wins.
+    The gradient of a window goes entirely to its first maximum in row-major order, or to
+    its last NaN (as PyTorch); padding is -inf and never gets a delta.
 
     Parameters
     ----------
