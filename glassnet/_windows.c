@@ -188,7 +188,8 @@ PyObject *col2im(PyObject *self, PyObject *args) {
  * its last NaN (as PyTorch). As NumPy's loop over the taps: the index moves to a tap greater
  * than the running maximum or NaN, and the maximum is np.maximum(m, y)'s,
  * (m > y || m != m) ? m : y: NaN propagates and of two equal values the later is kept (which
- * decides the sign of a zero maximum). */
+ * decides the sign of a zero maximum). Written as separate selections, which the compiler
+ * keeps free of branches (the || form made LeNet's pooling four times slower). */
 #define MAX_POOL_LOOP(T)                                                                    \
     for (Py_ssize_t c = c0; c < c1; c++)                                                    \
         for (Py_ssize_t n = 0; n < N; n++)                                                  \
@@ -199,8 +200,10 @@ PyObject *col2im(PyObject *self, PyObject *args) {
                     unsigned char best = 0;                                                 \
                     for (Py_ssize_t t = 1; t < taps; t++) {                                 \
                         const T y = *(const T *)(at + offset[t]);                           \
-                        if (y > m || y != y) best = (unsigned char)t;                       \
-                        m = (m > y || m != m) ? m : y;                                      \
+                        if (y > m) best = (unsigned char)t;                                 \
+                        if (y != y) best = (unsigned char)t;                                \
+                        const T larger = m > y ? m : y;                                     \
+                        m = m != m ? m : larger;                                            \
                     }                                                                       \
                     ((T *)out->buf)[k] = m;                                                 \
                     if (index) ((unsigned char *)index->buf)[k] = best;                     \
