@@ -75,7 +75,8 @@ class Conv2DTranspose(_Conv):
     rank = 2
     op = ConvTranspose2d
 
-    def __init__(self, filters: int, kernel_size: int | tuple[int, int], stride: Any = 1,
+    def __init__(self, filters: int | None = None, kernel_size: int | tuple[int, int] | None = None,
+                 stride: Any = 1,
                  padding: str | int | tuple[int, int] = "valid", dilation: Any = 1, use_bias: bool = True,
                  activation: Any = None, kernel_initializer: Any = None, bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, name: str | None = None, *,
