@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet.layers import Conv1D, Conv2D, Conv2DTranspose
 
 CONVS = [(Conv2D, "Conv2d"), (Conv1D, "Conv1d"), (Conv2DTranspose, "ConvTranspose2d")]
@@ -56,3 +57,26 @@ def test_bias_must_be_a_bool(bias):
 def test_bias_true_and_use_bias_false_contradict():
     with pytest.raises(ValueError, match="use_bias=False and bias=True contradict"):
         Conv2D(4, 3, bias=True, use_bias=False)
+
+
+@pytest.mark.parametrize("name", ["MaxPool2D", "AvgPool2D", "MaxPool1D"])
+def test_pool_kernel_size_is_pool_size(name):
+    layer = getattr(gn.layers, name)(kernel_size=3)
+    assert layer.pool_size == getattr(gn.layers, name)(3).pool_size and layer.stride == layer.pool_size
+    with pytest.raises(ValueError, match="pool_size or its PyTorch spelling kernel_size, not both"):
+        getattr(gn.layers, name)(3, kernel_size=2)
+
+
+@pytest.mark.parametrize(("torch_name", "ours"), [
+    ("Conv2d", "Conv2D"), ("Conv1d", "Conv1D"), ("ConvTranspose2d", "Conv2DTranspose"),
+    ("MaxPool2d", "MaxPool2D"), ("AvgPool2d", "AvgPool2D"), ("MaxPool1d", "MaxPool1D"),
+    ("Linear", "Dense"), ("BatchNorm2d", "BatchNormalization"), ("BatchNorm1d", "BatchNormalization"),
+    ("AdaptiveAvgPool2d", "GlobalAvgPool2D")])
+def test_torch_layer_names_give_the_glassnet_name(torch_name, ours):
+    with pytest.raises(AttributeError, match=rf"no {torch_name} \(PyTorch's name\).*{ours}"):
+        getattr(gn.layers, torch_name)
+
+
+def test_gn_nn_points_to_layers():
+    with pytest.raises(AttributeError, match=r"torch\.nn.*gn\.layers.*gn\.Module"):
+        gn.nn  # noqa: B018
