@@ -80,3 +80,43 @@ def test_torch_layer_names_give_the_glassnet_name(torch_name, ours):
 def test_gn_nn_points_to_layers():
     with pytest.raises(AttributeError, match=r"torch\.nn.*gn\.layers.*gn\.Module"):
         gn.nn  # noqa: B018
+
+
+IMAGES = gn.tensor(np.arange(2 * 2 * 6 * 6, dtype=np.float32).reshape(2, 2, 6, 6))
+KERNELS = gn.tensor(np.ones((3, 2, 3, 3), dtype=np.float32))
+
+
+def test_functional_conv_takes_pytorchs_bias_keyword():
+    F = gn.functional
+    b = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    expected = F.conv2d(IMAGES, KERNELS, b, 1, 1).numpy()
+    np.testing.assert_array_equal(F.conv2d(IMAGES, KERNELS, bias=b, stride=1, padding=1, groups=1).numpy(),
+                                  expected)
+    signals, kernels = IMAGES[:, :, 0, :], KERNELS[:, :, 0, :]
+    np.testing.assert_array_equal(F.conv1d(signals, kernels, bias=b).numpy(),
+                                  F.conv1d(signals, kernels, b).numpy())
+    with pytest.raises(ValueError, match="give b or its PyTorch spelling bias, not both"):
+        F.conv2d(IMAGES, KERNELS, b, bias=b)
+
+
+@pytest.mark.parametrize(("call", "option"), [
+    (lambda F: F.conv2d(IMAGES, KERNELS, None, 1, 0, 1, 2), "groups=2"),
+    (lambda F: F.conv1d(IMAGES[:, :, 0, :], KERNELS[:, :, 0, :], groups=2), "groups=2"),
+    (lambda F: F.max_pool2d(IMAGES, 4, ceil_mode=True), "ceil_mode=True"),
+    (lambda F: F.max_pool2d(IMAGES, 2, return_indices=True), "return_indices=True"),
+    (lambda F: F.max_pool1d(IMAGES[:, :, 0, :], 4, ceil_mode=True), "ceil_mode=True"),
+    (lambda F: F.avg_pool2d(IMAGES, 3, 1, 1, count_include_pad=False), "count_include_pad=False"),
+    (lambda F: F.avg_pool2d(IMAGES, 2, divisor_override=3), "divisor_override=3"),
+])
+def test_functional_torch_options_glassnet_lacks_are_refused(call, option):
+    with pytest.raises(ValueError, match=rf"{option} \(PyTorch's option\) is not supported"):
+        call(gn.functional)
+
+
+def test_functional_torch_options_at_glassnets_meaning_are_accepted():
+    F = gn.functional
+    np.testing.assert_array_equal(F.max_pool2d(IMAGES, 2, None, 0, 1, False, False).numpy(),
+                                  F.max_pool2d(IMAGES, 2).numpy())
+    np.testing.assert_array_equal(
+        F.avg_pool2d(IMAGES, 2, ceil_mode=False, count_include_pad=True, divisor_override=None).numpy(),
+        F.avg_pool2d(IMAGES, 2).numpy())
