@@ -120,3 +120,18 @@ def test_functional_torch_options_at_glassnets_meaning_are_accepted():
     np.testing.assert_array_equal(
         F.avg_pool2d(IMAGES, 2, ceil_mode=False, count_include_pad=True, divisor_override=None).numpy(),
         F.avg_pool2d(IMAGES, 2).numpy())
+
+
+@pytest.mark.parametrize(("layer", "torch_name"), CONVS)
+def test_pytorchs_positional_order_is_refused(layer, torch_name):
+    """nn.Conv2d(1, 8, 3) would otherwise be read as 1 filter of 8 x 8 with stride 3."""
+    with pytest.raises(TypeError, match=rf"nn\.{torch_name}\(in_channels, out_channels, kernel_size\) is "
+                                        rf"{layer.__name__}\(out_channels, kernel_size\).*stride="):
+        layer(1, 8, 3)
+
+
+@pytest.mark.parametrize(("layer", "_"), CONVS)
+def test_the_other_arguments_by_name_still_work(layer, _):
+    built = layer(8, 3, stride=2, padding="same", use_bias=False, activation="relu", name="c")
+    assert (built.stride[-1], built.padding, built.use_bias, built.name) == (2, "same", False, "c")
+    assert layer(8, 3, strides=2).stride == built.stride

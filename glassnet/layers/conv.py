@@ -38,6 +38,18 @@ def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str,
 _TORCH_NAMES = {"Conv2D": "Conv2d", "Conv1D": "Conv1d", "Conv2DTranspose": "ConvTranspose2d"}
 
 
+def _refuse_positional(kind: str, positional: tuple[Any, ...]) -> None:
+    """Only filters and kernel_size are positional: a third positional argument is PyTorch's
+    kernel_size (``nn.Conv2d(in_channels, out_channels, kernel_size)``) as often as Keras's strides."""
+    if positional:
+        raise TypeError(
+            f"{kind} takes filters and kernel_size by position and the other arguments by name; got "
+            f"{len(positional) + 2} positional arguments (the last {len(positional)}: "
+            f"{', '.join(map(repr, positional))}). PyTorch's nn.{_TORCH_NAMES[kind]}(in_channels, "
+            f"out_channels, kernel_size) is {kind}(out_channels, kernel_size) here (the input channels come "
+            "from the data); give the others by name: stride=... (Keras's strides=), padding=...")
+
+
 def _torch_arguments(kind: str, filters: Any, kernel_size: Any, in_channels: Any, out_channels: Any,
                      bias: Any, use_bias: Any) -> tuple[Any, Any]:
     """PyTorch's ``out_channels`` and ``bias`` reconciled with ``filters`` and ``use_bias``;
@@ -91,6 +103,7 @@ class _Conv(KernelLayer):
         self,
         filters: int | None = None,
         kernel_size: int | tuple[int, ...] | None = None,
+        *positional: Any,
         stride: int | tuple[int, ...] = 1,
         padding: str | int | tuple[int, ...] = "valid",
         dilation: int | tuple[int, ...] = 1,
@@ -100,7 +113,6 @@ class _Conv(KernelLayer):
         bias_initializer: Any = "zeros",
         kernel_regularizer: Any = None,
         name: str | None = None,
-        *,
         strides: int | tuple[int, ...] | None = None,
         dilation_rate: int | tuple[int, ...] | None = None,
         data_format: str | None = None,
@@ -112,6 +124,7 @@ class _Conv(KernelLayer):
         bias: bool | None = None,
     ) -> None:
         kind = type(self).__name__
+        _refuse_positional(kind, positional)
         filters, use_bias = _torch_arguments(kind, filters, kernel_size, in_channels, out_channels, bias,
                                              use_bias)
         super().__init__(name or kind.lower(), activation, use_bias, kernel_initializer, bias_initializer,
