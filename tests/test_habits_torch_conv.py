@@ -135,3 +135,42 @@ def test_the_other_arguments_by_name_still_work(layer, _):
     built = layer(8, 3, stride=2, padding="same", use_bias=False, activation="relu", name="c")
     assert (built.stride[-1], built.padding, built.use_bias, built.name) == (2, "same", False, "c")
     assert layer(8, 3, strides=2).stride == built.stride
+
+
+class _TorchStyleNet(gn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = Conv2D(4, 3, padding="same", input_shape=(1, 6, 6))
+        self.fc = gn.layers.Dense(3, input_dim=4 * 3 * 3)
+
+    def forward(self, x):
+        return self.fc(gn.functional.max_pool2d(self.conv(x).relu(), 2).flatten(1))
+
+
+def test_a_convolution_told_its_input_shape_has_its_weights_before_any_data():
+    """As nn.Conv2d: an optimizer made before the first batch trains the convolution too."""
+    net = _TorchStyleNet()
+    assert net.conv.W is not None and net.conv.W.shape == (4, 1, 3, 3)
+    optimizer = gn.optim.SGD(net.parameters(), lr=0.1)
+    assert len(optimizer.param_groups[0]["params"]) == 4
+    before = net.conv.W.numpy().copy()
+    loss = gn.functional.cross_entropy(net(IMAGES[:, :1]), np.array([0, 2]))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    assert not np.array_equal(net.conv.W.numpy(), before)
+    assert Conv1D(4, 3, input_shape=(2, 10)).W.shape == (4, 2, 3)
+    assert Conv2DTranspose(4, 3, output_padding=1, strides=2, input_shape=(2, 6, 6)).W.shape == (2, 4, 3, 3)
+
+
+@pytest.mark.parametrize(("shape", "data_format", "images"), [
+    ((6, 6, 2), "channels_last", np.zeros((2, 6, 6, 2))),
+    ((6, 6, 1), "channels_last", np.zeros((2, 6, 6, 1))),
+    ((2, 6, 6), None, np.zeros((2, 2, 6, 6)))])
+def test_a_model_still_gives_its_layout_to_a_convolution_told_its_input_shape(shape, data_format, images):
+    model = gn.Sequential([Conv2D(4, 3, input_shape=shape), gn.layers.Flatten(), gn.layers.Dense(2)],
+                          data_format=data_format, seed=0)
+    channels = shape[-1] if data_format == "channels_last" else shape[0]
+    assert model.layers[0].W.shape == (4, channels, 3, 3)
+    with pytest.warns(UserWarning, match="never trained"):
+        assert model.predict(images, verbose=0).shape == (2, 2)

@@ -140,6 +140,9 @@ class _Conv(KernelLayer):
         self.padding = (conv_padding(padding, kind) if isinstance(padding, str)
                         else self._sizes(padding, "padding", 0))
         layout.init_layout(self, data_format)
+        shape = self.declared_input_shape
+        if shape is not None and layout.reads_at_construction(self, shape):
+            self.build_at_construction(shape)
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
         return window_sizes(value, name, type(self).__name__, self.rank, minimum)

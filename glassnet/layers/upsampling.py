@@ -78,9 +78,10 @@ class Conv2DTranspose(_Conv):
     def __init__(self, filters: int | None = None, kernel_size: int | tuple[int, int] | None = None,
                  *positional: Any, output_padding: int | tuple[int, int] | None = None,
                  **options: Any) -> None:
-        super().__init__(filters, kernel_size, *positional, **options)
+        # set first: a layer told its input shape builds its weights (and checks them) at once
         self.output_padding = (None if output_padding is None
                                else pair(output_padding, "output_padding", "Conv2DTranspose", 0))
+        super().__init__(filters, kernel_size, *positional, **options)
         if self.output_padding is not None:
             transpose_geometry((1, 1), self.kernel_size, self.stride, self.padding, self.output_padding,
                                self.dilation, "Conv2DTranspose")
