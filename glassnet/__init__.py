@@ -79,6 +79,10 @@ def __getattr__(name: str) -> object:
         function = getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
         globals()[name] = function
         return function
+    if name == "nn":
+        raise AttributeError(
+            "glassnet has no nn module: PyTorch's torch.nn is gn.layers (Conv2D, Dense, ...) and gn.Module "
+            "(subclass it as nn.Module); the losses are gn.losses and torch.nn.functional is gn.functional")
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 

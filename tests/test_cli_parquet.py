@@ -175,3 +175,15 @@ def test_the_feature_options_are_learned_from_the_chunks_and_kept_for_predict(pa
     with pytest.warns(gn.io.ExtrapolationWarning):
         expected = model.predict(_frame()[["a", "b", "kind", "value"]])
     np.testing.assert_allclose(pd.read_csv(out)["probability_yes"], expected[:, 1], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize(("target", "figures"), [
+    ("label", {"history.png", "confusion_matrix.png", "roc_curve.png"}),
+    ("value", {"history.png", "regression_fit.png"})])
+def test_a_parquet_run_draws_the_figures_of_a_csv_run(parquet, tmp_path, target, figures):
+    result = _invoke("train", "--data", parquet, "--target", target, "--epochs", 2, "--out", tmp_path,
+                     "--quiet")
+    assert result.exit_code == 0, result.output
+    folder = next(tmp_path.iterdir())
+    assert {path.name for path in folder.glob("*.png")} == figures
+    assert all(name in " ".join(result.output.split()) for name in figures)

@@ -149,3 +149,15 @@ def test_fit_names_an_unknown_argument_and_lists_the_accepted_ones(name):
     with pytest.raises(TypeError, match=rf"fit\(\) got unknown argument\(s\) '{name}'; it accepts X, y and "
                                         r"epochs, batch_size, .*initial_epoch"):
         _classifier().fit(X, Y, **{name: 1})
+
+
+@pytest.mark.parametrize("call", ["predict", "evaluate"])
+def test_nan_inputs_to_a_trained_model_are_not_told_to_be_fixed_before_training(call):
+    model = _classifier()
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    arguments = (bad,) if call == "predict" else (bad, Y)
+    with pytest.raises(ValueError, match=r"X holds 1 NaN or inf value\(s\) at rows \[2\]") as error:
+        getattr(model, call)(*arguments, verbose=0)
+    assert "training" not in str(error.value)
+    assert "impute" in str(error.value)

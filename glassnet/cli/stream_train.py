@@ -8,8 +8,9 @@ file. One pass over the training rows learns the preprocessing (``TabularPreproc
 partial_fit``: scaler statistics, ranges, categories) and the target's classes or mean and
 scale; training then reads the file batch by batch (row groups in a shuffled order, rows
 shuffled within a buffer), with a progress bar that knows the row count from the file's
-metadata. The run folder holds what ``glassnet train`` writes, with the history figure as
-its one figure.
+metadata. The run folder holds what ``glassnet train`` writes for a CSV file: the model,
+history, metrics, the learning curves and the figures of the test outputs (confusion matrix
+and ROC curve, or the fitted values).
 """
 
 from __future__ import annotations
@@ -247,13 +248,10 @@ def train(s: TrainSettings, console: Any, folder: Path | None = None) -> Any:
     n = {"train": counts["fit"], "validation": counts["validation"], "test": counts["test"]}
     run.folder = _train.run_folder(s, table.name) if folder is None else folder
     run.folder.mkdir(parents=True)
-    run.scores = _test_scores(s, file, prep, table, model)
+    run.scores, y_test, out = _test_scores(s, file, prep, table, model)
     _train._save(run, prep, n)
     _train._write_metrics(run)
-    from glassnet import plot
-
-    plot.history(history, path=run.folder / "history.png")
-    run.files.append("history.png")
+    _train.outcome_figures(run, y_test, out)
     return run
 
 
@@ -273,8 +271,10 @@ def _refuse(s: TrainSettings) -> None:
         )
 
 
-def _test_scores(s: TrainSettings, file: _File, prep: Any, table: Table, model: Any) -> dict[str, Any]:
-    """The test metrics, from the outputs of the test rows (kept, one row of outputs each)."""
+def _test_scores(s: TrainSettings, file: _File, prep: Any, table: Table,
+                 model: Any) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """The test metrics, from the outputs of the test rows (kept, one row of outputs each);
+    with the test targets and those outputs, for the figures."""
     source = _batches(s, file, prep, table, "test", 0.0, 1.0)
     outs, ys = [], []
     for x, y in source:
@@ -292,4 +292,4 @@ def _test_scores(s: TrainSettings, file: _File, prep: Any, table: Table, model: 
         scores.update(report._classification(y, out, table.classes or []))
     else:
         scores.update(report._regression(y, out.reshape(-1)))
-    return scores
+    return scores, y, out

@@ -183,9 +183,27 @@ def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> None:
 
     folder, table, model = run.folder, run.table, run.model
     files = run.files
+    out = report.point_prediction(model, prep.transform(X_test, warn=False))
+    x = X_test.iloc[:, 0].to_numpy() if X_test.shape[1] == 1 else None
+    outcome_figures(run, y_test, out, x)
+    if table.task == "classification" and not is_csv(run.settings.data) and datasets.is_2d_toy(table.name):
+        plot.decision_boundary(_RawInputs(model, prep), table.X.to_numpy(), table.y,
+                               path=folder / "decision_boundary.png")
+        files.append("decision_boundary.png")
+    method = run.uncertain() if table.task != "classification" else None
+    if method is not None:
+        files += uncertainty.figures(method, prep.transform(X_test, warn=False), x, y_test, folder)
+
+
+def outcome_figures(run: Run, y_test: np.ndarray, out: np.ndarray, x: np.ndarray | None = None) -> None:
+    """The learning curves and the figures of the test outputs ``out`` against ``y_test``: the
+    confusion matrix and, for two classes, the ROC curve; or the fitted values (against ``x``,
+    the one feature, when there is one). Each is added to ``run.files`` once written."""
+    from glassnet import plot
+
+    folder, table, files = run.folder, run.table, run.files
     plot.history(run.history, path=folder / "history.png")
     files.append("history.png")
-    out = report.point_prediction(model, prep.transform(X_test, warn=False))
     if table.task == "classification":
         names = [str(c) for c in table.classes]
         plot.confusion_matrix(np.asarray(names)[y_test], np.asarray(names)[out.argmax(axis=1)], labels=names,
@@ -194,17 +212,9 @@ def _figures(run: Run, X_test: Any, y_test: np.ndarray, prep: Any) -> None:
         if len(names) == 2 and len(np.unique(y_test)) == 2:  # a ROC curve needs both classes
             plot.roc_curve(y_test, out, path=folder / "roc_curve.png")
             files.append("roc_curve.png")
-        if not is_csv(run.settings.data) and datasets.is_2d_toy(table.name):
-            plot.decision_boundary(_RawInputs(model, prep), table.X.to_numpy(), table.y,
-                                   path=folder / "decision_boundary.png")
-            files.append("decision_boundary.png")
     else:
-        x = X_test.iloc[:, 0].to_numpy() if X_test.shape[1] == 1 else None
         plot.regression_fit(y_test, out.reshape(-1), x=x, path=folder / "regression_fit.png")
         files.append("regression_fit.png")
-        method = run.uncertain()
-        if method is not None:
-            files += uncertainty.figures(method, prep.transform(X_test, warn=False), x, y_test, folder)
 
 
 class _RawInputs:

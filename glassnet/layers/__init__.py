@@ -51,6 +51,20 @@ _NOT_IN_GLASSNET = (
 )
 
 
+#: PyTorch's module names -> how glassnet spells the layer.
+_TORCH_NAMES = {
+    "Conv2d": "Conv2D(out_channels, kernel_size): the input channels come from the data",
+    "Conv1d": "Conv1D(out_channels, kernel_size): the input channels come from the data",
+    "ConvTranspose2d": "Conv2DTranspose(out_channels, kernel_size): the input channels come from the data",
+    "MaxPool2d": "MaxPool2D(kernel_size)", "AvgPool2d": "AvgPool2D(kernel_size)",
+    "MaxPool1d": "MaxPool1D(kernel_size)",
+    "Linear": "Dense(out_features, input_dim=in_features)",
+    "BatchNorm1d": "BatchNormalization()", "BatchNorm2d": "BatchNormalization()",
+    "AdaptiveAvgPool2d": "GlobalAvgPool2D() for an output size of 1",
+    "RNN": "SimpleRNN(units)",
+}
+
+
 #: The layers imported on first use: name -> the module that defines it.
 _LAZY = {
     "Flatten": "glassnet.layers.reshaping",
@@ -95,6 +109,9 @@ def __getattr__(name: str) -> object:
             f"glassnet.layers has no {name} (Keras's name). Its layers are {', '.join(__all__[2:])}; "
             "an activation such as ReLU or Softmax is Activation('relu') or activation='relu' on a layer, "
             "and gn.concatenate / + join functional tensors")
+    if name in _TORCH_NAMES:
+        raise AttributeError(f"glassnet.layers has no {name} (PyTorch's name); glassnet writes "
+                             f"{_TORCH_NAMES[name]}")
     raise AttributeError(f"module 'glassnet.layers' has no attribute {name!r}")
 
 

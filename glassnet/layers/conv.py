@@ -23,13 +23,58 @@ from glassnet.tensor import Tensor
 __all__ = ["Conv2D", "Conv1D"]
 
 
-def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str) -> Any:
-    """Keras's spelling of an argument (``strides``, ``dilation_rate``) accepted for ours."""
+def _keras_alias(ours: Any, theirs: Any, name: str, keras_name: str, layer: str,
+                 library: str = "Keras") -> Any:
+    """Another library's spelling of an argument (Keras's ``strides``, ``dilation_rate``;
+    PyTorch's ``out_channels``, ``kernel_size`` of a pool) accepted for ours."""
     if theirs is None:
         return ours
     if ours is not None and ours != theirs:
-        raise ValueError(f"{layer}: give {name} or its Keras spelling {keras_name}, not both")
+        raise ValueError(f"{layer}: give {name} or its {library} spelling {keras_name}, not both")
     return theirs
+
+
+#: glassnet's convolution layers -> PyTorch's module of the same operation.
+_TORCH_NAMES = {"Conv2D": "Conv2d", "Conv1D": "Conv1d", "Conv2DTranspose": "ConvTranspose2d"}
+
+
+def _refuse_positional(kind: str, positional: tuple[Any, ...]) -> None:
+    """Only filters and kernel_size are positional: a third positional argument is PyTorch's
+    kernel_size (``nn.Conv2d(in_channels, out_channels, kernel_size)``) as often as Keras's strides."""
+    if positional:
+        raise TypeError(
+            f"{kind} takes filters and kernel_size by position and the other arguments by name; got "
+            f"{len(positional) + 2} positional arguments (the last {len(positional)}: "
+            f"{', '.join(map(repr, positional))}). PyTorch's nn.{_TORCH_NAMES[kind]}(in_channels, "
+            f"out_channels, kernel_size) is {kind}(out_channels, kernel_size) here (the input channels come "
+            "from the data); give the others by name: stride=... (Keras's strides=), padding=...")
+
+
+def _torch_arguments(kind: str, filters: Any, kernel_size: Any, in_channels: Any, out_channels: Any,
+                     bias: Any, use_bias: Any) -> tuple[Any, Any]:
+    """PyTorch's ``out_channels`` and ``bias`` reconciled with ``filters`` and ``use_bias``;
+    ``in_channels`` refused (the input channels come from the data). Returns
+    ``(filters, use_bias)``."""
+    filters = _keras_alias(filters, out_channels, "filters", "out_channels", kind, "PyTorch")
+    if in_channels is not None:
+        written = filters if filters is not None else "filters"
+        raise TypeError(
+            f"{kind}: in_channels={in_channels!r} is PyTorch's argument of nn.{_TORCH_NAMES[kind]}("
+            f"in_channels, out_channels, kernel_size); glassnet's {kind} reads the input channels from the "
+            f"data (or from input_shape=...). Write {kind}({written}, kernel_size=...)")
+    if filters is None:
+        raise TypeError(f"{kind}: filters (the number of kernels, PyTorch's out_channels) is required: "
+                        f"{kind}(filters, kernel_size)")
+    if kernel_size is None:
+        raise TypeError(f"{kind}: kernel_size is required: {kind}({filters}, kernel_size)")
+    if bias is None:
+        return filters, use_bias
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"{kind}: bias must be True or False (PyTorch's bias=; Keras's use_bias=), "
+                        f"got {bias!r}")
+    if bias and use_bias is False:
+        raise ValueError(f"{kind}: use_bias=False and bias=True contradict each other; give one of them")
+    return filters, bool(bias) and use_bias
 
 
 def window_sizes(value: Any, name: str, layer: str, rank: int, minimum: int) -> tuple[int, ...]:
@@ -56,8 +101,9 @@ class _Conv(KernelLayer):
 
     def __init__(
         self,
-        filters: int,
-        kernel_size: int | tuple[int, ...],
+        filters: int | None = None,
+        kernel_size: int | tuple[int, ...] | None = None,
+        *positional: Any,
         stride: int | tuple[int, ...] = 1,
         padding: str | int | tuple[int, ...] = "valid",
         dilation: int | tuple[int, ...] = 1,
@@ -67,15 +113,20 @@ class _Conv(KernelLayer):
         bias_initializer: Any = "zeros",
         kernel_regularizer: Any = None,
         name: str | None = None,
-        *,
         strides: int | tuple[int, ...] | None = None,
         dilation_rate: int | tuple[int, ...] | None = None,
         data_format: str | None = None,
         input_shape: tuple[int, ...] | None = None,
         bias_regularizer: Any = None,
         activity_regularizer: Any = None,
+        out_channels: int | None = None,
+        in_channels: int | None = None,
+        bias: bool | None = None,
     ) -> None:
         kind = type(self).__name__
+        _refuse_positional(kind, positional)
+        filters, use_bias = _torch_arguments(kind, filters, kernel_size, in_channels, out_channels, bias,
+                                             use_bias)
         super().__init__(name or kind.lower(), activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer, bias_regularizer, activity_regularizer)
         declare_input(self, input_shape)
@@ -89,6 +140,9 @@ class _Conv(KernelLayer):
         self.padding = (conv_padding(padding, kind) if isinstance(padding, str)
                         else self._sizes(padding, "padding", 0))
         layout.init_layout(self, data_format)
+        shape = self.declared_input_shape
+        if shape is not None and layout.reads_at_construction(self, shape):
+            self.build_at_construction(shape)
 
     def _sizes(self, value: Any, name: str, minimum: int) -> tuple[int, ...]:
         return window_sizes(value, name, type(self).__name__, self.rank, minimum)
@@ -200,7 +254,10 @@ class Conv2D(_Conv):
     Parameters
     ----------
     filters : int
-        Number of kernels (output channels).
+        Number of kernels (output channels; PyTorch's ``out_channels=`` is accepted too). The
+        input channels come from the data: PyTorch's ``in_channels=`` is refused, and so is
+        its positional order ``nn.Conv2d(in_channels, out_channels, kernel_size)``, which
+        here would read (filters, kernel_size, stride); write ``Conv2D(out_channels, kernel_size)``.
     kernel_size : int or (int, int)
     stride : int or (int, int), default 1
         Keras's spelling ``strides=`` is accepted too.
@@ -209,6 +266,7 @@ class Conv2D(_Conv):
     dilation : int or (int, int), default 1
         Spacing between kernel taps (Keras's ``dilation_rate=`` is accepted too).
     use_bias : bool, default True
+        PyTorch's ``bias=False`` is accepted too.
     activation : str or callable, optional
         g, by name or as a function; None is the identity.
     kernel_initializer, bias_initializer : str or initializer, optional
@@ -269,7 +327,7 @@ class Conv1D(_Conv):
     dilation : int, default 1
         The spacing d between kernel taps (Keras's ``dilation_rate=`` too).
     use_bias : bool, default True
-        Whether to add b.
+        Whether to add b (PyTorch's ``bias=`` is accepted too).
     activation : str or callable, optional
         g, by name or as a function; None is the identity.
     kernel_initializer : str or initializer, optional

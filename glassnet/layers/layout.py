@@ -122,7 +122,8 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
     aware = [layer for layer in layers if hasattr(layer, "layout")]
     for layer in aware:
         layout = layer.data_format or choice or CHANNELS_FIRST
-        if (layer.built or recorded) and layout != layer.layout:
+        fixed = layer.built and not layer.has_construction_weights()
+        if (fixed or recorded) and layout != layer.layout:
             how = "built" if layer.built else "called on gn.Input"
             raise ValueError(
                 f"{owner}: layer {layer.name!r} was {how} {describe(layer.layout)} and cannot join a "
@@ -131,7 +132,10 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
             )
     edge = True
     for layer in aware:
-        layer.layout = layer.data_format or choice or CHANNELS_FIRST
+        layout, previous = layer.data_format or choice or CHANNELS_FIRST, layer.layout
+        layer.layout = layout
+        if layer.built and layout != previous:  # weights drawn at construction, read the other way
+            layer.renew_weights(layer.dtype)
         layer.layout_declared = layer.data_format is not None or choice is not None
         if getattr(type(layer), "checks_input_layout", True):
             layer.checks_layout, edge = edge and not recorded, False
@@ -139,6 +143,24 @@ def resolve(layers: Sequence[Any], data_format: str | None, owner: str, recorded
 
 
 # ------------------------------------------------------------------ the wrong layout, refused
+def reads_at_construction(layer: Any, shape: Sequence[int]) -> bool:
+    """Whether a layer told its per-sample input ``shape`` (Keras's ``input_shape``) creates its
+    weights at once, as a PyTorch layer does: when its ``data_format`` says the layout, or
+    when the shape read channels first neither looks channels last nor is smaller than the
+    window. A model that gives the layer another layout later draws those weights again
+    (:func:`resolve`); the other shapes wait for the model's layout or the data."""
+    if layer.data_format is not None:
+        return True
+    shape = tuple(int(n) for n in shape)
+    if _looks(shape, CHANNELS_LAST):
+        return False
+    try:
+        layer.compute_output_shape(shape)
+    except ValueError:
+        return False
+    return True
+
+
 def _looks(shape: tuple[int, ...], layout: str) -> bool:
     """Whether a per-sample shape looks like raw images or signals in ``layout``: 1, 3 or 4
     channels on that layout's channel axis, and every other axis at least twice that and

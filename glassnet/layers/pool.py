@@ -30,12 +30,14 @@ class _Pool(Layer):
 
     def __init__(self, pool_size: int | tuple[int, int] = 2, stride: Any = None, padding: Any = 0,
                  name: str | None = None, *, strides: Any = None, data_format: str | None = None,
-                 input_shape: tuple[int, ...] | None = None) -> None:
+                 input_shape: tuple[int, ...] | None = None, kernel_size: Any = None) -> None:
         super().__init__(name or type(self).__name__.lower())
         declare_input(self, input_shape)
         kind = type(self).__name__
         layout.init_layout(self, data_format)
         stride = _keras_alias(stride, strides, "stride", "strides", kind)
+        pool_size = _keras_alias(None if pool_size == 2 else pool_size, kernel_size, "pool_size",
+                                 "kernel_size", kind, "PyTorch")
         if isinstance(padding, str):
             if padding.lower() != "valid":
                 raise ValueError(
@@ -43,7 +45,7 @@ class _Pool(Layer):
                     f"side, at most half the pool size), got {padding!r}"
                 )
             padding = 0
-        self.pool_size = self._sizes(pool_size, "pool_size", 1)
+        self.pool_size = self._sizes(2 if pool_size is None else pool_size, "pool_size", 1)
         self.stride = self.pool_size if stride is None else self._sizes(stride, "stride", 1)
         self.padding = self._sizes(padding, "padding", 0)
 
@@ -111,6 +113,7 @@ class MaxPool2D(_Pool):
     Parameters
     ----------
     pool_size : int or (int, int), default 2
+        The window's size (PyTorch's ``kernel_size=`` is accepted too).
     stride : int or (int, int), optional
         Defaults to ``pool_size`` (windows side by side); Keras's ``strides=`` is accepted too.
     padding : int or (int, int), default 0
@@ -145,7 +148,7 @@ class AvgPool2D(_Pool):
     Parameters
     ----------
     pool_size : int or (int, int), default 2
-        The window's size.
+        The window's size (PyTorch's ``kernel_size=`` is accepted too).
     stride : int or (int, int), optional
         Defaults to ``pool_size``; Keras's ``strides=`` is accepted too.
     padding : int or (int, int), default 0
@@ -178,7 +181,7 @@ class MaxPool1D(_Pool):
     Parameters
     ----------
     pool_size : int, default 2
-        The window's length.
+        The window's length (PyTorch's ``kernel_size=`` is accepted too).
     stride : int, optional
         Defaults to ``pool_size``; Keras's ``strides=`` is accepted too.
     padding : int, default 0

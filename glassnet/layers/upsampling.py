@@ -75,15 +75,13 @@ class Conv2DTranspose(_Conv):
     rank = 2
     op = ConvTranspose2d
 
-    def __init__(self, filters: int, kernel_size: int | tuple[int, int], stride: Any = 1,
-                 padding: str | int | tuple[int, int] = "valid", dilation: Any = 1, use_bias: bool = True,
-                 activation: Any = None, kernel_initializer: Any = None, bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, name: str | None = None, *,
-                 output_padding: int | tuple[int, int] | None = None, **keras: Any) -> None:
-        super().__init__(filters, kernel_size, stride, padding, dilation, use_bias, activation,
-                         kernel_initializer, bias_initializer, kernel_regularizer, name, **keras)
+    def __init__(self, filters: int | None = None, kernel_size: int | tuple[int, int] | None = None,
+                 *positional: Any, output_padding: int | tuple[int, int] | None = None,
+                 **options: Any) -> None:
+        # set first: a layer told its input shape builds its weights (and checks them) at once
         self.output_padding = (None if output_padding is None
                                else pair(output_padding, "output_padding", "Conv2DTranspose", 0))
+        super().__init__(filters, kernel_size, *positional, **options)
         if self.output_padding is not None:
             transpose_geometry((1, 1), self.kernel_size, self.stride, self.padding, self.output_padding,
                                self.dilation, "Conv2DTranspose")

@@ -151,6 +151,40 @@ def as_int(value: Any, name: str, op: str, minimum: int = 1) -> int:
     return int(value)
 
 
+#: PyTorch's options of the window functions that glassnet does not implement: the value that
+#: means what glassnet computes, and what glassnet computes.
+_TORCH_ONLY = {
+    "groups": (1, "every filter sees every input channel (for groups, split the channels with x[:, a:b], "
+                  "convolve each part and concatenate)"),
+    "ceil_mode": (False, "windows that would reach past the padded edge are dropped (floor), as Keras; "
+                         "pad the input to keep them"),
+    "return_indices": (False, "the indices of the maxima are not returned"),
+    "count_include_pad": (True, "padded zeros count in the mean"),
+    "divisor_override": (None, "the divisor is the window's size kh kw"),
+}
+
+
+def refuse_torch_options(op: str, **options: Any) -> None:
+    """PyTorch's options of :data:`_TORCH_ONLY` accepted at the value that means what glassnet
+    computes; any other value refused, saying what glassnet computes."""
+    for name, value in options.items():
+        default, meaning = _TORCH_ONLY[name]
+        same = value is default or (value is not None and default is not None and np.ndim(value) == 0
+                                    and value == default)
+        if not same:
+            raise ValueError(f"{op}: {name}={value!r} (PyTorch's option) is not supported: {meaning}. "
+                             f"Leave {name} out (or give {name}={default!r})")
+
+
+def bias_alias(b: Any, bias: Any, op: str) -> Any:
+    """PyTorch's keyword ``bias=`` of the convolutions, accepted for ``b``."""
+    if bias is None:
+        return b
+    if b is not None:
+        raise ValueError(f"{op}: give b or its PyTorch spelling bias, not both")
+    return bias
+
+
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     """A Tensor as is; array-like data (a fixed kernel, an image) in ``like``'s dtype, or as
     :class:`Tensor` makes it (float32, a floating NumPy array keeping its dtype)."""

@@ -40,12 +40,14 @@ from glassnet.ops._window import (
     Geometry,
     as_int,
     as_tensor,
+    bias_alias,
     check_ndim,
     conv_geometry,
     conv_padding,
     from_cnhw,
     pad_cnhw,
     pair,
+    refuse_torch_options,
     scratch,
     to_cnhw,
     unpad_cnhw,
@@ -292,7 +294,7 @@ class Conv1d(Function):
 
 def conv2d(x: Any, W: Any, b: Any = None, stride: int | tuple[int, int] = 1,
            padding: str | int | tuple[int, int] = 0,
-           dilation: int | tuple[int, int] = 1) -> Tensor:
+           dilation: int | tuple[int, int] = 1, groups: int = 1, *, bias: Any = None) -> Tensor:
     """2-D convolution (cross-correlation) of images with a bank of kernels.
 
     .. math::
@@ -315,6 +317,10 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: int | tuple[int, int] = 1,
     padding : "valid", "same", int or (int, int), default 0
         Zeros added on both sides of each spatial axis. "same" keeps ceil(H / s_h) rows
         (the odd padding row goes at the bottom, as PyTorch); "valid" is 0.
+    groups : 1
+        PyTorch's grouped convolutions are not implemented: only 1 is accepted.
+    bias : Tensor or array_like, optional
+        PyTorch's keyword for ``b``.
 
     Returns
     -------
@@ -333,6 +339,8 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: int | tuple[int, int] = 1,
     >>> conv2d(image, laplacian).numpy().ravel()
     array([4.], dtype=float32)
     """
+    refuse_torch_options("conv2d", groups=groups)
+    b = bias_alias(b, bias, "conv2d")
     x = as_tensor(x)
     inputs = [x, as_tensor(W, x)] + ([] if b is None else [as_tensor(b, x)])
     return Conv2d.apply(
@@ -342,7 +350,7 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: int | tuple[int, int] = 1,
 
 
 def conv1d(x: Any, W: Any, b: Any = None, stride: int = 1, padding: str | int = 0,
-           dilation: int = 1) -> Tensor:
+           dilation: int = 1, groups: int = 1, *, bias: Any = None) -> Tensor:
     """1-D convolution (cross-correlation) of signals with a bank of kernels.
 
     .. math::
@@ -357,6 +365,8 @@ def conv1d(x: Any, W: Any, b: Any = None, stride: int = 1, padding: str | int = 
         Signals (channels first), kernels and the optional bias.
     stride, dilation : int, default 1
     padding : "valid", "same" or int, default 0
+    groups, bias
+        As for :func:`conv2d`: groups=1 only; ``bias`` is PyTorch's keyword for ``b``.
 
     Returns
     -------
@@ -367,6 +377,8 @@ def conv1d(x: Any, W: Any, b: Any = None, stride: int = 1, padding: str | int = 
     >>> conv1d([[[1.0, 2.0, 4.0]]], [[[1.0, -1.0]]]).numpy()
     array([[[-1., -2.]]], dtype=float32)
     """
+    refuse_torch_options("conv1d", groups=groups)
+    b = bias_alias(b, bias, "conv1d")
     x = as_tensor(x)
     inputs = [x, as_tensor(W, x)] + ([] if b is None else [as_tensor(b, x)])
     padding = conv_padding(padding, "conv1d") if isinstance(padding, str) else \

@@ -38,6 +38,7 @@ from glassnet.ops._window import (
     from_cnhw,
     pad_cnhw,
     pair,
+    refuse_torch_options,
     to_cnhw,
     unpad_cnhw,
 )
@@ -231,7 +232,8 @@ def _pool_args(op: str, kernel_size: Any, stride: Any, padding: Any) -> dict[str
 
 
 def max_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
-               padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1) -> Tensor:
+               padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """Max pooling: the largest value of each kh x kw window.
 
     .. math::
@@ -251,6 +253,8 @@ def max_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[i
     padding : int or (int, int), default 0
         At most half the kernel size.
     dilation : int or (int, int), default 1
+    ceil_mode, return_indices : False
+        PyTorch's options, not implemented: only False is accepted.
 
     Returns
     -------
@@ -261,12 +265,14 @@ def max_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[i
     >>> max_pool2d([[[[12.0, 20.0], [8.0, 12.0], [34.0, 70.0], [112.0, 100.0]]]], 2).numpy().ravel()
     array([ 20., 112.], dtype=float32)
     """
+    refuse_torch_options("max_pool2d", ceil_mode=ceil_mode, return_indices=return_indices)
     args = _pool_args("max_pool2d", kernel_size, stride, padding)
     return MaxPool2d.apply(as_tensor(x), dilation=pair(dilation, "dilation", "max_pool2d"), **args)
 
 
 def avg_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
-               padding: int | tuple[int, int] = 0) -> Tensor:
+               padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
     """Average pooling: the mean of each kh x kw window.
 
     .. math::
@@ -284,6 +290,8 @@ def avg_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[i
         Defaults to ``kernel_size``.
     padding : int or (int, int), default 0
         At most half the kernel size.
+    ceil_mode, count_include_pad, divisor_override : False, True, None
+        PyTorch's options, accepted only at these values (what is computed).
 
     Returns
     -------
@@ -294,11 +302,13 @@ def avg_pool2d(x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[i
     >>> avg_pool2d([[[[1.0, 3.0], [5.0, 7.0]]]], 2).numpy().ravel()
     array([4.], dtype=float32)
     """
+    refuse_torch_options("avg_pool2d", ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                         divisor_override=divisor_override)
     return AvgPool2d.apply(as_tensor(x), **_pool_args("avg_pool2d", kernel_size, stride, padding))
 
 
 def max_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int = 0,
-               dilation: int = 1) -> Tensor:
+               dilation: int = 1, ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """Max pooling of signals (N, C, L):  z_{n,c,i} = max_u x_{n,c,\\,s i + d u - p}.
 
     Ties and padding as :func:`max_pool2d`; ``stride`` defaults to ``kernel_size``.
@@ -315,12 +325,15 @@ def max_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int
         Positions of -inf added at each end.
     dilation : int, default 1
         The spacing d of the window's taps.
+    ceil_mode, return_indices : False
+        PyTorch's options, not implemented: only False is accepted.
 
     Examples
     --------
     >>> max_pool1d([[[1.0, 3.0, 2.0, 2.0]]], 2).numpy()
     array([[[3., 2.]]], dtype=float32)
     """
+    refuse_torch_options("max_pool1d", ceil_mode=ceil_mode, return_indices=return_indices)
     kernel = as_int(kernel_size, "kernel_size", "max_pool1d")
     return MaxPool1d.apply(
         as_tensor(x), kernel=kernel,

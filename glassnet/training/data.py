@@ -88,7 +88,8 @@ def unpack_bunch(X: Any, y: Any) -> tuple[Any, Any]:
     return X, y
 
 
-_IMPUTE = "drop those rows or impute them (e.g. sklearn.impute.SimpleImputer) before training"
+#: What to do about NaN or inf, said the same way by fit, predict and evaluate.
+_IMPUTE = "drop those rows or impute them first (e.g. sklearn.impute.SimpleImputer)"
 
 
 def check_inputs(X: np.ndarray, y: np.ndarray | None, name_x: str = "X", name_y: str = "y") -> None:

@@ -128,7 +128,7 @@ class MappedRows:
                 row = start + int(np.argmin(finite))
                 raise ValueError(
                     f"{name} (a memory-mapped file) holds NaN or inf in row {row}; drop those rows "
-                    "or impute them (e.g. sklearn.impute.SimpleImputer) before training"
+                    "or impute them first (e.g. sklearn.impute.SimpleImputer)"
                 )
 
 
