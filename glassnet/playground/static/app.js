@@ -209,6 +209,8 @@
     points: (m) => { state.points = { ...m, selected: Number($("point").value) || 0 }; state.shape = "";
                      if (!sendTimer && (m.seq === undefined || m.seq === state.sent)) { showSettings(m.settings); stats.settled = true; }
                      $("point").max = m.y.length - 1; redraw();
+                     // the new network's frame may have come first, drawn with the old feature names
+                     if (state.frame && state.frame.inputs.length === m.settings.features.length) drawNetwork(state.frame);
                      // 1-D data has no x2: its features are switched off
                      document.querySelectorAll("#features input").forEach((b) => { b.disabled = m.n_inputs === 1 && b.value.includes("x2"); }); },
     frame: onFrame,
