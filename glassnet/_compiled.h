@@ -38,14 +38,9 @@ static inline void release(Views *v) {
     v->held = 0;
 }
 
-/* The C-contiguous buffer of obj, holding `type` ('f' float32, 'd' float64, 'q' int64, 'B' uint8, or
- * 0 for either float type) and `count` items (count < 0: any count). NULL with an
- * exception set when obj is another array. */
-static inline Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, Py_ssize_t count, int writable) {
-    Py_buffer *b = &v->view[v->held];
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, b, flags) < 0) return NULL;
-    v->held++;
+/* 0 when buffer b holds `type` ('f' float32, 'd' float64, 'q' int64, 'B' uint8, or 0 for
+ * either float type); -1 with a TypeError naming `name` otherwise. */
+static inline int check_type(const Py_buffer *b, const char *name, char type) {
     char got = (b->format && b->format[0] && !b->format[1]) ? b->format[0] : '?';
     if ((got == 'l' || got == 'q') && b->itemsize == 8) got = 'q';
     int ok = type ? got == type : (got == 'f' || got == 'd');
@@ -53,8 +48,19 @@ static inline Py_buffer *take(Views *v, PyObject *obj, const char *name, char ty
         PyErr_Format(PyExc_TypeError, "%s: expected %s, got format %s", name,
                      type == 'q' ? "int64" : type == 'B' ? "uint8" : type == 'f' ? "float32" : type == 'd' ? "float64" : "float32 or float64",
                      b->format ? b->format : "?");
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+/* The C-contiguous buffer of obj, holding `type` (see check_type) and `count` items
+ * (count < 0: any count). NULL with an exception set when obj is another array. */
+static inline Py_buffer *take(Views *v, PyObject *obj, const char *name, char type, Py_ssize_t count, int writable) {
+    Py_buffer *b = &v->view[v->held];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, b, flags) < 0) return NULL;
+    v->held++;
+    if (check_type(b, name, type) < 0) return NULL;
     if (count >= 0 && b->len / b->itemsize != count) {
         PyErr_Format(PyExc_ValueError, "%s: expected %zd values, got %zd", name, count, b->len / b->itemsize);
         return NULL;

@@ -20,13 +20,7 @@ static Py_buffer *take_grid(Views *v, PyObject *obj, const char *name, char type
     Py_buffer *b = &v->view[v->held];
     if (PyObject_GetBuffer(obj, b, writable ? PyBUF_RECORDS : PyBUF_RECORDS_RO) < 0) return NULL;
     v->held++;
-    const char got = (b->format && b->format[0] && !b->format[1]) ? b->format[0] : '?';
-    const int ok = (got == 'f' && b->itemsize == 4) || (got == 'd' && b->itemsize == 8);
-    if (!ok || (type && got != type)) {
-        PyErr_Format(PyExc_TypeError, "%s: expected float32 or float64 of one type, got format %s", name,
-                     b->format ? b->format : "?");
-        return NULL;
-    }
+    if (check_type(b, name, type) < 0) return NULL;
     if (b->ndim != 4) {
         PyErr_Format(PyExc_ValueError, "%s: expected a 4-D array (C, N, H, W), got %d-D", name, b->ndim);
         return NULL;
@@ -97,89 +91,79 @@ static int take_columns(Views *v, PyObject *args, int grid_first, Py_buffer **gr
     return *cols == NULL ? -1 : 0;
 }
 
-/* cols[(c, u, v), (n - n0, i, j)] = xp[c, n, i sh + u dh, j sw + v dw]: a copy. */
-#define IM2COL_LOOP(T)                                                                      \
-    for (Py_ssize_t c = 0; c < C; c++)                                                      \
+/* Each row (c, u, v, n, i) of the columns of samples [n0, n1), in the matrix's order: `at`
+ * is the grid element of the row's first window, `col` the row's Wo values, and `step` the
+ * bytes between the row's windows in the grid. */
+#define FOR_COLUMN_ROWS(T, grid, matrix, BODY)                                              \
+    for (Py_ssize_t c = 0; c < (grid)->shape[0]; c++)                                       \
         for (Py_ssize_t u = 0; u < g.kh; u++)                                               \
             for (Py_ssize_t w = 0; w < g.kw; w++)                                           \
                 for (Py_ssize_t n = n0; n < n1; n++)                                        \
                     for (Py_ssize_t i = 0; i < g.ho; i++) {                                 \
-                        const char *src = AT(x, c, n, i * g.sh + u * g.dh, w * g.dw);       \
-                        T *RESTRICT o = (T *)out;                                           \
-                        if (step == (Py_ssize_t)sizeof(T)) {                                \
-                            const T *RESTRICT s = (const T *)src;                           \
-                            for (Py_ssize_t j = 0; j < g.wo; j++) o[j] = s[j];              \
-                        } else {                                                            \
-                            for (Py_ssize_t j = 0; j < g.wo; j++) o[j] = *(const T *)(src + j * step); \
-                        }                                                                   \
-                        out += g.wo * (Py_ssize_t)sizeof(T);                                \
+                        char *at = AT(grid, c, n, i * g.sh + u * g.dh, w * g.dw);           \
+                        T *RESTRICT col = (T *)(matrix);                                    \
+                        BODY;                                                               \
+                        (matrix) += g.wo * (Py_ssize_t)sizeof(T);                           \
                     }
 
-PyObject *im2col(PyObject *self, PyObject *args) {
-    (void)self;
+/* im2col, cols[(c, u, v), (n - n0, i, j)] = xp[c, n, i sh + u dh, j sw + v dw]: a copy. */
+#define IM2COL_ROW(T)                                                                       \
+    if (step == (Py_ssize_t)sizeof(T)) {                                                    \
+        const T *RESTRICT s = (const T *)at;                                                \
+        for (Py_ssize_t j = 0; j < g.wo; j++) col[j] = s[j];                                \
+    } else {                                                                                \
+        for (Py_ssize_t j = 0; j < g.wo; j++) col[j] = *(const T *)(at + j * step);         \
+    }
+
+/* col2im, dxp[c, n, i sh + u dh, j sw + v dw] += dcols[(c, u, v), (n - n0, i, j)] after
+ * dxp[:, n0:n1] = 0: the taps of each input element in row-major order (u, v), as NumPy's
+ * loop over the taps adds them. */
+#define COL2IM_ROW(T)                                                                       \
+    if (step == (Py_ssize_t)sizeof(T)) {                                                    \
+        T *RESTRICT d = (T *)at;                                                            \
+        for (Py_ssize_t j = 0; j < g.wo; j++) d[j] += col[j];                               \
+    } else {                                                                                \
+        for (Py_ssize_t j = 0; j < g.wo; j++) *(T *)(at + j * step) += col[j];              \
+    }
+
+/* im2col(xp, cols, sizes, n0, n1) when `to_columns`, else col2im(dcols, dxp, sizes, n0, n1). */
+static PyObject *columns(PyObject *args, int to_columns) {
     Views v = {.held = 0};
     Geometry g;
-    Py_buffer *x, *cols;
+    Py_buffer *grid, *matrix;
     Py_ssize_t n0, n1;
-    if (take_columns(&v, args, 1, &x, &cols, &g, &n0, &n1) < 0) {
+    if (take_columns(&v, args, to_columns, &grid, &matrix, &g, &n0, &n1) < 0) {
         release(&v);
         return NULL;
     }
-    const Py_ssize_t C = x->shape[0], step = x->strides[3] * g.sw;
+    const Py_ssize_t step = grid->strides[3] * g.sw;
+    char *m = matrix->buf;
     Py_BEGIN_ALLOW_THREADS
-    char *out = cols->buf;
-    if (x->itemsize == 4) {
-        IM2COL_LOOP(float)
+    if (to_columns && grid->itemsize == 4) {
+        FOR_COLUMN_ROWS(float, grid, m, IM2COL_ROW(float))
+    } else if (to_columns) {
+        FOR_COLUMN_ROWS(double, grid, m, IM2COL_ROW(double))
     } else {
-        IM2COL_LOOP(double)
+        zero_planes(grid, 0, grid->shape[0], n0, n1);
+        if (grid->itemsize == 4) {
+            FOR_COLUMN_ROWS(float, grid, m, COL2IM_ROW(float))
+        } else {
+            FOR_COLUMN_ROWS(double, grid, m, COL2IM_ROW(double))
+        }
     }
     Py_END_ALLOW_THREADS
     release(&v);
     Py_RETURN_NONE;
 }
 
-/* dxp[:, n0:n1] = 0, then dxp[c, n, i sh + u dh, j sw + v dw] += dcols[(c, u, v), (n - n0, i, j)],
- * the taps of each input element in row-major order (u, v), as NumPy's loop over the taps
- * adds them. */
-#define COL2IM_LOOP(T)                                                                      \
-    for (Py_ssize_t c = 0; c < C; c++)                                                      \
-        for (Py_ssize_t u = 0; u < g.kh; u++)                                               \
-            for (Py_ssize_t w = 0; w < g.kw; w++)                                           \
-                for (Py_ssize_t n = n0; n < n1; n++)                                        \
-                    for (Py_ssize_t i = 0; i < g.ho; i++) {                                 \
-                        char *dst = AT(dx, c, n, i * g.sh + u * g.dh, w * g.dw);            \
-                        const T *RESTRICT s = (const T *)src;                               \
-                        if (step == (Py_ssize_t)sizeof(T)) {                                \
-                            T *RESTRICT d = (T *)dst;                                       \
-                            for (Py_ssize_t j = 0; j < g.wo; j++) d[j] += s[j];             \
-                        } else {                                                            \
-                            for (Py_ssize_t j = 0; j < g.wo; j++) *(T *)(dst + j * step) += s[j]; \
-                        }                                                                   \
-                        src += g.wo * (Py_ssize_t)sizeof(T);                                \
-                    }
+PyObject *im2col(PyObject *self, PyObject *args) {
+    (void)self;
+    return columns(args, 1);
+}
 
 PyObject *col2im(PyObject *self, PyObject *args) {
     (void)self;
-    Views v = {.held = 0};
-    Geometry g;
-    Py_buffer *dx, *dcols;
-    Py_ssize_t n0, n1;
-    if (take_columns(&v, args, 0, &dx, &dcols, &g, &n0, &n1) < 0) {
-        release(&v);
-        return NULL;
-    }
-    const Py_ssize_t C = dx->shape[0], step = dx->strides[3] * g.sw;
-    Py_BEGIN_ALLOW_THREADS
-    zero_planes(dx, 0, C, n0, n1);
-    const char *src = dcols->buf;
-    if (dx->itemsize == 4) {
-        COL2IM_LOOP(float)
-    } else {
-        COL2IM_LOOP(double)
-    }
-    Py_END_ALLOW_THREADS
-    release(&v);
-    Py_RETURN_NONE;
+    return columns(args, 0);
 }
 
 /* ------------------------------------------------------------------ max pooling */
