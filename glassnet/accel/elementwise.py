@@ -42,25 +42,21 @@ def _split(kernel: Callable[..., None], flats: list[np.ndarray], threads: int) -
 
 
 def _elementwise(kernel: Callable[..., None], *arrays: np.ndarray) -> bool:
-    """Run an element-wise kernel on C-contiguous arrays, or else on the memory-order views
-    of arrays laid out alike; False when it takes neither (NumPy then runs). Arrays large
-    enough are cut into ranges run on several threads (the kernels release the GIL)."""
+    """Run an element-wise kernel on the arrays, or else on the memory-order views of arrays
+    laid out alike; False when it takes neither (NumPy then runs). Arrays large enough are
+    cut into ranges run on several threads (the kernels release the GIL)."""
     threads = _parallel.threads_for(arrays[0].size)
-    if threads > 1 and (flats := _flat_views(*arrays)) is not None:
+    if threads == 1:
         try:
-            _split(kernel, flats, threads)
+            kernel(*arrays)
             return True
         except accel.REFUSED:
-            return False
-    try:
-        kernel(*arrays)
-        return True
-    except accel.REFUSED:
-        flats = _flat_views(*arrays)
+            pass
+    flats = _flat_views(*arrays)
     if flats is None:
         return False
     try:
-        kernel(*flats)
+        _split(kernel, flats, threads)
         return True
     except accel.REFUSED:
         return False
