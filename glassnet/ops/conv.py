@@ -58,8 +58,8 @@ __all__ = ["Conv2d", "Conv1d", "conv2d", "conv1d"]
 
 CHUNK_BYTES = 1 << 21  # im2col columns per chunk: a few times a core's L2 cache, well within L3
 PRODUCT_WORK = 1 << 20  # multiply-adds of these thin products worth a thread, as MIN_CHUNK_WORK
-PIECES = 4  # chunks a product worth several threads is cut into at least
-PIECE_WORK = 1 << 23  # multiply-adds per piece: below, the calls of extra chunks cost a thread more
+PIECES = 4  # several chunks are a multiple of this in number
+PIECE_WORK = 1 << 23  # multiply-adds per chunk below which extra chunks cost more than a thread gives
 #: A weight gradient with fewer entries than this (kh kw C x F; LeNet's first layer: 25 x 6) is
 #: computed as one product per sample, summed: NumPy keeps the GIL through a 2-D matmul with
 #: so small an output, however long its sum, so two chunks could not run at once; the batched
@@ -127,9 +127,9 @@ def _delta(grad: np.ndarray) -> np.ndarray:
 
 
 def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[slice]:
-    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache,
-    and at least one per ``PIECE_WORK`` of the product with ``depth`` output rows (up to
-    ``PIECES``), so that a small batch of large images still feeds several threads.
+    """Slices of the batch whose im2col matrix (rows x columns per sample) fits in cache;
+    ``PIECES`` of them at least when the product with ``depth`` output rows is worth two
+    ``PIECE_WORK``, so that a small batch of large images still feeds several threads.
 
     The im2col matrix is kh kw times larger than the input; built and consumed one chunk
     at a time (about CHUNK_BYTES each) it never leaves the CPU cache, which made the
@@ -145,11 +145,8 @@ def _chunks(n: int, rows: int, columns: int, itemsize: int, depth: int) -> list[
     if n == 0:
         return []
     size = max(1, min(n, CHUNK_BYTES // max(1, rows * columns * itemsize)))
-    pieces = min(PIECES, depth * rows * columns * n // PIECE_WORK)
-    if pieces > 1:
-        size = min(size, -(-n // pieces))
     count = -(-n // size)
-    if count > 1:
+    if count > 1 or depth * rows * columns * n >= 2 * PIECE_WORK:
         count = min(n, -(-count // PIECES) * PIECES)
     bounds = [n * k // count for k in range(count + 1)]
     return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
