@@ -77,6 +77,16 @@ def _table_columns(
     return chosen, targets
 
 
+def _order(n: int, rng: np.random.Generator | None) -> Sequence[int]:
+    """The order in which a pass reads ``n`` chunks: file order, or one ``rng`` draws."""
+    return range(n) if rng is None else rng.permutation(n).tolist()
+
+
+def _starts(sizes: Sequence[int]) -> list[int]:
+    """The position in the data of the first row of each chunk of ``sizes`` rows."""
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if len(sizes) else []
+
+
 def _arrays(table: Any, features: list[str], targets: list[str]) -> tuple[np.ndarray, ...]:
     """The feature matrix and the target of a pyarrow table (one column: 1-D)."""
     x = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in features])
@@ -149,12 +159,11 @@ def from_parquet(
     chosen, targets = _table_columns(dataset.schema, target, features, path)
     groups = [group for fragment in dataset.get_fragments() for group in fragment.split_by_row_group()]
     sizes = [sum(info.num_rows for info in group.row_groups) for group in groups]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
+    starts = _starts(sizes)
     columns = [*chosen, *targets]
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        order = range(len(groups)) if rng is None else rng.permutation(len(groups)).tolist()
-        for i in order:
+        for i in _order(len(groups), rng):
             yield starts[i], _arrays(groups[i].to_table(columns=columns), chosen, targets)
 
     source = ChunkedBatches(read, batch_size, shuffle, seed, int(sum(sizes)), buffer_rows)
@@ -219,8 +228,7 @@ def from_csv(
     columns = [*chosen, *targets]
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        order = range(len(files)) if rng is None else rng.permutation(len(files)).tolist()
-        for i in order:
+        for i in _order(len(files), rng):
             start = i << _PART_SHIFT
             for block in files[i].to_batches(columns=columns, batch_size=block_rows):
                 yield start, _arrays(block, chosen, targets)
@@ -271,11 +279,10 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
             f"x has {len(parts_x)} partitions but y has {len(parts_y)}; give y the partitions of x"
         )
     rows = _rows(X)
-    starts = None if rows is None else np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
+    starts = None if rows is None else _starts(rows)
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        order = range(len(parts_x)) if rng is None else rng.permutation(len(parts_x)).tolist()
-        for i in order:
+        for i in _order(len(parts_x), rng):
             x = np.asarray(parts_x[i].compute())
             arrays = (x,) if parts_y is None else (x, np.asarray(parts_y[i].compute()))
             if len(arrays) == 2 and len(arrays[1]) != len(x):
