@@ -246,8 +246,6 @@ class _CountedBatches(ChunkedBatches):
 
     @property
     def n_rows(self) -> int | None:  # type: ignore[override]
-        if self.keep is not None:
-            return None
         if self._rows is None:
             self._rows = int(self.dataset.count_rows())
         return self._rows
