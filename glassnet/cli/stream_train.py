@@ -65,9 +65,8 @@ class _File:
             )
         columns = dataset.schema.empty_table().to_pandas()[self.features]  # the columns' types, no rows
         check_columns(s, Table(columns, np.empty(0), None, None, s.target, Path(s.data).stem))
-        self.groups = [g for fragment in dataset.get_fragments() for g in fragment.split_by_row_group()]
-        sizes = [sum(info.num_rows for info in g.row_groups) for g in self.groups]
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
+        self.groups, sizes = sources._row_groups(dataset)
+        self.starts = sources._starts(sizes)
         self.rows = int(sum(sizes))
         self.counts = {"fit": 0, "validation": 0, "test": 0}
         if self.rows < 2:

@@ -87,6 +87,12 @@ def _starts(sizes: Sequence[int]) -> list[int]:
     return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if len(sizes) else []
 
 
+def _row_groups(dataset: Any) -> tuple[list[Any], list[int]]:
+    """The row groups of a Parquet dataset (one fragment each) and their rows, from the metadata."""
+    groups = [group for fragment in dataset.get_fragments() for group in fragment.split_by_row_group()]
+    return groups, [sum(info.num_rows for info in group.row_groups) for group in groups]
+
+
 def _arrays(table: Any, features: list[str], targets: list[str]) -> tuple[np.ndarray, ...]:
     """The feature matrix and the target of a pyarrow table (one column: 1-D)."""
     x = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in features])
@@ -157,8 +163,7 @@ def from_parquet(
         raise ValueError(f"from_parquet: there is no file or folder {str(path)!r}")
     dataset = ds.dataset(str(path), format="parquet")
     chosen, targets = _table_columns(dataset.schema, target, features, path)
-    groups = [group for fragment in dataset.get_fragments() for group in fragment.split_by_row_group()]
-    sizes = [sum(info.num_rows for info in group.row_groups) for group in groups]
+    groups, sizes = _row_groups(dataset)
     starts = _starts(sizes)
     columns = [*chosen, *targets]
 
