@@ -44,18 +44,19 @@ def check_steps(scale: Any, polynomial: Any, features: Any) -> tuple[str, int | 
 def numeric_step(scale: str, polynomial: int | None) -> Any:
     """The unfitted transformer of the numeric columns."""
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures, StandardScaler
+    from sklearn.preprocessing import PolynomialFeatures
 
-    scaler = {"standard": StandardScaler, "minmax": MinMaxScaler}.get(scale)
+    scaler = partial_scaler(scale)
     steps = [("polynomial", PolynomialFeatures(polynomial, include_bias=False))] if polynomial else []
-    steps += [("scaler", scaler())] if scaler is not None else []
+    steps += [("scaler", scaler)] if scaler is not None else []
     if not steps:
         return "passthrough"
     return steps[0][1] if len(steps) == 1 and scaler is not None else Pipeline(steps)
 
 
 def partial_scaler(scale: str) -> Any:
-    """An unfitted scaler that learns chunk by chunk (``partial_fit``), or None for "none"."""
+    """The unfitted scaler of the numeric columns (which also learns chunk by chunk, with
+    ``partial_fit``), or None for "none"."""
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     return {"standard": StandardScaler, "minmax": MinMaxScaler}.get(scale, lambda: None)()
