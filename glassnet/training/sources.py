@@ -44,8 +44,9 @@ def is_dask(data: Any) -> bool:
     return type(data).__module__.startswith("dask") and hasattr(data, "npartitions")
 
 
-def _check_batching(batch_size: Any, shuffle: Any, seed: Any, buffer_rows: Any) -> None:
-    for name, value in (("batch_size", batch_size), ("buffer_rows", buffer_rows)):
+def _check_batching(shuffle: Any, seed: Any, **counts: Any) -> None:
+    """``shuffle``, ``seed`` and the ``counts`` (batch_size, buffer_rows, ...) checked."""
+    for name, value in counts.items():
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     check_flag("shuffle", shuffle)
@@ -157,7 +158,7 @@ def from_parquet(
     >>> batches.n_rows, len(batches), [yb.tolist() for _, yb in batches]
     (3, 2, [[0, 1], [0]])
     """
-    _check_batching(batch_size, shuffle, seed, buffer_rows)
+    _check_batching(shuffle, seed, batch_size=batch_size, buffer_rows=buffer_rows)
     ds = _dataset_module()
     if not Path(path).exists():
         raise ValueError(f"from_parquet: there is no file or folder {str(path)!r}")
@@ -223,7 +224,7 @@ def from_csv(
     >>> [xb.tolist() for xb, _ in gn.data.from_csv(path, target="y", batch_size=2, shuffle=False)]
     [[[1, 0], [2, 1]], [[3, 0]]]
     """
-    _check_batching(batch_size, shuffle, seed, buffer_rows)
+    _check_batching(shuffle, seed, batch_size=batch_size, buffer_rows=buffer_rows, block_rows=block_rows)
     ds = _dataset_module()
     if not Path(path).exists():
         raise ValueError(f"from_csv: there is no file or folder {str(path)!r}")
