@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["SCALES", "check_steps", "numeric_step", "step_arrays", "restore_step", "steps_problem",
-           "feature_bounds", "partial_scaler", "crossed"]
+           "feature_bounds", "partial_scaler", "fitted_scaler", "crossed"]
 
 SCALES = ("standard", "minmax", "none")
 """The scalers of the numeric columns."""
@@ -60,6 +60,17 @@ def partial_scaler(scale: str) -> Any:
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     return {"standard": StandardScaler, "minmax": MinMaxScaler}.get(scale, lambda: None)()
+
+
+def fitted_scaler(step: Any, scale: str) -> Any:
+    """A copy of the fitted scaler inside the numeric step (None for "none"), which
+    ``partial_fit`` goes on from with unnamed arrays (the column names are dropped)."""
+    import copy
+
+    scaler = copy.deepcopy(_scaler(step, scale))
+    if hasattr(scaler, "feature_names_in_"):
+        del scaler.feature_names_in_
+    return scaler
 
 
 def crossed(x: np.ndarray, polynomial: int | None) -> np.ndarray:

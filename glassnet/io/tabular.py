@@ -193,6 +193,8 @@ class TabularPreprocessor:
         self.categories_ = {c: [str(v) for v in cats] for c, cats in
                             zip(self.categorical_, encoder.categories_ if encoder is not None else [])}
         self.n_samples_ = int(frame.shape[0])
+        step = self.transformer_.named_transformers_.get("numeric")
+        self._scaler = None if step is None else _steps.fitted_scaler(step, self.scale)
         return self
 
     def _checked(self, frame: Any, what: str) -> Any:
@@ -235,7 +237,8 @@ class TabularPreprocessor:
         them all at once: the scaler's mean and variance, or minimum and maximum, of the
         numeric columns (crossed first for ``polynomial``; scikit-learn's ``partial_fit`` of
         ``StandardScaler`` / ``MinMaxScaler``, equal to rounding), the ranges, and the
-        categories seen. The first chunk fixes the columns and which are numeric. After each call the
+        categories seen. The first chunk fixes the columns and which are numeric; after
+        :meth:`fit`, the chunks add to what it learned, as in scikit-learn. After each call the
         preprocessor transforms as a fitted one.
 
         Raises
