@@ -60,6 +60,23 @@ def test_partial_fit_learns_what_fit_learns(steps):
     )
 
 
+@pytest.mark.parametrize("steps", [{}, {"scale": "minmax"}, {"scale": "none"}, {"polynomial": 2},
+                                   {"scale": "minmax", "polynomial": 3, "features": ["a", "b", "kind"]}],
+                         ids=["standard", "minmax", "none", "polynomial", "minmax crosses features"])
+def test_partial_fit_after_fit_goes_on_from_what_fit_learned(steps):
+    frame = _frame(500)[["a", "b", "kind", "value"]]
+    if "features" not in steps:
+        frame = frame[["a", "b", "kind"]]
+    whole = TabularPreprocessor(**steps).fit(frame)
+    chunked = TabularPreprocessor(**steps).partial_fit(_frame(50, seed=1)[list(frame.columns)])
+    chunked.fit(frame.iloc[:200])  # learns anew, as scikit-learn's fit does
+    for start in range(200, 500, 120):
+        chunked.partial_fit(frame.iloc[start : start + 120])
+    assert chunked.ranges_ == whole.ranges_ and chunked.categories_ == whole.categories_
+    assert chunked.n_samples_ == 500
+    np.testing.assert_allclose(chunked.transform(frame), whole.transform(frame), atol=1e-6)
+
+
 def test_partial_fit_refuses_chunks_that_differ_from_the_first():
     prep = TabularPreprocessor().partial_fit(pd.DataFrame({"a": [1.0, 2.0], "b": [0.0, 1.0]}))
     with pytest.raises(ValueError, match="missing \\['b'\\]"):

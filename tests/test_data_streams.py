@@ -238,6 +238,13 @@ def test_parquet_errors_name_the_column_and_the_extra(parquet, tmp_path, monkeyp
         gn.data.from_parquet(parquet, target="y")
 
 
+@pytest.mark.parametrize("block_rows", [0, True, 1.5])
+def test_from_csv_refuses_a_block_size_that_is_not_a_positive_integer(tmp_path, block_rows):
+    (tmp_path / "t.csv").write_text("a,y\n1,0\n2,1\n")
+    with pytest.raises(ValueError, match=f"block_rows must be a positive integer, got {block_rows!r}"):
+        gn.data.from_csv(tmp_path / "t.csv", target="y", block_rows=block_rows)
+
+
 def test_weighted_batches_train_as_sample_weight(data):
     X, y = data
     w = np.linspace(0.5, 2.0, ROWS).astype(np.float32)

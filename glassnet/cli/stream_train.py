@@ -65,9 +65,8 @@ class _File:
             )
         columns = dataset.schema.empty_table().to_pandas()[self.features]  # the columns' types, no rows
         check_columns(s, Table(columns, np.empty(0), None, None, s.target, Path(s.data).stem))
-        self.groups = [g for fragment in dataset.get_fragments() for g in fragment.split_by_row_group()]
-        sizes = [sum(info.num_rows for info in g.row_groups) for g in self.groups]
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
+        self.groups, sizes = sources._row_groups(dataset)
+        self.starts = sources._starts(sizes)
         self.rows = int(sum(sizes))
         self.counts = {"fit": 0, "validation": 0, "test": 0}
         if self.rows < 2:
@@ -79,18 +78,15 @@ class _File:
             yield self.starts[i], self.groups[i].to_table(columns=[*self.features, self.target]).to_pandas()
 
 
-def _kept(first: int, n: int, s: TrainSettings, part: str) -> np.ndarray:
-    """The rows of a chunk in ``part``: "test", "train" (all but test) or "fit" / "validation"."""
+def _masks(first: int, n: int, s: TrainSettings) -> dict[str, np.ndarray]:
+    """The rows of a chunk in each part: "test", "train" (all but test), and within "train",
+    "fit" and "validation"."""
     from glassnet.training.streams import row_hash
 
     rows = np.arange(first, first + n)
     test = row_hash(rows, s.seed) < s.test_split
-    if part == "test":
-        return test
-    if part == "train":
-        return ~test
     held = row_hash(rows, s.seed + 1) < s.validation_split
-    return ~test & (held if part == "validation" else ~held)
+    return {"test": test, "train": ~test, "fit": ~test & ~held, "validation": ~test & held}
 
 
 def _learn(s: TrainSettings, file: _File, console: Any) -> tuple[Any, str, list[Any] | None, float, float]:
@@ -105,9 +101,10 @@ def _learn(s: TrainSettings, file: _File, console: Any) -> tuple[Any, str, list[
     integers, numeric = True, True
     with _progress(console, s, file.rows, "learning the preprocessing") as advance:
         for first, frame in file.frames():
+            masks = _masks(first, len(frame), s)
             for part in file.counts:
-                file.counts[part] += int(_kept(first, len(frame), s, part).sum())
-            frame = frame[_kept(first, len(frame), s, "train")]
+                file.counts[part] += int(masks[part].sum())
+            frame = frame[masks["train"]]
             if len(frame):
                 prep.partial_fit(frame[file.features])
                 column = frame[file.target]
@@ -174,7 +171,7 @@ def _batches(
     def read(rng: np.random.Generator | None) -> Any:
         order = None if rng is None else rng.permutation(len(file.groups)).tolist()
         for first, frame in file.frames(order):
-            frame = frame[_kept(first, len(frame), s, part)]
+            frame = frame[_masks(first, len(frame), s)[part]]
             if not len(frame):
                 continue
             x = prep.transform(frame[file.features], warn=False)

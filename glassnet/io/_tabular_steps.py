@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["SCALES", "check_steps", "numeric_step", "step_arrays", "restore_step", "steps_problem",
-           "feature_bounds", "partial_scaler", "crossed"]
+           "feature_bounds", "partial_scaler", "fitted_scaler", "crossed"]
 
 SCALES = ("standard", "minmax", "none")
 """The scalers of the numeric columns."""
@@ -44,21 +44,33 @@ def check_steps(scale: Any, polynomial: Any, features: Any) -> tuple[str, int | 
 def numeric_step(scale: str, polynomial: int | None) -> Any:
     """The unfitted transformer of the numeric columns."""
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures, StandardScaler
+    from sklearn.preprocessing import PolynomialFeatures
 
-    scaler = {"standard": StandardScaler, "minmax": MinMaxScaler}.get(scale)
+    scaler = partial_scaler(scale)
     steps = [("polynomial", PolynomialFeatures(polynomial, include_bias=False))] if polynomial else []
-    steps += [("scaler", scaler())] if scaler is not None else []
+    steps += [("scaler", scaler)] if scaler is not None else []
     if not steps:
         return "passthrough"
     return steps[0][1] if len(steps) == 1 and scaler is not None else Pipeline(steps)
 
 
 def partial_scaler(scale: str) -> Any:
-    """An unfitted scaler that learns chunk by chunk (``partial_fit``), or None for "none"."""
+    """The unfitted scaler of the numeric columns (which also learns chunk by chunk, with
+    ``partial_fit``), or None for "none"."""
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     return {"standard": StandardScaler, "minmax": MinMaxScaler}.get(scale, lambda: None)()
+
+
+def fitted_scaler(step: Any, scale: str) -> Any:
+    """A copy of the fitted scaler inside the numeric step (None for "none"), which
+    ``partial_fit`` goes on from with unnamed arrays (the column names are dropped)."""
+    import copy
+
+    scaler = copy.deepcopy(_scaler(step, scale))
+    if hasattr(scaler, "feature_names_in_"):
+        del scaler.feature_names_in_
+    return scaler
 
 
 def crossed(x: np.ndarray, polynomial: int | None) -> np.ndarray:

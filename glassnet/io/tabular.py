@@ -183,20 +183,8 @@ class TabularPreprocessor:
             For an empty table, missing or infinite cells (counted per column), or units
             named for columns the table does not have.
         """
-        frame = _as_frame(frame)
-        if frame.shape[0] == 0 or frame.shape[1] == 0:
-            raise ValueError(f"the table to preprocess is empty (shape {frame.shape})")
-        frame = self._select(frame)
-        message = missing_cells_message(frame)
-        if message:
-            raise ValueError(message)
-        self.columns_ = list(frame.columns)
-        unknown = sorted(set(self.units) - set(self.columns_))
-        if unknown:
-            raise ValueError(f"units are given for {unknown}, which are not feature columns: "
-                             f"{', '.join(self.columns_)}")
-        self.numeric_ = [c for c in self.columns_ if _is_numeric(frame[c])]
-        self.categorical_ = [c for c in self.columns_ if c not in self.numeric_]
+        frame = self._checked(frame, "the table to preprocess")
+        self._learn_columns(frame)
         prepared = self._prepared(frame)
         self.transformer_ = _column_transformer(self.numeric_, self.categorical_, "auto", self.scale,
                                                 self.polynomial).fit(prepared)
@@ -205,7 +193,30 @@ class TabularPreprocessor:
         self.categories_ = {c: [str(v) for v in cats] for c, cats in
                             zip(self.categorical_, encoder.categories_ if encoder is not None else [])}
         self.n_samples_ = int(frame.shape[0])
+        step = self.transformer_.named_transformers_.get("numeric")
+        self._scaler = None if step is None else _steps.fitted_scaler(step, self.scale)
         return self
+
+    def _checked(self, frame: Any, what: str) -> Any:
+        """The ``features`` columns of a table to learn from, checked non-empty and complete."""
+        frame = _as_frame(frame)
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ValueError(f"{what} is empty (shape {frame.shape})")
+        frame = self._select(frame)
+        message = missing_cells_message(frame)
+        if message:
+            raise ValueError(message)
+        return frame
+
+    def _learn_columns(self, frame: Any) -> None:
+        """The columns of the table to learn from, and which are numeric or categorical."""
+        self.columns_ = list(frame.columns)
+        unknown = sorted(set(self.units) - set(self.columns_))
+        if unknown:
+            raise ValueError(f"units are given for {unknown}, which are not feature columns: "
+                             f"{', '.join(self.columns_)}")
+        self.numeric_ = [c for c in self.columns_ if _is_numeric(frame[c])]
+        self.categorical_ = [c for c in self.columns_ if c not in self.numeric_]
 
     def _select(self, frame: Any) -> Any:
         """The ``features`` columns of the training table; the others are remembered as ignored."""
@@ -226,7 +237,8 @@ class TabularPreprocessor:
         them all at once: the scaler's mean and variance, or minimum and maximum, of the
         numeric columns (crossed first for ``polynomial``; scikit-learn's ``partial_fit`` of
         ``StandardScaler`` / ``MinMaxScaler``, equal to rounding), the ranges, and the
-        categories seen. The first chunk fixes the columns and which are numeric. After each call the
+        categories seen. The first chunk fixes the columns and which are numeric; after
+        :meth:`fit`, the chunks add to what it learned, as in scikit-learn. After each call the
         preprocessor transforms as a fitted one.
 
         Raises
@@ -244,13 +256,7 @@ class TabularPreprocessor:
         >>> prep.ranges_, prep.transform(pd.DataFrame({"a": [2.5]})).round(3).tolist()
         ({'a': [1.0, 4.0]}, [[0.0]])
         """
-        frame = _as_frame(frame)
-        if frame.shape[0] == 0 or frame.shape[1] == 0:
-            raise ValueError(f"the chunk to learn from is empty (shape {frame.shape})")
-        frame = self._select(frame)
-        message = missing_cells_message(frame)
-        if message:
-            raise ValueError(message)
+        frame = self._checked(frame, "the chunk to learn from")
         if not hasattr(self, "_scaler"):
             self._start_partial(frame)
         else:
@@ -271,13 +277,7 @@ class TabularPreprocessor:
 
     def _start_partial(self, frame: Any) -> None:
         """The columns, their kinds and empty statistics, from the first chunk."""
-        self.columns_ = list(frame.columns)
-        unknown = sorted(set(self.units) - set(self.columns_))
-        if unknown:
-            raise ValueError(f"units are given for {unknown}, which are not feature columns: "
-                             f"{', '.join(self.columns_)}")
-        self.numeric_ = [c for c in self.columns_ if _is_numeric(frame[c])]
-        self.categorical_ = [c for c in self.columns_ if c not in self.numeric_]
+        self._learn_columns(frame)
         self.ranges_, self.categories_ = {}, {c: [] for c in self.categorical_}
         self.n_samples_ = 0
         self._scaler = _steps.partial_scaler(self.scale)

@@ -133,15 +133,12 @@ class Batches:
 
 
 def _parts(batch: Any, targets: bool, what: str, b: int) -> tuple[Any, ...]:
-    if isinstance(batch, (tuple, list)) and len(batch) in (2, 3):
+    sequence = isinstance(batch, (tuple, list))
+    if sequence and (len(batch) in (2, 3) or (not targets and len(batch) == 1)):
         return tuple(batch)
-    if not targets and not isinstance(batch, (tuple, list)):
+    if not targets and not sequence:
         return (batch,)
-    if not targets and isinstance(batch, (tuple, list)) and len(batch) == 1:
-        return tuple(batch)
-    got = f"a {type(batch).__name__}" + (
-        f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""
-    )
+    got = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if sequence else "")
     raise ValueError(f"{what} batch {b} is {got}; each batch must be a tuple (x, y) or (x, y, sample_weight)")
 
 

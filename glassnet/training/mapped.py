@@ -31,7 +31,7 @@ __all__ = ["MappedRows", "is_mapped", "any_mapped", "take"]
 #: Bytes mapped (2 MB counted per row) between two releases of the pages of a mapping read directly.
 _RELEASE_BYTES = 64 << 20
 _BLOCK_BYTES = 2 << 20
-#: Rows per read of the one pass that checks a file for NaN and inf.
+#: Bytes per read of the one pass that checks a file for NaN and inf.
 _CHECK_BYTES = 16 << 20
 
 
@@ -119,8 +119,7 @@ class MappedRows:
         holds NaN or inf."""
         if self.array.dtype.kind not in "fc":
             return
-        per_row = max(int(np.prod(self.shape[1:])) * self.array.dtype.itemsize, 1)
-        step = max(_CHECK_BYTES // per_row, 1)
+        step = max(_CHECK_BYTES // max(self._row_bytes, 1), 1)
         for start in range(0, self.array.shape[0], step):
             block = self._read(np.arange(start, min(start + step, self.array.shape[0])))
             finite = np.isfinite(block).reshape(len(block), -1).all(axis=1)

@@ -44,8 +44,9 @@ def is_dask(data: Any) -> bool:
     return type(data).__module__.startswith("dask") and hasattr(data, "npartitions")
 
 
-def _check_batching(batch_size: Any, shuffle: Any, seed: Any, buffer_rows: Any) -> None:
-    for name, value in (("batch_size", batch_size), ("buffer_rows", buffer_rows)):
+def _check_batching(shuffle: Any, seed: Any, **counts: Any) -> None:
+    """``shuffle``, ``seed`` and the ``counts`` (batch_size, buffer_rows, ...) checked."""
+    for name, value in counts.items():
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     check_flag("shuffle", shuffle)
@@ -75,6 +76,22 @@ def _table_columns(
     if not chosen:
         raise ValueError(f"{path}: no feature columns are left besides the target {targets}")
     return chosen, targets
+
+
+def _order(n: int, rng: np.random.Generator | None) -> Sequence[int]:
+    """The order in which a pass reads ``n`` chunks: file order, or one ``rng`` draws."""
+    return range(n) if rng is None else rng.permutation(n).tolist()
+
+
+def _starts(sizes: Sequence[int]) -> list[int]:
+    """The position in the data of the first row of each chunk of ``sizes`` rows."""
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if len(sizes) else []
+
+
+def _row_groups(dataset: Any) -> tuple[list[Any], list[int]]:
+    """The row groups of a Parquet dataset (one fragment each) and their rows, from the metadata."""
+    groups = [group for fragment in dataset.get_fragments() for group in fragment.split_by_row_group()]
+    return groups, [sum(info.num_rows for info in group.row_groups) for group in groups]
 
 
 def _arrays(table: Any, features: list[str], targets: list[str]) -> tuple[np.ndarray, ...]:
@@ -141,20 +158,18 @@ def from_parquet(
     >>> batches.n_rows, len(batches), [yb.tolist() for _, yb in batches]
     (3, 2, [[0, 1], [0]])
     """
-    _check_batching(batch_size, shuffle, seed, buffer_rows)
+    _check_batching(shuffle, seed, batch_size=batch_size, buffer_rows=buffer_rows)
     ds = _dataset_module()
     if not Path(path).exists():
         raise ValueError(f"from_parquet: there is no file or folder {str(path)!r}")
     dataset = ds.dataset(str(path), format="parquet")
     chosen, targets = _table_columns(dataset.schema, target, features, path)
-    groups = [group for fragment in dataset.get_fragments() for group in fragment.split_by_row_group()]
-    sizes = [sum(info.num_rows for info in group.row_groups) for group in groups]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist() if sizes else []
+    groups, sizes = _row_groups(dataset)
+    starts = _starts(sizes)
     columns = [*chosen, *targets]
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        order = range(len(groups)) if rng is None else rng.permutation(len(groups)).tolist()
-        for i in order:
+        for i in _order(len(groups), rng):
             yield starts[i], _arrays(groups[i].to_table(columns=columns), chosen, targets)
 
     source = ChunkedBatches(read, batch_size, shuffle, seed, int(sum(sizes)), buffer_rows)
@@ -209,7 +224,7 @@ def from_csv(
     >>> [xb.tolist() for xb, _ in gn.data.from_csv(path, target="y", batch_size=2, shuffle=False)]
     [[[1, 0], [2, 1]], [[3, 0]]]
     """
-    _check_batching(batch_size, shuffle, seed, buffer_rows)
+    _check_batching(shuffle, seed, batch_size=batch_size, buffer_rows=buffer_rows, block_rows=block_rows)
     ds = _dataset_module()
     if not Path(path).exists():
         raise ValueError(f"from_csv: there is no file or folder {str(path)!r}")
@@ -219,8 +234,7 @@ def from_csv(
     columns = [*chosen, *targets]
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        order = range(len(files)) if rng is None else rng.permutation(len(files)).tolist()
-        for i in order:
+        for i in _order(len(files), rng):
             start = i << _PART_SHIFT
             for block in files[i].to_batches(columns=columns, batch_size=block_rows):
                 yield start, _arrays(block, chosen, targets)
@@ -238,8 +252,6 @@ class _CountedBatches(ChunkedBatches):
 
     @property
     def n_rows(self) -> int | None:  # type: ignore[override]
-        if self.keep is not None:
-            return None
         if self._rows is None:
             self._rows = int(self.dataset.count_rows())
         return self._rows
@@ -271,11 +283,10 @@ def dask_batches(X: Any, y: Any, batch_size: int, shuffle: bool, seed: int | Non
             f"x has {len(parts_x)} partitions but y has {len(parts_y)}; give y the partitions of x"
         )
     rows = _rows(X)
-    starts = None if rows is None else np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
+    starts = None if rows is None else _starts(rows)
 
     def read(rng: np.random.Generator | None) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-        order = range(len(parts_x)) if rng is None else rng.permutation(len(parts_x)).tolist()
-        for i in order:
+        for i in _order(len(parts_x), rng):
             x = np.asarray(parts_x[i].compute())
             arrays = (x,) if parts_y is None else (x, np.asarray(parts_y[i].compute()))
             if len(arrays) == 2 and len(arrays[1]) != len(x):

@@ -216,9 +216,7 @@ def _epoch(run: Any, state: RunState, epoch: int, batches: Batches, cbs: Callbac
     if run.penalized:
         logs["reg_loss"] = reg_sum / seen
     if kept and not model.stop_training:
-        ys = [np.concatenate(parts) for parts in zip(*[k[0] for k in kept])]
-        raw = [np.concatenate(parts) for parts in zip(*[k[1] for k in kept])]
-        logs.update(metric_logs(model, ys, to_outputs(model, raw, run.logits)))
+        logs.update(_kept_metrics(model, kept, run.logits))
     if run.track_gradients:
         for name, values in run.norms.items():
             state.history.gradient_norms.setdefault(name, []).append(float(np.mean(values)))
@@ -276,10 +274,17 @@ def evaluate_batches(
                 kept.append((ys, raw))
     logs = {"loss": total / max(weight_sum, 1e-300) + added / seen}
     if kept:
-        ys = [np.concatenate(parts) for parts in zip(*[k[0] for k in kept])]
-        raw = [np.concatenate(parts) for parts in zip(*[k[1] for k in kept])]
-        logs.update(metric_logs(model, ys, to_outputs(model, raw, fused)))
+        logs.update(_kept_metrics(model, kept, fused))
     return logs
+
+
+def _kept_metrics(
+    model: Any, kept: list[tuple[list[np.ndarray], list[np.ndarray]]], fused: Any
+) -> dict[str, float]:
+    """The metrics over an epoch's ``(targets, raw outputs)`` kept batch by batch."""
+    ys = [np.concatenate(parts) for parts in zip(*[k[0] for k in kept])]
+    raw = [np.concatenate(parts) for parts in zip(*[k[1] for k in kept])]
+    return metric_logs(model, ys, to_outputs(model, raw, fused))
 
 
 def predict_batches(model: Any, source: Any, steps: int | None = None) -> list[np.ndarray]:
