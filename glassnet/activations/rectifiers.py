@@ -73,6 +73,14 @@ class LeakyReLU(Function):
         return (grad * ctx.scale,)
 
 
+def _scaled_elu(ctx: Any, z: np.ndarray, alpha: float, scale: float) -> np.ndarray:
+    """scale (z if z > 0 else alpha (e^z - 1)), keeping on ``ctx`` what the derivative
+    scale if z > 0 else scale alpha e^z needs (ELU is scale 1, SELU lambda)."""
+    ctx.positive, ctx.scale = z > 0, scale
+    ctx.neg = scale * alpha * np.exp(np.minimum(z, 0))
+    return np.where(ctx.positive, scale * z, ctx.neg - scale * alpha)
+
+
 class ELU(Function):
     """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1);
     g'(z) = 1 if z > 0 else alpha e^z (alpha = 1.0 by default).
@@ -92,13 +100,11 @@ class ELU(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-        ctx.positive = z > 0
-        ctx.neg = alpha * np.exp(np.minimum(z, 0))
-        return np.where(ctx.positive, z, ctx.neg - alpha)
+        return _scaled_elu(ctx, z, alpha, 1)
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * np.where(ctx.positive, 1, ctx.neg),)
+        return (grad * np.where(ctx.positive, ctx.scale, ctx.neg),)
 
 
 class SELU(Function):
@@ -121,13 +127,9 @@ class SELU(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
-        ctx.positive = z > 0
-        ctx.neg = SELU_LAMBDA * SELU_ALPHA * np.exp(np.minimum(z, 0))
-        return np.where(ctx.positive, SELU_LAMBDA * z, ctx.neg - SELU_LAMBDA * SELU_ALPHA)
+        return _scaled_elu(ctx, z, SELU_ALPHA, SELU_LAMBDA)
 
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * np.where(ctx.positive, SELU_LAMBDA, ctx.neg),)
+    backward = staticmethod(ELU.backward)
 
 
 class GELU(Function):
