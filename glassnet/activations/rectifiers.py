@@ -233,7 +233,7 @@ def relu(z: Tensor) -> Tensor:
     return ReLU.apply(z)
 
 
-def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
+def leaky_relu(z: Tensor, slope: float = 0.01, *, negative_slope: float | None = None) -> Tensor:
     """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope.
 
     Parameters
@@ -241,7 +241,9 @@ def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     z : Tensor
         The pre-activation.
     slope : float, default 0.01
-        The slope s for z < 0 (Keras's ``negative_slope``, PyTorch's ``negative_slope``).
+        The slope s for z < 0.
+    negative_slope : float, optional
+        Keras's and PyTorch's name for ``slope``.
 
     Returns
     -------
@@ -253,6 +255,11 @@ def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     >>> print(gn.activations.leaky_relu(gn.tensor([-1.0, 2.0]), slope=0.1).numpy())
     [-0.1  2. ]
     """
+    if negative_slope is not None:
+        if slope != 0.01 and slope != negative_slope:
+            raise TypeError(f"leaky_relu: give slope or negative_slope (Keras's and PyTorch's name for it), "
+                            f"not both; got slope={slope!r}, negative_slope={negative_slope!r}")
+        slope = negative_slope
     return LeakyReLU.apply(z, slope=_real("leaky_relu", "slope", slope))
 
 
