@@ -179,3 +179,12 @@ def test_get_resolves_names_case_insensitively_callables_and_none():
 def test_gelu_rejects_an_unknown_approximation():
     with pytest.raises(ValueError, match="'none' or 'tanh'.*'fast'"):
         F.gelu(gn.tensor([1.0]), approximate="fast")
+
+
+def test_leaky_relu_takes_keras_and_torch_negative_slope():
+    z = np.array([-2.0, -0.5, 1.0])
+    a = F.leaky_relu(gn.tensor(z), negative_slope=0.2)
+    expected = torch.nn.functional.leaky_relu(torch.tensor(z), negative_slope=0.2)
+    np.testing.assert_allclose(a.numpy(), expected.numpy())
+    with pytest.raises(TypeError, match="slope=0.1, negative_slope=0.2"):
+        F.leaky_relu(gn.tensor(z), 0.1, negative_slope=0.2)

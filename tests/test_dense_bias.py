@@ -104,6 +104,8 @@ def test_a_bool_bias_keeps_pytorch_s_meaning():
     ("one", True, "bias must be one of 'per_unit', 'shared', None, True or False .*, got 'one'"),
     (1, True, "bias must be one of"),
     ("shared", False, "use_bias=False and bias='shared' contradict"),
+    (True, False, "use_bias=False and bias=True contradict"),
+    (np.True_, False, "use_bias=False and bias=True contradict"),
 ])
 def test_bad_bias_arguments_are_refused(bias, use_bias, match):
     with pytest.raises(ValueError, match=match):

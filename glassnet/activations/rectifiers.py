@@ -73,6 +73,14 @@ class LeakyReLU(Function):
         return (grad * ctx.scale,)
 
 
+def _scaled_elu(ctx: Any, z: np.ndarray, alpha: float, scale: float) -> np.ndarray:
+    """scale (z if z > 0 else alpha (e^z - 1)), keeping on ``ctx`` what the derivative
+    scale if z > 0 else scale alpha e^z needs (ELU is scale 1, SELU lambda)."""
+    ctx.positive, ctx.scale = z > 0, scale
+    ctx.neg = scale * alpha * np.exp(np.minimum(z, 0))
+    return np.where(ctx.positive, scale * z, ctx.neg - scale * alpha)
+
+
 class ELU(Function):
     """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1);
     g'(z) = 1 if z > 0 else alpha e^z (alpha = 1.0 by default).
@@ -92,13 +100,11 @@ class ELU(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-        ctx.positive = z > 0
-        ctx.neg = alpha * np.exp(np.minimum(z, 0))
-        return np.where(ctx.positive, z, ctx.neg - alpha)
+        return _scaled_elu(ctx, z, alpha, 1)
 
     @staticmethod
     def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * np.where(ctx.positive, 1, ctx.neg),)
+        return (grad * np.where(ctx.positive, ctx.scale, ctx.neg),)
 
 
 class SELU(Function):
@@ -121,13 +127,9 @@ class SELU(Function):
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
-        ctx.positive = z > 0
-        ctx.neg = SELU_LAMBDA * SELU_ALPHA * np.exp(np.minimum(z, 0))
-        return np.where(ctx.positive, SELU_LAMBDA * z, ctx.neg - SELU_LAMBDA * SELU_ALPHA)
+        return _scaled_elu(ctx, z, SELU_ALPHA, SELU_LAMBDA)
 
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * np.where(ctx.positive, SELU_LAMBDA, ctx.neg),)
+    backward = staticmethod(ELU.backward)
 
 
 class GELU(Function):
@@ -231,7 +233,7 @@ def relu(z: Tensor) -> Tensor:
     return ReLU.apply(z)
 
 
-def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
+def leaky_relu(z: Tensor, slope: float = 0.01, *, negative_slope: float | None = None) -> Tensor:
     """g(z) = z if z >= 0 else slope z;  g'(z) = 1 if z > 0 else slope.
 
     Parameters
@@ -239,7 +241,9 @@ def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     z : Tensor
         The pre-activation.
     slope : float, default 0.01
-        The slope s for z < 0 (Keras's ``negative_slope``, PyTorch's ``negative_slope``).
+        The slope s for z < 0.
+    negative_slope : float, optional
+        Keras's and PyTorch's name for ``slope``.
 
     Returns
     -------
@@ -251,6 +255,11 @@ def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     >>> print(gn.activations.leaky_relu(gn.tensor([-1.0, 2.0]), slope=0.1).numpy())
     [-0.1  2. ]
     """
+    if negative_slope is not None:
+        if slope != 0.01 and slope != negative_slope:
+            raise TypeError(f"leaky_relu: give slope or negative_slope (Keras's and PyTorch's name for it), "
+                            f"not both; got slope={slope!r}, negative_slope={negative_slope!r}")
+        slope = negative_slope
     return LeakyReLU.apply(z, slope=_real("leaky_relu", "slope", slope))
 
 

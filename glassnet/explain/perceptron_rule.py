@@ -56,10 +56,11 @@ def perceptron(lr: float = 0.5, bias_as_weight: bool = False, max_epochs: int = 
     from glassnet.estimators import Perceptron
     from glassnet.explain.examples import Example
 
+    augmented = np.column_stack([np.ones(len(_X)), _X])  # rows x~ = (1, x1, x2)
     w, rows, updates, epoch = np.zeros(3), [], [], 0
     for epoch in range(1, max_epochs + 1):
         mistakes = 0
-        for x, y in zip(np.column_stack([np.ones(len(_X)), _X]), _Y):
+        for x, y in zip(augmented, _Y):
             s = float(w @ x)
             y_hat = 1 if s > 0 else -1
             if y_hat != y:
@@ -69,11 +70,11 @@ def perceptron(lr: float = 0.5, bias_as_weight: bool = False, max_epochs: int = 
         if mistakes == 0:
             break
     unit = Perceptron(learning_rate=lr, shuffle=False, fit_intercept=not bias_as_weight)
-    unit.fit(np.column_stack([np.ones(len(_X)), _X]) if bias_as_weight else _X, _Y)
+    unit.fit(augmented if bias_as_weight else _X, _Y)
     fitted = unit.coef_.tolist() if bias_as_weight else [unit.intercept_, *unit.coef_.tolist()]
     values = {"weights_after_each_update": updates, "final_w": w.tolist(),
               "epochs_including_clean_pass": epoch,
-              "final_predictions": [1 if s > 0 else -1 for s in np.column_stack([np.ones(4), _X]) @ w],
+              "final_predictions": [1 if s > 0 else -1 for s in augmented @ w],
               "estimator_w": fitted}
     return Example("perceptron", _title(lr, bias_as_weight), [_section(rows, bias_as_weight)], values,
                    [_rule_text(bias_as_weight)])

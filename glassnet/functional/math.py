@@ -256,8 +256,9 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 @_graph_aware
-def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (all axes when None).
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """Sum over ``axis`` (all axes when None), as :meth:`Tensor.sum`.
 
     Parameters
     ----------
@@ -267,6 +268,8 @@ def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
         The axes to sum over; all when None.
     keepdims : bool, default False
         Keep the summed axes with length 1.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims``.
 
     Returns
     -------
@@ -279,12 +282,13 @@ def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
     >>> print(gn.functional.sum(x).numpy(), gn.functional.sum(x, axis=0).numpy())
     10.0 [4. 6.]
     """
-    return _reduce.Sum.apply(_t(x), axis=axis, keepdims=keepdims)
+    return _t(x).sum(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 @_graph_aware
-def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (all axes when None).
+def mean(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool | None = None) -> Tensor:
+    """Mean over ``axis`` (all axes when None), as :meth:`Tensor.mean`.
 
     Parameters
     ----------
@@ -294,6 +298,8 @@ def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
         The axes to average over; all when None.
     keepdims : bool, default False
         Keep the averaged axes with length 1.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims``.
 
     Returns
     -------
@@ -306,12 +312,13 @@ def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> print(gn.functional.mean(x).numpy(), gn.functional.mean(x, axis=1).numpy())
     2.5 [1.5 3.5]
     """
-    return _reduce.Mean.apply(_t(x), axis=axis, keepdims=keepdims)
+    return _t(x).mean(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 @_graph_aware
-def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Maximum over ``axis``; ties share the gradient evenly.
+def max(x: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Any:
+    """Maximum over ``axis``; ties share the gradient evenly, as :meth:`Tensor.max`.
 
     Parameters
     ----------
@@ -321,11 +328,14 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
         The axes to reduce; all when None.
     keepdims : bool, default False
         Keep the reduced axes with length 1.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims``; one ``dim`` gives the pair
+        (values, indices), as ``torch.max(x, dim)``.
 
     Returns
     -------
-    Tensor
-        The maxima.
+    Tensor or (Tensor, Tensor)
+        The maxima (and their indices for one ``dim``).
 
     Examples
     --------
@@ -335,7 +345,7 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
     >>> print(m.numpy(), x.grad)
     3.0 [0.  0.5 0.5]
     """
-    return _reduce.Max.apply(_t(x), axis=axis, keepdims=keepdims)
+    return _t(x).max(dim, keepdim, axis=axis, keepdims=keepdims)
 
 
 @_graph_aware

@@ -231,6 +231,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 def linear(a: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:  # noqa: N803
     """The dense layer's affine map z = a W + b, fused into one node.
 
+    W is (inputs, units), as a Dense layer's ``W``. PyTorch's ``F.linear(input, weight, bias)``
+    takes ``weight`` as (units, inputs) and computes a weight^T + b: pass ``weight.T`` here (for
+    a square weight, passing it as is would silently use its transpose).
+
     Parameters
     ----------
     a : Tensor

@@ -269,17 +269,19 @@ _BIAS_KINDS = ("per_unit", "shared", None)
 
 
 def _bias_kind(bias: Any, use_bias: Any) -> str | None:
-    """``bias`` checked and reconciled with Keras's ``use_bias``: False means no bias. A bool
+    """``bias`` checked and reconciled with Keras's ``use_bias``: False means no bias, and
+    contradicts a bias asked for by name ("shared", or True as a Conv2D refuses it). A bool
     ``bias`` is PyTorch's ``nn.Linear(bias=...)``: True one bias per unit, False none."""
+    given = "True" if isinstance(bias, (bool, np.bool_)) and bias else repr(bias)
     if isinstance(bias, (bool, np.bool_)):
         bias = "per_unit" if bias else None
     if not (bias is None or isinstance(bias, str)) or bias not in _BIAS_KINDS:
         raise ValueError(f"Dense: bias must be one of 'per_unit', 'shared', None, True or False "
                          f"(or use_bias=False for none), got {bias!r}")
     if not check_flag("use_bias", use_bias):
-        if bias == "shared":
-            raise ValueError("Dense: use_bias=False and bias='shared' contradict each other; give "
-                             "bias=None (no bias) or bias='shared' alone")
+        if given in ("True", "'shared'"):
+            raise ValueError(f"Dense: use_bias=False and bias={given} contradict each other; give "
+                             f"bias=None (no bias) or bias={given} alone")
         return None
     return bias
 
