@@ -173,6 +173,11 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
+def gemm_fraction(width: int, speed: float, peak: float) -> float:
+    """The fraction of the GEMM peak (GFLOP per CPU-second) reached at ``speed`` samples/s."""
+    return speed * flops_per_sample(width) / (peak * 1e9)
+
+
 def plot(results: dict, peak: float) -> None:
     import matplotlib
 
@@ -180,34 +185,45 @@ def plot(results: dict, peak: float) -> None:
     import matplotlib.pyplot as plt
 
     RESULTS.mkdir(exist_ok=True)
-    rows, seconds = zip(*results["epochs"])
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.loglog(rows, seconds, "o-")
-    ax.set(
+
+    def figure(name: str, draw, **labels) -> None:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        draw(ax)
+        ax.set(**labels)
+        fig.tight_layout()
+        fig.savefig(RESULTS / name, dpi=100)
+
+    def rss(ax) -> None:
+        for mode in ("memory", "mapped"):
+            pairs = [(r, mb) for r, m, mb in results["rss"] if m == mode]
+            ax.loglog(*zip(*pairs), "o-", label="in memory" if mode == "memory" else "memory-mapped")
+        ax.legend()
+
+    figure(
+        "epoch_seconds_vs_rows.png",
+        lambda ax: ax.loglog(*zip(*results["epochs"]), "o-"),
         xlabel="rows",
         ylabel="CPU seconds per epoch",
         title=f"20-64-64-1, memory-mapped (slope {results['slope']:.2f})",
     )
-    fig.tight_layout()
-    fig.savefig(RESULTS / "epoch_seconds_vs_rows.png", dpi=100)
-    widths, speeds = zip(*results["widths"])
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.semilogx(widths, [100 * s * flops_per_sample(w) / (peak * 1e9) for w, s in results["widths"]], "o-")
-    ax.set(
+    figure(
+        "gemm_fraction_vs_width.png",
+        lambda ax: ax.semilogx(
+            [w for w, _ in results["widths"]],
+            [100 * gemm_fraction(w, s, peak) for w, s in results["widths"]],
+            "o-",
+        ),
         xlabel="hidden width",
         ylabel="% of float32 GEMM peak",
         title=f"batch 512; peak {peak:.0f} GFLOP per CPU-s",
     )
-    fig.tight_layout()
-    fig.savefig(RESULTS / "gemm_fraction_vs_width.png", dpi=100)
-    fig, ax = plt.subplots(figsize=(5, 4))
-    for mode in ("memory", "mapped"):
-        pairs = [(r, mb) for r, m, mb in results["rss"] if m == mode]
-        ax.loglog(*zip(*pairs), "o-", label="in memory" if mode == "memory" else "memory-mapped")
-    ax.set(xlabel="rows", ylabel="peak RSS (MB)", title="50 batches of 512, 20 features")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(RESULTS / "peak_rss_vs_rows.png", dpi=100)
+    figure(
+        "peak_rss_vs_rows.png",
+        rss,
+        xlabel="rows",
+        ylabel="peak RSS (MB)",
+        title="50 batches of 512, 20 features",
+    )
     plt.close("all")
 
 
@@ -233,9 +249,7 @@ def table(results: dict, peak: float, load: str) -> str:
         "|---:|---:|---:|",
     ]
     for width, speed in results["widths"]:
-        lines.append(
-            f"| {width} | {speed:,.0f} | {100 * speed * flops_per_sample(width) / (peak * 1e9):.0f}% |"
-        )
+        lines.append(f"| {width} | {speed:,.0f} | {100 * gemm_fraction(width, speed, peak):.0f}% |")
     return "\n".join(lines)
 
 
@@ -273,9 +287,10 @@ def main() -> None:
     for width in widths:
         speed = width_speed(width)
         results["widths"].append((width, speed))
-        fraction = speed * flops_per_sample(width) / (peak * 1e9)
         print(
-            f"width {width:>5}: {speed:>10,.0f} samples/s, {100 * fraction:.0f}% of the GEMM peak", flush=True
+            f"width {width:>5}: {speed:>10,.0f} samples/s, {100 * gemm_fraction(width, speed, peak):.0f}% "
+            "of the GEMM peak",
+            flush=True,
         )
     plot(results, peak)
     text = table(results, peak, load)

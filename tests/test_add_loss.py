@@ -197,3 +197,4 @@ def test_evaluate_on_batches_counts_the_terms_as_on_arrays(metrics):
     on_arrays = model.evaluate(X, X, batch_size=4, verbose=0, return_dict=True)
     on_batches = model.evaluate(gn.data.DataLoader((X, X), batch_size=4), verbose=0, return_dict=True)
     assert on_batches["loss"] == pytest.approx(on_arrays["loss"], rel=1e-12)
+    assert on_batches == pytest.approx(on_arrays, rel=1e-12)  # the metrics too

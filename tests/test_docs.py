@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,6 @@ from glassnet.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-MARKER = re.compile(r"^<!-- run: (\S+\.py)\b.*-->$", re.MULTILINE)
 PAGE_SCRIPTS = sorted((DOCS / "examples").glob("*.py"))
 TUTORIALS = sorted((ROOT / "tutorials").glob("*.py"))
 
@@ -37,7 +35,9 @@ def _run(script: Path, folder: Path) -> subprocess.CompletedProcess:
 
 
 def _shown_scripts() -> set[str]:
-    return {path for page in DOCS.rglob("*.md") for path in MARKER.findall(page.read_text())}
+    """The scripts the site build runs and shows: those its hook reads from the pages."""
+    scripts_in = _hook("run_scripts").scripts_in
+    return {path for page in DOCS.rglob("*.md") for path in scripts_in(page.read_text())}
 
 
 @pytest.mark.parametrize("script", PAGE_SCRIPTS, ids=[p.name for p in PAGE_SCRIPTS])

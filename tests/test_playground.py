@@ -123,6 +123,15 @@ def test_a_step_trains_one_epoch_and_publishes_a_frame(session):
     assert session.last_step is not None
 
 
+def test_a_step_computes_one_frame_however_recent_the_last(session, monkeypatch):
+    from glassnet.playground import session as session_module
+
+    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)
+    first, _ = session.latest_frame()
+    session.call(session.step).result(timeout=30)
+    assert session.latest_frame()[0] == first + 1
+
+
 def test_the_neuron_view_is_the_trace_of_the_point(session):
     session.call(session.step).result(timeout=30)
     view = session.call(lambda: session.neuron(1, 2, 5)).result(timeout=30)

@@ -54,23 +54,32 @@ class Server:
                 self.found.set()
 
 
+def mix(token: str) -> list[tuple[str, str, bytes | None, dict[str, str], int]]:
+    """The HTTP requests of the mix: method, path, body, headers and the status they must get."""
+    return [
+        ("GET", f"/?token={token}", None, {}, 200),
+        ("GET", f"/static/app.js?token={token}", None, {}, 200),
+        ("GET", "/static/style.css", None, {}, 403),  # no token
+        ("GET", f"/?token={token}", None, {"Host": "evil.example"}, 403),
+        ("POST", f"/sessions/none/upload?token={token}", b"1,2,3\n" * 20, {}, 404),
+        ("POST", f"/sessions/none/upload?token={token}", b"1,2,3\n" * 60000, {}, 413),
+        ("GET", f"/sessions/none/model.safetensors?token={token}", None, {}, 404),
+        ("GET", f"/static/missing.js?token={token}", None, {}, 404),
+    ]
+
+
+def expected(kind: int) -> int:
+    """The status request ``kind`` must get (101 for a whole WebSocket session)."""
+    return 101 if kind % 25 == 0 else mix("")[kind % 8][4]
+
+
 def request(server: Server, kind: int) -> int:
     """One request of the mix; its HTTP status (101 for a whole WebSocket session)."""
-    token = server.token
     if kind % 25 == 0:
         return websocket_session(server)
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        method, path, body, headers = [
-            ("GET", f"/?token={token}", None, {}),
-            ("GET", f"/static/app.js?token={token}", None, {}),
-            ("GET", "/static/style.css", None, {}),  # no token: 403
-            ("GET", f"/?token={token}", None, {"Host": "evil.example"}),  # 403
-            ("POST", f"/sessions/none/upload?token={token}", b"1,2,3\n" * 20, {}),  # 404
-            ("POST", f"/sessions/none/upload?token={token}", b"1,2,3\n" * 60000, {}),  # 413
-            ("GET", f"/sessions/none/model.safetensors?token={token}", None, {}),  # 404
-            ("GET", f"/static/missing.js?token={token}", None, {}),  # 404
-        ][kind % 8]
+        method, path, body, headers, _ = mix(server.token)[kind % 8]
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
@@ -108,6 +117,8 @@ def test_a_thousand_requests_then_ctrl_c():
     print(f"\n{REQUESTS} requests, {AT_ONCE} at a time: {counts}; memory {before:.1f} -> {after:.1f} MB")
     assert all(status < 500 for status in statuses), counts
     assert set(counts) <= {101, 200, 403, 404, 413}
+    wrong = [(kind, status) for kind, status in enumerate(statuses) if status != expected(kind)]
+    assert wrong == [], f"(request, status) pairs with another status than their kind's: {wrong[:10]}"
     assert after - before < GROWTH_MB
     assert code == 0, errors
     assert "playground stopped" in "".join(server.lines)

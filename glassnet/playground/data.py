@@ -37,19 +37,15 @@ FEATURES: dict[str, tuple[str, str]] = {
     "sin(x1)": ("sin x1", "np.sin(x1)"),
     "sin(x2)": ("sin x2", "np.sin(x2)"),
 }
+#: Each feature computed from its expression above, the text the exported script runs.
 _COMPUTE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "x1": lambda x1, x2: x1,
-    "x2": lambda x1, x2: x2,
-    "x1^2": lambda x1, x2: x1 ** 2,
-    "x2^2": lambda x1, x2: x2 ** 2,
-    "x1*x2": lambda x1, x2: x1 * x2,
-    "sin(x1)": lambda x1, x2: np.sin(x1),
-    "sin(x2)": lambda x1, x2: np.sin(x2),
+    name: eval(f"lambda x1, x2: {expression}", {"np": np}) for name, (_, expression) in FEATURES.items()
 }
 
 #: The largest absolute input coordinate after scaling.
 SPAN = 3.0
-_TOY_NAMES = {"circle": "circles", "xor": "xor", "gaussians": "gaussians", "spiral": "spiral", "sine": "sine"}
+#: The data sets made by :func:`glassnet.datasets.load`: key -> its name there.
+TOYS = {"circle": "circles", "xor": "xor", "gaussians": "gaussians", "spiral": "spiral", "sine": "sine"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +135,7 @@ def make_data(name: str, n_samples: int, noise: float, seed: int, n_classes: int
     from glassnet import datasets
 
     options = {"n_classes": n_classes} if name in ("gaussians", "spiral") else {}
-    data = datasets.load(_TOY_NAMES[name], n_samples=n_samples, noise=noise, seed=seed, **options)
+    data = datasets.load(TOYS[name], n_samples=n_samples, noise=noise, seed=seed, **options)
     return PlaygroundData(scaled(data.X), data.y, data.task, data.n_classes)
 
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from glassnet.playground.data import FEATURES
+from glassnet.playground.data import FEATURES, SPAN, TOYS
 from glassnet.playground.network import Settings, output_and_loss
 
 __all__ = ["model_bytes", "script"]
@@ -50,14 +50,13 @@ _DATA = {
             "X, y = table[:, :2].astype(np.float32), table[:, 2]\n"
             "{target}"),
 }
-_TOYS = {"circle": "circles", "xor": "xor", "gaussians": "gaussians", "spiral": "spiral", "sine": "sine"}
 
 
 def _data_lines(settings: Settings, task: str) -> str:
     s = settings
-    if s.dataset in _TOYS:
+    if s.dataset in TOYS:
         classes = f", n_classes={s.n_classes}" if s.dataset in ("gaussians", "spiral") else ""
-        return (f"data = gn.datasets.load({_TOYS[s.dataset]!r}, n_samples={s.n_samples}, noise={s.noise!r}, "
+        return (f"data = gn.datasets.load({TOYS[s.dataset]!r}, n_samples={s.n_samples}, noise={s.noise!r}, "
                 f"seed={s.seed}{classes})\nX, y = data.X, data.y\n")
     target = ("y = np.searchsorted(np.unique(y), y)\n" if task == "classification"
               else "y = y.astype(np.float32)\n")
@@ -100,7 +99,7 @@ import numpy as np
 
 import glassnet as gn
 
-{_data_lines(s, task)}X = X * np.float32({3.0!r} / float(np.abs(X).max()))  # the playground's scale: |x| <= 3
+{_data_lines(s, task)}X = X * np.float32({SPAN!r} / float(np.abs(X).max()))  # the playground's scale
 
 # the features the network sees
 x1 = X[:, 0]

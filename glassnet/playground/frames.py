@@ -139,13 +139,13 @@ def frame(model: Any, feature_names: list[str], n_inputs: int, task: str, y_rang
     fine = grid(n_inputs, OUTPUT_GRID)
     coarse = grid(n_inputs, NEURON_GRID if n_inputs == 2 else OUTPUT_GRID)
     output = layer_outputs(model, features(fine, feature_names))[-1]
-    inputs = features(coarse, feature_names).astype(np.float64)
+    inputs = features(coarse, feature_names)
     return {
         "type": "frame", **state, "history": thinned(state["history"]),
         "task": task, "n_inputs": n_inputs, "bound": BOUND,
         "output": {**_output_maps(output, task, y_range), "size": OUTPUT_GRID},
-        "inputs": _neuron_maps([inputs])[0],
-        "neurons": _neuron_maps(layer_outputs(model, features(coarse, feature_names))),
+        "inputs": _neuron_maps([inputs.astype(np.float64)])[0],
+        "neurons": _neuron_maps(layer_outputs(model, inputs)),
         "neuron_size": NEURON_GRID if n_inputs == 2 else OUTPUT_GRID,
         "weights": weights(model),
     }

@@ -25,9 +25,11 @@ from typing import Any
 from glassnet.playground.data import DATASETS, FEATURES
 
 __all__ = ["Settings", "build_model", "output_and_loss", "ACTIVATIONS", "OPTIMIZERS", "MAX_LAYERS",
-           "MAX_UNITS", "MAX_SAMPLES"]
+           "MAX_UNITS", "MAX_SAMPLES", "DEFAULT_MAX_SESSIONS"]
 
 MAX_LAYERS, MAX_UNITS, MAX_SAMPLES = 6, 8, 2000
+#: Sessions (browser tabs) a server trains at once unless told otherwise.
+DEFAULT_MAX_SESSIONS = 4
 #: glassnet's activations, one name each (the registry's aliases left out).
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu", "selu", "gelu", "softplus",
                "gaussian", "multiquadric", "inverse_multiquadric", "binary_step", "softmax", "log_softmax")

@@ -15,6 +15,8 @@ import threading
 import webbrowser
 from collections.abc import Callable
 
+from glassnet.playground.network import DEFAULT_MAX_SESSIONS
+
 __all__ = ["serve", "check_host", "is_loopback"]
 
 _EXTRA = 'the playground needs its web server: pip install "glassnet[playground]"'
@@ -74,7 +76,7 @@ def _bound_socket(host: str, port: int) -> socket.socket:
 
 
 def serve(port: int = 0, host: str = "127.0.0.1", open_browser: bool = True, allow_remote: bool = False,
-          max_sessions: int = 4, say: Callable[[str], None] = print) -> None:
+          max_sessions: int = DEFAULT_MAX_SESSIONS, say: Callable[[str], None] = print) -> None:
     """Run the playground until Ctrl-C.
 
     Parameters

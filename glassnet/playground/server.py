@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassnet.playground import data as _data
 from glassnet.playground import export, network
+from glassnet.playground.network import DEFAULT_MAX_SESSIONS
 from glassnet.playground.security import Guard, cookie_name
 from glassnet.playground.session import FRAME_INTERVAL, Session
 
@@ -39,7 +40,6 @@ __all__ = ["create_app", "Sessions", "MAX_UPLOAD", "MAX_MESSAGE", "DEFAULT_MAX_S
 
 MAX_UPLOAD = 256 * 1024
 MAX_MESSAGE = 16 * 1024
-DEFAULT_MAX_SESSIONS = 4
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "draw.js": "text/javascript"}
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
             "Referrer-Policy": "no-referrer"}

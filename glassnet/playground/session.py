@@ -163,7 +163,8 @@ class Session:
                 "y": self.data.y.tolist(), "test": is_test.astype(int).tolist()}
 
     # ------------------------------------------------------------------ training
-    def _epoch(self) -> None:
+    def _epoch(self, force: bool = False) -> None:
+        """Train one epoch and publish its frame (``force``: even within FRAME_INTERVAL of the last)."""
         before = [layer.W.data.copy() for layer in self._dense()]
         rows = self.train_rows
         history = self.model.fit(self.inputs[rows], self.data.y[rows], epochs=1, verbose=0,
@@ -171,15 +172,14 @@ class Session:
                                  seed=self.settings.seed + self.epoch)
         self.last_step = [layer.W.data - old for layer, old in zip(self._dense(), before)]
         self.epoch += 1
-        self.publish()
+        self.publish(force)
         if history.stopped_reason:
             raise ValueError(history.stopped_reason)
 
     def step(self) -> dict[str, Any]:
         """One epoch, then pause (worker thread only). Returns the state."""
         self.playing = False
-        self._epoch()
-        self.publish(force=True)
+        self._epoch(force=True)
         return self.state()
 
     def set_playing(self, playing: bool) -> dict[str, Any]:
