@@ -37,9 +37,14 @@ FEATURES: dict[str, tuple[str, str]] = {
     "sin(x1)": ("sin x1", "np.sin(x1)"),
     "sin(x2)": ("sin x2", "np.sin(x2)"),
 }
-#: Each feature computed from its expression above, the text the exported script runs.
 _COMPUTE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    name: eval(f"lambda x1, x2: {expression}", {"np": np}) for name, (_, expression) in FEATURES.items()
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 ** 2,
+    "x2^2": lambda x1, x2: x2 ** 2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: np.sin(x1),
+    "sin(x2)": lambda x1, x2: np.sin(x2),
 }
 
 #: The largest absolute input coordinate after scaling.
