@@ -2,8 +2,6 @@
 model's dtype and the replay of a recorded pass. Each gives the same bits and the same
 errors as the general path it shortens, and a recording never outlives what it recorded."""
 
-import gc
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -309,29 +307,3 @@ def test_training_another_model_keeps_this_model_s_recordings():
     other.fit(*data, epochs=2, verbose=0)
     model.predict(x)
     assert vars(model)["_forward_tapes"] is store
-
-
-def _peak_of(predict):
-    tracemalloc.start()
-    try:
-        predict()
-        gc.collect()  # what earlier tests left to the cyclic collector is not this call's
-        tracemalloc.reset_peak()
-        start = tracemalloc.get_traced_memory()[0]
-        predict()
-        return tracemalloc.get_traced_memory()[1] - start
-    finally:
-        tracemalloc.stop()
-
-
-def test_a_replayed_prediction_holds_no_more_memory_than_the_graph():
-    # Each layer's output is let go after the last operation that reads it, as the graph,
-    # which keeps no node without gradients, does: not every layer's output until the end
-    # (which held 2.6 times the graph's peak). Half of margin: depending on the tests run
-    # before, one more layer output (1 MB of the 3) may still be alive at the peak.
-    model = _mlp(sizes=(8, 256, 256, 256, 256, 4))
-    x = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
-    replayed = _peak_of(lambda: model.predict(x))
-    with gn.reference():
-        through_graph = _peak_of(lambda: model.predict(x))
-    assert replayed <= 1.5 * through_graph, (replayed, through_graph)

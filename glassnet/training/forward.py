@@ -41,9 +41,7 @@ class ForwardTape:
     one line per call, ``v3 = F3(C3(), v2, w2, w3)``, where ``F3`` is the recorded class's
     ``forward``, ``C3()`` a fresh context, ``x0, x1, ...`` the inputs, ``w0, w1, ...`` the
     current data of the leaves (weights, buffers: ``tape.leaves``) and ``v0, v1, ...`` the
-    calls' outputs, each deleted (``del v2``) after the last call that reads it: a pass
-    holds no more than the arrays still to be read, not every layer's output at once.
-    Reading it shows what a prediction computes, in order.
+    calls' outputs. Reading it shows what a prediction computes, in order.
 
     Parameters
     ----------
@@ -65,13 +63,10 @@ class ForwardTape:
         scope: dict[str, Any] = {f"L{k}": t for k, t in enumerate(self.leaves)}
         lines = [f"def run(xs):\n    {', '.join(names[:len(xs)])}, = xs"]
         lines += [f"    w{k} = L{k}.data" for k in range(len(self.leaves))]
-        done = _last_reads(calls, position, len(names) - len(calls), {position[id(o)] for o in outs})
         for k, (cls, args, options, _) in enumerate(calls):
             scope[f"F{k}"], scope[f"C{k}"], scope[f"o{k}"] = cls.forward, cls, dict(options)
             arguments = ", ".join([names[position[id(t)]] for t in args] + ([f"**o{k}"] if options else []))
             lines.append(f"    v{k} = F{k}(C{k}(), {arguments})  # {cls.__name__}")
-            if done[k]:
-                lines.append(f"    del {', '.join(names[at] for at in done[k])}")
         lines.append(f"    return [{', '.join(names[position[id(o)]] for o in outs)}]")
         self.source = "\n".join(lines)
         exec(compile(self.source, f"<forward tape of {len(calls)} calls>", "exec"), scope)  # noqa: S102
@@ -84,21 +79,6 @@ class ForwardTape:
         with a 0-d result (NumPy gives a scalar there, which the replay would not wrap)."""
         return (all(isinstance(o, Tensor) for o in outs)
                 and all(out.data.ndim for *_, out in calls))
-
-
-def _last_reads(calls: list[tuple[type[Function], tuple[Tensor, ...], dict[str, Any], Tensor]],
-                position: dict[int, int], first_output: int, kept: set[int]) -> list[list[int]]:
-    """Per call, the pool positions of the calls' outputs it is the last to read, other than
-    the pass's outputs ``kept`` (the calls' outputs start at ``first_output``)."""
-    last: dict[int, int] = {}
-    for k, (_, args, _, _) in enumerate(calls):
-        for t in args:
-            last[position[id(t)]] = k
-    done: list[list[int]] = [[] for _ in calls]
-    for at, k in sorted(last.items()):
-        if at >= first_output and at not in kept:
-            done[k].append(at)
-    return done
 
 
 def outputs(model: Any, xs: list[np.ndarray], fused: Sequence[bool]) -> list[np.ndarray]:
